@@ -1,0 +1,1 @@
+"""Format parsers. None of them loads, imports or executes what it reads."""

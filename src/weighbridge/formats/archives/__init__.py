@@ -1,0 +1,1 @@
+"""Archive and compression containers: every member is routed back through the dispatcher."""

@@ -1,0 +1,1 @@
+"""Opcode-level pickle analysis and the global policy."""

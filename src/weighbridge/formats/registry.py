@@ -1,0 +1,37 @@
+"""The ordered list of format handlers. The first whose ``sniff`` accepts the content wins.
+
+Order matters: formats with unambiguous magic bytes first, then content probes (safetensors header,
+pickle opcodes, protobuf wire format), then text, then "unknown binary" (a finding, never clean).
+"""
+
+from __future__ import annotations
+
+from .archives.compressed import COMPRESSED_HANDLER
+from .archives.sevenzip import SEVENZ_HANDLER
+from .archives.tar import TAR_HANDLER
+from .archives.zip import ZIP_HANDLER
+from .base import FormatHandler
+from .gguf import GGUF_HANDLER
+from .hdf5 import HDF5_HANDLER
+from .numpy import NPY_HANDLER
+from .onnx import ONNX_HANDLER, PROTOBUF_HANDLER
+from .pickle.handler import PICKLE_HANDLER
+from .safetensors import SAFETENSORS_HANDLER
+from .text import TEXT_HANDLER
+from .unknown import UNKNOWN_HANDLER
+
+HANDLERS: tuple[FormatHandler, ...] = (
+    GGUF_HANDLER,
+    NPY_HANDLER,
+    ZIP_HANDLER,
+    SEVENZ_HANDLER,
+    TAR_HANDLER,
+    HDF5_HANDLER,
+    COMPRESSED_HANDLER,
+    SAFETENSORS_HANDLER,
+    PICKLE_HANDLER,
+    ONNX_HANDLER,
+    PROTOBUF_HANDLER,
+)
+
+__all__ = ["HANDLERS", "TEXT_HANDLER", "UNKNOWN_HANDLER"]

@@ -1,0 +1,68 @@
+"""Route a byte stream to the parser its content calls for (never its name alone), and fail closed."""
+
+from __future__ import annotations
+
+import io
+from typing import BinaryIO
+
+from ..core.rules import define
+from ..core.types import Check, Location, Severity
+from ..formats.base import FormatHandler, PrefixedStream, ScanContext, make_seekable
+from ..formats.registry import HANDLERS, TEXT_HANDLER, UNKNOWN_HANDLER
+
+HEAD_BYTES = 4096
+
+DEPTH_EXCEEDED = define(
+    "WB-SCAN-001", Check.ARTIFACT, Severity.MEDIUM, "Nesting too deep to inspect",
+    "Archives, compressed streams or nested pickles are nested deeper than the scanner's limit; the innermost "
+    "content was not inspected, so the file cannot be called clean.")
+PARSER_CRASH = define(
+    "WB-SCAN-002", Check.ARTIFACT, Severity.MEDIUM, "Parser failed unexpectedly",
+    "A parser stopped with an unexpected error. The content could not be inspected to the end and is not "
+    "reported clean.")
+
+
+def _head(stream: BinaryIO) -> tuple[bytes, BinaryIO]:
+    """Peek at the first bytes and give back a stream positioned at the start."""
+    try:
+        seekable = stream.seekable()
+    except (AttributeError, ValueError, OSError):
+        seekable = False
+    if seekable:
+        start = stream.tell()
+        head = stream.read(HEAD_BYTES)
+        stream.seek(start)
+        return head, stream
+    head = stream.read(HEAD_BYTES)
+    return head, io.BufferedReader(PrefixedStream(head, stream), buffer_size=1024 * 1024)  # type: ignore[arg-type]
+
+
+def choose_handler(head: bytes, name: str) -> FormatHandler:
+    lname = name.lower()
+    for handler in HANDLERS:
+        if handler.sniff(head, lname):
+            return handler
+    if TEXT_HANDLER.sniff(head, lname):
+        return TEXT_HANDLER
+    return UNKNOWN_HANDLER
+
+
+def scan_stream(ctx: ScanContext, stream: BinaryIO, name: str, size: int | None = None) -> str:
+    """Scan one stream in ``ctx``; returns the name of the format it was parsed as."""
+    if ctx.depth > ctx.limits.max_depth:
+        ctx.report(DEPTH_EXCEEDED, f"nesting depth {ctx.depth} exceeds the limit of {ctx.limits.max_depth}",
+                   location=Location(member=ctx.member))
+        return "unscanned"
+    head, stream = _head(stream)
+    handler = choose_handler(head, name)
+    ctx.formats.append(handler.name)
+    if handler.needs_seek:
+        stream = make_seekable(stream, ctx.limits)
+    try:
+        handler.scan(ctx, stream)
+    except (MemoryError, RecursionError) as exc:
+        ctx.report(PARSER_CRASH, f"{handler.name} parser exhausted resources: {type(exc).__name__}",
+                   severity=Severity.HIGH)
+    except Exception as exc:  # noqa: BLE001 - fail closed: any parser failure becomes a finding
+        ctx.report(PARSER_CRASH, f"{handler.name} parser failed: {type(exc).__name__}: {exc}"[:500])
+    return handler.name
