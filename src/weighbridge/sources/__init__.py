@@ -1,0 +1,34 @@
+"""Turn a TARGET string into a Snapshot: a local file or folder, ``hf:org/name[@rev]``, ``ollama:name[:tag]``.
+
+Nothing here touches the network unless ``download=True`` is passed (Hugging Face targets only; Ollama
+models are never pulled, and local paths have nothing to fetch).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ..core.types import Snapshot, WeighbridgeError
+from .hf import resolve_hf
+from .local import resolve_local
+from .ollama import resolve_ollama
+
+_PREFIX = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):")
+
+__all__ = ["resolve", "resolve_hf", "resolve_local", "resolve_ollama"]
+
+
+def resolve(spec: str, *, download: bool = False) -> Snapshot:
+    """Resolve ``spec`` offline (unless ``download``) into the files to inspect and the notes made on the way."""
+    if not spec.strip():
+        raise WeighbridgeError("empty target: give a file, a folder, hf:org/name[@revision] or ollama:name[:tag]")
+    if spec.startswith("hf:"):
+        return resolve_hf(spec, download=download)
+    if spec.startswith("ollama:"):
+        return resolve_ollama(spec)
+    prefix = _PREFIX.match(spec)
+    if prefix is not None and not os.path.lexists(os.path.expanduser(spec)):
+        raise WeighbridgeError(f"unknown target type {prefix.group(1)!r} in {spec!r}: expected a file, a folder, "
+                               "hf:org/name[@revision] or ollama:name[:tag]")
+    return resolve_local(spec)
