@@ -1,0 +1,964 @@
+"""Opcode-level pickle analyser: models the real unpickler's stack, memo and frames without running anything.
+
+It follows CPython's C unpickler where pure-Python tools diverge: MARK pushes a new stack (metastack), the
+memo is one dictionary written by PUT, BINPUT, LONG_BINPUT and MEMOIZE (index = current memo size), dotted
+global names resolve attribute paths under protocol >= 4, STACK_GLOBAL takes whatever the stack holds (so
+operands built at load time are seen as such), several pickles may follow each other, and a stream that
+breaks after a call has been made is reported as such — the real unpickler would have run the call.
+Bulk data (tensors inside BINBYTES, joblib arrays after their wrapper) is skipped, never held in memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import struct
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from ...core.rules import define
+from ...core.types import Check, Location, Severity
+from ..base import Limits, ScanContext, skip_bytes
+from . import policy
+from .values import (
+    BIG_BYTES,
+    BIG_STR,
+    BUFFER,
+    NUMBER,
+    PERSISTENT,
+    DictV,
+    Global,
+    Instance,
+    ListV,
+    Opaque,
+    SetV,
+    describe,
+)
+
+DANGEROUS_GLOBAL = define(
+    "WB-PKL-001", Check.ARTIFACT, Severity.CRITICAL, "Dangerous callable imported by pickle",
+    "The pickle imports a callable from a family that can execute code, run processes, resolve arbitrary "
+    "names, build code objects, deserialise nested payloads, touch files or the network, or tamper with "
+    "scanners. Loading the file imports it; a REDUCE/OBJ/INST/NEWOBJ calls it.")
+UNKNOWN_GLOBAL = define(
+    "WB-PKL-002", Check.ARTIFACT, Severity.MEDIUM, "Global outside the allowlist",
+    "The pickle imports a name that is not on the allowlist of globals real checkpoints use. Loading the "
+    "file imports that module and may call the name. Not known to be malicious: review it.")
+COMPUTED_GLOBAL = define(
+    "WB-PKL-003", Check.ARTIFACT, Severity.CRITICAL, "Import target computed at load time",
+    "STACK_GLOBAL takes module and name from the stack; here they are not string literals (results of "
+    "calls, memo values of other types). The imported object cannot be known without running the pickle.")
+BROKEN_STREAM = define(
+    "WB-PKL-004", Check.ARTIFACT, Severity.MEDIUM, "Pickle stream cannot be parsed to the end",
+    "The pickle is truncated or malformed. The unpickler executes opcodes as it reads them, so whatever "
+    "came before the break runs before the error; the file is not clean.")
+TRAILING_DATA = define(
+    "WB-PKL-005", Check.ARTIFACT, Severity.LOW, "Data after the last pickle",
+    "Bytes follow the final STOP opcode. Loaders ignore them, but they can hide a second payload "
+    "(polyglot files); they are routed through the scanner as well.")
+FRAME_DIVERGENCE = define(
+    "WB-PKL-006", Check.ARTIFACT, Severity.HIGH, "Opcode crosses a FRAME boundary",
+    "An opcode or its argument extends beyond the declared protocol-4 frame, or a frame starts before the "
+    "previous one ended. CPython's C unpickler and pure-Python parsers read such streams differently; this "
+    "is a known scanner-evasion technique.")
+ATTRIBUTE_INJECTION = define(
+    "WB-PKL-007", Check.ARTIFACT, Severity.HIGH, "BUILD sets attributes on an imported object",
+    "BUILD applied directly to an imported module-level object rewrites its attributes at load time, which "
+    "can poison allowlisted names before they are used.")
+EXTENSION_CODE = define(
+    "WB-PKL-008", Check.ARTIFACT, Severity.HIGH, "Global resolved through the copyreg extension registry",
+    "EXT1/EXT2/EXT4 import whatever the loading process registered under a numeric code; the target cannot "
+    "be checked statically.")
+LIMIT_EXCEEDED = define(
+    "WB-PKL-009", Check.ARTIFACT, Severity.MEDIUM, "Pickle exceeds the analyser's limits",
+    "The stream has more opcodes, stack items or memo entries than the analyser tracks (expansion or "
+    "resource-exhaustion attack, or an extremely large object graph). The rest was not analysed.")
+CALL_OF_COMPUTED = define(
+    "WB-PKL-010", Check.ARTIFACT, Severity.HIGH, "Call of a value produced at load time",
+    "A REDUCE/NEWOBJ calls something that was itself returned by a call (a resolver's result, an attribute "
+    "fetched at runtime): what runs cannot be known statically.")
+RESOLVED_NAME = define(
+    "WB-PKL-011", Check.ARTIFACT, Severity.CRITICAL, "Name resolved from a string at load time",
+    "A resolver (importlib.import_module, pkgutil.resolve_name, pydoc.locate, getattr, attrgetter…) is "
+    "called with a string naming what to import or fetch.")
+OUT_OF_BAND = define(
+    "WB-PKL-012", Check.ARTIFACT, Severity.LOW, "Out-of-band buffer reference",
+    "Protocol-5 NEXT_BUFFER/READONLY_BUFFER refer to buffers passed by the caller; the data is not in "
+    "the file.")
+JOBLIB_ARRAY = define(
+    "WB-PKL-013", Check.ARTIFACT, Severity.MEDIUM, "joblib array data cannot be delimited",
+    "A joblib NumpyArrayWrapper is followed by raw array bytes whose length comes from its state; the state "
+    "could not be read, so the bytes that follow could not be skipped safely.")
+
+
+_OPS = {
+    0x28: "MARK", 0x2E: "STOP", 0x30: "POP", 0x31: "POP_MARK", 0x32: "DUP", 0x46: "FLOAT", 0x49: "INT",
+    0x4A: "BININT", 0x4B: "BININT1", 0x4C: "LONG", 0x4D: "BININT2", 0x4E: "NONE", 0x50: "PERSID",
+    0x51: "BINPERSID", 0x52: "REDUCE", 0x53: "STRING", 0x54: "BINSTRING", 0x55: "SHORT_BINSTRING",
+    0x56: "UNICODE", 0x58: "BINUNICODE", 0x61: "APPEND", 0x62: "BUILD", 0x63: "GLOBAL", 0x64: "DICT",
+    0x7D: "EMPTY_DICT", 0x65: "APPENDS", 0x67: "GET", 0x68: "BINGET", 0x69: "INST", 0x6A: "LONG_BINGET",
+    0x6C: "LIST", 0x5D: "EMPTY_LIST", 0x6F: "OBJ", 0x70: "PUT", 0x71: "BINPUT", 0x72: "LONG_BINPUT",
+    0x73: "SETITEM", 0x74: "TUPLE", 0x29: "EMPTY_TUPLE", 0x75: "SETITEMS", 0x47: "BINFLOAT",
+    0x80: "PROTO", 0x81: "NEWOBJ", 0x82: "EXT1", 0x83: "EXT2", 0x84: "EXT4", 0x85: "TUPLE1", 0x86: "TUPLE2",
+    0x87: "TUPLE3", 0x88: "NEWTRUE", 0x89: "NEWFALSE", 0x8A: "LONG1", 0x8B: "LONG4", 0x42: "BINBYTES",
+    0x43: "SHORT_BINBYTES", 0x8C: "SHORT_BINUNICODE", 0x8D: "BINUNICODE8", 0x8E: "BINBYTES8",
+    0x8F: "EMPTY_SET", 0x90: "ADDITEMS", 0x91: "FROZENSET", 0x92: "NEWOBJ_EX", 0x93: "STACK_GLOBAL",
+    0x94: "MEMOIZE", 0x95: "FRAME", 0x96: "BYTEARRAY8", 0x97: "NEXT_BUFFER", 0x98: "READONLY_BUFFER",
+}
+# Ops that may start a pickle written with protocol 0/1 (used by the content sniffer).
+PROTO01_START = frozenset(b"(cI]}NSVF)LliKJMGTUXhjgqprt.")
+
+KEEP_BYTES = 1024 * 1024  # bytes literals kept for nested-pickle analysis
+KEEP_STR = 64 * 1024  # str literals kept (module and attribute names are short)
+MAX_LINE = 1024 * 1024
+CHUNK = 1024 * 1024
+
+# Runs of fixed-size numeric pushes (lists of floats/ints): matched in C by the regex engine.
+_RUN_G = re.compile(rb"(?:G[\x00-\xff]{8})+")
+_RUN_K = re.compile(rb"(?:K[\x00-\xff])+")
+_RUN_M = re.compile(rb"(?:M[\x00-\xff]{2})+")
+_RUN_J = re.compile(rb"(?:J[\x00-\xff]{4})+")
+
+
+class PickleError(Exception):
+    """The stream is malformed where the real unpickler would also fail."""
+
+
+class _Stop(Exception):
+    """An analyser limit was hit; the rest of the stream is not analysed."""
+
+
+@dataclass(slots=True)
+class PickleSummary:
+    pickles: int = 0  # complete pickles parsed
+    complete: bool = False  # every pickle parsed ended at STOP and nothing broke
+    calls: int = 0
+    globals: list[str] = field(default_factory=list)
+    error: str | None = None
+    values: list[Any] = field(default_factory=list)  # top-level value of each of the first pickles
+    persistent_ids: list[Any] = field(default_factory=list)  # first few persistent ids (torch storages)
+    end_offset: int = 0  # bytes consumed from the stream
+    dangerous: bool = False  # a dangerous global, computed import or similar was seen
+
+
+class _Input:
+    """Buffered, bounded reading of a forward-only stream, tracking absolute offsets."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.buf = b""
+        self.pos = 0
+        self.base = 0  # absolute offset of buf[0]
+        self.eof = False
+
+    def fill(self, need: int) -> bool:
+        """Make at least ``need`` bytes available at pos; False if the stream ends first."""
+        while len(self.buf) - self.pos < need:
+            if self.eof:
+                return False
+            data = self.stream.read(max(CHUNK, need - (len(self.buf) - self.pos)))
+            if not data:
+                self.eof = True
+                return False
+            self.base += self.pos
+            self.buf = self.buf[self.pos :] + data
+            self.pos = 0
+        return True
+
+    def take(self, n: int) -> bytes:
+        if not self.fill(n):
+            raise PickleError(f"stream ends inside an argument ({n} bytes expected)")
+        out = self.buf[self.pos : self.pos + n]
+        self.pos += n
+        return out
+
+    def skip(self, n: int) -> None:
+        have = len(self.buf) - self.pos
+        if n <= have:
+            self.pos += n
+            return
+        self.base += len(self.buf)
+        self.buf = b""
+        self.pos = 0
+        try:
+            skip_bytes(self.stream, n - have)
+        except EOFError as exc:
+            raise PickleError(f"stream ends inside a {n}-byte argument") from exc
+        self.base += n - have
+
+    def line(self) -> bytes:
+        while True:
+            i = self.buf.find(b"\n", self.pos)
+            if i >= 0:
+                out = self.buf[self.pos : i]
+                self.pos = i + 1
+                return out
+            if len(self.buf) - self.pos > MAX_LINE:
+                raise PickleError("newline-terminated argument is too long")
+            if not self.fill(len(self.buf) - self.pos + 1):
+                raise PickleError("stream ends inside a newline-terminated argument")
+
+    def at_end(self) -> bool:
+        return not self.fill(1)
+
+    @property
+    def offset(self) -> int:
+        return self.base + self.pos
+
+
+def _decode_string_literal(raw: bytes) -> str:
+    """Protocol-0 STRING argument: a quoted Python literal, decoded as the unpickler does (ASCII)."""
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[:1] in (b"'", b'"'):
+        raw = raw[1:-1]
+    else:
+        raise PickleError("STRING argument is not quoted")
+    return codecs.escape_decode(raw)[0].decode("ascii", "replace")  # type: ignore[no-any-return]
+
+
+def _int_line(raw: bytes) -> Any:
+    text = raw.strip()
+    if text == b"00":
+        return False
+    if text == b"01":
+        return True
+    if text.endswith(b"L"):
+        text = text[:-1]
+    if len(text) > 4300:
+        return NUMBER
+    try:
+        return int(text, 0) if text.startswith((b"0x", b"0X")) else int(text)
+    except ValueError as exc:
+        raise PickleError(f"invalid integer literal {raw[:40]!r}") from exc
+
+
+class Analyser:
+    """Parses pickles from one stream and reports into a scan context."""
+
+    def __init__(self, ctx: ScanContext, stream: BinaryIO | None = None, *, inp: _Input | None = None) -> None:
+        self.ctx = ctx
+        if inp is None:
+            if stream is None:
+                raise ValueError("Analyser needs a stream or an input")
+            inp = _Input(stream)
+        self.inp = inp
+        self.summary = PickleSummary()
+        self._reported: set[tuple[str, str]] = set()
+        self.ops = 0
+        self.max_ops = ctx.limits.max_pickle_ops
+        self.suspicious_before = False  # a call or non-safe global was seen (for fail-closed severity)
+
+    # -- reporting ---------------------------------------------------------------------------------------
+    def _once(self, key: tuple[str, str]) -> bool:
+        if key in self._reported:
+            return False
+        self._reported.add(key)
+        return True
+
+    def _global(self, module: str, name: str, offset: int, opcode: str) -> Global:
+        cls = policy.classify(module, name)
+        g = Global(module, name, cls, offset)
+        if cls.qualname not in self.summary.globals and len(self.summary.globals) < 10_000:
+            self.summary.globals.append(cls.qualname)
+        if cls.verdict is policy.Verdict.DANGEROUS:
+            self.summary.dangerous = True
+            self.suspicious_before = True
+            if self._once(("dangerous", cls.qualname)):
+                self.ctx.report(DANGEROUS_GLOBAL, f"{cls.qualname} ({cls.family})",
+                                location=Location(offset=offset, opcode=opcode), evidence=f"{module} {name}")
+        elif cls.verdict is policy.Verdict.UNKNOWN:
+            self.suspicious_before = True
+            if self._once(("unknown", cls.qualname)):
+                self.ctx.report(UNKNOWN_GLOBAL, f"{cls.qualname} is not on the allowlist",
+                                location=Location(offset=offset, opcode=opcode), evidence=f"{module} {name}")
+        return g
+
+    def _call(self, func: Any, args: Any, offset: int, opcode: str) -> Instance:
+        self.summary.calls += 1
+        if isinstance(func, Global):
+            if func.cls.verdict is not policy.Verdict.SAFE:
+                self.suspicious_before = True
+            qual = func.qualname
+            if qual in policy.RESOLVERS:
+                strings = [a for a in (args if isinstance(args, tuple) else ()) if isinstance(a, str)]
+                self.summary.dangerous = True
+                if self._once(("resolve", qual + repr(strings))):
+                    self.ctx.report(RESOLVED_NAME, f"{qual} called with {describe(args)}",
+                                    location=Location(offset=offset, opcode=opcode),
+                                    evidence=f"{qual}{describe(args)}")
+            if qual in policy.NESTED_LOADERS and isinstance(args, tuple):
+                for i, a in enumerate(args):
+                    if isinstance(a, bytes) and a:
+                        self.ctx.scan_nested(io.BytesIO(a), f"<{qual} argument {i} at offset {offset}>", len(a))
+        elif isinstance(func, Instance):
+            self.suspicious_before = True
+            self.summary.dangerous = True
+            if self._once(("computed-call", str(offset))):
+                self.ctx.report(CALL_OF_COMPUTED, f"{opcode} calls the result of {func!r}",
+                                location=Location(offset=offset, opcode=opcode), evidence=describe(args))
+        return Instance(func, args)
+
+    def _limit(self, what: str) -> None:
+        self.ctx.report(LIMIT_EXCEEDED, what, location=Location(offset=self.inp.offset),
+                        severity=Severity.HIGH if self.summary.dangerous else None)
+        raise _Stop(what)
+
+    # -- driver ------------------------------------------------------------------------------------------
+    def run(self, max_pickles: int | None = None) -> PickleSummary:
+        """Parse pickles until EOF (or ``max_pickles``); never raises for bad input."""
+        s = self.summary
+        try:
+            while max_pickles is None or s.pickles < max_pickles:
+                if s.pickles and self.inp.at_end():
+                    break
+                start = self.inp.offset
+                if s.pickles and not self._next_is_pickle():
+                    self._trailing(start)
+                    break
+                value = self._one()
+                s.pickles += 1
+                if len(s.values) < 8:
+                    s.values.append(value)
+                if self.inp.at_end():
+                    break
+            s.complete = True
+        except PickleError as exc:
+            s.error = str(exc)
+            sev = Severity.HIGH if self.suspicious_before else None
+            self.ctx.report(BROKEN_STREAM,
+                            f"pickle {s.pickles + 1} breaks at offset {self.inp.offset}: {exc}"
+                            + (" — after calls or non-allowlisted globals were already processed" if sev else ""),
+                            location=Location(offset=self.inp.offset), severity=sev)
+        except _Stop as exc:
+            s.error = str(exc)
+        s.end_offset = self.inp.offset
+        return s
+
+    def _next_is_pickle(self) -> bool:
+        self.inp.fill(PROBE_BYTES)
+        return looks_like_pickle(self.inp.buf[self.inp.pos : self.inp.pos + PROBE_BYTES])
+
+    def _trailing(self, start: int) -> None:
+        self.ctx.report(TRAILING_DATA, f"data follows the last pickle at offset {start}",
+                        location=Location(offset=start),
+                        evidence=describe(self.inp.buf[self.inp.pos : self.inp.pos + 32]))
+        rest = _RestStream(self.inp)
+        self.ctx.scan_nested(rest, f"<data after pickle at offset {start}>", None)  # type: ignore[arg-type]
+
+    # -- one pickle --------------------------------------------------------------------------------------
+    def _one(self) -> Any:  # noqa: C901 - one dispatch loop, kept flat for speed
+        """Parse one pickle up to its STOP; return the symbolic top-of-stack value.
+
+        The loop keeps the buffer, position and frame end in locals and handles the opcodes that make up
+        the bulk of real pickles inline; everything else, and every opcode in the last 16 bytes of the
+        buffer, goes through ``_slow``, the complete reference implementation.
+        """
+        inp = self.inp
+        st = _State()
+        memo = st.memo
+        metastack = st.metastack
+        stack = st.stack
+        unpack_d = struct.Struct("<d").unpack_from
+        limits = self.ctx.limits
+        max_stack = limits.max_pickle_stack
+        max_memo = limits.max_pickle_memo
+        nothing = 1 << 62
+        ops = 0
+        buf = inp.buf
+        blen = len(buf)
+        pos = inp.pos
+        fend = nothing  # end of the current frame, relative to buf
+
+        while True:
+            if blen - pos < 16:
+                inp.pos = pos
+                st.stack = stack
+                if not inp.eof:
+                    inp.fill(16)
+                    if len(stack) > max_stack or len(metastack) > max_stack:
+                        self._limit(f"more than {max_stack} stack items")
+                    if len(memo) > max_memo:
+                        self._limit(f"more than {max_memo} memo entries")
+                    if self.ops + ops > self.max_ops:
+                        self._limit(f"more than {self.max_ops} opcodes")
+                if len(inp.buf) - inp.pos < 16:
+                    if inp.pos >= len(inp.buf):
+                        raise PickleError("stream ends before STOP")
+                    ops += 1
+                    if self._slow(inp.buf[inp.pos], inp.offset, st):
+                        self.ops += ops
+                        return st.stack[-1]
+                    stack = st.stack
+                    buf = inp.buf
+                    blen = len(buf)
+                    pos = inp.pos
+                    fend = st.frame_end - inp.base if st.frame_end >= 0 else nothing
+                    continue
+                buf = inp.buf
+                blen = len(buf)
+                pos = inp.pos
+                fend = st.frame_end - inp.base if st.frame_end >= 0 else nothing
+            if pos >= fend:
+                if pos > fend:
+                    self._frame_violation(inp.base + pos, "an opcode argument ran past the end of the frame")
+                st.frame_end = -1
+                fend = nothing
+            op = buf[pos]
+            ops += 1
+            if op == 0x8C:  # SHORT_BINUNICODE
+                n = buf[pos + 1]
+                if pos + 2 + n > blen:
+                    inp.pos = pos
+                    st.stack = stack
+                    self._slow_at(st)
+                    stack = st.stack
+                    buf = inp.buf
+                    blen = len(buf)
+                    pos = inp.pos
+                    fend = st.frame_end - inp.base if st.frame_end >= 0 else nothing
+                    continue
+                try:
+                    stack.append(buf[pos + 2 : pos + 2 + n].decode("utf-8", "surrogatepass"))
+                except UnicodeDecodeError as exc:
+                    inp.pos = pos
+                    raise PickleError("invalid UTF-8 in SHORT_BINUNICODE") from exc
+                pos += 2 + n
+            elif op == 0x94:  # MEMOIZE
+                if not stack:
+                    inp.pos = pos
+                    raise PickleError("MEMOIZE on an empty stack")
+                memo[len(memo)] = stack[-1]
+                pos += 1
+            elif op == 0x4B:  # BININT1
+                if buf[pos + 2] == 0x4B and blen - pos > 32:
+                    m = _RUN_K.match(buf, pos, blen - 16)
+                    n = (m.end() - pos) >> 1  # type: ignore[union-attr]
+                    stack.extend([NUMBER] * n)
+                    pos += n * 2
+                    ops += n - 1
+                else:
+                    stack.append(buf[pos + 1])
+                    pos += 2
+            elif op == 0x47:  # BINFLOAT
+                if buf[pos + 9] == 0x47 and blen - pos > 32:
+                    m = _RUN_G.match(buf, pos, blen - 16)
+                    n = (m.end() - pos) // 9  # type: ignore[union-attr]
+                    stack.extend([NUMBER] * n)
+                    pos += n * 9
+                    ops += n - 1
+                else:
+                    stack.append(unpack_d(buf, pos + 1)[0])
+                    pos += 9
+            elif op == 0x28:  # MARK
+                metastack.append(stack)
+                stack = []
+                pos += 1
+            elif op == 0x75 or op == 0x65:  # SETITEMS / APPENDS
+                if not metastack:
+                    inp.pos = pos
+                    raise PickleError("could not find MARK")
+                items = stack
+                stack = metastack.pop()
+                if not stack:
+                    inp.pos = pos
+                    raise PickleError("SETITEMS/APPENDS without a container")
+                target = stack[-1]
+                if op == 0x75:
+                    if len(items) & 1:
+                        inp.pos = pos
+                        raise PickleError("odd number of items for SETITEMS")
+                    if type(target) is DictV:
+                        target.update(items)
+                elif type(target) is ListV:
+                    target.extend(items)
+                pos += 1
+            elif op == 0x7D:  # EMPTY_DICT
+                stack.append(DictV())
+                pos += 1
+            elif op == 0x5D:  # EMPTY_LIST
+                stack.append(ListV())
+                pos += 1
+            elif op == 0x71:  # BINPUT
+                if not stack:
+                    inp.pos = pos
+                    raise PickleError("BINPUT on an empty stack")
+                memo[buf[pos + 1]] = stack[-1]
+                pos += 2
+            elif op == 0x68:  # BINGET
+                idx = buf[pos + 1]
+                if idx not in memo:
+                    inp.pos = pos
+                    raise PickleError(f"memo key {idx} not found")
+                stack.append(memo[idx])
+                pos += 2
+            elif op == 0x4D:  # BININT2
+                if buf[pos + 3] == 0x4D and blen - pos > 32:
+                    m = _RUN_M.match(buf, pos, blen - 16)
+                    n = (m.end() - pos) // 3  # type: ignore[union-attr]
+                    stack.extend([NUMBER] * n)
+                    pos += n * 3
+                    ops += n - 1
+                else:
+                    stack.append(buf[pos + 1] | (buf[pos + 2] << 8))
+                    pos += 3
+            elif op == 0x4A:  # BININT
+                if buf[pos + 5] == 0x4A and blen - pos > 32:
+                    m = _RUN_J.match(buf, pos, blen - 16)
+                    n = (m.end() - pos) // 5  # type: ignore[union-attr]
+                    stack.extend([NUMBER] * n)
+                    pos += n * 5
+                    ops += n - 1
+                else:
+                    stack.append(int.from_bytes(buf[pos + 1 : pos + 5], "little", signed=True))
+                    pos += 5
+            elif op == 0x4E:  # NONE
+                stack.append(None)
+                pos += 1
+            elif op == 0x86 and len(stack) >= 2:  # TUPLE2
+                stack[-2:] = [(stack[-2], stack[-1])]
+                pos += 1
+            elif op == 0x85 and stack:  # TUPLE1
+                stack[-1] = (stack[-1],)
+                pos += 1
+            elif op == 0x87 and len(stack) >= 3:  # TUPLE3
+                stack[-3:] = [(stack[-3], stack[-2], stack[-1])]
+                pos += 1
+            elif op == 0x29:  # EMPTY_TUPLE
+                stack.append(())
+                pos += 1
+            elif op == 0x88 or op == 0x89:  # NEWTRUE / NEWFALSE
+                stack.append(op == 0x88)
+                pos += 1
+            else:
+                inp.pos = pos
+                st.stack = stack
+                if self._slow_at(st):
+                    self.ops += ops
+                    return st.stack[-1]
+                stack = st.stack
+                buf = inp.buf
+                blen = len(buf)
+                pos = inp.pos
+                fend = st.frame_end - inp.base if st.frame_end >= 0 else nothing
+                if pos > fend:
+                    self._frame_violation(inp.base + pos, "an opcode argument ran past the end of the frame")
+                    st.frame_end = -1
+                    fend = nothing
+
+    def _slow_at(self, st: _State) -> bool:
+        inp = self.inp
+        return self._slow(inp.buf[inp.pos], inp.offset, st)
+
+    def _frame_violation(self, off: int, why: str) -> None:
+        self.summary.dangerous = True
+        self.suspicious_before = True
+        if self._once(("frame", "")):
+            self.ctx.report(FRAME_DIVERGENCE, f"{why} (offset {off})", location=Location(offset=off, opcode="FRAME"))
+
+    def _build(self, target: Any, state: Any, off: int) -> None:
+        if isinstance(target, Global):
+            self.summary.dangerous = True
+            self.suspicious_before = True
+            if self._once(("build", target.qualname)):
+                self.ctx.report(ATTRIBUTE_INJECTION, f"BUILD sets attributes of {target.qualname}",
+                                location=Location(offset=off, opcode="BUILD"), evidence=describe(state))
+            return
+        if isinstance(target, Instance):
+            target.state = state
+            if target.qualname in _JOBLIB_WRAPPERS:
+                self._joblib_array(target, off)
+
+    def _joblib_array(self, wrapper: Instance, off: int) -> None:
+        """joblib writes array bytes right after the wrapper's BUILD: skip them, or analyse the nested
+        pickle of an object array."""
+        state = wrapper.state
+        items = state.items if isinstance(state, DictV) else None
+        shape = items.get("shape") if items else None
+        descr = _dtype_descr(items.get("dtype")) if items else None
+        if (items is None or descr is None or not isinstance(shape, tuple)
+                or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)):
+            self.ctx.report(JOBLIB_ARRAY, f"NumpyArrayWrapper state not understood: {describe(state)}",
+                            location=Location(offset=off, opcode="BUILD"))
+            raise PickleError("joblib array length unknown")
+        if "O" in descr:
+            nested = Analyser(self.ctx, inp=self.inp)  # same buffer: nothing read ahead is lost
+            nested._reported = self._reported
+            nested.ops = self.ops
+            result = nested.run(max_pickles=1)
+            self.summary.calls += result.calls
+            self.summary.dangerous |= result.dangerous
+            if not result.complete:
+                raise PickleError("the object-array pickle inside the joblib file is broken")
+            return
+        itemsize = _itemsize(descr)
+        if itemsize is None:
+            self.ctx.report(JOBLIB_ARRAY, f"dtype {descr!r} not understood", location=Location(offset=off))
+            raise PickleError("joblib array length unknown")
+        count = 1
+        for d in shape:
+            count *= d
+        if items.get("numpy_array_alignment_bytes") is not None:
+            pad = self.inp.take(1)[0]
+            self.inp.skip(pad)
+        self.inp.skip(count * itemsize)
+
+    def _pop_mark(self, st: _State) -> list[Any]:
+        if not st.metastack:
+            raise PickleError("could not find MARK")
+        items = st.stack
+        st.stack = st.metastack.pop()
+        return items
+
+    def _pop(self, st: _State) -> Any:
+        if not st.stack:
+            raise PickleError("stack underflow")
+        return st.stack.pop()
+
+    def _slow(self, op: int, off: int, st: _State) -> bool:  # noqa: C901 - the whole opcode table
+        """Execute one opcode symbolically at ``inp.pos`` (its first byte); True when it was STOP."""
+        inp = self.inp
+        name = _OPS.get(op)
+        if name is None:
+            raise PickleError(f"invalid opcode 0x{op:02x}")
+        inp.pos += 1
+        stack = st.stack
+        memo = st.memo
+        if name == "STOP":
+            if st.frame_end >= 0 and inp.offset < st.frame_end:
+                self._frame_violation(off, "STOP inside an unfinished frame")
+            if not stack:
+                raise PickleError("STOP on an empty stack")
+            return True
+        if name == "MARK":
+            st.metastack.append(stack)
+            st.stack = []
+        elif name in ("APPENDS", "SETITEMS"):
+            items = self._pop_mark(st)
+            if not st.stack:
+                raise PickleError(f"{name} without a container")
+            target = st.stack[-1]
+            if name == "SETITEMS":
+                if len(items) % 2:
+                    raise PickleError("odd number of items for SETITEMS")
+                if type(target) is DictV:
+                    target.update(items)
+            elif type(target) is ListV:
+                target.extend(items)
+        elif name in ("EMPTY_LIST", "EMPTY_DICT", "EMPTY_TUPLE", "NONE", "NEWTRUE", "NEWFALSE"):
+            stack.append({"EMPTY_LIST": ListV, "EMPTY_DICT": DictV}.get(name, lambda: None)()
+                         if name in ("EMPTY_LIST", "EMPTY_DICT")
+                         else {"EMPTY_TUPLE": (), "NONE": None, "NEWTRUE": True, "NEWFALSE": False}[name])
+        elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
+            k = int(name[-1])
+            if len(stack) < k:
+                raise PickleError(f"{name} needs {k} items")
+            items = stack[len(stack) - k :]
+            del stack[len(stack) - k :]
+            stack.append(tuple(items))
+        elif name == "REDUCE":
+            args = self._pop(st)
+            func = self._pop(st)
+            stack.append(self._call(func, args, off, "REDUCE"))
+        elif name == "BUILD":
+            state = self._pop(st)
+            if not stack:
+                raise PickleError("BUILD on an empty stack")
+            self._build(stack[-1], state, off)
+        elif name == "PROTO":
+            v = inp.take(1)[0]
+            if v > 5:
+                raise PickleError(f"unsupported protocol {v}")
+            st.proto = v
+        elif name == "FRAME":
+            n = int.from_bytes(inp.take(8), "little")
+            here = inp.offset
+            if st.frame_end >= 0 and off < st.frame_end:
+                self._frame_violation(off, "a FRAME starts before the previous frame ended")
+            st.frame_end = here + n if n else -1
+        elif name in ("BINFLOAT", "BININT1", "BININT2", "BININT"):
+            size = {"BINFLOAT": 8, "BININT1": 1, "BININT2": 2, "BININT": 4}[name]
+            raw = inp.take(size)
+            stack.append(struct.unpack("<d", raw)[0] if size == 8
+                         else int.from_bytes(raw, "little", signed=size == 4))
+        elif name in ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8"):
+            n = int.from_bytes(inp.take({"SHORT_BINUNICODE": 1, "BINUNICODE": 4, "BINUNICODE8": 8}[name]), "little")
+            if n > KEEP_STR:
+                inp.skip(n)
+                stack.append(BIG_STR)
+            else:
+                try:
+                    stack.append(inp.take(n).decode("utf-8", "surrogatepass"))
+                except UnicodeDecodeError as exc:
+                    raise PickleError(f"invalid UTF-8 in {name}") from exc
+        elif name in ("SHORT_BINBYTES", "BINBYTES", "BINBYTES8", "BYTEARRAY8"):
+            n = int.from_bytes(inp.take({"SHORT_BINBYTES": 1, "BINBYTES": 4, "BINBYTES8": 8, "BYTEARRAY8": 8}[name]),
+                               "little")
+            if n > KEEP_BYTES:
+                inp.skip(n)
+                stack.append(BIG_BYTES)
+            else:
+                stack.append(inp.take(n))
+        elif name in ("SHORT_BINSTRING", "BINSTRING"):
+            width = 1 if name == "SHORT_BINSTRING" else 4
+            n = int.from_bytes(inp.take(width), "little", signed=width == 4)
+            if n < 0:
+                raise PickleError("negative BINSTRING length")
+            if n > KEEP_STR:
+                inp.skip(n)
+                stack.append(BIG_STR)
+            else:
+                stack.append(inp.take(n).decode("ascii", "replace"))
+        elif name == "STRING":
+            stack.append(_decode_string_literal(inp.line().rstrip(b"\r")))
+        elif name == "UNICODE":
+            raw = inp.line()
+            stack.append(raw.decode("raw-unicode-escape") if len(raw) <= KEEP_STR else BIG_STR)
+        elif name in ("INT", "LONG"):
+            stack.append(_int_line(inp.line()))
+        elif name == "FLOAT":
+            try:
+                stack.append(float(inp.line()))
+            except ValueError as exc:
+                raise PickleError("invalid FLOAT literal") from exc
+        elif name in ("LONG1", "LONG4"):
+            width = 1 if name == "LONG1" else 4
+            n = int.from_bytes(inp.take(width), "little", signed=width == 4)
+            if n < 0:
+                raise PickleError("negative LONG4 length")
+            if n > 4096:
+                inp.skip(n)
+                stack.append(NUMBER)
+            else:
+                stack.append(int.from_bytes(inp.take(n), "little", signed=True) if n else 0)
+        elif name in ("GET", "LONG_BINGET", "BINGET"):
+            idx = (_int_line(inp.line()) if name == "GET"
+                   else int.from_bytes(inp.take(4 if name == "LONG_BINGET" else 1), "little"))
+            if not isinstance(idx, int) or isinstance(idx, bool) or idx not in memo:
+                raise PickleError(f"memo key {idx!r} not found")
+            stack.append(memo[idx])
+        elif name in ("PUT", "LONG_BINPUT", "BINPUT"):
+            idx = (_int_line(inp.line()) if name == "PUT"
+                   else int.from_bytes(inp.take(4 if name == "LONG_BINPUT" else 1), "little"))
+            if not isinstance(idx, int) or idx < 0:
+                raise PickleError("negative PUT argument")
+            if not stack:
+                raise PickleError(f"{name} on an empty stack")
+            memo[idx] = stack[-1]
+        elif name == "MEMOIZE":
+            if not stack:
+                raise PickleError("MEMOIZE on an empty stack")
+            memo[len(memo)] = stack[-1]
+        elif name == "GLOBAL":
+            module = _text_line(inp.line())
+            gname = _text_line(inp.line())
+            stack.append(self._global(module, gname, off, "GLOBAL"))
+        elif name == "STACK_GLOBAL":
+            gname = self._pop(st)
+            module = self._pop(st)
+            if type(gname) is str and type(module) is str:
+                stack.append(self._global(module, gname, off, "STACK_GLOBAL"))
+            else:
+                self.summary.dangerous = True
+                self.suspicious_before = True
+                self.ctx.report(COMPUTED_GLOBAL,
+                                f"module {describe(module)} and name {describe(gname)} are not string literals",
+                                location=Location(offset=off, opcode="STACK_GLOBAL"),
+                                evidence=f"STACK_GLOBAL({describe(module)}, {describe(gname)})")
+                stack.append(_computed(off))
+        elif name == "INST":
+            module = _text_line(inp.line())
+            gname = _text_line(inp.line())
+            cls = self._global(module, gname, off, "INST")
+            items = self._pop_mark(st)
+            st.stack.append(self._call(cls, tuple(items), off, "INST"))
+        elif name == "OBJ":
+            items = self._pop_mark(st)
+            if not items:
+                raise PickleError("OBJ without a class")
+            st.stack.append(self._call(items[0], tuple(items[1:]), off, "OBJ"))
+        elif name == "NEWOBJ":
+            args = self._pop(st)
+            cls = self._pop(st)
+            stack.append(self._call(cls, args, off, "NEWOBJ"))
+        elif name == "NEWOBJ_EX":
+            kwargs = self._pop(st)
+            args = self._pop(st)
+            cls = self._pop(st)
+            stack.append(self._call(cls, (args, kwargs), off, "NEWOBJ_EX"))
+        elif name in ("EXT1", "EXT2", "EXT4"):
+            code = int.from_bytes(inp.take({"EXT1": 1, "EXT2": 2, "EXT4": 4}[name]), "little")
+            self.summary.dangerous = True
+            self.suspicious_before = True
+            self.ctx.report(EXTENSION_CODE, f"{name} {code}", location=Location(offset=off, opcode=name))
+            stack.append(_computed(off))
+        elif name in ("PERSID", "BINPERSID"):
+            pid = inp.line().decode("ascii", "replace") if name == "PERSID" else self._pop(st)
+            if len(self.summary.persistent_ids) < 100_000:
+                self.summary.persistent_ids.append(pid)
+            stack.append(PERSISTENT)
+        elif name == "POP":
+            if stack:
+                stack.pop()
+            else:
+                self._pop_mark(st)
+        elif name == "POP_MARK":
+            self._pop_mark(st)
+        elif name == "DUP":
+            if not stack:
+                raise PickleError("DUP on an empty stack")
+            stack.append(stack[-1])
+        elif name == "LIST":
+            lv = ListV()
+            lv.extend(self._pop_mark(st))
+            st.stack.append(lv)
+        elif name == "DICT":
+            items = self._pop_mark(st)
+            if len(items) % 2:
+                raise PickleError("odd number of items for DICT")
+            dv = DictV()
+            for i in range(0, len(items), 2):
+                dv.set(items[i], items[i + 1])
+            st.stack.append(dv)
+        elif name == "TUPLE":
+            items = self._pop_mark(st)
+            st.stack.append(tuple(items))
+        elif name == "FROZENSET":
+            self._pop_mark(st)
+            st.stack.append(SetV())
+        elif name == "EMPTY_SET":
+            stack.append(SetV())
+        elif name == "ADDITEMS":
+            self._pop_mark(st)
+            if not st.stack:
+                raise PickleError("ADDITEMS without a set")
+        elif name == "APPEND":
+            value = self._pop(st)
+            if not stack:
+                raise PickleError("APPEND without a list")
+            if type(stack[-1]) is ListV:
+                stack[-1].extend([value])
+        elif name == "SETITEM":
+            value = self._pop(st)
+            key = self._pop(st)
+            if not stack:
+                raise PickleError("SETITEM without a dict")
+            if type(stack[-1]) is DictV:
+                stack[-1].set(key, value)
+        elif name in ("NEXT_BUFFER", "READONLY_BUFFER"):
+            if name == "NEXT_BUFFER":
+                stack.append(BUFFER)
+            elif not stack:
+                raise PickleError("READONLY_BUFFER on an empty stack")
+            if self._once(("oob", "")):
+                self.ctx.report(OUT_OF_BAND, f"{name} at offset {off}", location=Location(offset=off, opcode=name))
+        else:  # pragma: no cover - _OPS and this table list the same opcodes
+            raise PickleError(f"opcode {name} is not modelled")
+        return False
+
+
+@dataclass(slots=True)
+class _State:
+    stack: list[Any] = field(default_factory=list)
+    metastack: list[list[Any]] = field(default_factory=list)
+    memo: dict[int, Any] = field(default_factory=dict)
+    proto: int = 0
+    frame_end: int = -1
+
+
+def _computed(off: int) -> Global:
+    return Global("<computed>", "<computed>",
+                  policy.Classification(policy.Verdict.DANGEROUS, "computed", "<computed>"), off)
+
+
+class _RestStream(io.RawIOBase):
+    """The rest of an analyser's input (its buffer, then the underlying stream) as a forward-only stream."""
+
+    def __init__(self, inp: _Input) -> None:
+        super().__init__()
+        self._inp = inp
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        mv = memoryview(b).cast("B")
+        inp = self._inp
+        if not inp.fill(1):
+            return 0
+        n = min(len(mv), len(inp.buf) - inp.pos)
+        mv[:n] = inp.buf[inp.pos : inp.pos + n]
+        inp.pos += n
+        return n
+
+
+_JOBLIB_WRAPPERS = frozenset(
+    {"joblib.numpy_pickle.NumpyArrayWrapper", "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper"}
+)
+
+
+def _text_line(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError as exc:
+        raise PickleError("invalid UTF-8 in a GLOBAL/INST line") from exc
+
+
+def _dtype_descr(dtype: Any) -> str | None:
+    """The type string of a pickled numpy.dtype(...) call, e.g. 'f8', '<i4', 'O8', 'V16'."""
+    if isinstance(dtype, Instance) and isinstance(dtype.args, tuple) and dtype.args:
+        first = dtype.args[0]
+        if isinstance(first, str) and len(first) <= 32:
+            return first
+    return None
+
+
+_KIND_SIZE = {"b": 1, "i": None, "u": None, "f": None, "c": None, "M": None, "m": None, "S": 1, "U": 4, "V": 1}
+
+
+def _itemsize(descr: str) -> int | None:
+    m = re.fullmatch(r"[<>|=]?([a-zA-Z])(\d*)", descr)
+    if not m:
+        return None
+    kind, digits = m.group(1), m.group(2)
+    if kind == "?":
+        return 1
+    if kind == "b" and not digits:
+        return 1
+    if kind in ("S", "U", "V", "a"):
+        n = int(digits) if digits else 0
+        return n * (4 if kind == "U" else 1)
+    if digits:
+        return int(digits)
+    return None
+
+
+def analyse_pickles(ctx: ScanContext, stream: BinaryIO, *, max_pickles: int | None = None) -> PickleSummary:
+    """Analyse the pickle(s) at the start of ``stream``; findings go to ``ctx``. Never raises for bad input."""
+    return Analyser(ctx, stream).run(max_pickles=max_pickles)
+
+
+PROBE_BYTES = 4096
+_IDENT = re.compile(r"[A-Za-z_][\w.]*\Z")
+_VALID_OPS = frozenset(_OPS)
+
+
+def looks_like_pickle(head: bytes) -> bool:
+    """Content test: a PROTO header, or protocol-0/1 opcodes that parse as a pickle.
+
+    Protocol 0/1 have no header; a probe parses the head and accepts it when it forms a whole pickle, or
+    when it runs out (or breaks) only after importing identifier-shaped globals.
+    """
+    if len(head) >= 2 and head[0] == 0x80:
+        return head[1] <= 5 and (len(head) == 2 or head[2] in _VALID_OPS)
+    if not head or head[0] not in PROTO01_START or head[0] == 0x2E:
+        return False
+    probe = ScanContext(path="<probe>", limits=ctx_limits_for_probe(), nested=lambda c, s, n, z: "probe")
+    summary = Analyser(probe, io.BytesIO(head)).run(max_pickles=1)
+    if summary.complete and summary.pickles == 1:
+        return True
+    globals_ok = bool(summary.globals) and all(_IDENT.match(q) for q in summary.globals)
+    return globals_ok and (summary.calls > 0 or len(head) >= PROBE_BYTES)
+
+
+def ctx_limits_for_probe() -> Limits:
+    return Limits()

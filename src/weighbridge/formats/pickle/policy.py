@@ -1,0 +1,267 @@
+"""The pickle global policy: allowlist first, dangerous families second, everything else "unknown".
+
+A global is what GLOBAL / STACK_GLOBAL / INST resolve: ``module`` plus ``name`` (a dotted attribute path
+under protocol >= 4). Loading one imports its module; calling it runs it. Three verdicts:
+
+* SAFE — names real checkpoints use (tensor/storage rebuilders, NumPy reconstruction, plain containers).
+* DANGEROUS — whole families rather than a short denylist: process and code execution, importers and name
+  resolvers, code-object construction, file and network primitives, nested deserialisers, and exec gadgets
+  inside otherwise trusted namespaces (torch, numpy, stdlib debuggers/profilers/REPLs), plus scanner tampering.
+* UNKNOWN — anything else (``sklearn.*``, ``transformers.TrainingArguments``, a user's own class): reported
+  with its full name, but not called malicious.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Verdict(enum.Enum):
+    SAFE = "safe"
+    UNKNOWN = "unknown"
+    DANGEROUS = "dangerous"
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    verdict: Verdict
+    family: str  # why: "allowlist", "process execution", ...
+    qualname: str  # normalised "module.name"
+
+
+# Python 2 names that the unpickler maps (fix_imports) — applied before classification.
+_MODULE_ALIASES = {
+    "__builtin__": "builtins",
+    "copy_reg": "copyreg",
+    "exceptions": "builtins",
+    "cPickle": "pickle",
+    "_compat_pickle": "_compat_pickle",
+    "commands": "subprocess",
+    "urllib2": "urllib.request",
+    "httplib": "http.client",
+    "SocketServer": "socketserver",
+    "Tkinter": "tkinter",
+    "__main__": "__main__",
+    "UserDict": "collections",
+    "UserList": "collections",
+    "UserString": "collections",
+    "cStringIO": "io",
+    "StringIO": "io",
+    "dbm": "dbm",
+    "thread": "_thread",
+    "Queue": "queue",
+}
+
+# --- allowlist ------------------------------------------------------------------------------------------
+_SAFE_EXACT: frozenset[str] = frozenset(
+    {
+        # containers and scalars
+        "collections.OrderedDict", "collections.defaultdict", "collections.Counter", "collections.deque",
+        "builtins.set", "builtins.frozenset", "builtins.complex", "builtins.bytearray", "builtins.slice",
+        "builtins.range", "builtins.bytes", "builtins.dict", "builtins.list", "builtins.tuple", "builtins.int",
+        "builtins.float", "builtins.str", "builtins.bool", "builtins.object", "builtins.NoneType",
+        "builtins.Ellipsis", "builtins.NotImplemented",
+        "copyreg._reconstructor", "copyreg.__newobj__", "copyreg.__newobj_ex__",
+        "_codecs.encode", "codecs.encode",  # protocol <= 2 spelling of bytes objects
+        "datetime.datetime", "datetime.date", "datetime.time", "datetime.timedelta", "datetime.timezone",
+        "decimal.Decimal", "fractions.Fraction", "uuid.UUID", "pathlib.PosixPath", "pathlib.WindowsPath",
+        "pathlib.PurePosixPath", "pathlib.PureWindowsPath", "enum.Enum",
+        # numpy reconstruction
+        "numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct",
+        "numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar",
+        "numpy.core.numeric._frombuffer", "numpy._core.numeric._frombuffer",
+        "numpy.ndarray", "numpy.dtype", "numpy.ma.core._mareconstruct", "numpy.ma.core.MaskedArray",
+        "numpy.random._pickle.__randomstate_ctor", "numpy.random._pickle.__bit_generator_ctor",
+        "numpy.random._pickle.__generator_ctor", "numpy.random.mtrand.RandomState",
+        "numpy.random._mt19937.MT19937", "numpy.random._pcg64.PCG64", "numpy.random._pcg64.PCG64DXSM",
+        "numpy.random._philox.Philox", "numpy.random._sfc64.SFC64", "numpy.random._generator.Generator",
+        "numpy.random.bit_generator.SeedSequence", "numpy.core.multiarray.array",
+        # joblib array containers (arrays follow the pickle opcodes; handled by the analyser)
+        "joblib.numpy_pickle.NumpyArrayWrapper", "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper",
+        # torch checkpoints (the weights_only vocabulary)
+        "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor_v3",
+        "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state",
+        "torch._utils._rebuild_sparse_tensor", "torch._utils._rebuild_nested_tensor",
+        "torch._utils._rebuild_device_tensor_from_numpy", "torch._utils._rebuild_meta_tensor_no_storage",
+        "torch._utils._rebuild_wrapper_subclass", "torch._utils._rebuild_qtensor",
+        "torch._utils._rebuild_device_tensor_from_cpu_tensor", "torch._tensor._rebuild_from_type_v2",
+        "torch._utils._rebuild_xla_tensor", "torch._utils._rebuild_mkldnn_tensor",
+        "torch.nn.parameter.Parameter", "torch.nn.parameter.Buffer", "torch.Tensor", "torch.Size",
+        "torch.device", "torch.dtype", "torch.layout", "torch.memory_format", "torch.strided",
+        "torch.sparse_coo", "torch.sparse_csr", "torch._C._nn.gelu",
+        "torch.storage.UntypedStorage", "torch.storage.TypedStorage", "torch.UntypedStorage",
+        "torch.serialization._get_layout", "torch.contiguous_format", "torch.channels_last",
+        "torch.preserve_format", "torch.channels_last_3d", "torch.per_tensor_affine",
+        "torch.per_channel_affine", "torch.per_tensor_symmetric", "torch.per_channel_symmetric",
+        "torch.torch_version.TorchVersion", "torch.optim.lr_scheduler.LambdaLR",
+        "torch.amp.grad_scaler.GradScaler",
+    }
+)
+_TORCH_STORAGES = {
+    f"torch.{kind}Storage" for kind in (
+        "Float", "Double", "Half", "BFloat16", "Long", "Int", "Short", "Char", "Byte", "Bool",
+        "ComplexFloat", "ComplexDouble", "QInt8", "QUInt8", "QInt32", "QUInt4x2", "QUInt2x4", "Untyped",
+    )
+} | {f"torch.cuda.{kind}Storage" for kind in ("Float", "Double", "Half", "BFloat16", "Long", "Int", "Byte", "Bool")}
+_TORCH_DTYPES = {
+    f"torch.{d}" for d in (
+        "float32", "float", "float64", "double", "float16", "half", "bfloat16", "complex64", "complex128",
+        "cfloat", "cdouble", "uint8", "int8", "int16", "short", "int32", "int", "int64", "long", "bool",
+        "qint8", "quint8", "qint32", "quint4x2", "quint2x4", "float8_e4m3fn", "float8_e5m2",
+        "float8_e4m3fnuz", "float8_e5m2fnuz", "uint16", "uint32", "uint64", "complex32", "chalf",
+        "float8_e8m0fnu", "float4_e2m1fn_x2", "bits8", "bits16",
+    )
+}
+_SAFE = _SAFE_EXACT | _TORCH_STORAGES | _TORCH_DTYPES
+
+# Class namespaces whose members are plain data classes rebuilt by NEWOBJ + BUILD (torch.save(model)).
+_SAFE_CLASS_PREFIXES = ("torch.nn.modules.", "numpy.dtypes.")
+
+# --- dangerous families ---------------------------------------------------------------------------------
+# Each entry: a module prefix ("os" covers "os.path" too) or an exact "module.name". Matching is on dotted
+# components, so "asyncio" covers "asyncio.unix_events._UnixSubprocessTransport._start".
+_FAMILIES: dict[str, tuple[str, ...]] = {
+    "process execution": (
+        "os", "posix", "nt", "subprocess", "_posixsubprocess", "pty", "popen2", "platform", "multiprocessing",
+        "_winapi", "asyncio", "concurrent.futures.process", "spawn", "distutils.spawn",
+        "uuid._get_command_stdout", "uuid._popen", "_osx_support", "_aix_support", "imaplib.IMAP4_stream",
+        "mailcap", "_pyrepl", "pydoc.pipepager", "pydoc.tempfilepager", "pydoc.pager", "webbrowser",
+        "shlex", "signal", "resource", "ctypes", "_ctypes", "cffi", "mmap", "faulthandler", "readline",
+        "curses", "tty", "termios", "sysconfig", "pip", "ensurepip", "venv", "distutils", "setuptools",
+        "pkg_resources", "test", "tkinter", "turtle", "mlflow.projects", "builtins.exit", "builtins.quit",
+        "sys", "_thread", "threading.Thread", "atexit", "gc",
+    ),
+    "code execution": (
+        "builtins.eval", "builtins.exec", "builtins.compile", "builtins.execfile", "builtins.apply",
+        "builtins.breakpoint", "builtins.globals", "builtins.locals", "builtins.vars", "runpy", "code", "codeop", "pdb", "bdb", "trace", "cProfile", "profile", "pstats", "timeit",
+        "doctest", "idlelib", "lib2to3", "pydoc", "site", "rlcompleter", "unittest", "inspect",
+        "numpy.testing", "numpy.f2py", "numpy.distutils", "numpy.ctypeslib", "numexpr", "IPython",
+        "jinja2", "mako", "string.Formatter", "string.Template", "dis", "ast", "symtable",
+        "torch.utils.collect_env", "torch._inductor", "torch._dynamo", "torch.fx", "torch.jit",
+        "torch.utils.bottleneck", "torch.utils._config_module", "torch.utils.cpp_extension",
+        "torch.utils.data.datapipes", "torch.package", "torch.ops", "torch._ops", "torch.compile",
+        "torch.export", "torch.distributed", "torch._C", "torch.cuda._lazy_init", "torch.testing",
+        "torch.library", "torch._library", "torch.backends", "torch.autograd.profiler",
+        "torch.profiler", "keras", "tensorflow", "tf_keras", "jax", "triton",
+    ),
+    "importer or name resolver": (
+        "builtins.__import__", "builtins.getattr", "builtins.setattr", "builtins.delattr",
+        "builtins.hasattr", "importlib", "imp", "pkgutil", "zipimport", "pydoc.locate", "operator",
+        "_operator", "functools", "inspect.getattr_static", "types", "copyreg.add_extension",
+        "copyreg.constructor", "copyreg.pickle", "_imp", "__builtins__", "builtins.__loader__",
+        "builtins.__spec__", "_frozen_importlib", "_frozen_importlib_external", "weakref", "_weakref",
+        "itertools", "contextlib", "abc", "typing", "collections.abc", "copy",
+    ),
+    "code-object construction": (
+        "marshal", "types.CodeType", "types.FunctionType", "types.LambdaType", "types.MethodType",
+        "cloudpickle", "dill", "_pickle_compat", "opcode", "new",
+    ),
+    "nested deserialiser": (
+        "pickle", "_pickle", "pickletools", "shelve", "joblib.load", "joblib.numpy_pickle.load",
+        "joblib.numpy_pickle_utils", "torch.load", "torch.serialization", "torch.storage._load_from_bytes",
+        "torch.hub", "numpy.load", "numpy.lib.npyio", "numpy.lib.format", "numpy.loads",
+        "numpy.core.multiarray.loads", "numpy.fromfile", "numpy.memmap", "numpy.genfromtxt",
+        "numpy.loadtxt", "pandas.read_pickle", "pandas.io", "pandas.read_csv", "pandas.read_json",
+        "pandas.read_html", "pandas.read_excel", "pandas.read_parquet", "pandas.read_sql",
+        "pandas.read_table", "pandas.read_xml", "pandas.read_feather", "pandas.read_hdf",
+        "pandas.read_fwf", "pandas.read_orc", "pandas.read_sas", "pandas.read_spss", "pandas.read_stata",
+        "pandas.read_clipboard", "pandas.read_gbq", "yaml", "ruamel", "jsonpickle", "xmlrpc",
+        "zlib", "gzip", "bz2", "lzma", "base64", "binascii", "codecs.decode", "_codecs.decode",
+        "safetensors.torch.load_file", "h5py", "tables",
+    ),
+    "file or network access": (
+        "io", "_io", "shutil", "tempfile", "glob", "fileinput", "filecmp", "linecache", "logging",
+        "socket", "_socket", "ssl", "_ssl", "socketserver", "http", "urllib", "urllib3", "requests",
+        "httpx", "aiohttp", "ftplib", "smtplib", "smtpd", "poplib", "nntplib", "telnetlib", "select",
+        "selectors", "asynchat", "asyncore", "tarfile", "zipfile", "sqlite3", "dbm", "pathlib.Path",
+        "os.path", "posixpath", "ntpath", "fcntl", "msvcrt", "winreg", "_winreg", "email", "mailbox",
+        "xml", "plistlib", "netrc", "ssl.get_server_certificate", "paramiko", "boto3", "botocore",
+        "fsspec", "huggingface_hub", "wandb", "builtins.open",
+    ),
+    "scanner tampering": (
+        "picklescan", "modelscan", "fickling", "modelaudit", "weighbridge", "safety", "bandit",
+    ),
+}
+
+# Names that are dangerous wherever they appear as a component of a dotted path (B1 traversals).
+_DANGEROUS_COMPONENTS = frozenset(
+    {
+        "os", "system", "popen", "exec", "eval", "compile", "execfile", "__import__", "__builtins__",
+        "builtins", "__globals__", "__subclasses__", "__getattribute__", "__reduce__", "__reduce_ex__",
+        "__code__", "__class__", "__bases__", "__mro__", "__dict__", "__init__", "__call__", "__getattr__",
+        "__setattr__", "__loader__", "__spec__", "subprocess", "spawn", "getattr", "setattr", "globals",
+        "locals", "vars", "import_module", "loads", "load", "run", "runcode", "runsource", "open",
+        "sys", "modules", "__self__", "__func__", "f_globals", "f_locals", "gi_frame", "co_code",
+    }
+)
+
+
+def _family_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for family, prefixes in _FAMILIES.items():
+        for prefix in prefixes:
+            index.setdefault(prefix, family)
+    return index
+
+
+_FAMILY_OF = _family_index()
+
+
+def normalise_module(module: str) -> str:
+    return _MODULE_ALIASES.get(module, module)
+
+
+def _dangerous_family(qualname: str) -> str | None:
+    """Longest-prefix match on dotted components: "asyncio.unix_events.X" matches "asyncio"."""
+    parts = qualname.split(".")
+    for i in range(len(parts), 0, -1):
+        family = _FAMILY_OF.get(".".join(parts[:i]))
+        if family is not None:
+            return family
+    return None
+
+
+def classify(module: str, name: str) -> Classification:
+    module = normalise_module(module)
+    qualname = f"{module}.{name}"
+    if qualname in _SAFE:
+        return Classification(Verdict.SAFE, "allowlist", qualname)
+    family = _dangerous_family(qualname)
+    if family is not None:
+        return Classification(Verdict.DANGEROUS, family, qualname)
+    if "." in name:
+        # A dotted attribute path (resolved with getattr chains under protocol >= 4): a traversal.
+        components = name.split(".")
+        if any(c in _DANGEROUS_COMPONENTS or c.startswith("__") for c in components):
+            return Classification(Verdict.DANGEROUS, "attribute traversal", qualname)
+        if _dangerous_family(".".join(components)) is not None:
+            return Classification(Verdict.DANGEROUS, "attribute traversal", qualname)
+    if name.startswith("__") and name.endswith("__") and name not in ("__newobj__", "__newobj_ex__"):
+        return Classification(Verdict.DANGEROUS, "attribute traversal", qualname)
+    if module == "builtins" and not name[:1].isupper():
+        # Builtin functions outside the allowlist (map, filter, iter, print, open, ...) are call gadgets;
+        # capitalised builtins are exception classes, which only construct objects.
+        return Classification(Verdict.DANGEROUS, "builtin function outside the allowlist", qualname)
+    if any(module.startswith(p) for p in _SAFE_CLASS_PREFIXES) and name[:1].isupper() and "." not in name:
+        return Classification(Verdict.SAFE, "allowlist", qualname)
+    return Classification(Verdict.UNKNOWN, "not on the allowlist", qualname)
+
+
+# Callables that deserialise a bytes argument: their bytes arguments are analysed as nested pickles.
+NESTED_LOADERS = frozenset(
+    {
+        "pickle.loads", "_pickle.loads", "pickle._loads", "dill.loads", "cloudpickle.loads",
+        "torch.storage._load_from_bytes", "numpy.loads", "numpy.core.multiarray.loads", "joblib.loads",
+        "torch.load", "pickle.load", "_pickle.load",
+    }
+)
+
+# Globals that resolve/import an arbitrary name given as a string argument.
+RESOLVERS = frozenset(
+    {
+        "importlib.import_module", "builtins.__import__", "pkgutil.resolve_name", "pydoc.locate",
+        "builtins.getattr", "inspect.getattr_static", "operator.attrgetter", "_operator.attrgetter",
+        "operator.methodcaller", "_operator.methodcaller", "importlib.__import__",
+    }
+)

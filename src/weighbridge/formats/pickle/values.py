@@ -1,0 +1,137 @@
+"""Symbolic values on the analyser's stack. Nothing here is ever constructed from what a pickle names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .policy import Classification
+
+
+class Opaque:
+    """A value whose content does not matter to the analysis (numbers in bulk, big blobs, containers)."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"<{self.kind}>"
+
+
+NUMBER = Opaque("number")
+BIG_BYTES = Opaque("large bytes")
+BIG_STR = Opaque("large str")
+BUFFER = Opaque("out-of-band buffer")
+PERSISTENT = Opaque("persistent reference")
+
+
+class Global:
+    """What GLOBAL / STACK_GLOBAL / INST resolve: an imported object, never actually imported here."""
+
+    __slots__ = ("module", "name", "cls", "offset", "attrs")
+
+    def __init__(self, module: str, name: str, cls: Classification, offset: int) -> None:
+        self.module = module
+        self.name = name
+        self.cls = cls
+        self.offset = offset
+        self.attrs: dict[str, Any] | None = None  # what BUILD set on it (attribute injection)
+
+    @property
+    def qualname(self) -> str:
+        return self.cls.qualname
+
+    def __repr__(self) -> str:
+        return self.qualname
+
+
+class Instance:
+    """The result of calling something (REDUCE, NEWOBJ, OBJ, INST)."""
+
+    __slots__ = ("callee", "args", "state")
+
+    def __init__(self, callee: Any, args: Any) -> None:
+        self.callee = callee
+        self.args = args
+        self.state: Any = None
+
+    @property
+    def qualname(self) -> str | None:
+        return self.callee.qualname if isinstance(self.callee, Global) else None
+
+    def __repr__(self) -> str:
+        return f"{self.callee!r}(...)"
+
+
+SMALL = 64  # containers keep their items only while this small (bounded memory)
+
+
+class ListV:
+    __slots__ = ("items", "count")
+
+    def __init__(self) -> None:
+        self.items: list[Any] | None = []
+        self.count = 0
+
+    def extend(self, values: list[Any]) -> None:
+        self.count += len(values)
+        if self.items is not None:
+            if len(self.items) + len(values) <= 1_000_000 and all(type(v) is str for v in values):
+                self.items.extend(values)  # lists of strings are kept (torch legacy storage keys)
+            elif self.count <= SMALL:
+                self.items.extend(values)
+            else:
+                self.items = None
+
+    def __repr__(self) -> str:
+        return f"[{self.count} items]"
+
+
+class DictV:
+    __slots__ = ("items", "count")
+
+    def __init__(self) -> None:
+        self.items: dict[Any, Any] | None = {}
+        self.count = 0
+
+    def update(self, flat: list[Any]) -> None:
+        """SETITEMS: ``flat`` alternates keys and values."""
+        self.count += len(flat) >> 1
+        if self.items is not None:
+            if self.count > SMALL:
+                self.items = None
+            else:
+                self.items.update(zip(flat[::2], flat[1::2], strict=True))
+
+    def set(self, key: Any, value: Any) -> None:
+        self.count += 1
+        if self.items is not None:
+            if self.count > SMALL:
+                self.items = None
+                return
+            self.items[key] = value
+
+    def __repr__(self) -> str:
+        return f"{{{self.count} items}}"
+
+
+class SetV:
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __repr__(self) -> str:
+        return f"set({self.count} items)"
+
+
+def describe(value: Any, limit: int = 120) -> str:
+    """A short, safe rendering of a symbolic value for evidence."""
+    if isinstance(value, tuple):
+        text = "(" + ", ".join(describe(v, 40) for v in value[:6]) + (", …" if len(value) > 6 else "") + ")"
+    elif isinstance(value, str | bytes | int | float | bool) or value is None:
+        text = repr(value)
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
