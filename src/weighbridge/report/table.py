@@ -1,0 +1,64 @@
+"""The human-facing report: rich tables (coloured on a terminal, plain text in a file)."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..core.types import Report, Severity
+from .location import describe_location
+
+STYLE = {Severity.CRITICAL: "bold white on red", Severity.HIGH: "bold red", Severity.MEDIUM: "yellow",
+         Severity.LOW: "cyan", Severity.INFO: "dim"}
+
+
+def _human(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def render_to(console: Console, report: Report) -> None:
+    top = report.max_severity
+    counts = report.counts()
+    console.print(Text.assemble(("Weighbridge ", "bold"), f"{report.tool_version} — ",
+                                (report.target.input, "bold"), f" ({report.target.kind.value})"))
+    console.print(f"{len(report.files)} files, {_human(sum(f.size for f in report.files))}, "
+                  f"{report.elapsed_seconds:.2f} s; manifest sha256 {report.manifest_digest}")
+    summary = Text("Highest severity: ")
+    summary.append(top.label if top else "none", style=STYLE[top] if top else "green")
+    summary.append("   " + "  ".join(f"{k} {v}" for k, v in counts.items() if v))
+    console.print(summary)
+    if report.findings:
+        table = Table(title="Findings", show_lines=False, expand=False)
+        for col in ("Severity", "Rule", "File", "Where", "Finding"):
+            table.add_column(col, overflow="fold")
+        for f in report.findings:
+            detail = Text(f.title, style="bold")
+            detail.append(f"\n{f.detail}")
+            if f.evidence:
+                detail.append(f"\nevidence: {f.evidence}", style="dim")
+            table.add_row(Text(f.severity.label, style=STYLE[f.severity]), f.rule, f.path,
+                          describe_location(f), detail)
+        console.print(table)
+    files = Table(title="Files", expand=False)
+    for col in ("File", "Format", "Size", "SHA-256", "Worst"):
+        files.add_column(col, overflow="fold")
+    for r in report.files:
+        worst = max((f.severity for f in r.findings), default=None)
+        files.add_row(r.path, "+".join(r.formats) if len(r.formats) > 1 else r.format, _human(r.size),
+                      (r.sha256 or "-")[:16], Text(worst.label if worst else "clean",
+                                                   style=STYLE[worst] if worst else "green"))
+    console.print(files)
+
+
+def render_table(report: Report) -> str:
+    buf = io.StringIO()
+    render_to(Console(file=buf, width=140, no_color=True, highlight=False), report)
+    return buf.getvalue()

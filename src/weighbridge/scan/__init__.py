@@ -1,0 +1,1 @@
+"""Dispatch by content, scan files in parallel, assemble the report."""

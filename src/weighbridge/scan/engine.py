@@ -1,0 +1,108 @@
+"""Scan a resolved snapshot: every file hashed and parsed in one read pass, files in parallel → Report."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import PurePosixPath
+
+from .. import __version__
+from ..core.rules import define, make_finding
+from ..core.types import Check, FileRecord, Finding, Location, Report, Severity, Snapshot, SnapshotFile
+from ..formats.base import Limits, ScanContext
+from ..formats.repository import check_repository
+from ..integrity.manifest import manifest_digest
+from ..integrity.reader import HashingReader
+from .dispatch import scan_stream
+
+DIGEST_MISMATCH = define(
+    "WB-INT-001", Check.INTEGRITY, Severity.CRITICAL, "Content does not match the recorded digest",
+    "The source records a SHA-256 for this file (Hugging Face cache blob name, Ollama blob digest, lockfile) "
+    "and the bytes on disk hash to something else: the file was altered or corrupted after download.")
+UNREADABLE = define(
+    "WB-INT-002", Check.INTEGRITY, Severity.HIGH, "File could not be read",
+    "The file could not be opened or read to the end, so it was neither hashed nor inspected.")
+NAME_CONTENT_MISMATCH = define(
+    "WB-INT-003", Check.ARTIFACT, Severity.MEDIUM, "File content does not match its name",
+    "The file name promises one format and the content is another. Loaders that trust the name may take a "
+    "different code path than the scanner expects; the content decides here.")
+
+# Extensions that promise a specific content format (others, like .bin or .pt, promise nothing).
+_PROMISES = {
+    ".safetensors": {"safetensors"}, ".gguf": {"gguf"}, ".npy": {"numpy"}, ".onnx": {"onnx"},
+    ".h5": {"hdf5"}, ".hdf5": {"hdf5"}, ".json": {"text"}, ".npz": {"zip"}, ".keras": {"zip"},
+}
+
+Progress = Callable[[int, int], None]
+
+
+def default_workers() -> int:
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+def scan_file(sfile: SnapshotFile, root: str, limits: Limits) -> FileRecord:
+    """Hash and parse one file in a single pass. Never raises for bad content."""
+    ctx = ScanContext(path=sfile.rel, limits=limits, nested=scan_stream, root=root, fs_path=sfile.abspath)
+    size = 0
+    digest: str | None = None
+    fmt = "unread"
+    try:
+        with HashingReader(sfile.abspath) as reader:
+            size = reader.size
+            fmt = scan_stream(ctx, reader, sfile.rel, size)  # type: ignore[arg-type]
+            digest = reader.finish()
+    except OSError as exc:
+        ctx.report(UNREADABLE, f"{type(exc).__name__}: {exc.strerror or exc}")
+    if digest and sfile.expected_sha256 and digest != sfile.expected_sha256.lower():
+        ctx.findings.append(make_finding(
+            DIGEST_MISMATCH, sfile.rel,
+            f"{sfile.digest_source or 'the source'} says sha256 {sfile.expected_sha256}, content is {digest}",
+            evidence=f"expected {sfile.expected_sha256}, actual {digest}"))
+    suffix = PurePosixPath(sfile.rel.lower()).suffix
+    promised = _PROMISES.get(suffix)
+    if promised and digest is not None and fmt not in promised:
+        ctx.findings.append(make_finding(
+            NAME_CONTENT_MISMATCH, sfile.rel, f"named {suffix} but the content is {fmt}",
+            location=Location(offset=0)))
+    formats = list(dict.fromkeys(ctx.formats))
+    return FileRecord(path=sfile.rel, size=size, sha256=digest, format=fmt, findings=ctx.findings,
+                      formats=formats)
+
+
+def scan_snapshot(
+    snapshot: Snapshot,
+    *,
+    workers: int | None = None,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    started = time.perf_counter()
+    limits = limits or Limits()
+    files = sorted(snapshot.files, key=lambda f: _size(f.abspath), reverse=True)  # big first: better balance
+    total = sum(_size(f.abspath) for f in files)
+    done = 0
+    records: list[FileRecord] = []
+    with ThreadPoolExecutor(max_workers=workers or default_workers()) as pool:
+        for record in pool.map(lambda f: scan_file(f, snapshot.root, limits), files):
+            records.append(record)
+            done += record.size
+            if progress is not None:
+                progress(done, total)
+    records.sort(key=lambda r: r.path)
+    findings: list[Finding] = list(snapshot.notes)
+    for record in records:
+        findings.extend(record.findings)
+    findings.extend(check_repository(snapshot, records))
+    findings.sort(key=lambda f: (-f.severity, f.path, f.rule))
+    digest = manifest_digest((r.path, r.sha256) for r in records if r.sha256)
+    return Report(target=snapshot.target, tool_version=__version__, files=records, findings=findings,
+                  manifest_digest=digest, elapsed_seconds=time.perf_counter() - started)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
