@@ -273,9 +273,13 @@ class Analyser:
                                 location=Location(offset=offset, opcode=opcode), evidence=f"{module} {name}")
         return g
 
-    def _call(self, func: Any, args: Any, offset: int, opcode: str) -> Instance:
+    def _call(self, func: Any, args: Any, offset: int, opcode: str) -> Any:
         self.summary.calls += 1
         if isinstance(func, Global):
+            if (func.qualname in _LATIN1_ENCODERS and isinstance(args, tuple) and len(args) == 2
+                    and isinstance(args[0], str) and args[1] in ("latin1", "latin-1")):
+                # Protocol <= 2 spells bytes as _codecs.encode(text, 'latin1'): a pure conversion.
+                return args[0].encode("latin-1", "replace")
             if func.cls.verdict is not policy.Verdict.SAFE:
                 self.suspicious_before = True
             qual = func.qualname
@@ -430,20 +434,28 @@ class Analyser:
                 memo[len(memo)] = stack[-1]
                 pos += 1
             elif op == 0x4B:  # BININT1
-                if buf[pos + 2] == 0x4B and blen - pos > 32:
+                if blen - pos > 48 and buf[pos + 30] == 0x4B and buf[pos + 2] == 0x4B:
                     m = _RUN_K.match(buf, pos, blen - 16)
                     n = (m.end() - pos) >> 1  # type: ignore[union-attr]
-                    stack.extend([NUMBER] * n)
+                    if n < 16:  # short runs keep their values (shapes, indices)
+                        n = 1
+                        stack.append(buf[pos + 1])
+                    else:
+                        stack.extend([NUMBER] * n)
                     pos += n * 2
                     ops += n - 1
                 else:
                     stack.append(buf[pos + 1])
                     pos += 2
             elif op == 0x47:  # BINFLOAT
-                if buf[pos + 9] == 0x47 and blen - pos > 32:
+                if blen - pos > 160 and buf[pos + 135] == 0x47 and buf[pos + 9] == 0x47:
                     m = _RUN_G.match(buf, pos, blen - 16)
                     n = (m.end() - pos) // 9  # type: ignore[union-attr]
-                    stack.extend([NUMBER] * n)
+                    if n < 16:
+                        n = 1
+                        stack.append(unpack_d(buf, pos + 1)[0])
+                    else:
+                        stack.extend([NUMBER] * n)
                     pos += n * 9
                     ops += n - 1
                 else:
@@ -492,20 +504,28 @@ class Analyser:
                 stack.append(memo[idx])
                 pos += 2
             elif op == 0x4D:  # BININT2
-                if buf[pos + 3] == 0x4D and blen - pos > 32:
+                if blen - pos > 64 and buf[pos + 45] == 0x4D and buf[pos + 3] == 0x4D:
                     m = _RUN_M.match(buf, pos, blen - 16)
                     n = (m.end() - pos) // 3  # type: ignore[union-attr]
-                    stack.extend([NUMBER] * n)
+                    if n < 16:
+                        n = 1
+                        stack.append(buf[pos + 1] | (buf[pos + 2] << 8))
+                    else:
+                        stack.extend([NUMBER] * n)
                     pos += n * 3
                     ops += n - 1
                 else:
                     stack.append(buf[pos + 1] | (buf[pos + 2] << 8))
                     pos += 3
             elif op == 0x4A:  # BININT
-                if buf[pos + 5] == 0x4A and blen - pos > 32:
+                if blen - pos > 96 and buf[pos + 75] == 0x4A and buf[pos + 5] == 0x4A:
                     m = _RUN_J.match(buf, pos, blen - 16)
                     n = (m.end() - pos) // 5  # type: ignore[union-attr]
-                    stack.extend([NUMBER] * n)
+                    if n < 16:
+                        n = 1
+                        stack.append(int.from_bytes(buf[pos + 1 : pos + 5], "little", signed=True))
+                    else:
+                        stack.extend([NUMBER] * n)
                     pos += n * 5
                     ops += n - 1
                 else:
@@ -555,7 +575,7 @@ class Analyser:
         if self._once(("frame", "")):
             self.ctx.report(FRAME_DIVERGENCE, f"{why} (offset {off})", location=Location(offset=off, opcode="FRAME"))
 
-    def _build(self, target: Any, state: Any, off: int) -> None:
+    def _build(self, target: Any, state: Any, off: int, st: _State) -> None:
         if isinstance(target, Global):
             self.summary.dangerous = True
             self.suspicious_before = True
@@ -566,6 +586,11 @@ class Analyser:
         if isinstance(target, Instance):
             target.state = state
             if target.qualname in _JOBLIB_WRAPPERS:
+                # joblib commits the pickle frame before writing the array: the bytes are unframed.
+                if st.frame_end >= 0 and self.inp.offset >= st.frame_end:
+                    if self.inp.offset > st.frame_end:
+                        self._frame_violation(off, "BUILD ran past the end of the frame")
+                    st.frame_end = -1
                 self._joblib_array(target, off)
 
     def _joblib_array(self, wrapper: Instance, off: int) -> None:
@@ -663,7 +688,7 @@ class Analyser:
             state = self._pop(st)
             if not stack:
                 raise PickleError("BUILD on an empty stack")
-            self._build(stack[-1], state, off)
+            self._build(stack[-1], state, off, st)
         elif name == "PROTO":
             v = inp.take(1)[0]
             if v > 5:
@@ -891,6 +916,7 @@ class _RestStream(io.RawIOBase):
         return n
 
 
+_LATIN1_ENCODERS = frozenset({"_codecs.encode", "codecs.encode"})
 _JOBLIB_WRAPPERS = frozenset(
     {"joblib.numpy_pickle.NumpyArrayWrapper", "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper"}
 )

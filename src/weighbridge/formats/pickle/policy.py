@@ -13,6 +13,7 @@ under protocol >= 4). Loading one imports its module; calling it runs it. Three 
 
 from __future__ import annotations
 
+import _compat_pickle
 import enum
 from dataclasses import dataclass
 
@@ -223,6 +224,12 @@ def _dangerous_family(qualname: str) -> str | None:
 
 
 def classify(module: str, name: str) -> Classification:
+    # The unpickler's Python-2 compatibility mapping (fix_imports): ('__builtin__', 'xrange') -> range, ...
+    mapped = _compat_pickle.NAME_MAPPING.get((module, name))
+    if mapped is not None:
+        module, name = mapped
+    else:
+        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
     module = normalise_module(module)
     qualname = f"{module}.{name}"
     if qualname in _SAFE:
