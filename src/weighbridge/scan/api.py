@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..core.types import Report
+import os
+
+from ..core.types import Report, TargetKind, WeighbridgeError
 from ..formats.base import Limits
 from ..sources import resolve
 from .engine import Progress, scan_snapshot
@@ -22,4 +24,10 @@ def scan(
     in the content is a finding in the report, never an exception.
     """
     snapshot = resolve(target, download=download)
+    if snapshot.target.kind is TargetKind.FILE and len(snapshot.files) == 1:
+        only = snapshot.files[0].abspath
+        try:
+            os.close(os.open(only, os.O_RDONLY))
+        except OSError as exc:
+            raise WeighbridgeError(f"cannot read {only}: {exc.strerror or exc}") from None
     return scan_snapshot(snapshot, workers=workers, limits=limits, progress=progress)

@@ -503,6 +503,19 @@ class Analyser:
                     raise PickleError(f"memo key {idx} not found")
                 stack.append(memo[idx])
                 pos += 2
+            elif op == 0x6A:  # LONG_BINGET
+                idx = buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)
+                if idx not in memo:
+                    inp.pos = pos
+                    raise PickleError(f"memo key {idx} not found")
+                stack.append(memo[idx])
+                pos += 5
+            elif op == 0x72:  # LONG_BINPUT
+                if not stack:
+                    inp.pos = pos
+                    raise PickleError("LONG_BINPUT on an empty stack")
+                memo[buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)] = stack[-1]
+                pos += 5
             elif op == 0x4D:  # BININT2
                 if blen - pos > 64 and buf[pos + 45] == 0x4D and buf[pos + 3] == 0x4D:
                     m = _RUN_M.match(buf, pos, blen - 16)

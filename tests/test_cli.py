@@ -1,0 +1,142 @@
+"""The CLI end to end: exit codes, one-line errors, every output format, the JSON schema others rely on."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "make_examples.py"
+
+
+def wb(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, COLUMNS="200")
+    return subprocess.run([sys.executable, "-m", "weighbridge", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("examples")
+    subprocess.run([sys.executable, str(EXAMPLES), str(dest)], check=True, capture_output=True)
+    return dest
+
+
+def test_clean_example_passes(examples: Path) -> None:
+    result = wb("inspect", str(examples / "tiny-chat-model"))
+    assert result.returncode == 0, result.stderr
+    assert "verdict: PASS" in result.stderr
+    assert "model.safetensors" in result.stdout
+
+
+def test_tampered_example_fails_with_evidence(examples: Path) -> None:
+    result = wb("scan", str(examples / "tampered-checkpoint"), "--format", "json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    bad = [f for f in report["findings"] if f["severity"] == "critical"]
+    assert bad and bad[0]["path"] == "training_state.bin"
+    assert bad[0]["location"]["opcode"] == "STACK_GLOBAL"
+    assert "exec" in bad[0]["evidence"]
+
+
+def test_json_schema_keys(examples: Path) -> None:
+    result = wb("scan", str(examples / "tiny-chat-model"), "-f", "json")
+    report = json.loads(result.stdout)
+    assert report["schema"] == "weighbridge.report/1"
+    assert set(report) >= {"schema", "tool", "target", "summary", "files", "findings"}
+    assert report["tool"]["name"] == "weighbridge"
+    assert set(report["target"]) == {"input", "kind", "path", "revision"}
+    assert report["target"]["kind"] == "folder"
+    summary = report["summary"]
+    assert set(summary) == {"max_severity", "files", "bytes", "findings"}
+    assert set(summary["findings"]) == {"critical", "high", "medium", "low", "info"}
+    assert summary["files"] == len(report["files"]) == 6
+    for record in report["files"]:
+        assert set(record) >= {"path", "size", "sha256", "format", "findings"}
+        assert len(record["sha256"]) == 64
+    for finding in report["findings"]:
+        assert set(finding) == {"rule", "check", "severity", "title", "detail", "path", "location", "evidence"}
+    formats = {r["path"]: r["format"] for r in report["files"]}
+    assert formats["model.safetensors"] == "safetensors"
+    assert formats["training_state.bin"] == "pickle"
+
+
+def test_sarif_output(examples: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.sarif"
+    result = wb("scan", str(examples / "tampered-checkpoint"), "-f", "sarif", "-o", str(out))
+    assert result.returncode == 1
+    doc = json.loads(out.read_text())
+    assert doc["version"] == "2.1.0"
+    run = doc["runs"][0]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert len(rule_ids) == len(set(rule_ids))
+    results = run["results"]
+    assert results and all(r["ruleId"] in rule_ids for r in results)
+    assert all(rule_ids[r["ruleIndex"]] == r["ruleId"] for r in results)
+    top = results[0]
+    assert top["level"] == "error"
+    assert top["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "training_state.bin"
+
+
+def test_markdown_output(examples: Path) -> None:
+    result = wb("scan", str(examples / "tampered-checkpoint"), "-f", "markdown")
+    assert result.returncode == 1
+    assert result.stdout.startswith("# Weighbridge scan")
+    assert "| critical | WB-PKL-001 |" in result.stdout
+
+
+def test_fail_on_threshold(tmp_path: Path) -> None:
+    sample = tmp_path / "model.pkl"
+    sample.write_bytes(b"\x80\x04\x8c\x07sklearn\x8c\x03Foo\x93)\x81.")
+    assert wb("scan", str(sample)).returncode == 0  # unknown global: medium < high
+    assert wb("scan", str(sample), "--fail-on", "medium").returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["scan", "/nonexistent/model"], "no such file or folder"),
+        (["scan", "hf:nobody/nothing-here"], "not in the local Hugging Face cache"),
+        (["scan", "s3://bucket/model"], "unknown target type"),
+        (["scan", ".", "--fail-on", "severe"], "unknown severity"),
+        (["scan", ".", "--format", "xml"], "xml"),
+        (["frobnicate"], "frobnicate"),
+    ],
+)
+def test_input_errors_are_one_line_exit_2(args: list[str], needle: str, tmp_path: Path) -> None:
+    env_home = tmp_path / "hf"
+    os.environ.setdefault("HF_HUB_CACHE", str(env_home))
+    result = wb(*args, cwd=tmp_path)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 3
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read files without permission bits")
+def test_unreadable_file_is_exit_2(tmp_path: Path) -> None:
+    sample = tmp_path / "secret.pkl"
+    sample.write_bytes(pickle.dumps([1, 2]))
+    sample.chmod(0)
+    result = wb("scan", str(sample))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_rules_lists_every_rule_once() -> None:
+    result = wb("rules")
+    assert result.returncode == 0
+    ids = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
+    assert len(ids) == len(set(ids)) > 30
+    assert "WB-PKL-001" in ids and "WB-INT-001" in ids
+
+
+def test_version() -> None:
+    result = wb("version")
+    assert result.returncode == 0 and result.stdout.startswith("weighbridge ")
