@@ -135,7 +135,7 @@ class _Directory:
     regions: list[tuple[int, int]]  # bytes that belong to the directory records
 
 
-class _Window(io.RawIOBase):
+class StreamWindow(io.RawIOBase):
     """A seekable view of ``length`` bytes of ``base`` at ``start``; tracks CRC-32 of what is read in order."""
 
     def __init__(self, base: BinaryIO, start: int, length: int) -> None:
@@ -193,38 +193,47 @@ class _Window(io.RawIOBase):
         return self._length
 
 
-class _Archive:
-    """State of one zip being scanned: where findings go, limits reached, layout facts."""
+class CappedReporter:
+    """Reports findings for one archive, at most ``per_rule`` per rule; the rest are counted and summarised."""
 
-    def __init__(self, ctx: ScanContext, stream: BinaryIO, size: int) -> None:
+    def __init__(self, ctx: ScanContext, suppressed: Rule, per_rule: int = _REPORTS_PER_RULE) -> None:
         self.ctx = ctx
-        self.stream = stream
-        self.size = size
-        self.stopped = False
-        self.names: set[str] = set()
-        self.storages = 0
-        self.code_files: list[str] = []
-        self.custom_ops: set[str] = set()
+        self._suppressed = suppressed
+        self._per_rule = per_rule
         self._counts: Counter[str] = Counter()
         self._rules: dict[str, Rule] = {}
 
     def where(self, name: str) -> str:
+        """The member chain of ``name`` inside this archive, for locations."""
         return name if self.ctx.member is None else f"{self.ctx.member}!{name}"
 
     def report(self, rule: Rule, detail: str, *, member: str | None = None, offset: int | None = None,
                evidence: str | None = None, severity: Severity | None = None) -> None:
         self._counts[rule.id] += 1
         self._rules[rule.id] = rule
-        if self._counts[rule.id] > _REPORTS_PER_RULE:
+        if self._counts[rule.id] > self._per_rule:
             return
         location = Location(offset=offset, member=self.where(member) if member is not None else None)
         self.ctx.report(rule, detail, location=location, evidence=evidence, severity=severity)
 
     def finish(self) -> None:
         for rule_id, count in sorted(self._counts.items()):
-            if count > _REPORTS_PER_RULE:
-                self.ctx.report(SUPPRESSED, f"{count - _REPORTS_PER_RULE} more {rule_id} findings "
+            if count > self._per_rule:
+                self.ctx.report(self._suppressed, f"{count - self._per_rule} more {rule_id} findings "
                                 f"({self._rules[rule_id].title}) in this archive were not listed")
+
+
+class _Archive(CappedReporter):
+    """State of one zip being scanned: limits reached, layout facts."""
+
+    def __init__(self, ctx: ScanContext, stream: BinaryIO, size: int) -> None:
+        super().__init__(ctx, SUPPRESSED)
+        self.stream = stream
+        self.size = size
+        self.stopped = False
+        self.storages = 0
+        self.code_files: list[str] = []
+        self.custom_ops: set[str] = set()
 
 
 # -- directory ---------------------------------------------------------------------------------------------
@@ -317,7 +326,7 @@ def _read_directory(arch: _Archive) -> _Directory | None:
 
 
 def _read_central_records(arch: _Archive, cd_start: int, cd_size: int, delta: int) -> list[_Entry]:
-    reader = io.BufferedReader(_Window(arch.stream, cd_start, cd_size), buffer_size=1024 * 1024)
+    reader = io.BufferedReader(StreamWindow(arch.stream, cd_start, cd_size), buffer_size=1024 * 1024)
     entries: list[_Entry] = []
     name_bytes = 0
     pos = 0
@@ -386,7 +395,7 @@ def _descriptor_length(arch: _Archive, at: int, zip64: bool) -> int:
     return (4 if signed else 0) + (20 if zip64 else 12)
 
 
-def _decoder_for(entry: _Entry, source: _Window) -> Decoder | str:
+def _decoder_for(entry: _Entry, source: StreamWindow) -> Decoder | str:
     """The decoder for the entry's method, or why there is none."""
     if entry.method == 8:
         return ZlibDecoder(-15)
@@ -409,8 +418,8 @@ def _decoder_for(entry: _Entry, source: _Window) -> Decoder | str:
     return f"unsupported compression method {entry.method}"
 
 
-def _open_member(arch: _Archive, entry: _Entry, length: int) -> tuple[_Window, DecompressReader | None] | str:
-    window = _Window(arch.stream, entry.data_start, length)
+def _open_member(arch: _Archive, entry: _Entry, length: int) -> tuple[StreamWindow, DecompressReader | None] | str:
+    window = StreamWindow(arch.stream, entry.data_start, length)
     if entry.method == 0:
         return window, None
     decoder = _decoder_for(entry, window)
@@ -443,7 +452,7 @@ def _window_length(arch: _Archive, entry: _Entry) -> int:
     return max(0, min(entry.csize, arch.size - entry.data_start))
 
 
-def _check_stored(arch: _Archive, entry: _Entry, window: _Window) -> None:
+def _check_stored(arch: _Archive, entry: _Entry, window: StreamWindow) -> None:
     if window.length < entry.csize or window.short:
         arch.report(UNREADABLE, f"member data is truncated: {window.length} of {entry.csize} bytes present",
                     member=entry.name, offset=entry.data_start, severity=fail_severity(arch.ctx))
@@ -464,7 +473,7 @@ def _report_crc(arch: _Archive, entry: _Entry, actual: int) -> None:
                 member=entry.name, offset=entry.offset, evidence=f"{actual:08x} != {entry.crc:08x}")
 
 
-def _check_decoded(arch: _Archive, entry: _Entry, window: _Window, reader: DecompressReader) -> None:
+def _check_decoded(arch: _Archive, entry: _Entry, window: StreamWindow, reader: DecompressReader) -> None:
     reader.drain()
     if reader.limit is not None:
         report_limit(arch.ctx, reader, f"zip member {entry.name}",
@@ -702,7 +711,7 @@ def _scan_gaps(arch: _Archive, regions: list[tuple[int, int]]) -> None:
         arch.report(OUTSIDE_DATA, f"{end - start} bytes {place} belong to no entry", offset=start,
                     evidence=head.hex())
         if end - start >= _MIN_ROUTED_GAP:
-            arch.ctx.scan_nested(_Window(arch.stream, start, end - start),  # type: ignore[arg-type]
+            arch.ctx.scan_nested(StreamWindow(arch.stream, start, end - start),  # type: ignore[arg-type]
                                  f"<data at offset {start}>", end - start)
 
 
@@ -716,7 +725,7 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
             arch.report(UNREADABLE, f"local entries end at offset {reached}; the remaining "
                         f"{size - reached} bytes were routed as unknown data", offset=reached,
                         severity=fail_severity(ctx))
-            ctx.scan_nested(_Window(stream, reached, size - reached),  # type: ignore[arg-type]
+            ctx.scan_nested(StreamWindow(stream, reached, size - reached),  # type: ignore[arg-type]
                             f"<data at offset {reached}>", size - reached)
         arch.finish()
         return
