@@ -29,7 +29,15 @@ from ...core.rules import define
 from ...core.types import Check, Location, Rule, Severity
 from ..base import FormatHandler, ScanContext, read_exact
 from ..torchscript import report_torchscript, scan_torchscript_code
-from .compressed import MAX_OUT, Decoder, DecompressReader, ZlibDecoder, fail_severity, report_limit
+from .compressed import (
+    BOMB_BUDGET,
+    MAX_OUT,
+    Decoder,
+    DecompressReader,
+    ZlibDecoder,
+    fail_severity,
+    report_limit,
+)
 
 MALFORMED = define(
     "WB-ZIP-001", Check.ARTIFACT, Severity.MEDIUM, "Malformed zip structure",
@@ -106,6 +114,7 @@ _MIN_ROUTED_GAP = 8
 _CRC_DRAIN_MAX = 64 * 1024 * 1024  # stored members not read to the end are CRC-checked up to this size
 _CODE_MAX = 4 * 1024 * 1024  # TorchScript source read for operator checks
 _STORAGE = re.compile(r"^(?P<pkl>(?:.*/)?[^/]+)/\d+$")
+_RECOVERED_STORAGE = re.compile(r"^(?:[^/]*/)?(?:data|constants|traced_inputs)/\d+$")
 _CODE = re.compile(r"^(?P<prefix>(?:[^/]*/)?)code/.+\.py$")
 
 
@@ -520,7 +529,7 @@ def _charge(arch: _Archive, length: int) -> None:
     budget, limits = arch.ctx.budget, arch.ctx.limits
     budget.expanded_bytes += length
     if budget.expanded_bytes > limits.max_expanded_bytes:
-        arch.report(UNREADABLE, f"member bytes for this file exceed {limits.max_expanded_bytes}; no further "
+        arch.report(BOMB_BUDGET, f"member bytes for this file exceed {limits.max_expanded_bytes}; no further "
                     "members are inspected", severity=fail_severity(arch.ctx))
         arch.stopped = True
 
@@ -532,6 +541,7 @@ class _Layout:
     pickles: set[str] = field(default_factory=set)  # "<dir>/<name>" of every X.pkl member, without .pkl
     torch_prefixes: set[str] = field(default_factory=set)
     keras: bool = False
+    recovery: bool = False  # no directory: names are judged one by one, as the walk meets them
 
 
 def _layout(entries: list[_Entry]) -> _Layout:
@@ -547,13 +557,15 @@ def _layout(entries: list[_Entry]) -> _Layout:
 
 
 def _is_storage(layout: _Layout, name: str) -> bool:
+    if layout.recovery:
+        return _RECOVERED_STORAGE.match(name) is not None
     match = _STORAGE.match(name)
     return match is not None and match.group("pkl") in layout.pickles and bool(layout.torch_prefixes)
 
 
 def _is_code(layout: _Layout, name: str) -> bool:
     match = _CODE.match(name)
-    return match is not None and match.group("prefix") in layout.torch_prefixes
+    return match is not None and (layout.recovery or match.group("prefix") in layout.torch_prefixes)
 
 
 def _check_names(arch: _Archive, entries: list[_Entry]) -> None:
@@ -622,7 +634,7 @@ def _process_entry(arch: _Archive, entry: _Entry, layout: _Layout) -> None:
 
 
 def _local_entries(arch: _Archive, start: int, end: int) -> Iterator[_Entry]:
-    """Entries found by walking local headers in ``[start, end)`` (no central directory for them)."""
+    """Entries found by walking local headers in ``[start, end)``; the consumer sets each ``entry.end``."""
     pos = start
     while pos + _LOCAL_STRUCT.size <= end and not arch.stopped:
         header = _peek(arch.stream, pos, _LOCAL_STRUCT.size)
@@ -636,26 +648,54 @@ def _local_entries(arch: _Archive, start: int, end: int) -> Iterator[_Entry]:
                        crc=crc, csize=big.get("csize", csize), usize=big.get("usize", usize), offset=pos,
                        zip64=bool(big), in_directory=False)
         entry.data_start = pos + _LOCAL_STRUCT.size + nlen + xlen
-        sizes_later = bool(flags & 0x8) and entry.csize == 0
-        if sizes_later:
-            if method != 8:
-                arch.report(UNREADABLE, f"local entry {entry.name!r} keeps its size in a data descriptor and "
-                            "is not deflated; its end cannot be found", member=entry.name, offset=pos,
+        if entry.data_start > end:
+            arch.report(UNREADABLE, f"local header of {entry.name!r} runs past the end of the data",
+                        member=entry.name, offset=pos, severity=fail_severity(arch.ctx))
+            return
+        if flags & 0x8 and entry.csize == 0:  # sizes follow the data (PyTorch writes zips this way)
+            found = end - entry.data_start if method == 8 else _find_descriptor(arch, entry, end)
+            if found is None:
+                arch.report(UNREADABLE, f"local entry {entry.name!r} keeps its size in a data descriptor that "
+                            "cannot be found; its end is unknown", member=entry.name, offset=pos,
                             severity=fail_severity(arch.ctx))
                 return
-            entry.csize = end - entry.data_start
+            entry.csize = found
         yield entry
-        used = entry.csize if entry.end < 0 else entry.end - entry.data_start
-        data_end = entry.data_start + used
-        pos = data_end + (_descriptor_length(arch, data_end, entry.zip64) if flags & 0x8 else 0)
+        pos = max(entry.end, entry.data_start)
 
 
-def _scan_local_walk(arch: _Archive, start: int, end: int, why: str) -> int:
+def _find_descriptor(arch: _Archive, entry: _Entry, end: int) -> int | None:
+    """Length of a stored member whose size is only in its data descriptor: the first descriptor that
+    records the distance from the data start as its compressed size."""
+    pos = entry.data_start
+    overlap = len(_DESCRIPTOR) + 20
+    while pos < end:
+        chunk = _peek(arch.stream, pos, min(1024 * 1024 + overlap, end - pos))
+        if not chunk:
+            return None
+        hit = chunk.find(_DESCRIPTOR)
+        while hit >= 0:
+            length = pos + hit - entry.data_start
+            sizes32 = chunk[hit + 8:hit + 16]
+            sizes64 = chunk[hit + 8:hit + 24]
+            if len(sizes32) == 8 and struct.unpack("<II", sizes32) == (length, length):
+                return length
+            if len(sizes64) == 16 and struct.unpack("<QQ", sizes64) == (length, length):
+                return length
+            hit = chunk.find(_DESCRIPTOR, hit + 1)
+        if len(chunk) <= overlap:
+            return None
+        pos += len(chunk) - overlap
+    return None
+
+
+def _scan_local_walk(arch: _Archive, start: int, end: int, layout: _Layout, why: str = "") -> int:
     """Scan entries that only local headers describe; return where the walk stopped."""
     reached = start
     for entry in _local_entries(arch, start, end):
-        arch.report(HIDDEN_ENTRY, f"local entry {entry.name!r} at offset {entry.offset} {why}",
-                    member=entry.name, offset=entry.offset, evidence=entry.name[:200])
+        if not layout.recovery:
+            arch.report(HIDDEN_ENTRY, f"local entry {entry.name!r} at offset {entry.offset} {why}",
+                        member=entry.name, offset=entry.offset, evidence=entry.name[:200])
         if entry.flags & _SUSPICIOUS_FLAGS:
             arch.report(FLAG_BITS, f"general-purpose flags 0x{entry.flags:04x} mark the member encrypted/"
                         "patched; read as PyTorch reads it", member=entry.name, offset=entry.offset,
@@ -666,8 +706,15 @@ def _scan_local_walk(arch: _Archive, start: int, end: int, why: str) -> int:
                         member=entry.name, severity=fail_severity(arch.ctx))
             arch.stopped = True
             break
-        used = _scan_member(arch, entry)
-        entry.end = entry.data_start + (used if used is not None else entry.csize)
+        used: int | None = entry.csize
+        if _is_storage(layout, entry.name):
+            arch.storages += 1
+        else:
+            if _is_code(layout, entry.name):
+                _torchscript_code(arch, entry)
+            used = _scan_member(arch, entry)
+        data_end = entry.data_start + (used if used is not None else entry.csize)
+        entry.end = data_end + (_descriptor_length(arch, data_end, entry.zip64) if entry.flags & 0x8 else 0)
         reached = entry.end
     return max(reached, start)
 
@@ -695,14 +742,14 @@ def _check_overlaps(arch: _Archive, entries: list[_Entry]) -> None:
             furthest = entry
 
 
-def _scan_gaps(arch: _Archive, regions: list[tuple[int, int]]) -> None:
+def _scan_gaps(arch: _Archive, regions: list[tuple[int, int]], layout: _Layout) -> None:
     for start, end in _coverage_gaps(regions, arch.size):
         if arch.stopped:
             return
         if start == 0 and _peek(arch.stream, 0, 8)[:4] == _DESCRIPTOR and end == 4:
             continue  # single-segment "spanned" marker
         if _peek(arch.stream, start, 4) == _LOCAL:
-            start = _scan_local_walk(arch, start, end, "is not listed in the central directory")
+            start = _scan_local_walk(arch, start, end, layout, "is not listed in the central directory")
             if start >= end:
                 continue
         head = _peek(arch.stream, start, 32)
@@ -715,37 +762,42 @@ def _scan_gaps(arch: _Archive, regions: list[tuple[int, int]]) -> None:
                                  f"<data at offset {start}>", end - start)
 
 
+def _recover(arch: _Archive) -> None:
+    """No usable central directory: walk the local headers from the start, route what is left."""
+    size = arch.size
+    reached = _scan_local_walk(arch, 0, size, _Layout(recovery=True))
+    if reached < size and not arch.stopped:
+        arch.report(UNREADABLE, f"local entries end at offset {reached}; the remaining {size - reached} "
+                    "bytes were routed as unknown data", offset=reached, severity=fail_severity(arch.ctx))
+        arch.ctx.scan_nested(StreamWindow(arch.stream, reached, size - reached),  # type: ignore[arg-type]
+                             f"<data at offset {reached}>", size - reached)
+
+
 def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
     size = stream.seek(0, io.SEEK_END)
     arch = _Archive(ctx, stream, size)
     directory = _read_directory(arch)
+    layout = _Layout(recovery=True)
     if directory is None:
-        reached = _scan_local_walk(arch, 0, size, "recovered without a central directory")
-        if reached < size and not arch.stopped:
-            arch.report(UNREADABLE, f"local entries end at offset {reached}; the remaining "
-                        f"{size - reached} bytes were routed as unknown data", offset=reached,
-                        severity=fail_severity(ctx))
-            ctx.scan_nested(StreamWindow(stream, reached, size - reached),  # type: ignore[arg-type]
-                            f"<data at offset {reached}>", size - reached)
-        arch.finish()
-        return
-    entries = directory.entries
-    layout = _layout(entries)
-    _check_names(arch, entries)
-    for entry in entries:
-        if arch.stopped:
-            break
-        _process_entry(arch, entry, layout)
-    if layout.torch_prefixes:
+        _recover(arch)
+    else:
+        entries = directory.entries
+        layout = _layout(entries)
+        _check_names(arch, entries)
+        for entry in entries:
+            if arch.stopped:
+                break
+            _process_entry(arch, entry, layout)
+        if not arch.stopped:
+            _check_overlaps(arch, entries)
+            regions = directory.regions + [(e.offset, e.end) for e in entries if e.end >= 0]
+            _scan_gaps(arch, regions, layout)
+    if layout.torch_prefixes or arch.code_files or arch.storages:
         ctx.formats.append("torchscript" if arch.code_files else "pytorch-zip")
     if layout.keras:
         ctx.formats.append("keras-v3")
     if arch.code_files:
         report_torchscript(ctx, arch.code_files, Location(member=arch.where(arch.code_files[0])))
-    if not arch.stopped:
-        _check_overlaps(arch, entries)
-        regions = directory.regions + [(e.offset, e.end) for e in entries if e.end >= 0]
-        _scan_gaps(arch, regions)
     arch.finish()
 
 
