@@ -10,7 +10,7 @@ from typing import Any
 import huggingface_hub
 import pytest
 
-from weighbridge.core.types import Severity, TargetKind, WeighbridgeError
+from weighbridge.core.types import Check, Severity, TargetKind, WeighbridgeError
 from weighbridge.sources import hf, resolve
 
 COMMIT = "a" * 8 + "0123456789abcdef0123456789abcdef"
@@ -295,3 +295,20 @@ def test_download_failure_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.
     with pytest.raises(WeighbridgeError) as err:
         resolve("hf:org/name", download=True)
     assert str(err.value) == "could not download hf:org/name@main: Repository Not Found for url"
+
+
+def test_scan_reports_tampered_blobs_as_critical(cache: FakeCache) -> None:
+    import weighbridge
+
+    clean = weighbridge.scan("hf:org/name")
+    assert [f for f in clean.findings if f.check is Check.INTEGRITY] == []
+    assert [r.path for r in clean.files] == ["1_Pooling/config.json", "config.json", "model.safetensors"]
+
+    (cache.snapshot(COMMIT) / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}  evil")
+    (cache.snapshot(COMMIT) / "config.json").write_bytes(b'{"model_type": "evil"}')
+    report = weighbridge.scan("hf:org/name")
+    critical = {(f.path, f.rule) for f in report.findings
+                if f.check is Check.INTEGRITY and f.severity is Severity.CRITICAL}
+    assert ("config.json", "WB-SRC-010") in critical  # git blob SHA-1, checked while resolving
+    assert any(path == "model.safetensors" for path, _ in critical)  # LFS SHA-256, checked while hashing
+    assert report.target.revision == COMMIT

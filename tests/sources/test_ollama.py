@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from weighbridge.core.types import Severity, TargetKind, WeighbridgeError
+from weighbridge.core.types import Check, Severity, TargetKind, WeighbridgeError
 from weighbridge.sources import ollama, resolve
 
 MODEL = "application/vnd.ollama.image.model"
@@ -230,3 +230,22 @@ def test_oversized_manifest_is_refused(store: FakeStore, monkeypatch: pytest.Mon
 def test_download_flag_never_pulls(store: FakeStore) -> None:
     with pytest.raises(WeighbridgeError, match="ollama pull"):
         resolve("ollama:absent", download=True)
+
+
+def test_scan_reports_tampered_and_missing_blobs_as_critical(store: FakeStore) -> None:
+    import weighbridge
+
+    layers = standard_layers(store)
+    store.manifest(layers)
+    clean = weighbridge.scan("ollama:smollm2")
+    assert [f for f in clean.findings if f.check is Check.INTEGRITY] == []
+
+    model_blob = store.root / "blobs" / ("sha256-" + layers[0]["digest"].removeprefix("sha256:"))
+    model_blob.write_bytes(b"GGUF\x03\x00\x00\x00WEIGHTS")  # same size, other bytes
+    os.unlink(store.root / "blobs" / ("sha256-" + layers[1]["digest"].removeprefix("sha256:")))
+    report = weighbridge.scan("ollama:smollm2")
+    critical = {(f.path, f.rule) for f in report.findings
+                if f.check is Check.INTEGRITY and f.severity is Severity.CRITICAL}
+    assert ("template", "WB-SRC-020") in critical
+    assert any(path == "model.gguf" for path, _ in critical)
+    assert "template" not in [r.path for r in report.files]
