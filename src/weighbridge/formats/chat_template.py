@@ -151,6 +151,21 @@ def is_unsafe_attribute(name: str) -> bool:
     return name.startswith("_") or name in _UNSAFE_NAMES
 
 
+def _unsafe_key(name: str) -> bool:
+    """Subscripts fall back to attributes only when item lookup fails: single-underscore dict keys are data."""
+    return name.startswith("__") or (name.startswith("_") and "__" in name) or name in _UNSAFE_NAMES
+
+
+def _kept_not_called(node: nodes.Getattr, parent: nodes.Node | None) -> bool:
+    """``x.format`` stored or passed on (the CVE-2024-56326 shape), as opposed to called or printed."""
+    if isinstance(parent, nodes.Call):
+        return parent.node is not node
+    if isinstance(parent, nodes.Filter):
+        return parent.node is not node
+    return isinstance(parent, nodes.Assign | nodes.Keyword | nodes.Pair | nodes.List | nodes.Tuple
+                      | nodes.Dict | nodes.With | nodes.Macro)
+
+
 def _dangerous_token(text: str) -> str | None:
     for token in _DANGEROUS_TOKENS:
         if token in text:
@@ -282,10 +297,11 @@ class _Walker:
                       node, tag.split()[0])
         elif isinstance(node, nodes.Getattr):
             self._attribute(node.node, node.attr, node, literal=True)
-            if node.attr in _FORMAT_METHODS and not (isinstance(parent, nodes.Call) and parent.node is node):
+            if node.attr in _FORMAT_METHODS and _kept_not_called(node, parent):
+                formats = self._strings(node.node)
                 self._hit(FORMAT_ABUSE, f"chat template takes a reference to the '{node.attr}' method "
                           "without calling it (sandbox bypass CVE-2024-56326)", node, node.attr)
-                self._format_fields(node, self._strings(node.node))
+                self._format_fields(node, formats)
         elif isinstance(node, nodes.Getitem):
             self._getitem(node)
         elif isinstance(node, nodes.NSRef):
@@ -319,8 +335,9 @@ class _Walker:
     def _attribute(self, base: nodes.Node, name: str, node: nodes.Node, *, literal: bool,
                    via: str = "attribute access") -> None:
         """An attribute (or attribute-like item) ``name`` read from ``base``."""
+        unsafe = _unsafe_key if via == "subscript" else is_unsafe_attribute
         for part in name.split("."):
-            if is_unsafe_attribute(part):
+            if unsafe(part):
                 how = via if literal else f"{via} with a name assembled at run time"
                 self._hit(DUNDER_ACCESS, f"chat template reads the internal attribute {part!r} ({how})",
                           node, part if literal else "")
@@ -328,7 +345,7 @@ class _Walker:
         if isinstance(base, nodes.Name) and base.name in _GLOBAL_HELPERS and base.name not in self.shadowed:
             self._hit(GLOBAL_TRAVERSAL, f"chat template reads attribute {name!r} of the global helper "
                       f"'{base.name}'", node, base.name)
-        if name in _FORMAT_METHODS and via != "attribute access":
+        if name in _FORMAT_METHODS and via == "the 'attr' filter":
             self._hit(FORMAT_ABUSE, f"chat template obtains the '{name}' method through {via}", node, name)
 
     def _getitem(self, node: nodes.Getitem) -> None:
