@@ -107,6 +107,22 @@ def test_only_the_header_is_read() -> None:
     assert ctx.findings == [] and Counting.furthest == 8 + header_len
 
 
+def test_hashing_reader_reads_only_the_header_then_hashes_the_rest(tmp_path: Path) -> None:
+    import hashlib
+
+    from weighbridge.integrity.reader import HashingReader
+
+    data = build({"w": ("F32", [512, 512])})
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(data)
+    ctx = ScanContext(path=path.name, limits=Limits(), nested=Recorder(), fs_path=str(path))
+    with HashingReader(path) as reader:
+        SAFETENSORS_HANDLER.scan(ctx, reader)  # type: ignore[arg-type]
+        assert reader.bytes_read == 8 + struct.unpack("<Q", data[:8])[0]
+        assert reader.finish() == hashlib.sha256(data).hexdigest()
+    assert ctx.findings == []
+
+
 def test_sniff() -> None:
     data = build({"w": ("F32", [2])})
     assert SAFETENSORS_HANDLER.sniff(data[:4096], "anything.bin")

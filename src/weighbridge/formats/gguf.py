@@ -203,6 +203,23 @@ class _Cursor:
         self.pos += n
         return self._buf[rel:rel + n]
 
+    def skip_strings(self, count: int, length: struct.Struct) -> None:
+        """Skip ``count`` length-prefixed strings (the hot loop of tokenizer vocabularies)."""
+        width = length.size
+        unpack_from = length.unpack_from
+        pos = self.pos
+        for _ in range(count):
+            rel = pos - self._buf_at
+            if rel < 0 or rel + width > len(self._buf):
+                self.pos = pos
+                rel = self._window(width)
+            n = unpack_from(self._buf, rel)[0]
+            if n > self.size - pos - width:
+                self.pos = pos + width
+                raise _Truncated(pos + width, n, self.size - pos - width)
+            pos += width + n
+        self.pos = pos
+
     def skip(self, n: int) -> None:
         if n > self.size - self.pos:
             raise _Truncated(self.pos, n, self.size - self.pos)
@@ -381,9 +398,7 @@ class _Parser:
         if fixed is not None:
             self.cur.skip(count * fixed)
         elif etype == ValueType.STRING:
-            for _ in range(count):
-                length = self._length()
-                self.cur.skip(length)
+            self.cur.skip_strings(count, self.cur.u32 if self.v1 else self.cur.u64)
         else:
             for _ in range(count):
                 self._array(depth + 1, key)
