@@ -259,8 +259,9 @@ class _Walker:
             elif isinstance(node, nodes.For):
                 self._bind_target(node.target, None)
             elif isinstance(node, nodes.Macro | nodes.CallBlock):
-                for arg in node.args:
-                    self._bind_target(arg, None)
+                defaults: list[nodes.Expr | None] = [None] * (len(node.args) - len(node.defaults))
+                for arg, default in zip(node.args, defaults + list(node.defaults), strict=False):
+                    self._bind_target(arg, default)
             elif isinstance(node, nodes.With):
                 for target, value in zip(node.targets, node.values, strict=False):
                     self._bind_target(target, value)
