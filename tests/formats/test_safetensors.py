@@ -208,6 +208,11 @@ def test_malformed_tensor_entries(entry: str, words: str) -> None:
     assert finding.location.key == "bad.tensor" and finding.evidence.startswith('"bad.tensor"')  # type: ignore[union-attr]
 
 
+def test_bad_dtype_keeps_its_byte_range_in_the_layout() -> None:
+    ctx = scan(header_with('"w": {"dtype": "X99", "shape": [2], "data_offsets": [0, 4]}', b"\0" * 4))
+    assert [f.rule for f in ctx.findings] == ["WB-ST-005"]
+
+
 def test_unknown_tensor_field_is_low() -> None:
     ctx = scan(header_with('"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4], "x": 1}', b"\0" * 4))
     assert only(ctx, "WB-ST-010").severity == Severity.LOW and len(ctx.findings) == 1

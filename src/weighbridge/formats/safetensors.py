@@ -330,23 +330,22 @@ def _check_tensor(scan: _Scan, entry: _Entry) -> _Tensor | None:
     if extra:
         scan.report(UNKNOWN_FIELD, f"tensor {name!r} has unknown field(s) {extra[:5]}", entry)
     dtype, shape, offsets = value["dtype"], value["shape"], value["data_offsets"]
-    bits = DTYPE_BITS.get(dtype) if isinstance(dtype, str) else None
-    if bits is None:
-        scan.report(BAD_TENSOR, f"tensor {name!r} has unknown dtype {dtype!r}", entry)
-        return None
-    if not isinstance(shape, list) or not all(_is_u64(d) for d in shape):
-        scan.report(BAD_TENSOR, f"tensor {name!r} shape is not a list of non-negative 64-bit integers", entry)
-        return None
+    tensor = None  # the byte range still counts for the layout when only dtype or shape is wrong
     if not isinstance(offsets, list) or len(offsets) != 2 or not all(_is_u64(o) for o in offsets):
         scan.report(BAD_TENSOR, f"tensor {name!r} data_offsets is not [begin, end] of non-negative 64-bit "
                     "integers", entry)
-        return None
-    begin, end = offsets
-    if end < begin:
-        scan.report(BAD_TENSOR, f"tensor {name!r} ends ({end}) before it begins ({begin})", entry)
-        return None
-    _check_size(scan, entry, bits, shape, end - begin)
-    return _Tensor(name, begin, end, entry)
+    elif offsets[1] < offsets[0]:
+        scan.report(BAD_TENSOR, f"tensor {name!r} ends ({offsets[1]}) before it begins ({offsets[0]})", entry)
+    else:
+        tensor = _Tensor(name, offsets[0], offsets[1], entry)
+    bits = DTYPE_BITS.get(dtype) if isinstance(dtype, str) else None
+    if bits is None:
+        scan.report(BAD_TENSOR, f"tensor {name!r} has unknown dtype {dtype!r}", entry)
+    elif not isinstance(shape, list) or not all(_is_u64(d) for d in shape):
+        scan.report(BAD_TENSOR, f"tensor {name!r} shape is not a list of non-negative 64-bit integers", entry)
+    elif tensor is not None:
+        _check_size(scan, entry, bits, shape, tensor.end - tensor.begin)
+    return tensor
 
 
 def _check_size(scan: _Scan, entry: _Entry, bits: int, shape: list[int], nbytes: int) -> None:
