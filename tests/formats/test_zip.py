@@ -53,6 +53,9 @@ class Result:
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), default=None)
 
+    def at_least(self, severity: Severity) -> bool:
+        return any(f.severity >= severity for f in self.findings)
+
     def routed_named(self, name: str) -> Routed:
         matches = [r for r in self.routed if r.name == name]
         assert matches, f"{name} was not routed; routed: {[r.name for r in self.routed]}"
@@ -158,21 +161,22 @@ def scripted(x: torch.Tensor) -> torch.Tensor:
     return torch.relu(x) + 1
 
 
-_LIBRARY = torch.library.Library("wbtestzip", "DEF")
-_LIBRARY.define("myop(Tensor x) -> Tensor")
-_LIBRARY.impl("myop", lambda x: x + 1, "CompositeExplicitAutograd")
+_LIBRARY = torch.library.Library("wbtestzip", "DEF")  # type: ignore[no-untyped-call]
+_LIBRARY.define("myop(Tensor x) -> Tensor")  # type: ignore[no-untyped-call]
+_LIBRARY.impl("myop", lambda x: x + 1, "CompositeExplicitAutograd")  # type: ignore[no-untyped-call]
 
 
 @torch.jit.script
 def uses_custom_op(x: torch.Tensor) -> torch.Tensor:
-    return torch.ops.wbtestzip.myop(x)
+    out: torch.Tensor = torch.ops.wbtestzip.myop(x)
+    return out
 
 
 def test_torch_save_archive_is_clean_and_storages_are_not_routed(tmp_path: Path) -> None:
     path = tmp_path / "model.pt"
     torch.save({"weight": torch.ones(4, 4), "step": 3}, path)
     result = scan(path)
-    assert result.worst() is None or result.worst() <= Severity.LOW, result.findings
+    assert not result.at_least(Severity.MEDIUM), result.findings
     assert "pytorch-zip" in result.formats
     names = [r.name for r in result.routed]
     assert any(n.endswith("/data.pkl") for n in names)
@@ -221,14 +225,14 @@ def test_npz_members_are_routed_as_npy(tmp_path: Path, compressed: bool) -> None
 def test_pickle_hidden_under_any_member_name_is_analysed(member: str) -> None:  # CVE-2025-1889
     result = scan(zipfile_bytes({"readme.md": b"# model\n", member: MALICIOUS}))
     assert result.routed_named(member).handler == "pickle"
-    assert result.worst() is not None and result.worst() >= Severity.HIGH
+    assert result.at_least(Severity.HIGH)
 
 
 def test_protocol0_pickle_in_member_without_extension_is_analysed() -> None:
     proto0 = b"cos\nsystem\n(S'echo bypass'\ntR."
     result = scan(zipfile_bytes({"payload": proto0}))
     assert result.routed_named("payload").handler == "pickle"
-    assert result.worst() is not None and result.worst() >= Severity.HIGH
+    assert result.at_least(Severity.HIGH)
 
 
 # -- the zip CVEs ----------------------------------------------------------------------------------------------
@@ -242,7 +246,7 @@ def test_local_name_differs_from_central_directory() -> None:  # CVE-2025-1944
     assert len(mismatch) == 1 and mismatch[0].severity == Severity.MEDIUM
     assert mismatch[0].evidence is not None and "datap.kl" in mismatch[0].evidence
     assert result.routed_named("archive/data.pkl").handler == "pickle"
-    assert result.worst() is not None and result.worst() >= Severity.HIGH
+    assert result.at_least(Severity.HIGH)
 
 
 @pytest.mark.parametrize("flag", [0x01, 0x20, 0x40])
@@ -255,7 +259,7 @@ def test_encryption_flags_are_ignored_like_pytorch(flag: int, where: str) -> Non
     flagged = result.of("WB-ZIP-003")
     assert flagged and flagged[0].evidence is not None and f"0x{flag:04x}" in flagged[0].evidence
     assert result.routed_named("archive/data.pkl").handler == "pickle"
-    assert result.worst() is not None and result.worst() >= Severity.HIGH
+    assert result.at_least(Severity.HIGH)
 
 
 def test_crc_mismatch_is_reported_and_content_still_scanned() -> None:  # CVE-2025-10156
@@ -263,7 +267,7 @@ def test_crc_mismatch_is_reported_and_content_still_scanned() -> None:  # CVE-20
     result = scan(data)
     crc = result.of("WB-ZIP-004")
     assert len(crc) == 1 and crc[0].location is not None and crc[0].location.member == "archive/data.pkl"
-    assert result.worst() is not None and result.worst() >= Severity.HIGH
+    assert result.at_least(Severity.HIGH)
 
 
 def test_crc_mismatch_on_deflated_member() -> None:
@@ -281,7 +285,7 @@ def test_pickle_between_entries_is_routed() -> None:
     assert outside[0].evidence == MALICIOUS[:32].hex()
     gap = [r for r in result.routed if r.name.startswith("<data at offset")]
     assert gap and gap[0].handler == "pickle"
-    assert result.worst() is not None and result.worst() >= Severity.HIGH
+    assert result.at_least(Severity.HIGH)
 
 
 def test_data_after_end_record_is_routed() -> None:
@@ -429,7 +433,7 @@ def test_truncated_malicious_member_is_high() -> None:
     cut = data[: data.find(b"echo bypass") + 20]
     result = scan(cut)
     assert "WB-ZIP-001" in result.rules()
-    assert result.worst() is not None and result.worst() >= Severity.HIGH
+    assert result.at_least(Severity.HIGH)
 
 
 def test_keras_config_too_large_is_reported() -> None:

@@ -149,7 +149,8 @@ class _Router(WriterFactory):
             elif spool.written:
                 label = name if complete else f"{name} (partial)"
                 self.rep.ctx.scan_nested(spool.file, label, self._sizes.get(name))  # type: ignore[arg-type]
-            self.routed += 1
+            if complete or spool.written:
+                self.routed += 1
         finally:
             spool.file.close()
 
@@ -195,7 +196,7 @@ def _plan(rep: CappedReporter, archive: py7zr.SevenZipFile, archive_size: int
     room = ctx.limits.max_members - ctx.budget.members
     if len(targets) > room:
         rep.report(TOO_MANY, f"{len(infos)} members, more than the limit of {ctx.limits.max_members}; the "
-                   "rest were not inspected", severity=fail_severity(ctx))
+                   "rest were not inspected", offset=0, severity=fail_severity(ctx))
         targets = targets[: max(room, 0)]
     ctx.budget.members += len(targets)
     declared = sum(sizes.get(_normal(t), 0) for t in targets)
@@ -213,23 +214,32 @@ def _plan(rep: CappedReporter, archive: py7zr.SevenZipFile, archive_size: int
 
 def _extract(rep: CappedReporter, archive: py7zr.SevenZipFile, targets: list[str], router: _Router) -> None:
     ctx = rep.ctx
+    failure: Exception | None = None
     try:
         archive.extract(targets=targets, factory=router)
-    except CrcError as exc:
-        rep.report(CRC_MISMATCH, f"CRC mismatch ({exc}); {len(targets) - router.routed} member(s) after it "
-                   "were not inspected"[:300], severity=fail_severity(ctx))
-    except DecompressionBombError as exc:
-        rep.report(BUDGET, f"{exc}; decompression stopped"[:300], severity=fail_severity(ctx))
-    except PasswordRequired:
-        rep.report(ENCRYPTED, "members are encrypted and were not inspected", severity=fail_severity(ctx))
-    except UnsupportedCompressionMethodError as exc:
-        rep.report(UNSUPPORTED, f"{exc}; {len(targets) - router.routed} member(s) not inspected"[:300],
-                   severity=fail_severity(ctx))
-    except Exception as exc:  # noqa: BLE001 - py7zr raises many types on corrupt input
-        rep.report(CORRUPT, f"decompression failed after {router.routed} member(s): "
-                   f"{type(exc).__name__}: {exc}"[:300], severity=fail_severity(ctx))
-    finally:
-        router.flush_partial()
+    except Exception as exc:  # noqa: BLE001 - py7zr raises many types on corrupt input; classified below
+        failure = exc
+    current = _normal(router.open[-1].name) if router.open else None
+    router.flush_partial()  # scan what an interrupted member had produced
+    if failure is None:
+        return
+    missed = f"{max(len(targets) - router.routed, 0)} member(s) were not inspected"
+    severity = fail_severity(ctx)
+    at = None if current else 0
+    if isinstance(failure, CrcError):
+        named = failure.args[2] if len(failure.args) > 2 and failure.args[2] else current
+        rep.report(CRC_MISMATCH, f"CRC mismatch; {missed}", member=named, offset=None if named else 0,
+                   evidence=" != ".join(f"{v:08x}" for v in failure.args[:2] if isinstance(v, int)) or None,
+                   severity=severity)
+    elif isinstance(failure, DecompressionBombError):
+        rep.report(BUDGET, f"{failure}; {missed}"[:300], member=current, offset=at, severity=severity)
+    elif isinstance(failure, PasswordRequired):
+        rep.report(ENCRYPTED, f"members are encrypted; {missed}", member=current, offset=at, severity=severity)
+    elif isinstance(failure, UnsupportedCompressionMethodError):
+        rep.report(UNSUPPORTED, f"{failure}; {missed}"[:300], member=current, offset=at, severity=severity)
+    else:
+        rep.report(CORRUPT, f"decompression failed: {type(failure).__name__}: {failure}; {missed}"[:300],
+                   member=current, offset=at, severity=severity)
 
 
 def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
