@@ -361,3 +361,18 @@ def test_dispatcher_routes_safetensors_and_scans_the_tail(tmp_path: Path) -> Non
         assert scan_stream(ctx, f, path.name) == "safetensors"
     assert "WB-ST-009" in {f.rule for f in ctx.findings}
     assert len(ctx.formats) == 2
+
+
+@pytest.mark.slow
+def test_real_minilm_safetensors_scans_clean() -> None:
+    from tests.artifacts import minilm_folder
+
+    from weighbridge.integrity.reader import HashingReader
+
+    path = minilm_folder() / "model.safetensors"
+    ctx = ScanContext(path=path.name, limits=Limits(), nested=Recorder(), fs_path=str(path))
+    with HashingReader(path) as reader:
+        SAFETENSORS_HANDLER.scan(ctx, reader)  # type: ignore[arg-type]
+        assert reader.bytes_read < 64 * 1024  # the header only
+        reader.finish()
+    assert ctx.findings == []
