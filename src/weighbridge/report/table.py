@@ -36,17 +36,19 @@ def render_to(console: Console, report: Report) -> None:
     summary.append("   " + "  ".join(f"{k} {v}" for k, v in counts.items() if v))
     console.print(summary)
     if report.findings:
-        table = Table(title="Findings", show_lines=False, expand=False)
-        for col in ("Severity", "Rule", "File", "Where", "Finding"):
-            table.add_column(col, overflow="fold")
+        console.rule("Findings")
         for f in report.findings:
-            detail = Text(f.title, style="bold")
-            detail.append(f"\n{f.detail}")
+            head = Text()
+            head.append(f" {f.severity.label.upper()} ", style=STYLE[f.severity])
+            head.append(f" {f.rule}  ", style="bold")
+            head.append(f.path, style="bold")
+            where = describe_location(f)
+            if where:
+                head.append(f"  ({where})", style="dim")
+            console.print(head)
+            console.print(Text(f"   {f.title}: {f.detail}"))
             if f.evidence:
-                detail.append(f"\nevidence: {f.evidence}", style="dim")
-            table.add_row(Text(f.severity.label, style=STYLE[f.severity]), f.rule, f.path,
-                          describe_location(f), detail)
-        console.print(table)
+                console.print(Text(f"   evidence: {f.evidence}", style="dim"))
     files = Table(title="Files", expand=False)
     for col in ("File", "Format", "Size", "SHA-256", "Worst"):
         files.add_column(col, overflow="fold")
