@@ -385,3 +385,20 @@ def test_mutated_models_end_in_findings_or_clean(tmp_path: Path, flips: list[tup
     ctx = _scan_bytes(bytes(data[:cut]) if cut else bytes(data), tmp_path)
     for f in ctx.findings:
         assert f.path == "model.onnx" and f.detail
+
+
+def test_reordered_model_missed_by_the_sniff_is_still_scanned_as_onnx() -> None:
+    node = helper.make_node("PyOp", ["x"], ["y"], domain="ai.onnx.contrib", name="evil")
+    data = _model(nodes=[node], initializers=[numpy_helper.from_array(np.zeros(2000, np.float32), "w")],
+                  ).SerializeToString()
+    from weighbridge.formats.protobuf import WireReader
+
+    reader = WireReader(io.BytesIO(data))
+    fields = sorted(reader.fields(0, reader.size), key=lambda f: -f.number)  # graph and opsets before ir_version
+    reordered = b"".join(data[f.offset : f.end] for f in fields)
+    assert not ONNX_HANDLER.sniff(reordered[:4096], "model.bin")
+    assert PROTOBUF_HANDLER.sniff(reordered[:4096], "model.bin")
+    ctx = ScanContext(path="model.bin", limits=Limits(), nested=lambda c, s, n, z: "recorded")
+    PROTOBUF_HANDLER.scan(ctx, io.BytesIO(reordered))
+    assert _rules(ctx) == {"WB-ONNX-006": Severity.HIGH}
+    assert ctx.formats == ["onnx"]

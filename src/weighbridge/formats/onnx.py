@@ -20,7 +20,7 @@ from typing import BinaryIO
 from ..core.rules import define
 from ..core.types import Check, Location, Rule, Severity
 from .base import FormatHandler, ScanContext
-from .protobuf import LEN, PROTOBUF_HANDLER, VARINT, Field, ProtobufError, WireReader, parse_head
+from .protobuf import LEN, VARINT, Field, ProtobufError, WireReader, parse_head, scan_protobuf, sniff_protobuf
 
 NAME_CAP = 4096
 MAX_DEPTH = 64
@@ -192,8 +192,12 @@ class ExternalDataChecker:
         if cached is not None:
             return cached
         resolved = self._lexical(location)
-        if not any(rule is EXTERNAL_ESCAPE for rule, _ in resolved.problems) and self.base is not None:
-            self._filesystem(location, resolved)
+        if all(rule is EXTERNAL_NOT_PLAIN for rule, _ in resolved.problems) and self.base is not None:
+            try:
+                self._filesystem(location, resolved)
+            except (OSError, ValueError) as exc:
+                resolved.problems.append((EXTERNAL_INVALID, f"the location cannot be resolved ({exc})"))
+                resolved.size = None
         if len(self.cache) < MAX_CACHED_LOCATIONS:
             self.cache[location] = resolved
         return resolved
@@ -480,6 +484,30 @@ def _scan_onnx(ctx: ScanContext, stream: BinaryIO) -> None:
         walker.external.finish()
 
 
+def _model_shaped(stream: BinaryIO) -> bool:
+    """True when every top-level field is a ModelProto field of the right wire type and a graph is present:
+    an ONNX model the strict sniff passed over (fields reordered, graph first), which loaders still accept."""
+    reader = WireReader(stream)
+    graph = False
+    try:
+        for f in reader.fields(0, reader.size):
+            if MODEL_FIELDS.get(f.number) != f.wire_type or (f.number == 1 and not 1 <= f.value <= MAX_IR_VERSION):
+                return False
+            graph = graph or f.number == 7
+    except ProtobufError:
+        return False
+    return graph
+
+
+def _scan_protobuf(ctx: ScanContext, stream: BinaryIO) -> None:
+    if _model_shaped(stream):
+        ctx.formats.append("onnx")
+        _scan_onnx(ctx, stream)
+        return
+    scan_protobuf(ctx, stream)
+
+
 ONNX_HANDLER = FormatHandler(name="onnx", sniff=_sniff_onnx, scan=_scan_onnx, needs_seek=True)
+PROTOBUF_HANDLER = FormatHandler(name="protobuf", sniff=sniff_protobuf, scan=_scan_protobuf, needs_seek=True)
 
 __all__ = ["ONNX_HANDLER", "PROTOBUF_HANDLER"]

@@ -1,4 +1,4 @@
-"""A streaming protobuf wire-format walker over a seekable binary stream, and the generic protobuf handler.
+"""A streaming protobuf wire-format walker over a seekable binary stream, and the generic protobuf check.
 
 Nothing here knows a schema. ``WireReader`` reads tags and scalar values through a small window buffer and
 never reads a length-delimited payload unless asked to: a caller that knows the schema descends into the
@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from ..core.rules import define
 from ..core.types import Check, Location, Severity
-from .base import FormatHandler, ScanContext
+from .base import ScanContext
 
 VARINT = 0
 I64 = 1
@@ -208,17 +208,6 @@ def parse_head(head: bytes, whole: bool) -> HeadParse | None:
     return HeadParse(out, False)
 
 
-def parses_completely(reader: WireReader, start: int, end: int, *, max_field: int, max_fields: int) -> bool:
-    """True when [start, end) is a complete message of at most ``max_fields`` fields numbered 1..max_field."""
-    try:
-        for count, f in enumerate(reader.fields(start, end)):
-            if f.number > max_field or count >= max_fields:
-                return False
-    except ProtobufError:
-        return False
-    return True
-
-
 # -- the generic handler: a complete message with an unknown schema (SentencePiece models, ...) ----------
 PROTOBUF_INCOMPLETE = define(
     "WB-PB-001", Check.ARTIFACT, Severity.MEDIUM, "Protobuf message could not be parsed to the end",
@@ -231,6 +220,8 @@ PROTOBUF_GENERIC = define(
 
 MAX_SANE_FIELD = 1000
 MIN_PROTOBUF_BYTES = 32
+MIN_COMPLETE_FIELDS = 8
+STRUCTURE_DEPTH = 3
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -241,32 +232,39 @@ def _looks_like_text(head: bytes) -> bool:
     return all(c.isprintable() or c in "\t\n\r" for c in text)
 
 
-def _sniff_protobuf(head: bytes, name: str) -> bool:
+def _structure(data: bytes, whole: bool, depth: int) -> tuple[int, bool] | None:
+    """Complete fields found in ``data`` (descending into LEN payloads that parse as messages), and whether a
+    sub-message was found; None when ``data`` is not wire format with sane field numbers."""
+    parsed = parse_head(data, whole)
+    if parsed is None or not parsed.fields:
+        return None
+    count, nested = 0, False
+    for f in parsed.fields:
+        if f.number > MAX_SANE_FIELD:
+            return None
+        complete = f.end <= len(data)
+        count += complete
+        if f.wire_type == LEN and f.value and depth < STRUCTURE_DEPTH:
+            inner = _structure(data[f.value_offset : min(f.end, len(data))], complete, depth + 1)
+            if inner is not None:
+                count += inner[0]
+                nested = True
+    return count, nested
+
+
+def sniff_protobuf(head: bytes, name: str) -> bool:
+    """Strict: the head parses cleanly (a whole short file to its last byte), has sub-messages and enough
+    complete fields that random bytes and other formats do not pass by chance."""
     if len(head) < MIN_PROTOBUF_BYTES or _looks_like_text(head):
         return False
-    parsed = parse_head(head, whole=len(head) < 4096)
-    if parsed is None or not parsed.fields:
+    found = _structure(head, len(head) < 4096, 0)
+    if found is None:
         return False
-    if any(f.number > MAX_SANE_FIELD for f in parsed.fields):
-        return False
-    if len(parsed.fields) < 2 and not parsed.cut:
-        return False
-    reader = WireReader(io.BytesIO(head), len(head))
-    for f in parsed.fields:
-        if f.wire_type != LEN or f.value == 0:
-            continue
-        complete = f.end <= len(head)
-        if complete:
-            if parses_completely(reader, f.value_offset, f.end, max_field=MAX_SANE_FIELD, max_fields=10_000):
-                return True
-            continue
-        inner = parse_head(head[f.value_offset :], whole=False)
-        if inner is not None and inner.fields and all(g.number <= MAX_SANE_FIELD for g in inner.fields):
-            return True
-    return False
+    count, nested = found
+    return nested and count >= MIN_COMPLETE_FIELDS
 
 
-def _scan_protobuf(ctx: ScanContext, stream: BinaryIO) -> None:
+def scan_protobuf(ctx: ScanContext, stream: BinaryIO) -> None:
     reader = WireReader(stream)
     counts: dict[int, int] = {}
     try:
@@ -283,5 +281,3 @@ def _scan_protobuf(ctx: ScanContext, stream: BinaryIO) -> None:
                location=Location(offset=0), evidence=summary)
 
 
-
-PROTOBUF_HANDLER = FormatHandler(name="protobuf", sniff=_sniff_protobuf, scan=_scan_protobuf, needs_seek=True)
