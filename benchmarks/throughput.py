@@ -121,12 +121,15 @@ def main() -> int:
     ap.add_argument("--size-gib", type=float, default=2.5)
     ap.add_argument("--dir", type=Path, default=ROOT / "benchmarks" / "out" / "throughput")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--build-only", action="store_true", help="only generate the folder")
     args = ap.parse_args()
     openssl = shutil.which("openssl")
     if openssl is None:
         print("openssl not found", file=sys.stderr)
         return 2
     files = build(args.dir, args.size_gib)
+    if args.build_only:
+        return 0
     size = sum(p.stat().st_size for p in files)
     warm(files)
     rows = []

@@ -1,0 +1,28 @@
+"""Real artifacts shipped by PyPI packages (fetched by tools/fetch_artifacts.py) must scan clean."""
+
+from __future__ import annotations
+
+import pytest
+from artifacts import minilm_folder, smollm2_gguf
+
+import weighbridge
+from weighbridge.core.types import Severity
+
+pytestmark = pytest.mark.slow
+
+
+def test_smollm2_gguf_scans_clean() -> None:
+    report = weighbridge.scan(str(smollm2_gguf()))
+    assert report.files[0].format == "gguf"
+    assert "chat-template" in report.files[0].formats
+    assert report.max_severity is None or report.max_severity <= Severity.LOW, report.findings
+
+
+def test_minilm_folder_scans_clean() -> None:
+    report = weighbridge.scan(str(minilm_folder()))
+    formats = {r.path: r.format for r in report.files}
+    assert formats["model.safetensors"] == "safetensors"
+    assert formats["config.json"] == "text"
+    assert len(report.files) >= 12
+    assert all(r.sha256 and len(r.sha256) == 64 for r in report.files)
+    assert report.max_severity is None or report.max_severity <= Severity.LOW, report.findings
