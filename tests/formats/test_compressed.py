@@ -246,3 +246,16 @@ def test_mutated_streams_never_raise(kind: str, flips: list[tuple[int, int]], cu
     for pos, value in flips:
         data[pos % len(data)] = value
     scan(bytes(data[:cut]))
+
+
+def test_joblib_dump_through_the_dispatcher(tmp_path: Path) -> None:
+    dispatch = pytest.importorskip("weighbridge.scan.dispatch")
+    path = tmp_path / "evil.joblib"
+    path.write_bytes(gzip.compress(MALICIOUS))
+    ctx = ScanContext(path=path.name, limits=Limits(), nested=dispatch.scan_stream)
+    with open(path, "rb") as f:
+        assert dispatch.scan_stream(ctx, f, path.name) == "compressed"
+    assert "pickle" in ctx.formats
+    assert any(f.severity >= Severity.HIGH and f.location is not None and f.location.member == "<decompressed>"
+               for f in ctx.findings)
+    assert "WB-SCAN-002" not in {f.rule for f in ctx.findings}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import struct
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -237,3 +238,15 @@ def test_random_headers_never_raise_and_are_never_silent(header: str, data: byte
         header = header.encode("latin-1", errors="replace").decode("latin-1")
     result = scan(npy(header, data, version=(3, 0) if utf8 else (1, 0)))
     assert result.findings
+
+
+def test_npz_with_object_array_through_the_dispatcher(tmp_path: Path) -> None:
+    dispatch = pytest.importorskip("weighbridge.scan.dispatch")
+    path = tmp_path / "arrays.npz"
+    np.savez_compressed(path, weights=np.arange(6.0), objects=np.array([1, "x"], dtype=object))
+    ctx = ScanContext(path=path.name, limits=Limits(), nested=dispatch.scan_stream)
+    with open(path, "rb") as f:
+        assert dispatch.scan_stream(ctx, f, path.name) == "zip"
+    assert ctx.formats.count("npy") == 2
+    assert [f.rule for f in ctx.findings] == ["WB-NPY-002"]
+    assert ctx.findings[0].location is not None and ctx.findings[0].location.member == "objects.npy"

@@ -222,3 +222,15 @@ def test_random_bytes_after_the_signature_never_raise(tail: bytes) -> None:
 @pytest.mark.parametrize("size", [0, 1, 31])
 def test_tiny_archives(size: int) -> None:
     assert "WB-7Z-001" in scan(_VALID[:size] if size >= 6 else b"7z\xbc\xaf\x27\x1c"[:size]).rules()
+
+
+def test_7z_through_the_dispatcher(tmp_path: Path) -> None:
+    dispatch = pytest.importorskip("weighbridge.scan.dispatch")
+    path = tmp_path / "model.7z"
+    path.write_bytes(make_7z({"archive/data.pkl": BROKEN}))
+    ctx = ScanContext(path=path.name, limits=Limits(), nested=dispatch.scan_stream)
+    with open(path, "rb") as f:
+        assert dispatch.scan_stream(ctx, f, path.name) == "7z"
+    assert "pickle" in ctx.formats
+    assert max(f.severity for f in ctx.findings) >= Severity.HIGH
+    assert "WB-SCAN-002" not in {f.rule for f in ctx.findings}

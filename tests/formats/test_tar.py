@@ -10,6 +10,7 @@ import io
 import tarfile
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO
 
 import pytest
@@ -246,3 +247,16 @@ def test_mutated_archives_never_raise(flips: list[tuple[int, int]], cut: int) ->
 @given(st.binary(max_size=3000))
 def test_random_bytes_after_a_header_never_raise(tail: bytes) -> None:
     scan(_VALID[:512] + tail)
+
+
+def test_tar_through_the_dispatcher(tmp_path: Path) -> None:
+    dispatch = pytest.importorskip("weighbridge.scan.dispatch")
+    path = tmp_path / "checkpoint.pth.tar"
+    path.write_bytes(make_tar([member("../escape", b"x"), member("checkpoint/data.pkl", MALICIOUS)]))
+    ctx = ScanContext(path=path.name, limits=Limits(), nested=dispatch.scan_stream)
+    with open(path, "rb") as f:
+        assert dispatch.scan_stream(ctx, f, path.name) == "tar"
+    rules = {f.rule for f in ctx.findings}
+    assert "WB-TAR-001" in rules and "WB-SCAN-002" not in rules
+    assert any(f.severity >= Severity.HIGH and f.location is not None
+               and f.location.member == "checkpoint/data.pkl" for f in ctx.findings)
