@@ -204,3 +204,18 @@ def test_mutated_files_end_in_findings_or_clean(flips: list[tuple[int, int]], cu
     ctx = _scan_nested(bytes(data[:cut]) if cut else bytes(data))
     for f in ctx.findings:
         assert f.detail and f.path == "archive.zip"
+
+
+def test_through_the_engine(tmp_path: Path) -> None:
+    from weighbridge import scan
+
+    lam = {"class_name": "Lambda", "config": {"name": "l", "function": "system", "function_type": "function",
+                                              "module": "os"}}
+    _keras_h5(tmp_path / "model.h5", [DENSE, lam])
+    with h5py.File(tmp_path / "model.h5", "a") as f:
+        f.create_dataset("leak", (16,), "u1", external=[("/etc/passwd", 0, 16)])
+    report = scan(str(tmp_path))
+    record = next(r for r in report.files if r.path == "model.h5")
+    assert record.format == "hdf5" and record.sha256
+    rules = {f.rule: f.severity for f in record.findings}
+    assert rules["WB-KERAS-003"] is Severity.CRITICAL and rules["WB-H5-002"] is Severity.CRITICAL

@@ -215,3 +215,11 @@ def test_mutations_end_in_a_finding(flips: list[tuple[int, int]], cut: int) -> N
     assert len(ctx.findings) == 1
     if claimed:
         assert ctx.findings[0].rule == "WB-PB-002"  # the sniff demands a complete parse of a whole short file
+
+
+def test_through_the_dispatcher() -> None:
+    from weighbridge.scan.dispatch import scan_stream
+
+    ctx = ScanContext(path="tokenizer.model", limits=Limits(), nested=scan_stream)
+    assert scan_stream(ctx, io.BytesIO(sentencepiece_model()), "tokenizer.model") == "protobuf"
+    assert [f.severity for f in ctx.findings] == [Severity.INFO]

@@ -272,3 +272,16 @@ def test_arbitrary_configs_never_escape(config: dict[str, Any], blob: bytes) -> 
         (root / "model_index.json").write_text(json.dumps(config))
         for f in _check(root):
             assert f.detail and f.path
+
+
+def test_through_the_engine(tmp_path: Path) -> None:
+    from weighbridge import scan
+
+    _benign(tmp_path)
+    _write_json(tmp_path / "config.json", {"auto_map": {"AutoModel": "modeling_evil.EvilModel"}})
+    (tmp_path / "modeling_evil.py").write_text(MODELING)
+    os.symlink("/etc/passwd", tmp_path / "merges.txt")
+    report = scan(str(tmp_path))
+    rules = {(f.rule, f.path) for f in report.findings}
+    assert {("WB-REPO-001", "config.json"), ("WB-REPO-003", "modeling_evil.py"),
+            ("WB-REPO-004", "modeling_evil.py"), ("WB-REPO-006", "merges.txt")} <= rules

@@ -363,7 +363,12 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
                    evidence="import h5py failed")
         return
     top_level = ctx.member is None and ctx.fs_path is not None
-    path = ctx.fs_path if top_level and ctx.fs_path else _spool(stream)
+    try:
+        path = ctx.fs_path if top_level and ctx.fs_path else _spool(stream)
+    except OSError as exc:
+        ctx.report(NOT_INSPECTED, f"the HDF5 content could not be copied for inspection: {exc}",
+                   evidence=type(exc).__name__)
+        return
     try:
         reply = _WORKER.request({"path": path, "max_objects": ctx.limits.max_members,
                                  "max_attr": ctx.limits.max_header_bytes})

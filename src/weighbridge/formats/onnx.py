@@ -290,7 +290,7 @@ class _OnnxWalker:
 
     # -- messages ---------------------------------------------------------------------------------------
     def model(self, start: int, end: int) -> None:
-        for f in self.reader.fields(start, end, 0, MAX_DEPTH):
+        for f in self.reader.fields(start, end, 0, MAX_DEPTH, salvage=True):
             if f.wire_type != LEN:
                 continue
             if f.number == 7:
@@ -303,7 +303,7 @@ class _OnnxWalker:
                 self.training_info(f, 1)
 
     def graph(self, g: Field, depth: int) -> None:
-        for f in self.reader.fields(g.value_offset, g.end, depth, MAX_DEPTH):
+        for f in self.reader.fields(g.value_offset, g.end, depth, MAX_DEPTH, salvage=True):
             if f.wire_type != LEN:
                 continue
             if f.number == 1:
@@ -314,13 +314,13 @@ class _OnnxWalker:
                 self.sparse(f, depth + 1, "sparse_initializer")
 
     def training_info(self, t: Field, depth: int) -> None:
-        for f in self.reader.fields(t.value_offset, t.end, depth, MAX_DEPTH):
+        for f in self.reader.fields(t.value_offset, t.end, depth, MAX_DEPTH, salvage=True):
             if f.wire_type == LEN and f.number in (1, 2):
                 self.graph(f, depth + 1)
 
     def opset(self, o: Field, depth: int) -> None:
         domain, version = "", 0
-        for f in self.reader.fields(o.value_offset, o.end, depth, MAX_DEPTH):
+        for f in self.reader.fields(o.value_offset, o.end, depth, MAX_DEPTH, salvage=True):
             if f.number == 1 and f.wire_type == LEN:
                 domain = self._text(f)
             elif f.number == 2 and f.wire_type == VARINT:
@@ -330,7 +330,7 @@ class _OnnxWalker:
 
     def function(self, fn: Field, depth: int) -> None:
         name, domain = "", ""
-        for f in self.reader.fields(fn.value_offset, fn.end, depth, MAX_DEPTH):
+        for f in self.reader.fields(fn.value_offset, fn.end, depth, MAX_DEPTH, salvage=True):
             if f.wire_type != LEN:
                 continue
             if f.number == 1:
@@ -346,21 +346,24 @@ class _OnnxWalker:
 
     def node(self, n: Field, depth: int) -> None:
         op_type, domain, name = "", "", ""
-        for f in self.reader.fields(n.value_offset, n.end, depth, MAX_DEPTH):
-            if f.wire_type != LEN:
-                continue
-            if f.number == 4:
-                op_type = self._text(f)
-            elif f.number == 7:
-                domain = self._text(f)
-            elif f.number == 3:
-                name = self._text(f)
-            elif f.number == 5:
-                self.attribute(f, depth + 1)
-        self._record_op(domain, op_type, name, n.offset)
+        try:
+            for f in self.reader.fields(n.value_offset, n.end, depth, MAX_DEPTH, salvage=True):
+                if f.wire_type != LEN:
+                    continue
+                if f.number == 4:
+                    op_type = self._text(f)
+                elif f.number == 7:
+                    domain = self._text(f)
+                elif f.number == 3:
+                    name = self._text(f)
+                elif f.number == 5:
+                    self.attribute(f, depth + 1)
+        finally:  # a node cut short still counts with what was read of it
+            if op_type or domain:
+                self._record_op(domain, op_type, name, n.offset)
 
     def attribute(self, a: Field, depth: int) -> None:
-        for f in self.reader.fields(a.value_offset, a.end, depth, MAX_DEPTH):
+        for f in self.reader.fields(a.value_offset, a.end, depth, MAX_DEPTH, salvage=True):
             if f.wire_type != LEN:
                 continue
             if f.number in (6, 11):
@@ -371,25 +374,27 @@ class _OnnxWalker:
                 self.sparse(f, depth + 1, "attribute sparse tensor")
 
     def sparse(self, s: Field, depth: int, role: str) -> None:
-        for f in self.reader.fields(s.value_offset, s.end, depth, MAX_DEPTH):
+        for f in self.reader.fields(s.value_offset, s.end, depth, MAX_DEPTH, salvage=True):
             if f.wire_type == LEN and f.number in (1, 2):
                 self.tensor(f, depth + 1, role)
 
     def tensor(self, t: Field, depth: int, role: str) -> None:
         tensor = _Tensor()
-        for f in self.reader.fields(t.value_offset, t.end, depth, MAX_DEPTH):
-            if f.number == 8 and f.wire_type == LEN:
-                tensor.name = self._text(f)
-            elif f.number == 14 and f.wire_type == VARINT:
-                tensor.external_location = f.value == 1
-            elif f.number == 13 and f.wire_type == LEN and len(tensor.entries) < MAX_EXTERNAL_ENTRIES:
-                tensor.entries.append(self.entry(f, depth + 1))
-        if tensor.external_location or tensor.entries:
-            self.external.check(role, tensor.name, tensor.external_location, tensor.entries, t.offset)
+        try:
+            for f in self.reader.fields(t.value_offset, t.end, depth, MAX_DEPTH, salvage=True):
+                if f.number == 8 and f.wire_type == LEN:
+                    tensor.name = self._text(f)
+                elif f.number == 14 and f.wire_type == VARINT:
+                    tensor.external_location = f.value == 1
+                elif f.number == 13 and f.wire_type == LEN and len(tensor.entries) < MAX_EXTERNAL_ENTRIES:
+                    tensor.entries.append(self.entry(f, depth + 1))
+        finally:  # external references read before a cut are still checked
+            if tensor.external_location or tensor.entries:
+                self.external.check(role, tensor.name, tensor.external_location, tensor.entries, t.offset)
 
     def entry(self, e: Field, depth: int) -> tuple[str, str, int]:
         key, value = "", ""
-        for f in self.reader.fields(e.value_offset, e.end, depth, MAX_DEPTH):
+        for f in self.reader.fields(e.value_offset, e.end, depth, MAX_DEPTH, salvage=True):
             if f.wire_type != LEN:
                 continue
             if f.number == 1:
@@ -472,16 +477,18 @@ def _sniff_onnx(head: bytes, name: str) -> bool:
 def _scan_onnx(ctx: ScanContext, stream: BinaryIO) -> None:
     reader = WireReader(stream)
     walker = _OnnxWalker(ctx, reader)
+    error: ProtobufError | None = None
     try:
         walker.model(0, reader.size)
     except ProtobufError as exc:
+        error = exc
+    walker.report_operators()
+    walker.external.finish()
+    if error is not None:
         severe = (ctx.max_severity() or Severity.INFO) >= Severity.HIGH
-        ctx.report(MALFORMED, f"ONNX protobuf invalid: {exc.reason}", location=Location(offset=exc.offset),
-                   evidence=f"stopped at byte {exc.offset} of {reader.size}",
+        ctx.report(MALFORMED, f"ONNX protobuf invalid: {error.reason}", location=Location(offset=error.offset),
+                   evidence=f"stopped at byte {error.offset} of {reader.size}",
                    severity=Severity.HIGH if severe else None)
-    finally:
-        walker.report_operators()
-        walker.external.finish()
 
 
 def _model_shaped(stream: BinaryIO) -> bool:

@@ -52,6 +52,7 @@ class Field:
     value_offset: int  # where the value (for LEN: the payload after the length prefix) starts
     value: int  # varint / fixed value, or the payload length for LEN
     end: int  # first byte after the field
+    truncated: bool = False  # a salvaged LEN field whose payload runs past the end of the data
 
     @property
     def wire_name(self) -> str:
@@ -134,7 +135,7 @@ class WireReader:
             need -= len(chunk)
         return b"".join(parts)
 
-    def field_at(self, pos: int, end: int) -> Field:
+    def field_at(self, pos: int, end: int, salvage: bool = False) -> Field:
         tag, vpos = self.varint(pos, end)
         number, wire = tag >> 3, tag & 7
         if number == 0 or number > MAX_FIELD_NUMBER:
@@ -151,6 +152,8 @@ class WireReader:
             return Field(number, wire, pos, vpos, value, vpos + width)
         if wire == LEN:
             length, start = self.varint(vpos, end)
+            if salvage and start + length > self.size and end >= self.size:
+                return Field(number, wire, pos, start, length, self.size, truncated=True)
             if start + length > min(end, self.size):
                 err = TruncatedError if start + length > self.size else ProtobufError
                 raise err(pos, f"field {number}: length {length} runs past the end of the message "
@@ -160,21 +163,29 @@ class WireReader:
             raise ProtobufError(pos, f"field {number}: groups (wire type {wire}) are not accepted")
         raise ProtobufError(pos, f"field {number}: invalid wire type {wire}")
 
-    def fields(self, start: int, end: int, depth: int = 0, max_depth: int = DEFAULT_MAX_DEPTH) -> Iterator[Field]:
-        """Yield the fields of the message occupying [start, end). ``depth`` is the caller's nesting level."""
+    def fields(self, start: int, end: int, depth: int = 0, max_depth: int = DEFAULT_MAX_DEPTH,
+               salvage: bool = False) -> Iterator[Field]:
+        """Yield the fields of the message occupying [start, end). ``depth`` is the caller's nesting level.
+
+        With ``salvage``, a length-delimited field cut short by the end of the data is still yielded (marked
+        ``truncated``, ending at the end of the data) so the caller can inspect what is there; TruncatedError
+        follows once the caller is done with it."""
         if depth > max_depth:
             raise ProtobufError(start, f"messages nested deeper than {max_depth}")
         if end > self.size:
             raise ProtobufError(self.size, f"message claims to end at {end}, past the end of data ({self.size})")
         pos = start
         while pos < end:
-            f = self.field_at(pos, end)
+            f = self.field_at(pos, end, salvage)
             yield f
+            if f.truncated:
+                raise TruncatedError(f.offset, f"field {f.number}: length {f.value} runs past the end of the data "
+                                               f"({self.size - f.value_offset} bytes left)")
             pos = f.end
 
     def string(self, f: Field, cap: int) -> tuple[str, bool]:
         """Decode a LEN field as UTF-8 text, reading at most ``cap`` bytes; returns (text, truncated)."""
-        n = min(f.value, cap)
+        n = min(f.value, cap, f.end - f.value_offset)
         raw = self.read(f.value_offset, n, f.end)
         return raw.decode("utf-8", errors="replace"), f.value > cap
 
