@@ -259,3 +259,11 @@ def test_joblib_dump_through_the_dispatcher(tmp_path: Path) -> None:
     assert any(f.severity >= Severity.HIGH and f.location is not None and f.location.member == "<decompressed>"
                for f in ctx.findings)
     assert "WB-SCAN-002" not in {f.rule for f in ctx.findings}
+
+
+def test_lzma_header_asking_for_a_huge_dictionary_is_refused() -> None:
+    data = bytearray(lzma.compress(b"hello" * 100, format=lzma.FORMAT_ALONE))
+    data[1:5] = (3 << 30).to_bytes(4, "little")
+    assert detect(bytes(data)) == "lzma"
+    result = scan(bytes(data))
+    assert any("memory usage limit" in f.detail.lower() for f in result.of("WB-CMP-001"))

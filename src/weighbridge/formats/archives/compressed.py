@@ -30,6 +30,7 @@ except ImportError:  # optional extra: weighbridge[lz4]
 CHUNK = 256 * 1024  # compressed bytes fed to a decoder at a time
 MAX_OUT = 1024 * 1024  # decompressed bytes produced per decoder call
 RATIO_FLOOR = 1024 * 1024  # below this much output nothing is called a bomb, whatever the ratio
+LZMA_MAX_DICT = 256 * 1024 * 1024  # liblzma allocates the declared dictionary: larger ones are refused
 
 CORRUPT = define(
     "WB-CMP-001", Check.ARTIFACT, Severity.MEDIUM, "Compressed stream is corrupt or truncated",
@@ -251,9 +252,9 @@ def _zf_payload_offset(head: bytes) -> int | None:
 
 def _lzma_alone_starts(head: bytes) -> bool:
     try:
-        lzma.LZMADecompressor(lzma.FORMAT_ALONE).decompress(head, 64)
-    except lzma.LZMAError:
-        return False
+        lzma.LZMADecompressor(lzma.FORMAT_ALONE, memlimit=LZMA_MAX_DICT + MAX_OUT).decompress(head, 64)
+    except lzma.LZMAError as exc:
+        return "memory usage limit" in str(exc).lower()  # a valid header asking for a huge dictionary
     return True
 
 
@@ -295,6 +296,10 @@ def _lz4_decoder() -> Decoder:
     return decoder
 
 
+def _xz() -> Decoder:
+    return lzma.LZMADecompressor(lzma.FORMAT_XZ, memlimit=LZMA_MAX_DICT + MAX_OUT)
+
+
 def _decoders(kind: str) -> tuple[Decoder, Callable[[bytes], Decoder | None] | None]:
     if kind in ("zf", "zlib"):
         return ZlibDecoder(15), None
@@ -303,10 +308,9 @@ def _decoders(kind: str) -> tuple[Decoder, Callable[[bytes], Decoder | None] | N
     if kind == "bz2":
         return bz2.BZ2Decompressor(), _restart_on(b"BZh", bz2.BZ2Decompressor)
     if kind == "xz":
-        return lzma.LZMADecompressor(lzma.FORMAT_XZ), _restart_on(
-            _XZ_MAGIC, lambda: lzma.LZMADecompressor(lzma.FORMAT_XZ))
+        return _xz(), _restart_on(_XZ_MAGIC, _xz)
     if kind == "lzma":
-        return lzma.LZMADecompressor(lzma.FORMAT_ALONE), None
+        return lzma.LZMADecompressor(lzma.FORMAT_ALONE, memlimit=LZMA_MAX_DICT + MAX_OUT), None
     return _lz4_decoder(), _restart_on(_LZ4_MAGIC, _lz4_decoder)
 
 

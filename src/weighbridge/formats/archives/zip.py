@@ -31,6 +31,7 @@ from ..base import FormatHandler, ScanContext, read_exact
 from ..torchscript import report_torchscript, scan_torchscript_code
 from .compressed import (
     BOMB_BUDGET,
+    LZMA_MAX_DICT,
     MAX_OUT,
     Decoder,
     DecompressReader,
@@ -419,7 +420,8 @@ def _decoder_for(entry: _Entry, source: StreamWindow) -> Decoder | str:
             return "LZMA properties invalid"
         pb, rest = divmod(props[0], 45)
         lp, lc = divmod(rest, 9)
-        dict_size = int.from_bytes(props[1:5], "little")
+        # liblzma allocates the whole dictionary up front: never more than the member needs or the cap.
+        dict_size = min(int.from_bytes(props[1:5], "little"), max(entry.usize, 4096), LZMA_MAX_DICT)
         return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[{
             "id": lzma.FILTER_LZMA1, "dict_size": dict_size, "lc": lc, "lp": lp, "pb": pb}])
     if entry.method == 99:
