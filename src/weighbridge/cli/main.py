@@ -132,7 +132,8 @@ def version() -> None:
 def run() -> None:
     """Console-script entry point: one-line errors, exit 2, never a traceback."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns a command's exit code instead of raising it.
+        code = app(standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
@@ -148,4 +149,4 @@ def run() -> None:
             sys.exit(exc.exit_code)
         err.print(f"weighbridge: internal error: {type(exc).__name__}: {exc}", markup=False)
         sys.exit(2)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

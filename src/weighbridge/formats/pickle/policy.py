@@ -97,6 +97,10 @@ _SAFE_EXACT: frozenset[str] = frozenset(
         "torch.per_channel_affine", "torch.per_tensor_symmetric", "torch.per_channel_symmetric",
         "torch.torch_version.TorchVersion", "torch.optim.lr_scheduler.LambdaLR",
         "torch.amp.grad_scaler.GradScaler",
+        # TorchScript archives' own pickles (read by TorchScript's C++ unpickler)
+        "torch.jit._pickle.build_intlist", "torch.jit._pickle.build_tensorlist",
+        "torch.jit._pickle.build_doublelist", "torch.jit._pickle.build_boollist",
+        "torch.jit._pickle.build_tensor_from_id", "torch.jit._pickle.restore_type_tag",
     }
 )
 _TORCH_STORAGES = {
