@@ -27,6 +27,8 @@ demo: $(VENV)/.base
 
 test: $(VENV)/.test
 	$(BIN)/python tools/fetch_artifacts.py
+	$(BIN)/ruff check src tests benchmarks examples tools
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.test

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from artifacts import minilm_folder, smollm2_gguf
 
 import weighbridge
+from artifacts import minilm_folder, smollm2_gguf
 from weighbridge.core.types import Severity
 
 pytestmark = pytest.mark.slow

@@ -132,7 +132,7 @@ def make_seekable(stream: BinaryIO, limits: Limits) -> BinaryIO:
             return stream
     except (AttributeError, ValueError, OSError):
         pass
-    spool = tempfile.SpooledTemporaryFile(max_size=limits.spool_bytes)
+    spool = tempfile.SpooledTemporaryFile(max_size=limits.spool_bytes)  # noqa: SIM115 - returned open
     while True:
         chunk = stream.read(1024 * 1024)
         if not chunk:

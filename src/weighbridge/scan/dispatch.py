@@ -34,7 +34,7 @@ def _head(stream: BinaryIO) -> tuple[bytes, BinaryIO]:
         stream.seek(start)
         return head, stream
     head = stream.read(HEAD_BYTES)
-    return head, io.BufferedReader(PrefixedStream(head, stream), buffer_size=1024 * 1024)  # type: ignore[arg-type]
+    return head, io.BufferedReader(PrefixedStream(head, stream), buffer_size=1024 * 1024)
 
 
 def choose_handler(head: bytes, name: str) -> FormatHandler:

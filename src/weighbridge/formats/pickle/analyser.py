@@ -31,7 +31,6 @@ from .values import (
     Global,
     Instance,
     ListV,
-    Opaque,
     SetV,
     describe,
 )
@@ -213,7 +212,7 @@ def _decode_string_literal(raw: bytes) -> str:
         raw = raw[1:-1]
     else:
         raise PickleError("STRING argument is not quoted")
-    return codecs.escape_decode(raw)[0].decode("ascii", "replace")  # type: ignore[no-any-return]
+    return codecs.escape_decode(raw)[0].decode("ascii", "replace")
 
 
 def _int_line(raw: bytes) -> Any:
