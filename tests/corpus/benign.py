@@ -78,6 +78,7 @@ def build(w: Writer) -> None:
     _onnx(w)
     _keras(w)
     _hf(w)
+    _real_world_objects(w)
 
 
 def _torch(w: Writer) -> None:
@@ -306,3 +307,156 @@ def _hf(w: Writer) -> None:
     w.folder("bn_hf_folder_pytorch_bin", {"config.json": json.dumps({"model_type": "tiny", "hidden_size": 8}),
                                           "pytorch_model.bin": buf.getvalue(), "README.md": readme},
              "hf", "HF folder with a torch.save state_dict pytorch_model.bin")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Real-world pickled objects that share modules with known gadgets (uuid, pathlib, re, functools...) or come
+# from libraries not installed here (transformers, lightning): written by pickle.dumps of stand-in classes
+# registered under the real module names for the duration of the dump (dumping imports nothing).
+# ----------------------------------------------------------------------------------------------------------
+
+TOOL_TEMPLATE = (
+    "{%- set ns = namespace(system='', has_tools=false) -%}"
+    "{%- if tools is defined and tools -%}{%- set ns.has_tools = true -%}{%- endif -%}"
+    "{%- for m in messages -%}"
+    "{%- if m['role'] == 'system' -%}{%- set ns.system = m['content'] -%}"
+    "{%- elif m['role'] not in ['user', 'assistant', 'tool'] -%}"
+    "{{ raise_exception('roles must be user, assistant or tool') }}"
+    "{%- endif -%}{%- endfor -%}"
+    "<|begin|>system\n{{ ns.system or 'Answer briefly.' }}"
+    "{%- if ns.has_tools %}\nYou may call these tools:\n{%- for t in tools %}\n{{ t | tojson }}{%- endfor %}{%- endif -%}"
+    "<|end|>\n"
+    "{%- for m in messages if m['role'] != 'system' -%}"
+    "<|begin|>{{ m['role'] }}\n"
+    "{%- if m.tool_calls is defined -%}{%- for c in m.tool_calls -%}"
+    "{\"name\": \"{{ c.function.name }}\", \"arguments\": {{ c.function.arguments | tojson }}}"
+    "{%- endfor -%}{%- else -%}{{ m['content'] | trim }}{%- endif -%}"
+    "<|end|>{% if not loop.last %}\n{% endif %}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt -%}\n<|begin|>assistant\n{%- endif -%}"
+)
+
+
+class _Stand:
+    """Registers classes under foreign module names while pickling."""
+
+    def __init__(self, **classes: type) -> None:
+        self.classes = classes
+        self.added: list[str] = []
+
+    def __enter__(self) -> _Stand:
+        import sys
+        import types
+
+        for qual, cls in self.classes.items():
+            mod, _, name = qual.rpartition(":")
+            parts = mod.split(".")
+            for i in range(1, len(parts) + 1):  # parents too: the pickler imports the dotted name
+                m = ".".join(parts[:i])
+                if m not in sys.modules:
+                    sys.modules[m] = types.ModuleType(m)
+                    self.added.append(m)
+            setattr(sys.modules[mod], name, cls)
+            cls.__module__, cls.__qualname__, cls.__name__ = mod, name, name
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import sys
+
+        for mod in self.added:
+            sys.modules.pop(mod, None)
+
+
+def _real_world_objects(w: Writer) -> None:
+    import argparse
+    import dataclasses
+    import decimal
+    import enum
+    import pathlib
+    import re
+    import uuid
+
+    # HF Trainer training_args.bin: a dataclass with enums, saved with torch.save
+    class IntervalStrategy(str, enum.Enum):  # noqa: UP042 - transformers uses (str, Enum)
+        NO = "no"
+        STEPS = "steps"
+
+    class SchedulerType(str, enum.Enum):  # noqa: UP042
+        LINEAR = "linear"
+
+    @dataclasses.dataclass
+    class TrainingArguments:
+        output_dir: str = "out"
+        learning_rate: float = 5e-5
+        eval_strategy: Any = None
+        lr_scheduler_type: Any = None
+        seed: int = 42
+
+    with _Stand(**{"transformers.trainer_utils:IntervalStrategy": IntervalStrategy,
+                   "transformers.trainer_utils:SchedulerType": SchedulerType,
+                   "transformers.training_args:TrainingArguments": TrainingArguments}):
+        args = TrainingArguments(eval_strategy=IntervalStrategy.STEPS, lr_scheduler_type=SchedulerType.LINEAR)
+        buf = io.BytesIO()
+        torch.save(args, buf)
+    w.file("bn_hf_training_args_bin", "training_args.bin", buf.getvalue(), "real-world",
+           "HF Trainer training_args.bin: dataclass + str enums (transformers classes, not installed)")
+
+    # PyTorch Lightning checkpoint: AttributeDict hyper-parameters, callbacks state, a state_dict
+    class AttributeDict(dict):
+        pass
+
+    with _Stand(**{"lightning_fabric.utilities.data:AttributeDict": AttributeDict}):
+        ckpt = {"epoch": 4, "global_step": 500, "pytorch-lightning_version": "2.4.0",
+                "state_dict": TinyNet().state_dict(),
+                "hyper_parameters": AttributeDict(lr=1e-3, hidden=8, data_dir=pathlib.PurePosixPath("/data/x")),
+                "callbacks": {"ModelCheckpoint{'monitor': 'val_loss', 'mode': 'min'}": {
+                    "best_model_score": torch.tensor(0.25), "best_model_path": "/ckpt/epoch=3.ckpt"}},
+                "lr_schedulers": [{"last_epoch": 4, "_step_count": 5}]}
+        buf = io.BytesIO()
+        torch.save(ckpt, buf)
+    w.file("bn_lightning_ckpt", "epoch=4-step=500.ckpt", buf.getvalue(), "real-world",
+           "Lightning-style checkpoint with AttributeDict hparams and a PurePosixPath")
+
+    objs = {
+        "bn_obj_numpy_scalars": ({"acc": np.float64(0.91), "n": np.int64(5), "ok": np.bool_(True)},
+                                 "numpy scalars (numpy._core.multiarray.scalar + dtype)"),
+        "bn_obj_argparse_namespace": (argparse.Namespace(lr=0.1, arch="tiny", seed=1),
+                                      "argparse.Namespace (fairseq-style args)"),
+        "bn_obj_defaultdict": (collections.defaultdict(list, {"a": [1, 2]}), "collections.defaultdict(list)"),
+        "bn_obj_counter_deque": ({"c": collections.Counter("hello"), "d": collections.deque([1, 2], maxlen=5)},
+                                 "Counter and deque"),
+        "bn_obj_pathlib": ({"root": pathlib.PurePosixPath("/data/models"), "p": pathlib.PosixPath("/tmp/x")},
+                           "pathlib paths (same module as the pathlib.os.system gadget)"),
+        "bn_obj_uuid": ({"run_id": uuid.UUID("12345678-1234-5678-1234-567812345678")},
+                        "uuid.UUID (same module as uuid._get_command_stdout)"),
+        "bn_obj_regex": ({"pat": re.compile(r"\s+", re.I)}, "compiled regex (re._compile)"),
+        "bn_obj_decimal_fraction": ({"d": decimal.Decimal("1.10"), "r": range(3), "s": slice(1, 5, 2)},
+                                    "Decimal, range, slice"),
+    }
+    for name, (obj, note) in objs.items():
+        for proto in (2, 4):
+            w.file(f"{name}_p{proto}", "obj.pkl", pickle.dumps(obj, protocol=proto), "real-world",
+                   f"{note}, protocol {proto}")
+
+    # Templates that use the Jinja features real chat templates need (namespace, raise_exception, tojson)
+    w.file("bn_gguf_tool_template", "tools.gguf", _gguf_model(TOOL_TEMPLATE), "gguf",
+           "GGUF with a tool-calling template using namespace(), raise_exception and tojson")
+    w.folder("bn_hf_chat_template_jinja", {"config.json": json.dumps({"model_type": "llama"}),
+                                           "tokenizer_config.json": json.dumps({"model_max_length": 128}),
+                                           "chat_template.jinja": TOOL_TEMPLATE + "\n",
+                                           "model.safetensors": F.safetensors_from_arrays(
+                                               {"w": np.zeros((2, 2), np.float32)})},
+             "hf", "HF folder with chat_template.jinja (tool-calling template)")
+
+    # Keras custom (registered) layer: needs the user's code, but no code in the file
+    cfg = {"module": "keras", "class_name": "Sequential", "registered_name": None,
+           "config": {"name": "sequential", "layers": [
+               {"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+                "config": {"batch_shape": [None, 4], "name": "input"}},
+               {"module": "my_package.layers", "class_name": "ScaledDense", "registered_name": "MyPackage>ScaledDense",
+                "config": {"name": "scaled", "units": 2, "scale": 0.5}}]}}
+    w.file("bn_keras_custom_registered_layer", "model.keras",
+           F.zip_bytes([("metadata.json", json.dumps({"keras_version": "3.8.0"}).encode()),
+                        ("config.json", json.dumps(cfg).encode()), ("model.weights.h5", b"")],
+                       compression=zipfile.ZIP_DEFLATED),
+           "keras", "registered custom layer MyPackage>ScaledDense (needs user code, carries none)")
