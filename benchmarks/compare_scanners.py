@@ -359,6 +359,8 @@ def print_table(tools: dict[str, Tool], scores: dict[str, dict[str, object]], sa
         ("benign clean", [f"{scores[t]['benign_clean']}/{scores[t]['benign_total']}" for t in names]),
         ("  (flagged / error-nothing)", [f"{len(scores[t]['benign_flagged'])} / "  # type: ignore[arg-type]
                                          f"{len(scores[t]['benign_error_or_nothing'])}" for t in names]),
+        ("  (clean but MEDIUM notice)", [str(len(scores[t]["benign_medium"])) if t == "weighbridge" else "-"  # type: ignore[arg-type]
+                                         for t in names]),
         ("total seconds", [f"{scores[t]['seconds']:.1f}" for t in names]),
     ]
     w0 = max(len(r[0]) for r in rows)
