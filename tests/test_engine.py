@@ -118,3 +118,20 @@ def test_unreadable_path_is_a_finding(tmp_path: Path) -> None:
     record = scan_file(SnapshotFile(rel="gone.bin", abspath=str(tmp_path / "gone.bin")), str(tmp_path), Limits())
     assert [f.rule for f in record.findings] == ["WB-INT-002"]
     assert record.sha256 is None
+
+
+def test_onnx_external_data_file_is_data_not_unknown(tmp_path: Path) -> None:
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+
+    weights = numpy_helper.from_array(np.ones((64, 64), dtype=np.float32), name="W")
+    graph = helper.make_graph([helper.make_node("MatMul", ["x", "W"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 64])],
+                              [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 64])], [weights])
+    model = helper.make_model(graph)
+    onnx.save_model(model, str(tmp_path / "model.onnx"), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location="weights.bin", size_threshold=0)
+    report = scan_snapshot(folder_snapshot(tmp_path))
+    assert {r.path: r.format for r in report.files} == {"model.onnx": "onnx", "weights.bin": "onnx-external-data"}
+    assert report.findings == []

@@ -57,6 +57,8 @@ class ScanContext:
     findings: list[Finding] = field(default_factory=list)
     formats: list[str] = field(default_factory=list)
     budget: Budget = field(default_factory=Budget)
+    # Real paths of other files this one makes a loader read as plain data (ONNX external data).
+    references: list[str] = field(default_factory=list)
 
     def report(
         self,

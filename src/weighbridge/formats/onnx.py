@@ -108,6 +108,9 @@ class _Resolved:
     size: int | None  # of the external file, when it exists and may be read
 
 
+MAX_REFERENCES = 10_000
+
+
 class ExternalDataChecker:
     """Checks external_data entries of tensors against the folder the model sits in."""
 
@@ -166,6 +169,10 @@ class ExternalDataChecker:
             return
         if resolved.size is not None:
             self._check_range(values, resolved.size, role, tensor, where, quoted)
+        if not resolved.problems and len(self.ctx.references) < MAX_REFERENCES:
+            real = os.path.realpath(os.path.join(self.base, location))
+            if real not in self.ctx.references:
+                self.ctx.references.append(real)
 
     def _check_range(self, values: dict[str, str], size: int, role: str, tensor: str, where: Location,
                      quoted: str) -> None:

@@ -13,6 +13,7 @@ from ..core.rules import define, make_finding
 from ..core.types import Check, FileRecord, Finding, Location, Report, Severity, Snapshot, SnapshotFile
 from ..formats.base import Limits, ScanContext
 from ..formats.repository import check_repository
+from ..formats.unknown import UNKNOWN_FORMAT
 from ..integrity.manifest import manifest_digest
 from ..integrity.reader import HashingReader
 from .dispatch import scan_stream
@@ -31,7 +32,7 @@ NAME_CONTENT_MISMATCH = define(
 
 # Extensions that promise a specific content format (others, like .bin or .pt, promise nothing).
 _PROMISES = {
-    ".safetensors": {"safetensors"}, ".gguf": {"gguf"}, ".npy": {"numpy"}, ".onnx": {"onnx"},
+    ".safetensors": {"safetensors"}, ".gguf": {"gguf"}, ".npy": {"npy"}, ".onnx": {"onnx"},
     ".h5": {"hdf5"}, ".hdf5": {"hdf5"}, ".json": {"text"}, ".npz": {"zip"}, ".keras": {"zip"},
 }
 
@@ -44,6 +45,10 @@ def default_workers() -> int:
 
 def scan_file(sfile: SnapshotFile, root: str, limits: Limits) -> FileRecord:
     """Hash and parse one file in a single pass. Never raises for bad content."""
+    return _scan_file(sfile, root, limits)[0]
+
+
+def _scan_file(sfile: SnapshotFile, root: str, limits: Limits) -> tuple[FileRecord, list[str]]:
     ctx = ScanContext(path=sfile.rel, limits=limits, nested=scan_stream, root=root, fs_path=sfile.abspath)
     size = 0
     digest: str | None = None
@@ -67,8 +72,9 @@ def scan_file(sfile: SnapshotFile, root: str, limits: Limits) -> FileRecord:
             NAME_CONTENT_MISMATCH, sfile.rel, f"named {suffix} but the content is {fmt}",
             location=Location(offset=0)))
     formats = list(dict.fromkeys(ctx.formats))
-    return FileRecord(path=sfile.rel, size=size, sha256=digest, format=fmt, findings=ctx.findings,
-                      formats=formats)
+    record = FileRecord(path=sfile.rel, size=size, sha256=digest, format=fmt, findings=ctx.findings,
+                        formats=formats)
+    return record, ctx.references
 
 
 def scan_snapshot(
@@ -84,12 +90,15 @@ def scan_snapshot(
     total = sum(_size(f.abspath) for f in files)
     done = 0
     records: list[FileRecord] = []
+    referenced: set[str] = set()
     with ThreadPoolExecutor(max_workers=workers or default_workers()) as pool:
-        for record in pool.map(lambda f: scan_file(f, snapshot.root, limits), files):
+        for record, refs in pool.map(lambda f: _scan_file(f, snapshot.root, limits), files):
             records.append(record)
+            referenced.update(refs)
             done += record.size
             if progress is not None:
                 progress(done, total)
+    _mark_external_data(records, files, referenced)
     records.sort(key=lambda r: r.path)
     findings: list[Finding] = list(snapshot.notes)
     for record in records:
@@ -99,6 +108,18 @@ def scan_snapshot(
     digest = manifest_digest((r.path, r.sha256) for r in records if r.sha256)
     return Report(target=snapshot.target, tool_version=__version__, files=records, findings=findings,
                   manifest_digest=digest, elapsed_seconds=time.perf_counter() - started)
+
+
+def _mark_external_data(records: list[FileRecord], files: list[SnapshotFile], referenced: set[str]) -> None:
+    """Raw tensor files an ONNX model in the snapshot points to are data, not an unknown format."""
+    if not referenced:
+        return
+    real = {f.rel: os.path.realpath(f.abspath) for f in files}
+    for record in records:
+        if record.format == "unknown" and real.get(record.path) in referenced:
+            record.format = "onnx-external-data"
+            record.formats = ["onnx-external-data"]
+            record.findings[:] = [f for f in record.findings if f.rule != UNKNOWN_FORMAT.id]
 
 
 def _size(path: str) -> int:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from ...core.rules import define
+from ...core.rules import get as rules_get
 from ...core.types import Check, Location, Severity
 from ..base import Limits, ScanContext, skip_bytes
 from . import policy
@@ -108,6 +109,7 @@ _OPS = {
 # Ops that may start a pickle written with protocol 0/1 (used by the content sniffer).
 PROTO01_START = frozenset(b"(cI]}NSVF)LliKJMGTUXhjgqprt.")
 
+C_VIEW_BYTES = 64 * 1024  # bytes read in the C unpickler's view after a frame divergence
 KEEP_BYTES = 1024 * 1024  # bytes literals kept for nested-pickle analysis
 KEEP_STR = 64 * 1024  # str literals kept (module and attribute names are short)
 MAX_LINE = 1024 * 1024
@@ -371,9 +373,11 @@ class Analyser:
         blen = len(buf)
         pos = inp.pos
         fend = nothing  # end of the current frame, relative to buf
+        last = -1  # start of the previous opcode, relative to buf
 
         while True:
             if blen - pos < 16:
+                last = -1  # the buffer may be rebased: the previous opcode's position is no longer known
                 inp.pos = pos
                 st.stack = stack
                 if not inp.eof:
@@ -403,10 +407,13 @@ class Analyser:
                 fend = st.frame_end - inp.base if st.frame_end >= 0 else nothing
             if pos >= fend:
                 if pos > fend:
-                    self._frame_violation(inp.base + pos, "an opcode argument ran past the end of the frame")
+                    inp.pos = pos
+                    self._diverge(inp.base + last if last >= 0 else -1, st.frame_end,
+                                  "an opcode argument ran past the end of the frame")
                 st.frame_end = -1
                 fend = nothing
             op = buf[pos]
+            last = pos
             ops += 1
             if op == 0x8C:  # SHORT_BINUNICODE
                 n = buf[pos + 1]
@@ -564,6 +571,7 @@ class Analyser:
             else:
                 inp.pos = pos
                 st.stack = stack
+                op_abs = inp.base + pos
                 if self._slow_at(st):
                     self.ops += ops
                     return st.stack[-1]
@@ -573,13 +581,41 @@ class Analyser:
                 pos = inp.pos
                 fend = st.frame_end - inp.base if st.frame_end >= 0 else nothing
                 if pos > fend:
-                    self._frame_violation(inp.base + pos, "an opcode argument ran past the end of the frame")
+                    self._diverge(op_abs, st.frame_end, "an opcode argument ran past the end of the frame")
                     st.frame_end = -1
                     fend = nothing
+                last = -1
 
     def _slow_at(self, st: _State) -> bool:
         inp = self.inp
         return self._slow(inp.buf[inp.pos], inp.offset, st)
+
+    def _diverge(self, op_abs: int, frame_end: int, why: str) -> None:
+        """An opcode straddled the end of a frame. Report it, then read the stream as CPython's C unpickler
+        does on a file without ``peek()`` (torch reads data.pkl through BytesIO): the straddling read drops
+        the bytes buffered from the frame and takes its argument from the frame end onward."""
+        self._frame_violation(frame_end, why)
+        inp = self.inp
+        if op_abs < 0 or self._c_view_done:
+            return
+        self._c_view_done = True
+        inp.fill(C_VIEW_BYTES)  # look ahead without consuming
+        start = frame_end - inp.base
+        op_rel = op_abs - inp.base
+        if op_rel < 0 or start < 0 or start > len(inp.buf):
+            return
+        view = inp.buf[op_rel : op_rel + 1] + inp.buf[start : start + C_VIEW_BYTES]
+        probe = ScanContext(path=self.ctx.path, limits=self.ctx.limits, nested=lambda c, s, n, z: "c-view")
+        Analyser(probe, io.BytesIO(view)).run(max_pickles=1)
+        for f in probe.findings:
+            if f.severity >= Severity.HIGH and f.rule != BROKEN_STREAM.id:
+                self.summary.dangerous = True
+                off = None if f.location is None or f.location.offset is None else f.location.offset - 1 + frame_end
+                self.ctx.report(rules_get(f.rule), f"in the C unpickler's reading after the frame divergence: {f.detail}",
+                                location=Location(offset=off, opcode=f.location.opcode if f.location else None),
+                                evidence=f.evidence, severity=f.severity)
+
+    _c_view_done = False
 
     def _frame_violation(self, off: int, why: str) -> None:
         self.summary.dangerous = True
