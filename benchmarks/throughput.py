@@ -94,14 +94,14 @@ def timed(cmd: list[str]) -> tuple[float, int, int]:
 
 def dense_pickle(target_mb: int) -> bytes:
     rnd = random.Random(1)
-    n = target_mb * 1024 * 1024 // 12
+    n = target_mb * 1000 * 1000 // 7
     floats = [rnd.random() for _ in range(n // 2)]
     ints = [rnd.randrange(1 << 30) for _ in range(n // 2)]
     return pickle.dumps({"exp_avg": floats, "token_ids": ints, "step": 1000}, protocol=4)
 
 
 def dict_pickle(target_mb: int) -> bytes:
-    n = target_mb * 1024 * 1024 // 44
+    n = target_mb * 1000 * 1000 // 36
     return pickle.dumps([{"id": i, "token": f"tok{i}", "score": i * 0.5} for i in range(n)], protocol=4)
 
 

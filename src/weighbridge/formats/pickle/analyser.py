@@ -439,6 +439,13 @@ class Analyser:
                     raise PickleError("MEMOIZE on an empty stack")
                 memo[len(memo)] = stack[-1]
                 pos += 1
+            elif op == 0x68:  # BINGET
+                idx = buf[pos + 1]
+                if idx not in memo:
+                    inp.pos = pos
+                    raise PickleError(f"memo key {idx} not found")
+                stack.append(memo[idx])
+                pos += 2
             elif op == 0x4B:  # BININT1
                 if blen - pos > 48 and buf[pos + 30] == 0x4B and buf[pos + 2] == 0x4B:
                     m = _RUN_K.match(buf, pos, blen - 16)
@@ -501,13 +508,6 @@ class Analyser:
                     inp.pos = pos
                     raise PickleError("BINPUT on an empty stack")
                 memo[buf[pos + 1]] = stack[-1]
-                pos += 2
-            elif op == 0x68:  # BINGET
-                idx = buf[pos + 1]
-                if idx not in memo:
-                    inp.pos = pos
-                    raise PickleError(f"memo key {idx} not found")
-                stack.append(memo[idx])
                 pos += 2
             elif op == 0x6A:  # LONG_BINGET
                 idx = buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)
