@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from weighbridge.core.types import Finding, Severity
-from weighbridge.formats.base import Limits, ScanContext
-from weighbridge.formats.safetensors import DTYPE_BITS, SAFETENSORS_HANDLER, StreamWindow
+from weighbridge.formats.base import Limits, ScanContext, StreamWindow
+from weighbridge.formats.safetensors import DTYPE_BITS, SAFETENSORS_HANDLER
 
 
 class Recorder:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import tempfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -177,3 +178,69 @@ def skip_bytes(stream: BinaryIO, n: int) -> None:
         if not chunk:
             raise EOFError(f"unexpected end of data: wanted {n} bytes, got {n - need}")
         need -= len(chunk)
+
+
+class StreamWindow(io.RawIOBase):
+    """A read-only, seekable view of ``length`` bytes of a seekable stream at ``start`` (no copying).
+
+    It also keeps the CRC-32 of the bytes read in order from the window's start (zip members need it).
+    """
+
+    def __init__(self, base: BinaryIO, start: int, length: int) -> None:
+        super().__init__()
+        self._base = base
+        self._start = start
+        self._length = max(length, 0)
+        self._pos = 0
+        self.crc = 0
+        self.crc_upto = 0  # bytes [0, crc_upto) are in ``crc``
+        self.short = False  # the underlying file ended inside the window
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._length}.get(whence)
+        if base is None:
+            raise ValueError(f"invalid whence {whence}")
+        if base + offset < 0:
+            raise OSError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        mv = memoryview(b).cast("B")
+        want = min(len(mv), self._length - self._pos)
+        if want <= 0:
+            return 0
+        self._base.seek(self._start + self._pos)
+        got = 0
+        while got < want:
+            data = self._base.read(want - got)
+            if not data:
+                self.short = True
+                break
+            mv[got:got + len(data)] = data
+            if self._pos + got == self.crc_upto:
+                self.crc = zlib.crc32(data, self.crc)
+                self.crc_upto += len(data)
+            got += len(data)
+        self._pos += got
+        self.read_bytes += got
+        return got
+
+    @property
+    def length(self) -> int:
+        return self._length
+
+
+def stream_size(stream: BinaryIO) -> int:
+    """Size of a seekable stream (its position is left at the end)."""
+    return stream.seek(0, io.SEEK_END)

@@ -23,9 +23,8 @@ from typing import BinaryIO
 
 from ..core.rules import define
 from ..core.types import Check, Location, Rule, Severity
-from .base import FormatHandler, ScanContext, read_exact
+from .base import FormatHandler, ScanContext, StreamWindow, read_exact, stream_size
 from .chat_template import check_template
-from .safetensors import StreamWindow, stream_size
 
 MAGIC = b"GGUF"
 DEFAULT_ALIGNMENT = 32

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 from ..core.rules import define
 from ..core.types import Check, Location, Rule, Severity
-from .base import FormatHandler, ScanContext, read_exact
+from .base import FormatHandler, ScanContext, StreamWindow, read_exact, stream_size
 
 U64_MAX = 2**64 - 1
 METADATA_KEY = "__metadata__"
@@ -71,51 +71,6 @@ UNKNOWN_FIELD = define(
     "WB-ST-010", Check.ARTIFACT, Severity.LOW, "safetensors tensor entry has unknown fields",
     "A tensor entry carries fields other than dtype, shape and data_offsets. The reference loader ignores "
     "them; they are not part of the format.")
-
-
-class StreamWindow(io.RawIOBase):
-    """A read-only, seekable view of ``length`` bytes at ``start`` of a seekable stream (no copying)."""
-
-    def __init__(self, stream: BinaryIO, start: int, length: int) -> None:
-        super().__init__()
-        self._stream = stream
-        self._start = start
-        self._length = length
-        self._pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._length}.get(whence)
-        if base is None:
-            raise ValueError(f"invalid whence {whence}")
-        if base + offset < 0:
-            raise OSError("negative seek position")
-        self._pos = base + offset
-        return self._pos
-
-    def readinto(self, b: Any) -> int:
-        mv = memoryview(b).cast("B")
-        want = min(len(mv), self._length - self._pos)
-        if want <= 0:
-            return 0
-        self._stream.seek(self._start + self._pos)
-        data = self._stream.read(want)
-        mv[: len(data)] = data
-        self._pos += len(data)
-        return len(data)
-
-
-def stream_size(stream: BinaryIO) -> int:
-    """Size of a seekable stream (its position is left at the end)."""
-    return stream.seek(0, io.SEEK_END)
 
 
 class _Object(dict[str, Any]):
@@ -409,4 +364,4 @@ def _scan_region(ctx: ScanContext, stream: BinaryIO, start: int, length: int, wh
 
 SAFETENSORS_HANDLER = FormatHandler(name="safetensors", sniff=_sniff, scan=_scan, needs_seek=True)
 
-__all__ = ["DTYPE_BITS", "SAFETENSORS_HANDLER", "StreamWindow", "stream_size"]
+__all__ = ["DTYPE_BITS", "SAFETENSORS_HANDLER"]

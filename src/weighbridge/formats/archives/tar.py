@@ -16,9 +16,9 @@ from typing import BinaryIO
 
 from ...core.rules import define
 from ...core.types import Check, Severity
-from ..base import FormatHandler, ScanContext
+from ..base import FormatHandler, ScanContext, StreamWindow
 from .compressed import RATIO_FLOOR, fail_severity
-from .zip import CappedReporter, StreamWindow
+from .zip import CappedReporter
 
 CHUNK = 1024 * 1024
 BLOCK = 512

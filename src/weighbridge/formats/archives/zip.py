@@ -19,7 +19,6 @@ import io
 import lzma
 import re
 import struct
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from typing import BinaryIO
 
 from ...core.rules import define
 from ...core.types import Check, Location, Rule, Severity
-from ..base import FormatHandler, ScanContext, read_exact
+from ..base import FormatHandler, ScanContext, StreamWindow, read_exact
 from ..torchscript import report_torchscript, scan_torchscript_code
 from .compressed import (
     BOMB_BUDGET,
@@ -143,64 +142,6 @@ class _Entry:
 class _Directory:
     entries: list[_Entry]
     regions: list[tuple[int, int]]  # bytes that belong to the directory records
-
-
-class StreamWindow(io.RawIOBase):
-    """A seekable view of ``length`` bytes of ``base`` at ``start``; tracks CRC-32 of what is read in order."""
-
-    def __init__(self, base: BinaryIO, start: int, length: int) -> None:
-        super().__init__()
-        self._base = base
-        self._start = start
-        self._length = max(length, 0)
-        self._pos = 0
-        self.crc = 0
-        self.crc_upto = 0  # bytes [0, crc_upto) are in ``crc``
-        self.short = False  # the underlying file ended inside the window
-        self.read_bytes = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._length}.get(whence)
-        if base is None:
-            raise ValueError(f"invalid whence {whence}")
-        if base + offset < 0:
-            raise OSError("negative seek position")
-        self._pos = base + offset
-        return self._pos
-
-    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
-        mv = memoryview(b).cast("B")
-        want = min(len(mv), self._length - self._pos)
-        if want <= 0:
-            return 0
-        self._base.seek(self._start + self._pos)
-        got = 0
-        while got < want:
-            data = self._base.read(want - got)
-            if not data:
-                self.short = True
-                break
-            mv[got:got + len(data)] = data
-            if self._pos + got == self.crc_upto:
-                self.crc = zlib.crc32(data, self.crc)
-                self.crc_upto += len(data)
-            got += len(data)
-        self._pos += got
-        self.read_bytes += got
-        return got
-
-    @property
-    def length(self) -> int:
-        return self._length
 
 
 class CappedReporter:
