@@ -140,3 +140,26 @@ def test_rules_lists_every_rule_once() -> None:
 def test_version() -> None:
     result = wb("version")
     assert result.returncode == 0 and result.stdout.startswith("weighbridge ")
+
+
+def test_empty_folder_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = wb("scan", str(tmp_path / "empty"))
+    assert result.returncode == 2
+    assert "nothing to scan" in result.stderr
+
+
+def test_nesting_beyond_the_limit_is_high(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    data = b"\x80\x02cos\nsystem\nX\x02\x00\x00\x00idq\x00\x85R."
+    for i in range(12):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr(f"inner{i}", data)
+        data = buf.getvalue()
+    (tmp_path / "nested.zip").write_bytes(data)
+    result = wb("scan", str(tmp_path / "nested.zip"), "-f", "json")
+    assert result.returncode == 1
+    assert "WB-SCAN-001" in {f["rule"] for f in json.loads(result.stdout)["findings"]}

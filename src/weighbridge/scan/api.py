@@ -24,6 +24,8 @@ def scan(
     in the content is a finding in the report, never an exception.
     """
     snapshot = resolve(target, download=download)
+    if not snapshot.files and not snapshot.notes:
+        raise WeighbridgeError(f"nothing to scan: {snapshot.target.path} contains no files")
     if snapshot.target.kind is TargetKind.FILE and len(snapshot.files) == 1:
         only = snapshot.files[0].abspath
         try:

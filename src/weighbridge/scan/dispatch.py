@@ -13,9 +13,9 @@ from ..formats.registry import HANDLERS, TEXT_HANDLER, UNKNOWN_HANDLER
 HEAD_BYTES = 4096
 
 DEPTH_EXCEEDED = define(
-    "WB-SCAN-001", Check.ARTIFACT, Severity.MEDIUM, "Nesting too deep to inspect",
+    "WB-SCAN-001", Check.ARTIFACT, Severity.HIGH, "Nesting too deep to inspect",
     "Archives, compressed streams or nested pickles are nested deeper than the scanner's limit; the innermost "
-    "content was not inspected, so the file cannot be called clean.")
+    "content was not inspected. Real model files never nest this deep, so this is treated as evasion.")
 PARSER_CRASH = define(
     "WB-SCAN-002", Check.ARTIFACT, Severity.MEDIUM, "Parser failed unexpectedly",
     "A parser stopped with an unexpected error. The content could not be inspected to the end and is not "
