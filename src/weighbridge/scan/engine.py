@@ -89,6 +89,8 @@ def scan_snapshot(
     files = sorted(snapshot.files, key=lambda f: _size(f.abspath), reverse=True)  # big first: better balance
     total = sum(_size(f.abspath) for f in files)
     done = 0
+    if progress is not None:
+        progress(0, total)
     records: list[FileRecord] = []
     referenced: set[str] = set()
     with ThreadPoolExecutor(max_workers=workers or default_workers()) as pool:
