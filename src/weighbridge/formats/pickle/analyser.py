@@ -368,7 +368,8 @@ class Analyser:
         max_stack = limits.max_pickle_stack
         max_memo = limits.max_pickle_memo
         nothing = 1 << 62
-        ops = 0
+        ops = 0  # opcodes taken by the slow path; the fast path is budgeted by bytes
+        start_off = inp.offset
         buf = inp.buf
         blen = len(buf)
         pos = inp.pos
@@ -386,14 +387,14 @@ class Analyser:
                         self._limit(f"more than {max_stack} stack items")
                     if len(memo) > max_memo:
                         self._limit(f"more than {max_memo} memo entries")
-                    if self.ops + ops > self.max_ops:
+                    if self.ops + ops + inp.offset - start_off > self.max_ops:
                         self._limit(f"more than {self.max_ops} opcodes")
                 if len(inp.buf) - inp.pos < 16:
                     if inp.pos >= len(inp.buf):
                         raise PickleError("stream ends before STOP")
                     ops += 1
                     if self._slow(inp.buf[inp.pos], inp.offset, st):
-                        self.ops += ops
+                        self.ops += ops + inp.offset - start_off
                         return st.stack[-1]
                     stack = st.stack
                     buf = inp.buf
@@ -414,7 +415,6 @@ class Analyser:
                 fend = nothing
             op = buf[pos]
             last = pos
-            ops += 1
             if op == 0x8C:  # SHORT_BINUNICODE
                 n = buf[pos + 1]
                 if pos + 2 + n > blen:
@@ -428,11 +428,15 @@ class Analyser:
                     fend = st.frame_end - inp.base if st.frame_end >= 0 else nothing
                     continue
                 try:
-                    stack.append(buf[pos + 2 : pos + 2 + n].decode("utf-8", "surrogatepass"))
+                    text = buf[pos + 2 : pos + 2 + n].decode("utf-8", "surrogatepass")
                 except UnicodeDecodeError as exc:
                     inp.pos = pos
                     raise PickleError("invalid UTF-8 in SHORT_BINUNICODE") from exc
+                stack.append(text)
                 pos += 2 + n
+                if pos < blen and buf[pos] == 0x94 and pos < fend:  # fused MEMOIZE (protocol 4 writes one per str)
+                    memo[len(memo)] = text
+                    pos += 1
             elif op == 0x94:  # MEMOIZE
                 if not stack:
                     inp.pos = pos
@@ -456,7 +460,6 @@ class Analyser:
                     else:
                         stack.extend([NUMBER] * n)
                     pos += n * 2
-                    ops += n - 1
                 else:
                     stack.append(buf[pos + 1])
                     pos += 2
@@ -470,7 +473,6 @@ class Analyser:
                     else:
                         stack.extend([NUMBER] * n)
                     pos += n * 9
-                    ops += n - 1
                 else:
                     stack.append(unpack_d(buf, pos + 1)[0])
                     pos += 9
@@ -498,11 +500,19 @@ class Analyser:
                     target.extend(items)
                 pos += 1
             elif op == 0x7D:  # EMPTY_DICT
-                stack.append(DictV())
+                value = DictV()
+                stack.append(value)
                 pos += 1
+                if buf[pos] == 0x94 and pos < fend:  # fused MEMOIZE
+                    memo[len(memo)] = value
+                    pos += 1
             elif op == 0x5D:  # EMPTY_LIST
-                stack.append(ListV())
+                lvalue = ListV()
+                stack.append(lvalue)
                 pos += 1
+                if buf[pos] == 0x94 and pos < fend:  # fused MEMOIZE
+                    memo[len(memo)] = lvalue
+                    pos += 1
             elif op == 0x71:  # BINPUT
                 if not stack:
                     inp.pos = pos
@@ -532,7 +542,6 @@ class Analyser:
                     else:
                         stack.extend([NUMBER] * n)
                     pos += n * 3
-                    ops += n - 1
                 else:
                     stack.append(buf[pos + 1] | (buf[pos + 2] << 8))
                     pos += 3
@@ -546,7 +555,6 @@ class Analyser:
                     else:
                         stack.extend([NUMBER] * n)
                     pos += n * 5
-                    ops += n - 1
                 else:
                     stack.append(int.from_bytes(buf[pos + 1 : pos + 5], "little", signed=True))
                     pos += 5
@@ -572,8 +580,9 @@ class Analyser:
                 inp.pos = pos
                 st.stack = stack
                 op_abs = inp.base + pos
+                ops += 1
                 if self._slow_at(st):
-                    self.ops += ops
+                    self.ops += ops + inp.offset - start_off
                     return st.stack[-1]
                 stack = st.stack
                 buf = inp.buf

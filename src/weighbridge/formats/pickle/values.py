@@ -102,7 +102,8 @@ class DictV:
             if self.count > SMALL:
                 self.items = None
             else:
-                self.items.update(zip(flat[::2], flat[1::2], strict=True))
+                pairs = iter(flat)
+                self.items.update(zip(pairs, pairs, strict=False))  # even length checked by SETITEMS
 
     def set(self, key: Any, value: Any) -> None:
         self.count += 1
