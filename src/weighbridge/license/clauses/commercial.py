@@ -1,0 +1,161 @@
+"""Who may use the model commercially: non-commercial and research-only grants, registration, user and
+revenue thresholds ("more than 700 million monthly active users", "annual revenue above US$10M")."""
+
+from __future__ import annotations
+
+from ...core.types import CommercialUse
+from ..amounts import money, numbers
+from ..text import Sentence
+from .base import Collector, is_definition, rx
+
+_USERS = rx(r"(?:monthly|daily|weekly)\s+active\s+users?|\b[MD]AUs?\b|\bactive\s+users?|"
+            r"\bregistered\s+users?|\bend[\s-]users?|\busers\b")
+_COMPARATOR = rx(r"more\s+than|greater\s+than|in\s+excess\s+of|exceed\w*|\babove\b|\bover\b|at\s+least|"
+                 r"surpass\w*|\bbeyond\b|larger\s+than|higher\s+than|\breach\w*|or\s+more|[>\u2265]|"
+                 r"\bupwards\s+of\b|\bin\s+excess\b")
+_REVENUE = rx(r"revenue|turnover|\bsales\b|\bincome\b|\bARR\b|gross\s+receipts|earnings|\bproceeds\b")
+_MONTHLY = rx(r"\bmonthly\b|per\s+month|a\s+month|each\s+month|every\s+month|calendar\s+month")
+_ANNUAL = rx(r"\bannual\w*|per\s+(?:year|annum)|a\s+year|each\s+year|yearly|fiscal\s+year|\bARR\b|"
+             r"twelve\s+months|12\s+months|calendar\s+year|financial\s+year")
+_MAU_PHRASE = rx(r"(?:monthly|daily|weekly)\s+active\s+users?|\b[MD]AUs?\b")
+_NON_COMMERCIAL = rx(
+    r"(?:only|solely|exclusively|strictly|limited\s+to)\s+(?:for\s+)?(?:your\s+)?(?:own\s+)?"
+    r"(?:personal\s+(?:and|or)\s+)?non-?commercial|non-?commercial\s+(?:\w+\s+){0,3}only\b|"
+    r"commercial\s+use\s+(?:of\s+[^.]{0,60})?(?:is|are)\s+(?:not\s+(?:permitted|allowed|authori[sz]ed|licensed)|"
+    r"(?:strictly\s+)?prohibited|forbidden|excluded)|"
+    r"(?:(?:may|must|shall|will)\s*not|cannot)\s+(?:be\s+)?(?:used?|exploit\w*|deploy\w*|sell|offer\w*)"
+    r"[^.;]{0,80}?\b(?:for|in)\s+(?:any\s+)?commercial(?:ly)?\s+(?:purposes?|uses?|products?|activit\w+|"
+    r"settings?|manner)|\bnot\s+for\s+commercial\s+(?:use|purposes)|\bno\s+commercial\s+use|\bNonCommercial\b")
+_RESEARCH_ONLY = rx(
+    r"(?:only|solely|exclusively|strictly|limited\s+to)\s+(?:for\s+)?(?:the\s+purposes?\s+of\s+)?"
+    r"(?:non-?commercial\s+|academic\s+|scientific\s+|internal\s+)*research|"
+    r"research(?:\s*(?:and|or|&|/)\s*(?:evaluation|educational|academic|testing|non-?commercial|"
+    r"development))?\s+(?:purposes?\s+|use\s+|uses\s+)?only\b|\bresearch[-\s]only\b")
+_REGISTRATION = rx(r"regist(?:er|ration)[^.]{0,200}?commercial|commercial[^.]{0,200}?\bregist(?:er|ration)")
+_COMMERCIAL_NEEDS_LICENSE = rx(
+    r"commercial\w*[^.]{0,80}?(?:(?:must|shall|will\s+need\s+to|need\s+to)\s+(?:request|obtain|purchase|acquire|"
+    r"contact)|requires?\s+(?:a\s+)?(?:separate|commercial|enterprise|paid)?\s*licen[cs]e|contact\s+\w+)|"
+    r"(?:request|obtain|purchase|acquire)\s+(?:a|the)?\s*(?:separate\s+|commercial\s+|enterprise\s+)?"
+    r"licen[cs]e\s+for\s+(?:any\s+)?commercial")
+_COMMERCIAL_PERMITTED = rx(
+    r"\bsell\b|commercial\s+(?:use|purposes?|versions?)\s+(?:is|are)?\s*(?:permitted|allowed)|"
+    r"share\s+commercial\s+versions|commercially\s+usable|for\s+any\s+(?:lawful\s+)?purpose|without\s+restriction")
+
+
+def detect(col: Collector) -> None:
+    terms = col.terms
+    needs_license = False
+    for sentence in col.sentences():
+        text = sentence.text
+        match = _NON_COMMERCIAL.search(text)
+        if match is not None:
+            terms.non_commercial = True
+            col.add("non_commercial", sentence, match.start(), match.end())
+        match = _RESEARCH_ONLY.search(text)
+        if match is not None:
+            terms.research_only = True
+            col.add("research_only", sentence, match.start(), match.end())
+        match = _REGISTRATION.search(text)
+        if match is not None:
+            terms.registration_required = True
+            col.add("registration_required", sentence, match.start(), match.end())
+        if terms.user_cap is None:
+            _user_cap(col, sentence)
+        if terms.revenue_cap_usd is None:
+            _revenue_cap(col, sentence)
+        match = _COMMERCIAL_NEEDS_LICENSE.search(text)
+        if match is not None and not is_definition(sentence) and not numbers_in_clause(text):
+            needs_license = True
+            col.add("commercial_use", sentence, match.start(), match.end())
+    _decide(col, needs_license)
+
+
+def numbers_in_clause(text: str) -> bool:
+    """A threshold in the same sentence (then the cap decides, not a blanket licence requirement)."""
+    return any(value >= 1000 for value, _, _ in numbers(text))
+
+
+def _decide(col: Collector, needs_license: bool) -> None:
+    terms = col.terms
+    if terms.non_commercial or terms.research_only:
+        terms.commercial_use = CommercialUse.PROHIBITED
+        _cite(col, ("non_commercial", "research_only"))
+    elif terms.user_cap is not None or terms.revenue_cap_usd is not None or terms.registration_required:
+        terms.commercial_use = CommercialUse.CONDITIONAL
+        _cite(col, ("user_cap", "revenue_cap_usd", "registration_required"))
+    elif needs_license:
+        terms.commercial_use = CommercialUse.PROHIBITED
+    else:
+        terms.commercial_use = CommercialUse.ALLOWED
+        for sentence in col.sentences():
+            match = _COMMERCIAL_PERMITTED.search(sentence.text)
+            if match is not None:
+                col.add("commercial_use", sentence, match.start(), match.end())
+                break
+
+
+def _cite(col: Collector, terms: tuple[str, ...]) -> None:
+    for evidence in list(col.evidence):
+        if evidence.term in terms:
+            col.evidence.append(type(evidence)("commercial_use", evidence.quote, evidence.file, evidence.line))
+            return
+
+
+def _user_cap(col: Collector, sentence: Sentence) -> None:
+    text = sentence.text
+    users = list(_USERS.finditer(text))
+    if not users:
+        return
+    spans = [(m.start, m.end) for m in money(text)]
+    for value, start, end in numbers(text):
+        if value < 1000 or any(a <= start < b for a, b in spans):
+            continue
+        after = next((u for u in users if 0 <= u.start() - end <= 25), None)
+        before = next((u for u in users if 0 <= start - u.end() <= 60), None)
+        if after is not None:
+            window = text[max(0, start - 40):start]
+            if _COMPARATOR.search(window) is None and _COMPARATOR.search(text[:start]) is None:
+                continue
+            found = after
+        elif before is not None and _COMPARATOR.search(text[before.end():start]) is not None:
+            found = before
+        else:
+            continue
+        col.terms.user_cap = value
+        col.add("user_cap", sentence, min(start, found.start()), max(end, found.end()))
+        return
+
+
+def _revenue_cap(col: Collector, sentence: Sentence) -> None:
+    text = sentence.text
+    if _REVENUE.search(text) is None:
+        return
+    for amount in money(text):
+        lo, hi = max(0, amount.start - 90), min(len(text), amount.end + 90)
+        window = text[lo:hi]
+        revenue = _REVENUE.search(window)
+        if revenue is None:
+            continue
+        before = text[max(0, amount.start - 40):amount.start]
+        between = text[min(lo + revenue.end(), amount.start):amount.start]
+        if _COMPARATOR.search(before) is None and _COMPARATOR.search(between) is None:
+            continue
+        if amount.currency != "USD":
+            continue
+        col.terms.revenue_cap_usd = amount.amount
+        col.terms.revenue_period = _period(_MAU_PHRASE.sub(" ", text[max(0, amount.start - 60):hi]))
+        col.add("revenue_cap_usd", sentence, amount.start, amount.end)
+        return
+
+
+def _period(window: str) -> str | None:
+    monthly = _MONTHLY.search(window)
+    annual = _ANNUAL.search(window)
+    if monthly and not annual:
+        return "monthly"
+    if annual and not monthly:
+        return "annual"
+    if monthly and annual:
+        return "monthly" if monthly.start() < annual.start() else "annual"
+    return None
+
