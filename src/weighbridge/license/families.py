@@ -151,8 +151,8 @@ FAMILIES: tuple[Family, ...] = (
     _generic("gpl-2.0", "GNU General Public License v2.0", "gpl", "GPL-2.0-only",
              r"gnu\s+general\s+public\s+licen[cs]e\s+version\s+2", "gpl-2.0", "gpl-2.0-or-later", "gplv2",
              version="2.0"),
-    _generic("mpl-2.0", "Mozilla Public License 2.0", "mpl", "MPL-2.0", r"mozilla\s+public\s+licen[cs]e,?\s+v(?:ersion)?"
-             r"\s*2\.0", version="2.0"),
+    _generic("mpl-2.0", "Mozilla Public License 2.0", "mpl", "MPL-2.0",
+             r"mozilla\s+public\s+licen[cs]e,?\s+v(?:ersion)?\s*2\.0", version="2.0"),
     _generic("unlicense", "The Unlicense", "unlicense", "Unlicense", r"this\s+is\s+free\s+and\s+unencumbered"),
     _generic("cc-by-nc-nd-4.0", "Creative Commons Attribution-NonCommercial-NoDerivatives 4.0", "cc", "CC-BY-NC-ND-4.0",
              r"creative\s+commons\s+attribution-noncommercial-noderivatives\s+4\.0", osi=False, version="4.0"),

@@ -44,8 +44,8 @@ _NOTICE_DUTY = rx(r"(?:retain|include|keep|reproduce|provide|give|accompan\w+|ca
                   r"(?:included|retained|reproduced)")
 _FLOW_DOWN = rx(r"enforceable\s+provision|same\s+use-based\s+restrictions|"
                 r"(?:pass|flow)\w*\s+(?:on|down|through)\b[^.]{0,60}?restrictions|"
-                r"restrictions\b[^.]{0,100}?(?:must|shall)\s+(?:also\s+)?(?:be\s+)?(?:included|passed|flow|apply\s+to\s+"
-                r"(?:any\s+)?(?:recipients?|downstream))|"
+                r"restrictions\b[^.]{0,100}?(?:must|shall)\s+(?:also\s+)?(?:be\s+)?(?:included|passed|flow|"
+                r"apply\s+to\s+(?:any\s+)?(?:recipients?|downstream))|"
                 r"\bincludes?:?\s*(?:\(?a[.)]\s*)?Paragraph\s+\d+\s+and\s+the\s+restrictions|"
                 r"(?:require|ensure)\s+(?:that\s+)?all\s+(?:of\s+)?(?:your\s+)?(?:users|recipients)\b[^.]{0,80}?"
                 r"comply")

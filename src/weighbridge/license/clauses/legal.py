@@ -50,13 +50,15 @@ _REDISTRIBUTE = rx(r"(?:right|licen[cs]e|permission|grant\w*|may|free)\b[^.]{0,2
                    r"\bpublish,\s*distribute|\bsublicense\b|\bshare\s+the\s+model|\bdeal\s+in\s+the\b")
 _NO_REDISTRIBUTE = rx(NEGATION + r"\s+(?:\w+\s+){0,3}(?:re)?distribut\w*|\bno\s+(?:re)?distribution\b")
 _QUALIFIED = rx(r"\boutside\b|\bexcept\b|\bunless\b|\bwithout\b|\bother\s+than\b|\bin\s+violation\b")
-_OWN_LICENSEE = rx(r"claims?\s+no\s+(?:rights?|ownership)\s+(?:in|to|over)\s+(?:the\s+|any\s+)?(?:outputs?|results?)|"
-                   r"does\s+not\s+claim\s+(?:any\s+)?(?:ownership|rights?)\s+(?:of|to|in|over)\s+(?:any\s+|the\s+)?outputs?|"
-                   r"(?:you|licensee)\s+(?:will\s+|shall\s+)?(?:own|retain\s+(?:all\s+)?(?:rights?|ownership))\b[^.]{0,40}?"
-                   r"\boutputs?|\boutputs?\b[^.]{0,60}?(?:belong|are\s+owned\s+by)\s+(?:to\s+)?(?:you|the\s+licensee)")
-_OWN_LICENSOR = rx(r"(?:licensor|we|us)\s+(?:own|retain\w*)\s+(?:all\s+)?(?:rights?\s+(?:in|to)\s+|ownership\s+of\s+)?"
-                   r"(?:the\s+|all\s+|any\s+)?outputs?|\boutputs?\b[^.]{0,60}?(?:belong|are\s+owned\s+by|remain\s+the\s+"
-                   r"property\s+of)\s+(?:to\s+)?(?:the\s+)?(?:licensor|us)")
+_OWN_LICENSEE = rx(
+    r"claims?\s+no\s+(?:rights?|ownership)\s+(?:in|to|over|of)\s+(?:the\s+|any\s+)?(?:outputs?|results?)|"
+    r"does\s+not\s+claim\s+(?:any\s+)?(?:ownership|rights?)\s+(?:of|to|in|over)\s+(?:any\s+|the\s+)?outputs?|"
+    r"(?:you|licensee)\s+(?:will\s+|shall\s+)?(?:own|retain\s+(?:all\s+)?(?:rights?|ownership))\b[^.]{0,40}?"
+    r"\boutputs?|\boutputs?\b[^.]{0,60}?(?:belong|are\s+owned\s+by)\s+(?:to\s+)?(?:you|the\s+licensee)")
+_OWN_LICENSOR = rx(
+    r"(?:licensor|we|us)\s+(?:own|retain\w*)\s+(?:all\s+)?(?:rights?\s+(?:in|to)\s+|ownership\s+of\s+)?"
+    r"(?:the\s+|all\s+|any\s+)?outputs?|\boutputs?\b[^.]{0,60}?(?:belong|are\s+owned\s+by|remain\s+the\s+"
+    r"property\s+of)\s+(?:to\s+)?(?:the\s+)?(?:licensor|us)")
 _UPDATABLE = rx(r"reserves?\s+the\s+right\s+to\s+(?:update|modify|amend|change|revise)|(?:as\s+)?may\s+be\s+"
                 r"(?:updated|amended|modified|revised|changed)\s+(?:from\s+time\s+to\s+time|at\s+any\s+time)|"
                 r"may\s+(?:update|modify|amend|change|revise)\s+(?:this|the)\s+(?:\w+\s+){0,3}?(?:agreement|licen[cs]e|"

@@ -44,7 +44,8 @@ _LEAD = rx(NEGATION + r"|\bprohibited\s+uses?\b|\buse\s+restrictions\b|\brestric
            r"\bnot\s+(?:be\s+)?used\b|\bnot\s+permitting\b|\bnot\s+for\b")
 _HEADING_WORDS = frozenset({"and", "of", "or", "the", "to", "for", "in", "a", "an", "on", "with"})
 
-_OUTPUT = r"(?:outputs?|results?|generated\s+(?:content|data|text)|synthetic\s+data|completions?|responses?)"
+_OUTPUT = (r"(?:outputs?|results?|generated\s+(?:content|data|text)|synthetic\s+data|completions?|responses?|"
+           r"(?:text|content|data|images?|code)\s+(?:produced|generated|created)\s+(?:by|with))")
 _IMPROVE = r"(?:improve|train|develop|build|create|enhance|fine[\s-]?tune|distil|bootstrap|pre-?train)\w*"
 _OTHER = (r"(?:(?:(?:any|an)\s+)?(?:other|another|competing|third[\s-]party|rival|different|new)\s+(?:[\w-]+\s+){0,3}?"
           r"(?:models?|LLMs?|AI|systems?)\b|\b(?:any|other)\s+(?:[\w-]+\s+){0,2}?(?:foundation|language|AI|"
