@@ -231,3 +231,22 @@ def test_ollama_licence_layer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert layer.file == "license" and layer.role is LicenseRole.WEIGHTS
     assert any(e.file == "license" and e.term == "derivative_naming" for e in analysis.evidence)
 
+
+
+def test_card_names_a_known_licence_but_the_file_is_another(tmp_path: Path) -> None:
+    """apache-2.0 on the card, a custom restrictive LICENSE in the folder: the text governs the weights."""
+    files = {"README.md": card("license: apache-2.0\n"), "LICENSE": CUSTOM}
+    analysis = analyse_file(folder(tmp_path / "k", files))
+    assert analysis.identity is not None
+    assert (analysis.identity.id, analysis.identity.name, analysis.identity.osi_approved) == (
+        None, "Fjord Model Licence", False)
+    assert analysis.terms is not None and analysis.terms.revenue_cap_usd == 25_000_000
+    [conflict] = analysis.conflicts
+    assert conflict.kind == "sources-disagree" and "README.md:2 [license]: apache-2.0" in conflict.sources
+
+
+def test_creative_commons_titles() -> None:
+    for title, expected in (("Attribution-NonCommercial 4.0 International", "cc-by-nc-4.0"),
+                            ("Creative Commons Attribution 4.0 International", "cc-by-4.0")):
+        identity = normalize_identifier(title)
+        assert identity is not None and identity.id == expected and not identity.osi_approved

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..core.types import (
     Evidence,
     LicenseAnalysis,
+    LicenseConflict,
     LicenseDocKind,
     LicenseIdentity,
     LicenseRole,
@@ -126,10 +127,18 @@ def _conclude(sources: list[LicenseSource], texts: list[_Text], notes: list[str]
         unnamed = [t for t in licences if t.source.identity is None or t.source.identity.id is None]
         if same:
             _from_text(analysis, same[0], identity=chosen.identity)
-        elif len(unnamed) == 1:
+        elif len(unnamed) == 1 and chosen.identity.family is None:
             _from_text(analysis, unnamed[0], identity=chosen.identity)
             notes.append(f"{chosen.identity.id} is named by {chosen.label()}; its terms are read from "
                          f"{unnamed[0].source.file}, a licence text without a known title")
+        elif unnamed:
+            # The folder's own licence text is not the licence the metadata names: the text governs.
+            text = unnamed[0]
+            _from_text(analysis, text)
+            listed = (f"{chosen.label()}: {chosen.identity.id}", f"{text.source.label()}: {text.source.value}")
+            analysis.conflicts.append(LicenseConflict(
+                "sources-disagree", f"{chosen.label()} names {chosen.identity.id}, but {text.source.file} is "
+                f"another licence ({text.source.value!r}); its text is taken as the weights licence", listed, None))
         else:
             analysis.evidence.append(_declared_evidence(chosen, card_lines))
             analysis.terms = profile_terms(chosen.identity.id)

@@ -107,9 +107,10 @@ def _gemma() -> LicenseTerms:
     """Gemma Terms of Use (research notes §1.2, 2025-03-24 text; not in the corpus)."""
     return LicenseTerms(acceptable_use_policy=True,
                         acceptable_use_policy_url="https://ai.google.dev/gemma/prohibited_use_policy",
-                        field_of_use_restrictions=True, remote_restriction=True, output_ownership="licensee",
-                        derivatives_include_outputs=True, restrictions_flow_down=True, redistribution_allowed=True,
-                        notice_required=True, hosted_service_is_distribution=True, terms_updatable=True,
+                        field_of_use_restrictions=True, restricted_uses=["use_based_restrictions"],
+                        remote_restriction=True, output_ownership="licensee", derivatives_include_outputs=True,
+                        restrictions_flow_down=True, redistribution_allowed=True, notice_required=True,
+                        hosted_service_is_distribution=True,
                         governing_law="the State of California", governing_law_code="US-CA")
 
 

@@ -28,9 +28,11 @@ _EXCLUSION = tuple(rx(p) for p in (
 _EXPORT = rx(r"export\s+control\w*|export\s+(?:administration|laws?|regulations?|restrictions?)|"
              r"trade\s+(?:compliance|control|sanctions?)|sanctions?\s+(?:laws?|regulations?|programs?|lists?)|"
              r"\bembargo\w*")
-_STOP = r"(?=\s+(?:without|excluding|and\s+the|and\s+any|notwithstanding|except|irrespective|regardless)\b|[,;.(]|$)"
+_STOP = (r"(?=\s+(?:without|excluding|and\s+the\s+(?:UN|United\s+Nations)|and\s+any|notwithstanding|except|"
+         r"irrespective|regardless)\b|[,;.(]|$)")
 _LAW = (
-    rx(r"govern\w*\s+(?:and\s+construed\s+|and\s+interpreted\s+)?(?:by|under|in\s+accordance\s+with)\s+(?:the\s+)?"
+    rx(r"govern\w*\s+(?:and\s+construed\s+|and\s+interpreted\s+)?(?:in\s+all\s+respects\s+)?(?:by|under|"
+       r"in\s+accordance\s+with)\s+(?:the\s+)?"
        r"(?:substantive\s+|internal\s+)?laws?\s+of\s+(?P<place>.{3,120}?)" + _STOP),
     rx(r"govern\w*\s+(?:and\s+construed\s+)?(?:by|under)\s+(?:the\s+)?(?P<place>[A-Z][\w'.\s]{1,60}?)\s+laws?\b"),
     rx(r"\blaws?\s+of\s+(?P<place>[^,;.()]{3,80}?)\s+(?:shall|will)\s+govern"),
@@ -51,7 +53,7 @@ _REDISTRIBUTE = rx(r"(?:right|licen[cs]e|permission|grant\w*|may|free)\b[^.]{0,2
 _NO_REDISTRIBUTE = rx(NEGATION + r"\s+(?:\w+\s+){0,3}(?:re)?distribut\w*|\bno\s+(?:re)?distribution\b")
 _QUALIFIED = rx(r"\boutside\b|\bexcept\b|\bunless\b|\bwithout\b|\bother\s+than\b|\bin\s+violation\b")
 _OWN_LICENSEE = rx(
-    r"claims?\s+no\s+(?:rights?|ownership)\s+(?:in|to|over|of)\s+(?:the\s+|any\s+)?(?:outputs?|results?)|"
+    r"claims?\s+no\s+(?:ownership\s+)?(?:rights?|ownership)\s+(?:in|to|over|of)\s+(?:the\s+|any\s+)?(?:outputs?|results?)|"
     r"does\s+not\s+claim\s+(?:any\s+)?(?:ownership|rights?)\s+(?:of|to|in|over)\s+(?:any\s+|the\s+)?outputs?|"
     r"(?:you|licensee)\s+(?:will\s+|shall\s+)?(?:own|retain\s+(?:all\s+)?(?:rights?|ownership))\b[^.]{0,40}?"
     r"\boutputs?|\boutputs?\b[^.]{0,60}?(?:belong|are\s+owned\s+by)\s+(?:to\s+)?(?:you|the\s+licensee)")

@@ -14,7 +14,7 @@ _POLICY = rx(r"acceptable\s+use\s+polic\w+|(?:prohibited|permitted|responsible)\
              r"\buse\s+polic\w+|\bAUP\b|use\s+guidelines|code\s+of\s+conduct|trustworthy\s+AI\s+terms")
 _INCORPORATED = rx(r"incorporated\s+(?:herein\s+|into\s+this\s+\w+\s+)?by\s+reference|incorporated\s+(?:herein|into)|"
                    r"(?:must|shall|will|agree\s+to)\s+(?:\w+\s+){0,3}?(?:adhere\s+to|comply\s+with|abide\s+by|"
-                   r"follow)\b|subject\s+to\s+[^.]{0,60}?\b(?:the\s+)?(?:\w+\s+){0,4}?(?:polic\w+|AUP)\b|"
+                   r"follow)\b|\bconsistent\s+with\b|subject\s+to\s+[^.]{0,60}?\b(?:the\s+)?(?:\w+\s+){0,4}?(?:polic\w+|AUP)\b|"
                    r"in\s+accordance\s+with\s+[^.]{0,40}?\b(?:polic\w+|AUP)\b")
 _SELF = rx(r"\bthis\s+(?:acceptable\s+use\s+|usage\s+|use\s+)?polic")
 _URL = re.compile(r"(?:https?://|www\.)[^\s)\]>\"\u201d,;]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|ai|org|io|dev)"
