@@ -201,3 +201,55 @@ def test_the_same_clause_in_other_layouts() -> None:
         assert analysis.terms is not None and analysis.terms.user_cap == 300_000_000, name
         evidence = next(e for e in analysis.evidence if e.term == "user_cap")
         assert evidence.line == 3, (name, evidence)
+
+
+# One-sentence traps: clauses that look like terms but are not, and thresholds written the other way round.
+TRAPS: dict[str, tuple[str, dict[str, Any]]] = {
+    "laws-of-a-country-are-not-a-territory": (
+        "You may not use the Model in any way that violates the laws of the United States.",
+        {"geographic_restrictions": []}),
+    "licensor-seat-is-not-a-territory": (
+        "The Licensor is incorporated in the European Union and you may use the model anywhere.",
+        {"geographic_restrictions": []}),
+    "a-statistic-is-not-a-user-cap": (
+        "The Model was trained on data from more than 1 million users.",
+        {"user_cap": None, "commercial_use": "allowed"}),
+    "a-ban-on-display-is-not-attribution": (
+        "You must not display the Licensor's logo on your website.", {"attribution": False}),
+    "a-ban-on-a-prefix-is-not-naming": (
+        "You must not include 'Acme' at the beginning of any model name.", {"derivative_naming": None}),
+    "double-negation-allows-outputs": (
+        "You are not prohibited from using outputs to train other models.",
+        {"outputs_train_other_models": "allowed"}),
+    "a-disclaimed-restriction-is-none": (
+        "This license shall not restrict use for military or medical purposes.",
+        {"field_of_use_restrictions": False}),
+    "a-liability-cap-is-not-revenue": (
+        "The Licensor's total liability shall not exceed US$100 in revenue terms.", {"revenue_cap_usd": None}),
+    "both-kinds-of-use": (
+        "This license permits commercial and non-commercial use.", {"commercial_use": "allowed"}),
+    "companies-above": (
+        "Companies above US$1M in annual revenue require an enterprise licence.",
+        {"revenue_cap_usd": 1_000_000, "revenue_period": "annual", "commercial_use": "conditional"}),
+    "whose-products-exceed": (
+        "Licensees whose products exceed 10 million MAU must contact us.", {"user_cap": 10_000_000}),
+    "or-more-after-the-sum": (
+        "If you have Annual Revenue of US $1,000,000 or more, you must obtain an Enterprise license.",
+        {"revenue_cap_usd": 1_000_000}),
+    "less-than": (
+        "Commercial use is free for organizations with less than $1M in annual revenue; others must buy a licence.",
+        {"revenue_cap_usd": 1_000_000, "commercial_use": "conditional"}),
+    "or-more-users": (
+        "If your service has 20 million or more monthly active users you must display 'Foo' in your app.",
+        {"user_cap": 20_000_000}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TRAPS))
+def test_traps(case: str) -> None:
+    sentence, expected = TRAPS[case]
+    analysis = analyse_text(f"Trap Licence\n{sentence}\n", "LICENSE")
+    assert analysis.terms is not None
+    got = analysis.terms.to_dict()
+    wrong = {k: (v, got[k]) for k, v in expected.items() if got[k] != v}
+    assert not wrong, f"{case}: expected vs extracted: {wrong}"

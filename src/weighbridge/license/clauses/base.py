@@ -24,6 +24,24 @@ def rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
+# A sentence that grants or disclaims rather than restricts ("shall not restrict", "no restrictions").
+PERMISSION = rx(r"(?:does|do|shall|will|is|are|may)\s+not\s+(?:\w+\s+)?(?:restrict|prohibit|prevent|limit|forbid|"
+                r"impose\s+(?:any\s+)?(?:restrictions?|limits?))\b|\bnot\s+(?:be\s+)?(?:prohibited|restricted|"
+                r"forbidden)\b|\bno\s+restrictions?\b|nothing\s+in\s+this\b[^.]{0,80}?(?:restricts?|prohibits?|"
+                r"prevents?|limits?)\b")
+# The negation right before a verb ("must not display", "never include").
+NEGATED_BEFORE = re.compile(r"\b(?:not|never|no)\b\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
+
+
+def is_permission(text: str) -> bool:
+    return PERMISSION.search(text) is not None
+
+
+def negated_at(text: str, index: int) -> bool:
+    """Whether the word at ``index`` is negated ("must not display", "shall never include")."""
+    return NEGATED_BEFORE.search(text[max(0, index - 30):index]) is not None
+
+
 @dataclass(slots=True)
 class Collector:
     """The terms found so far in one document and the sentences that support them."""

@@ -8,11 +8,21 @@ from ..amounts import money, numbers
 from ..text import Sentence
 from .base import Collector, is_definition, rx
 
+MIN_USER_CAP = 1000  # smaller numbers near "users" are section numbers or examples, not thresholds
+MIN_REVENUE_CAP = 10_000  # revenue thresholds in licences are large; small sums are fees or liability caps
 _USERS = rx(r"(?:monthly|daily|weekly)\s+active\s+users?|\b[MD]AUs?\b|\bactive\s+users?|"
             r"\bregistered\s+users?|\bend[\s-]users?|\busers\b")
 _COMPARATOR = rx(r"more\s+than|greater\s+than|in\s+excess\s+of|exceed\w*|\babove\b|\bover\b|at\s+least|"
-                 r"surpass\w*|\bbeyond\b|larger\s+than|higher\s+than|\breach\w*|or\s+more|[>\u2265]|"
-                 r"\bupwards\s+of\b|\bin\s+excess\b")
+                 r"surpass\w*|\bbeyond\b|larger\s+than|higher\s+than|\breach\w*|or\s+more|[>\u2265<\u2264]|"
+                 r"\bupwards\s+of\b|\bin\s+excess\b|(?:less|fewer|lower)\s+than|\bunder\b|\bbelow\b|"
+                 r"\bup\s+to\b|\bat\s+most\b|\bno\s+more\s+than\b|\bnot\s+more\s+than\b")
+_COMPARATOR_AFTER = rx(r"^\W{0,3}(?:or|and)\s+(?:more|greater|above|higher|over|beyond)\b")
+# A threshold decides something only in a condition ("if", "whose", "companies with") or with a duty.
+_CONDITION = rx(r"\b(?:if|where|when|whenever|once|whose|unless|provided\s+that|in\s+the\s+event)\b|"
+                r"\b(?:licensees?|organi[sz]ations?|compan(?:y|ies)|entit(?:y|ies)|businesses|products?|services?|"
+                r"users?|you)\s+(?:\w+\s+)?(?:with|having|that\s+(?:have|has|had|earn|exceed))\b|"
+                r"\b(?:must|shall|required?|requires|need\s+to|request|obtain|purchase|contact|not\s+permitted|"
+                r"may\s+not|cannot|not\s+granted)\b")
 _REVENUE = rx(r"revenue|turnover|\bsales\b|\bincome\b|\bARR\b|gross\s+receipts|earnings|\bproceeds\b")
 _MONTHLY = rx(r"\bmonthly\b|per\s+month|a\s+month|each\s+month|every\s+month|calendar\s+month")
 _ANNUAL = rx(r"\bannual\w*|per\s+(?:year|annum)|a\s+year|each\s+year|yearly|fiscal\s+year|\bARR\b|"
@@ -104,20 +114,19 @@ def _cite(col: Collector, terms: tuple[str, ...]) -> None:
 def _user_cap(col: Collector, sentence: Sentence) -> None:
     text = sentence.text
     users = list(_USERS.finditer(text))
-    if not users:
+    if not users or _CONDITION.search(text) is None:
         return
     spans = [(m.start, m.end) for m in money(text)]
     for value, start, end in numbers(text):
-        if value < 1000 or any(a <= start < b for a, b in spans):
+        if value < MIN_USER_CAP or any(a <= start < b for a, b in spans):
             continue
         after = next((u for u in users if 0 <= u.start() - end <= 25), None)
         before = next((u for u in users if 0 <= start - u.end() <= 60), None)
-        if after is not None:
-            window = text[max(0, start - 40):start]
-            if _COMPARATOR.search(window) is None and _COMPARATOR.search(text[:start]) is None:
-                continue
+        if after is not None and (_COMPARATOR.search(text[max(0, start - 40):start]) is not None
+                                  or _COMPARATOR_AFTER.search(text[end:after.start()]) is not None):
             found = after
-        elif before is not None and _COMPARATOR.search(text[before.end():start]) is not None:
+        elif before is not None and (_COMPARATOR.search(text[before.end():start]) is not None
+                                     or _COMPARATOR_AFTER.search(text[end:end + 15]) is not None):
             found = before
         else:
             continue
@@ -128,9 +137,11 @@ def _user_cap(col: Collector, sentence: Sentence) -> None:
 
 def _revenue_cap(col: Collector, sentence: Sentence) -> None:
     text = sentence.text
-    if _REVENUE.search(text) is None:
+    if _REVENUE.search(text) is None or _CONDITION.search(text) is None:
         return
     for amount in money(text):
+        if amount.amount < MIN_REVENUE_CAP:
+            continue
         lo, hi = max(0, amount.start - 90), min(len(text), amount.end + 90)
         window = text[lo:hi]
         revenue = _REVENUE.search(window)
@@ -138,7 +149,8 @@ def _revenue_cap(col: Collector, sentence: Sentence) -> None:
             continue
         before = text[max(0, amount.start - 40):amount.start]
         between = text[min(lo + revenue.end(), amount.start):amount.start]
-        if _COMPARATOR.search(before) is None and _COMPARATOR.search(between) is None:
+        if (_COMPARATOR.search(before) is None and _COMPARATOR.search(between) is None
+                and _COMPARATOR_AFTER.search(text[amount.end:amount.end + 15]) is None):
             continue
         if amount.currency != "USD":
             continue

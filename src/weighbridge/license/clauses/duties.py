@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from ..text import Sentence
-from .base import OBLIGATION, QUOTES, Collector, rx
+from .base import OBLIGATION, QUOTES, Collector, negated_at, rx
 
 _Q = f"[{QUOTES}]"
 _NQ = f"[^{QUOTES}]"
@@ -58,7 +58,8 @@ def detect(col: Collector) -> None:
         if col.terms.derivative_naming is None:
             for pattern in _NAMING:
                 match = pattern.search(text)
-                if match is not None and _ABOUT_MODELS.search(text) is not None:
+                if (match is not None and _ABOUT_MODELS.search(text) is not None
+                        and not negated_at(text, match.start()) and " not " not in match.group(0).lower()):
                     col.terms.derivative_naming = match.group("name").strip()
                     col.add("derivative_naming", sentence, match.start(), match.end())
                     break
@@ -81,6 +82,8 @@ def _attribution(col: Collector, sentence: Sentence) -> None:
     if span is None:
         return
     start, end = span
+    if negated_at(text, start):
+        return
     soft = _SOFT.search(text, 0, end)
     if soft is not None and soft.start() < start:
         return

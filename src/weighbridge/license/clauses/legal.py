@@ -4,27 +4,34 @@ change the terms or revoke the grant."""
 
 from __future__ import annotations
 
+import re
+
 from ..regions import jurisdiction_code, regions_in
 from ..text import Sentence
-from .base import NEGATION, Collector, is_definition, rx
+from .base import NEGATION, Collector, is_definition, is_permission, rx
 
-_REGION_WINDOW = 260
-_EXCLUSION = tuple(rx(p) for p in (
-    r"(?:licen[cs]e|agreement|grant|rights?|permissions?|terms)\b[^.]{0,80}?\b(?:does|do|shall|will)\s+not\s+apply"
-    r"\s+(?:in|to|within)\b",
-    r"\b(?:territory|worldwide|world-wide|globally|global)\b[^.]{0,60}?\b(?:excluding|except(?:\s+for)?|other\s+than|"
-    r"with\s+the\s+exception\s+of|save\s+for|less)\b",
-    r"\b(?:rights?|licen[cs]es?|permissions?)\b[^.]{0,120}?\b(?:is|are)\s+not\s+(?:being\s+)?(?:granted|available|"
-    r"provided|extended|given)\b[^.]{0,160}?\b(?:domiciled|located|resident|residing|headquartered|principal\s+place"
-    r"\s+of\s+business|incorporated|established|based)\b",
-    r"\bnot\s+(?:be\s+)?(?:licensed|permitted|available|authori[sz]ed|allowed|offered|granted)\s+(?:for\s+use\s+)?"
-    r"(?:in|within|to\s+(?:\w+\s+){0,3}(?:in|of|from))\b",
-    NEGATION + r"\s+(?:be\s+)?(?:use|used|deploy\w*|distribut\w*|access\w*|offer\w*|ma[dk]e?\s+available|"
-               r"provide\w*|export\w*|host\w*)\b[^.]{0,80}?\b(?:in|within|into|to\s+(?:\w+\s+){0,3}(?:in|of|from))\b",
-    r"\b(?:located|domiciled|resident|residing|based|headquartered)\s+in\b[^.]{0,80}?\b(?:may|must|shall|can|are|is)"
-    r"\s*not\b",
-    r"\b(?:excluded|excludes?)\s+(?:territor\w+|jurisdictions?|countries|regions)\b",
+# Each exclusion clause with where its territories are named: right after the clause (how many characters)
+# or inside it ("users located in X may not …").
+_EXCLUSION: tuple[tuple[re.Pattern[str], int], ...] = tuple((rx(p), window) for p, window in (
+    (r"(?:licen[cs]e|agreement|grant|rights?|permissions?|terms)\b[^.]{0,80}?\b(?:does|do|shall|will)\s+not\s+apply"
+     r"\s+(?:in|to|within)\b", 160),
+    (r"\b(?:territory|worldwide|world-wide|globally|global)\b[^.]{0,60}?\b(?:excluding|except(?:\s+for)?|"
+     r"other\s+than|with\s+the\s+exception\s+of|save\s+for|less)\b", 200),
+    (r"\b(?:rights?|licen[cs]es?|permissions?)\b[^.]{0,120}?\b(?:is|are)\s+not\s+(?:being\s+)?(?:granted|available|"
+     r"provided|extended|given)\b[^.]{0,160}?\b(?:domiciled|located|resident|residing|headquartered|principal\s+"
+     r"place\s+of\s+business|incorporated|established|based)\b", 160),
+    (r"\bnot\s+(?:be\s+)?(?:licensed|permitted|available|authori[sz]ed|allowed|offered|granted)\s+(?:for\s+use\s+)?"
+     r"(?:in|within|to\s+(?:\w+\s+){0,3}(?:in|of|from))\b", 80),
+    (NEGATION + r"\s+(?:be\s+)?(?:use|used|deploy\w*|distribut\w*|access\w*|offer\w*|ma[dk]e?\s+available|"
+                r"provide\w*|export\w*|host\w*)\b[^.]{0,80}?\b(?:in|within|into|to\s+(?:\w+\s+){0,3}"
+                r"(?:in|of|from))\b", 60),
+    (r"\b(?:located|domiciled|resident|residing|based|headquartered)\s+in\b[^.]{0,80}?\b(?:may|must|shall|can|"
+     r"are|is)\s*not\b", 0),
+    (r"\b(?:excluded|excludes?)\s+(?:territor\w+|jurisdictions?|countries|regions)\b", 200),
 ))
+# "the laws of the United States", "courts in Hong Kong": a place named for its law, not excluded.
+_LAW_CONTEXT = rx(r"(?:laws?|regulations?|courts?|government|department|authorit\w+|agenc\w+|rules?|statutes?|"
+                  r"sanctions?|controls?)\s+(?:of|in|by)\s+(?:the\s+)?(?:[\w.]+\s+){0,3}$")
 _EXPORT = rx(r"export\s+control\w*|export\s+(?:administration|laws?|regulations?|restrictions?)|"
              r"trade\s+(?:compliance|control|sanctions?)|sanctions?\s+(?:laws?|regulations?|programs?|lists?)|"
              r"\bembargo\w*")
@@ -102,12 +109,14 @@ def detect(col: Collector) -> None:
 
 def _territory(col: Collector, sentence: Sentence) -> None:
     text = sentence.text
-    for pattern in _EXCLUSION:
+    if is_permission(text):
+        return
+    for pattern, size in _EXCLUSION:
         match = pattern.search(text)
         if match is None:
             continue
-        window = text[max(0, match.start() - 80):match.end() + _REGION_WINDOW]
-        found = regions_in(window)
+        window = match.group(0) if size == 0 else text[match.end():match.end() + size]
+        found = [(code, at) for code, at in regions_in(window) if _LAW_CONTEXT.search(window[:at]) is None]
         for code, _ in found:
             if code not in col.terms.geographic_restrictions:
                 col.terms.geographic_restrictions.append(code)
@@ -139,7 +148,8 @@ def _hosting(col: Collector, sentence: Sentence) -> None:
         match = pattern.search(text)
         if match is None:
             continue
-        if value == "prohibited" and _QUALIFIED.search(text, match.start(), match.end()) is not None:
+        if value == "prohibited" and (_QUALIFIED.search(text, match.start(), match.end()) is not None
+                                      or is_permission(text)):
             continue
         if terms.hosting is None or (terms.hosting == "allowed" and value != "allowed"):
             terms.hosting = value

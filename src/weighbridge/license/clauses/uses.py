@@ -8,7 +8,7 @@ import re
 
 from ...core.types import OutputTraining
 from ..text import LIST_MARKER, Sentence
-from .base import NEGATION, Collector, rx
+from .base import NEGATION, Collector, is_permission, rx
 
 _POLICY = rx(r"acceptable\s+use\s+polic\w+|(?:prohibited|permitted|responsible)\s+use\s+polic\w+|usage\s+polic\w+|"
              r"\buse\s+polic\w+|\bAUP\b|use\s+guidelines|code\s+of\s+conduct|trustworthy\s+AI\s+terms")
@@ -68,13 +68,13 @@ def detect(col: Collector) -> None:
         text = sentence.text
         if sentence.first_in_paragraph and (not sentence.list_item or _is_heading(text)):
             in_list = False
-        lead = _LEAD.search(text) is not None
-        if lead:
+        permission = is_permission(text)
+        if _LEAD.search(text) is not None and not permission:
             in_list = True
-        if in_list:
+        if in_list and not permission:
             _categories(col, sentence)
         _policy(col, sentence)
-        if col.terms.outputs_train_other_models is OutputTraining.ALLOWED:
+        if col.terms.outputs_train_other_models is OutputTraining.ALLOWED and not permission:
             for pattern in _OUTPUT_BAN:
                 match = pattern.search(text)
                 if match is not None:
