@@ -226,6 +226,10 @@ TRAPS: dict[str, tuple[str, dict[str, Any]]] = {
         {"field_of_use_restrictions": False}),
     "a-liability-cap-is-not-revenue": (
         "The Licensor's total liability shall not exceed US$100 in revenue terms.", {"revenue_cap_usd": None}),
+    "permitted-with-a-contact": (
+        "Commercial use is permitted; you must contact sales for support contracts.", {"commercial_use": "allowed"}),
+    "commercial-needs-a-licence": (
+        "Any commercial use requires a separate licence from the Licensor.", {"commercial_use": "prohibited"}),
     "both-kinds-of-use": (
         "This license permits commercial and non-commercial use.", {"commercial_use": "allowed"}),
     "companies-above": (

@@ -3,6 +3,8 @@ revenue thresholds ("more than 700 million monthly active users", "annual revenu
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ...core.types import CommercialUse
 from ..amounts import money, numbers
 from ..text import Sentence
@@ -43,8 +45,8 @@ _RESEARCH_ONLY = rx(
     r"development))?\s+(?:purposes?\s+|use\s+|uses\s+)?only\b|\bresearch[-\s]only\b")
 _REGISTRATION = rx(r"regist(?:er|ration)[^.]{0,200}?commercial|commercial[^.]{0,200}?\bregist(?:er|ration)")
 _COMMERCIAL_NEEDS_LICENSE = rx(
-    r"commercial\w*[^.]{0,80}?(?:(?:must|shall|will\s+need\s+to|need\s+to)\s+(?:request|obtain|purchase|acquire|"
-    r"contact)|requires?\s+(?:a\s+)?(?:separate|commercial|enterprise|paid)?\s*licen[cs]e|contact\s+\w+)|"
+    r"commercial\w*[^.]{0,80}?(?:(?:must|shall|will\s+need\s+to|need\s+to)\s+(?:first\s+)?(?:request|obtain|"
+    r"purchase|acquire|contact)|requires?\s+(?:a\s+)?(?:separate|commercial|enterprise|paid)?\s*licen[cs]e)|"
     r"(?:request|obtain|purchase|acquire)\s+(?:a|the)?\s*(?:separate\s+|commercial\s+|enterprise\s+)?"
     r"licen[cs]e\s+for\s+(?:any\s+)?commercial")
 _COMMERCIAL_PERMITTED = rx(
@@ -74,7 +76,8 @@ def detect(col: Collector) -> None:
         if terms.revenue_cap_usd is None:
             _revenue_cap(col, sentence)
         match = _COMMERCIAL_NEEDS_LICENSE.search(text)
-        if match is not None and not is_definition(sentence) and not numbers_in_clause(text):
+        if (match is not None and not is_definition(sentence) and not numbers_in_clause(text)
+                and _COMMERCIAL_PERMITTED.search(text) is None):
             needs_license = True
             col.add("commercial_use", sentence, match.start(), match.end())
     _decide(col, needs_license)
@@ -105,9 +108,10 @@ def _decide(col: Collector, needs_license: bool) -> None:
 
 
 def _cite(col: Collector, terms: tuple[str, ...]) -> None:
+    """The sentence that made commercial use conditional or prohibited also supports ``commercial_use``."""
     for evidence in list(col.evidence):
         if evidence.term in terms:
-            col.evidence.append(type(evidence)("commercial_use", evidence.quote, evidence.file, evidence.line))
+            col.evidence.append(replace(evidence, term="commercial_use"))
             return
 
 
