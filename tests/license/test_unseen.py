@@ -109,7 +109,29 @@ All outputs remain the property of the Licensor. The Licensor may update this Ag
 This licence is revocable at any time.
 """
 
+BASED_ON_APACHE = """\
+Kestrel 200B Licence, based on the Apache License 2.0 with modifications
+You must comply with the Kestrel Acceptable Use Policy, which may be updated from time to time.
+Use of Kestrel 200B for hosted services may require a separate licence from the Institute.
+"""
+
+NO_TRAINING_FOUNDATION_MODELS = """\
+Raven 2 Community Licence
+You may not use the Materials or their outputs to train, create or improve any foundational, large language or
+general-purpose AI model, except for modifying or fine-tuning Raven 2.
+"""
+
+RESEARCH_PURPOSES = """\
+Tern Research Licence 0.1
+You may use the Model only for Research Purposes. Research Purposes exclude any activity that generates revenue.
+"""
+
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "apache-based-hosting-aup": (BASED_ON_APACHE, {
+        "commercial_use": "allowed", "acceptable_use_policy": True, "field_of_use_restrictions": True,
+        "terms_updatable": True, "hosting": "separate_license"}),
+    "no-training-of-foundation-models": (NO_TRAINING_FOUNDATION_MODELS, {"outputs_train_other_models": "prohibited"}),
+    "research-purposes-only": (RESEARCH_PURPOSES, {"commercial_use": "prohibited", "research_only": True}),
     "acme-caps-credit-naming": (ACME, {
         "commercial_use": "conditional", "user_cap": 50_000_000, "revenue_cap_usd": 10_000_000,
         "revenue_period": "annual", "attribution": True, "attribution_text": "Made with Acme",
@@ -183,6 +205,12 @@ def test_unknown_licence_is_named_by_its_title_and_never_osi() -> None:
     assert analysis.identity.osi_approved is False
     doc = analysis.to_dict()
     assert doc["license"]["id"] is None and doc["license"]["terms"]["user_cap"] == 50_000_000
+
+
+def test_a_permissive_base_with_conditions_is_another_licence() -> None:
+    based = analyse_text(BASED_ON_APACHE, "LICENSE").identity
+    assert based is not None and (based.id, based.osi_approved) == ("modified-apache", False)
+    assert based.name.startswith("Kestrel 200B Licence")
 
 
 def test_the_same_clause_in_other_layouts() -> None:

@@ -48,6 +48,8 @@ _FINGERPRINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _FINGERPRINT_PATTERNS = [(fid, [re.compile(p, re.IGNORECASE) for p in ps]) for fid, ps in _FINGERPRINTS]
 _VERSIONED_NAMES = frozenset({"deepseek", "yi-license"})
+_GENERIC_TITLE = re.compile(r"^\W*(?:the\s+|modified\s+)?(?:mit|apache|bsd|redistribution|permission|copyright)\b",
+                            re.IGNORECASE)
 
 
 def file_role(rel: str) -> LicenseRole | None:
@@ -92,10 +94,11 @@ def identify_text(doc: LicenseText, terms: LicenseTerms) -> tuple[LicenseIdentit
                 identity = identity or found
                 where = head[i]
                 break
+    title = where[1] if where is not None else ""
     if identity is None:
         identity, where = _fingerprint(doc)
     if identity is not None:
-        identity = _refine(doc, identity, terms)
+        identity = _refine(doc, identity, terms, title)
     elif head:
         kind = LicenseDocKind.POLICY if _POLICY_TITLE.search(head[0][1]) else LicenseDocKind.LICENSE
         identity = LicenseIdentity(id=None, name=head[0][1][:120], kind=kind, hf_tag=None)
@@ -127,7 +130,7 @@ def _line_of(doc: LicenseText, phrase: str) -> int:
     return doc.head()[0][0] if doc.head() else 1
 
 
-def _refine(doc: LicenseText, identity: LicenseIdentity, terms: LicenseTerms) -> LicenseIdentity:
+def _refine(doc: LicenseText, identity: LicenseIdentity, terms: LicenseTerms, title: str) -> LicenseIdentity:
     attrs = doc.xml_attributes
     if attrs.get("licenseId") and identity.spdx and attrs["licenseId"].lower() == identity.spdx.lower():
         osi = attrs.get("isOsiApproved", "").lower() == "true"
@@ -139,7 +142,7 @@ def _refine(doc: LicenseText, identity: LicenseIdentity, terms: LicenseTerms) ->
             name = identity.name.replace(f"v{identity.version}", f"v{version.group(1)}")
             identity = replace(identity, version=version.group(1), name=name)
     if identity.generic and identity.family in ("mit", "apache", "bsd") and _departs(doc, terms):
-        identity = _modified(identity, terms)
+        identity = _modified(identity, terms, title)
     return identity
 
 
@@ -152,12 +155,16 @@ def _departs(doc: LicenseText, terms: LicenseTerms) -> bool:
                 or terms.outputs_train_other_models is OutputTraining.PROHIBITED)
 
 
-def _modified(base: LicenseIdentity, terms: LicenseTerms) -> LicenseIdentity:
+def _modified(base: LicenseIdentity, terms: LicenseTerms, title: str) -> LicenseIdentity:
+    """A permissive base with added conditions, named by its own title when it has one ("Acme Licence, based
+    on the Apache License 2.0"), else "Modified MIT License (Kimi K2)" after what it makes you display."""
     label = {"mit": "MIT License", "apache": "Apache License 2.0", "bsd": base.name}.get(base.family or "", base.name)
     slug = f"modified-{base.family}"
     name = f"Modified {label}"
     license_id = slug
-    if terms.attribution_text:
+    if title and not _GENERIC_TITLE.match(title):
+        name = title[:120]
+    elif terms.attribution_text:
         name += f" ({terms.attribution_text})"
         license_id = f"{slug}-{re.sub(r'[^a-z0-9]+', '-', terms.attribution_text.lower()).strip('-')}"
     return LicenseIdentity(id=license_id, name=name, version=None, family=slug, osi_approved=False, spdx=None,

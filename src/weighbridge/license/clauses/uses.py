@@ -48,8 +48,8 @@ _OUTPUT = (r"(?:outputs?|results?|generated\s+(?:content|data|text)|synthetic\s+
            r"(?:text|content|data|images?|code)\s+(?:produced|generated|created)\s+(?:by|with))")
 _IMPROVE = r"(?:improve|train|develop|build|create|enhance|fine[\s-]?tune|distil|bootstrap|pre-?train)\w*"
 _OTHER = (r"(?:(?:(?:any|an)\s+)?(?:other|another|competing|third[\s-]party|rival|different|new)\s+(?:[\w-]+\s+){0,3}?"
-          r"(?:models?|LLMs?|AI|systems?)\b|\b(?:any|other)\s+(?:[\w-]+\s+){0,2}?(?:foundation|language|AI|"
-          r"machine[\s-]learning)\s+models?)")
+          r"(?:models?|LLMs?|AI|systems?)\b|\b(?:any|other)\s+[^.;]{0,60}?\b(?:foundation(?:al)?|language|AI|"
+          r"machine[\s-]learning|general[\s-]purpose)\s+models?)")
 _OUTPUT_BAN = tuple(rx(p) for p in (
     rf"{NEGATION}[^.;]{{0,100}}?\b{_OUTPUT}[^.;]{{0,80}}?\b{_IMPROVE}[^.;]{{0,60}}?{_OTHER}",
     rf"\b{_OUTPUT}[^.;]{{0,60}}?(?:may|must|shall|can)\s*not\s+be\s+used[^.;]{{0,40}}?\b{_IMPROVE}[^.;]{{0,60}}?"
