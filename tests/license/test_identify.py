@@ -8,7 +8,7 @@ import pytest
 from tests.license.folders import OllamaStore, card, copy_corpus, corpus_text, folder, gguf
 
 from weighbridge.core.types import LicenseRole, LicenseSourceKind
-from weighbridge.license import analyse_file, analyse_snapshot, normalize_identifier
+from weighbridge.license import analyse_file, analyse_snapshot, analyse_target, normalize_identifier
 from weighbridge.license.identify import file_role
 from weighbridge.sources import resolve, resolve_local
 
@@ -79,6 +79,7 @@ def test_file_roles_by_name(rel: str, role: LicenseRole | None) -> None:
 def test_card_tag_gives_identity_and_profile_terms(tmp_path: Path) -> None:
     root = folder(tmp_path / "m", {"README.md": card("language: en\nlicense: llama3.1\n")})
     analysis = analyse_file(root)
+    assert analyse_target(str(root)).to_dict() == analysis.to_dict()
     assert analysis.identity is not None and analysis.identity.id == "llama3.1"
     assert analysis.terms_basis == "profile" and analysis.terms is not None
     assert analysis.terms.derivative_naming == "Llama" and analysis.terms.user_cap == 700_000_000
@@ -225,6 +226,7 @@ def test_ollama_licence_layer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         store.blob(b"{{ .Prompt }}", "application/vnd.ollama.image.template"),
     ])
     analysis = analyse_snapshot(resolve("ollama:llama3.1"))
+    assert analyse_target("ollama:llama3.1").to_dict() == analysis.to_dict()
     assert analysis.identity is not None and analysis.identity.id == "llama3.1"
     assert analysis.terms_basis == "text" and analysis.conflicts == []
     layer = next(s for s in analysis.sources if s.kind is LicenseSourceKind.OLLAMA)

@@ -4,12 +4,13 @@
     analysis = analyse_file("path/to/LICENSE")          # or a model folder, or a .gguf file
     print(render_license_json(analysis))                 # schema weighbridge.license/1
 
-``analyse_snapshot(snapshot)`` does the same for a resolved target (``weighbridge.sources.resolve``).
+``analyse_snapshot(snapshot)`` does the same for a resolved target (``weighbridge.sources.resolve``);
+``analyse_target("hf:org/name" | "ollama:name" | path)`` resolves and analyses in one call.
 """
 
 from __future__ import annotations
 
-from .analyse import analyse_file, analyse_snapshot, analyse_text
+from .analyse import analyse_file, analyse_snapshot, analyse_target, analyse_text
 from .families import match_title, normalize_identifier
 from .identify import identify_text
 from .profiles import profile_terms
@@ -21,6 +22,7 @@ __all__ = [
     "LicenseText",
     "analyse_file",
     "analyse_snapshot",
+    "analyse_target",
     "analyse_text",
     "extract_terms",
     "identify_text",

@@ -26,6 +26,7 @@ from ..core.types import (
     TargetKind,
     WeighbridgeError,
 )
+from ..sources import resolve
 from ..sources.local import resolve_local
 from .families import match_link, normalize_identifier, unknown_identity
 from .frontmatter import MAX_CARD_BYTES, FrontMatter, parse_front_matter
@@ -58,6 +59,13 @@ def analyse_text(data: bytes | str, file: str) -> LicenseAnalysis:
     evidence = ([found.identity_evidence] if found.identity_evidence else []) + found.evidence
     return LicenseAnalysis(identity=found.source.identity, terms=found.terms, evidence=evidence,
                            sources=[found.source], terms_basis="text")
+
+
+def analyse_target(spec: str, *, download: bool = False) -> LicenseAnalysis:
+    """What ``weighbridge license TARGET`` analyses: ``hf:org/name[@rev]``, ``ollama:name[:tag]`` or a path."""
+    if spec.startswith(("hf:", "ollama:")):
+        return analyse_snapshot(resolve(spec, download=download))
+    return analyse_file(os.path.expanduser(spec))
 
 
 def analyse_file(path: str | os.PathLike[str]) -> LicenseAnalysis:
