@@ -163,3 +163,38 @@ def test_nesting_beyond_the_limit_is_high(tmp_path: Path) -> None:
     result = wb("scan", str(tmp_path / "nested.zip"), "-f", "json")
     assert result.returncode == 1
     assert "WB-SCAN-001" in {f["rule"] for f in json.loads(result.stdout)["findings"]}
+
+
+def test_inspect_adds_licence_provenance_and_openness(examples: Path) -> None:
+    result = wb("inspect", str(examples / "tiny-chat-model"), "-f", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["license"]["id"] == "apache-2.0"
+    assert report["license"]["evidence"][0]["file"] == "README.md"
+    assert "publisher" in report["provenance"]
+    assert report["openness"]["osaid"]["verdict"] in ("open-weights", "open-source-ai")
+    assert "license" not in json.loads(wb("scan", str(examples / "tiny-chat-model"), "-f", "json").stdout)
+
+
+def test_license_command_json(tmp_path: Path) -> None:
+    text = tmp_path / "LICENSE"
+    text.write_text(
+        "Example Model Licence\n\n1. You may use, copy and modify the model for any purpose.\n"
+        "2. If your products had more than 50 million monthly active users in the preceding calendar month, "
+        "you must request a licence from us, which we may grant in our sole discretion.\n"
+        "3. You may not use the model or its outputs to improve any other large language model.\n")
+    result = wb("license", str(text), "-f", "json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["schema"] == "weighbridge.license/1"
+    terms = doc["license"]["terms"]
+    assert terms["user_cap"] == 50_000_000
+    assert terms["commercial_use"] == "conditional"
+    assert terms["outputs_train_other_models"] == "prohibited"
+    assert any(e["term"] == "user_cap" and e["line"] == 4 for e in doc["license"]["evidence"])
+
+
+def test_license_command_missing_file_is_exit_2(tmp_path: Path) -> None:
+    result = wb("license", str(tmp_path / "nope"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr

@@ -26,3 +26,14 @@ def test_minilm_folder_scans_clean() -> None:
     assert len(report.files) >= 12
     assert all(r.sha256 and len(r.sha256) == 64 for r in report.files)
     assert report.max_severity is None or report.max_severity <= Severity.LOW, report.findings
+
+
+def test_inspect_real_artifacts_report_licence_and_publisher() -> None:
+    minilm = weighbridge.inspect(str(minilm_folder()))
+    assert minilm.license is not None and minilm.license.identity is not None
+    assert minilm.license.identity.id == "apache-2.0"
+    assert minilm.to_dict()["provenance"]["publisher"]["name"] == "sentence-transformers"
+    smol = weighbridge.inspect(str(smollm2_gguf()))
+    assert smol.license is not None and smol.license.identity is not None
+    assert smol.license.identity.id == "apache-2.0"
+    assert smol.to_dict()["provenance"]["publisher"]["name"] == "HuggingFaceTB"

@@ -12,5 +12,6 @@ from .core.types import Report, Severity, WeighbridgeError  # noqa: E402
 # Bound after the sub-package import: importing ``weighbridge.scan.api`` sets the attribute ``scan`` to the
 # sub-package, and this line rebinds it to the function.
 from .scan.api import scan  # noqa: E402
+from .scan.inspection import inspect  # noqa: E402
 
-__all__ = ["Report", "Severity", "WeighbridgeError", "__version__", "scan"]
+__all__ = ["Report", "Severity", "WeighbridgeError", "__version__", "inspect", "scan"]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -14,9 +15,12 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from .. import __version__
 from ..core.rules import all_rules
 from ..core.types import Report, Severity, WeighbridgeError
+from ..license import analyse_target as analyse_license_target
+from ..license import render_license_json, render_license_table
 from ..report import RENDERERS
 from ..report.table import render_to
 from ..scan.api import scan as scan_target
+from ..scan.inspection import inspect as inspect_target
 
 app = typer.Typer(
     name="weighbridge",
@@ -50,14 +54,15 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _run_scan(target: str, download: bool, workers: int | None) -> Report:
+def _run(run: Callable[..., Report], target: str, **options: Any) -> Report:
+    """Run a scan-like library call, with a progress bar on stderr when it is a terminal."""
     if sys.stderr.isatty():
         with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                       TransferSpeedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
             task = bar.add_task("scanning", total=None)
-            return scan_target(target, download=download, workers=workers,
-                               progress=lambda done, total: bar.update(task, completed=done, total=total))
-    return scan_target(target, download=download, workers=workers)
+            return run(target, progress=lambda done, total: bar.update(task, completed=done, total=total),
+                       **options)
+    return run(target, **options)
 
 
 def _emit(report: Report, fmt: OutputFormat, output: Path | None) -> None:
@@ -81,11 +86,11 @@ def _threshold(fail_on: str) -> Severity:
         raise  # unreachable: _fail exits
 
 
-def _scan_command(target: str, fmt: OutputFormat, output: Path | None, fail_on: str, download: bool,
-                  workers: int | None, verdict: bool) -> None:
+def _scan_command(target: str, fmt: OutputFormat, output: Path | None, fail_on: str, verdict: bool,
+                  run: Callable[..., Report], **options: Any) -> None:
     threshold = _threshold(fail_on)
     try:
-        report = _run_scan(target, download, workers)
+        report = _run(run, target, **options)
     except WeighbridgeError as exc:
         _fail(str(exc))
         return
@@ -102,14 +107,48 @@ def _scan_command(target: str, fmt: OutputFormat, output: Path | None, fail_on: 
 def scan(target: TargetArg, fmt: FormatOpt = OutputFormat.table, output: OutputOpt = None,
          fail_on: FailOnOpt = "high", download: DownloadOpt = False, workers: WorkersOpt = None) -> None:
     """Hash and statically scan every file of TARGET; never loads or executes model content."""
-    _scan_command(target, fmt, output, fail_on, download, workers, verdict=False)
+    _scan_command(target, fmt, output, fail_on, False, scan_target, download=download, workers=workers)
 
 
 @app.command()
-def inspect(target: TargetArg, fmt: FormatOpt = OutputFormat.table, output: OutputOpt = None,
-            fail_on: FailOnOpt = "high", download: DownloadOpt = False, workers: WorkersOpt = None) -> None:
-    """Inspect TARGET before admitting it: integrity, artifact safety and a pass/fail verdict."""
-    _scan_command(target, fmt, output, fail_on, download, workers, verdict=True)
+def inspect(
+    target: TargetArg, fmt: FormatOpt = OutputFormat.table, output: OutputOpt = None, fail_on: FailOnOpt = "high",
+    download: DownloadOpt = False, workers: WorkersOpt = None,
+    publishers: Annotated[Path | None, typer.Option(help="Extra organization → country data (YAML/JSON).")] = None,
+    screening: Annotated[Path | None, typer.Option(help="Entity list to screen publishers against (CSV).")] = None,
+) -> None:
+    """Inspect TARGET before admitting it: integrity, artifact safety, licence terms with quotes, provenance,
+    openness, and a pass/fail verdict on the scan findings."""
+    _scan_command(target, fmt, output, fail_on, True, inspect_target, download=download, workers=workers,
+                  publishers_file=publishers, screening_csv=screening)
+
+
+class LicenseFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command("license")
+def license_command(
+    target: Annotated[str, typer.Argument(help="A licence file, a model folder or GGUF file, hf:… or ollama:….")],
+    fmt: Annotated[LicenseFormat, typer.Option("--format", "-f", help="Output format.")] = LicenseFormat.table,
+    output: OutputOpt = None, download: DownloadOpt = False,
+) -> None:
+    """What a licence (or a model's licence) lets you do: terms with the quoted clause for each."""
+    try:
+        analysis = analyse_license_target(target, download=download)
+    except WeighbridgeError as exc:
+        _fail(str(exc))
+        return
+    text = render_license_json(analysis) if fmt is LicenseFormat.json else render_license_table(analysis)
+    if output is not None:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror or exc}")
+        err.print(f"licence report written to {output}", markup=False)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 @app.command()

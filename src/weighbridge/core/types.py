@@ -154,6 +154,11 @@ class Report:
     findings: list[Finding]  # every finding: per-file ones and repository-level ones
     manifest_digest: str | None = None
     elapsed_seconds: float = 0.0
+    # Filled by ``weighbridge inspect`` (None after a plain scan): what the licence lets you do, where the
+    # model comes from, how open it is.
+    license: LicenseAnalysis | None = None
+    provenance: Provenance | None = None
+    openness: Openness | None = None
 
     @property
     def max_severity(self) -> Severity | None:
@@ -183,7 +188,19 @@ class Report:
             "manifest": {"algorithm": "sha256", "digest": self.manifest_digest},
             "files": [f.to_dict() for f in self.files],
             "findings": [f.to_dict() for f in self.findings],
+            **({"license": _license_section(self.license)} if self.license is not None else {}),
+            **({"provenance": self.provenance.to_dict()} if self.provenance is not None else {}),
+            **({"openness": self.openness.to_dict()} if self.openness is not None else {}),
         }
+
+
+def _license_section(analysis: LicenseAnalysis) -> dict[str, Any]:
+    """The licence as a report section: the ``license`` object of weighbridge.license/1 with its sources,
+    conflicts and notes alongside."""
+    doc = analysis.to_dict()
+    section = dict(doc.get("license") or {})
+    section.update({k: v for k, v in doc.items() if k not in ("schema", "license")})
+    return section
 
 
 class WeighbridgeError(Exception):

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from ..core.types import Report, Severity
 from .location import describe_location
+from .sections import section_lines
 
 STYLE = {Severity.CRITICAL: "bold white on red", Severity.HIGH: "bold red", Severity.MEDIUM: "yellow",
          Severity.LOW: "cyan", Severity.INFO: "dim"}
@@ -35,6 +36,8 @@ def render_to(console: Console, report: Report) -> None:
     summary.append(top.label if top else "none", style=STYLE[top] if top else "green")
     summary.append("   " + "  ".join(f"{k} {v}" for k, v in counts.items() if v))
     console.print(summary)
+    for line in section_lines(report):
+        console.print(Text(line))
     if report.findings:
         console.rule("Findings")
         for f in report.findings:

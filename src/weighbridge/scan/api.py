@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ..core.types import Report, TargetKind, WeighbridgeError
+from ..core.types import Report, Snapshot, TargetKind, WeighbridgeError
 from ..formats.base import Limits
 from ..sources import resolve
 from .engine import Progress, scan_snapshot
@@ -23,6 +23,12 @@ def scan(
     Raises ``WeighbridgeError`` for input errors (missing path, model not in the cache); everything found
     in the content is a finding in the report, never an exception.
     """
+    snapshot = resolve_target(target, download=download)
+    return scan_snapshot(snapshot, workers=workers, limits=limits, progress=progress)
+
+
+def resolve_target(target: str, *, download: bool = False) -> Snapshot:
+    """Resolve ``target`` and refuse what cannot be scanned (nothing in it, an unreadable single file)."""
     snapshot = resolve(target, download=download)
     if not snapshot.files and not snapshot.notes:
         raise WeighbridgeError(f"nothing to scan: {snapshot.target.path} contains no files")
@@ -32,4 +38,4 @@ def scan(
             os.close(os.open(only, os.O_RDONLY))
         except OSError as exc:
             raise WeighbridgeError(f"cannot read {only}: {exc.strerror or exc}") from None
-    return scan_snapshot(snapshot, workers=workers, limits=limits, progress=progress)
+    return snapshot

@@ -1,0 +1,39 @@
+"""``weighbridge inspect``: one resolution, then the scan, the licence, provenance and openness in one Report."""
+
+from __future__ import annotations
+
+import os
+
+from .. import license as licensing
+from .. import openness, provenance
+from ..core.types import Report
+from ..formats.base import Limits
+from .api import resolve_target
+from .engine import Progress, scan_snapshot
+
+
+def inspect(
+    target: str,
+    *,
+    download: bool = False,
+    workers: int | None = None,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+    publishers_file: str | os.PathLike[str] | None = None,
+    screening_csv: str | os.PathLike[str] | None = None,
+) -> Report:
+    """Scan ``target`` and add what its licence lets you do, where it comes from and how open it is.
+
+    Raises ``WeighbridgeError`` for input errors (including an unusable publishers file or screening CSV).
+    """
+    snapshot = resolve_target(target, download=download)
+    report = scan_snapshot(snapshot, workers=workers, limits=limits, progress=progress)
+    report.license = licensing.analyse_snapshot(snapshot)
+    report.provenance = provenance.analyse(snapshot, publishers_file=publishers_file, screening_csv=screening_csv)
+    identity = report.license.identity
+    report.openness = openness.classify(
+        snapshot,
+        weights_license_id=identity.id if identity is not None else None,
+        weights_license_osi=identity.osi_approved if identity is not None else None,
+    )
+    return report
