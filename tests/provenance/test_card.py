@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from tests.provenance.folders import card, folder, local
 
 from artifacts import minilm_folder
+from weighbridge.metadata.card import MAX_CARD_BYTES
 from weighbridge.provenance import find_card, parse_card, read_card
-from weighbridge.provenance.card import MAX_CARD_BYTES
 
 LLAMA_FT = card("""
 license: llama3.1

@@ -26,10 +26,10 @@ from ..core.types import (
     TargetKind,
     WeighbridgeError,
 )
+from ..metadata.card import MAX_CARD_BYTES, FrontMatter, read_front_matter
 from ..sources import resolve
 from ..sources.local import resolve_local
 from .families import match_link, normalize_identifier, unknown_identity
-from .frontmatter import MAX_CARD_BYTES, FrontMatter, parse_front_matter
 from .gguf_meta import is_gguf, read_general_strings
 from .identify import decide, file_role, identify_text
 from .profiles import profile_terms
@@ -237,23 +237,21 @@ def _card(path: str, rel: str, sources: list[LicenseSource], notes: list[str]) -
     data = _read_bounded(path, rel, notes, MAX_CARD_BYTES)
     if data is None:
         return {}
-    front = parse_front_matter(data)
-    if front is None:
+    front = read_front_matter(data, rel)
+    if not front.present and not front.problems:
         return {}
-    lines = dict(enumerate(data.decode("utf-8", "replace").splitlines()[:200], 1))
-    if front.error:
-        notes.append(f"{rel}: {front.error}")
     _card_sources(front, rel, sources, notes)
+    notes.extend(f"{rel}: {problem.message}" for problem in front.problems)
     if front.data.get("extra_gated_eu_disallowed") is True:
         notes.append(f"{rel}: extra_gated_eu_disallowed is set; the Hub refuses access from the EU")
-    return lines
+    return dict(enumerate(front.card_lines[:200], 1))
 
 
 def _card_sources(front: FrontMatter, rel: str, sources: list[LicenseSource], notes: list[str]) -> None:
     values = front.texts("license")
     name = front.text("license_name")
     link = front.text("license_link")
-    line = front.lines.get("license")
+    line = front.key_lines.get("license")
     for value in values:
         if value.lower() == "other":
             if name is None and link is None:
@@ -265,12 +263,12 @@ def _card_sources(front: FrontMatter, rel: str, sources: list[LicenseSource], no
     if name is not None:
         identity = normalize_identifier(name) or unknown_identity(name)
         sources.append(LicenseSource(LicenseSourceKind.CARD, rel, LicenseRole.WEIGHTS, identity, name,
-                                     front.lines.get("license_name"), "license_name"))
+                                     front.key_lines.get("license_name"), "license_name"))
     if link is not None:
         identity = match_link(link)
         if identity is not None:
             sources.append(LicenseSource(LicenseSourceKind.CARD, rel, LicenseRole.WEIGHTS, identity, link,
-                                         front.lines.get("license_link"), "license_link"))
+                                         front.key_lines.get("license_link"), "license_link"))
 
 
 def _gguf(path: str, rel: str, sources: list[LicenseSource], notes: list[str]) -> None:

@@ -1,27 +1,21 @@
-"""Read a model card (README.md): the YAML front matter with ``yaml.safe_load`` and the body's outline.
+"""Read a model card (README.md): its front matter (``metadata.card``, the safe loader) and the body's outline.
 
-Bounded: at most ``MAX_CARD_BYTES`` of the file and ``MAX_FRONT_MATTER_BYTES`` of YAML are read, lists are cut
-at ``MAX_ITEMS``. Nothing raises for bad input: unreadable, malformed or oddly typed metadata becomes a
+Bounded: at most ``MAX_CARD_BYTES`` of the file is read; fields, eval results, sections and links are cut at
+``MAX_ITEMS``. Nothing raises for bad input: unreadable, malformed or oddly typed metadata becomes a
 ``MetadataProblem`` and the field is left empty. Every front-matter key keeps the line it was written on.
 """
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from ..core.types import CardSection, EvalResult, MetadataProblem, ModelCard, Snapshot, SnapshotFile
-from .names import repo_id, shorten
+from ..metadata.card import MAX_CARD_BYTES, MAX_ITEMS, FrontMatter, read_front_matter, scalar
+from .names import repo_id
 
-MAX_CARD_BYTES = 4 * 1024 * 1024
-MAX_FRONT_MATTER_BYTES = 512 * 1024
-MAX_ITEMS = 2_000  # list items kept per field, eval results, sections, links
-MAX_YAML_EVENTS = 200_000
 CARD_NAMES = ("README.md", "readme.md", "README.MD", "Readme.md", "README.markdown")
 RELATIONS = ("adapter", "merge", "quantized", "finetune")
 
@@ -57,208 +51,66 @@ def read_card(file: SnapshotFile) -> ModelCard:
 
 
 def parse_card(raw: bytes, rel: str) -> ModelCard:
-    problems: list[MetadataProblem] = []
-    if len(raw) > MAX_CARD_BYTES:
-        raw = raw[:MAX_CARD_BYTES]
-        problems.append(MetadataProblem(rel, f"model card is larger than {MAX_CARD_BYTES} bytes; only the start "
-                                        "was read"))
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        problems.append(MetadataProblem(rel, f"model card is not UTF-8 ({exc.reason} at byte {exc.start}); "
-                                        "undecodable bytes were replaced"))
-        text = raw.decode("utf-8", "replace")
-    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    fields: dict[str, Any] = {}
-    key_lines: dict[str, int] = {}
-    body_index = 0
-    has_front_matter = False
-    if lines and lines[0].rstrip() == "---":
-        end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
-        if end is None:
-            problems.append(MetadataProblem(rel, "YAML front matter is opened with '---' but never closed; "
-                                            "its fields were not read", line=1))
-        else:
-            has_front_matter = True
-            body_index = end + 1
-            fields, key_lines = _front_matter("\n".join(lines[1:end]), rel, problems)
-    body_lines = lines[body_index:]
-    reader = _Fields(fields, key_lines, rel, problems)
-    outline = _outline(body_lines, body_index + 1)
+    front = read_front_matter(raw, rel)
+    body_lines = front.card_lines[front.body_index:]
+    outline = _outline(body_lines, front.body_index + 1)
+    license_ids = front.texts("license")
     return ModelCard(
         file=rel,
-        has_front_matter=has_front_matter,
-        license=reader.joined("license"),
-        license_name=reader.text("license_name"),
-        license_link=reader.text("license_link"),
-        base_model=reader.texts("base_model"),
-        base_model_relation=reader.relation(),
-        datasets=reader.texts("datasets"),
-        language=reader.texts("language"),
-        library_name=reader.text("library_name"),
-        pipeline_tag=reader.text("pipeline_tag"),
-        tags=reader.texts("tags"),
-        model_name=reader.text("model_name"),
-        model_creator=reader.text("model_creator"),
-        quantized_by=reader.text("quantized_by"),
-        eval_results=reader.eval_results(),
+        has_front_matter=front.present,
+        license=",".join(license_ids) if license_ids else None,
+        license_name=front.text("license_name"),
+        license_link=front.text("license_link"),
+        base_model=front.texts("base_model"),
+        base_model_relation=_relation(front),
+        datasets=front.texts("datasets"),
+        language=front.texts("language"),
+        library_name=front.text("library_name"),
+        pipeline_tag=front.text("pipeline_tag"),
+        tags=front.texts("tags"),
+        model_name=front.text("model_name"),
+        model_creator=front.text("model_creator"),
+        quantized_by=front.text("quantized_by"),
+        eval_results=_eval_results(front),
         headline=outline.headline,
         headline_line=outline.headline_line,
         sections=tuple(outline.sections),
         links=tuple(outline.links),
         repo_mentions=tuple(outline.repos),
-        key_lines=key_lines,
+        key_lines=front.key_lines,
         body="\n".join(body_lines),
-        body_line=body_index + 1,
-        problems=tuple(problems),
+        body_line=front.body_index + 1,
+        problems=tuple(front.problems),
     )
 
 
-def _front_matter(source: str, rel: str, problems: list[MetadataProblem]) -> tuple[dict[str, Any], dict[str, int]]:
-    """Parse the YAML between the ``---`` lines (which starts on line 2 of the file) with the safe loader."""
-    if len(source.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
-        problems.append(MetadataProblem(rel, f"YAML front matter is larger than {MAX_FRONT_MATTER_BYTES} bytes; "
-                                        "not read", line=2))
-        return {}, {}
-    try:
-        if _too_many_events(source):
-            problems.append(MetadataProblem(rel, "YAML front matter has too many elements or aliases; not read",
-                                            line=2))
-            return {}, {}
-        node, data = _compose_and_construct(source)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark is not None else 2
-        problems.append(MetadataProblem(rel, f"YAML front matter is malformed: {exc.problem or exc.context}",
-                                        line=line))
-        return {}, {}
-    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
-        problems.append(MetadataProblem(rel, f"YAML front matter cannot be read: {shorten(str(exc), 200)}",
-                                        line=2))
-        return {}, {}
-    if data is None:
-        return {}, {}
-    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
-        problems.append(MetadataProblem(rel, f"YAML front matter is a {type(data).__name__}, not a mapping of "
-                                        "fields", line=2))
-        return {}, {}
-    return {str(k): v for k, v in data.items()}, _key_lines(node)
+def _relation(front: FrontMatter) -> str | None:
+    value = front.text("base_model_relation")
+    if value is not None and value.lower() not in RELATIONS:
+        front.problem("base_model_relation", f"base_model_relation {value!r} is not one of {', '.join(RELATIONS)}")
+        return value
+    return value.lower() if value else None
 
 
-def _compose_and_construct(source: str) -> tuple[yaml.Node | None, object]:
-    """One pass of the safe loader that keeps the node tree (for line numbers) and the plain values."""
-    loader = yaml.SafeLoader(source)
-    try:
-        node = loader.get_single_node()
-        return node, (loader.construct_document(node) if node is not None else None)
-    finally:
-        loader.dispose()
-
-
-def _too_many_events(source: str) -> bool:
-    aliases = 0
-    for count, event in enumerate(yaml.parse(source, Loader=yaml.SafeLoader)):
-        if count > MAX_YAML_EVENTS:
-            return True
-        if isinstance(event, yaml.AliasEvent):
-            aliases += 1
-            if aliases > 100:
-                return True
-    return False
-
-
-def _key_lines(node: yaml.MappingNode) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for key_node, value_node in node.value:
-        if not isinstance(key_node, yaml.ScalarNode):
-            continue
-        key = str(key_node.value)
-        out.setdefault(key, key_node.start_mark.line + 2)
-        if isinstance(value_node, yaml.SequenceNode):
-            for i, item in enumerate(value_node.value[:MAX_ITEMS]):
-                out.setdefault(f"{key}[{i}]", item.start_mark.line + 2)
-    return out
-
-
-@dataclass(slots=True)
-class _Fields:
-    """Typed access to front-matter fields; a value of the wrong shape is a problem, not an exception."""
-
-    data: dict[str, Any]
-    lines: dict[str, int]
-    rel: str
-    problems: list[MetadataProblem]
-
-    def _problem(self, key: str, message: str) -> None:
-        self.problems.append(MetadataProblem(self.rel, message, key=key, line=self.lines.get(key)))
-
-    def text(self, key: str) -> str | None:
-        value = self.data.get(key)
-        if value is None:
-            return None
-        scalar = _scalar(value)
-        if scalar is None:
-            self._problem(key, f"card field {key!r} should be text, found a {type(value).__name__}")
-            return None
-        return scalar or None
-
-    def texts(self, key: str) -> tuple[str, ...]:
-        value = self.data.get(key)
-        if value is None:
-            return ()
-        items = value if isinstance(value, list) else [value]
-        out: list[str] = []
-        for i, item in enumerate(items[:MAX_ITEMS]):
-            scalar = _scalar(item)
-            if scalar is None:
-                self._problem(key, f"item {i} of card field {key!r} should be text, found a "
-                              f"{type(item).__name__}")
-            elif scalar:
-                out.append(scalar)
-        if len(items) > MAX_ITEMS:
-            self._problem(key, f"card field {key!r} lists {len(items)} items; only {MAX_ITEMS} were read")
-        return tuple(out)
-
-    def joined(self, key: str) -> str | None:
-        values = self.texts(key)
-        return ",".join(values) if values else None
-
-    def relation(self) -> str | None:
-        value = self.text("base_model_relation")
-        if value is not None and value.lower() not in RELATIONS:
-            self._problem("base_model_relation", f"base_model_relation {value!r} is not one of "
-                          f"{', '.join(RELATIONS)}")
-            return value
-        return value.lower() if value else None
-
-    def eval_results(self) -> tuple[EvalResult, ...]:
-        value = self.data.get("model-index")
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            self._problem("model-index", "card field 'model-index' should be a list of models")
-            return ()
-        out: list[EvalResult] = []
-        for entry in _dicts(value):
-            for result in _dicts(entry.get("results")):
-                task = _name_or_type(result.get("task"))
-                dataset = _name_or_type(result.get("dataset"))
-                for metric in _dicts(result.get("metrics")):
-                    if len(out) >= MAX_ITEMS:
-                        return tuple(out)
-                    out.append(EvalResult(task, dataset, _name_or_type(metric), _scalar(metric.get("value"))))
-        if not out:
-            self._problem("model-index", "card field 'model-index' holds no readable results")
-        return tuple(out)
-
-
-def _scalar(value: object) -> str | None:
-    """Text of a YAML scalar (strings, numbers, booleans, dates); None for lists, mappings and the like."""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool | int | float | datetime.date):
-        return str(value)
-    return None
+def _eval_results(front: FrontMatter) -> tuple[EvalResult, ...]:
+    value = front.data.get("model-index")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        front.problem("model-index", "card field 'model-index' should be a list of models")
+        return ()
+    out: list[EvalResult] = []
+    for entry in _dicts(value):
+        for result in _dicts(entry.get("results")):
+            task = _name_or_type(result.get("task"))
+            dataset = _name_or_type(result.get("dataset"))
+            for metric in _dicts(result.get("metrics")):
+                if len(out) >= MAX_ITEMS:
+                    return tuple(out)
+                out.append(EvalResult(task, dataset, _name_or_type(metric), scalar(metric.get("value"))))
+    if not out:
+        front.problem("model-index", "card field 'model-index' holds no readable results")
+    return tuple(out)
 
 
 def _dicts(value: object) -> Iterator[dict[str, Any]]:
@@ -270,8 +122,8 @@ def _dicts(value: object) -> Iterator[dict[str, Any]]:
 
 def _name_or_type(value: object) -> str | None:
     if isinstance(value, dict):
-        return _scalar(value.get("name")) or _scalar(value.get("type"))
-    return _scalar(value)
+        return scalar(value.get("name")) or scalar(value.get("type"))
+    return scalar(value)
 
 
 @dataclass(slots=True)
