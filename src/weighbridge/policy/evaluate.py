@@ -1,0 +1,29 @@
+"""Evaluate a report against an organization policy: every check gives reasons; the worst outcome decides."""
+
+from __future__ import annotations
+
+from ..core.types import Outcome, Policy, PolicyVerdict, Reason, Report
+from .license_checks import license_reasons
+from .model_checks import (
+    audit_reasons,
+    jurisdiction_reasons,
+    openness_reasons,
+    remote_code_reasons,
+    screening_reasons,
+    severity_reasons,
+)
+
+
+def evaluate(policy: Policy, report: Report) -> PolicyVerdict:
+    """The verdict of ``report`` (from ``weighbridge.inspect``) under ``policy``: pass, warn or fail.
+
+    A plain scan report (no licence, provenance or openness) is evaluated too: what was not assessed warns or
+    fails as the policy's rules say.
+    """
+    rules = policy.rules
+    reasons: list[Reason] = license_reasons(policy, report.license)
+    for check in (openness_reasons, jurisdiction_reasons, remote_code_reasons, severity_reasons,
+                  screening_reasons, audit_reasons):
+        reasons.extend(check(rules, report))
+    verdict = max((r.outcome for r in reasons), key=lambda o: o.rank, default=Outcome.PASS)
+    return PolicyVerdict(policy=policy.name, policy_file=policy.file, verdict=verdict, reasons=tuple(reasons))
