@@ -149,7 +149,9 @@ def _sniff(head: bytes, lowercase_name: str) -> bool:
     return head[:4] == MAGIC
 
 
-class _Truncated(Exception):
+class Truncated(Exception):
+    """A read that needs more bytes than the file has left."""
+
     def __init__(self, offset: int, wanted: int, available: int) -> None:
         super().__init__(f"wanted {wanted} bytes at offset {offset}, {max(available, 0)} left")
         self.offset = offset
@@ -159,8 +161,12 @@ class _Stop(Exception):
     """Parsing cannot continue past a problem that was already reported."""
 
 
-class _Cursor:
-    """Sequential reads through a bounded window of a seekable stream; never reads past ``size``."""
+class Cursor:
+    """Sequential reads through a bounded window of a seekable stream; never reads past ``size``.
+
+    ``u32``/``u64`` and ``fixed`` (a struct per fixed-size ``ValueType``) use the file's byte order. Every read
+    and skip raises ``Truncated`` rather than go past the end.
+    """
 
     def __init__(self, stream: BinaryIO, size: int, endian: str, pos: int) -> None:
         self.stream = stream
@@ -176,7 +182,7 @@ class _Cursor:
 
     def _window(self, n: int) -> int:
         if n > self.size - self.pos:
-            raise _Truncated(self.pos, n, self.size - self.pos)
+            raise Truncated(self.pos, n, self.size - self.pos)
         rel = self.pos - self._buf_at
         if rel >= 0 and rel + n <= len(self._buf):
             return rel
@@ -184,7 +190,7 @@ class _Cursor:
         try:
             self._buf = read_exact(self.stream, min(max(n, _WINDOW), self.size - self.pos))
         except EOFError:
-            raise _Truncated(self.pos, n, 0) from None
+            raise Truncated(self.pos, n, 0) from None
         self._buf_at = self.pos
         return 0
 
@@ -215,14 +221,52 @@ class _Cursor:
             n = unpack_from(self._buf, rel)[0]
             if n > self.size - pos - width:
                 self.pos = pos + width
-                raise _Truncated(pos + width, n, self.size - pos - width)
+                raise Truncated(pos + width, n, self.size - pos - width)
             pos += width + n
         self.pos = pos
 
     def skip(self, n: int) -> None:
         if n > self.size - self.pos:
-            raise _Truncated(self.pos, n, self.size - self.pos)
+            raise Truncated(self.pos, n, self.size - self.pos)
         self.pos += n
+
+
+class NotGGUF(Exception):
+    """The stream does not start with a GGUF header of version 1, 2 or 3."""
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataHeader:
+    """The fixed header of a GGUF file, with a cursor at the first key/value pair of the metadata."""
+
+    version: int
+    cursor: Cursor
+    length: struct.Struct  # counts and string lengths: u32 in version 1, u64 from version 2
+    tensor_count: int
+    kv_count: int
+
+
+def read_metadata_header(stream: BinaryIO, size: int) -> MetadataHeader:
+    """Read the magic, version and counts of a GGUF stream of ``size`` bytes (positioned at its start).
+
+    The counts are returned as stored: bounding them (``MAX_KV``, ``MAX_TENSORS``) is the caller's job.
+    Raises ``NotGGUF`` or ``Truncated``.
+    """
+    head = stream.read(8)
+    if len(head) < 8 or head[:4] != MAGIC:
+        raise NotGGUF("the file does not start with a GGUF header")
+    little, big = int.from_bytes(head[4:8], "little"), int.from_bytes(head[4:8], "big")
+    if little in (1, 2, 3):
+        version, endian = little, "<"
+    elif big in (1, 2, 3):
+        version, endian = big, ">"
+    else:
+        raise NotGGUF(f"GGUF version {little} is not 1, 2 or 3")
+    cursor = Cursor(stream, size, endian, 8)
+    length = cursor.u32 if version == 1 else cursor.u64
+    tensor_count = cursor.uint(length)
+    kv_count = cursor.uint(length)
+    return MetadataHeader(version, cursor, length, tensor_count, kv_count)
 
 
 @dataclass(slots=True)
@@ -244,7 +288,7 @@ class _Parser:
         self.names: set[bytes] = set()
         self.tensors: list[_TensorInfo] = []
         self.nested = 0
-        self.cur = _Cursor(stream, size, "<", 0)
+        self.cur = Cursor(stream, size, "<", 0)
         self.v1 = False
 
     # -- reporting ----------------------------------------------------------------------------------------
@@ -280,7 +324,7 @@ class _Parser:
             raise self.stop(BAD_VERSION, f"GGUF version {version} is not 1, 2 or 3", offset=4,
                             evidence=head[4:8].hex())
         self.v1 = version == 1
-        self.cur = _Cursor(self.stream, self.size, endian, 8)
+        self.cur = Cursor(self.stream, self.size, endian, 8)
         count_st = self.cur.u32 if self.v1 else self.cur.u64
         width = count_st.size
         tensor_count = self.cur.uint(count_st)
@@ -323,7 +367,7 @@ class _Parser:
     def _key(self, at: int) -> str:
         length = self._length()
         if length > self.cur.remaining():
-            raise _Truncated(self.cur.pos, length, self.cur.remaining())
+            raise Truncated(self.cur.pos, length, self.cur.remaining())
         raw = self.cur.take(min(length, MAX_KEY_BYTES))
         if length > MAX_KEY_BYTES:
             self.cur.skip(length - MAX_KEY_BYTES)
@@ -363,7 +407,7 @@ class _Parser:
         at = self.cur.pos
         length = self._length()
         if length > self.cur.remaining():
-            raise _Truncated(self.cur.pos, length, self.cur.remaining())
+            raise Truncated(self.cur.pos, length, self.cur.remaining())
         if length > limit:
             self.cur.skip(length)
             self.report(BAD_STRING, f"string value of {key!r} is {length} bytes long (limit {limit}); not "
@@ -455,7 +499,7 @@ class _Parser:
     def _tensor_name(self, at: int) -> str:
         length = self._length()
         if length > self.cur.remaining():
-            raise _Truncated(self.cur.pos, length, self.cur.remaining())
+            raise Truncated(self.cur.pos, length, self.cur.remaining())
         raw = self.cur.take(min(length, 256))
         self.cur.skip(length - len(raw))
         name = raw.decode("utf-8", "backslashreplace")
@@ -563,7 +607,7 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
         parser.run()
     except _Stop:
         return
-    except _Truncated as exc:
+    except Truncated as exc:
         worst = ctx.max_severity()
         severity = Severity.HIGH if worst is not None and worst >= Severity.HIGH else None
         ctx.report(TRUNCATED, f"GGUF structure runs past the end of the file: {exc}",
