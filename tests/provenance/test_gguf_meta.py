@@ -13,8 +13,9 @@ from tests.provenance.folders import folder, gguf, local
 from artifacts import smollm2_gguf
 from weighbridge.core.types import SnapshotFile
 from weighbridge.formats.gguf import ValueType
+from weighbridge.metadata.gguf_general import MAX_VALUE_BYTES
 from weighbridge.provenance import find_gguf_files, read_gguf_general
-from weighbridge.provenance.gguf_meta import MAX_VALUE_BYTES, file_type_name, is_quantized
+from weighbridge.provenance.gguf_meta import file_type_name, is_quantized
 
 GENERAL: dict[str, str | int] = {
     "general.name": "Qwen2.5 7B Instruct",

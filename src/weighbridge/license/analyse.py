@@ -23,14 +23,15 @@ from ..core.types import (
     LicenseSourceKind,
     LicenseTerms,
     Snapshot,
+    SnapshotFile,
     TargetKind,
     WeighbridgeError,
 )
 from ..metadata.card import MAX_CARD_BYTES, FrontMatter, read_front_matter
+from ..metadata.gguf_general import is_gguf, read_gguf_general
 from ..sources import resolve
 from ..sources.local import resolve_local
 from .families import match_link, normalize_identifier, unknown_identity
-from .gguf_meta import is_gguf, read_general_strings
 from .identify import decide, file_role, identify_text
 from .profiles import profile_terms
 from .terms import extract_terms
@@ -102,7 +103,7 @@ def analyse_snapshot(snapshot: Snapshot) -> LicenseAnalysis:
             continue
         if rel.lower().endswith(".gguf") and ggufs < MAX_GGUF_FILES:
             ggufs += 1
-            _gguf(entry.abspath, rel, sources, notes)
+            _gguf(entry, sources, notes)
             continue
         kind, role = _text_role(snapshot, rel)
         if role is None or len(texts) >= MAX_LICENSE_FILES:
@@ -271,13 +272,13 @@ def _card_sources(front: FrontMatter, rel: str, sources: list[LicenseSource], no
                                          front.key_lines.get("license_link"), "license_link"))
 
 
-def _gguf(path: str, rel: str, sources: list[LicenseSource], notes: list[str]) -> None:
-    if not is_gguf(path):
+def _gguf(file: SnapshotFile, sources: list[LicenseSource], notes: list[str]) -> None:
+    if not is_gguf(file.abspath):
         return
-    meta = read_general_strings(path)
-    if meta.error:
-        notes.append(f"{rel}: {meta.error}")
-    declared = meta.values.get("general.license")
+    rel = file.rel
+    meta = read_gguf_general(file)
+    notes.extend(f"{rel}: {problem.message}" for problem in meta.problems)
+    declared = meta.text("general.license")
     if declared:
         for value in (v for v in _SPLIT_IDS.split(declared.strip("() ")) if v):
             if value.lower() == "other":
@@ -285,12 +286,12 @@ def _gguf(path: str, rel: str, sources: list[LicenseSource], notes: list[str]) -
             identity = normalize_identifier(value) or unknown_identity(value, hf_tag=None)
             sources.append(LicenseSource(LicenseSourceKind.GGUF, rel, LicenseRole.WEIGHTS, identity, value,
                                          key="general.license"))
-    name = meta.values.get("general.license.name")
+    name = meta.text("general.license.name")
     if name:
         identity = normalize_identifier(name) or unknown_identity(name, hf_tag=None)
         sources.append(LicenseSource(LicenseSourceKind.GGUF, rel, LicenseRole.WEIGHTS, identity, name,
                                      key="general.license.name"))
-    link = meta.values.get("general.license.link")
+    link = meta.text("general.license.link")
     linked = match_link(link) if link else None
     if link and linked is not None:
         sources.append(LicenseSource(LicenseSourceKind.GGUF, rel, LicenseRole.WEIGHTS, linked, link,

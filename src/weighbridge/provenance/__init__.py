@@ -7,9 +7,10 @@ quantized it, source URLs, and screening against a user-supplied entity list —
 
 from __future__ import annotations
 
+from ..metadata.gguf_general import read_gguf_general
 from .analysis import analyse
 from .card import find_card, parse_card, read_card
-from .gguf_meta import find_gguf_files, read_gguf_general
+from .gguf_meta import find_gguf_files
 from .jurisdiction import Directory, load_directory
 
 __all__ = ["Directory", "analyse", "find_card", "find_gguf_files", "load_directory", "parse_card", "read_card",

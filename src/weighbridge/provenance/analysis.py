@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 
 from ..core.types import MetadataProblem, Provenance, Snapshot
+from ..metadata.gguf_general import read_gguf_general
 from .card import find_card, read_card
 from .configs import read_configs
-from .gguf_meta import MAX_GGUF_FILES, find_gguf_files, read_gguf_general
+from .gguf_meta import MAX_GGUF_FILES, find_gguf_files
 from .identity import identify
 from .jurisdiction import load_directory
 from .lineage import trace_lineage
