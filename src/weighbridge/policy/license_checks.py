@@ -197,6 +197,8 @@ def _naming(use: IntendedUse, terms: LicenseTerms, analysis: LicenseAnalysis) ->
 def _attribution(use: IntendedUse, terms: LicenseTerms, analysis: LicenseAnalysis) -> list[Reason]:
     if not terms.attribution:
         return []
+    if any(_cap_means_display(terms, analysis, t) for t in ("user_cap", "revenue_cap_usd")):
+        return []  # the duty applies above the caps only, and the cap checks report it there
     what = f"display {terms.attribution_text!r}" if terms.attribution_text else "a public attribution"
     return [Reason("license.attribution", WARN, f"the licence requires {what} in the product or its "
                    "documentation", ev.from_license(analysis, "attribution"))]

@@ -18,7 +18,7 @@ def fail(path: str, problem: str) -> WeighbridgeError:
 
 
 def join(path: str, key: object) -> str:
-    return join(path, key) if path else str(key)
+    return f"{path}.{key}" if path else str(key)
 
 
 def shown(value: Any) -> str:
