@@ -86,6 +86,41 @@ def tampered_pickle() -> bytes:
     return body
 
 
+LICENSED = {
+    # folder: (licence text in the shared corpus, card licence fields, publisher repo, base model, relation)
+    "llama-finetune": ("llama3.1.txt", "license: llama3.1", "acme-ai/support-bot-8b",
+                       "meta-llama/Llama-3.1-8B-Instruct", "finetune"),
+    "qwen-chat": ("tongyi-qianwen.txt", "license: other\nlicense_name: tongyi-qianwen\n"
+                  "license_link: https://huggingface.co/Qwen/Qwen-7B-Chat/blob/main/LICENSE",
+                  "acme-ai/qwen-7b-chat-int4", "Qwen/Qwen-7B-Chat", "quantized"),
+}
+
+
+def corpus_dir() -> Path | None:
+    """The shared licence corpus next to the checkout (licence texts are read from there, never shipped)."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here.parent / "shared" / "corpus" / "licenses", here / ".." / "shared" / "corpus" / "licenses"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def write_licensed(root: Path, corpus: Path) -> list[Path]:
+    """Two more folders carrying real community licences (copied at generation time from the corpus)."""
+    made = []
+    for name, (text, fields, repo, base, relation) in LICENSED.items():
+        folder = root / name
+        if folder.exists():
+            shutil.rmtree(folder)
+        write_clean(folder)
+        (folder / "LICENSE").write_bytes((corpus / text).read_bytes())
+        (folder / "README.md").write_text(
+            f"---\n{fields}\nbase_model: {base}\nbase_model_relation: {relation}\n---\n"
+            f"# {repo.split('/')[1]}\n\nPublished by {repo.split('/')[0]} as {repo}; derived from {base}.\n")
+        made.append(folder)
+    return made
+
+
 def main(dest: str) -> int:
     root = Path(dest)
     clean = root / "tiny-chat-model"
@@ -97,6 +132,10 @@ def main(dest: str) -> int:
     shutil.copytree(clean, tampered)
     (tampered / "training_state.bin").write_bytes(tampered_pickle())
     print(f"demo models written to {clean} and {tampered}")
+    corpus = corpus_dir()
+    if corpus is not None:
+        made = write_licensed(root, corpus)
+        print("licensed examples written to " + ", ".join(map(str, made)))
     return 0
 
 

@@ -198,3 +198,38 @@ def test_license_command_missing_file_is_exit_2(tmp_path: Path) -> None:
     result = wb("license", str(tmp_path / "nope"))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_inspect_with_policy_decides_and_explains(examples: Path) -> None:
+    policies = ROOT / "examples" / "policies"
+    ok = wb("inspect", str(examples / "tiny-chat-model"), "--policy", str(policies / "research-lab.yaml"), "-f", "json")
+    assert ok.returncode == 0, ok.stderr
+    verdict = json.loads(ok.stdout)["policy"]
+    assert verdict["name"] and verdict["verdict"] in ("pass", "warn")
+    bad = wb("inspect", str(examples / "tampered-checkpoint"), "--policy", str(policies / "eu-saas-startup.yaml"),
+             "-f", "json")
+    assert bad.returncode == 1
+    reasons = json.loads(bad.stdout)["policy"]["reasons"]
+    assert any(r["rule"] == "rules.max_scan_severity" and r["outcome"] == "fail" for r in reasons)
+
+
+def test_invalid_policy_is_exit_2(examples: Path, tmp_path: Path) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text("rules:\n  max_scan_severity: severe\n")
+    result = wb("inspect", str(examples / "tiny-chat-model"), "--policy", str(policy))
+    assert result.returncode == 2
+    assert "max_scan_severity" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sbom_is_valid_cyclonedx(examples: Path, tmp_path: Path) -> None:
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    out = tmp_path / "bom.json"
+    result = wb("sbom", str(examples / "tiny-chat-model"), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+    doc = json.loads(text)
+    assert doc["metadata"]["component"]["type"] == "machine-learning-model"
+    assert len(doc["metadata"]["component"]["components"]) == 6

@@ -17,7 +17,9 @@ from ..core.rules import all_rules
 from ..core.types import Report, Severity, WeighbridgeError
 from ..license import analyse_target as analyse_license_target
 from ..license import render_license_json, render_license_table
+from ..policy import load_policy
 from ..report import RENDERERS
+from ..report.cyclonedx import render_cyclonedx
 from ..report.table import render_to
 from ..scan.api import scan as scan_target
 from ..scan.inspection import inspect as inspect_target
@@ -96,11 +98,16 @@ def _scan_command(target: str, fmt: OutputFormat, output: Path | None, fail_on: 
         return
     _emit(report, fmt, output)
     blocking = report.at_or_above(threshold)
+    policy_failed = report.policy is not None and report.policy.verdict.value == "fail"
     if verdict:
-        word = "FAIL" if blocking else "PASS"
-        err.print(f"verdict: {word} — {len(blocking)} finding(s) at or above {threshold.label}",
-                  style="bold red" if blocking else "bold green", markup=False)
-    raise typer.Exit(1 if blocking else 0)
+        word = "FAIL" if blocking or policy_failed else "PASS"
+        if word == "PASS" and report.policy is not None and report.policy.verdict.value == "warn":
+            word = "WARN"
+        why = f"{len(blocking)} finding(s) at or above {threshold.label}"
+        if report.policy is not None:
+            why += f"; policy {report.policy.policy}: {report.policy.verdict.value}"
+        err.print(f"verdict: {word} — {why}", style="bold red" if word == "FAIL" else "bold green", markup=False)
+    raise typer.Exit(1 if blocking or policy_failed else 0)
 
 
 @app.command()
@@ -116,11 +123,43 @@ def inspect(
     download: DownloadOpt = False, workers: WorkersOpt = None,
     publishers: Annotated[Path | None, typer.Option(help="Extra organization → country data (YAML/JSON).")] = None,
     screening: Annotated[Path | None, typer.Option(help="Entity list to screen publishers against (CSV).")] = None,
+    policy: Annotated[Path | None, typer.Option(help="Organization policy (YAML) to decide pass/warn/fail.")] = None,
 ) -> None:
     """Inspect TARGET before admitting it: integrity, artifact safety, licence terms with quotes, provenance,
-    openness, and a pass/fail verdict on the scan findings."""
+    openness and, with --policy, the organization's verdict. Exit 1 when the policy fails or a finding is at
+    or above --fail-on."""
+    loaded = None
+    if policy is not None:
+        try:
+            loaded = load_policy(policy)
+        except WeighbridgeError as exc:
+            _fail(str(exc))
     _scan_command(target, fmt, output, fail_on, True, inspect_target, download=download, workers=workers,
-                  publishers_file=publishers, screening_csv=screening)
+                  publishers_file=publishers, screening_csv=screening, policy=loaded)
+
+
+@app.command()
+def sbom(
+    target: TargetArg,
+    output: OutputOpt = None,
+    download: DownloadOpt = False,
+    workers: WorkersOpt = None,
+) -> None:
+    """Write a CycloneDX 1.6 AI-BOM for TARGET: the model, its files and hashes, licence, lineage, model card."""
+    try:
+        report = _run(inspect_target, target, download=download, workers=workers)
+    except WeighbridgeError as exc:
+        _fail(str(exc))
+        return
+    text = render_cyclonedx(report)
+    if output is not None:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror or exc}")
+        err.print(f"AI-BOM written to {output}", markup=False)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 class LicenseFormat(StrEnum):

@@ -159,6 +159,7 @@ class Report:
     license: LicenseAnalysis | None = None
     provenance: Provenance | None = None
     openness: Openness | None = None
+    policy: PolicyVerdict | None = None  # with ``inspect --policy``
 
     @property
     def max_severity(self) -> Severity | None:
@@ -191,6 +192,7 @@ class Report:
             **({"license": _license_section(self.license)} if self.license is not None else {}),
             **({"provenance": self.provenance.to_dict()} if self.provenance is not None else {}),
             **({"openness": self.openness.to_dict()} if self.openness is not None else {}),
+            **({"policy": self.policy.to_dict()} if self.policy is not None else {}),
         }
 
 

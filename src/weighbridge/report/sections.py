@@ -15,6 +15,11 @@ _TERM_LABELS = (
 )
 
 
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _value(v: Any) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
@@ -40,7 +45,7 @@ def license_lines(report: Report) -> list[str]:
     evidence = lic.get("evidence") or []
     for ev in evidence[:6]:
         where = f"{ev.get('file')}:{ev.get('line')}" if ev.get("line") else f"{ev.get('file')} [{ev.get('key')}]"
-        lines.append(f"  {ev.get('term')}: \"{ev.get('quote')}\" ({where})")
+        lines.append(f"  {ev.get('term')}: \"{_short(ev.get('quote') or '')}\" ({where})")
     if len(evidence) > 6:
         lines.append(f"  … {len(evidence) - 6} more quotes in the JSON report")
     return lines
@@ -77,5 +82,22 @@ def openness_lines(report: Report) -> list[str]:
     return lines
 
 
+def policy_lines(report: Report) -> list[str]:
+    if report.policy is None:
+        return []
+    doc = report.policy.to_dict()
+    lines = [f"Policy {doc['name']}: {doc['verdict'].upper()}"]
+    for reason in doc["reasons"]:
+        if reason["outcome"] == "pass":
+            continue
+        lines.append(f"  {reason['outcome'].upper()} {reason['rule']}: {reason['message']}")
+        for ev in reason["evidence"][:1]:
+            quote = ev.get("quote") or ev.get("value") or ev.get("rule")
+            where = ":".join(str(x) for x in (ev.get("file"), ev.get("line")) if x)
+            if quote:
+                lines.append(f"      \"{_short(quote)}\"" + (f" ({where})" if where else ""))
+    return lines
+
+
 def section_lines(report: Report) -> list[str]:
-    return license_lines(report) + provenance_lines(report) + openness_lines(report)
+    return license_lines(report) + provenance_lines(report) + openness_lines(report) + policy_lines(report)

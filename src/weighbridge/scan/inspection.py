@@ -6,8 +6,9 @@ import os
 
 from .. import license as licensing
 from .. import openness, provenance
-from ..core.types import Report
+from ..core.types import Policy, Report
 from ..formats.base import Limits
+from ..policy import evaluate
 from .api import resolve_target
 from .engine import Progress, scan_snapshot
 
@@ -21,8 +22,10 @@ def inspect(
     progress: Progress | None = None,
     publishers_file: str | os.PathLike[str] | None = None,
     screening_csv: str | os.PathLike[str] | None = None,
+    policy: Policy | None = None,
 ) -> Report:
-    """Scan ``target`` and add what its licence lets you do, where it comes from and how open it is.
+    """Scan ``target`` and add what its licence lets you do, where it comes from and how open it is, and,
+    with a ``policy`` (``weighbridge.policy.load_policy``), the organization's pass/warn/fail verdict.
 
     Raises ``WeighbridgeError`` for input errors (including an unusable publishers file or screening CSV).
     """
@@ -36,4 +39,6 @@ def inspect(
         weights_license_id=identity.id if identity is not None else None,
         weights_license_osi=identity.osi_approved if identity is not None else None,
     )
+    if policy is not None:
+        report.policy = evaluate(policy, report)
     return report
