@@ -24,6 +24,9 @@ demo: $(VENV)/.base
 	$(BIN)/python examples/make_examples.py examples/build
 	$(BIN)/weighbridge inspect examples/build/tiny-chat-model
 	-$(BIN)/weighbridge inspect examples/build/tampered-checkpoint
+	@if [ -d examples/build/llama-finetune ]; then \
+	  $(BIN)/weighbridge inspect examples/build/llama-finetune --policy examples/policies/eu-saas-startup.yaml; \
+	fi
 
 test: $(VENV)/.test
 	$(BIN)/python tools/fetch_artifacts.py
