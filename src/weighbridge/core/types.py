@@ -160,6 +160,7 @@ class Report:
     provenance: Provenance | None = None
     openness: Openness | None = None
     policy: PolicyVerdict | None = None  # with ``inspect --policy``
+    inherited: tuple[InheritedLicense, ...] = ()  # the licences of ancestors the known-model table resolves
 
     @property
     def max_severity(self) -> Severity | None:
@@ -193,6 +194,7 @@ class Report:
             **({"provenance": self.provenance.to_dict()} if self.provenance is not None else {}),
             **({"openness": self.openness.to_dict()} if self.openness is not None else {}),
             **({"policy": self.policy.to_dict()} if self.policy is not None else {}),
+            **({"inherited": [i.to_dict() for i in self.inherited]} if self.inherited else {}),
         }
 
 
@@ -981,3 +983,37 @@ class PolicyVerdict:
         counts = {o.value: sum(1 for r in self.reasons if r.outcome is o) for o in Outcome}
         return {"name": self.policy, "file": self.policy_file, "verdict": self.verdict.value,
                 "counts": counts, "reasons": [r.to_dict() for r in self.reasons]}
+
+
+# --- Inherited obligations ---
+# A derivative (fine-tune, adapter, merge, quantization) inherits the obligations of every ancestor whose
+# licence the project can resolve offline (``weighbridge.license.ancestors``, a table of well-known base models).
+
+DERIVATIVE_RELATIONS = ("finetune", "adapter", "merge")
+
+
+@dataclass(frozen=True, slots=True)
+class InheritedLicense:
+    """The licence of one ancestor, resolved from the known-model table, with its known terms."""
+
+    ancestor: Ancestor
+    license: LicenseIdentity
+    terms: LicenseTerms | None  # None when the family has no known terms profile
+    basis: str  # "known model table: <pattern>"
+    source: str  # what supports the table entry (a research notes section)
+    relations: tuple[str, ...]  # the relations from the inspected model up to this ancestor, nearest first
+    data_file: str = "builtin:weighbridge/license/data/known_models.yaml"
+
+    @property
+    def derivative(self) -> bool:
+        """True when the inspected model is a derivative work of the ancestor (a fine-tune, adapter or merge
+        somewhere on the way), not only a quantization or conversion of it."""
+        return any(r in DERIVATIVE_RELATIONS for r in self.relations)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ancestor": self.ancestor.model, "repo_id": self.ancestor.repo_id,
+                "relation": self.ancestor.relation, "relations": list(self.relations),
+                "derivative": self.derivative, "license": self.license.to_dict(),
+                "terms": self.terms.to_dict() if self.terms is not None else None, "basis": self.basis,
+                "source": self.source, "data_file": self.data_file,
+                "citations": [c.to_dict() for c in self.ancestor.citations]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..core.types import Outcome, Policy, PolicyVerdict, Reason, Report
+from .inherited_checks import inherited_reasons
 from .license_checks import license_reasons
 from .model_checks import (
     audit_reasons,
@@ -22,6 +23,7 @@ def evaluate(policy: Policy, report: Report) -> PolicyVerdict:
     """
     rules = policy.rules
     reasons: list[Reason] = license_reasons(policy, report.license)
+    reasons.extend(inherited_reasons(policy, report))
     for check in (openness_reasons, jurisdiction_reasons, remote_code_reasons, severity_reasons,
                   screening_reasons, audit_reasons):
         reasons.extend(check(rules, report))

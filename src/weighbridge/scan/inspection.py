@@ -8,6 +8,7 @@ from .. import license as licensing
 from .. import openness, provenance
 from ..core.types import Policy, Report
 from ..formats.base import Limits
+from ..license.ancestors import resolve_ancestors
 from ..policy import evaluate
 from .api import resolve_target
 from .engine import Progress, scan_snapshot
@@ -33,6 +34,7 @@ def inspect(
     report = scan_snapshot(snapshot, workers=workers, limits=limits, progress=progress)
     report.license = licensing.analyse_snapshot(snapshot)
     report.provenance = provenance.analyse(snapshot, publishers_file=publishers_file, screening_csv=screening_csv)
+    report.inherited = tuple(resolve_ancestors(report.provenance))
     identity = report.license.identity
     report.openness = openness.classify(
         snapshot,
