@@ -71,6 +71,16 @@ def provenance_lines(report: Report) -> list[str]:
     return lines
 
 
+def inherited_lines(report: Report) -> list[str]:
+    lines = []
+    for item in report.inherited:
+        doc = item.to_dict()
+        lic = doc.get("license") or {}
+        lines.append(f"  inherits {lic.get('id') or lic.get('name')} obligations from {doc.get('ancestor')}"
+                     f" ({doc.get('relation')})")
+    return lines
+
+
 def openness_lines(report: Report) -> list[str]:
     if report.openness is None:
         return []
@@ -100,4 +110,5 @@ def policy_lines(report: Report) -> list[str]:
 
 
 def section_lines(report: Report) -> list[str]:
-    return license_lines(report) + provenance_lines(report) + openness_lines(report) + policy_lines(report)
+    return (license_lines(report) + provenance_lines(report) + inherited_lines(report) + openness_lines(report)
+            + policy_lines(report))

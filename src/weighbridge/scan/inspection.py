@@ -9,6 +9,7 @@ from .. import openness, provenance
 from ..core.types import Policy, Report
 from ..formats.base import Limits
 from ..license.ancestors import resolve_ancestors
+from ..license.findings import licence_findings
 from ..policy import evaluate
 from .api import resolve_target
 from .engine import Progress, scan_snapshot
@@ -33,6 +34,8 @@ def inspect(
     snapshot = resolve_target(target, download=download)
     report = scan_snapshot(snapshot, workers=workers, limits=limits, progress=progress)
     report.license = licensing.analyse_snapshot(snapshot)
+    report.findings.extend(licence_findings(report.license))
+    report.findings.sort(key=lambda f: (-f.severity, f.path, f.rule))
     report.provenance = provenance.analyse(snapshot, publishers_file=publishers_file, screening_csv=screening_csv)
     report.inherited = tuple(resolve_ancestors(report.provenance))
     identity = report.license.identity
