@@ -134,7 +134,7 @@ def screening_reasons(rules: PolicyRules, report: Report) -> list[Reason]:
         if rules.screening_hits is None:
             return []
         return [Reason(rule, WARN, "the policy checks screening hits but no screening list was supplied "
-                       "(inspect --screening-csv FILE)")]
+                       "(inspect --screening FILE)")]
     if not screening.matches:
         return [Reason(rule, PASS, f"no party matches the screening list ({screening.rows} rows)",
                        (PolicyEvidence("provenance", file=screening.list_file),))]
