@@ -67,17 +67,23 @@ def _run(run: Callable[..., Report], target: str, **options: Any) -> Report:
     return run(target, **options)
 
 
+def _write(text: str, output: Path | None, what: str) -> None:
+    """Write ``text`` to ``output`` (one line on stderr says where) or to standard output."""
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
+    err.print(f"{what} written to {output}", markup=False)
+
+
 def _emit(report: Report, fmt: OutputFormat, output: Path | None) -> None:
-    if output is not None:
-        try:
-            output.write_text(RENDERERS[fmt.value](report), encoding="utf-8")
-        except OSError as exc:
-            _fail(f"cannot write {output}: {exc.strerror or exc}")
-        err.print(f"report written to {output}", markup=False)
-    elif fmt is OutputFormat.table:
-        render_to(Console(highlight=False), report)
+    if output is None and fmt is OutputFormat.table:
+        render_to(Console(highlight=False), report)  # colours and terminal width
     else:
-        sys.stdout.write(RENDERERS[fmt.value](report))
+        _write(RENDERERS[fmt.value](report), output, "report")
 
 
 def _threshold(fail_on: str) -> Severity:
@@ -151,15 +157,7 @@ def sbom(
     except WeighbridgeError as exc:
         _fail(str(exc))
         return
-    text = render_cyclonedx(report)
-    if output is not None:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            _fail(f"cannot write {output}: {exc.strerror or exc}")
-        err.print(f"AI-BOM written to {output}", markup=False)
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    _write(render_cyclonedx(report), output, "AI-BOM")
 
 
 class LicenseFormat(StrEnum):
@@ -180,14 +178,7 @@ def license_command(
         _fail(str(exc))
         return
     text = render_license_json(analysis) if fmt is LicenseFormat.json else render_license_table(analysis)
-    if output is not None:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            _fail(f"cannot write {output}: {exc.strerror or exc}")
-        err.print(f"licence report written to {output}", markup=False)
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    _write(text, output, "licence report")
 
 
 @app.command()

@@ -158,8 +158,9 @@ def read_exact(stream: BinaryIO, n: int) -> bytes:
     return b"".join(parts)
 
 
-def skip_bytes(stream: BinaryIO, n: int) -> None:
-    """Advance ``n`` bytes (seek when possible, read in bounded chunks otherwise); EOFError if short."""
+def skip_up_to(stream: BinaryIO, n: int) -> int:
+    """Advance up to ``n`` bytes (seek when possible, read in bounded chunks otherwise); return how many
+    bytes there were."""
     try:
         seekable = stream.seekable()
     except (AttributeError, ValueError, OSError):
@@ -167,17 +168,23 @@ def skip_bytes(stream: BinaryIO, n: int) -> None:
     if seekable:
         here = stream.tell()
         end = stream.seek(0, io.SEEK_END)
-        if here + n > end:
-            stream.seek(end)
-            raise EOFError(f"unexpected end of data: wanted {n} bytes, {end - here} left")
-        stream.seek(here + n)
-        return
-    need = n
-    while need > 0:
-        chunk = stream.read(min(need, 1024 * 1024))
+        moved = max(0, min(n, end - here))
+        stream.seek(here + moved)
+        return moved
+    moved = 0
+    while moved < n:
+        chunk = stream.read(min(1024 * 1024, n - moved))
         if not chunk:
-            raise EOFError(f"unexpected end of data: wanted {n} bytes, got {n - need}")
-        need -= len(chunk)
+            break
+        moved += len(chunk)
+    return moved
+
+
+def skip_bytes(stream: BinaryIO, n: int) -> None:
+    """Advance exactly ``n`` bytes; EOFError if the stream is shorter."""
+    moved = skip_up_to(stream, n)
+    if moved < n:
+        raise EOFError(f"unexpected end of data: wanted {n} bytes, {moved} left")
 
 
 class StreamWindow(io.RawIOBase):

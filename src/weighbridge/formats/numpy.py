@@ -9,7 +9,6 @@ into memory) and must have exactly the declared length.
 from __future__ import annotations
 
 import ast
-import io
 import re
 import struct
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import Any, BinaryIO
 
 from ..core.rules import define
 from ..core.types import Check, Location, Severity
-from .base import FormatHandler, PrefixedStream, ScanContext
+from .base import FormatHandler, PrefixedStream, ScanContext, skip_up_to
 from .pickle.analyser import analyse_pickles
 
 MAGIC = b"\x93NUMPY"
@@ -249,27 +248,6 @@ def _nbytes(shape: tuple[int, ...], itemsize: int) -> int | None:
     return total
 
 
-def _skip(stream: BinaryIO, n: int) -> int:
-    """Advance up to ``n`` bytes; return how many were there."""
-    try:
-        seekable = stream.seekable()
-    except (AttributeError, ValueError, OSError):
-        seekable = False
-    if seekable:
-        here = stream.tell()
-        end = stream.seek(0, io.SEEK_END)
-        moved = max(0, min(n, end - here))
-        stream.seek(here + moved)
-        return moved
-    moved = 0
-    while moved < n:
-        chunk = stream.read(min(CHUNK, n - moved))
-        if not chunk:
-            break
-        moved += len(chunk)
-    return moved
-
-
 def _route_rest(ctx: ScanContext, stream: BinaryIO, offset: int, rule_detail: str) -> None:
     first = stream.read(CHUNK)
     if not first:
@@ -314,7 +292,7 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
         ctx.report(MALFORMED, f"shape {header.shape} of {header.dtype.itemsize}-byte items is impossibly large",
                    location=Location(offset=header.data_offset, key="shape"), evidence=repr(header.shape)[:200])
         return
-    present = _skip(stream, nbytes)
+    present = skip_up_to(stream, nbytes)
     if present < nbytes:
         ctx.report(TRUNCATED, f"array needs {nbytes} bytes of data ({header.descr_text}, shape {header.shape}), "
                    f"the file has {present}", location=Location(offset=header.data_offset + present),
