@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __version__ = "0.1.0"
 
 from .core.types import Report, Severity, WeighbridgeError  # noqa: E402
@@ -12,6 +14,14 @@ from .core.types import Report, Severity, WeighbridgeError  # noqa: E402
 # Bound after the sub-package import: importing ``weighbridge.scan.api`` sets the attribute ``scan`` to the
 # sub-package, and this line rebinds it to the function.
 from .scan.api import scan  # noqa: E402
-from .scan.inspection import inspect  # noqa: E402
 
 __all__ = ["Report", "Severity", "WeighbridgeError", "__version__", "inspect", "scan"]
+
+
+def __getattr__(name: str) -> Any:
+    """``weighbridge.inspect`` pulls in the licence, provenance, openness and policy packages: load on use."""
+    if name == "inspect":
+        from .scan.inspection import inspect
+
+        return inspect
+    raise AttributeError(f"module 'weighbridge' has no attribute {name!r}")

@@ -15,14 +15,9 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from .. import __version__
 from ..core.rules import all_rules
 from ..core.types import Report, Severity, WeighbridgeError
-from ..license import analyse_target as analyse_license_target
-from ..license import render_license_json, render_license_table
-from ..policy import load_policy
 from ..report import RENDERERS
-from ..report.cyclonedx import render_cyclonedx
 from ..report.table import render_to
 from ..scan.api import scan as scan_target
-from ..scan.inspection import inspect as inspect_target
 
 app = typer.Typer(
     name="weighbridge",
@@ -134,6 +129,9 @@ def inspect(
     """Inspect TARGET before admitting it: integrity, artifact safety, licence terms with quotes, provenance,
     openness and, with --policy, the organization's verdict. Exit 1 when the policy fails or a finding is at
     or above --fail-on."""
+    from ..policy import load_policy
+    from ..scan.inspection import inspect as inspect_target
+
     loaded = None
     if policy is not None:
         try:
@@ -152,6 +150,9 @@ def sbom(
     workers: WorkersOpt = None,
 ) -> None:
     """Write a CycloneDX 1.6 AI-BOM for TARGET: the model, its files and hashes, licence, lineage, model card."""
+    from ..report.cyclonedx import render_cyclonedx
+    from ..scan.inspection import inspect as inspect_target
+
     try:
         report = _run(inspect_target, target, download=download, workers=workers)
     except WeighbridgeError as exc:
@@ -172,6 +173,9 @@ def license_command(
     output: OutputOpt = None, download: DownloadOpt = False,
 ) -> None:
     """What a licence (or a model's licence) lets you do: terms with the quoted clause for each."""
+    from ..license import analyse_target as analyse_license_target
+    from ..license import render_license_json, render_license_table
+
     try:
         analysis = analyse_license_target(target, download=download)
     except WeighbridgeError as exc:
