@@ -26,7 +26,7 @@ from ..core.types import (
     TargetKind,
     WeighbridgeError,
 )
-from .local import SPECIAL_FILE, UNREADABLE_ENTRY, can_open, os_reason, special_kind
+from .local import SPECIAL_FILE, UNREADABLE_ENTRY, can_open, os_reason, special_kind, walk_tree
 
 DIGEST_SOURCE = "hf-cache blob name"
 GIT_VERIFY_LIMIT = 10 * 1024 * 1024  # git blob SHA-1s are checked for files below this size
@@ -152,26 +152,13 @@ def _find_commit(repo_dir: Path, rev: str) -> str | None:
 
 
 def _walk(folder: str, prefix: str, blobs: str, files: list[SnapshotFile], notes: list[Finding]) -> None:
-    try:
-        with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
-    except OSError as exc:
-        notes.append(make_finding(UNREADABLE_ENTRY, prefix.rstrip("/") or ".",
-                                  f"snapshot folder could not be listed: {os_reason(exc)}"))
-        return
-    for entry in entries:
-        rel = prefix + entry.name
-        try:
-            if entry.is_symlink():
-                _link(entry.path, rel, blobs, files, notes)
-            elif entry.is_dir(follow_symlinks=False):
-                _walk(entry.path, rel + "/", blobs, files, notes)
-            else:
-                if _regular(entry.path, rel, entry.stat(follow_symlinks=False).st_mode, notes):
-                    notes.append(make_finding(PLAIN_SNAPSHOT_FILE, rel, "plain file in the snapshot folder"))
-                    files.append(SnapshotFile(rel=rel, abspath=entry.path))
-        except OSError as exc:
-            notes.append(make_finding(UNREADABLE_ENTRY, rel, f"entry could not be examined: {os_reason(exc)}"))
+    def on_file(path: str, rel: str, mode: int) -> None:
+        if _regular(path, rel, mode, notes):
+            notes.append(make_finding(PLAIN_SNAPSHOT_FILE, rel, "plain file in the snapshot folder"))
+            files.append(SnapshotFile(rel=rel, abspath=path))
+
+    walk_tree(folder, prefix, notes, what="snapshot folder", on_file=on_file,
+              on_link=lambda path, rel: _link(path, rel, blobs, files, notes))
 
 
 def _link(path: str, rel: str, blobs: str, files: list[SnapshotFile], notes: list[Finding]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 
 from ..core.rules import define, make_finding
 from ..core.types import (
@@ -90,26 +91,45 @@ def _resolve_folder(spec: str, root: str) -> Snapshot:
     return Snapshot(target=target, root=root, files=tuple(files), notes=tuple(notes))
 
 
-def _walk(folder: str, prefix: str, files: list[SnapshotFile], notes: list[Finding]) -> None:
+def walk_tree(
+    folder: str,
+    prefix: str,
+    notes: list[Finding],
+    *,
+    on_link: Callable[[str, str], None],
+    on_file: Callable[[str, str, int], None],
+    skip_dirs: frozenset[str] = frozenset(),
+    what: str = "folder",
+) -> None:
+    """Visit ``folder`` in name order without following links: ``on_link(path, rel)`` for symlinks,
+    ``on_file(path, rel, mode)`` for everything else that is not a folder. Unlistable folders and entries
+    that cannot be examined become notes."""
     try:
         with os.scandir(folder) as it:
             entries = sorted(it, key=lambda e: e.name)
     except OSError as exc:
         notes.append(make_finding(UNREADABLE_ENTRY, prefix.rstrip("/") or ".",
-                                  f"folder could not be listed: {os_reason(exc)}"))
+                                  f"{what} could not be listed: {os_reason(exc)}"))
         return
     for entry in entries:
         rel = prefix + entry.name
         try:
             if entry.is_symlink():
-                _link(entry.path, rel, files, notes)
+                on_link(entry.path, rel)
             elif entry.is_dir(follow_symlinks=False):
-                if entry.name != ".git":
-                    _walk(entry.path, rel + "/", files, notes)
+                if entry.name not in skip_dirs:
+                    walk_tree(entry.path, rel + "/", notes, on_link=on_link, on_file=on_file,
+                              skip_dirs=skip_dirs, what=what)
             else:
-                _plain(entry.path, rel, entry.stat(follow_symlinks=False).st_mode, files, notes)
+                on_file(entry.path, rel, entry.stat(follow_symlinks=False).st_mode)
         except OSError as exc:
             notes.append(make_finding(UNREADABLE_ENTRY, rel, f"entry could not be examined: {os_reason(exc)}"))
+
+
+def _walk(folder: str, prefix: str, files: list[SnapshotFile], notes: list[Finding]) -> None:
+    walk_tree(folder, prefix, notes, skip_dirs=frozenset({".git"}),
+              on_link=lambda path, rel: _link(path, rel, files, notes),
+              on_file=lambda path, rel, mode: _plain(path, rel, mode, files, notes))
 
 
 def _link(path: str, rel: str, files: list[SnapshotFile], notes: list[Finding]) -> None:
