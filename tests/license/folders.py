@@ -10,24 +10,10 @@ from pathlib import Path
 
 from tests.formats.gguf_writer import GGUFWriter
 from tests.license.corpus import require_corpus
+from tests.provenance.folders import card as card  # shared with the provenance tests
+from tests.provenance.folders import folder as folder
 
 from weighbridge.formats.gguf import ValueType
-
-
-def card(front_matter: str, body: str = "# Model\n\nA model card.\n") -> str:
-    return f"---\n{front_matter.strip()}\n---\n{body}"
-
-
-def folder(root: Path, files: Mapping[str, str | bytes]) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return root
 
 
 def corpus_text(name: str) -> bytes:
