@@ -18,6 +18,8 @@ from ..core.types import Report, Severity, WeighbridgeError
 from ..report import RENDERERS
 from ..report.table import render_to
 from ..scan.api import scan as scan_target
+from . import audit, fleet, integrity, registry, serve
+from .common import err, fail, write_output
 
 app = typer.Typer(
     name="weighbridge",
@@ -26,7 +28,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False)
 
 
 class OutputFormat(StrEnum):
@@ -46,9 +47,7 @@ WorkersOpt = Annotated[int | None, typer.Option("--workers", "-j", min=1, max=64
                                                 help="Files scanned in parallel (default: CPU count).")]
 
 
-def _fail(message: str) -> None:
-    err.print(f"weighbridge: error: {message}", markup=False, soft_wrap=True)
-    raise typer.Exit(2)
+_fail = fail
 
 
 def _run(run: Callable[..., Report], target: str, **options: Any) -> Report:
@@ -62,16 +61,7 @@ def _run(run: Callable[..., Report], target: str, **options: Any) -> Report:
     return run(target, **options)
 
 
-def _write(text: str, output: Path | None, what: str) -> None:
-    """Write ``text`` to ``output`` (one line on stderr says where) or to standard output."""
-    if output is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        _fail(f"cannot write {output}: {exc.strerror or exc}")
-    err.print(f"{what} written to {output}", markup=False)
+_write = write_output
 
 
 def _emit(report: Report, fmt: OutputFormat, output: Path | None) -> None:
@@ -200,6 +190,10 @@ def rules() -> None:
 def version() -> None:
     """Print the version."""
     typer.echo(f"weighbridge {__version__}")
+
+
+for _module in (audit, registry, integrity, serve, fleet):
+    _module.register(app)
 
 
 def run() -> None:

@@ -1,0 +1,1 @@
+"""Behaviour audits: runtimes, suites, scoring, statistics, the runner and its reports."""
