@@ -91,6 +91,16 @@ class Prompt:
 
 
 @dataclass(frozen=True)
+class Suite:
+    """A versioned set of prompts (built in, or loaded by path from CSV / JSONL / SpeechMap / promptfoo)."""
+
+    name: str
+    version: str
+    description: str
+    prompts: tuple[Prompt, ...]
+
+
+@dataclass(frozen=True)
 class GenerationSettings:
     """Everything that shapes a completion, recorded with every result. No hidden stop sequences."""
 
