@@ -1,0 +1,108 @@
+"""Domain types of the registry, lockfiles and the guard: decisions, pinned files, admitted versions.
+
+Plain dataclasses and enums, no I/O. The registry package stores them; lock/verify, the guard, the web
+layer and fleet scans exchange them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Decision(enum.StrEnum):
+    """Where a model version stands. Only ``ADMITTED`` lets the guard hand it to a loader."""
+
+    ADMITTED = "admitted"
+    REJECTED = "rejected"
+    NEEDS_REVIEW = "needs-review"
+    QUARANTINED = "quarantined"
+    REVOKED = "revoked"
+
+
+class DecisionAction(enum.StrEnum):
+    """What produced a decision, kept in the history with who and why."""
+
+    ADMIT = "admit"  # `weighbridge admit`: the policy decided
+    APPROVE = "approve"  # a human override
+    REJECT = "reject"
+    REVOKE = "revoke"
+    QUARANTINE = "quarantine"
+    REEVALUATE = "reevaluate"  # `registry reevaluate --policy NEW`
+
+
+class SignatureStatus(enum.StrEnum):
+    UNSIGNED = "unsigned"
+    VERIFIED = "verified"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class FileDigest:
+    """One pinned file: path relative to the model root, size, SHA-256 (hex)."""
+
+    path: str
+    size: int
+    sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "size": self.size, "sha256": self.sha256}
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A difference between pinned and present files, as ``verify`` names it."""
+
+    path: str
+    change: str  # "added" | "removed" | "changed"
+    expected: FileDigest | None = None
+    actual: FileDigest | None = None
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """What ``verify`` found. ``ok`` only when nothing was added, removed or changed."""
+
+    target: str
+    changes: tuple[FileChange, ...]
+    checked_files: int
+    hashed_files: int  # files whose bytes were read (the rest matched on size + mtime)
+    manifest_digest: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.changes
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    """One entry of a model version's decision history."""
+
+    decision: Decision
+    action: DecisionAction
+    actor: str
+    reason: str
+    at: str  # ISO 8601 UTC
+    policy: str | None = None  # policy name/digest that decided, for ADMIT and REEVALUATE
+    reasons: tuple[str, ...] = ()  # the policy's reasons, one line each
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"decision": self.decision.value, "action": self.action.value, "actor": self.actor,
+                "reason": self.reason, "at": self.at, "policy": self.policy, "reasons": list(self.reasons)}
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """An admitted-or-not model version as the registry knows it: enough for verify and the guard."""
+
+    id: int
+    model: str  # the registry name (e.g. "Qwen/Qwen2.5-7B-Instruct" or a local folder's name)
+    source: str  # the target as given: path, hf:org/name@rev, ollama:name:tag
+    revision: str | None
+    manifest_digest: str
+    decision: Decision
+    files: tuple[FileDigest, ...] = ()
+    signature: SignatureStatus = SignatureStatus.UNSIGNED
+    derived_from: str | None = None  # the parent model's registry name for in-house derivatives
+    extra: dict[str, Any] = field(default_factory=dict)
