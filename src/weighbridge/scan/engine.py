@@ -45,7 +45,13 @@ def default_workers() -> int:
 
 def scan_file(sfile: SnapshotFile, root: str, limits: Limits) -> FileRecord:
     """Hash and parse one file in a single pass. Never raises for bad content."""
-    return _scan_file(sfile, root, limits)[0]
+    return scan_file_with_references(sfile, root, limits)[0]
+
+
+def scan_file_with_references(sfile: SnapshotFile, root: str, limits: Limits) -> tuple[FileRecord, list[str]]:
+    """``scan_file`` plus the real paths of other files this one makes a loader read as data (ONNX
+    external data), which ``assemble_report`` needs. Fleet scans call it in worker processes."""
+    return _scan_file(sfile, root, limits)
 
 
 def _scan_file(sfile: SnapshotFile, root: str, limits: Limits) -> tuple[FileRecord, list[str]]:
@@ -100,6 +106,14 @@ def scan_snapshot(
             done += record.size
             if progress is not None:
                 progress(done, total)
+    return assemble_report(snapshot, records, referenced, started)
+
+
+def assemble_report(snapshot: Snapshot, records: list[FileRecord], referenced: set[str], started: float) -> Report:
+    """The Report of ``snapshot`` from its per-file records (in any order) and the references they made:
+    repository-level checks, findings in report order, the manifest digest. ``started`` is a
+    ``time.perf_counter()`` reading."""
+    files = list(snapshot.files)
     _mark_external_data(records, files, referenced)
     records.sort(key=lambda r: r.path)
     findings: list[Finding] = list(snapshot.notes)

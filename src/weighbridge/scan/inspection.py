@@ -6,7 +6,7 @@ import os
 
 from .. import license as licensing
 from .. import openness, provenance
-from ..core.types import Policy, Report
+from ..core.types import Policy, Report, Snapshot
 from ..formats.base import Limits
 from ..license.ancestors import resolve_ancestors
 from ..license.findings import licence_findings
@@ -33,6 +33,20 @@ def inspect(
     """
     snapshot = resolve_target(target, download=download)
     report = scan_snapshot(snapshot, workers=workers, limits=limits, progress=progress)
+    return add_analyses(report, snapshot, publishers_file=publishers_file, screening_csv=screening_csv,
+                        policy=policy)
+
+
+def add_analyses(
+    report: Report,
+    snapshot: Snapshot,
+    *,
+    publishers_file: str | os.PathLike[str] | None = None,
+    screening_csv: str | os.PathLike[str] | None = None,
+    policy: Policy | None = None,
+) -> Report:
+    """Add to a scan ``report`` of ``snapshot`` what ``inspect`` adds: licence, provenance, openness and,
+    with a ``policy``, the verdict. Fleet scans call it on reports assembled from cached file results."""
     report.license = licensing.analyse_snapshot(snapshot)
     report.findings.extend(licence_findings(report.license))
     report.findings.sort(key=lambda f: (-f.severity, f.path, f.rule))
