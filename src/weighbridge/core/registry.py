@@ -86,10 +86,13 @@ class DecisionRecord:
     at: str  # ISO 8601 UTC
     policy: str | None = None  # policy name/digest that decided, for ADMIT and REEVALUATE
     reasons: tuple[str, ...] = ()  # the policy's reasons, one line each
+    version: str | None = None  # the manifest digest of the version decided on
+    policy_sha256: str | None = None  # SHA-256 of the policy file's text
 
     def to_dict(self) -> dict[str, Any]:
         return {"decision": self.decision.value, "action": self.action.value, "actor": self.actor,
-                "reason": self.reason, "at": self.at, "policy": self.policy, "reasons": list(self.reasons)}
+                "reason": self.reason, "at": self.at, "policy": self.policy, "reasons": list(self.reasons),
+                "version": self.version, "policy_sha256": self.policy_sha256}
 
 
 @dataclass(frozen=True)

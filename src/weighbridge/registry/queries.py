@@ -1,0 +1,103 @@
+"""Reads: find a model's version, build its ``VersionRecord``, load its stored report."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..core.registry import Decision, FileDigest, SignatureStatus, VersionRecord
+from ..core.types import Severity
+from .errors import NotFound
+from .models import File, LineageEdge, Model, ReportRow, Version
+from .store import iso
+
+
+def model_row(session: Session, name: str) -> Model:
+    model = session.execute(select(Model).where(Model.name == name)).scalar_one_or_none()
+    if model is None:
+        raise NotFound(f"no model named {name!r} in the registry")
+    return model
+
+
+def find_version(session: Session, name: str, version: str | None = None, *, lock: bool = False) -> Version:
+    """The model's newest version, or the one whose revision, manifest digest or digest prefix (7+ hex
+    characters) is ``version``."""
+    model = model_row(session, name)
+    query = select(Version).where(Version.model_id == model.id)
+    if version is None:
+        query = query.order_by(Version.id.desc()).limit(1)
+    else:
+        wanted = version.strip().lower().removeprefix("sha256:")
+        exact = session.execute(select(Version.id).where(Version.model_id == model.id, (
+            Version.revision == version) | (Version.manifest_digest == wanted)).order_by(Version.id.desc())).first()
+        if exact is not None:
+            query = query.where(Version.id == exact[0])
+        elif len(wanted) >= 7 and all(c in "0123456789abcdef" for c in wanted):
+            ids = session.execute(select(Version.id).where(
+                Version.model_id == model.id, Version.manifest_digest.startswith(wanted))).scalars().all()
+            if len(ids) > 1:
+                raise NotFound(f"{name}: version prefix {version!r} is ambiguous ({len(ids)} versions)")
+            query = query.where(Version.id == (ids[0] if ids else -1))
+        else:
+            query = query.where(Version.id == -1)
+    if lock:
+        query = query.with_for_update()
+    row = session.execute(query).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"{name}: no version {version!r}" if version else f"{name}: no versions recorded")
+    return row
+
+
+def parents(session: Session, version_id: int) -> list[tuple[LineageEdge, str, str | None]]:
+    """(edge, parent model name, parent version digest) for a version, oldest edge first."""
+    rows = session.execute(
+        select(LineageEdge, Model.name, Version.manifest_digest)
+        .join(Model, Model.id == LineageEdge.parent_model_id)
+        .outerjoin(Version, Version.id == LineageEdge.parent_version_id)
+        .where(LineageEdge.child_version_id == version_id).order_by(LineageEdge.id)).all()
+    return [(edge, name, digest) for edge, name, digest in rows]
+
+
+def record(session: Session, version: Version, *, with_files: bool = True) -> VersionRecord:
+    files: tuple[FileDigest, ...] = ()
+    if with_files:
+        rows = session.execute(select(File.path, File.size, File.sha256).where(
+            File.version_id == version.id).order_by(File.path)).all()
+        files = tuple(FileDigest(path=p, size=s, sha256=h) for p, s, h in rows if h is not None)
+    up = parents(session, version.id)
+    top = version.max_severity
+    extra: dict[str, Any] = {
+        "recorded_at": iso(version.created_at), "decided_at": iso(version.decided_at),
+        "max_severity": Severity(top).label if top is not None else "none", "verdict": version.verdict,
+        "license_id": version.license_id, "license_family": version.license_family,
+        "jurisdiction": version.jurisdiction, "openness_class": version.openness_class,
+        "relation": up[0][0].relation if up else None,
+    }
+    return VersionRecord(id=version.id, model=version.model.name, source=version.source, revision=version.revision,
+                         manifest_digest=version.manifest_digest, decision=Decision(version.decision), files=files,
+                         signature=SignatureStatus(version.signature), derived_from=up[0][1] if up else None,
+                         extra=extra)
+
+
+def latest_report(session: Session, version_id: int, prefer: str = "inspect") -> ReportRow | None:
+    """The newest report of ``prefer`` kind, else the newest of any kind."""
+    for kinds in ((prefer,), None):
+        query = select(ReportRow).where(ReportRow.version_id == version_id)
+        if kinds is not None:
+            query = query.where(ReportRow.kind.in_(kinds))
+        row = session.execute(query.order_by(ReportRow.id.desc()).limit(1)).scalar_one_or_none()
+        if row is not None:
+            return row
+    return None
+
+
+def report_doc(row: ReportRow | None) -> dict[str, Any] | None:
+    return json.loads(row.report_json) if row is not None else None
+
+
+def latest_version_ids(session: Session) -> Any:
+    """A subquery: the newest version id of every model."""
+    return select(func.max(Version.id).label("id")).group_by(Version.model_id).subquery()
