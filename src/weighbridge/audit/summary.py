@@ -156,6 +156,7 @@ class AuditSummary:
     statuses: dict[str, int]
     overall: list[Cell]  # one per kind
     by_country_language: list[Cell]  # political prompts per (kind, country, language)
+    by_language: list[Cell]  # political prompts (criticism and factual together) per language
     cells: list[Cell]  # per (kind, topic, country, language)
     greedy: list[Cell]  # the greedy pass, one per kind (empty when there was none)
     asymmetries: list[Asymmetry]
@@ -185,6 +186,7 @@ class AuditSummary:
             "overall": [c.to_dict() for c in self.overall],
             "greedy": [c.to_dict() for c in self.greedy],
             "by_country_language": [c.to_dict() for c in self.by_country_language],
+            "by_language": [c.to_dict() for c in self.by_language],
             "cells": [c.to_dict() for c in self.cells],
             "asymmetries": [a.to_dict() for a in self.asymmetries],
             "consistency": {k: v.to_dict() for k, v in self.consistency().items()},
@@ -293,6 +295,7 @@ def summarise(run: AuditRun, *, controls: Sequence[str] = DEFAULT_CONTROLS, exam
         run=run, pass_used="sampled" if sampled else "greedy", statuses=statuses,
         overall=by_kind(rows),
         by_country_language=_cells(political, lambda p: (p.kind.value, None, p.country, p.language)),
+        by_language=_cells(political, lambda p: (None, None, None, p.language)),
         cells=_cells(rows, lambda p: (p.kind.value, p.topic, p.country, p.language)),
         greedy=by_kind(greedy) if sampled else [],
         asymmetries=_asymmetries(rows, controls),
