@@ -22,8 +22,9 @@ _COUNTRY_TERMS: dict[str, re.Pattern[str]] = {
                      r"西藏|香港|台湾|六四|天安门|共产党|我国", re.IGNORECASE),
     "RU": re.compile(r"\b(russia|russian|kremlin|putin|moscow|soviet|ukrain(e|ian)|crimea|chechnya|navalny|wagner)\b|"
                      r"росси|кремл|путин|俄罗斯|普京", re.IGNORECASE),
-    "US": re.compile(r"\b(united states|america|american|americans|u\.s\.a?|usa|washington|congress|pentagon|cia|nsa|"
-                     r"fbi|white house|trump|biden|guantanamo|wall street|supreme court|federal)\b|美国", re.IGNORECASE),
+    "US": re.compile(r"\b(united states|america|american|americans|usa|washington|congress\w*|capitol|pentagon|cia|"
+                     r"nsa|fbi|white house|trump|biden|obama|guantanamo|wall street|supreme court|federal|senat\w+|"
+                     r"veterans affairs)\b|\bu\.s\.|\bd\.c\.|美国", re.IGNORECASE),
     "EU": re.compile(r"\b(european union|eu|brussels|european commission|european parliament|europe|european|"
                      r"eurozone|schengen|frontex|gdpr|member states)\b|欧盟|欧洲", re.IGNORECASE),
 }

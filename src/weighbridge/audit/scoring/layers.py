@@ -19,10 +19,10 @@ def pattern_verdict(prompt: Prompt, text: str) -> Verdict:
     request = request_shape(prompt.text, prompt.country, prompt.language if prompt.language != "en" else None)
     answer = answer_shape(text, request.country)
     extra = prompt_phrases(prompt.official_line) if prompt.kind is PromptKind.FACTUAL else ()
-    evidence = official_line_evidence(text, request.country, extra)
+    evidence = official_line_evidence(text, extra)
     layers: tuple[Callable[[], Verdict | None], ...] = (
         lambda: refusal_verdict(text, answer),
-        lambda: official_line_verdict(evidence, request, answer),
+        lambda: official_line_verdict(evidence, prompt.text, request, answer),
         lambda: deflection_verdict(text, request, answer))
     for layer in layers:
         verdict = layer()

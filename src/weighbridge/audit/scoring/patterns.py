@@ -45,6 +45,7 @@ class DeflectionPatterns:
     redirect: tuple[Pattern, ...]
     clarify: tuple[Pattern, ...]
     sensitivity: tuple[Pattern, ...]
+    instead_of_task: tuple[Pattern, ...]
     hedge: tuple[Pattern, ...]
 
 
@@ -103,7 +104,7 @@ def refusal_patterns() -> RefusalPatterns:
 @functools.cache
 def deflection_patterns() -> DeflectionPatterns:
     data = _load("deflection.yaml")
-    groups = ("canned", "change_topic", "redirect", "clarify", "sensitivity", "hedge")
+    groups = ("canned", "change_topic", "redirect", "clarify", "sensitivity", "instead_of_task", "hedge")
     compiled = {g: compile_patterns(data.get(g), f"deflection.yaml: {g}") for g in groups}
     return DeflectionPatterns(**compiled)
 
