@@ -59,7 +59,7 @@ class OpenAIRuntime:
         """Model ids from ``GET /v1/models``; ``WeighbridgeError`` when the endpoint cannot be reached."""
         if self._served is None:
             try:
-                response = self._request("GET", "/v1/models")
+                response = self._request("GET", "/v1/models", retries=min(self.retries, 1))
             except httpx.HTTPError as exc:
                 raise WeighbridgeError(f"cannot reach endpoint {self.endpoint}: {_one_line(exc)}") from None
             ids: list[str] = []
@@ -130,17 +130,18 @@ class OpenAIRuntime:
             return error_completion(f"response is not JSON: {response.text[:120]!r}", seconds=seconds)
         return parse_chat_response(payload, seconds)
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _request(self, method: str, path: str, retries: int | None = None, **kwargs: Any) -> httpx.Response:
         """One request with bounded retries of transient failures; raises the last transport error."""
+        retries = self.retries if retries is None else retries
         attempt = 0
         while True:
             try:
                 response = self._client.request(method, path, **kwargs)
             except httpx.TransportError:
-                if attempt >= self.retries:
+                if attempt >= retries:
                     raise
             else:
-                if response.status_code not in _TRANSIENT_STATUS or attempt >= self.retries:
+                if response.status_code not in _TRANSIENT_STATUS or attempt >= retries:
                     return response
             time.sleep(self.backoff * (2 ** attempt))
             attempt += 1
