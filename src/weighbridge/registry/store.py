@@ -37,8 +37,8 @@ def insert_ignore(session: Session, table: Table, values: dict[str, Any] | list[
     """INSERT … ON CONFLICT (columns) DO NOTHING, in the session's dialect; the number of rows inserted."""
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    result = session.execute(module.insert(table).values(values).on_conflict_do_nothing(index_elements=conflict))
-    return int(getattr(result, "rowcount", 0) or 0)
+    statement = module.insert(table).values(values).on_conflict_do_nothing(index_elements=conflict)
+    return len(session.execute(statement.returning(table.c.id)).all())
 
 
 def upsert_model(session: Session, name: str) -> int:
