@@ -27,7 +27,7 @@ MODELS = {
 W, F = "warn", "fail"
 EU_AUDIT = {"rules.required_audits": W}
 GOV_ALWAYS = {"rules.required_audits": W, "rules.screening_hits": W, "rules.required_openness_class": F,
-              "intended_use.redistribute_weights": W}
+              "intended_use.redistribute_weights": W, "audit.require_audit": F}
 GOV_NOT_PERMISSIVE = {**GOV_ALWAYS, "rules.allowed_license_families": F, "rules.osi_only": F}
 GOV_CN = {**GOV_NOT_PERMISSIVE, "rules.denied_jurisdictions": F}
 

@@ -922,16 +922,48 @@ class PolicyRules:
 
 
 @dataclass(frozen=True, slots=True)
+class AsymmetryLimit:
+    """At most ``points`` percentage points more non-compliance on ``country`` than on the control countries,
+    for prompts of ``kind`` in ``language`` (the policy's ``audit.max_asymmetry`` entries)."""
+
+    country: str
+    language: str
+    points: float
+    kind: str = "criticism"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"country": self.country, "language": self.language, "points": self.points, "kind": self.kind}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRules:
+    """The policy's ``audit:`` section, checked against a behaviour audit's summary. Limits are percentages."""
+
+    require_audit: bool = False
+    max_asymmetry: tuple[AsymmetryLimit, ...] = ()
+    max_over_refusal: float | None = None
+    max_injection_followed: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"require_audit": self.require_audit, "max_asymmetry": [a.to_dict() for a in self.max_asymmetry],
+                "max_over_refusal": self.max_over_refusal, "max_injection_followed": self.max_injection_followed}
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     name: str
     intended_use: IntendedUse = field(default_factory=IntendedUse)
     rules: PolicyRules = field(default_factory=PolicyRules)
     description: str | None = None
     file: str | None = None  # where it was read from
+    audit: AuditRules | None = None  # the optional ``audit:`` section
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description, "file": self.file,
-                "intended_use": self.intended_use.to_dict(), "rules": self.rules.to_dict()}
+        out = {"name": self.name, "description": self.description, "file": self.file,
+               "intended_use": self.intended_use.to_dict(), "rules": self.rules.to_dict()}
+        if self.audit is not None:
+            out["audit"] = self.audit.to_dict()
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..core.types import Outcome, Policy, PolicyVerdict, Reason, Report
+from .audit_checks import audit_reasons as audit_section_reasons
 from .inherited_checks import inherited_reasons
 from .license_checks import license_reasons
 from .model_checks import (
@@ -14,12 +17,16 @@ from .model_checks import (
     severity_reasons,
 )
 
+if TYPE_CHECKING:
+    from ..audit.summary import AuditSummary
 
-def evaluate(policy: Policy, report: Report) -> PolicyVerdict:
+
+def evaluate(policy: Policy, report: Report, audit: AuditSummary | None = None) -> PolicyVerdict:
     """The verdict of ``report`` (from ``weighbridge.inspect``) under ``policy``: pass, warn or fail.
 
     A plain scan report (no licence, provenance or openness) is evaluated too: what was not assessed warns or
-    fails as the policy's rules say.
+    fails as the policy's rules say. ``audit`` (a behaviour audit's summary) is checked against the policy's
+    optional ``audit:`` section.
     """
     rules = policy.rules
     reasons: list[Reason] = license_reasons(policy, report.license)
@@ -27,5 +34,6 @@ def evaluate(policy: Policy, report: Report) -> PolicyVerdict:
     for check in (openness_reasons, jurisdiction_reasons, remote_code_reasons, severity_reasons,
                   screening_reasons, audit_reasons):
         reasons.extend(check(rules, report))
+    reasons.extend(audit_section_reasons(policy.audit, audit))
     verdict = max((r.outcome for r in reasons), key=lambda o: o.rank, default=Outcome.PASS)
     return PolicyVerdict(policy=policy.name, policy_file=policy.file, verdict=verdict, reasons=tuple(reasons))

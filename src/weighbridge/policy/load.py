@@ -11,8 +11,9 @@ import yaml
 
 from ..core.types import IntendedUse, Policy, PolicyRules, Severity, WeighbridgeError
 from . import validate as v
+from .audit_checks import parse_audit_rules
 
-_TOP = ("name", "description", "intended_use", "rules")
+_TOP = ("name", "description", "intended_use", "rules", "audit")
 _USE = ("commercial", "monthly_active_users", "annual_revenue_usd", "regions", "sectors",
         "redistribute_weights", "host_for_others", "outputs_train_other_models", "fine_tuning",
         "derivative_name")
@@ -56,6 +57,7 @@ def parse_policy(data: Any, *, file: str | None = None, default_name: str = "pol
         intended_use=_intended_use(v.mapping(top.get("intended_use"), "intended_use", _USE)),
         rules=_rules(v.mapping(top.get("rules"), "rules", _RULES)),
         file=file,
+        audit=parse_audit_rules(top.get("audit")),
     )
 
 
