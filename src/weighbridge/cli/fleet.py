@@ -1,9 +1,147 @@
-"""`weighbridge fleet scan|audit|summary`: many targets at once, local process pool or Ray (issue 6)."""
+"""`weighbridge fleet scan|audit|summary`: many targets at once, local process pool or Ray (issue 6).
+
+Thin: parse options, call ``weighbridge.fleet``, render. The library (and Ray) load only when a command runs.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from ..core.types import WeighbridgeError
+from .common import err, fail
+
+if TYPE_CHECKING:
+    from ..core.registry import FleetSummary
+    from ..fleet.run import FleetScanResult
+
+fleet_app = typer.Typer(name="fleet", help="Scan, audit and summarise a whole model mirror (local processes or Ray).",
+                        no_args_is_help=True)
+
+DbOpt = Annotated[str | None, typer.Option("--db", help="Registry database URL or SQLite file "
+                                           "(default: $WEIGHBRIDGE_DATABASE_URL or $WEIGHBRIDGE_HOME/registry.db).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main application."""
+    """Add the ``fleet`` command group to the main application."""
+    app.add_typer(fleet_app, name="fleet")
+
+
+@fleet_app.command("scan")
+def scan_command(
+    roots: Annotated[list[str], typer.Argument(help="Mirror folders (HF caches, Ollama stores, model folders) "
+                                               "or model files.")],
+    engine: Annotated[str, typer.Option("--engine", help="local (process pool) or ray.")] = "local",
+    address: Annotated[str | None, typer.Option("--address", help="Ray cluster to join (ray://host:10001 or "
+                                                "host:6379); without it Ray starts locally.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", "-j", min=1, max=4096,
+                                                help="Worker processes (default: CPU count).")] = None,
+    db: DbOpt = None,
+    policy: Annotated[Path | None, typer.Option("--policy", help="Organization policy (YAML) for the verdicts.")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Ignore the scan cache: read and re-evaluate everything.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Discover every model under ROOT…, read only files that changed since the last run, and record each
+    target's report in the registry. Exit 1 when a target could not be evaluated."""
+    from ..fleet import scan_mirror
+
+    if engine not in ("local", "ray"):
+        fail(f"unknown engine {engine!r}: choose local or ray")
+    loaded = None
+    if policy is not None:
+        from ..policy import load_policy
+
+        try:
+            loaded = load_policy(policy)
+        except WeighbridgeError as exc:
+            fail(str(exc))
+    try:
+        result = _with_progress(lambda progress: scan_mirror(
+            roots, engine=engine, workers=workers, address=address, db_url=db, policy=loaded, full=full,
+            progress=progress))
+    except WeighbridgeError as exc:
+        fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    else:
+        _print_scan(result)
+    raise typer.Exit(1 if any(t.status == "error" for t in result.targets) else 0)
+
+
+def _with_progress(run: Any) -> Any:
+    if not sys.stderr.isatty():
+        return run(None)
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                  TransferSpeedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("reading", total=None)
+        return run(lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def _print_scan(result: FleetScanResult) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    counts = result.counts()
+    rate = result.bytes_read / result.elapsed_seconds / 1e6 if result.elapsed_seconds else 0.0
+    console.print(f"{len(result.targets)} targets: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+                  + f" — files: {result.files_read} read, {result.files_cached} from cache"
+                  + f" — {result.bytes_read / 1e6:.1f} MB in {result.elapsed_seconds:.1f} s ({rate:.0f} MB/s)"
+                  + f" on {result.engine} with {result.workers} worker(s)", markup=False)
+    shown = [t for t in result.targets if t.status == "error" or t.max_severity in ("critical", "high")
+             or t.verdict == "fail"]
+    if shown:
+        table = Table("target", "status", "max severity", "verdict", "findings", "model / error")
+        for t in shown:
+            table.add_row(t.spec, t.status, t.max_severity or "", t.verdict or "", str(t.findings),
+                          t.error or t.model or "")
+        console.print(table)
+    for s in result.skipped:
+        err.print(f"skipped {s.path}: {s.reason}", markup=False)
+
+
+@fleet_app.command("summary")
+def summary_command(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """The registry at a glance: counts by decision, verdict, licence family, jurisdiction and highest
+    severity; the newest findings; models whose verdict flipped."""
+    from ..fleet.summary import fleet_summary
+    from ..registry import open_registry
+
+    try:
+        with open_registry(db) as registry:
+            summary = fleet_summary(registry)
+    except WeighbridgeError as exc:
+        fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(summary.to_dict(), indent=2) + "\n")
+    else:
+        _print_summary(summary)
+
+
+def _print_summary(summary: FleetSummary) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    console.print(f"{summary.models} models, {summary.versions} versions", markup=False)
+    for title, counts in (("decision", summary.by_decision), ("verdict", summary.by_verdict),
+                          ("licence family", summary.by_license_family), ("jurisdiction", summary.by_jurisdiction),
+                          ("max severity", summary.by_max_severity)):
+        console.print(f"by {title}: " + (", ".join(f"{k} {n}" for k, n in counts.items()) or "-"), markup=False)
+    if summary.flips:
+        table = Table("model", "version", "before", "after", "at", title="verdict flips")
+        for f in summary.flips:
+            table.add_row(f.model, f.version[:12], f.before, f.after, f.at or "")
+        console.print(table)
+    if summary.newest_findings:
+        table = Table("model", "severity", "rule", "path", "title", title="newest findings")
+        for g in summary.newest_findings:
+            table.add_row(g.model, g.severity, g.rule, g.path, g.title)
+        console.print(table)

@@ -109,3 +109,59 @@ class VersionRecord:
     signature: SignatureStatus = SignatureStatus.UNSIGNED
     derived_from: str | None = None  # the parent model's registry name for in-house derivatives
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VerdictFlip:
+    """A model whose policy verdict changed between two recorded reports (a new version, a new policy)."""
+
+    model: str
+    version: str  # manifest digest of the version the newer report belongs to
+    before: str
+    after: str
+    at: str | None  # ISO 8601 UTC of the newer report
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "version": self.version, "before": self.before, "after": self.after,
+                "at": self.at}
+
+
+@dataclass(frozen=True)
+class FleetFinding:
+    """A finding of a recently recorded report, for the fleet overview."""
+
+    model: str
+    version: str
+    rule: str
+    severity: str
+    title: str
+    path: str
+    at: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "version": self.version, "rule": self.rule, "severity": self.severity,
+                "title": self.title, "path": self.path, "at": self.at}
+
+
+@dataclass(frozen=True)
+class FleetSummary:
+    """The whole registry at a glance (``weighbridge.fleet.summary.fleet_summary``): counts over the newest
+    version of every model, the newest findings, and the models whose verdict flipped."""
+
+    models: int
+    versions: int
+    by_decision: dict[str, int]
+    by_verdict: dict[str, int]  # "none" when no policy decided
+    by_license_family: dict[str, int]  # "unknown" when no licence was identified
+    by_jurisdiction: dict[str, int]  # "unknown" when the publisher's country is not known
+    by_max_severity: dict[str, int]  # critical … info, "none"
+    newest_findings: tuple[FleetFinding, ...] = ()
+    flips: tuple[VerdictFlip, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": "weighbridge.fleet-summary/1", "models": self.models, "versions": self.versions,
+                "by_decision": self.by_decision, "by_verdict": self.by_verdict,
+                "by_license_family": self.by_license_family, "by_jurisdiction": self.by_jurisdiction,
+                "by_max_severity": self.by_max_severity,
+                "newest_findings": [f.to_dict() for f in self.newest_findings],
+                "flips": [f.to_dict() for f in self.flips]}

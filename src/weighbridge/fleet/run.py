@@ -1,0 +1,329 @@
+"""``fleet_scan``: discover → plan (stat only) → read what changed → evaluate targets → record. One code path
+for every engine: only the ``concurrent.futures.Executor`` it is handed differs.
+
+The coordinator (this process) lists and stats files, keeps the registry, and ships work items — paths,
+sizes, mtimes — to the executor. Every file result is committed to the scan cache the moment it arrives,
+and a target's report is recorded (``record_report``) the moment it is evaluated, followed by the target's
+fingerprint. A run killed at any point therefore loses only what was in flight: the next run finds the
+finished files in the cache and the finished targets' fingerprints unchanged. Recording the same report
+twice stores it once (the registry keys reports by content), so nothing is duplicated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..core.registry import VersionRecord
+from ..core.types import FileRecord, Policy, Report, Snapshot, TargetKind, WeighbridgeError
+from ..formats.base import Limits
+from .cache import CachedFile, matches, rules_version, to_payload, to_record
+from .discover import Discovery, Skipped, TargetRef, discover
+from .targets import StatEntry, fingerprint, resolve_ref, snapshot_entries, stat_entry, walk_entries
+from .work import FileResult, WorkItem, batches, evaluate_target, scan_batch
+
+MARKER_SUFFIX = "#weighbridge-fleet-target"  # scan-cache rows that hold a target's last fingerprint
+MARKER_FORMAT = "fleet-target"
+
+
+class FleetStore(Protocol):
+    """What a fleet scan needs from the registry (``weighbridge.registry.Registry`` provides it)."""
+
+    def cached_file(self, path: str, size: int, mtime_ns: int,
+                    rules_version: str | None = None) -> dict[str, Any] | None: ...
+
+    def store_cached_file(self, path: str, size: int, mtime_ns: int, *, sha256: str, format: str,
+                          findings: Sequence[dict[str, Any]] = (), rules_version: str = ...) -> None: ...
+
+    def record_report(self, report: Report, *, kind: str = "inspect", source: str | None = None,
+                      name: str | None = None) -> VersionRecord: ...
+
+
+@dataclass(slots=True)
+class TargetOutcome:
+    """What happened to one target in this run."""
+
+    spec: str
+    kind: str
+    status: str  # "recorded" (evaluated and recorded), "unchanged" (fingerprint held), "error"
+    model: str | None = None
+    version_id: int | None = None
+    manifest_digest: str | None = None
+    max_severity: str | None = None
+    verdict: str | None = None
+    decision: str | None = None
+    files: int = 0
+    findings: int = 0
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+@dataclass(slots=True)
+class FleetScanResult:
+    engine: str
+    workers: int
+    targets: list[TargetOutcome]
+    skipped: list[Skipped]
+    files_total: int = 0  # distinct files of the targets that were (re-)evaluated
+    files_read: int = 0  # of those, read this run
+    files_cached: int = 0  # of those, taken from the scan cache
+    bytes_read: int = 0
+    read_paths: list[str] = field(default_factory=list)  # real paths read, sorted (for tests and audits)
+    hosts: dict[str, int] = field(default_factory=dict)  # files read per worker (pid@node)
+    rules_version: str = ""
+    elapsed_seconds: float = 0.0
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for t in self.targets:
+            out[t.status] = out.get(t.status, 0) + 1
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": "weighbridge.fleet-scan/1", "engine": self.engine, "workers": self.workers,
+            "rules_version": self.rules_version, "elapsed_seconds": round(self.elapsed_seconds, 3),
+            "counts": self.counts(), "files": {"total": self.files_total, "read": self.files_read,
+                                              "cached": self.files_cached, "bytes_read": self.bytes_read},
+            "workers_used": len(self.hosts),
+            "targets": [t.to_dict() for t in self.targets],
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+        }
+
+
+def policy_digest(policy: Policy | None) -> str | None:
+    if policy is None:
+        return None
+    text = json.dumps(policy.to_dict(), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+Progress = Callable[[int, int], None]  # (bytes done, bytes to read)
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A target being evaluated: its snapshot, the records gathered so far, what it still waits for."""
+
+    ref: TargetRef
+    snapshot: Snapshot
+    fingerprint: str
+    records: dict[str, tuple[FileRecord, list[str]]] = field(default_factory=dict)
+    waiting: set[tuple[str, str, str | None]] = field(default_factory=set)
+    error: str | None = None
+
+
+def fleet_scan(
+    roots: list[str],
+    *,
+    executor: Executor,
+    store: FleetStore,
+    engine: str = "local",
+    workers: int = 1,
+    policy: Policy | None = None,
+    full: bool = False,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+) -> FleetScanResult:
+    """Scan every target under ``roots`` with ``executor`` and record the reports in ``store``.
+
+    ``full`` ignores the scan cache and the targets' fingerprints (everything is read and re-evaluated).
+    Raises ``WeighbridgeError`` only for unusable roots; a target that cannot be resolved or evaluated is an
+    ``error`` outcome and the run goes on.
+    """
+    started = time.perf_counter()
+    found = discover(roots)
+    run = _Run(found, executor, store, policy, full, limits or Limits(), progress)
+    run.plan()
+    run.execute()
+    return FleetScanResult(
+        engine=engine, workers=workers, targets=sorted(run.outcomes.values(), key=lambda t: t.spec),
+        skipped=found.skipped, files_total=run.files_total, files_read=len(run.read),
+        files_cached=run.files_cached, bytes_read=run.bytes_read, read_paths=sorted(run.read),
+        hosts=run.hosts, rules_version=run.rules, elapsed_seconds=time.perf_counter() - started)
+
+
+class _Run:
+    def __init__(self, found: Discovery, executor: Executor, store: FleetStore, policy: Policy | None, full: bool,
+                 limits: Limits, progress: Progress | None) -> None:
+        self.found = found
+        self.executor = executor
+        self.store = store
+        self.policy = policy
+        self.policy_digest = policy_digest(policy)
+        self.full = full
+        self.limits = limits
+        self.progress = progress
+        self.rules = rules_version()
+        self.outcomes: dict[str, TargetOutcome] = {}
+        self.pending: dict[str, _Pending] = {}
+        self.items: dict[tuple[str, str, str | None], WorkItem] = {}
+        self.waiters: dict[tuple[str, str, str | None], list[str]] = {}
+        self.files_total = 0
+        self.files_cached = 0
+        self.bytes_read = 0
+        self.read: set[str] = set()
+        self.hosts: dict[str, int] = {}
+        self.to_read = 0
+
+    # -- planning: stat only ------------------------------------------------------------------------------
+    def plan(self) -> None:
+        seen_files: set[str] = set()
+        for ref in self.found.targets:
+            try:
+                self._plan_target(ref, seen_files)
+            except WeighbridgeError as exc:
+                self.outcomes[ref.spec] = TargetOutcome(ref.spec, ref.kind.value, "error", error=str(exc))
+
+    def _plan_target(self, ref: TargetRef, seen_files: set[str]) -> None:
+        snapshot: Snapshot | None = None
+        if ref.kind is TargetKind.HF:
+            entries: list[StatEntry] = walk_entries(ref.path)  # resolving would re-hash small git files
+        else:
+            snapshot = resolve_ref(ref.kind, ref.spec, ref.store)
+            entries = snapshot_entries(snapshot)
+        fp = fingerprint(ref.spec, entries, self.rules, self.policy_digest)
+        if not self.full:
+            marker = self.store.cached_file(_marker(ref), 0, 0, rules_version=self.rules)
+            if marker is not None and marker.get("sha256") == fp and marker.get("findings"):
+                self.outcomes[ref.spec] = TargetOutcome(**marker["findings"][0])
+                return
+        if snapshot is None:
+            snapshot = resolve_ref(ref.kind, ref.spec, ref.store)
+        if not snapshot.files and not snapshot.notes:
+            raise WeighbridgeError(f"nothing to scan: {ref.path} contains no files")
+        pending = _Pending(ref, snapshot, fp)
+        for sfile in snapshot.files:
+            st = stat_entry(sfile.rel, sfile.abspath)
+            item = WorkItem(st.real or sfile.abspath, sfile, snapshot.root, max(st.size, 0), st.mtime_ns)
+            ident = (item.key, sfile.rel, sfile.expected_sha256)
+            if item.key not in seen_files:
+                seen_files.add(item.key)
+                self.files_total += 1
+            cached = None if self.full or st.size < 0 else self._cached(item)
+            if cached is not None:
+                pending.records[sfile.rel] = to_record(cached, item)
+                self.files_cached += 1
+                continue
+            pending.waiting.add(ident)
+            if ident not in self.items:
+                self.items[ident] = item
+                self.to_read += item.size
+            self.waiters.setdefault(ident, []).append(ref.spec)
+        self.pending[ref.spec] = pending
+
+    def _cached(self, item: WorkItem) -> CachedFile | None:
+        row = self.store.cached_file(item.key, item.size, item.mtime_ns, rules_version=self.rules)
+        if row is None:
+            return None
+        findings = row.get("findings")
+        payload = findings[0] if isinstance(findings, list) and len(findings) == 1 else None
+        if not isinstance(payload, dict) or not matches(payload, item):
+            return None
+        return CachedFile(str(row["sha256"]), str(row["format"]), payload)
+
+    # -- execution ------------------------------------------------------------------------------------------
+    def execute(self) -> None:
+        futures: dict[Future[Any], tuple[str, Any]] = {}
+        for batch in batches(self.items.values()):
+            futures[self.executor.submit(scan_batch, batch, self.limits)] = ("scan", batch)
+        if self.progress is not None:
+            self.progress(0, self.to_read)
+        for spec, pending in list(self.pending.items()):
+            if not pending.waiting:
+                futures[self._evaluate(pending)] = ("evaluate", spec)
+        done_bytes = 0
+        while futures:
+            finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
+            for future in finished:
+                what, payload = futures.pop(future)
+                if what == "scan":
+                    done_bytes += sum(i.size for i in payload)
+                    for spec in self._scanned(future, payload):
+                        futures[self._evaluate(self.pending[spec])] = ("evaluate", spec)
+                    if self.progress is not None:
+                        self.progress(done_bytes, self.to_read)
+                else:
+                    self._evaluated(future, payload)
+
+    def _evaluate(self, pending: _Pending) -> Future[Report]:
+        records = [r for r, _ in pending.records.values()]
+        refs = [ref for _, rs in pending.records.values() for ref in rs]
+        return self.executor.submit(evaluate_target, pending.snapshot, records, refs, self.policy)
+
+    def _scanned(self, future: Future[Any], batch: list[WorkItem]) -> list[str]:
+        """Commit a batch's file results; the targets that now have every file."""
+        try:
+            results: list[FileResult] = future.result()
+        except Exception as exc:  # a worker died (out of memory, killed, lost node): its targets fail
+            message = f"worker failed while reading {len(batch)} file(s): {type(exc).__name__}: {exc}"[:300]
+            for item in batch:
+                for spec in self.waiters.get((item.key, item.file.rel, item.file.expected_sha256), []):
+                    self.pending[spec].error = message
+            return self._ready([(i.key, i.file.rel, i.file.expected_sha256) for i in batch])
+        idents = []
+        for result in results:
+            item = result.item
+            ident = (item.key, item.file.rel, item.file.expected_sha256)
+            idents.append(ident)
+            self.read.add(item.key)
+            self.bytes_read += result.record.size
+            self.hosts[result.host] = self.hosts.get(result.host, 0) + 1
+            if result.stable and result.record.sha256 is not None:
+                self.store.store_cached_file(item.key, item.size, item.mtime_ns, sha256=result.record.sha256,
+                                             format=result.record.format, findings=[to_payload(result)],
+                                             rules_version=self.rules)
+            for spec in self.waiters.get(ident, []):
+                self.pending[spec].records[item.file.rel] = (result.record, result.references)
+        return self._ready(idents)
+
+    def _ready(self, idents: list[tuple[str, str, str | None]]) -> list[str]:
+        ready = []
+        for ident in idents:
+            for spec in self.waiters.get(ident, []):
+                pending = self.pending[spec]
+                pending.waiting.discard(ident)
+                if not pending.waiting:
+                    if pending.error is None:
+                        ready.append(spec)
+                    else:
+                        self.outcomes[spec] = TargetOutcome(spec, pending.ref.kind.value, "error",
+                                                            error=pending.error)
+        return ready
+
+    def _evaluated(self, future: Future[Any], spec: str) -> None:
+        pending = self.pending[spec]
+        kind = pending.ref.kind.value
+        try:
+            report: Report = future.result()
+        except Exception as exc:  # noqa: BLE001 - one target's failure must not stop the fleet
+            self.outcomes[spec] = TargetOutcome(spec, kind, "error",
+                                                error=f"evaluation failed: {type(exc).__name__}: {exc}"[:300])
+            return
+        try:
+            version = self.store.record_report(report, kind="inspect", source=spec, name=pending.ref.name)
+        except WeighbridgeError as exc:
+            self.outcomes[spec] = TargetOutcome(spec, kind, "error", error=f"cannot record: {exc}")
+            return
+        top = report.max_severity
+        outcome = TargetOutcome(
+            spec, kind, "recorded", model=version.model, version_id=version.id,
+            manifest_digest=report.manifest_digest, max_severity=top.label if top is not None else "none",
+            verdict=report.policy.verdict.value if report.policy is not None else None,
+            decision=version.decision.value, files=len(report.files), findings=len(report.findings))
+        self.outcomes[spec] = outcome
+        unchanged = outcome.to_dict() | {"status": "unchanged"}
+        self.store.store_cached_file(_marker(pending.ref), 0, 0, sha256=pending.fingerprint, format=MARKER_FORMAT,
+                                     findings=[unchanged], rules_version=self.rules)
+        del self.pending[spec]
+
+
+def _marker(ref: TargetRef) -> str:
+    return ref.path + MARKER_SUFFIX

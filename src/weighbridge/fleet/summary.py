@@ -1,0 +1,86 @@
+"""``fleet_summary(registry) -> FleetSummary``: the registry at a glance, for ``weighbridge fleet summary`` and the
+dashboard. Counts come from the inventory (the newest version of every model); verdict flips and the newest
+findings from the stored reports, in two read queries whatever the fleet's size. No model file is read."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from ..core.registry import FleetFinding, FleetSummary, VerdictFlip
+from ..core.types import Severity
+
+if TYPE_CHECKING:
+    from ..registry import Registry
+
+NEWEST_FINDINGS = 20
+SEVERITY_ORDER = [s.label for s in sorted(Severity, reverse=True)] + ["none"]
+
+
+def fleet_summary(registry: Registry, *, newest: int = NEWEST_FINDINGS,
+                  min_severity: Severity = Severity.MEDIUM) -> FleetSummary:
+    """Counts by decision, verdict, licence family, jurisdiction and highest severity over the newest version
+    of every model; the ``newest`` most recent findings at or above ``min_severity``; every model whose
+    policy verdict changed between its last two reports that had one."""
+    latest = registry.list_versions()
+    every = registry.list_versions(all_versions=True)
+    severities = Counter(str(v.get("max_severity") or "none") for v in latest)
+    return FleetSummary(
+        models=len({v["model"] for v in latest}),
+        versions=len(every),
+        by_decision=_sorted(Counter(str(v["decision"]) for v in latest)),
+        by_verdict=_sorted(Counter(str(v.get("verdict") or "none") for v in latest)),
+        by_license_family=_sorted(Counter(str(v.get("license_family") or "unknown") for v in latest)),
+        by_jurisdiction=_sorted(Counter(str(v.get("jurisdiction") or "unknown") for v in latest)),
+        by_max_severity={s: severities[s] for s in SEVERITY_ORDER if severities[s]},
+        newest_findings=tuple(_newest_findings(registry, newest, min_severity)),
+        flips=tuple(_flips(registry)),
+    )
+
+
+def _sorted(counts: Counter[str]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _newest_findings(registry: Registry, limit: int, min_severity: Severity) -> list[FleetFinding]:
+    from ..registry.db import read_session
+    from ..registry.models import FindingRow, Model, ReportRow, Version
+    from ..registry.store import iso
+
+    if limit <= 0:
+        return []
+    stmt = (select(Model.name, Version.manifest_digest, FindingRow.rule, FindingRow.severity, FindingRow.title,
+                   FindingRow.path, ReportRow.created_at)
+            .join(ReportRow, ReportRow.id == FindingRow.report_id)
+            .join(Version, Version.id == ReportRow.version_id)
+            .join(Model, Model.id == Version.model_id)
+            .where(FindingRow.severity >= int(min_severity))
+            .order_by(ReportRow.id.desc(), FindingRow.severity.desc(), FindingRow.path, FindingRow.rule)
+            .limit(limit))
+    with read_session(registry.engine) as session:
+        rows = session.execute(stmt).all()
+    return [FleetFinding(model=name, version=digest, rule=rule, severity=Severity(sev).label, title=title,
+                         path=path, at=iso(at)) for name, digest, rule, sev, title, path, at in rows]
+
+
+def _flips(registry: Registry) -> list[VerdictFlip]:
+    from ..registry.db import read_session
+    from ..registry.models import Model, ReportRow, Version
+    from ..registry.store import iso
+
+    stmt = (select(Model.name, Version.manifest_digest, ReportRow.verdict, ReportRow.created_at)
+            .join(Version, Version.id == ReportRow.version_id)
+            .join(Model, Model.id == Version.model_id)
+            .where(ReportRow.verdict.is_not(None))
+            .order_by(ReportRow.id))
+    with read_session(registry.engine) as session:
+        rows = session.execute(stmt).all()
+    lasts: dict[str, list[tuple[str, str, Any]]] = {}
+    for name, digest, verdict, at in rows:
+        pair = lasts.setdefault(name, [])
+        pair.append((verdict or "", digest, at))
+        del pair[:-2]
+    return [VerdictFlip(model=name, version=pair[1][1], before=pair[0][0], after=pair[1][0], at=iso(pair[1][2]))
+            for name, pair in sorted(lasts.items()) if len(pair) == 2 and pair[0][0] != pair[1][0]]
