@@ -56,8 +56,10 @@ class Comparison:
 
 
 def unique_names(summaries: list[AuditSummary], fallbacks: list[str]) -> tuple[str, ...]:
+    """The model names; a name shared by several runs gets the file name, then the position if need be."""
     names = [model_name(s) for s in summaries]
-    return tuple(n if names.count(n) == 1 else f"{n} ({f})" for n, f in zip(names, fallbacks, strict=True))
+    named = [n if names.count(n) == 1 else f"{n} ({f})" for n, f in zip(names, fallbacks, strict=True)]
+    return tuple(n if named.count(n) == 1 else f"{n} #{i + 1}" for i, n in enumerate(named))
 
 
 def compare(summaries: list[AuditSummary], fallbacks: list[str]) -> Comparison:
