@@ -233,3 +233,36 @@ def test_sbom_is_valid_cyclonedx(examples: Path, tmp_path: Path) -> None:
     doc = json.loads(text)
     assert doc["metadata"]["component"]["type"] == "machine-learning-model"
     assert len(doc["metadata"]["component"]["components"]) == 6
+
+
+def test_inspect_checks_an_audit_run_against_the_policy(examples: Path, tmp_path: Path) -> None:
+    from audit_stats.synthetic import synthetic_run
+
+    from weighbridge.audit.runfile import dump_run
+
+    policy = tmp_path / "audited.yaml"
+    policy.write_text("name: audited\naudit:\n  require_audit: true\n"
+                      "  max_asymmetry:\n    - {country: CN, language: en, points: 20}\n")
+    censored, fair = tmp_path / "censored.json", tmp_path / "fair.json"
+    dump_run(synthetic_run(refuse_china=True), censored)
+    dump_run(synthetic_run(refuse_china=False), fair)
+    model = str(examples / "tiny-chat-model")
+
+    missing = wb("inspect", model, "--policy", str(policy), "-f", "json")
+    reasons = {r["rule"]: r["outcome"] for r in json.loads(missing.stdout)["policy"]["reasons"]}
+    assert missing.returncode == 1 and reasons["audit.require_audit"] == "fail"
+
+    bad = wb("inspect", model, "--policy", str(policy), "--audit", str(censored), "-f", "json")
+    reasons = {r["rule"]: r["outcome"] for r in json.loads(bad.stdout)["policy"]["reasons"]}
+    assert bad.returncode == 1, bad.stderr
+    assert reasons["audit.require_audit"] == "pass"
+    assert [o for rule, o in reasons.items() if rule.startswith("audit.max_asymmetry")] == ["fail"]
+
+    good = wb("inspect", model, "--policy", str(policy), "--audit", str(fair), "-f", "json")
+    reasons = {r["rule"]: r["outcome"] for r in json.loads(good.stdout)["policy"]["reasons"]}
+    assert [o for rule, o in reasons.items() if rule.startswith("audit.max_asymmetry")] != ["fail"]
+
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    err = wb("inspect", model, "--policy", str(policy), "--audit", str(broken))
+    assert err.returncode == 2 and "broken.json" in err.stderr and "Traceback" not in err.stderr

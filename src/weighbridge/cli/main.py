@@ -115,6 +115,8 @@ def inspect(
     publishers: Annotated[Path | None, typer.Option(help="Extra organization → country data (YAML/JSON).")] = None,
     screening: Annotated[Path | None, typer.Option(help="Entity list to screen publishers against (CSV).")] = None,
     policy: Annotated[Path | None, typer.Option(help="Organization policy (YAML) to decide pass/warn/fail.")] = None,
+    audit: Annotated[Path | None, typer.Option(help="A behaviour audit of this model (run.json from `weighbridge "
+                                              "audit run`), checked against the policy's audit: rules.")] = None,
 ) -> None:
     """Inspect TARGET before admitting it: integrity, artifact safety, licence terms with quotes, provenance,
     openness and, with --policy, the organization's verdict. Exit 1 when the policy fails or a finding is at
@@ -123,13 +125,19 @@ def inspect(
     from ..scan.inspection import inspect as inspect_target
 
     loaded = None
-    if policy is not None:
-        try:
+    summary = None
+    try:
+        if policy is not None:
             loaded = load_policy(policy)
-        except WeighbridgeError as exc:
-            _fail(str(exc))
+        if audit is not None:
+            from ..audit.runfile import load_run
+            from ..audit.summary import summarise
+
+            summary = summarise(load_run(audit))
+    except WeighbridgeError as exc:
+        _fail(str(exc))
     _scan_command(target, fmt, output, fail_on, True, inspect_target, download=download, workers=workers,
-                  publishers_file=publishers, screening_csv=screening, policy=loaded)
+                  publishers_file=publishers, screening_csv=screening, policy=loaded, audit=summary)
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from .. import license as licensing
 from .. import openness, provenance
@@ -13,6 +14,9 @@ from ..license.findings import licence_findings
 from ..policy import evaluate
 from .api import resolve_target
 from .engine import Progress, scan_snapshot
+
+if TYPE_CHECKING:
+    from ..audit.summary import AuditSummary
 
 
 def inspect(
@@ -25,16 +29,18 @@ def inspect(
     publishers_file: str | os.PathLike[str] | None = None,
     screening_csv: str | os.PathLike[str] | None = None,
     policy: Policy | None = None,
+    audit: AuditSummary | None = None,
 ) -> Report:
     """Scan ``target`` and add what its licence lets you do, where it comes from and how open it is, and,
-    with a ``policy`` (``weighbridge.policy.load_policy``), the organization's pass/warn/fail verdict.
+    with a ``policy`` (``weighbridge.policy.load_policy``), the organization's pass/warn/fail verdict;
+    ``audit`` (the summary of a behaviour audit of this model) is checked against the policy's ``audit:`` rules.
 
     Raises ``WeighbridgeError`` for input errors (including an unusable publishers file or screening CSV).
     """
     snapshot = resolve_target(target, download=download)
     report = scan_snapshot(snapshot, workers=workers, limits=limits, progress=progress)
     return add_analyses(report, snapshot, publishers_file=publishers_file, screening_csv=screening_csv,
-                        policy=policy)
+                        policy=policy, audit=audit)
 
 
 def add_analyses(
@@ -44,6 +50,7 @@ def add_analyses(
     publishers_file: str | os.PathLike[str] | None = None,
     screening_csv: str | os.PathLike[str] | None = None,
     policy: Policy | None = None,
+    audit: AuditSummary | None = None,
 ) -> Report:
     """Add to a scan ``report`` of ``snapshot`` what ``inspect`` adds: licence, provenance, openness and,
     with a ``policy``, the verdict. Fleet scans call it on reports assembled from cached file results."""
@@ -59,5 +66,5 @@ def add_analyses(
         weights_license_osi=identity.osi_approved if identity is not None else None,
     )
     if policy is not None:
-        report.policy = evaluate(policy, report)
+        report.policy = evaluate(policy, report, audit=audit)
     return report
