@@ -28,9 +28,10 @@ def inventory(session: Session, *, query: str | None, decision: Decision | None,
         latest = latest_version_ids(session)
         stmt = stmt.join(latest, latest.c.id == Version.id)
     if query:
-        needle = f"%{query.lower()}%"
-        stmt = stmt.where(Model.name.ilike(needle) | Version.source.ilike(needle)
-                          | Version.manifest_digest.startswith(query.lower().removeprefix("sha256:")))
+        digest = query.lower().removeprefix("sha256:")
+        stmt = stmt.where(Model.name.icontains(query, autoescape=True)
+                          | Version.source.icontains(query, autoescape=True)
+                          | Version.manifest_digest.startswith(digest, autoescape=True))
     if decision is not None:
         stmt = stmt.where(Version.decision == decision.value)
     if license_family is not None:
