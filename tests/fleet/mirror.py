@@ -38,8 +38,8 @@ class Mirror:
     ollama: Path
     models: Path
     targets: int = 0
-    malicious: list[str] = field(default_factory=list)  # paths of planted hostile files
-    malformed: list[str] = field(default_factory=list)
+    malicious: set[str] = field(default_factory=set)  # specs of the targets with a planted hostile pickle
+    malformed: set[str] = field(default_factory=set)  # specs of the targets with a malformed weights file
     weight_files: list[Path] = field(default_factory=list)  # every large file (for touching)
 
 
@@ -126,13 +126,14 @@ def build_mirror(root: Path, *, hf_repos: int = 60, folders: int = 60, ollama_mo
             blob = repo.add(commit, "model.safetensors", weights, lfs=True)
             repo.add(commit, "config.json", config(i + r), lfs=False)
             repo.add(commit, "README.md", card(f"model-{i}", lic), lfs=False)
+            spec = f"hf:org{i % 5}/model-{i}@{commit}"
             if hostile(counter):
-                evil = repo.add(commit, "pytorch_model.bin", EVIL_PICKLE, lfs=True)
-                m.malicious.append(str(evil))
+                repo.add(commit, "pytorch_model.bin", EVIL_PICKLE, lfs=True)
+                m.malicious.add(spec)
+            if broken(counter):
+                m.malformed.add(spec)
             m.targets += 1
         m.weight_files.append(blob)
-        if broken(counter):
-            m.malformed.append(str(blob))
         repo.ref(commits[-1])
 
     store = m.ollama
@@ -154,7 +155,7 @@ def build_mirror(root: Path, *, hf_repos: int = 60, folders: int = 60, ollama_mo
             if media.endswith(".model"):
                 m.weight_files.append(blob)
                 if broken(counter):
-                    m.malformed.append(str(blob))
+                    m.malformed.add(f"ollama:registry.ollama.ai/library/ollama-{i}:latest")
         cfg = b'{"model_format": "gguf"}'
         cfg_digest = hashlib.sha256(cfg).hexdigest()
         (store / "blobs" / f"sha256-{cfg_digest}").write_bytes(cfg)
@@ -182,10 +183,10 @@ def build_mirror(root: Path, *, hf_repos: int = 60, folders: int = 60, ollama_mo
             weights.write_bytes(bad_safetensors() if broken(counter) else safetensors(weight_bytes, rnd))
         m.weight_files.append(weights)
         if broken(counter):
-            m.malformed.append(str(weights))
+            m.malformed.add(str(folder))
         if hostile(counter):
             (folder / "optimizer.pkl").write_bytes(EVIL_PICKLE)
-            m.malicious.append(str(folder / "optimizer.pkl"))
+            m.malicious.add(str(folder))
         m.targets += 1
 
     for i in range(loose):
@@ -193,11 +194,11 @@ def build_mirror(root: Path, *, hf_repos: int = 60, folders: int = 60, ollama_mo
         if hostile(counter):
             path = m.models / f"loose-{i}.pkl"
             path.write_bytes(EVIL_PICKLE)
-            m.malicious.append(str(path))
+            m.malicious.add(str(path))
         elif broken(counter):
             path = m.models / f"loose-{i}.safetensors"
             path.write_bytes(bad_safetensors())
-            m.malformed.append(str(path))
+            m.malformed.add(str(path))
         elif i % 2:
             path = m.models / f"loose-{i}.gguf"
             path.write_bytes(gguf(weight_bytes, f"loose-{i}", "mit", rnd))

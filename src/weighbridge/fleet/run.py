@@ -91,7 +91,8 @@ class FleetScanResult:
             "schema": "weighbridge.fleet-scan/1", "engine": self.engine, "workers": self.workers,
             "rules_version": self.rules_version, "elapsed_seconds": round(self.elapsed_seconds, 3),
             "counts": self.counts(), "files": {"total": self.files_total, "read": self.files_read,
-                                              "cached": self.files_cached, "bytes_read": self.bytes_read},
+                                              "cached": self.files_cached, "bytes_read": self.bytes_read,
+                                              "read_paths": self.read_paths},
             "workers_used": len(self.hosts),
             "targets": [t.to_dict() for t in self.targets],
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
@@ -146,7 +147,7 @@ def fleet_scan(
     return FleetScanResult(
         engine=engine, workers=workers, targets=sorted(run.outcomes.values(), key=lambda t: t.spec),
         skipped=found.skipped, files_total=run.files_total, files_read=len(run.read),
-        files_cached=run.files_cached, bytes_read=run.bytes_read, read_paths=sorted(run.read),
+        files_cached=len(run.cached - run.read), bytes_read=run.bytes_read, read_paths=sorted(run.read),
         hosts=run.hosts, rules_version=run.rules, elapsed_seconds=time.perf_counter() - started)
 
 
@@ -167,7 +168,7 @@ class _Run:
         self.items: dict[tuple[str, str, str | None], WorkItem] = {}
         self.waiters: dict[tuple[str, str, str | None], list[str]] = {}
         self.files_total = 0
-        self.files_cached = 0
+        self.cached: set[str] = set()
         self.bytes_read = 0
         self.read: set[str] = set()
         self.hosts: dict[str, int] = {}
@@ -210,7 +211,7 @@ class _Run:
             cached = None if self.full or st.size < 0 else self._cached(item)
             if cached is not None:
                 pending.records[sfile.rel] = to_record(cached, item)
-                self.files_cached += 1
+                self.cached.add(item.key)
                 continue
             pending.waiting.add(ident)
             if ident not in self.items:
