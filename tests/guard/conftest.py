@@ -20,6 +20,7 @@ from weighbridge.registry import Registry, open_registry
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("WEIGHBRIDGE_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("WEIGHBRIDGE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # a hook that let a hub id through must fail fast, not retry
     hash_cache.clear()
     reset_default_registry()
     yield

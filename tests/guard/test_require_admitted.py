@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from guard.conftest import Admitted, flip_byte
 
+from guard.conftest import Admitted, flip_byte
 from weighbridge.core.registry import Decision, DecisionAction
 from weighbridge.core.types import WeighbridgeError
 from weighbridge.guard import NotAdmittedError, admitted, require_admitted
@@ -93,9 +93,8 @@ def test_context_manager_covers_files_inside(admitted: Admitted) -> None:
         with pytest.raises(NotAdmittedError, match="sneaky.bin is not a file of tiny-model@"):
             require_admitted(admitted.folder / "sneaky.bin")
     flip_byte(admitted.folder / "config.json")
-    with pytest.raises(NotAdmittedError, match="changed: config.json"):
-        with admitted_ctx(admitted):
-            raise AssertionError("the block must not run")
+    with pytest.raises(NotAdmittedError, match="changed: config.json"), admitted_ctx(admitted):
+        raise AssertionError("the block must not run")
 
 
 def admitted_ctx(a: Admitted):  # type: ignore[no-untyped-def]

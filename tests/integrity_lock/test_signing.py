@@ -5,11 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from integrity_lock.keys import write_chain, write_key_pair
 
+from integrity_lock.keys import write_chain, write_key_pair
 from weighbridge.core.registry import SignatureStatus
 from weighbridge.core.types import WeighbridgeError
-from weighbridge.integrity.signing import default_signature_path, sign_model, signature_status, verify_signature
+from weighbridge.integrity.signing import (
+    default_signature_path,
+    sign_model,
+    signature_status,
+    verify_signature,
+)
 
 
 def test_key_sign_and_verify(model: Path, tmp_path: Path) -> None:

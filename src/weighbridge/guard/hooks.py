@@ -2,8 +2,8 @@
 
 ``install(transformers=True, torch=True, llama_cpp=True, allow_remote=False, registry=None)`` wraps
 
-* ``transformers.PreTrainedModel.from_pretrained`` and the Auto classes' ``from_pretrained``
-  (``_BaseAutoModelClass``, shared by ``AutoModel``, ``AutoModelForCausalLM``…): a local folder or file
+* ``transformers.PreTrainedModel.from_pretrained`` and every Auto class's ``from_pretrained``
+  (``AutoModel``, ``AutoModelForCausalLM``… each holds its own copy of it): a local folder or file
   must be admitted (the whole folder, then its files load inside ``admitted()``); a hub id that is not a
   local path is refused unless ``allow_remote``;
 * ``torch.load``: a path (or a file object with a real ``name``) must be admitted before it is opened; an
@@ -102,9 +102,13 @@ def _replace(owner: Any, name: str, make: Callable[[Any], Any]) -> str:
 
 def _hook_transformers() -> list[str]:
     transformers = importlib.import_module("transformers")
-    auto_factory = importlib.import_module("transformers.models.auto.auto_factory")
-    return [_replace(transformers.PreTrainedModel, "from_pretrained", _wrap_from_pretrained),
-            _replace(auto_factory._BaseAutoModelClass, "from_pretrained", _wrap_from_pretrained)]
+    base = importlib.import_module("transformers.models.auto.auto_factory")._BaseAutoModelClass
+    auto = importlib.import_module("transformers.models.auto.modeling_auto")
+    # transformers copies from_pretrained onto each Auto class, so each copy is wrapped.
+    classes = [transformers.PreTrainedModel, base, *sorted(
+        (c for c in vars(auto).values() if isinstance(c, type) and issubclass(c, base) and c is not base
+         and "from_pretrained" in c.__dict__), key=lambda c: c.__qualname__)]
+    return [_replace(c, "from_pretrained", _wrap_from_pretrained) for c in classes]
 
 
 def _wrap_from_pretrained(original: Any) -> Any:
