@@ -213,6 +213,11 @@ def test_lineage_carries_obligations(reg: Registry, tmp_path: Path) -> None:
               relation="finetune")
     carried = reg.version_detail("acme-grandchild")["obligations"]
     assert any(ob["kind"] == "naming" and ob["via"] == ["acme-llama-support", "acme-llama"] for ob in carried)
+    # re-evaluation re-derives the registry lineage: only the grandparent's Llama licence can fail the name
+    named = _policy(tmp_path, "named", "name: named\nintended_use:\n  derivative_name: acme-chat\n")
+    flips = {f["model"]: f for f in reg.reevaluate(named, actor="carol")}
+    assert flips["acme-grandchild"]["to"] == "rejected"
+    assert any(r.startswith("fail: inherited.") and "Llama" in r for r in flips["acme-grandchild"]["reasons"])
 
 
 def test_version_detail_and_diff(reg: Registry, tmp_path: Path) -> None:

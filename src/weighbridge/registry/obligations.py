@@ -13,6 +13,7 @@ from typing import Any
 from ..core.types import Ancestor, InheritedLicense, LicenseIdentity, LicenseTerms, OutputTraining
 from .report_codec import identity_from_dict, terms_from_dict
 
+REGISTRY_LINEAGE = "registry lineage of"  # data_file of the entries added here, so re-evaluation can replace them
 KINDS = ("naming", "attribution", "use-policy", "output-terms", "notice")
 _FIELDS = {
     "naming": ("derivative_naming",),
@@ -90,6 +91,7 @@ def inherited_licenses(parent: str, relation: str, parent_report: dict[str, Any]
     doc = parent_report or {}
     out: list[InheritedLicense] = []
     basis = "registry lineage: weighbridge admit --derived-from"
+    data_file = f"{REGISTRY_LINEAGE} {parent}"
     section = doc.get("license") or {}
     if section.get("id") is not None or section.get("name") is not None:
         identity: LicenseIdentity = identity_from_dict(section)
@@ -98,7 +100,7 @@ def inherited_licenses(parent: str, relation: str, parent_report: dict[str, Any]
         out.append(InheritedLicense(ancestor=ancestor, license=identity,
                                     terms=terms_from_dict(section["terms"]) if section.get("terms") else None,
                                     basis=basis, source=f"stored report of {parent}",
-                                    relations=(_relation(relation),), data_file="registry"))
+                                    relations=(_relation(relation),), data_file=data_file))
     for item in doc.get("inherited") or ():
         ancestor = Ancestor(model=item["ancestor"], repo_id=item.get("repo_id"), relation=item["relation"],
                             relation_basis="stated", citations=(), child=parent)
@@ -106,7 +108,7 @@ def inherited_licenses(parent: str, relation: str, parent_report: dict[str, Any]
                                     terms=terms_from_dict(item["terms"]) if item.get("terms") else None,
                                     basis=item.get("basis") or basis, source=item.get("source") or parent,
                                     relations=(_relation(relation), *item.get("relations", ())),
-                                    data_file=item.get("data_file") or "registry"))
+                                    data_file=data_file))
     return out
 
 

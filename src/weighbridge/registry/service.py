@@ -303,7 +303,8 @@ class Registry:
                 if doc is None:
                     continue
                 report = report_from_dict(doc)
-                report.inherited = tuple(i for i in report.inherited if i.data_file != "registry")
+                report.inherited = tuple(i for i in report.inherited
+                                         if not i.data_file.startswith(obligations.REGISTRY_LINEAGE))
                 for edge, parent_name, _ in parents(session, version.id):
                     parent_version = session.get(Version, edge.parent_version_id) if edge.parent_version_id else None
                     parent_doc = report_doc(latest_report(session, parent_version.id)) if parent_version else None
