@@ -97,6 +97,10 @@ def test_verify_registry_on_the_command_line(admitted: Admitted) -> None:
     doc = json.loads(changed.stdout)
     assert changed.returncode == 1 and doc["changes"][0]["path"] == "config.json"
     assert doc["registry"]["admitted"] is False and doc["registry"]["version"]["decision"] == "revoked"
+    text = wb("verify", str(admitted.folder), "--registry", "--db", admitted.url).stdout.splitlines()
+    assert text[0].startswith("changed: config.json (sha256 ")
+    assert text[1].startswith(f"FAILED: {admitted.folder} is not admitted: changed: config.json (sha256 ")
+    assert " compared with tiny-model@" in text[1] and len(text) == 2
 
 
 @pytest.mark.parametrize("args", [("verify", "x", "--model", "m"), ("run", "--db", "sqlite:///x.db")])

@@ -92,10 +92,7 @@ def verify(
     else:
         for change in result.changes:
             typer.echo(describe_change(change))
-        if refusal is not None and result.ok:
-            typer.echo(f"FAILED: {refusal}")
-        else:
-            typer.echo(summary(result))
+        typer.echo(f"FAILED: {refusal}" if refusal is not None else summary(result))
     raise typer.Exit(0 if result.ok and refusal is None else 1)
 
 
