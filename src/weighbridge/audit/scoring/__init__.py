@@ -31,13 +31,21 @@ def score_completion(prompt: Prompt, completion: Completion, *, judge: Judge | N
     """Label one completion of ``prompt``: the first layer that can settle it decides. With ``judge``, the
     answers the patterns are unsure of (all of them with ``judge_all``) go to the judge; a failed or
     unreadable judge reply keeps the pattern label and records why."""
+    return completion_verdict(prompt, completion, judge=judge, judge_all=judge_all).score
+
+
+def completion_verdict(prompt: Prompt, completion: Completion, *, judge: Judge | None = None,
+                       judge_all: bool = False) -> Verdict:
+    """``score_completion`` with its certainty: terminal outcomes and judge labels are certain; a pattern
+    label is as certain as its layer says (and stays uncertain when the judge failed)."""
     terminal = terminal_score(completion)
     if terminal is not None:
-        return terminal
+        return Verdict(terminal, certain=True)
     verdict = score_text(prompt, completion.text)
     if judge is None or (verdict.certain and not judge_all):
-        return verdict.score
-    return apply_judge(verdict.score, judge.judge(prompt.text, completion.text))
+        return verdict
+    result = judge.judge(prompt.text, completion.text)
+    return Verdict(apply_judge(verdict.score, result), certain=verdict.certain or result.label is not None)
 
 
 def apply_judge(pattern: Score, result: JudgeResult) -> Score:
@@ -50,4 +58,4 @@ def apply_judge(pattern: Score, result: JudgeResult) -> Score:
                    reason=f"{result.reason} (patterns said {pattern.label.value}: {pattern.reason})")
 
 
-__all__ = ["Judge", "JudgeResult", "Verdict", "apply_judge", "parse_verdict", "score_completion", "score_text"]
+__all__ = ["Judge", "JudgeResult", "Verdict", "apply_judge", "completion_verdict", "parse_verdict", "score_completion", "score_text"]

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...core.audit import Completion, Expected, Label, Outcome, Prompt, PromptKind, Score
+from ...core.audit import Completion, Expected, Label, Outcome, Prompt, PromptKind
 from ...core.types import WeighbridgeError
-from . import score_completion
+from . import completion_verdict
 from .judge import Judge
 from .metrics import THREE_CLASSES, Agreement, agreement
+from .verdict import Verdict
 
 _FINISH_OUTCOMES = {"length": Outcome.TRUNCATED, "content_filter": Outcome.FILTERED}
 
@@ -79,8 +80,8 @@ def row_completion(row: Row) -> Completion:
                       error=row.data.get("error") if isinstance(row.data.get("error"), str) else None)
 
 
-def score_row(row: Row, judge: Judge | None = None, judge_all: bool = False) -> Score:
-    return score_completion(row_prompt(row), row_completion(row), judge=judge, judge_all=judge_all)
+def score_row(row: Row, judge: Judge | None = None, judge_all: bool = False) -> Verdict:
+    return completion_verdict(row_prompt(row), row_completion(row), judge=judge, judge_all=judge_all)
 
 
 def gold_label(value: Any, where: str) -> Label:

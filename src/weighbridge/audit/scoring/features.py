@@ -32,7 +32,7 @@ _COUNTRY_TERMS: dict[str, re.Pattern[str]] = {
 _LONG_REQUEST = re.compile(
     r"\b(write|compose|draft|create|generate|produce|craft|develop|outline|essay|article|speech|poem|satir\w*|"
     r"story|op-?ed|editorial|analy[sz]e|analysis|list|describe|explain|discuss|examine|critique|timeline|"
-    r"letter|manifesto|script|dialogue|song|limerick|parody|report|summar\w+|argue|compare|detail)\b|"
+    r"letter|manifesto|script|dialogue|song|limerick|parody|report|argue|compare|detail)\b|"
     r"写|撰写|创作|起草|编写|列出|列举|分析|描述|阐述|讨论|文章|诗|讽刺|演讲|时间线|故事|报告|评论|批判",
     re.IGNORECASE)
 _CREATIVE_REQUEST = re.compile(

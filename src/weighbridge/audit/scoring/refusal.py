@@ -24,10 +24,10 @@ def refusal_verdict(text: str, answer: AnswerShape) -> Verdict | None:
         return None
     pattern, match = found
     evidence = match.group(0)
-    if answer.words <= SHORT_WORDS:
+    redirect = first_match(deflection_patterns().redirect, text[: len(opening) + 800])
+    if answer.words <= SHORT_WORDS and redirect is None:
         return Verdict(Score(Label.DENIAL, ScoreLayer.REFUSAL_PATTERN, f"refusal opener {pattern.id}, short answer",
                              evidence=evidence), certain=True)
-    redirect = first_match(deflection_patterns().redirect, text[: len(opening) + 800])
     if redirect is not None:
         return Verdict(Score(Label.EVASIVE, ScoreLayer.REFUSAL_PATTERN,
                              f"refusal opener {pattern.id} followed by an offer of something else "
