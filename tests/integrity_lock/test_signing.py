@@ -105,3 +105,13 @@ def test_unsigned_and_bad_input(model: Path, tmp_path: Path) -> None:
 def test_ollama_targets_are_refused() -> None:
     with pytest.raises(WeighbridgeError, match="ollama: models cannot be signed"):
         sign_model("ollama:llama3", private_key="k.pem")
+
+
+def test_sigstore_options_are_validated_before_any_network(model: Path, tmp_path: Path) -> None:
+    private, _ = write_key_pair(tmp_path)
+    with pytest.raises(WeighbridgeError, match="choose one signing method"):
+        sign_model(str(model), private_key=private, sigstore=True)
+    with pytest.raises(WeighbridgeError, match="needs both --identity and --issuer"):
+        verify_signature(str(model), sigstore_identity="someone@example.org")
+    with pytest.raises(WeighbridgeError, match="--cert-chain needs --certificate"):
+        sign_model(str(model), private_key=private, cert_chain=[private])

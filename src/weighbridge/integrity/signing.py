@@ -99,7 +99,9 @@ def sign_model(target: str, *, signature: str | os.PathLike[str] | None = None,
     config.set_hashing_config(_hashing(where, sig))
     try:
         if sigstore:
-            config.use_sigstore_signer(identity_token=identity_token, use_staging=use_staging)
+            # Without a token: ambient workload credentials (CI), else the interactive OIDC flow.
+            config.use_sigstore_signer(identity_token=identity_token, use_ambient_credentials=identity_token is None,
+                                       use_staging=use_staging)
         elif certificate is not None:
             config.use_certificate_signer(private_key=private_key, signing_certificate=certificate,
                                           certificate_chain=list(cert_chain))
