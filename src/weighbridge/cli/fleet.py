@@ -107,6 +107,56 @@ def _print_scan(result: FleetScanResult) -> None:
         err.print(f"skipped {s.path}: {s.reason}", markup=False)
 
 
+@fleet_app.command("audit")
+def audit_command(
+    endpoint: Annotated[list[str], typer.Option("--endpoint", help="URL[=MODEL] of an OpenAI-compatible server; "
+                                                "without =MODEL every admitted model it serves. Repeatable.")],
+    suite: Annotated[list[str] | None, typer.Option("--suite", help="Built-in suite name or suite file; "
+                                                    "repeatable (default: every built-in suite).")] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency-per-endpoint", min=1, max=256,
+                                             help="Requests in flight per endpoint.")] = 4,
+    samples: Annotated[int, typer.Option("--samples", min=0, max=100,
+                                         help="Samples per prompt at temperature, after the greedy pass.")] = 1,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Prompts per suite (default: all).")] = None,
+    max_tokens: Annotated[int, typer.Option("--max-tokens", min=1, help="Token cap per answer.")] = 512,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run audit suites over many admitted models behind one or more OpenAI-compatible endpoints, with
+    bounded concurrency per endpoint; each run is recorded in the registry. Exit 1 when an audit failed."""
+    from ..audit.suites import builtin_suites, load_suites
+    from ..core.audit import GenerationSettings
+    from ..fleet.audit import fleet_audit, parse_endpoint
+    from ..registry import open_registry
+    from ..registry.db import home
+
+    try:
+        specs = [parse_endpoint(e) for e in endpoint]
+        suites = load_suites(list(suite) if suite else builtin_suites())
+        with open_registry(db) as registry:
+            result = fleet_audit(registry, specs, suites, settings=GenerationSettings(max_tokens=max_tokens),
+                                 samples=samples, concurrency_per_endpoint=concurrency, limit=limit,
+                                 cache_dir=home() / "fleet-audit-cache")
+    except WeighbridgeError as exc:
+        fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console(highlight=False)
+        table = Table("endpoint", "model", "status", "samples", "labels", "audit / reason")
+        for o in result.outcomes:
+            labels = ", ".join(f"{k} {n}" for k, n in sorted(o.labels.items()))
+            table.add_row(o.endpoint, o.model, o.status, str(o.samples), labels,
+                          str(o.audit_id) if o.audit_id is not None else o.reason or "")
+        console.print(table)
+        console.print(", ".join(f"{n} {k}" for k, n in sorted(result.counts().items())) or "nothing to audit",
+                      f"in {result.elapsed_seconds:.1f} s", markup=False)
+    raise typer.Exit(1 if any(o.status == "error" for o in result.outcomes) else 0)
+
+
 @fleet_app.command("summary")
 def summary_command(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """The registry at a glance: counts by decision, verdict, licence family, jurisdiction and highest
