@@ -39,10 +39,11 @@ bearer = HTTPBearer(auto_error=False, description="An API token: `weighbridge to
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
 State = Annotated[WebState, Depends(web_state)]
 
-ModelName = Annotated[str, Path(min_length=1, max_length=200, description="Registry model name; may contain '/'.")]
+ModelName = Annotated[str, Path(min_length=1, max_length=200, description="Registry model name; may contain '/'.",
+                                examples=["acme-ai/clean-chat"])]
 VersionId = Annotated[str, Path(min_length=1, max_length=200,
                                 description="Revision, manifest digest, or a 7+ character digest prefix.")]
-PolicyName = Annotated[str, Path(min_length=1, max_length=100, pattern=POLICY_NAME,
+PolicyName = Annotated[str, Path(min_length=1, max_length=100, pattern=POLICY_NAME, examples=["research-lab"],
                                  description="Letters, digits, '.', '_' and '-'; no path separators.")]
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Error, "description": "No such model or version"}}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -38,17 +39,12 @@ def create_app(registry_url: str | None = None, *, allow_anonymous_read: bool = 
     from ..registry import NotFound, open_registry
 
     registry = open_registry(registry_url)
-    app = FastAPI(title="Weighbridge registry API", version=__version__, description=DESCRIPTION,
-                  openapi_tags=[{"name": "models", "description": "Inventory, versions, history, decisions"},
-                                {"name": "policies", "description": "Stored admission policies (YAML)"},
-                                {"name": "fleet", "description": "Summary across the registry"},
-                                {"name": "service", "description": "Liveness"}])
+    app = _api_app(allow_anonymous_read)
     app.state.web = WebState(registry=registry, allow_anonymous_read=allow_anonymous_read,
                              secret=secrets.token_bytes(32))
     env = environment()
     app.state.templates = env
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(make_router(anonymous_read=allow_anonymous_read))
     app.include_router(page_routes)
     app.include_router(action_routes)
 
@@ -82,6 +78,21 @@ def create_app(registry_url: str | None = None, *, allow_anonymous_read: bool = 
                       {"status": 422, "title": TITLES[422], "message": message}, status=422)
 
     return app
+
+
+def _api_app(anonymous_read: bool) -> FastAPI:
+    app = FastAPI(title="Weighbridge registry API", version=__version__, description=DESCRIPTION,
+                  openapi_tags=[{"name": "models", "description": "Inventory, versions, history, decisions"},
+                                {"name": "policies", "description": "Stored admission policies (YAML)"},
+                                {"name": "fleet", "description": "Summary across the registry"},
+                                {"name": "service", "description": "Liveness"}])
+    app.include_router(make_router(anonymous_read=anonymous_read))
+    return app
+
+
+def openapi_document(*, allow_anonymous_read: bool = True) -> dict[str, Any]:
+    """The REST API's OpenAPI document, without opening a registry (for tooling and schema tests)."""
+    return _api_app(allow_anonymous_read).openapi()
 
 
 def jsonable_errors(exc: RequestValidationError) -> list[dict[str, object]]:

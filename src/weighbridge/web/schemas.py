@@ -188,7 +188,8 @@ class AdmitResult(BaseModel):
 
 
 class DecisionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"action": "revoke", "reason": "the licence changed upstream"}]})
 
     action: HumanAction
     reason: str = Field(min_length=1, max_length=2000, pattern=r"\S", description="Why (required).")
@@ -212,7 +213,8 @@ class PolicyDocument(BaseModel):
 
 
 class PolicyUpload(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"yaml_text": "name: strict\nrules:\n  max_scan_severity: medium\n  remote_code: forbid\n"}]})
 
     yaml_text: str = Field(min_length=1, max_length=200_000, description="The policy as YAML.")
 
