@@ -36,7 +36,10 @@ def license_terms(section: dict[str, Any] | None) -> list[TermRow]:
     for term, value in terms.items():
         if value in _QUIET and term not in by_term:
             continue
-        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        if isinstance(value, bool):
+            shown = "yes" if value else "no"
+        else:
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         rows.append(TermRow(term=term, value=shown, quotes=by_term.pop(term, [])))
     for term, quotes in by_term.items():  # quotes that back no term field (the licence title, say)
         rows.append(TermRow(term=term, value="", quotes=quotes))
