@@ -85,7 +85,7 @@ class TransformersRuntime:
         input_ids = encoded["input_ids"]
         extra: dict[str, Any] = {}
         if settings.stop:
-            extra.update(stop_strings=list(settings.stop), tokenizer=self._tokenizer)
+            extra["stopping_criteria"] = self._stop_on_text(int(input_ids.shape[1]), settings.stop)
         if settings.seed is not None:
             torch.manual_seed(settings.seed)
         with torch.no_grad():
@@ -96,14 +96,27 @@ class TransformersRuntime:
         eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
         ended = bool(new_tokens) and new_tokens[-1] in eos_ids
         text = self._tokenizer.decode(new_tokens, skip_special_tokens=True)
-        stopped_on = next((s for s in settings.stop if text.endswith(s)), None) if not ended else None
-        if stopped_on is not None:  # like the OpenAI API: the stop sequence is not part of the answer
-            text = text[:len(text) - len(stopped_on)]
-        hit_cap = len(new_tokens) >= settings.max_tokens and not ended and stopped_on is None
+        cut = min((i for i in (text.find(s) for s in settings.stop) if i >= 0), default=None)
+        if cut is not None:  # like the OpenAI API: the answer ends before the stop sequence
+            text = text[:cut]
+        hit_cap = len(new_tokens) >= settings.max_tokens and not ended and cut is None
         return build_completion(text, finish_reason="length" if hit_cap else "stop",
                                 model=os.path.basename(os.path.normpath(self.folder)),
                                 prompt_tokens=int(input_ids.shape[1]), completion_tokens=len(new_tokens),
                                 seconds=time.perf_counter() - started)
+
+    def _stop_on_text(self, prompt_length: int, stops: tuple[str, ...]) -> Any:
+        """Stop once the decoded answer contains a stop sequence (works with any tokenizer, unlike matching
+        stop strings against token pieces)."""
+        torch, tokenizer = self._torch, self._tokenizer
+
+        class StopOnText(self._transformers.StoppingCriteria):  # type: ignore[name-defined,misc]
+            def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+                done = [any(s in tokenizer.decode(row[prompt_length:], skip_special_tokens=True) for s in stops)
+                        for row in input_ids]
+                return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
+
+        return self._transformers.StoppingCriteriaList([StopOnText()])
 
     def close(self) -> None:
         self._model = None
