@@ -66,21 +66,34 @@ def _newest_findings(registry: Registry, limit: int, min_severity: Severity) -> 
 
 
 def _flips(registry: Registry) -> list[VerdictFlip]:
+    """A model flipped when its newest version's last two verdicts differ (a new policy, new rules), or, with
+    a single verdict so far, when it differs from the previous version's last one (a new revision)."""
     from ..registry.db import read_session
     from ..registry.models import Model, ReportRow, Version
     from ..registry.store import iso
 
-    stmt = (select(Model.name, Version.manifest_digest, ReportRow.verdict, ReportRow.created_at)
+    stmt = (select(Model.name, Version.id, Version.manifest_digest, ReportRow.verdict, ReportRow.created_at)
             .join(Version, Version.id == ReportRow.version_id)
             .join(Model, Model.id == Version.model_id)
             .where(ReportRow.verdict.is_not(None))
             .order_by(ReportRow.id))
     with read_session(registry.engine) as session:
         rows = session.execute(stmt).all()
-    lasts: dict[str, list[tuple[str, str, Any]]] = {}
-    for name, digest, verdict, at in rows:
-        pair = lasts.setdefault(name, [])
-        pair.append((verdict or "", digest, at))
-        del pair[:-2]
-    return [VerdictFlip(model=name, version=pair[1][1], before=pair[0][0], after=pair[1][0], at=iso(pair[1][2]))
-            for name, pair in sorted(lasts.items()) if len(pair) == 2 and pair[0][0] != pair[1][0]]
+    versions: dict[str, dict[int, list[tuple[str, str, Any]]]] = {}
+    for name, version_id, digest, verdict, at in rows:
+        verdicts = versions.setdefault(name, {}).setdefault(version_id, [])
+        verdicts.append((verdict or "", digest, at))
+    flips = []
+    for name, by_version in sorted(versions.items()):
+        ids = sorted(by_version)
+        newest = by_version[ids[-1]]
+        if len(newest) >= 2:
+            before = newest[-2][0]
+        elif len(ids) >= 2:
+            before = by_version[ids[-2]][-1][0]
+        else:
+            continue
+        after, digest, at = newest[-1]
+        if before != after:
+            flips.append(VerdictFlip(model=name, version=digest, before=before, after=after, at=iso(at)))
+    return flips
