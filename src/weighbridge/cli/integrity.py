@@ -145,8 +145,14 @@ def verify_signature(
     issuer: Annotated[str | None, typer.Option("--issuer", help="Expected OIDC issuer (--sigstore).")] = None,
     staging: Annotated[bool, typer.Option("--staging", help="Use Sigstore's staging instance.")] = False,
     as_json: JsonOpt = False,
+    record: Annotated[str | None, typer.Option("--record", help="Record the signature status on this registry "
+                                               "model (its newest version, or --version).")] = None,
+    version: Annotated[str | None, typer.Option("--version", help="Registry version for --record (revision or "
+                                                "digest prefix).")] = None,
+    db: DbOpt = None,
 ) -> None:
-    """Verify TARGET against its signature. Exit 0 verified, 1 invalid or unsigned, 2 on bad input."""
+    """Verify TARGET against its signature. Exit 0 verified, 1 invalid or unsigned, 2 on bad input.
+    With --record NAME the status (verified / invalid / unsigned) is stored on the registry entry."""
     from ..integrity.signing import verify_signature as check
 
     if sigstore and not (identity and issuer):
@@ -160,6 +166,18 @@ def verify_signature(
                        sigstore_issuer=issuer if sigstore else None, use_staging=staging)
     except WeighbridgeError as exc:
         fail(str(exc))
+    if record is None and (version is not None or db is not None):
+        fail("--version and --db go with --record")
+    if record is not None:
+        from ..registry import open_registry
+
+        try:
+            with open_registry(db) as registry:
+                stored = registry.record_signature(record, result.status, version=version)
+        except WeighbridgeError as exc:
+            fail(str(exc))
+        err.print(f"signature status {result.status.value} recorded for {stored.model}@"
+                  f"{stored.manifest_digest[:12]}", markup=False, soft_wrap=True)
     if as_json:
         typer.echo(json.dumps({"schema": "weighbridge.signature/1", "target": target, "status": result.status.value,
                                "signature": result.signature, "detail": result.detail,

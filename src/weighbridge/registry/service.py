@@ -27,7 +27,14 @@ from sqlalchemy.orm import Session
 
 from .. import __version__
 from ..core.audit import AuditRun
-from ..core.registry import Decision, DecisionAction, DecisionRecord, FileDigest, VersionRecord
+from ..core.registry import (
+    Decision,
+    DecisionAction,
+    DecisionRecord,
+    FileDigest,
+    SignatureStatus,
+    VersionRecord,
+)
 from ..core.types import Policy, Report, Severity, WeighbridgeError
 from . import cache, db, decide, names, obligations, store, tokens, views
 from .errors import NotFound, RegistryError
@@ -279,6 +286,19 @@ class Registry:
             row = find_version(session, model, version, lock=True)
             return store.add_decision(session, row, outcome, DecisionAction(action), actor=actor,
                                       reason=reason.strip())
+
+        return self._write(work)
+
+    def record_signature(self, model: str, status: SignatureStatus, *, version: str | None = None
+                         ) -> VersionRecord:
+        """Record what ``weighbridge sign`` / ``verify-signature`` found for the newest version or ``version``."""
+        value = SignatureStatus(status).value
+
+        def work(session: Session) -> VersionRecord:
+            row = find_version(session, model, version, lock=True)
+            row.signature = value
+            session.flush()
+            return record(session, row, with_files=False)
 
         return self._write(work)
 
