@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tests.audit_stats.synthetic import synthetic_run
 from tests.web import models
 
 from weighbridge.core.registry import DecisionAction
@@ -65,6 +66,7 @@ def filled_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Filled
                                    derived_from=CLEAN)
             filled.digests[version.model] = version.manifest_digest
             reg.decide("hostile-card", DecisionAction.QUARANTINE, actor="setup", reason="card under review")
+            reg.record_audit("hostile-card", synthetic_run(samples=2))
             for scope in SCOPES:
                 filled.tokens[scope] = reg.create_token(f"{scope}-token", [scope])
         yield filled

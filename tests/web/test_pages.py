@@ -145,3 +145,11 @@ def test_fleet_and_policy_pages(client: TestClient) -> None:
     assert "Fleet summary" in fleet and "tampered-checkpoint" in fleet and "<svg" in fleet
     assert "research-lab" in client.get("/policies").text
     assert "max_scan_severity" in client.get("/policies/research-lab").text
+
+
+def test_model_page_charts_audit_rates_by_country_and_language(client: TestClient) -> None:
+    html = client.get("/models/hostile-card").text
+    assert "criticism: non-compliance by country and language" in html
+    assert "CN · en" in html and "<svg" in html
+    assert "headline rate per kind" in html
+    assert "No audit recorded" in client.get("/models/tampered-checkpoint").text

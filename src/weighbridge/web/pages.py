@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from ..core.registry import Decision
 from ..core.types import Severity
@@ -95,7 +96,7 @@ def model_page(request: Request, state: Reader, name: str,
         "versions": sorted(own, key=lambda v: v["id"], reverse=True),
         "terms": views.license_terms(detail.get("license")),
         "lineage_svg": views.lineage_svg(detail, href, known),
-        "audits": [(a, views.audit_charts(a.get("summary") or {})) for a in detail.get("audits") or ()],
+        "audits": [(a, audit_charts(state, a)) for a in detail.get("audits") or ()],
         "actions": [a.value for a in HumanAction],
     })
 
@@ -106,6 +107,15 @@ def fleet_page(request: Request, state: Reader) -> HTMLResponse:
 
     summary = fleet_summary(state.registry)
     return render(request, "fleet.html", {"nav": "fleet", "s": summary, "charts": views.fleet_charts(summary)})
+
+
+def audit_charts(state: WebState, audit: dict[str, Any]) -> list[tuple[str, Markup]]:
+    """Rates by country and language when the run can be summarised, else the stored label counts."""
+    from .audits import load_summary, rate_charts
+
+    summary = load_summary(state.registry, int(audit["id"]))
+    charts = rate_charts(summary) if summary is not None else []
+    return charts or views.audit_charts(audit.get("summary") or {})
 
 
 @router.get("/policies", response_class=HTMLResponse, name="policies_page")
