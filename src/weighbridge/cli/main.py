@@ -215,13 +215,14 @@ def run() -> None:
         err.print("weighbridge: interrupted", markup=False)
         sys.exit(2)
     except Exception as exc:  # click usage errors and anything unexpected
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            err.print(f"weighbridge: error: {exc.format_message()}", markup=False)
+        # typer may vendor its own click, so recognise click's exceptions by what they offer, not by class.
+        exit_code = getattr(exc, "exit_code", None)
+        if type(exc).__name__ == "Exit" and isinstance(exit_code, int):
+            sys.exit(exit_code)
+        message = exc.format_message() if callable(getattr(exc, "format_message", None)) else None
+        if isinstance(message, str):
+            err.print(f"weighbridge: error: {message}", markup=False, soft_wrap=True)
             sys.exit(2)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        err.print(f"weighbridge: internal error: {type(exc).__name__}: {exc}", markup=False)
+        err.print(f"weighbridge: internal error: {type(exc).__name__}: {exc}", markup=False, soft_wrap=True)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
