@@ -16,6 +16,7 @@ from weighbridge.core.registry import VersionRecord
 from weighbridge.core.types import Report, Severity, TargetKind
 from weighbridge.fleet import discover, fleet_scan
 from weighbridge.fleet.executors import RayExecutor, make_executor
+from weighbridge.fleet.store import RegistryStore
 from weighbridge.policy import load_policy
 from weighbridge.registry import Registry, open_registry
 from weighbridge.scan.inspection import inspect
@@ -23,23 +24,17 @@ from weighbridge.scan.inspection import inspect
 POLICY = Path(__file__).resolve().parents[2] / "examples" / "policies" / "research-lab.yaml"
 
 
-class Recording:
+class Recording(RegistryStore):
     """The registry, keeping every report it is asked to record (to compare engines field by field)."""
 
     def __init__(self, registry: Registry) -> None:
-        self.registry = registry
+        super().__init__(registry)
         self.reports: dict[str, dict[str, Any]] = {}
 
-    def cached_file(self, path: str, size: int, mtime_ns: int, rules_version: str | None = None) -> Any:
-        return self.registry.cached_file(path, size, mtime_ns, rules_version)
-
-    def store_cached_file(self, path: str, size: int, mtime_ns: int, **kw: Any) -> None:
-        self.registry.store_cached_file(path, size, mtime_ns, **kw)
-
-    def record_report(self, report: Report, **kw: Any) -> VersionRecord:
-        assert kw["source"] not in self.reports, "a target was recorded twice in one run"
-        self.reports[kw["source"]] = report.to_dict()
-        return self.registry.record_report(report, **kw)
+    def record_report(self, report: Report, *, source: str, name: str | None) -> VersionRecord:
+        assert source not in self.reports, "a target was recorded twice in one run"
+        self.reports[source] = report.to_dict()
+        return super().record_report(report, source=source, name=name)
 
 
 def run(mirror: Mirror, executor: Executor, db: Path, engine: str, workers: int) -> dict[str, dict[str, Any]]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from ..core.types import Policy
 from ..formats.base import Limits
+from ..registry import Registry
 from .executors import RayExecutor, default_workers, make_executor
-from .run import FleetScanResult, FleetStore, Progress, fleet_scan
+from .run import FleetScanResult, Progress, fleet_scan
+from .store import FleetStore
 
 
 def scan_mirror(
@@ -14,7 +16,7 @@ def scan_mirror(
     engine: str = "local",
     workers: int | None = None,
     address: str | None = None,
-    store: FleetStore | None = None,
+    store: FleetStore | Registry | None = None,
     db_url: str | None = None,
     policy: Policy | None = None,
     full: bool = False,

@@ -14,34 +14,22 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from ..core.registry import VersionRecord
-from ..core.types import FileRecord, Policy, Report, Snapshot, TargetKind, WeighbridgeError
+from ..core.types import FileRecord, Policy, Report, Snapshot, SnapshotFile, TargetKind, WeighbridgeError
 from ..formats.base import Limits
+from ..registry import Registry
 from .cache import CachedFile, matches, rules_version, to_payload, to_record
 from .discover import Discovery, Skipped, TargetRef, discover
+from .store import CacheRow, FleetStore, RegistryStore
 from .targets import StatEntry, fingerprint, resolve_ref, snapshot_entries, stat_entry, walk_entries
 from .work import FileResult, WorkItem, batches, evaluate_target, scan_batch
 
 MARKER_SUFFIX = "#weighbridge-fleet-target"  # scan-cache rows that hold a target's last fingerprint
 MARKER_FORMAT = "fleet-target"
-
-
-class FleetStore(Protocol):
-    """What a fleet scan needs from the registry (``weighbridge.registry.Registry`` provides it)."""
-
-    def cached_file(self, path: str, size: int, mtime_ns: int,
-                    rules_version: str | None = None) -> dict[str, Any] | None: ...
-
-    def store_cached_file(self, path: str, size: int, mtime_ns: int, *, sha256: str, format: str,
-                          findings: Sequence[dict[str, Any]] = (), rules_version: str = ...) -> None: ...
-
-    def record_report(self, report: Report, *, kind: str = "inspect", source: str | None = None,
-                      name: str | None = None) -> VersionRecord: ...
 
 
 @dataclass(slots=True)
@@ -125,7 +113,7 @@ def fleet_scan(
     roots: list[str],
     *,
     executor: Executor,
-    store: FleetStore,
+    store: FleetStore | Registry,
     engine: str = "local",
     workers: int = 1,
     policy: Policy | None = None,
@@ -133,7 +121,8 @@ def fleet_scan(
     limits: Limits | None = None,
     progress: Progress | None = None,
 ) -> FleetScanResult:
-    """Scan every target under ``roots`` with ``executor`` and record the reports in ``store``.
+    """Scan every target under ``roots`` with ``executor`` and record the reports in ``store`` (a
+    ``Registry`` or any ``FleetStore``).
 
     ``full`` ignores the scan cache and the targets' fingerprints (everything is read and re-evaluated).
     Raises ``WeighbridgeError`` only for unusable roots; a target that cannot be resolved or evaluated is an
@@ -141,12 +130,14 @@ def fleet_scan(
     """
     started = time.perf_counter()
     found = discover(roots)
+    if isinstance(store, Registry):
+        store = RegistryStore(store)
     run = _Run(found, executor, store, policy, full, limits or Limits(), progress)
     run.plan()
     run.execute()
     return FleetScanResult(
         engine=engine, workers=workers, targets=sorted(run.outcomes.values(), key=lambda t: t.spec),
-        skipped=found.skipped, files_total=run.files_total, files_read=len(run.read),
+        skipped=found.skipped, files_total=len(run.files), files_read=len(run.read),
         files_cached=len(run.cached - run.read), bytes_read=run.bytes_read, read_paths=sorted(run.read),
         hosts=run.hosts, rules_version=run.rules, elapsed_seconds=time.perf_counter() - started)
 
@@ -167,7 +158,7 @@ class _Run:
         self.pending: dict[str, _Pending] = {}
         self.items: dict[tuple[str, str, str | None], WorkItem] = {}
         self.waiters: dict[tuple[str, str, str | None], list[str]] = {}
-        self.files_total = 0
+        self.files: set[str] = set()
         self.cached: set[str] = set()
         self.bytes_read = 0
         self.read: set[str] = set()
@@ -176,52 +167,68 @@ class _Run:
 
     # -- planning: stat only ------------------------------------------------------------------------------
     def plan(self) -> None:
-        seen_files: set[str] = set()
+        listed: list[tuple[TargetRef, Snapshot | None, str]] = []
         for ref in self.found.targets:
             try:
-                self._plan_target(ref, seen_files)
+                snapshot: Snapshot | None = None
+                if ref.kind is TargetKind.HF:
+                    entries: list[StatEntry] = walk_entries(ref.path)  # resolving would re-hash small git files
+                else:
+                    snapshot = resolve_ref(ref.kind, ref.spec, ref.store)
+                    entries = snapshot_entries(snapshot)
+                listed.append((ref, snapshot, fingerprint(ref.spec, entries, self.rules, self.policy_digest)))
             except WeighbridgeError as exc:
-                self.outcomes[ref.spec] = TargetOutcome(ref.spec, ref.kind.value, "error", error=str(exc))
-
-    def _plan_target(self, ref: TargetRef, seen_files: set[str]) -> None:
-        snapshot: Snapshot | None = None
-        if ref.kind is TargetKind.HF:
-            entries: list[StatEntry] = walk_entries(ref.path)  # resolving would re-hash small git files
-        else:
-            snapshot = resolve_ref(ref.kind, ref.spec, ref.store)
-            entries = snapshot_entries(snapshot)
-        fp = fingerprint(ref.spec, entries, self.rules, self.policy_digest)
-        if not self.full:
-            marker = self.store.cached_file(_marker(ref), 0, 0, rules_version=self.rules)
+                self._error(ref, str(exc))
+        markers = {} if self.full else self.store.lookup([(_marker(r), 0, 0) for r, _, _ in listed], self.rules)
+        changed: list[tuple[TargetRef, Snapshot, str]] = []
+        for ref, snapshot, fp in listed:
+            marker = markers.get(_marker(ref))
             if marker is not None and marker.get("sha256") == fp and marker.get("findings"):
                 self.outcomes[ref.spec] = TargetOutcome(**marker["findings"][0])
-                return
-        if snapshot is None:
-            snapshot = resolve_ref(ref.kind, ref.spec, ref.store)
-        if not snapshot.files and not snapshot.notes:
-            raise WeighbridgeError(f"nothing to scan: {ref.path} contains no files")
+                continue
+            try:
+                snapshot = snapshot or resolve_ref(ref.kind, ref.spec, ref.store)
+                if not snapshot.files and not snapshot.notes:
+                    raise WeighbridgeError(f"nothing to scan: {ref.path} contains no files")
+            except WeighbridgeError as exc:
+                self._error(ref, str(exc))
+                continue
+            changed.append((ref, snapshot, fp))
+        planned = [(ref, snapshot, fp, [self._item(snapshot, f) for f in snapshot.files])
+                   for ref, snapshot, fp in changed]
+        keys = [(i.key, i.size, i.mtime_ns) for *_, items in planned for i in items if i.size >= 0]
+        rows = {} if self.full else self.store.lookup(keys, self.rules)
+        for ref, snapshot, fp, items in planned:
+            self._plan_target(ref, snapshot, fp, items, rows)
+
+    def _error(self, ref: TargetRef, message: str) -> None:
+        self.outcomes[ref.spec] = TargetOutcome(ref.spec, ref.kind.value, "error", error=message)
+
+    @staticmethod
+    def _item(snapshot: Snapshot, sfile: SnapshotFile) -> WorkItem:
+        st = stat_entry(sfile.rel, sfile.abspath)
+        return WorkItem(st.real or sfile.abspath, sfile, snapshot.root, st.size, st.mtime_ns)
+
+    def _plan_target(self, ref: TargetRef, snapshot: Snapshot, fp: str, items: list[WorkItem],
+                     rows: dict[str, dict[str, Any]]) -> None:
         pending = _Pending(ref, snapshot, fp)
-        for sfile in snapshot.files:
-            st = stat_entry(sfile.rel, sfile.abspath)
-            item = WorkItem(st.real or sfile.abspath, sfile, snapshot.root, max(st.size, 0), st.mtime_ns)
-            ident = (item.key, sfile.rel, sfile.expected_sha256)
-            if item.key not in seen_files:
-                seen_files.add(item.key)
-                self.files_total += 1
-            cached = None if self.full or st.size < 0 else self._cached(item)
+        for item in items:
+            self.files.add(item.key)
+            cached = self._cached(rows.get(item.key), item)
             if cached is not None:
-                pending.records[sfile.rel] = to_record(cached, item)
+                pending.records[item.file.rel] = to_record(cached, item)
                 self.cached.add(item.key)
                 continue
+            ident = (item.key, item.file.rel, item.file.expected_sha256)
             pending.waiting.add(ident)
             if ident not in self.items:
                 self.items[ident] = item
-                self.to_read += item.size
+                self.to_read += max(item.size, 0)
             self.waiters.setdefault(ident, []).append(ref.spec)
         self.pending[ref.spec] = pending
 
-    def _cached(self, item: WorkItem) -> CachedFile | None:
-        row = self.store.cached_file(item.key, item.size, item.mtime_ns, rules_version=self.rules)
+    @staticmethod
+    def _cached(row: dict[str, Any] | None, item: WorkItem) -> CachedFile | None:
         if row is None:
             return None
         findings = row.get("findings")
@@ -270,6 +277,7 @@ class _Run:
                     self.pending[spec].error = message
             return self._ready([(i.key, i.file.rel, i.file.expected_sha256) for i in batch])
         idents = []
+        rows: list[CacheRow] = []
         for result in results:
             item = result.item
             ident = (item.key, item.file.rel, item.file.expected_sha256)
@@ -278,11 +286,11 @@ class _Run:
             self.bytes_read += result.record.size
             self.hosts[result.host] = self.hosts.get(result.host, 0) + 1
             if result.stable and result.record.sha256 is not None:
-                self.store.store_cached_file(item.key, item.size, item.mtime_ns, sha256=result.record.sha256,
-                                             format=result.record.format, findings=[to_payload(result)],
-                                             rules_version=self.rules)
+                rows.append(CacheRow(item.key, item.size, item.mtime_ns, result.record.sha256,
+                                     result.record.format, to_payload(result)))
             for spec in self.waiters.get(ident, []):
                 self.pending[spec].records[item.file.rel] = (result.record, result.references)
+        self.store.store(rows, self.rules)  # the batch's files, committed together as they completed together
         return self._ready(idents)
 
     def _ready(self, idents: list[tuple[str, str, str | None]]) -> list[str]:
@@ -309,7 +317,7 @@ class _Run:
                                                 error=f"evaluation failed: {type(exc).__name__}: {exc}"[:300])
             return
         try:
-            version = self.store.record_report(report, kind="inspect", source=spec, name=pending.ref.name)
+            version = self.store.record_report(report, source=spec, name=pending.ref.name)
         except WeighbridgeError as exc:
             self.outcomes[spec] = TargetOutcome(spec, kind, "error", error=f"cannot record: {exc}")
             return
@@ -321,8 +329,8 @@ class _Run:
             decision=version.decision.value, files=len(report.files), findings=len(report.findings))
         self.outcomes[spec] = outcome
         unchanged = outcome.to_dict() | {"status": "unchanged"}
-        self.store.store_cached_file(_marker(pending.ref), 0, 0, sha256=pending.fingerprint, format=MARKER_FORMAT,
-                                     findings=[unchanged], rules_version=self.rules)
+        self.store.store([CacheRow(_marker(pending.ref), 0, 0, pending.fingerprint, MARKER_FORMAT, unchanged)],
+                         self.rules)
         del self.pending[spec]
 
 

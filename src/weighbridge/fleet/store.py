@@ -1,0 +1,90 @@
+"""What a fleet scan keeps in the registry, in as few transactions as the work allows.
+
+* scan-cache rows (``registry.cache``): one per file (real path, size, mtime_ns, SHA-256, format, the fleet's
+  payload as the findings JSON, rules version), and one per target (its path + ``MARKER_SUFFIX``) whose
+  SHA-256 column holds the target's fingerprint and whose payload is the outcome to repeat when it holds;
+* reports (``Registry.record_report``, kind ``inspect``), one per evaluated target.
+
+Look-ups are one read query per 500 paths; the file results of one finished batch are written in one
+transaction (they finished together). Per-row calls would cost the coordinator a transaction per file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import select
+
+from ..core.registry import VersionRecord
+from ..core.types import Report
+
+if TYPE_CHECKING:
+    from ..registry import Registry
+
+LOOKUP_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class CacheRow:
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    format: str
+    payload: dict[str, Any]
+
+
+class FleetStore(Protocol):
+    """What a fleet scan needs from the registry."""
+
+    def lookup(self, keys: Sequence[tuple[str, int, int]], rules_version: str) -> dict[str, dict[str, Any]]:
+        """Cache rows by path for the ``(path, size, mtime_ns)`` keys that match, under ``rules_version``."""
+        ...
+
+    def store(self, rows: Sequence[CacheRow], rules_version: str) -> None:
+        """Commit ``rows`` (replacing what those paths held) in one transaction."""
+        ...
+
+    def record_report(self, report: Report, *, source: str, name: str | None) -> VersionRecord:
+        ...
+
+
+class RegistryStore:
+    """``FleetStore`` over a ``weighbridge.registry.Registry`` (SQLite or PostgreSQL)."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    def lookup(self, keys: Sequence[tuple[str, int, int]], rules_version: str) -> dict[str, dict[str, Any]]:
+        import json
+
+        from ..registry.db import read_session
+        from ..registry.models import ScanCacheRow
+
+        wanted = {path: (size, mtime) for path, size, mtime in keys}
+        paths = sorted(wanted)
+        found: dict[str, dict[str, Any]] = {}
+        with read_session(self.registry.engine) as session:
+            for start in range(0, len(paths), LOOKUP_CHUNK):
+                chunk = paths[start:start + LOOKUP_CHUNK]
+                for row in session.execute(select(ScanCacheRow).where(ScanCacheRow.path.in_(chunk))).scalars():
+                    if (row.size, row.mtime_ns) == wanted[row.path] and row.rules_version == rules_version:
+                        found[row.path] = {"sha256": row.sha256, "format": row.format,
+                                           "findings": json.loads(row.findings_json)}
+        return found
+
+    def store(self, rows: Sequence[CacheRow], rules_version: str) -> None:
+        if not rows:
+            return
+        from ..registry import cache, db
+
+        def work(session: Any) -> None:
+            for r in rows:
+                cache.store(session, r.path, r.size, r.mtime_ns, r.sha256, r.format, [r.payload], rules_version)
+
+        db.write(self.registry.engine, work)
+
+    def record_report(self, report: Report, *, source: str, name: str | None) -> VersionRecord:
+        return self.registry.record_report(report, kind="inspect", source=source, name=name)
