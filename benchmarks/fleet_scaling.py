@@ -128,6 +128,8 @@ def run_once(label: str, mirror_root: Path, db: Path, engine: str, workers: int,
         "mb_s": round(result.bytes_read / 1e6 / wall, 1) if wall else 0.0,
         "targets_s": round(evaluated / wall, 1) if wall else 0.0,
         "registry_s": round(store.seconds, 2), "registry_calls": store.calls,
+        "scan_cpu_s": round(result.scan_cpu_seconds, 2), "evaluate_cpu_s": round(result.evaluate_cpu_seconds, 2),
+        "coordinator_cpu_s": round(result.coordinator_cpu_seconds, 2),
         "machine_busy_pct": round(100 * (busy1 - busy0) / max(1, total1 - total0), 1),
         "loadavg_1m": round(os.getloadavg()[0], 2), "worker_processes": len(result.hosts),
         "errors": sum(1 for t in result.targets if t.status == "error"),
@@ -173,7 +175,7 @@ def main() -> None:
     for row in rows:
         row["speedup_vs_local1"] = round(base / row["wall_s"], 2) if row["wall_s"] else None
     header = ["run", "wall_s", "startup_s", "files_read", "gb_read", "mb_s", "targets_s", "speedup_vs_local1",
-              "registry_s", "machine_busy_pct", "loadavg_1m"]
+              "scan_cpu_s", "evaluate_cpu_s", "coordinator_cpu_s", "registry_s", "machine_busy_pct", "loadavg_1m"]
     widths = [max(len(h), *(len(str(r[h])) for r in rows)) for h in header]
     print()
     print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))

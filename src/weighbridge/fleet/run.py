@@ -67,6 +67,9 @@ class FleetScanResult:
     hosts: dict[str, int] = field(default_factory=dict)  # files read per worker (pid@node)
     rules_version: str = ""
     elapsed_seconds: float = 0.0
+    scan_cpu_seconds: float = 0.0  # workers' CPU hashing and parsing the files read
+    evaluate_cpu_seconds: float = 0.0  # workers' CPU assembling reports (repository, licence, provenance, policy)
+    coordinator_cpu_seconds: float = 0.0  # this process: discovery, planning, registry
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -82,6 +85,8 @@ class FleetScanResult:
                                               "cached": self.files_cached, "bytes_read": self.bytes_read,
                                               "read_paths": self.read_paths},
             "workers_used": len(self.hosts),
+            "cpu_seconds": {"scan": round(self.scan_cpu_seconds, 3), "evaluate": round(self.evaluate_cpu_seconds, 3),
+                            "coordinator": round(self.coordinator_cpu_seconds, 3)},
             "targets": [t.to_dict() for t in self.targets],
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
         }
@@ -128,7 +133,7 @@ def fleet_scan(
     Raises ``WeighbridgeError`` only for unusable roots; a target that cannot be resolved or evaluated is an
     ``error`` outcome and the run goes on.
     """
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     found = discover(roots)
     if isinstance(store, Registry):
         store = RegistryStore(store)
@@ -139,7 +144,9 @@ def fleet_scan(
         engine=engine, workers=workers, targets=sorted(run.outcomes.values(), key=lambda t: t.spec),
         skipped=found.skipped, files_total=len(run.files), files_read=len(run.read),
         files_cached=len(run.cached - run.read), bytes_read=run.bytes_read, read_paths=sorted(run.read),
-        hosts=run.hosts, rules_version=run.rules, elapsed_seconds=time.perf_counter() - started)
+        hosts=run.hosts, rules_version=run.rules, elapsed_seconds=time.perf_counter() - started,
+        scan_cpu_seconds=run.scan_cpu, evaluate_cpu_seconds=run.evaluate_cpu,
+        coordinator_cpu_seconds=time.process_time() - cpu)
 
 
 class _Run:
@@ -163,6 +170,8 @@ class _Run:
         self.bytes_read = 0
         self.read: set[str] = set()
         self.hosts: dict[str, int] = {}
+        self.scan_cpu = 0.0
+        self.evaluate_cpu = 0.0
         self.to_read = 0
 
     # -- planning: stat only ------------------------------------------------------------------------------
@@ -261,7 +270,7 @@ class _Run:
                 else:
                     self._evaluated(future, payload)
 
-    def _evaluate(self, pending: _Pending) -> Future[Report]:
+    def _evaluate(self, pending: _Pending) -> Future[tuple[Report, float]]:
         records = [r for r, _ in pending.records.values()]
         refs = [ref for _, rs in pending.records.values() for ref in rs]
         return self.executor.submit(evaluate_target, pending.snapshot, records, refs, self.policy)
@@ -285,6 +294,7 @@ class _Run:
             self.read.add(item.key)
             self.bytes_read += result.record.size
             self.hosts[result.host] = self.hosts.get(result.host, 0) + 1
+            self.scan_cpu += result.cpu_seconds
             if result.stable and result.record.sha256 is not None:
                 rows.append(CacheRow(item.key, item.size, item.mtime_ns, result.record.sha256,
                                      result.record.format, to_payload(result)))
@@ -311,11 +321,12 @@ class _Run:
         pending = self.pending[spec]
         kind = pending.ref.kind.value
         try:
-            report: Report = future.result()
+            report, cpu = future.result()
         except Exception as exc:  # noqa: BLE001 - one target's failure must not stop the fleet
             self.outcomes[spec] = TargetOutcome(spec, kind, "error",
                                                 error=f"evaluation failed: {type(exc).__name__}: {exc}"[:300])
             return
+        self.evaluate_cpu += cpu
         try:
             version = self.store.record_report(report, source=spec, name=pending.ref.name)
         except WeighbridgeError as exc:

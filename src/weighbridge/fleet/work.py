@@ -38,6 +38,7 @@ class FileResult:
     references: list[str]
     stable: bool  # the file kept its size and mtime while it was read: the result may be cached
     host: str  # where it was read (pid@host), for the run's statistics
+    cpu_seconds: float = 0.0  # the worker's CPU time for this file (hashing and parsing)
 
 
 def scan_batch(items: list[WorkItem], limits: Limits) -> list[FileResult]:
@@ -47,27 +48,30 @@ def scan_batch(items: list[WorkItem], limits: Limits) -> list[FileResult]:
     host = f"{os.getpid()}@{os.uname().nodename}"
     out: list[FileResult] = []
     for item in items:
+        cpu = time.process_time()
         record, refs = scan_file_with_references(item.file, item.root, limits)
+        cpu = time.process_time() - cpu
         try:
             st = os.stat(item.file.abspath)
             stable = (st.st_size, st.st_mtime_ns) == (item.size, item.mtime_ns)
         except OSError:
             stable = False
-        out.append(FileResult(item, record, refs, stable and record.sha256 is not None, host))
+        out.append(FileResult(item, record, refs, stable and record.sha256 is not None, host, cpu))
     return out
 
 
 def evaluate_target(snapshot: Snapshot, records: list[FileRecord], references: list[str],
-                    policy: Policy | None) -> Report:
-    """The inspect report of ``snapshot`` from its file records, exactly as ``weighbridge inspect`` builds it."""
+                    policy: Policy | None) -> tuple[Report, float]:
+    """The inspect report of ``snapshot`` from its file records, exactly as ``weighbridge inspect`` builds it,
+    and the worker's CPU seconds for it."""
     from ..scan.engine import assemble_report
     from ..scan.inspection import add_analyses
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = assemble_report(snapshot, list(records), set(references), started)
     report = add_analyses(report, snapshot, policy=policy)
     report.elapsed_seconds = time.perf_counter() - started
-    return report
+    return report, time.process_time() - cpu
 
 
 def batches(items: Iterable[WorkItem], *, max_bytes: int = BATCH_BYTES,
