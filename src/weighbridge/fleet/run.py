@@ -137,7 +137,7 @@ def fleet_scan(
     found = discover(roots)
     if isinstance(store, Registry):
         store = RegistryStore(store)
-    run = _Run(found, executor, store, policy, full, limits or Limits(), progress)
+    run = _Run(found, executor, store, policy, full, limits or Limits(), progress, workers)
     run.plan()
     run.execute()
     return FleetScanResult(
@@ -151,7 +151,7 @@ def fleet_scan(
 
 class _Run:
     def __init__(self, found: Discovery, executor: Executor, store: FleetStore, policy: Policy | None, full: bool,
-                 limits: Limits, progress: Progress | None) -> None:
+                 limits: Limits, progress: Progress | None, workers: int) -> None:
         self.found = found
         self.executor = executor
         self.store = store
@@ -160,6 +160,7 @@ class _Run:
         self.full = full
         self.limits = limits
         self.progress = progress
+        self.workers = workers
         self.rules = rules_version()
         self.outcomes: dict[str, TargetOutcome] = {}
         self.pending: dict[str, _Pending] = {}
@@ -248,27 +249,52 @@ class _Run:
 
     # -- execution ------------------------------------------------------------------------------------------
     def execute(self) -> None:
+        """Keep at most two scan batches per worker queued, so a target's evaluation (submitted the moment its
+        last file is in) runs next and the coordinator records reports while the workers read on, instead of
+        every evaluation and every registry write waiting for the last file of the fleet."""
+        queue = iter(batches(self._ordered_items()))
+        window = 2 * max(1, self.workers)
         futures: dict[Future[Any], tuple[str, Any]] = {}
-        for batch in batches(self.items.values()):
-            futures[self.executor.submit(scan_batch, batch, self.limits)] = ("scan", batch)
+        scans = 0
         if self.progress is not None:
             self.progress(0, self.to_read)
         for spec, pending in list(self.pending.items()):
             if not pending.waiting:
                 futures[self._evaluate(pending)] = ("evaluate", spec)
         done_bytes = 0
-        while futures:
+        while True:
+            while scans < window and (batch := next(queue, None)) is not None:
+                futures[self.executor.submit(scan_batch, batch, self.limits)] = ("scan", batch)
+                scans += 1
+            if not futures:
+                return
             finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
             for future in finished:
                 what, payload = futures.pop(future)
                 if what == "scan":
-                    done_bytes += sum(i.size for i in payload)
+                    scans -= 1
+                    done_bytes += sum(max(i.size, 0) for i in payload)
                     for spec in self._scanned(future, payload):
                         futures[self._evaluate(self.pending[spec])] = ("evaluate", spec)
                     if self.progress is not None:
                         self.progress(done_bytes, self.to_read)
                 else:
                     self._evaluated(future, payload)
+
+    def _ordered_items(self) -> list[WorkItem]:
+        """Files target by target, the targets with the most to read first (the long ones start early, the
+        short ones fill the end), each target's own files largest first; a file shared by targets once."""
+        def weight(pending: _Pending) -> int:
+            return sum(max(self.items[i].size, 0) for i in pending.waiting)
+
+        order: list[WorkItem] = []
+        seen: set[tuple[str, str, str | None]] = set()
+        for pending in sorted(self.pending.values(), key=lambda p: (-weight(p), p.ref.spec)):
+            for ident in sorted(pending.waiting, key=lambda i: (-self.items[i].size, i)):
+                if ident not in seen:
+                    seen.add(ident)
+                    order.append(self.items[ident])
+        return order
 
     def _evaluate(self, pending: _Pending) -> Future[tuple[Report, float]]:
         records = [r for r, _ in pending.records.values()]

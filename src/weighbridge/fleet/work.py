@@ -76,10 +76,10 @@ def evaluate_target(snapshot: Snapshot, records: list[FileRecord], references: l
 
 def batches(items: Iterable[WorkItem], *, max_bytes: int = BATCH_BYTES,
             max_files: int = BATCH_FILES) -> Iterator[list[WorkItem]]:
-    """Largest files first (better balance at the end of a run), small ones grouped to amortise task costs."""
+    """Consecutive files grouped (in the order given) to amortise task costs; a big file travels alone."""
     batch: list[WorkItem] = []
     size = 0
-    for item in sorted(items, key=lambda i: (-i.size, i.key)):
+    for item in items:
         if batch and (size + item.size > max_bytes or len(batch) >= max_files):
             yield batch
             batch, size = [], 0
