@@ -81,7 +81,9 @@ def create_app(registry_url: str | None = None, *, allow_anonymous_read: bool = 
 
 
 def _api_app(anonymous_read: bool) -> FastAPI:
+    # No Swagger UI / ReDoc: both load their scripts from a CDN, and the dashboard works offline.
     app = FastAPI(title="Weighbridge registry API", version=__version__, description=DESCRIPTION,
+                  docs_url=None, redoc_url=None,
                   openapi_tags=[{"name": "models", "description": "Inventory, versions, history, decisions"},
                                 {"name": "policies", "description": "Stored admission policies (YAML)"},
                                 {"name": "fleet", "description": "Summary across the registry"},
