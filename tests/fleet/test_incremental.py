@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.fleet.mirror import Mirror, build_mirror
@@ -102,3 +104,29 @@ def test_full_reads_everything(pool: Executor, small: Mirror) -> None:
         full = scan(pool, small, registry, full=True)
         assert full.counts() == {"recorded": small.targets}
         assert full.read_paths == first.read_paths and full.files_read == first.files_total
+
+
+class BreaksAfter(ThreadPoolExecutor):
+    """An executor whose workers "die" after ``n`` tasks, like a pool whose process the OOM killer took."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(max_workers=2)
+        self.left = n
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.left -= 1
+        if self.left < 0:
+            raise BrokenProcessPool("A child process terminated abruptly")
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_a_broken_executor_fails_targets_not_the_run(small: Mirror) -> None:
+    with open_registry() as registry, BreaksAfter(6) as broken:
+        result = fleet_scan([str(small.root)], executor=broken, store=registry)
+    statuses = {t.status for t in result.targets}
+    assert statuses == {"recorded", "error"} and len(result.targets) == small.targets
+    assert all("terminated abruptly" in (t.error or "") for t in result.targets if t.status == "error")
+    with open_registry() as registry, make_executor("local", workers=1) as pool:
+        again = fleet_scan([str(small.root)], executor=pool, store=registry)
+    assert again.counts() == {"recorded": sum(t.status == "error" for t in result.targets),
+                              "unchanged": sum(t.status == "recorded" for t in result.targets)}

@@ -106,6 +106,7 @@ def test_cli_scan_and_summary(small: Mirror) -> None:
     (["fleet", "scan", ".", "--policy", "/no/policy.yaml"], "policy"),
     (["fleet", "scan", ".", "--db", "mysql://x/y"], "unsupported database 'mysql'"),
     (["fleet", "summary", "--db", "/no/such/dir/registry.db"], "does not exist"),
+    (["fleet", "scan", ".", "--engine", "ray", "--address", "127.0.0.1:1"], "cannot reach the Ray cluster"),
 ])
 def test_cli_errors_are_one_line(args: list[str], message: str) -> None:
     done = wb(*args)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import socket
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -55,6 +56,8 @@ class RayExecutor(Executor):
         self._ray = ray
         self._owns_ray = False
         if not ray.is_initialized():
+            if address is not None:
+                check_reachable(address)  # ray.init would wait minutes for a cluster that is not there
             options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                                        "configure_logging": False}
             if address is None:
@@ -89,3 +92,19 @@ class RayExecutor(Executor):
     def cluster_cpus(self) -> int:
         """CPUs Ray can schedule tasks on (all nodes)."""
         return int(self._ray.cluster_resources().get("CPU", 0))  # type: ignore[no-untyped-call]
+
+
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail in ``timeout`` seconds with one line when a ``host:port`` or ``ray://host:port`` Ray address does
+    not accept connections (``auto`` and other forms are left to Ray)."""
+    body = address.removeprefix("ray://")
+    host, colon, port = body.rpartition(":")
+    if not colon or not port.isdigit() or not host:
+        if address == "auto":
+            return
+        raise WeighbridgeError(f"bad Ray address {address!r}: expected host:port, ray://host:port or auto")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise WeighbridgeError(f"cannot reach the Ray cluster at {address}: {reason}") from None

@@ -15,7 +15,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -264,7 +264,7 @@ class _Run:
         done_bytes = 0
         while True:
             while scans < window and (batch := next(queue, None)) is not None:
-                futures[self.executor.submit(scan_batch, batch, self.limits)] = ("scan", batch)
+                futures[self._submit(scan_batch, batch, self.limits)] = ("scan", batch)
                 scans += 1
             if not futures:
                 return
@@ -299,7 +299,17 @@ class _Run:
     def _evaluate(self, pending: _Pending) -> Future[tuple[Report, float]]:
         records = [r for r, _ in pending.records.values()]
         refs = [ref for _, rs in pending.records.values() for ref in rs]
-        return self.executor.submit(evaluate_target, pending.snapshot, records, refs, self.policy)
+        return self._submit(evaluate_target, pending.snapshot, records, refs, self.policy)
+
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Submit, or hand back a failed future when the executor is broken (a worker was killed by the OS):
+        the targets waiting on it become errors and the run finishes instead of stopping half way."""
+        try:
+            return self.executor.submit(fn, *args)
+        except (BrokenExecutor, RuntimeError) as exc:
+            failed: Future[Any] = Future()
+            failed.set_exception(exc)
+            return failed
 
     def _scanned(self, future: Future[Any], batch: list[WorkItem]) -> list[str]:
         """Commit a batch's file results; the targets that now have every file."""
