@@ -6,5 +6,7 @@ from __future__ import annotations
 from .api import scan_mirror
 from .discover import TargetRef, discover
 from .run import FleetScanResult, TargetOutcome, fleet_scan
+from .summary import fleet_summary
 
-__all__ = ["FleetScanResult", "TargetOutcome", "TargetRef", "discover", "fleet_scan", "scan_mirror"]
+__all__ = ["FleetScanResult", "TargetOutcome", "TargetRef", "discover", "fleet_scan", "fleet_summary",
+           "scan_mirror"]
