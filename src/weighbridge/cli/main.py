@@ -219,7 +219,8 @@ def run() -> None:
         exit_code = getattr(exc, "exit_code", None)
         if type(exc).__name__ == "Exit" and isinstance(exit_code, int):
             sys.exit(exit_code)
-        message = exc.format_message() if callable(getattr(exc, "format_message", None)) else None
+        format_message = getattr(exc, "format_message", None)
+        message = format_message() if callable(format_message) else None
         if isinstance(message, str):
             err.print(f"weighbridge: error: {message}", markup=False, soft_wrap=True)
             sys.exit(2)
