@@ -32,6 +32,18 @@ def test_tampered_byte_is_refused_naming_the_file(admitted: Admitted) -> None:
     assert isinstance(info.value, WeighbridgeError)
 
 
+def test_a_renamed_tampered_copy_is_refused_naming_the_file(admitted: Admitted, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "renamed-copy"
+    shutil.copytree(admitted.folder, copy)
+    flip_byte(copy / "model.safetensors", 7)
+    with pytest.raises(NotAdmittedError) as info:
+        require_admitted(copy, registry=admitted.registry)
+    assert info.value.file == "model.safetensors"
+    assert f"compared with {admitted.version.model}@" in str(info.value)
+
+
 def test_added_and_removed_files_are_named(admitted: Admitted) -> None:
     (admitted.folder / "extra.py").write_text("import os\n")
     with pytest.raises(NotAdmittedError, match=r"added: extra.py compared with tiny-model@"):

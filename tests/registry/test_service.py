@@ -127,6 +127,14 @@ def test_guard_lookups(reg: Registry) -> None:
     reg.decide("eps", DecisionAction.REVOKE, actor="a", reason="pulled")
     assert reg.admitted_version_for_manifest(version.manifest_digest) is None
     assert reg.find_admitted_for_files(files) is None
+    # the closest version, whatever its decision, names what a changed copy differs from
+    other = reg.record_report(tiny_report("other", {"w1.safetensors": b"w1", "zz": b"zz"}), name="other")
+    changed = [files[0], FileDigest("w2.safetensors", 2, "f" * 64)]
+    assert reg.closest_version_for_files(changed) is not None
+    assert reg.closest_version_for_files(files) == reg.get_version("eps")  # shares two files, "other" one
+    assert reg.closest_version_for_files(changed[:1]) == reg.get_version(other.model)  # tie: the newest
+    assert reg.closest_version_for_files([FileDigest("x", 1, "0" * 64)]) is None
+    assert reg.closest_version_for_files([]) is None
 
 
 def test_admit_with_policies(reg: Registry, tmp_path: Path) -> None:

@@ -34,6 +34,8 @@ class AdmissionRegistry(Protocol):
 
     def admitted_version_for_manifest(self, manifest_digest: str) -> VersionRecord | None: ...
 
+    def closest_version_for_files(self, files: Sequence[FileDigest]) -> VersionRecord | None: ...
+
     def history(self, model: str) -> list[DecisionRecord]: ...
 
 
@@ -88,6 +90,8 @@ def check_admission(target: str, registry: AdmissionRegistry, *, model: str | No
             version = registry.admitted_version_for_manifest(manifest_digest((d.path, d.sha256) for d in digests))
         if version is None:
             version = _named_like(registry, snapshot.target.kind, snapshot.target.path, snapshot.target.input)
+        if version is None and not single:  # a changed copy of a recorded version: name what differs
+            version = registry.closest_version_for_files(digests)
     if version is None:
         result = recheck([])
         why = (f"{unpinnable[0].rel} cannot be hashed ({unpinnable[0].reason})" if unpinnable

@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import yaml
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select, tuple_
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -191,6 +191,26 @@ class Registry:
                         return record(session, version)
                     best = best or version
             return record(session, best) if best is not None else None
+
+        return self._read(work)
+
+    def closest_version_for_files(self, files: Sequence[FileDigest]) -> VersionRecord | None:
+        """The version (any decision) sharing the most files with ``files`` by SHA-256 and size, newest first
+        on ties; ``None`` when none shares a file. Lets the guard name what changed in a tampered copy."""
+        wanted = {(f.sha256.lower(), f.size) for f in files}
+        if not wanted:
+            return None
+
+        def work(session: Session) -> VersionRecord | None:
+            shared = func.count(File.id).label("shared")
+            row = session.execute(
+                select(File.version_id, shared)
+                .where(tuple_(File.sha256, File.size).in_(sorted(wanted)))
+                .group_by(File.version_id).order_by(shared.desc(), File.version_id.desc()).limit(1)).first()
+            if row is None:
+                return None
+            version = session.execute(select(Version).where(Version.id == row[0])).scalar_one()
+            return record(session, version)
 
         return self._read(work)
 
