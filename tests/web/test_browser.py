@@ -1,5 +1,5 @@
 """Headless Chromium (Debian's /usr/bin/chromium through Playwright) against uvicorn on a free 127.0.0.1
-port: inventory → model page → sign in → approve → revoke, with screenshots in test-artifacts/web/."""
+port: inventory → model page → sign in → approve → revoke → fleet summary, with screenshots in test-artifacts/web/."""
 
 from __future__ import annotations
 
@@ -54,4 +54,9 @@ def test_inventory_model_approve_revoke(filled: Filled) -> None:
         assert rows.count() == 4  # admit, quarantine, approve, revoke (newest first)
         assert "publisher withdrew" in rows.nth(0).inner_text()
         screenshot(page, "after-revoke.png")
+
+        page.click("header >> text=Fleet")
+        assert "Fleet summary" in page.inner_text("h1")
+        assert page.locator("svg").count() >= 1 and "tampered-checkpoint" in page.inner_text("main")
+        screenshot(page, "fleet.png")
     assert dialogs == []  # no alert() ever ran
