@@ -116,3 +116,38 @@ def test_unreachable_database_in_a_subprocess(tmp_path: Path) -> None:
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.startswith("weighbridge: error: cannot open the registry at postgresql+psycopg://nobody:***@")
     assert "pw@" not in done.stderr
+
+
+def test_admit_with_an_audit_and_record_audit(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from tests.audit_stats.synthetic import synthetic_run
+
+    from weighbridge.audit.runfile import dump_run
+    from weighbridge.integrity.manifest import manifest_digest
+
+    monkeypatch.setenv("USER", "tester")
+    small = apache_folder(tmp_path / "models" / "acme-small")
+    policy = tmp_path / "audited.yaml"
+    policy.write_text(LENIENT + "audit:\n  require_audit: true\n  max_asymmetry:\n"
+                      "    - {country: CN, language: en, points: 20}\n", encoding="utf-8")
+    import hashlib
+
+    digest = manifest_digest((p.relative_to(small).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
+                             for p in sorted(small.rglob("*")) if p.is_file())
+    for name, fair in (("censored", False), ("fair", True)):
+        run_ = synthetic_run(refuse_china=not fair)
+        dump_run(dataclasses.replace(run_, model=dataclasses.replace(run_.model, digest=digest)),
+                 tmp_path / f"{name}.json")
+    db = ("--db", db_url)
+
+    code, out, _ = wb(capsys, monkeypatch, "admit", str(small), "--policy", str(policy), "--audit",
+                      str(tmp_path / "censored.json"), *db)
+    assert code == 1 and "REJECTED" in out and "fail: audit.max_asymmetry" in out
+    code, out, _ = wb(capsys, monkeypatch, "registry", "record-audit", "acme-small", str(tmp_path / "fair.json"), *db)
+    assert code == 0 and out.startswith("audit #2 recorded for acme-small")
+    code, out, _ = wb(capsys, monkeypatch, "registry", "reevaluate", "--policy", str(policy), *db)
+    assert code == 0 and "acme-small" in out and "rejected" in out
+    code, _, err = wb(capsys, monkeypatch, "registry", "record-audit", "acme-small", str(tmp_path / "nope.json"), *db)
+    assert code == 2 and "nope.json" in err

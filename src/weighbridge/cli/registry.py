@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from ..core.audit import AuditRun
 from ..core.registry import Decision, DecisionAction, DecisionRecord
 from ..core.types import WeighbridgeError
 from .common import fail
@@ -93,14 +94,19 @@ def admit(
     relation: Annotated[str, typer.Option("--relation", help="finetune, merge, quantization, adapter or "
                                           "base.")] = "finetune",
     name: Annotated[str | None, typer.Option("--name", help="Registry name (default: from the target).")] = None,
+    audit: Annotated[Path | None, typer.Option("--audit", help="A behaviour audit of these weights (run.json of "
+                                               "`weighbridge audit run`): recorded, and checked against the "
+                                               "policy's audit: rules.")] = None,
     actor: ActorOpt = None, db: DbOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Inspect TARGET statically, decide under --policy and record the decision. Exit 0 when admitted, 1 when
     rejected or needing review. Without a policy a finding at or above high rejects, anything else needs
     review."""
     who = _actor(actor)
+    run = _load_audit(audit) if audit is not None else None
     version, entry = _call(db, lambda reg: reg.admit(target, policy_path=policy, actor=who, note=note,
-                                                     derived_from=derived_from, relation=relation, name=name))
+                                                     derived_from=derived_from, relation=relation, name=name,
+                                                     audit=run))
     if as_json:
         from ..registry.views import version_dict
 
@@ -110,6 +116,15 @@ def admit(
         for line in _decision_lines(entry):
             typer.echo(line)
     raise typer.Exit(0 if entry.decision is Decision.ADMITTED else 1)
+
+
+def _load_audit(path: Path) -> AuditRun:
+    from ..audit.runfile import load_run
+
+    try:
+        return load_run(path)
+    except WeighbridgeError as exc:
+        fail(str(exc))
 
 
 def _choice(value: str | None, parse: Callable[[str], T], what: str) -> T | None:
@@ -213,6 +228,22 @@ def history(name: NameArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
         policy = f" [policy {e.policy}]" if e.policy else ""
         typer.echo(f"{e.at}  {(e.version or '')[:12]}  {e.decision.value:12} {e.action.value:10} "
                    f"{e.actor}: {e.reason}{policy}")
+
+
+@registry_app.command("record-audit")
+def record_audit(
+    name: NameArg,
+    run_file: Annotated[Path, typer.Argument(help="run.json of `weighbridge audit run` on these weights.")],
+    version: Annotated[str | None, typer.Option("--version", help="Revision or digest prefix (default: "
+                                                "newest).")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Store a behaviour audit on a model version; `registry reevaluate` then checks it against the policy's
+    audit: rules. Refused when the run's recorded digest names other weights."""
+    run = _load_audit(run_file)
+    audit_id = _call(db, lambda reg: reg.record_audit(name, run, version=version))
+    typer.echo(f"audit #{audit_id} recorded for {name}: {len(run.samples)} samples of "
+               f"{', '.join(sorted(run.suites))}")
 
 
 @registry_app.command("diff")

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from sqlalchemy import Engine, func, select, tuple_
@@ -41,6 +41,9 @@ from .errors import NotFound, RegistryError
 from .models import AuditRow, DecisionRow, File, LineageEdge, PolicyRow, Version
 from .queries import find_version, latest_report, latest_version_ids, model_row, parents, record, report_doc
 from .report_codec import report_from_dict
+
+if TYPE_CHECKING:
+    from ..audit.summary import AuditSummary
 
 T = TypeVar("T")
 
@@ -218,8 +221,12 @@ class Registry:
 
     def admit(self, target: str, *, policy_path: Path | None, actor: str, note: str | None = None,
               derived_from: str | None = None, relation: str = "finetune", report: Report | None = None,
-              name: str | None = None) -> tuple[VersionRecord, DecisionRecord]:
+              name: str | None = None, audit: AuditRun | None = None) -> tuple[VersionRecord, DecisionRecord]:
         """Inspect ``target`` (unless ``report`` is given), evaluate the policy and record the decision.
+
+        ``audit`` (a behaviour audit of these weights) is recorded with the version and checked against the
+        policy's ``audit:`` rules; without one, the newest audit already stored for the same weights is used.
+        An audit whose recorded digest names other weights is refused.
 
         Policy fail → rejected, warn → needs-review, pass → admitted. Without a policy: a finding at or above
         high → rejected, otherwise needs-review (nothing checked the licence against the intended use).
@@ -242,10 +249,15 @@ class Registry:
         if parent_name is not None:
             report.inherited = (*report.inherited,
                                 *obligations.inherited_licenses(parent_name, relation, parent_doc))
+        digest = names.manifest_digest(report.manifest_digest)
+        if audit is not None:
+            _check_audit_digest(audit, digest, target)
         if policy is not None:
             from ..policy import evaluate
 
-            report.policy = evaluate(policy, report)
+            stored = audit if audit is not None or policy.audit is None else self._read(
+                lambda s: _latest_audit(s, digest=digest))
+            report.policy = evaluate(policy, report, audit=_summary(stored))
             decision, reason = decide.from_verdict(report.policy), decide.verdict_reason(report.policy)
             reasons = [r.to_dict() for r in sorted(report.policy.reasons, key=lambda r: -r.outcome.rank)]
         else:
@@ -254,7 +266,6 @@ class Registry:
         if note:
             reason = f"{reason}; note: {note}"
         model = model or names.default_model_name(report)
-        digest = names.manifest_digest(report.manifest_digest)
         policy_sha = hashlib.sha256(policy_text.encode("utf-8")).hexdigest() if policy_text is not None else None
 
         def work(session: Session) -> tuple[VersionRecord, DecisionRecord]:
@@ -265,6 +276,8 @@ class Registry:
                                    else _slugify(policy.name), policy_sha, policy_text)
             if parent_name is not None:
                 self._link(session, version, parent_name, relation, parent_doc, parent_carried)
+            if audit is not None:
+                _insert_audit(session, version.id, audit)
             entry = store.add_decision(session, version, decision, DecisionAction.ADMIT, actor=actor, reason=reason,
                                        policy_name=policy.name if policy else None, policy_sha256=policy_sha,
                                        reasons=reasons)
@@ -349,7 +362,8 @@ class Registry:
                     parent_version = session.get(Version, edge.parent_version_id) if edge.parent_version_id else None
                     parent_doc = report_doc(latest_report(session, parent_version.id)) if parent_version else None
                     report.inherited += tuple(obligations.inherited_licenses(parent_name, edge.relation, parent_doc))
-                verdict = evaluate(policy, report)
+                run = _latest_audit(session, version_id=version.id) if policy.audit is not None else None
+                verdict = evaluate(policy, report, audit=_summary(run))
                 last = session.execute(select(DecisionRow.action).where(DecisionRow.version_id == version.id)
                                        .order_by(DecisionRow.id.desc()).limit(1)).scalar()
                 before = Decision(version.decision)
@@ -371,20 +385,13 @@ class Registry:
     # --- audits ---
 
     def record_audit(self, model: str, run: AuditRun, version: str | None = None) -> int:
-        doc = run.to_dict()
-        labels = Counter(s.score.label.value for s in run.samples)
-        outcomes = Counter(s.completion.outcome.value for s in run.samples)
-        summary = {"suites": dict(run.suites), "prompts": len(run.prompts), "samples": len(run.samples),
-                   "labels": dict(sorted(labels.items())), "outcomes": dict(sorted(outcomes.items())),
-                   "runtime": run.model.runtime, "target": run.model.target, "digest": run.model.digest,
-                   "started": run.started, "finished": run.finished, "judge": run.judge}
+        """Store an audit run on the newest version of ``model`` (or ``version``); refused when the run's
+        recorded digest names other weights than that version's."""
 
         def work(session: Session) -> int:
-            row = AuditRow(version_id=find_version(session, model, version).id, run_json=json.dumps(doc),
-                           summary_json=json.dumps(summary), created_at=store.now())
-            session.add(row)
-            session.flush()
-            return row.id
+            row = find_version(session, model, version)
+            _check_audit_digest(run, row.manifest_digest, f"{model}@{row.manifest_digest[:12]}")
+            return _insert_audit(session, row.id, run)
 
         return self._write(work)
 
@@ -462,6 +469,53 @@ class Registry:
                     for table in Base.metadata.sorted_tables}
 
         return self._read(work)
+
+
+def _audit_summary_doc(run: AuditRun) -> dict[str, Any]:
+    labels = Counter(s.score.label.value for s in run.samples)
+    outcomes = Counter(s.completion.outcome.value for s in run.samples)
+    return {"suites": dict(run.suites), "prompts": len(run.prompts), "samples": len(run.samples),
+            "labels": dict(sorted(labels.items())), "outcomes": dict(sorted(outcomes.items())),
+            "runtime": run.model.runtime, "target": run.model.target, "digest": run.model.digest,
+            "started": run.started, "finished": run.finished, "judge": run.judge}
+
+
+def _insert_audit(session: Session, version_id: int, run: AuditRun) -> int:
+    row = AuditRow(version_id=version_id, run_json=json.dumps(run.to_dict()),
+                   summary_json=json.dumps(_audit_summary_doc(run)), created_at=store.now())
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def _check_audit_digest(run: AuditRun, manifest_digest: str, what: str) -> None:
+    """An audit made on local weights records their manifest digest: it must be these weights."""
+    recorded = (run.model.digest or "").lower().removeprefix("sha256:")
+    if recorded and recorded != manifest_digest.lower().removeprefix("sha256:"):
+        raise RegistryError(f"the audit run was made on other weights (digest {recorded[:12]}…) than {what} "
+                            f"({manifest_digest.lower().removeprefix('sha256:')[:12]}…)")
+
+
+def _latest_audit(session: Session, *, version_id: int | None = None, digest: str | None = None
+                  ) -> AuditRun | None:
+    """The newest stored audit of a version, or of any version with these weights."""
+    from ..audit.runfile import run_from_dict
+
+    query = select(AuditRow.run_json).order_by(AuditRow.id.desc()).limit(1)
+    if version_id is not None:
+        query = query.where(AuditRow.version_id == version_id)
+    else:
+        query = query.join(Version, Version.id == AuditRow.version_id).where(Version.manifest_digest == digest)
+    text = session.execute(query).scalar()
+    return run_from_dict(json.loads(text)) if text is not None else None
+
+
+def _summary(run: AuditRun | None) -> AuditSummary | None:
+    if run is None:
+        return None
+    from ..audit.summary import summarise
+
+    return summarise(run)
 
 
 def _actor(actor: str) -> str:
