@@ -122,8 +122,9 @@ def severity_reasons(rules: PolicyRules, report: Report) -> list[Reason]:
 
 
 def audit_reasons(rules: PolicyRules, report: Report) -> list[Reason]:
-    return [Reason("rules.required_audits", WARN, f"the audit {name!r} is required but no audit result is "
-                   "available (Weighbridge does not record audit results yet)",
+    return [Reason("rules.required_audits", WARN, f"the review {name!r} is required: an organization review, "
+                   "not a behaviour audit Weighbridge measures (those are the policy's audit: section); a person "
+                   "records its outcome with `weighbridge registry approve`",
                    (ev.from_policy("rules.required_audits", name),)) for name in rules.required_audits]
 
 
