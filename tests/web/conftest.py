@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -66,7 +66,9 @@ def filled_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Filled
                                    derived_from=CLEAN)
             filled.digests[version.model] = version.manifest_digest
             reg.decide("hostile-card", DecisionAction.QUARANTINE, actor="setup", reason="card under review")
-            reg.record_audit("hostile-card", synthetic_run(samples=2))
+            run = synthetic_run(samples=2)  # an audit of these weights carries their manifest digest
+            run = replace(run, model=replace(run.model, digest="sha256:" + filled.digests["hostile-card"]))
+            reg.record_audit("hostile-card", run)
             for scope in SCOPES:
                 filled.tokens[scope] = reg.create_token(f"{scope}-token", [scope])
         yield filled
