@@ -30,6 +30,7 @@ from .work import FileResult, WorkItem, batches, evaluate_target, scan_batch
 
 MARKER_SUFFIX = "#weighbridge-fleet-target"  # scan-cache rows that hold a target's last fingerprint
 MARKER_FORMAT = "fleet-target"
+MARKER_BATCH = 16  # fingerprints of recorded targets wait for the next file batch's commit, or for this many
 
 
 @dataclass(slots=True)
@@ -174,6 +175,7 @@ class _Run:
         self.scan_cpu = 0.0
         self.evaluate_cpu = 0.0
         self.to_read = 0
+        self.markers: list[CacheRow] = []  # fingerprints of recorded targets, not yet committed
 
     # -- planning: stat only ------------------------------------------------------------------------------
     def plan(self) -> None:
@@ -262,24 +264,27 @@ class _Run:
             if not pending.waiting:
                 futures[self._evaluate(pending)] = ("evaluate", spec)
         done_bytes = 0
-        while True:
-            while scans < window and (batch := next(queue, None)) is not None:
-                futures[self._submit(scan_batch, batch, self.limits)] = ("scan", batch)
-                scans += 1
-            if not futures:
-                return
-            finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
-            for future in finished:
-                what, payload = futures.pop(future)
-                if what == "scan":
-                    scans -= 1
-                    done_bytes += sum(max(i.size, 0) for i in payload)
-                    for spec in self._scanned(future, payload):
-                        futures[self._evaluate(self.pending[spec])] = ("evaluate", spec)
-                    if self.progress is not None:
-                        self.progress(done_bytes, self.to_read)
-                else:
-                    self._evaluated(future, payload)
+        try:
+            while True:
+                while scans < window and (batch := next(queue, None)) is not None:
+                    futures[self._submit(scan_batch, batch, self.limits)] = ("scan", batch)
+                    scans += 1
+                if not futures:
+                    return
+                finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
+                for future in finished:
+                    what, payload = futures.pop(future)
+                    if what == "scan":
+                        scans -= 1
+                        done_bytes += sum(max(i.size, 0) for i in payload)
+                        for spec in self._scanned(future, payload):
+                            futures[self._evaluate(self.pending[spec])] = ("evaluate", spec)
+                        if self.progress is not None:
+                            self.progress(done_bytes, self.to_read)
+                    else:
+                        self._evaluated(future, payload)
+        finally:  # what was recorded keeps its fingerprint, however the loop ends
+            self._commit_markers()
 
     def _ordered_items(self) -> list[WorkItem]:
         """Files target by target, the targets with the most to read first (the long ones start early, the
@@ -336,8 +341,16 @@ class _Run:
                                      result.record.format, to_payload(result)))
             for spec in self.waiters.get(ident, []):
                 self.pending[spec].records[item.file.rel] = (result.record, result.references)
-        self.store.store(rows, self.rules)  # the batch's files, committed together as they completed together
+        # the batch's files, committed together as they completed together (with the fingerprints of the
+        # targets recorded meanwhile: one transaction instead of one more per target)
+        self.store.store(rows + self.markers, self.rules)
+        self.markers = []
         return self._ready(idents)
+
+    def _commit_markers(self) -> None:
+        if self.markers:
+            self.store.store(self.markers, self.rules)
+            self.markers = []
 
     def _ready(self, idents: list[tuple[str, str, str | None]]) -> list[str]:
         ready = []
@@ -376,8 +389,9 @@ class _Run:
             decision=version.decision.value, files=len(report.files), findings=len(report.findings))
         self.outcomes[spec] = outcome
         unchanged = outcome.to_dict() | {"status": "unchanged"}
-        self.store.store([CacheRow(_marker(pending.ref), 0, 0, pending.fingerprint, MARKER_FORMAT, unchanged)],
-                         self.rules)
+        self.markers.append(CacheRow(_marker(pending.ref), 0, 0, pending.fingerprint, MARKER_FORMAT, unchanged))
+        if len(self.markers) >= MARKER_BATCH:
+            self._commit_markers()
         del self.pending[spec]
 
 

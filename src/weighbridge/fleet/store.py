@@ -6,7 +6,8 @@
 * reports (``Registry.record_report``, kind ``inspect``), one per evaluated target.
 
 Look-ups are one read query per 500 paths; the file results of one finished batch are written in one
-transaction (they finished together). Per-row calls would cost the coordinator a transaction per file.
+transaction (they finished together), as one upsert executed for all of them. Per-row calls would cost the
+coordinator a transaction per file.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..core.registry import VersionRecord
 from ..core.types import Report
@@ -63,16 +64,19 @@ class RegistryStore:
         from ..registry.db import read_session
         from ..registry.models import ScanCacheRow
 
+        t = ScanCacheRow.__table__.c
         wanted = {path: (size, mtime) for path, size, mtime in keys}
         paths = sorted(wanted)
         found: dict[str, dict[str, Any]] = {}
+        query = select(t.path, t.size, t.mtime_ns, t.sha256, t.format, t.findings_json, t.rules_version).where(
+            t.path.in_(bindparam("paths", expanding=True)))
         with read_session(self.registry.engine) as session:
+            conn = session.connection()
             for start in range(0, len(paths), LOOKUP_CHUNK):
                 chunk = paths[start:start + LOOKUP_CHUNK]
-                for row in session.execute(select(ScanCacheRow).where(ScanCacheRow.path.in_(chunk))).scalars():
-                    if (row.size, row.mtime_ns) == wanted[row.path] and row.rules_version == rules_version:
-                        found[row.path] = {"sha256": row.sha256, "format": row.format,
-                                           "findings": json.loads(row.findings_json)}
+                for path, size, mtime, sha256, fmt, findings, rules in conn.execute(query, {"paths": chunk}):
+                    if (size, mtime) == wanted[path] and rules == rules_version:
+                        found[path] = {"sha256": sha256, "format": fmt, "findings": json.loads(findings)}
         return found
 
     def store(self, rows: Sequence[CacheRow], rules_version: str) -> None:
@@ -80,11 +84,8 @@ class RegistryStore:
             return
         from ..registry import cache, db
 
-        def work(session: Any) -> None:
-            for r in rows:
-                cache.store(session, r.path, r.size, r.mtime_ns, r.sha256, r.format, [r.payload], rules_version)
-
-        db.write(self.registry.engine, work)
+        entries = [(r.path, r.size, r.mtime_ns, r.sha256, r.format, [r.payload]) for r in rows]
+        db.write(self.registry.engine, lambda session: cache.store_many(session, entries, rules_version))
 
     def record_report(self, report: Report, *, source: str, name: str | None) -> VersionRecord:
         return self.registry.record_report(report, kind="inspect", source=source, name=name)

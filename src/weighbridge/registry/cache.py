@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from .errors import RegistryError
 from .models import ScanCacheRow
-from .store import insert_ignore, iso, now
+from .store import iso, now, statement
+
+_TABLE = cast(Table, ScanCacheRow.__table__)
 
 
 def lookup(session: Session, path: str, size: int, mtime_ns: int, rules_version: str | None) -> dict[str, Any] | None:
@@ -28,12 +30,30 @@ def lookup(session: Session, path: str, size: int, mtime_ns: int, rules_version:
 
 def store(session: Session, path: str, size: int, mtime_ns: int, sha256: str, fmt: str,
           findings: Sequence[Mapping[str, Any]], rules_version: str) -> None:
-    if not path.startswith("/") and not (len(path) > 2 and path[1] == ":"):
-        raise RegistryError(f"the scan cache needs absolute paths, got {path!r}")
-    values = {"size": size, "mtime_ns": mtime_ns, "sha256": sha256, "format": fmt,
-              "findings_json": json.dumps([dict(f) for f in findings], sort_keys=True),
-              "rules_version": rules_version, "scanned_at": now()}
-    if not insert_ignore(session, ScanCacheRow.__table__, {"path": path, **values}, ["path"]):  # type: ignore[arg-type]
-        row = session.execute(select(ScanCacheRow).where(ScanCacheRow.path == path).with_for_update()).scalar_one()
-        for key, value in values.items():
-            setattr(row, key, value)
+    store_many(session, [(path, size, mtime_ns, sha256, fmt, findings)], rules_version)
+
+
+CacheEntry = tuple[str, int, int, str, str, Sequence[Mapping[str, Any]]]  # path, size, mtime_ns, sha256, format, findings
+_VALUES = ("size", "mtime_ns", "sha256", "format", "findings_json", "rules_version", "scanned_at")
+
+
+def store_many(session: Session, entries: Sequence[CacheEntry], rules_version: str) -> None:
+    """Insert or replace the rows of these paths (a path given twice: the last one), in one statement
+    executed for all of them: ``INSERT … ON CONFLICT (path) DO UPDATE``."""
+    rows: dict[str, dict[str, Any]] = {}
+    for path, size, mtime_ns, sha256, fmt, findings in entries:
+        if not path.startswith("/") and not (len(path) > 2 and path[1] == ":"):
+            raise RegistryError(f"the scan cache needs absolute paths, got {path!r}")
+        rows.pop(path, None)
+        rows[path] = {"path": path, "size": size, "mtime_ns": mtime_ns, "sha256": sha256, "format": fmt,
+                      "findings_json": json.dumps([dict(f) for f in findings], sort_keys=True),
+                      "rules_version": rules_version, "scanned_at": now()}
+    if not rows:
+        return
+
+    def build(module: Any) -> Any:
+        upsert = module.insert(_TABLE)
+        return upsert.on_conflict_do_update(index_elements=["path"],
+                                            set_={c: getattr(upsert.excluded, c) for c in _VALUES})
+
+    session.connection().execute(statement(session, "scan-cache-upsert", build), list(rows.values()))

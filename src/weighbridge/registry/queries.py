@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..core.registry import Decision, FileDigest, SignatureStatus, VersionRecord
@@ -62,23 +62,55 @@ def parents(session: Session, version_id: int) -> list[tuple[LineageEdge, str, s
 
 
 def record(session: Session, version: Version, *, with_files: bool = True) -> VersionRecord:
-    files: tuple[FileDigest, ...] = ()
-    if with_files:
-        rows = session.execute(select(File.path, File.size, File.sha256).where(
-            File.version_id == version.id).order_by(File.path)).all()
-        files = tuple(FileDigest(path=p, size=s, sha256=h) for p, s, h in rows if h is not None)
+    files = _files(session, version.id) if with_files else ()
     up = parents(session, version.id)
+    return _record(version, version.model.name, files, (up[0][0].relation, up[0][1]) if up else None)
+
+
+_VERSIONS = cast(Table, Version.__table__)
+_MODELS = cast(Table, Model.__table__)
+_FILES = cast(Table, File.__table__)
+_LINEAGE = cast(Table, LineageEdge.__table__)
+_VERSION_ROW = (select(_VERSIONS, _MODELS.c.name.label("model_name"))
+                .join(_MODELS, _MODELS.c.id == _VERSIONS.c.model_id).where(_VERSIONS.c.id == bindparam("id")))
+_FILE_ROWS = (select(_FILES.c.path, _FILES.c.size, _FILES.c.sha256)
+              .where(_FILES.c.version_id == bindparam("id")).order_by(_FILES.c.path))
+_FIRST_PARENT = (select(_LINEAGE.c.relation, _MODELS.c.name).join(_MODELS, _MODELS.c.id == _LINEAGE.c.parent_model_id)
+                 .where(_LINEAGE.c.child_version_id == bindparam("id")).order_by(_LINEAGE.c.id).limit(1))
+
+
+def record_by_id(session: Session, version_id: int) -> VersionRecord:
+    """``record`` of the version with this id, read with three prepared Core queries (no ORM objects): what
+    ``record_report`` hands back after every write."""
+    conn = session.connection()
+    row = conn.execute(_VERSION_ROW, {"id": version_id}).one()
+    files = tuple(FileDigest(path=p, size=s, sha256=h) for p, s, h in conn.execute(_FILE_ROWS, {"id": version_id})
+                  if h is not None)
+    parent = conn.execute(_FIRST_PARENT, {"id": version_id}).first()
+    return _record(row, row.model_name, files, (parent[0], parent[1]) if parent is not None else None)
+
+
+def _files(session: Session, version_id: int) -> tuple[FileDigest, ...]:
+    rows = session.execute(select(File.path, File.size, File.sha256).where(
+        File.version_id == version_id).order_by(File.path)).all()
+    return tuple(FileDigest(path=p, size=s, sha256=h) for p, s, h in rows if h is not None)
+
+
+def _record(version: Any, model_name: str, files: tuple[FileDigest, ...],
+            parent: tuple[str, str] | None) -> VersionRecord:
+    """A ``VersionRecord`` from a version (ORM object or row with the same attribute names), its model's
+    name, its files and its first parent edge (relation, parent model name)."""
     top = version.max_severity
     extra: dict[str, Any] = {
         "recorded_at": iso(version.created_at), "decided_at": iso(version.decided_at),
         "max_severity": Severity(top).label if top is not None else "none", "verdict": version.verdict,
         "license_id": version.license_id, "license_family": version.license_family,
         "jurisdiction": version.jurisdiction, "openness_class": version.openness_class,
-        "relation": up[0][0].relation if up else None,
+        "relation": parent[0] if parent else None,
     }
-    return VersionRecord(id=version.id, model=version.model.name, source=version.source, revision=version.revision,
+    return VersionRecord(id=version.id, model=model_name, source=version.source, revision=version.revision,
                          manifest_digest=version.manifest_digest, decision=Decision(version.decision), files=files,
-                         signature=SignatureStatus(version.signature), derived_from=up[0][1] if up else None,
+                         signature=SignatureStatus(version.signature), derived_from=parent[1] if parent else None,
                          extra=extra)
 
 

@@ -39,7 +39,16 @@ from ..core.types import Policy, Report, Severity, WeighbridgeError
 from . import cache, db, decide, names, obligations, store, tokens, views
 from .errors import NotFound, RegistryError
 from .models import AuditRow, DecisionRow, File, LineageEdge, PolicyRow, Version
-from .queries import find_version, latest_report, latest_version_ids, model_row, parents, record, report_doc
+from .queries import (
+    find_version,
+    latest_report,
+    latest_version_ids,
+    model_row,
+    parents,
+    record,
+    record_by_id,
+    report_doc,
+)
 from .report_codec import report_from_dict
 
 if TYPE_CHECKING:
@@ -98,21 +107,20 @@ class Registry:
         digest = names.manifest_digest(report.manifest_digest)
 
         def work(session: Session) -> VersionRecord:
-            version = self._store_report(session, report, kind=kind, source=source, model=model, digest=digest)
-            return record(session, version)
+            return record_by_id(session, self._store_report(session, report, kind=kind, source=source,
+                                                            model=model, digest=digest))
 
         return self._write(work)
 
     def _store_report(self, session: Session, report: Report, *, kind: str, source: str | None, model: str,
-                      digest: str) -> Version:
+                      digest: str) -> int:
+        """Store the report's model, version (locked), files and report; the version's id."""
         model_id = store.upsert_model(session, model)
         version_id = store.upsert_version(session, model_id, digest, report.target.revision,
                                           source or report.target.input)
-        version = session.execute(select(Version).where(Version.id == version_id).with_for_update()).scalar_one()
         store.insert_files(session, version_id, report)
         store.insert_report(session, version_id, kind, report)
-        session.refresh(version)
-        return version
+        return version_id
 
     def get_version(self, model: str, version: str | None = None) -> VersionRecord:
         return self._read(lambda s: record(s, find_version(s, model, version)))
@@ -269,8 +277,9 @@ class Registry:
         policy_sha = hashlib.sha256(policy_text.encode("utf-8")).hexdigest() if policy_text is not None else None
 
         def work(session: Session) -> tuple[VersionRecord, DecisionRecord]:
-            version = self._store_report(session, report, kind="inspect", source=target, model=model,
-                                         digest=digest)
+            version_id = self._store_report(session, report, kind="inspect", source=target, model=model,
+                                            digest=digest)
+            version = session.execute(select(Version).where(Version.id == version_id)).scalar_one()
             if policy is not None and policy_text is not None and policy_sha is not None:
                 store.store_policy(session, names.slug(policy.name, "policy") if _is_slug(policy.name)
                                    else _slugify(policy.name), policy_sha, policy_text)
