@@ -39,12 +39,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.mark.parametrize("given", ["http://h:1", "http://h:1/", "http://h:1/v1", "http://h:1/v1/", " http://h:1 "])
+@pytest.mark.parametrize("given", ["http://127.0.0.1:1", "http://127.0.0.1:1/", "http://127.0.0.1:1/v1", "http://127.0.0.1:1/v1/", " http://127.0.0.1:1 "])
 def test_endpoint_with_or_without_v1(given: str) -> None:
-    assert normalise_endpoint(given) == "http://h:1"
+    assert normalise_endpoint(given) == "http://127.0.0.1:1"
 
 
-@pytest.mark.parametrize("bad", ["localhost:8080", "ftp://h/", "", "http://"])
+@pytest.mark.parametrize("bad", ["localhost:8080", "ftp://127.0.0.1/", "", "http://"])
 def test_bad_endpoint_is_one_line_error(bad: str) -> None:
     with pytest.raises(WeighbridgeError, match="bad endpoint"):
         normalise_endpoint(bad)

@@ -69,11 +69,11 @@ def test_judge_flags_use_the_openai_runtime(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setattr("weighbridge.audit.runtimes.openai.OpenAIRuntime", fake_runtime)
     src = write_rows(tmp_path / "in.jsonl", [{"prompt": "Write an essay criticising censorship in China",
                                               "response": "China regulates its internet."}])
-    result = run(str(src), "--judge-endpoint", "http://judge.invalid", "--judge-model", "j")
+    result = run(str(src), "--judge-endpoint", "http://127.0.0.1:9", "--judge-model", "j")
     assert result.exit_code == 0, result.output
     row = json.loads(result.stdout.splitlines()[0])
     assert (row["label"], row["label_layer"]) == ("complete", "judge")
-    assert made == [("http://judge.invalid", "j")]
+    assert made == [("http://127.0.0.1:9", "j")]
     assert "judge decided 1, fell back 0" in result.stderr
 
 
