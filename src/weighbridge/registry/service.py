@@ -404,6 +404,22 @@ class Registry:
 
         return self._write(work)
 
+    def audit_run(self, audit_id: int) -> AuditRun | None:
+        """The stored audit run ``audit_id``; ``None`` when there is no such audit or its JSON is unreadable."""
+        from ..audit.runfile import run_from_dict
+
+        def work(session: Session) -> str | None:
+            row = session.get(AuditRow, audit_id)
+            return row.run_json if row is not None else None
+
+        text = self._read(work)
+        if text is None:
+            return None
+        try:
+            return run_from_dict(json.loads(text))
+        except (ValueError, KeyError, TypeError, WeighbridgeError):
+            return None
+
     # --- policies ---
 
     def save_policy(self, name: str, yaml_text: str) -> str:

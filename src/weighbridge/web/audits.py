@@ -1,17 +1,14 @@
 """The behaviour audits stored with a version, as charts: per-country and per-language rates, drawn with the
 audit report's own SVG bar chart (rates with their 95 % intervals).
 
-The registry's version detail carries each audit's counts; the rates need the run itself, read here by the
-audit's id from the registry's database and summarised by ``weighbridge.audit.summary``.
+The registry's version detail carries each audit's counts; the rates need the run itself, fetched from the
+registry by the audit's id and summarised by ``weighbridge.audit.summary``.
 """
 
 from __future__ import annotations
 
-import json
-
 from markupsafe import Markup
 
-from ..audit.runfile import run_from_dict
 from ..audit.summary import AuditSummary, Cell, summarise
 from ..registry import Registry
 from ..report.audit.svg import bar_chart
@@ -19,18 +16,8 @@ from ..report.audit.svg import bar_chart
 
 def load_summary(registry: Registry, audit_id: int) -> AuditSummary | None:
     """The summary of the stored audit run ``audit_id``; None when the row is gone or unreadable."""
-    from ..registry.db import read_session
-    from ..registry.models import AuditRow
-
-    with read_session(registry.engine) as session:
-        row = session.get(AuditRow, audit_id)
-        text = row.run_json if row is not None else None
-    if text is None:
-        return None
-    try:
-        return summarise(run_from_dict(json.loads(text)))
-    except (ValueError, KeyError, TypeError):
-        return None
+    run = registry.audit_run(audit_id)
+    return summarise(run) if run is not None else None
 
 
 def _label(cell: Cell) -> str:
