@@ -13,7 +13,6 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
 from .. import __version__
-from ..core.rules import all_rules
 from ..core.types import Report, Severity, WeighbridgeError
 from ..report import RENDERERS
 from ..report.table import render_to
@@ -186,11 +185,10 @@ def license_command(
 @app.command()
 def rules() -> None:
     """List every rule the scanner can report, with its id and default severity."""
-    import weighbridge.formats.registry  # noqa: F401 - defines the format rules
-    import weighbridge.scan.engine  # noqa: F401 - defines the integrity rules
+    from ..catalogue import every_rule
 
     console = Console(highlight=False)
-    for r in all_rules():
+    for r in every_rule():
         console.print(f"{r.id:12} {r.severity.label:8} {r.check.value:10} {r.title}", markup=False)
 
 

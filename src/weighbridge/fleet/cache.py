@@ -24,14 +24,9 @@ def rules_version() -> str:
     description). A new release or a changed rule set invalidates every cached result."""
     global _rules_version
     if _rules_version is None:
-        import weighbridge.formats.registry  # noqa: F401 - defines the format rules
-        import weighbridge.license.findings  # noqa: F401 - licence rules
-        import weighbridge.scan.engine  # noqa: F401 - integrity rules
-        import weighbridge.sources  # noqa: F401 - source rules
+        from ..catalogue import every_rule
 
-        from ..core.rules import all_rules
-
-        doc = [[r.id, int(r.severity), r.check.value, r.title, r.description] for r in all_rules()]
+        doc = [[r.id, int(r.severity), r.check.value, r.title, r.description] for r in every_rule()]
         digest = hashlib.sha256(json.dumps(doc).encode()).hexdigest()[:16]
         _rules_version = f"{__version__}+{digest}"[:50]
     return _rules_version

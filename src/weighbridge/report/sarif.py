@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..core.rules import all_rules
+from ..catalogue import every_rule
 from ..core.types import Finding, Report, Severity
 
 _LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
@@ -42,7 +42,7 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
 
 
 def render_sarif(report: Report) -> str:
-    rules = all_rules()
+    rules = every_rule()
     index = {r.id: i for i, r in enumerate(rules)}
     driver = {
         "name": "weighbridge",
