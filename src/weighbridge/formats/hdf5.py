@@ -41,11 +41,16 @@ MAX_SOFT_HOPS = 16
 TIMEOUT_SECONDS = 120.0
 WORKER_MEMORY = 2 * 1024**3
 WORKER_REQUESTS = 500  # restart the worker now and then so the library's state cannot pile up
+RAW_SEARCH_BYTES = 64 * 1024 * 1024  # how much of a file the h5py-free Keras config search reads
+RAW_CONFIG_BYTES = 16 * 1024 * 1024  # longest configuration decoded from the raw bytes
+_RAW_MARKERS = (b"model_config", b"training_config")
+_RAW_STARTS = (b'{"class_name"', b'{"module"', b'{"config"', b'{"name"')
 
 NOT_INSPECTED = define(
     "WB-H5-001", Check.ARTIFACT, Severity.MEDIUM, "HDF5 file not inspected",
-    "The HDF5 metadata could not be read: h5py is not installed (install weighbridge[h5]), the library "
-    "rejected the file, crashed or timed out on it. Nothing inside was checked.")
+    "The HDF5 metadata could not be read: h5py is not installed, the library rejected the file, crashed or "
+    "timed out on it. Keras configurations are then read from the raw bytes; high when the file names a "
+    "Keras model_config that could not be read that way (a Keras model can carry code).")
 EXTERNAL_STORAGE = define(
     "WB-H5-002", Check.ARTIFACT, Severity.HIGH, "Dataset stored in external files",
     "A dataset's raw data lives in external files named in the dataset's properties. Reading the dataset "
@@ -359,8 +364,7 @@ def _spool(stream: BinaryIO) -> str:
 
 def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
     if not _h5py_available():
-        ctx.report(NOT_INSPECTED, "h5py is not installed; install weighbridge[h5] to inspect HDF5 files",
-                   evidence="import h5py failed")
+        raw_keras(ctx, stream, "h5py is not installed (pip install h5py)", "import h5py failed")
         return
     top_level = ctx.member is None and ctx.fs_path is not None
     try:
@@ -376,6 +380,64 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
         if not top_level:
             os.unlink(path)
     report_observations(ctx, reply)
+    if not reply.get("ok"):
+        raw_keras(ctx, stream, None, None)
+
+
+# -- without the HDF5 library: Keras configurations found in the raw bytes ------------------------------------
+
+def _raw_configs(data: bytes) -> list[bytes]:
+    """JSON objects in ``data`` that look like Keras configurations (class_name somewhere inside).
+
+    A string attribute is stored contiguously: fixed-length strings inside the object header message, variable-
+    length ones in a global heap collection. Either way the JSON text is in the file as is, so a JSON decoder
+    started at each candidate opening finds it without understanding the HDF5 structure around it.
+    """
+    decoder = json.JSONDecoder()
+    found: list[bytes] = []
+    pos = 0
+    for _attempt in range(256):
+        starts = [i for i in (data.find(m, pos) for m in _RAW_STARTS) if i >= 0]
+        if not starts:
+            return found
+        at = min(starts)
+        end = data.find(b"\x00", at, at + RAW_CONFIG_BYTES)
+        chunk = data[at:end if end >= 0 else at + RAW_CONFIG_BYTES]
+        try:
+            value, length = decoder.raw_decode(chunk.decode("utf-8", "replace"))
+        except (ValueError, RecursionError):
+            pos = at + 1
+            continue
+        text = chunk[:len(chunk.decode("utf-8", "replace")[:length].encode("utf-8", "replace"))]
+        if isinstance(value, dict) and b'"class_name"' in text:
+            found.append(text)
+        pos = at + max(len(text), 1)
+    return found
+
+
+def raw_keras(ctx: ScanContext, stream: BinaryIO, why: str | None, evidence: str | None) -> None:
+    """Fail closed without the library: find Keras configurations in the bytes and check them.
+
+    ``why`` is reported as the reason the object tree was not walked (None: already reported).
+    """
+    try:
+        stream.seek(0)
+        data = stream.read(RAW_SEARCH_BYTES)
+    except (OSError, ValueError):
+        data = b""
+    marker = next((m.decode() for m in _RAW_MARKERS if m in data), None)
+    configs = _raw_configs(data) if marker else []
+    if why is not None:
+        detail = f"{why}: links, external storage and filters were not checked"
+        if configs:
+            detail += f"; {len(configs)} Keras configuration(s) were read from the raw bytes and checked"
+        ctx.report(NOT_INSPECTED, detail, evidence=evidence)
+    if marker and not configs:
+        ctx.report(NOT_INSPECTED, f"the file names a Keras {marker!r} attribute that could not be read without "
+                   "the HDF5 library; a Keras model can carry code (Lambda layers) that was not checked",
+                   location=Location(key=f"attrs/{marker}"), evidence=marker, severity=Severity.HIGH)
+    for i, config in enumerate(configs[:8]):
+        scan_keras_config(ctx, config, source=f"raw-config[{i}]")
 
 
 # -- observations → findings --------------------------------------------------------------------------------
