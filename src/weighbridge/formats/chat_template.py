@@ -266,6 +266,7 @@ class _Walker:
     def __init__(self, ast: nodes.Template, variables: Mapping[str, Value] | None = None) -> None:
         self.ast = ast
         self.variables = dict(variables or {})
+        self._use_variables = True
         self.hits: dict[tuple[str, int | None, str], _Hit] = {}
         self.assigned: dict[str, list[nodes.Node]] = {}  # name or "ns.attr" -> value nodes (for folding)
         self.loops: dict[str, list[nodes.Node | None]] = {}  # loop variable -> what it iterates (None: unknown)
@@ -438,7 +439,7 @@ class _Walker:
             self._attribute(node.node, name, node, literal=False, via=via)
         if dynamic:
             self._hit(BUILT_NAME, f"chat template passes a computed attribute name to {via}", node, node.name)
-        elif node.name != "attr" and self._nonliteral_names(node):
+        elif self._nonliteral_names(node):
             self._hit(DATA_ATTRIBUTE, f"chat template passes an attribute name that is not a literal to {via}"
                       + _resolved(names), node, node.name)
 
@@ -500,7 +501,13 @@ class _Walker:
 
     def _assembled(self, node: nodes.Node) -> None:
         source = node.node if isinstance(node, nodes.Assign) else node
-        for value in self._strings(source):
+        # printing or storing a special token is harmless whatever it is; only names used for lookups count
+        self._use_variables = False
+        try:
+            values = self._strings(source)
+        finally:
+            self._use_variables = True
+        for value in values:
             token = _dangerous_token(value)
             if token:
                 self._hit(DUNDER_STRING, f"expression assembles the string {value[:80]!r}, which names the "
@@ -582,7 +589,8 @@ class _Walker:
                 out.extend(self._fold(value, depth))
             for iterated in self.loops.get(key, ()):
                 out.extend(self._fold_items(iterated, depth))
-            if key not in self.shadowed and key not in self.assigned and key in self.variables:
+            if self._use_variables and key not in self.shadowed and key not in self.assigned \
+                    and key in self.variables:
                 out.append(self.variables[key])  # a value the file supplies (a special token)
             return out
         finally:
