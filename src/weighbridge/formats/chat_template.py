@@ -86,7 +86,7 @@ TEMPLATE_DOS = define(
     "WB-TPL-009", Check.ARTIFACT, Severity.MEDIUM, "Chat template is built to exhaust the renderer",
     "The chat template is extremely long, nested extremely deeply, or asks for a range or repetition far "
     "beyond what a prompt needs. Renderers may hang or run out of memory; very large templates are not "
-    "fully inspected.")
+    "fully inspected, and a template too large to inspect is high (renderers still render it).")
 DATA_ATTRIBUTE = define(
     "WB-TPL-010", Check.ARTIFACT, Severity.HIGH, "Chat template takes an attribute name from data",
     "The chat template subscripts a template global (a helper such as cycler, or a context value such as "
@@ -214,10 +214,10 @@ def check_template(ctx: ScanContext, template: str, *, location: Location,
     lines = _LINE_SPLIT.split(template)
     if len(template) > MAX_TEMPLATE_CHARS:
         token = _dangerous_token(template)
-        severity = Severity.HIGH if token else None
         detail = (f"chat template is {len(template)} characters long (limit {MAX_TEMPLATE_CHARS}); it was not "
                   "parsed" + (f" and contains {token!r}" if token else ""))
-        ctx.report(TEMPLATE_DOS, detail, location=location, severity=severity,
+        # renderers still render it: a template is code, and one that was not inspected is high
+        ctx.report(TEMPLATE_DOS, detail, location=location, severity=Severity.HIGH,
                    evidence=_evidence_from_text(template, token or ""))
         return
     try:

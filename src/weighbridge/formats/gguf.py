@@ -474,7 +474,8 @@ class _Parser:
             return
         text = self._string(key, self.ctx.limits.max_string)
         if text is None:
-            self.report(BAD_TEMPLATE, f"{key!r} is too large to read", offset=at, key=key)
+            self.report(BAD_TEMPLATE, f"{key!r} is too large to read; renderers still render it",
+                        offset=at, key=key, severity=Severity.HIGH)  # a template is code: uninspected is high
             return
         self.templates.append((key, text, at))
 

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
-from ..core.types import Location
+from ..core.types import Location, Severity
 from .base import ScanContext
 
 TEMPLATE_SUFFIXES = (".jinja", ".jinja2", ".j2", ".template", ".tmpl")
@@ -122,7 +122,7 @@ def scan_text(ctx: ScanContext, stream: BinaryIO) -> None:
             from .chat_template import TEMPLATE_DOS
 
             ctx.report(TEMPLATE_DOS, f"text of more than {MAX_KEPT_BYTES} bytes that holds a chat template was "
-                       "not inspected", location=Location(offset=0), evidence=rel)
+                       "not inspected", location=Location(offset=0), evidence=rel, severity=Severity.HIGH)
         return
     text = raw.decode("utf-8", "replace")
     if marker and text.lstrip("\ufeff \t\r\n").startswith(("{", "[")):
