@@ -305,3 +305,20 @@ def test_unparsable_jinja_file_is_reported(tmp_path: Path) -> None:
     report = weighbridge.scan(str(path))
     assert {f.rule for f in report.findings} == {"WB-TPL-008"}
     assert report.max_severity == Severity.HIGH  # a parse failure with a dunder in it
+
+
+def test_large_and_compressed_text(tmp_path: Path) -> None:
+    import gzip
+
+    from weighbridge.formats.template_files import MAX_KEPT_BYTES
+
+    big = tmp_path / "settings.json"
+    big.write_text(json.dumps({"pad": "x" * (MAX_KEPT_BYTES + 10), "chat_template": "{{ messages }}"}))
+    report = weighbridge.scan(str(big))
+    assert [(f.rule, f.severity) for f in report.findings] == [("WB-TPL-009", Severity.HIGH)]
+    plain = tmp_path / "vocab.txt"
+    plain.write_text("token\n" * (MAX_KEPT_BYTES // 6 + 10))
+    assert weighbridge.scan(str(plain)).findings == []
+    packed = tmp_path / "settings.json.gz"
+    packed.write_bytes(gzip.compress(json.dumps({"chat_template": EVIL[0]}).encode()))
+    assert weighbridge.scan(str(packed)).max_severity == Severity.CRITICAL

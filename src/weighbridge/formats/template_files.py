@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
 from ..core.types import Location, Severity
-from .base import ScanContext
+from .base import ScanContext, read_exact
 
 TEMPLATE_SUFFIXES = (".jinja", ".jinja2", ".j2", ".template", ".tmpl")
 REPOSITORY_CONFIGS = frozenset({"tokenizer_config.json", "processor_config.json", "chat_template.json"})
@@ -89,25 +89,44 @@ def json_templates(data: Any) -> Iterator[tuple[str, str, dict[str, str | int | 
             stack.extend((f"{path}[{i}]", v) for i, v in enumerate(node) if isinstance(v, dict | list))
 
 
-def _read_text(stream: BinaryIO) -> tuple[bytes | None, bool]:
-    """(the text when it fits in ``MAX_KEPT_BYTES``, whether the JSON marker occurs anywhere)."""
+def _seekable(stream: BinaryIO) -> bool:
+    try:
+        return bool(stream.seekable())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _read_text(stream: BinaryIO, named: bool) -> tuple[bytes | None, bool, int]:
+    """(the text when it may hold a template and fits in ``MAX_KEPT_BYTES``, whether the JSON marker occurs,
+    the text's length).
+
+    A seekable stream is read once in chunks to look for the markers and read again only when one is there
+    (rare, small), so ordinary text (vocabularies, tokenizer.json) is never held in memory; other streams
+    keep what they read up to the cap.
+    """
+    seekable = _seekable(stream)
+    start = stream.tell() if seekable else 0
     kept: list[bytes] = []
     total = 0
-    marker = False
+    marker = jinja = False
     tail = b""
     while True:
         chunk = stream.read(_CHUNK)
         if not chunk:
             break
-        if not marker and _MARKER in tail + chunk:
-            marker = True
+        window = tail + chunk
+        marker = marker or _MARKER in window
+        jinja = jinja or b"{%" in window or b"{{" in window
         tail = chunk[-len(_MARKER):]
         total += len(chunk)
-        if total <= MAX_KEPT_BYTES:
+        if not seekable and total <= MAX_KEPT_BYTES:
             kept.append(chunk)
-        elif kept:
-            kept = []
-    return (b"".join(kept) if total <= MAX_KEPT_BYTES else None), marker
+    if total > MAX_KEPT_BYTES or not (marker or jinja or named):
+        return None, marker, total
+    if not seekable:
+        return b"".join(kept), marker, total
+    stream.seek(start)
+    return read_exact(stream, total), marker, total
 
 
 def scan_text(ctx: ScanContext, stream: BinaryIO) -> None:
@@ -115,10 +134,10 @@ def scan_text(ctx: ScanContext, stream: BinaryIO) -> None:
     rel = (ctx.member or ctx.path).rsplit("!", 1)[-1]
     if ctx.member is None and handled_by_repository(ctx.path):
         return
-    raw, marker = _read_text(stream)
     named = rel.lower().endswith(TEMPLATE_SUFFIXES)
+    raw, marker, total = _read_text(stream, named)
     if raw is None:
-        if marker or named:
+        if (marker or named) and total > MAX_KEPT_BYTES:
             from .chat_template import TEMPLATE_DOS
 
             ctx.report(TEMPLATE_DOS, f"text of more than {MAX_KEPT_BYTES} bytes that holds a chat template was "
