@@ -129,6 +129,14 @@ def test_filter_chosen_by_a_token_is_resolved() -> None:
     assert worst(check("{{ messages|map(bos_token, eos_token)|list }}")) == Severity.HIGH
 
 
+def test_calls_on_data_named_lookups() -> None:
+    assert worst(check("{% for t in tools %}{% for n in t %}{{ t[n].read() }}{% endfor %}{% endfor %}")) \
+        == Severity.HIGH
+    assert worst(check("{% for t in tools %}{% for n in t %}{{ t[n]('id') }}{% endfor %}{% endfor %}")) \
+        == Severity.HIGH
+    assert check("{% for t in tools %}{% for n in t %}{{ t[n].strip() }}{% endfor %}{% endfor %}").findings == []
+
+
 def test_loop_over_constant_dunder_names_is_critical() -> None:
     for template in ("{% for n in ['__init__', '__globals__'] %}{{ cycler[n] }}{% endfor %}",
                      "{% for n in {'__class__': 1} %}{{ messages[n] }}{% endfor %}"):
@@ -148,7 +156,9 @@ def test_numeric_and_local_keys_stay_clean() -> None:
                 "{% for key in m %}{{ m[key] }}{% endfor %}{% endfor %}"
                 "{% set table = {'a': 1} %}{% for t in tools %}{{ table[t.type] }}"
                 "{{ t.parameters.properties[t.name] }}{% endfor %}"
-                "{% for i in range(3) %}{{ messages[i] }}{% endfor %}")
+                "{% for i in range(3) %}{{ messages[i] }}{% endfor %}"
+                "{% for t in tools %}{% for n in t.parameters.properties %}"
+                "{{ t.parameters.properties[n].description.strip().split('.')[0] }}{% endfor %}{% endfor %}")
     assert check(template, PLAIN_TOKENS).findings == []
 
 

@@ -117,6 +117,11 @@ _GLOBAL_HELPERS = frozenset({"cycler", "joiner", "lipsum", "namespace", "range",
 # llama.cpp and llama-cpp-python pass bos_token and eos_token).
 SPECIAL_TOKEN_VARIABLES = ("bos_token", "eos_token", "unk_token", "pad_token", "sep_token", "cls_token",
                            "mask_token")
+# methods of strings, lists and dicts that templates call on data they looked up (never a step of an injection)
+_DATA_METHODS = frozenset({"strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "lower", "upper", "title",
+                           "capitalize", "startswith", "endswith", "replace", "items", "keys", "values", "get",
+                           "join", "count", "index", "find", "rfind", "isdigit", "isalpha", "isspace", "isupper",
+                           "islower", "casefold", "zfill", "center", "ljust", "rjust", "partition", "rpartition"})
 _NUMERIC_FILTERS = frozenset({"length", "count", "int", "float", "abs", "round", "wordcount"})
 _NUMERIC_LOOP_ATTRS = frozenset({"index", "index0", "revindex", "revindex0", "length", "depth", "depth0"})
 _NOT_A_GLOBAL = frozenset({"loop", "caller", "varargs", "kwargs", "true", "false", "none", "True", "False",
@@ -467,7 +472,8 @@ class _Walker:
 
     def _call(self, node: nodes.Call) -> None:
         callee = node.node
-        if self._derived(callee, "dynamic"):
+        data_method = isinstance(callee, nodes.Getattr) and callee.attr in _DATA_METHODS
+        if not data_method and self._derived(callee, "dynamic"):
             self._hit(DYNAMIC_CALL, "chat template calls the result of a lookup whose key or attribute name is "
                       "not a literal", node, "(")
         if isinstance(callee, nodes.Name) and callee.name == "range" and "range" not in self.shadowed:
