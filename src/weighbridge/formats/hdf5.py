@@ -494,7 +494,8 @@ def report_observations(ctx: ScanContext, reply: dict[str, Any]) -> None:
 
 def _report_failure(ctx: ScanContext, reply: dict[str, Any]) -> None:
     if reply.get("missing_h5py"):
-        detail, evidence = "h5py is not installed; install weighbridge[h5] to inspect HDF5 files", "import h5py"
+        detail = "h5py is not installed; links and external storage were not checked (pip install h5py)"
+        evidence = "import h5py"
     elif reply.get("timeout") is not None:
         detail = f"the HDF5 library did not finish reading the metadata within {reply.get('timeout')} s"
         evidence = "worker timed out"
