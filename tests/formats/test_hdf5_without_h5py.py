@@ -120,3 +120,21 @@ def test_library_refusal_falls_back_to_raw_bytes(tmp_path: Path) -> None:
     ctx = _scan(path)
     assert {f.rule for f in ctx.findings} >= {"WB-H5-001", "WB-KERAS-003"}
     assert ctx.max_severity() == Severity.CRITICAL
+
+
+@pytest.mark.usefixtures("no_h5py")
+def test_spaced_json_and_decoys_do_not_hide_a_lambda(tmp_path: Path) -> None:
+    """Any JSON spelling Keras accepts is found; a search cut short by decoys is high, never clean."""
+    lam = json.dumps(_named("os", "system"), indent=1).replace("{", "{ ")
+    config = '{ "class_name": "Sequential", "config": {"layers": [' + json.dumps(DENSE) + ", " + lam + "]}}"
+    path = tmp_path / "spaced.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["model_config"] = config.encode()
+    assert _scan(path).max_severity() == Severity.CRITICAL
+    decoys = '{"x" ' * (hdf5.RAW_ATTEMPTS + 10)
+    path = tmp_path / "decoys.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["decoy"] = decoys.encode()
+        f.attrs["model_config"] = json.dumps({"class_name": "Sequential", "config": {"layers": [DENSE]}}).encode()
+        f.attrs["zz"] = json.dumps(_named("os", "system")).encode()
+    assert (_scan(path).max_severity() or Severity.INFO) >= Severity.HIGH

@@ -18,6 +18,7 @@ import binascii
 import importlib.util
 import json
 import os
+import re
 import selectors
 import subprocess
 import sys
@@ -44,7 +45,8 @@ WORKER_REQUESTS = 500  # restart the worker now and then so the library's state 
 RAW_SEARCH_BYTES = 64 * 1024 * 1024  # how much of a file the h5py-free Keras config search reads
 RAW_CONFIG_BYTES = 16 * 1024 * 1024  # longest configuration decoded from the raw bytes
 _RAW_MARKERS = (b"model_config", b"training_config")
-_RAW_STARTS = (b'{"class_name"', b'{"module"', b'{"config"', b'{"name"')
+_RAW_START = re.compile(r'\{\s*"')  # where a JSON object with keys may start
+RAW_ATTEMPTS = 4096
 
 NOT_INSPECTED = define(
     "WB-H5-001", Check.ARTIFACT, Severity.MEDIUM, "HDF5 file not inspected",
@@ -386,33 +388,42 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
 
 # -- without the HDF5 library: Keras configurations found in the raw bytes ------------------------------------
 
-def _raw_configs(data: bytes) -> list[bytes]:
-    """JSON objects in ``data`` that look like Keras configurations (class_name somewhere inside).
+def _raw_configs(data: bytes) -> tuple[list[bytes], bool]:
+    """JSON objects in ``data`` that look like Keras configurations (class_name somewhere inside), and whether
+    every candidate was examined.
 
     A string attribute is stored contiguously: fixed-length strings inside the object header message, variable-
     length ones in a global heap collection. Either way the JSON text is in the file as is, so a JSON decoder
-    started at each candidate opening finds it without understanding the HDF5 structure around it.
+    started at each object opening finds it without understanding the HDF5 structure around it. The work is
+    bounded (starts and decoded characters); running out of it means the search was not complete.
     """
+    text = data.decode("utf-8", "replace")
     decoder = json.JSONDecoder()
     found: list[bytes] = []
+    budget = 4 * len(text) + 1024
     pos = 0
-    for _attempt in range(256):
-        starts = [i for i in (data.find(m, pos) for m in _RAW_STARTS) if i >= 0]
-        if not starts:
-            return found
-        at = min(starts)
-        end = data.find(b"\x00", at, at + RAW_CONFIG_BYTES)
-        chunk = data[at:end if end >= 0 else at + RAW_CONFIG_BYTES]
+    for _attempt in range(RAW_ATTEMPTS):
+        match = _RAW_START.search(text, pos)
+        if match is None:
+            return found, True
+        if budget <= 0:
+            return found, False
+        at = match.start()
         try:
-            value, length = decoder.raw_decode(chunk.decode("utf-8", "replace"))
-        except (ValueError, RecursionError):
+            value, end = decoder.raw_decode(text, at)
+        except json.JSONDecodeError as exc:
+            budget -= max(exc.pos - at, 1)
             pos = at + 1
             continue
-        text = chunk[:len(chunk.decode("utf-8", "replace")[:length].encode("utf-8", "replace"))]
-        if isinstance(value, dict) and b'"class_name"' in text:
-            found.append(text)
-        pos = at + max(len(text), 1)
-    return found
+        except (ValueError, RecursionError):
+            budget -= 1024
+            pos = at + 1
+            continue
+        budget -= end - at
+        if isinstance(value, dict) and '"class_name"' in text[at:end] and end - at <= RAW_CONFIG_BYTES:
+            found.append(text[at:end].encode("utf-8"))
+        pos = max(end, at + 1)
+    return found, _RAW_START.search(text, pos) is None
 
 
 def raw_keras(ctx: ScanContext, stream: BinaryIO, why: str | None, evidence: str | None) -> None:
@@ -426,15 +437,16 @@ def raw_keras(ctx: ScanContext, stream: BinaryIO, why: str | None, evidence: str
     except (OSError, ValueError):
         data = b""
     marker = next((m.decode() for m in _RAW_MARKERS if m in data), None)
-    configs = _raw_configs(data) if marker else []
+    configs, complete = _raw_configs(data) if marker else ([], True)
     if why is not None:
         detail = f"{why}: links, external storage and filters were not checked"
         if configs:
             detail += f"; {len(configs)} Keras configuration(s) were read from the raw bytes and checked"
         ctx.report(NOT_INSPECTED, detail, evidence=evidence)
-    if marker and not configs:
-        ctx.report(NOT_INSPECTED, f"the file names a Keras {marker!r} attribute that could not be read without "
-                   "the HDF5 library; a Keras model can carry code (Lambda layers) that was not checked",
+    if marker and (not configs or not complete):
+        ctx.report(NOT_INSPECTED, f"the file names a Keras {marker!r} attribute that could not be read "
+                   + ("completely " if configs else "") + "without the HDF5 library; a Keras model can carry code "
+                   "(Lambda layers) that was not checked",
                    location=Location(key=f"attrs/{marker}"), evidence=marker, severity=Severity.HIGH)
     for i, config in enumerate(configs[:8]):
         scan_keras_config(ctx, config, source=f"raw-config[{i}]")
