@@ -130,11 +130,12 @@ def test_tfsm_layer_is_high() -> None:
     assert "/tmp/attacker_savedmodel" in ctx.findings[0].detail
 
 
-def test_invalid_json_is_medium_and_too_large_is_refused() -> None:
-    assert _rules(_scan(None, raw=b'{"class_name": "Lambda", ')) == {"WB-KERAS-006": Severity.MEDIUM}
-    assert _rules(_scan(None, raw=b"[" * 100_000 + b"]" * 100_000)) == {"WB-KERAS-006": Severity.MEDIUM}
+def test_invalid_json_is_high_and_too_large_is_refused() -> None:
+    # a Keras configuration carries code: one that could not be inspected is never below high
+    assert _rules(_scan(None, raw=b'{"class_name": "Lambda", ')) == {"WB-KERAS-006": Severity.HIGH}
+    assert _rules(_scan(None, raw=b"[" * 100_000 + b"]" * 100_000)) == {"WB-KERAS-006": Severity.HIGH}
     small = Limits(max_header_bytes=10)
-    assert _rules(_scan({"a": "b" * 20}, limits=small)) == {"WB-KERAS-006": Severity.MEDIUM}
+    assert _rules(_scan({"a": "b" * 20}, limits=small)) == {"WB-KERAS-006": Severity.HIGH}
 
 
 def test_findings_are_capped() -> None:

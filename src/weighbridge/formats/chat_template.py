@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from jinja2 import nodes
@@ -86,7 +86,21 @@ TEMPLATE_DOS = define(
     "WB-TPL-009", Check.ARTIFACT, Severity.MEDIUM, "Chat template is built to exhaust the renderer",
     "The chat template is extremely long, nested extremely deeply, or asks for a range or repetition far "
     "beyond what a prompt needs. Renderers may hang or run out of memory; very large templates are not "
-    "fully inspected.")
+    "fully inspected, and a template too large to inspect is high (renderers still render it).")
+DATA_ATTRIBUTE = define(
+    "WB-TPL-010", Check.ARTIFACT, Severity.HIGH, "Chat template takes an attribute name from data",
+    "The chat template subscripts a template global (a helper such as cycler, or a context value such as "
+    "messages or bos_token) with a key that is not a literal, chains such lookups, or passes a non-literal "
+    "attribute name to a filter that reads attributes (attr, map, selectattr, rejectattr, groupby, sort, sum, "
+    "unique, min, max). Jinja2 falls back from items to attributes, so the names can come from the model's "
+    "own special tokens or from the messages and walk to Python internals under a renderer without the "
+    "sandbox. Critical when the file supplies a dunder name (a special token such as '__init__').")
+DYNAMIC_CALL = define(
+    "WB-TPL-011", Check.ARTIFACT, Severity.HIGH, "Chat template calls the result of a lookup named by data",
+    "The chat template calls something it obtained by a lookup whose key or attribute name is not a literal "
+    "(x[key](...), (x|attr(name))(...), x|map('attr', name)|first ...). Normal templates call the "
+    "environment's helpers and string methods by name; calling what data chose is the last step of a "
+    "template-injection chain (os.popen, subprocess).")
 
 _UNSAFE_NAMES: frozenset[str] = frozenset(
     UNSAFE_FUNCTION_ATTRIBUTES | UNSAFE_METHOD_ATTRIBUTES | UNSAFE_GENERATOR_ATTRIBUTES
@@ -99,6 +113,19 @@ _DANGEROUS_TOKENS = (
     "__base__", "__bases__", "__getattribute__", "__dict__", "__code__", "__reduce__", "__loader__",
     "__spec__", "__self__", "__func__", "__closure__", "__getitem__", "_TemplateReference__context")
 _GLOBAL_HELPERS = frozenset({"cycler", "joiner", "lipsum", "namespace", "range", "dict"})
+# Context variables renderers fill from the model's tokenizer (Hugging Face passes every special token,
+# llama.cpp and llama-cpp-python pass bos_token and eos_token).
+SPECIAL_TOKEN_VARIABLES = ("bos_token", "eos_token", "unk_token", "pad_token", "sep_token", "cls_token",
+                           "mask_token")
+# methods of strings, lists and dicts that templates call on data they looked up (never a step of an injection)
+_DATA_METHODS = frozenset({"strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "lower", "upper", "title",
+                           "capitalize", "startswith", "endswith", "replace", "items", "keys", "values", "get",
+                           "join", "count", "index", "find", "rfind", "isdigit", "isalpha", "isspace", "isupper",
+                           "islower", "casefold", "zfill", "center", "ljust", "rjust", "partition", "rpartition"})
+_NUMERIC_FILTERS = frozenset({"length", "count", "int", "float", "abs", "round", "wordcount"})
+_NUMERIC_LOOP_ATTRS = frozenset({"index", "index0", "revindex", "revindex0", "length", "depth", "depth0"})
+_NOT_A_GLOBAL = frozenset({"loop", "caller", "varargs", "kwargs", "true", "false", "none", "True", "False",
+                           "None"})
 _FORMAT_METHODS = frozenset({"format", "format_map"})
 # filters whose arguments name attributes (dotted paths allowed): filter -> positional index or -1 for kw only
 _ATTRIBUTE_FILTERS = {"attr": 0, "map": -1, "selectattr": 0, "rejectattr": 0, "sort": -1, "groupby": 0,
@@ -146,6 +173,14 @@ class _Hit:
     severity: Severity
 
 
+def parse_template(text: str) -> nodes.Template | None:
+    """The template's AST under the chat renderers' syntax, or None when it does not parse (never rendered)."""
+    try:
+        return _environment().parse(text)
+    except Exception:  # noqa: BLE001 - any parser error means "not a template we can read"
+        return None
+
+
 def is_unsafe_attribute(name: str) -> bool:
     """True for attribute names the Jinja2 sandbox refuses (or that only serve template injection)."""
     return name.startswith("_") or name in _UNSAFE_NAMES
@@ -173,16 +208,21 @@ def _dangerous_token(text: str) -> str | None:
     return None
 
 
-def check_template(ctx: ScanContext, template: str, *, location: Location) -> None:
-    """Report what the chat template ``template`` reaches for; ``location`` says where it was found."""
+def check_template(ctx: ScanContext, template: str, *, location: Location,
+                   variables: Mapping[str, Value] | None = None) -> None:
+    """Report what the chat template ``template`` reaches for; ``location`` says where it was found.
+
+    ``variables`` are the context values the file itself supplies to the renderer (its special tokens): a
+    template that uses them as attribute names is judged by what they are.
+    """
     ctx.formats.append("chat-template")
     lines = _LINE_SPLIT.split(template)
     if len(template) > MAX_TEMPLATE_CHARS:
         token = _dangerous_token(template)
-        severity = Severity.HIGH if token else None
         detail = (f"chat template is {len(template)} characters long (limit {MAX_TEMPLATE_CHARS}); it was not "
                   "parsed" + (f" and contains {token!r}" if token else ""))
-        ctx.report(TEMPLATE_DOS, detail, location=location, severity=severity,
+        # renderers still render it: a template is code, and one that was not inspected is high
+        ctx.report(TEMPLATE_DOS, detail, location=location, severity=Severity.HIGH,
                    evidence=_evidence_from_text(template, token or ""))
         return
     try:
@@ -201,7 +241,7 @@ def check_template(ctx: ScanContext, template: str, *, location: Location) -> No
                    evidence=_evidence(lines, line, token or ""))
         return
     try:
-        hits = _Walker(ast).run()
+        hits = _Walker(ast, variables).run()
     except RecursionError:
         ctx.report(TEMPLATE_DOS, "chat template expressions are nested too deeply to inspect",
                    location=location, evidence=template[:_EVIDENCE_CHARS])
@@ -228,11 +268,15 @@ def _evidence_from_text(text: str, needle: str) -> str:
 class _Walker:
     """One iterative pass over the AST; collects hits (deduplicated) for ``check_template`` to report."""
 
-    def __init__(self, ast: nodes.Template) -> None:
+    def __init__(self, ast: nodes.Template, variables: Mapping[str, Value] | None = None) -> None:
         self.ast = ast
+        self.variables = dict(variables or {})
+        self._use_variables = True
         self.hits: dict[tuple[str, int | None, str], _Hit] = {}
         self.assigned: dict[str, list[nodes.Node]] = {}  # name or "ns.attr" -> value nodes (for folding)
+        self.loops: dict[str, list[nodes.Node | None]] = {}  # loop variable -> what it iterates (None: unknown)
         self.shadowed: set[str] = set()  # names the template binds itself (loop vars, macro args, set)
+        self._derive_seen: set[tuple[str, str]] = set()
         self._folding: set[str] = set()
         self._budget = _FOLD_BUDGET
 
@@ -251,6 +295,7 @@ class _Walker:
         return list(self.hits.values())
 
     def _collect_bindings(self) -> None:
+        macros: dict[str, nodes.Macro] = {}
         for node in _iter_nodes(self.ast):
             if isinstance(node, nodes.Assign):
                 self._bind_target(node.target, node.node)
@@ -258,10 +303,27 @@ class _Walker:
                 self._bind_target(node.target, node)
             elif isinstance(node, nodes.For):
                 self._bind_target(node.target, None)
+                targets = [node.target] if isinstance(node.target, nodes.Name) else (
+                    list(node.target.items) if isinstance(node.target, nodes.Tuple) else [])
+                for target in targets:
+                    if isinstance(target, nodes.Name):
+                        self.loops.setdefault(target.name, []).append(
+                            node.iter if isinstance(node.target, nodes.Name) else None)
             elif isinstance(node, nodes.Macro | nodes.CallBlock):
                 defaults: list[nodes.Expr | None] = [None] * (len(node.args) - len(node.defaults))
                 for arg, default in zip(node.args, defaults + list(node.defaults), strict=False):
                     self._bind_target(arg, default)
+                if isinstance(node, nodes.Macro):
+                    macros[node.name] = node
+        # what a macro is called with flows into its parameters (bounded: one pass over the calls)
+        for node in _iter_nodes(self.ast):
+            if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name in macros:
+                params = [a.name for a in macros[node.node.name].args]
+                for name, value in zip(params, node.args, strict=False):
+                    self.assigned.setdefault(name, []).append(value)
+                for kw in node.kwargs:
+                    if kw.key in params:
+                        self.assigned.setdefault(kw.key, []).append(kw.value)
             elif isinstance(node, nodes.With):
                 for target, value in zip(node.targets, node.values, strict=False):
                     self._bind_target(target, value)
@@ -363,6 +425,15 @@ class _Walker:
         if not values and self._builds_string(arg):
             self._hit(BUILT_NAME, "chat template subscripts with a key assembled from string operations",
                       node, "[")
+        if not self._dynamic_key(node):
+            return
+        root = _root_name(node.node)
+        if self._derived(node.node, "global"):
+            self._hit(DATA_ATTRIBUTE, f"chat template subscripts the template global {root!r} with a key that is "
+                      "not a literal" + _resolved(values), node, "[")
+        elif self._derived(node.node, "dynamic"):
+            self._hit(DATA_ATTRIBUTE, "chat template chains lookups whose keys are not literals"
+                      + _resolved(values), node, "[")
 
     def _filter(self, node: nodes.Filter) -> None:
         if node.node is None or node.name not in _ATTRIBUTE_FILTERS:
@@ -373,13 +444,16 @@ class _Walker:
             self._attribute(node.node, name, node, literal=False, via=via)
         if dynamic:
             self._hit(BUILT_NAME, f"chat template passes a computed attribute name to {via}", node, node.name)
+        elif self._nonliteral_names(node):
+            self._hit(DATA_ATTRIBUTE, f"chat template passes an attribute name that is not a literal to {via}"
+                      + _resolved(names), node, node.name)
 
     def _attribute_args(self, node: nodes.Filter) -> tuple[list[str], bool]:
         """Attribute names a filter call uses (folded where possible) and whether one stayed unknown."""
         exprs: list[nodes.Node] = [kw.value for kw in node.kwargs if kw.key == "attribute"]
         position = _ATTRIBUTE_FILTERS[node.name]
-        if node.name == "map" and node.args and isinstance(node.args[0], nodes.Const) \
-                and node.args[0].value == "attr":
+        if node.name == "map" and node.args and "attr" in (
+                [node.args[0].value] if isinstance(node.args[0], nodes.Const) else self._strings(node.args[0])):
             exprs.extend(node.args[1:2])  # map('attr', name)
         elif position >= 0 and len(node.args) > position:
             exprs.append(node.args[position])
@@ -398,6 +472,10 @@ class _Walker:
 
     def _call(self, node: nodes.Call) -> None:
         callee = node.node
+        data_method = isinstance(callee, nodes.Getattr) and callee.attr in _DATA_METHODS
+        if not data_method and self._derived(callee, "dynamic"):
+            self._hit(DYNAMIC_CALL, "chat template calls the result of a lookup whose key or attribute name is "
+                      "not a literal", node, "(")
         if isinstance(callee, nodes.Name) and callee.name == "range" and "range" not in self.shadowed:
             for arg in node.args:
                 for value in self._fold(arg, 0):
@@ -429,7 +507,13 @@ class _Walker:
 
     def _assembled(self, node: nodes.Node) -> None:
         source = node.node if isinstance(node, nodes.Assign) else node
-        for value in self._strings(source):
+        # printing or storing a special token is harmless whatever it is; only names used for lookups count
+        self._use_variables = False
+        try:
+            values = self._strings(source)
+        finally:
+            self._use_variables = True
+        for value in values:
             token = _dangerous_token(value)
             if token:
                 self._hit(DUNDER_STRING, f"expression assembles the string {value[:80]!r}, which names the "
@@ -509,9 +593,118 @@ class _Walker:
             out: list[Value] = []
             for value in self.assigned.get(key, ()):
                 out.extend(self._fold(value, depth))
+            for iterated in self.loops.get(key, ()):
+                out.extend(self._fold_items(iterated, depth))
+            if self._use_variables and key not in self.shadowed and key not in self.assigned \
+                    and key in self.variables:
+                out.append(self.variables[key])  # a value the file supplies (a special token)
             return out
         finally:
             self._folding.discard(key)
+
+    def _fold_items(self, iterated: nodes.Node | None, depth: int) -> list[Value]:
+        """The values a loop variable takes when the loop runs over something constant."""
+        if iterated is None:
+            return []
+        if isinstance(iterated, nodes.Dict):
+            keys: list[Value] = []
+            for pair in iterated.items:
+                keys.extend(self._fold(pair.key, depth))
+            return keys
+        out: list[Value] = []
+        for value in self._fold(iterated, depth):
+            if isinstance(value, list):
+                out.extend(value)
+        return out
+
+    # -- where a value comes from (bounded) -----------------------------------------------------------------
+    def _maybe_string(self, node: nodes.Node | None, depth: int = 0) -> bool:
+        """Whether ``node`` may evaluate to a string (an attribute name), as opposed to surely a number."""
+        if node is None or depth > _FOLD_DEPTH:
+            return False
+        if isinstance(node, nodes.Const):
+            return isinstance(node.value, str)
+        if isinstance(node, nodes.Sub | nodes.Div | nodes.FloorDiv | nodes.Pow | nodes.Neg | nodes.Pos):
+            return False
+        if isinstance(node, nodes.Add | nodes.Mul):
+            return self._maybe_string(node.left, depth + 1) or self._maybe_string(node.right, depth + 1)
+        if isinstance(node, nodes.Mod):
+            return self._maybe_string(node.left, depth + 1)
+        if isinstance(node, nodes.Filter):
+            return node.name not in _NUMERIC_FILTERS
+        if isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name) and node.node.name == "loop" \
+                and "loop" not in self.shadowed:
+            return node.attr not in _NUMERIC_LOOP_ATTRS
+        if isinstance(node, nodes.CondExpr):
+            return self._maybe_string(node.expr1, depth + 1) or self._maybe_string(node.expr2, depth + 1)
+        if isinstance(node, nodes.Name) and node.name in self.shadowed:
+            key = f"s:{node.name}"
+            if key in self._folding:
+                return False
+            self._folding.add(key)
+            try:
+                values: list[nodes.Node | None] = list(self.assigned.get(node.name, ()))
+                for iterated in self.loops.get(node.name, ()):
+                    values.append(None if _is_range(iterated) else iterated)
+                    if iterated is None or not _is_range(iterated):
+                        return True  # loop over data: its items may be strings
+                if not values:
+                    return True  # a macro parameter nobody passes: unknown
+                return any(self._maybe_string(v, depth + 1) for v in values if v is not None)
+            finally:
+                self._folding.discard(key)
+        return True
+
+    def _derived(self, node: nodes.Node | None, kind: str, depth: int = 0) -> bool:
+        """``kind`` "global": ``node`` is (reached from) a template global — a name the template does not
+        define, or an alias of one. ``kind`` "dynamic": ``node`` is (reached from) a lookup whose key or
+        attribute name is not a literal."""
+        if node is None or depth > _FOLD_DEPTH:
+            return False
+        if kind == "dynamic":
+            if isinstance(node, nodes.Getitem) and self._dynamic_key(node):
+                return True
+            if isinstance(node, nodes.Filter) and node.name in _ATTRIBUTE_FILTERS and self._nonliteral_names(node):
+                return True
+        if isinstance(node, nodes.Name):
+            if node.name not in self.shadowed:
+                return kind == "global" and node.name not in _NOT_A_GLOBAL
+            key = (kind, node.name)
+            if key in self._derive_seen:
+                return False
+            self._derive_seen.add(key)
+            try:
+                return any(self._derived(v, kind, depth + 1) for v in self.assigned.get(node.name, ()))
+            finally:
+                self._derive_seen.discard(key)
+        if isinstance(node, nodes.Getattr | nodes.Getitem | nodes.Filter):
+            return self._derived(node.node, kind, depth + 1)
+        if isinstance(node, nodes.Call):
+            return kind == "dynamic" and self._derived(node.node, kind, depth + 1)
+        if isinstance(node, nodes.CondExpr):
+            return self._derived(node.expr1, kind, depth + 1) or self._derived(node.expr2, kind, depth + 1)
+        return False
+
+    def _dynamic_key(self, node: nodes.Getitem) -> bool:
+        arg = node.arg
+        return not isinstance(arg, nodes.Const | nodes.Slice) and self._maybe_string(arg)
+
+    def _nonliteral_names(self, node: nodes.Filter) -> list[nodes.Node]:
+        """Attribute-name arguments of an attribute filter that are not literals."""
+        exprs: list[nodes.Node] = [kw.value for kw in node.kwargs if kw.key == "attribute"]
+        position = _ATTRIBUTE_FILTERS[node.name]
+        if node.name == "map" and node.args:
+            first = node.args[0]
+            if not isinstance(first, nodes.Const):
+                exprs.append(first)  # the filter itself is chosen by data: map(name, ...) may be map('attr', ...)
+            elif first.value == "attr":
+                exprs.extend(node.args[1:2])
+        elif position >= 0 and len(node.args) > position:
+            exprs.append(node.args[position])
+        out = [e for e in exprs if not isinstance(e, nodes.Const)]
+        if node.dyn_args is not None or node.dyn_kwargs is not None:
+            out.append(node.dyn_args or node.dyn_kwargs)  # type: ignore[arg-type]
+        return out
 
     def _fold_concat(self, parts: Sequence[nodes.Node], depth: int) -> list[Value]:
         results: list[str] = [""]
@@ -568,6 +761,21 @@ class _Walker:
             if value is not None:
                 out.append(value)
         return out
+
+
+def _root_name(node: nodes.Node) -> str:
+    while isinstance(node, nodes.Getattr | nodes.Getitem | nodes.Filter | nodes.Call) and node.node is not None:
+        node = node.node
+    return node.name if isinstance(node, nodes.Name) else type(node).__name__
+
+
+def _resolved(values: Sequence[Value]) -> str:
+    names = [v for v in values if isinstance(v, str)]
+    return f" (the file supplies {', '.join(repr(v[:40]) for v in names[:3])})" if names else ""
+
+
+def _is_range(node: nodes.Node | None) -> bool:
+    return isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name == "range"
 
 
 def _as_text(value: Value) -> str:

@@ -38,6 +38,12 @@ MAX_REPORTED_PER_RULE = 20
 MAX_NESTED_REGIONS = 4
 INT64_MAX = 2**63 - 1
 CHAT_TEMPLATE_KEY = "tokenizer.chat_template"
+TOKENS_KEY = "tokenizer.ggml.tokens"
+# special-token ids → the template variable renderers fill with that token's text
+TOKEN_ID_KEYS = {"tokenizer.ggml.bos_token_id": "bos_token", "tokenizer.ggml.eos_token_id": "eos_token",
+                 "tokenizer.ggml.unknown_token_id": "unk_token", "tokenizer.ggml.padding_token_id": "pad_token",
+                 "tokenizer.ggml.seperator_token_id": "sep_token", "tokenizer.ggml.cls_token_id": "cls_token",
+                 "tokenizer.ggml.mask_token_id": "mask_token"}
 _WINDOW = 1 << 20
 
 
@@ -290,6 +296,10 @@ class _Parser:
         self.nested = 0
         self.cur = Cursor(stream, size, "<", 0)
         self.v1 = False
+        self.endian = "<"
+        self.templates: list[tuple[str, str, int]] = []  # checked once the special tokens are known
+        self.token_ids: dict[str, int] = {}
+        self.vocab_at: int | None = None  # offset of the tokens array (element type, count, strings)
 
     # -- reporting ----------------------------------------------------------------------------------------
     def report(self, rule: Rule, detail: str, *, offset: int, key: str | None = None,
@@ -324,6 +334,7 @@ class _Parser:
             raise self.stop(BAD_VERSION, f"GGUF version {version} is not 1, 2 or 3", offset=4,
                             evidence=head[4:8].hex())
         self.v1 = version == 1
+        self.endian = endian
         self.cur = Cursor(self.stream, self.size, endian, 8)
         count_st = self.cur.u32 if self.v1 else self.cur.u64
         width = count_st.size
@@ -331,8 +342,11 @@ class _Parser:
         kv_count = self.cur.uint(count_st)
         self._check_count("tensor", tensor_count, width + 16, MAX_TENSORS, 8)
         self._check_count("metadata", kv_count, width + 5, MAX_KV, 8 + width)
-        for _ in range(kv_count):
-            self._kv()
+        try:
+            for _ in range(kv_count):
+                self._kv()
+        finally:
+            self._check_templates()
         for _ in range(tensor_count):
             self._tensor_info()
         info_end = self.cur.pos
@@ -361,6 +375,11 @@ class _Parser:
             self._template(key, vtype)
         elif key == "general.alignment":
             self._alignment(key, vtype, at)
+        elif key in TOKEN_ID_KEYS and vtype in _INTEGER_TYPES:
+            self.token_ids[TOKEN_ID_KEYS[key]] = self.cur.uint(self.cur.fixed[vtype])
+        elif key == TOKENS_KEY and vtype == ValueType.ARRAY:
+            self.vocab_at = self.cur.pos
+            self._value(vtype, 0, key)
         else:
             self._value(vtype, 0, key)
 
@@ -455,9 +474,43 @@ class _Parser:
             return
         text = self._string(key, self.ctx.limits.max_string)
         if text is None:
-            self.report(BAD_TEMPLATE, f"{key!r} is too large to read", offset=at, key=key)
+            self.report(BAD_TEMPLATE, f"{key!r} is too large to read; renderers still render it",
+                        offset=at, key=key, severity=Severity.HIGH)  # a template is code: uninspected is high
             return
-        check_template(self.ctx, text, location=Location(key=key, offset=at))
+        self.templates.append((key, text, at))
+
+    def _check_templates(self) -> None:
+        """Check the chat templates with the special tokens the file gives the renderer (bos_token...)."""
+        if not self.templates:
+            return
+        variables = self._special_tokens()
+        for key, text, at in self.templates:
+            check_template(self.ctx, text, location=Location(key=key, offset=at), variables=variables)
+        self.templates.clear()
+
+    def _special_tokens(self) -> dict[str, str]:
+        """The text of each special token the metadata names by id (skipping to it in the vocabulary)."""
+        if self.vocab_at is None or not self.token_ids:
+            return {}
+        found: dict[str, str] = {}
+        try:
+            cur = Cursor(self.stream, self.size, self.endian, self.vocab_at)
+            if cur.uint(cur.u32) != ValueType.STRING:
+                return {}
+            width = cur.u32 if self.v1 else cur.u64
+            count = cur.uint(width)
+            start = cur.pos
+            for name, token_id in sorted(self.token_ids.items(), key=lambda item: item[1]):
+                if not 0 <= token_id < count:
+                    continue
+                cur.pos = start
+                cur.skip_strings(token_id, width)
+                length = cur.uint(width)
+                if length <= self.ctx.limits.max_string:
+                    found[name] = cur.take(length).decode("utf-8", "replace")
+        except (Truncated, OSError, ValueError):
+            pass
+        return found
 
     def _alignment(self, key: str, vtype: int, at: int) -> None:
         value_at = self.cur.pos

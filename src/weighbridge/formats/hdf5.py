@@ -18,6 +18,7 @@ import binascii
 import importlib.util
 import json
 import os
+import re
 import selectors
 import subprocess
 import sys
@@ -41,11 +42,17 @@ MAX_SOFT_HOPS = 16
 TIMEOUT_SECONDS = 120.0
 WORKER_MEMORY = 2 * 1024**3
 WORKER_REQUESTS = 500  # restart the worker now and then so the library's state cannot pile up
+RAW_SEARCH_BYTES = 64 * 1024 * 1024  # how much of a file the h5py-free Keras config search reads
+RAW_CONFIG_BYTES = 16 * 1024 * 1024  # longest configuration decoded from the raw bytes
+_RAW_MARKERS = (b"model_config", b"training_config")
+_RAW_START = re.compile(r'\{\s*"')  # where a JSON object with keys may start
+RAW_ATTEMPTS = 4096
 
 NOT_INSPECTED = define(
     "WB-H5-001", Check.ARTIFACT, Severity.MEDIUM, "HDF5 file not inspected",
-    "The HDF5 metadata could not be read: h5py is not installed (install weighbridge[h5]), the library "
-    "rejected the file, crashed or timed out on it. Nothing inside was checked.")
+    "The HDF5 metadata could not be read: h5py is not installed, the library rejected the file, crashed or "
+    "timed out on it. Keras configurations are then read from the raw bytes; high when the file names a "
+    "Keras model_config that could not be read that way (a Keras model can carry code).")
 EXTERNAL_STORAGE = define(
     "WB-H5-002", Check.ARTIFACT, Severity.HIGH, "Dataset stored in external files",
     "A dataset's raw data lives in external files named in the dataset's properties. Reading the dataset "
@@ -359,8 +366,7 @@ def _spool(stream: BinaryIO) -> str:
 
 def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
     if not _h5py_available():
-        ctx.report(NOT_INSPECTED, "h5py is not installed; install weighbridge[h5] to inspect HDF5 files",
-                   evidence="import h5py failed")
+        raw_keras(ctx, stream, "h5py is not installed (pip install h5py)", "import h5py failed")
         return
     top_level = ctx.member is None and ctx.fs_path is not None
     try:
@@ -376,6 +382,74 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
         if not top_level:
             os.unlink(path)
     report_observations(ctx, reply)
+    if not reply.get("ok"):
+        raw_keras(ctx, stream, None, None)
+
+
+# -- without the HDF5 library: Keras configurations found in the raw bytes ------------------------------------
+
+def _raw_configs(data: bytes) -> tuple[list[bytes], bool]:
+    """JSON objects in ``data`` that look like Keras configurations (class_name somewhere inside), and whether
+    every candidate was examined.
+
+    A string attribute is stored contiguously: fixed-length strings inside the object header message, variable-
+    length ones in a global heap collection. Either way the JSON text is in the file as is, so a JSON decoder
+    started at each object opening finds it without understanding the HDF5 structure around it. The work is
+    bounded (starts and decoded characters); running out of it means the search was not complete.
+    """
+    text = data.decode("utf-8", "replace")
+    decoder = json.JSONDecoder()
+    found: list[bytes] = []
+    budget = 4 * len(text) + 1024
+    pos = 0
+    for _attempt in range(RAW_ATTEMPTS):
+        match = _RAW_START.search(text, pos)
+        if match is None:
+            return found, True
+        if budget <= 0:
+            return found, False
+        at = match.start()
+        try:
+            value, end = decoder.raw_decode(text, at)
+        except json.JSONDecodeError as exc:
+            budget -= max(exc.pos - at, 1)
+            pos = at + 1
+            continue
+        except (ValueError, RecursionError):
+            budget -= 1024
+            pos = at + 1
+            continue
+        budget -= end - at
+        if isinstance(value, dict) and '"class_name"' in text[at:end] and end - at <= RAW_CONFIG_BYTES:
+            found.append(text[at:end].encode("utf-8"))
+        pos = max(end, at + 1)
+    return found, _RAW_START.search(text, pos) is None
+
+
+def raw_keras(ctx: ScanContext, stream: BinaryIO, why: str | None, evidence: str | None) -> None:
+    """Fail closed without the library: find Keras configurations in the bytes and check them.
+
+    ``why`` is reported as the reason the object tree was not walked (None: already reported).
+    """
+    try:
+        stream.seek(0)
+        data = stream.read(RAW_SEARCH_BYTES)
+    except (OSError, ValueError):
+        data = b""
+    marker = next((m.decode() for m in _RAW_MARKERS if m in data), None)
+    configs, complete = _raw_configs(data) if marker else ([], True)
+    if why is not None:
+        detail = f"{why}: links, external storage and filters were not checked"
+        if configs:
+            detail += f"; {len(configs)} Keras configuration(s) were read from the raw bytes and checked"
+        ctx.report(NOT_INSPECTED, detail, evidence=evidence)
+    if marker and (not configs or not complete):
+        ctx.report(NOT_INSPECTED, f"the file names a Keras {marker!r} attribute that could not be read "
+                   + ("completely " if configs else "") + "without the HDF5 library; a Keras model can carry code "
+                   "(Lambda layers) that was not checked",
+                   location=Location(key=f"attrs/{marker}"), evidence=marker, severity=Severity.HIGH)
+    for i, config in enumerate(configs[:8]):
+        scan_keras_config(ctx, config, source=f"raw-config[{i}]")
 
 
 # -- observations → findings --------------------------------------------------------------------------------
@@ -432,7 +506,8 @@ def report_observations(ctx: ScanContext, reply: dict[str, Any]) -> None:
 
 def _report_failure(ctx: ScanContext, reply: dict[str, Any]) -> None:
     if reply.get("missing_h5py"):
-        detail, evidence = "h5py is not installed; install weighbridge[h5] to inspect HDF5 files", "import h5py"
+        detail = "h5py is not installed; links and external storage were not checked (pip install h5py)"
+        evidence = "import h5py"
     elif reply.get("timeout") is not None:
         detail = f"the HDF5 library did not finish reading the metadata within {reply.get('timeout')} s"
         evidence = "worker timed out"

@@ -40,9 +40,17 @@ UNSAFE_KERAS_API = define(
     "The configuration names a Keras function that switches off safe deserialization, downloads files or "
     "reads/writes the file system when the model is loaded.")
 INVALID_CONFIG = define(
-    "WB-KERAS-006", Check.ARTIFACT, Severity.MEDIUM, "Keras configuration could not be parsed",
-    "The model configuration is not valid JSON, is too large or too deeply nested to inspect. The loader may "
-    "still read it differently, so the model is not reported clean.")
+    "WB-KERAS-006", Check.ARTIFACT, Severity.HIGH, "Keras configuration could not be parsed",
+    "The model configuration is not valid JSON, is too large or too deeply nested to inspect. A Keras "
+    "configuration can name code to run (Lambda layers, arbitrary modules), and the loader may still read it "
+    "differently, so a configuration that could not be inspected is treated as code that was not checked.")
+HOST_FILE = define(
+    "WB-KERAS-007", Check.ARTIFACT, Severity.HIGH, "Configuration makes the loader read a file from the host",
+    "A layer argument that Keras treats as a file path (a StringLookup/IntegerLookup/TextVectorization "
+    "vocabulary given as a string, a tokenizer's vocabulary, merges or SentencePiece proto, a weights or "
+    "asset path) names a file outside the model archive. Loading the model reads that file from the "
+    "machine, e.g. /etc/passwd or a private key, and exposes it through the layer's vocabulary "
+    "(CVE-2025-12058).")
 
 KERAS_NAMESPACES = frozenset({"keras", "keras_nlp", "keras_hub", "keras_cv", "tf_keras", "tensorflow.keras",
                               "tensorflow.python.keras"})
@@ -63,6 +71,14 @@ UNSAFE_IN_KERAS = frozenset({"enable_unsafe_deserialization", "get_file", "load_
 TENSORFLOW_UNSAFE = ("tensorflow.io", "tensorflow.raw_ops", "tensorflow.py_function", "tensorflow.numpy_function",
                      "tensorflow.compat", "tensorflow.saved_model", "tensorflow.summary")
 
+# Arguments Keras layers read as a path when they hold a string (lookup layers, keras-hub tokenizers).
+PATH_WHEN_STRING = frozenset({"vocabulary", "merges", "proto", "spm_proto"})
+# Arguments whose name says "file": reported when the value looks like a path.
+PATH_NAMED = frozenset({"vocabulary_file", "vocab_file", "vocabulary_path", "vocab_path", "merges_file",
+                        "merges_path", "spm_model_file", "sentencepiece_model_file", "proto_file", "filepath",
+                        "file_path", "filename", "weights_path", "weights_file", "asset_path", "assets_path",
+                        "model_path", "saved_model_path", "export_path"})
+
 MAX_NODES = 5_000_000
 MAX_FINDINGS_PER_RULE = 100
 EVIDENCE_CAP = 240
@@ -81,6 +97,17 @@ def _is_bytecode(text: str) -> bool:
     except (binascii.Error, ValueError, UnicodeEncodeError):
         return False
     return bool(raw) and raw[0] in MARSHAL_CODE_TYPES
+
+
+def looks_like_path(text: str) -> bool:
+    """A string a file API would resolve to a location (absolute, relative with a separator, home, URL)."""
+    value = text.strip()
+    if not value or "\n" in value:
+        return False
+    return (value.startswith(("/", "~", "./", "../", "\\", "file:", "gs:", "s3:", "hdfs:", "http:", "https:"))
+            or (len(value) > 2 and value[1] == ":" and value[2] in "/\\")
+            or "/" in value or "\\" in value or value.rsplit(".", 1)[-1].lower() in (
+                "txt", "json", "model", "vocab", "spm", "pb", "csv", "tsv", "bin", "h5"))
 
 
 def classify_target(dotted: str) -> Rule | None:
@@ -152,6 +179,7 @@ class _ConfigWalker:
             self.lambda_layer(path, node, config if isinstance(config, dict) else {})
         elif class_name == "TFSMLayer":
             where = config.get("filepath") if isinstance(config, dict) else None
+            self.seen.add((f"{path}.config.filepath", str(where)))  # reported here, not again as a host file
             self.report(TFSM_LAYER, path, f"TFSMLayer loads the SavedModel at {where!r} when the model is loaded",
                         node)
         elif class_name == "__lambda__" and path not in self.handled:
@@ -179,25 +207,28 @@ class _ConfigWalker:
                             f"Lambda layer {name!r}: {key} is serialized Python bytecode that runs on load", code,
                             Severity.CRITICAL)
                 return
-        function = config.get("function")
-        module = config.get("module")
-        if isinstance(function, str) and isinstance(module, str):
-            self.check_name(f"{path}.config.function", f"{module}.{function}", "Lambda function")
+        # module + function of a named function are checked when the walker visits the config dict itself
         self.report(LAMBDA, path, f"Lambda layer {name!r} wraps a Python function", config.get("function", node))
 
     def names(self, path: str, node: dict[str, Any]) -> None:
         module = node.get("module")
         class_name = node.get("class_name")
         registered = node.get("registered_name")
-        if "function_type" in node:
-            return  # a Lambda layer's own config: module + function are checked with the layer
+        function = node.get("function")
         if isinstance(module, str) and module:
-            target = module
+            # every name the deserializer resolves against this module, whatever other keys sit beside it
+            # (function_type, registered_name, config...): a Lambda's ``function``, a class, a function object
+            targets: list[tuple[str, str]] = []
             if isinstance(class_name, str) and class_name:
                 inner = node.get("config")
                 attr = inner if class_name == "function" and isinstance(inner, str) else class_name
-                target = f"{module}.{attr}"
-            self.check_name(f"{path}.module", target, "module")
+                targets.append((f"{path}.module", f"{module}.{attr}"))
+            if isinstance(function, str) and function:
+                targets.append((f"{path}.function", f"{module}.{function}"))
+            # a serialized lambda only borrows the module's globals: the module alone matters when dangerous
+            bare_lambda = not targets and node.get("function_type") == "lambda"
+            for where, target in targets or [(f"{path}.module", module)]:
+                self.check_name(where, target, "module", dangerous_only=bare_lambda)
         elif isinstance(class_name, str) and "." in class_name:
             self.check_name(f"{path}.class_name", class_name, "class_name")
         if isinstance(registered, str) and (">" in registered or "." in registered):
@@ -205,10 +236,26 @@ class _ConfigWalker:
         fn_name = node.get("fn_name")
         if isinstance(fn_name, str) and "." in fn_name:
             self.check_name(f"{path}.fn_name", fn_name, "fn_name")
+        self.paths(path, node)
 
-    def check_name(self, path: str, target: str, key: str) -> None:
+    def paths(self, path: str, node: dict[str, Any]) -> None:
+        """Arguments that make the loader read a file from the host (the CVE-2025-12058 class)."""
+        for key, value in node.items():
+            if not isinstance(value, str) or not value.strip():
+                continue
+            lowered = key.lower() if isinstance(key, str) else ""
+            if lowered in PATH_WHEN_STRING or (lowered in PATH_NAMED and looks_like_path(value)):
+                if (f"{path}.{key}", value) in self.seen:
+                    continue
+                self.seen.add((f"{path}.{key}", value))
+                layer = node.get("name")
+                self.report(HOST_FILE, f"{path}.{key}", f"{key!r}" + (f" of {layer!r}" if isinstance(layer, str)
+                            else "") + f" is the file path {value[:200]!r}; loading the model reads it from the "
+                            "host", f"{key}: {value}")
+
+    def check_name(self, path: str, target: str, key: str, *, dangerous_only: bool = False) -> None:
         rule = classify_target(target)
-        if rule is None or (path, target) in self.seen:
+        if rule is None or (path, target) in self.seen or (dangerous_only and rule is CUSTOM_OBJECT):
             return
         self.seen.add((path, target))
         what = {
@@ -230,9 +277,7 @@ def scan_keras_config(ctx: ScanContext, config_json: bytes, *, source: str = "co
     try:
         parsed = json.loads(config_json)
     except (ValueError, RecursionError) as exc:
-        severe = (ctx.max_severity() or Severity.INFO) >= Severity.HIGH
         ctx.report(INVALID_CONFIG, f"configuration is not valid JSON: {exc}"[:300], location=where,
-                   evidence=_evidence(config_json[:120].decode("utf-8", "replace")),
-                   severity=Severity.HIGH if severe else None)
+                   evidence=_evidence(config_json[:120].decode("utf-8", "replace")))
         return
     _ConfigWalker(ctx, source).walk(parsed)

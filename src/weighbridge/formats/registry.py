@@ -13,6 +13,7 @@ from .archives.zip import ZIP_HANDLER
 from .base import FormatHandler
 from .gguf import GGUF_HANDLER
 from .hdf5 import HDF5_HANDLER
+from .keras_metadata import KERAS_METADATA_HANDLER
 from .numpy import NPY_HANDLER
 from .onnx import ONNX_HANDLER, PROTOBUF_HANDLER
 from .pickle.handler import PICKLE_HANDLER
@@ -30,6 +31,7 @@ HANDLERS: tuple[FormatHandler, ...] = (
     COMPRESSED_HANDLER,
     SAFETENSORS_HANDLER,
     PICKLE_HANDLER,
+    KERAS_METADATA_HANDLER,
     ONNX_HANDLER,
     PROTOBUF_HANDLER,
 )

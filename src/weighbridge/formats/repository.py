@@ -30,6 +30,7 @@ from ..core.types import (
 )
 from .base import Limits, ScanContext
 from .chat_template import check_template
+from .template_files import handled_by_repository, special_tokens
 
 REMOTE_CODE = define(
     "WB-REPO-001", Check.REPOSITORY, Severity.HIGH, "Loading needs trust_remote_code",
@@ -245,7 +246,7 @@ class _Repository:
                 data = self.load_json(f)
                 if isinstance(data, dict | list):
                     self.check_config(f, name, data)
-            elif name == "chat_template.jinja" or (name.endswith(".jinja") and "chat_template" in f.rel):
+            elif handled_by_repository(f.rel):
                 self.template_file(f)
         self.report_references()
         self.check_python()
@@ -430,19 +431,41 @@ class _Repository:
     def template_context(self, f: SnapshotFile) -> ScanContext:
         return ScanContext(path=f.rel, limits=self.limits, nested=_no_nested, root=self.root, fs_path=f.abspath)
 
+    def folder_tokens(self, f: SnapshotFile, own: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Special tokens a renderer passes to this folder's chat templates: special_tokens_map.json, then
+        tokenizer_config.json, then the file's own keys (later ones win, as in transformers)."""
+        folder = f.rel.rsplit("/", 1)[0] + "/" if "/" in f.rel else ""
+        tokens: dict[str, Any] = {}
+        for name in ("special_tokens_map.json", "tokenizer_config.json"):
+            other = self.files.get(folder + name)
+            if other is None or other.rel == f.rel:
+                continue
+            text = self.read_text(other, self.limits.max_header_bytes)
+            try:
+                data = json.loads(text) if text is not None else None
+            except (ValueError, RecursionError):
+                data = None
+            if isinstance(data, dict):
+                tokens.update(special_tokens(data))
+        if own is not None:
+            tokens.update(special_tokens(own))
+        return tokens
+
     def config_templates(self, f: SnapshotFile, data: dict[str, Any]) -> None:
         template = data.get("chat_template")
         if template is None:
             return
         line = self.key_line(f, "chat_template")
         ctx = self.template_context(f)
+        tokens = self.folder_tokens(f, data)
         if isinstance(template, str):
-            check_template(ctx, template, location=Location(key="chat_template", line=line))
+            check_template(ctx, template, location=Location(key="chat_template", line=line), variables=tokens)
         elif isinstance(template, list):
             for i, entry in enumerate(template):
                 if isinstance(entry, dict) and isinstance(entry.get("template"), str):
                     name = entry.get("name", i)
-                    check_template(ctx, entry["template"], location=Location(key=f"chat_template[{name}]", line=line))
+                    check_template(ctx, entry["template"], location=Location(key=f"chat_template[{name}]", line=line),
+                                   variables=tokens)
         self.findings.extend(ctx.findings)
 
     def key_line(self, f: SnapshotFile, key: str) -> int | None:
@@ -457,7 +480,7 @@ class _Repository:
             self.add(CONFIG_UNPARSABLE, f.rel, "chat template could not be read or is larger than the limit",
                      evidence=f"size {self.size(f)} bytes")
             return
-        check_template(ctx, text, location=Location(line=1))
+        check_template(ctx, text, location=Location(line=1), variables=self.folder_tokens(f))
         self.findings.extend(ctx.findings)
 
     # -- Python files ----------------------------------------------------------------------------------------

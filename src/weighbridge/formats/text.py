@@ -1,7 +1,8 @@
-"""Text files (JSON, YAML, Markdown, Python, templates): nothing to parse at the byte level.
+"""Text files (JSON, YAML, Markdown, Python, templates).
 
 Repository-level checks (remote code, chat templates in tokenizer_config.json, Python files) judge their
-meaning; here a file is only recognised as text.
+meaning by name; here a text file is recognised as text and searched for chat templates by content
+(``template_files``), whatever its name.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ def sniff(head: bytes, name: str) -> bool:
 
 
 def scan(ctx: ScanContext, stream: BinaryIO) -> None:
-    return None
+    from .template_files import scan_text
+
+    scan_text(ctx, stream)
 
 
 TEXT_HANDLER = FormatHandler(name="text", sniff=sniff, scan=scan)

@@ -11,6 +11,8 @@ from ..formats.base import FormatHandler, PrefixedStream, ScanContext, make_seek
 from ..formats.registry import HANDLERS, TEXT_HANDLER, UNKNOWN_HANDLER
 
 HEAD_BYTES = 4096
+# formats that can carry code a loader runs (pickles, archives of them, Keras configs): an uninspected one is high
+CODE_CARRYING = frozenset({"pickle", "zip", "7z", "tar", "compressed", "npy", "hdf5", "keras-metadata"})
 
 DEPTH_EXCEEDED = define(
     "WB-SCAN-001", Check.ARTIFACT, Severity.HIGH, "Nesting too deep to inspect",
@@ -19,7 +21,7 @@ DEPTH_EXCEEDED = define(
 PARSER_CRASH = define(
     "WB-SCAN-002", Check.ARTIFACT, Severity.MEDIUM, "Parser failed unexpectedly",
     "A parser stopped with an unexpected error. The content could not be inspected to the end and is not "
-    "reported clean.")
+    "reported clean; high for formats that can carry code (pickles, archives, Keras configurations).")
 
 
 def _head(stream: BinaryIO) -> tuple[bytes, BinaryIO]:
@@ -64,5 +66,6 @@ def scan_stream(ctx: ScanContext, stream: BinaryIO, name: str, size: int | None 
         ctx.report(PARSER_CRASH, f"{handler.name} parser exhausted resources: {type(exc).__name__}",
                    severity=Severity.HIGH)
     except Exception as exc:  # noqa: BLE001 - fail closed: any parser failure becomes a finding
-        ctx.report(PARSER_CRASH, f"{handler.name} parser failed: {type(exc).__name__}: {exc}"[:500])
+        ctx.report(PARSER_CRASH, f"{handler.name} parser failed: {type(exc).__name__}: {exc}"[:500],
+                   severity=Severity.HIGH if handler.name in CODE_CARRYING else None)
     return handler.name

@@ -16,6 +16,7 @@ from .. import __version__
 from ..core.types import WeighbridgeError
 from .actions import router as action_routes
 from .api import make_router
+from .limits import BodyGate, BodyLimits
 from .pages import router as page_routes
 from .render import environment, render
 from .state import WebState
@@ -34,8 +35,13 @@ TITLES = {400: "Bad request", 401: "Sign-in required", 403: "Not allowed", 404: 
           405: "Method not allowed", 422: "Invalid input"}
 
 
-def create_app(registry_url: str | None = None, *, allow_anonymous_read: bool = True) -> FastAPI:
-    """The dashboard and REST API over the registry at ``registry_url`` (default: the configured one)."""
+def create_app(registry_url: str | None = None, *, allow_anonymous_read: bool = True,
+               body_limits: BodyLimits | None = None) -> FastAPI:
+    """The dashboard and REST API over the registry at ``registry_url`` (default: the configured one).
+
+    ``body_limits`` caps request bodies per route (default: ``BodyLimits.from_environment()``, the policy cap
+    from ``WEIGHBRIDGE_MAX_POLICY_BYTES``); writes are authenticated before their body is read.
+    """
     from ..registry import NotFound, open_registry
 
     registry = open_registry(registry_url)
@@ -47,6 +53,7 @@ def create_app(registry_url: str | None = None, *, allow_anonymous_read: bool = 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(page_routes)
     app.include_router(action_routes)
+    app.add_middleware(BodyGate, limits=body_limits or BodyLimits.from_environment())
 
     def is_api(request: Request) -> bool:
         return request.url.path.startswith("/api/")

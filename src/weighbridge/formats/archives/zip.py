@@ -88,9 +88,10 @@ UNSAFE_PATH = define(
     "WB-ZIP-013", Check.ARTIFACT, Severity.MEDIUM, "Member path escapes the extraction folder",
     "A member name is absolute or climbs out with '..'; extracting the archive writes outside the target.")
 KERAS_CONFIG = define(
-    "WB-ZIP-014", Check.ARTIFACT, Severity.MEDIUM, "Keras config not inspected",
+    "WB-ZIP-014", Check.ARTIFACT, Severity.HIGH, "Keras config not inspected",
     "The .keras archive's config.json is larger than the header limit or unreadable, so the model "
-    "configuration (Lambda layers, custom objects) was not checked.")
+    "configuration (Lambda layers, custom objects) was not checked. A Keras configuration can carry code, "
+    "so one that could not be inspected is high.")
 SUPPRESSED = define(
     "WB-ZIP-015", Check.ARTIFACT, Severity.LOW, "Further zip findings suppressed",
     "The same issue occurs in many members; only the first ones are reported individually.")
@@ -529,7 +530,7 @@ def _keras_config(arch: _Archive, entry: _Entry) -> None:
     if got is None or not got[1]:
         why = "unreadable" if got is None else f"larger than {cap} bytes"
         arch.report(KERAS_CONFIG, f"config.json is {why}; Keras configuration not checked",
-                    member=entry.name, offset=entry.offset, severity=fail_severity(arch.ctx))
+                    member=entry.name, offset=entry.offset)  # high: an uninspected Keras config may carry code
         return
     from ..keras import scan_keras_config  # the Keras checker imports nothing from the archive readers
 
