@@ -241,7 +241,7 @@ TRAPS: dict[str, tuple[str, dict[str, Any]]] = {
         {"geographic_restrictions": []}),
     "a-statistic-is-not-a-user-cap": (
         "The Model was trained on data from more than 1 million users.",
-        {"user_cap": None, "commercial_use": "allowed"}),
+        {"user_cap": None, "commercial_use": "unknown"}),  # no threshold, and no grant either
     "a-ban-on-display-is-not-attribution": (
         "You must not display the Licensor's logo on your website.", {"attribution": False}),
     "a-ban-on-a-prefix-is-not-naming": (

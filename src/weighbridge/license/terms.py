@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from ..core.types import Evidence, LicenseTerms
-from .clauses import commercial, duties, legal, uses
+from .clauses import commercial, duties, grant, legal, uses
 from .clauses.base import Collector
 from .text import LicenseText
 
-_DETECTORS = (commercial.detect, duties.detect, uses.detect, legal.detect)
+_DETECTORS = (grant.detect, commercial.detect, duties.detect, uses.detect, legal.detect)
 
 
 def extract_terms(doc: LicenseText) -> tuple[LicenseTerms, list[Evidence]]:
