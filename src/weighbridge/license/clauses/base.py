@@ -17,7 +17,9 @@ NEGATION = (r"(?:(?:must|shall|will|may|can|should)\s*not|cannot|can't|won't|mus
             r"agrees?\s+not\s+to|(?:is|are)\s+(?:not\s+(?:permitted|allowed|authori[sz]ed)|prohibited|forbidden)"
             r"|prohibited\s+from|not\s+permitted\s+to)")
 DEFINITION = re.compile(r"[\"\u201c\u201d']\s*(?:means|shall\s+mean|refers\s+to|includes?)\b|^\W*[A-Z][\w\s-]{0,40}"
-                        r"[\"\u201d]?\s+(?:means|shall\s+mean|refers\s+to)\b", re.IGNORECASE)
+                        r"[\"\u201d]?\s+(?:means|shall\s+mean|refers\s+to)\b|"
+                        # Chinese definitions: “许可人”或“我们”指…, “软件”是指…
+                        r"^\W{0,6}[a-z]?\W{0,3}\u201c[^\u201d]{1,20}\u201d[^\u3002]{0,30}?(?:是指|系指|指)", re.IGNORECASE)
 
 
 def rx(pattern: str) -> re.Pattern[str]:

@@ -37,13 +37,17 @@ _NON_COMMERCIAL = rx(
     r"(?:strictly\s+)?prohibited|forbidden|excluded)|"
     r"(?:(?:may|must|shall|will)\s*not|cannot)\s+(?:be\s+)?(?:used?|exploit\w*|deploy\w*|sell|offer\w*)"
     r"[^.;]{0,80}?\b(?:for|in)\s+(?:any\s+)?commercial(?:ly)?\s+(?:purposes?|uses?|products?|activit\w+|"
-    r"settings?|manner)|\bnot\s+for\s+commercial\s+(?:use|purposes)|\bno\s+commercial\s+use|\bNonCommercial\b")
+    r"settings?|manner)|\bnot\s+for\s+commercial\s+(?:use|purposes)|\bno\s+commercial\s+use|\bNonCommercial\b|"
+    # a grant "for purposes other than commercial or production use", "excluding any commercial use"
+    r"\b(?:purposes?|uses?)\s+other\s+than\s+(?:for\s+)?(?:any\s+)?commercial\b|"
+    r"\bexcluding\s+(?:any\s+|all\s+)?commercial\s+(?:use|purposes|exploitation)")
 _RESEARCH_ONLY = rx(
-    r"(?:only|solely|exclusively|strictly|limited\s+to)\s+(?:for\s+)?(?:the\s+purposes?\s+of\s+)?"
-    r"(?:non-?commercial\s+|academic\s+|scientific\s+|internal\s+)*research|"
+    r"(?:only|solely|exclusively|strictly|limited\s+to)\s+(?:for\s+)?(?:the\s+purposes?\s+of\s+)?(?:your\s+|its\s+|their\s+)?"
+    r"(?:own\s+)?(?:non-?commercial\s+|academic\s+|scientific\s+|internal\s+)*research|"
     r"research(?:\s*(?:and|or|&|/)\s*(?:evaluation|educational|academic|testing|non-?commercial|"
     r"development))?\s+(?:purposes?\s+|use\s+|uses\s+)?only\b|\bresearch[-\s]only\b")
-_REGISTRATION = rx(r"regist(?:er|ration)[^.]{0,200}?commercial|commercial[^.]{0,200}?\bregist(?:er|ration)")
+_REGISTRATION = rx(r"regist(?:er|ration)[^.]{0,200}?(?:commercial|business)|(?:commercial|business)[^.]{0,200}?"
+                   r"\bregist(?:er|ration)")
 _COMMERCIAL_NEEDS_LICENSE = rx(
     r"commercial\w*[^.]{0,80}?(?:(?:must|shall|will\s+need\s+to|need\s+to)\s+(?:first\s+)?(?:request|obtain|"
     r"purchase|acquire|contact)|requires?\s+(?:a\s+|an\s+)?(?:(?:separate|commercial|enterprise|paid|written|additional)\s+){0,3}licen[cs]e)|"

@@ -23,8 +23,12 @@ _BRAND = rx(rf"{_Q}(?:built|powered|made|created|developed|based|running|trained
 _PLACE = rx(r"user\s+interfaces?|\bUI\b|\bGUI\b|web\s?sites?|web\s?pages?|home\s?page|about\s+page|blog\s?posts?|"
             r"product\s+(?:page|documentation)|splash\s+screen|app\s+store|landing\s+page|marketing\s+materials?")
 _ATTRIBUTE_SOURCE = rx(r"attribut\w*\s+(?:the\s+)?(?:source|origin|model|work|authorship)[^.]{0,80}?\bto\b|"
-                       r"give\s+(?:appropriate\s+|clear\s+)?credit\s+to|credit\s+the\s+(?:licensor|authors?|creators?)")
+                       r"attribut\w*\s+(?:the\s+)?(?:source|origin|authorship|authors?)\b|"
+                       r"give\s+(?:appropriate\s+|clear\s+|proper\s+|due\s+)?credit\b|"
+                       r"credit\s+the\s+(?:licensor|authors?|creators?)")
 _NOTICE = rx(r"\bnotices?\b|\bNOTICE\b")
+_WITH_COPIES = rx(r"\b(?:alongside|together\s+with|with|accompany\w*|as\s+part\s+of)\s+(?:the\s+|any\s+|all\s+|such\s+)?"
+                  r"(?:copies|distribution|distributions|redistribution)\b|\btext\s+file\b|\bdistributed\s+as\s+part")
 _DISPLAY_TEXT = re.compile(rf"{_Q}({_NQ}{{1,60}}){_Q}")
 
 _NAME = rf"{_Q}(?P<name>{_NQ}{{1,40}}){_Q}"
@@ -137,9 +141,16 @@ def _attribution(col: Collector, sentence: Sentence) -> None:
     col.add("attribution", sentence, start, end)
 
 
+def _copies_notice(text: str) -> bool:
+    """A notice shown with distributed copies ("alongside the Distribution", "a Notice text file"): a notice
+    duty, not a display in a product, unless a product place (user interface, website) is named too."""
+    return (_NOTICE.search(text) is not None and _WITH_COPIES.search(text) is not None
+            and _PLACE.search(text) is None)
+
+
 def _display_duty(text: str) -> tuple[int, int] | None:
     prominent = _PROMINENT.search(text)
-    if prominent is not None:
+    if prominent is not None and not _copies_notice(text):
         return prominent.start(), prominent.end()
     brand = _BRAND.search(text) or _BRAND_BARE.search(text)
     if brand is not None:

@@ -69,11 +69,15 @@ _HEADING_WORDS = frozenset({"and", "of", "or", "the", "to", "for", "in", "a", "a
 _OUTPUT = (r"(?:outputs?|results?|generated\s+(?:content|data|text)|synthetic\s+data|completions?|responses?|"
            r"(?:text|content|data|images?|code)\s+(?:produced|generated|created)\s+(?:by|with))")
 _IMPROVE = r"(?:improve|train|develop|build|create|enhance|fine[\s-]?tune|distil|bootstrap|pre-?train)\w*"
-_OTHER = (r"(?:(?:(?:any|an)\s+)?(?:other|another|competing|third[\s-]party|rival|different|new)\s+(?:[\w-]+\s+){0,3}?"
-          r"(?:models?|LLMs?|AI|systems?)\b|\b(?:any|other)\s+[^.;]{0,60}?\b(?:foundation(?:al)?|language|AI|"
+_OTHER = (r"(?:(?:(?:any|an)\s+)?(?:other|another|competing|competitive|third[\s-]party|rival|different|new)\s+"
+          r"(?:[\w-]+\s+){0,3}?(?:models?|LLMs?|AI|systems?)\b|"
+          # "a model that is competitive with the X model", "models which compete with"
+          r"\b(?:an?|any)\s+(?:[\w-]+\s+){0,2}?models?\s+(?:that|which)\s+(?:is\s+|are\s+|would\s+be\s+|could\s+be\s+)?"
+          r"compet\w+|\b(?:any|other)\s+[^.;]{0,60}?\b(?:foundation(?:al)?|language|AI|"
           r"machine[\s-]learning|general[\s-]purpose)\s+models?)")
+_BAN_NEGATION = rf"(?:{NEGATION}|\bnot\s+to\b)"  # "you agree: (ii) not to use … any output … to improve"
 _OUTPUT_BAN = tuple(rx(p) for p in (
-    rf"{NEGATION}[^.;]{{0,100}}?\b{_OUTPUT}[^.;]{{0,80}}?\b{_IMPROVE}[^.;]{{0,60}}?{_OTHER}",
+    rf"{_BAN_NEGATION}[^.;]{{0,100}}?\b{_OUTPUT}[^.;]{{0,80}}?\b{_IMPROVE}[^.;]{{0,60}}?{_OTHER}",
     rf"\b{_OUTPUT}[^.;]{{0,60}}?(?:may|must|shall|can)\s*not\s+be\s+used[^.;]{{0,40}}?\b{_IMPROVE}[^.;]{{0,60}}?"
     rf"{_OTHER}",
     rf"{NEGATION}[^.;]{{0,40}}?\b{_IMPROVE}[^.;]{{0,60}}?{_OTHER}[^.;]{{0,80}}?\b(?:using|with|from|based\s+on)"
@@ -92,9 +96,13 @@ _OUTPUT_CONDITION = tuple(rx(p) for p in (
     rf"consistent\s+with)\b[^.;]{{0,80}}?\b(?:use\s+polic\w+|usage\s+polic\w+|AUP|guidelines)",
     rf"{NEGATION}\s+(?:\w+\s+){{0,3}}?(?:use|exploit|sell|commerciali[sz]e|monetize|distribute)\w*\b[^.;]{{0,60}}?"
     rf"\b{_OUTPUT}[^.;]{{0,80}}?\bcommercial",
+    # "allows only non-commercial use of the model and its outputs" (the limit before the outputs)
+    rf"\b{_LIMITER}\s+(?:for\s+)?(?:non-?commercial|research|personal|academic)\s+(?:uses?|purposes?)\s+of\s+[^.;]{{0,80}}?"
+    rf"\b{_OUTPUT}",
     rf"\b{_OUTPUT}[^.;]{{0,80}}?(?:may|must|shall|can)\s*not\s+be\s+(?:used|exploited|sold|distributed)[^.;]{{0,60}}?"
     rf"\bcommercial",
 ))
+_LISTED_OUTPUT = rx(rf"\b{_OUTPUT}[^;]{{0,160}}?\b(?:for|in)\s+(?:\(\w+\)\s+)?(?:any\s+)?commercial\b")
 _OUTPUT_PERMITTED = rx(rf"\b{_OUTPUT}[^.;]{{0,80}}?\b{_IMPROVE}[^.;]{{0,60}}?{_OTHER}|{_IMPROVE}[^.;]{{0,60}}?{_OTHER}"
                        rf"[^.;]{{0,60}}?\b{_OUTPUT}")
 _OUTPUT_MAY = rx(rf"\b(?:may|can|are\s+(?:free|permitted|allowed)\s+to)\s+(?:freely\s+)?use\s+(?:the\s+|any\s+)?"
@@ -126,6 +134,11 @@ def detect(col: Collector) -> None:
                     banned = True
                     col.add("outputs_train_other_models", sentence, match.start(), match.end())
                     break
+        if not banned and not conditional and not permission and in_list:
+            match = _LISTED_OUTPUT.search(text)
+            if match is not None:  # "You will not: (a) use … any data produced by the Model … for commercial …"
+                conditional = True
+                col.add("outputs_condition", sentence, match.start(), match.end())
         if not banned and not conditional and not permission:
             for pattern in _OUTPUT_CONDITION:
                 match = pattern.search(text)
