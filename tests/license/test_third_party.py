@@ -76,3 +76,43 @@ def test_summary_counts_every_fact() -> None:
         total, right = total + len(labels), right + ok
     print(f"third-party licences: {right}/{total} labelled facts in {len(LABELS)} files")
     assert right == total
+
+
+IDENTITIES = {
+    "flux1-dev.txt": "flux-1-dev-non-commercial", "stable-video-diffusion.txt": "stability-svd-nc-community",
+    "sv3d.txt": "stabilityai-nc-community", "sdxl-0.9-research.txt": "stabilityai-research",
+    "deepfloyd-if.txt": "stabilityai-research", "cogvideox.txt": "cogvideox", "chatglm3.txt": "chatglm3",
+    "codegeex2.txt": "codegeex", "aixcoder-7b.txt": "aixcoder", "minimax-01-model.txt": "minimax-model",
+    "dbrx.txt": "databricks-open-model", "apple-starflow-model.txt": "apple-amlr",
+    "voicecraft-model.txt": "coqui-public-model-license", "funasr-model.txt": "funasr-model",
+    "livekit-turn-detector.txt": "livekit-model", "gemma-terms-of-use.md": "gemma",
+    "chattts-agpl.txt": "agpl-3.0", "diarizen-model.txt": "cc-by-nc-4.0",
+}
+
+
+# Facts a text adds to its family's licence: DiariZen's MODEL_LICENSE states CC BY-NC 4.0 and adds that the
+# models are released "for research purposes only", which CC BY-NC itself does not say.
+BEYOND_FAMILY = {"diarizen-model.txt": {"research_only"}}
+
+
+@pytest.mark.parametrize("name", sorted(IDENTITIES))
+def test_each_text_is_identified_as_its_family(name: str) -> None:
+    analysis = analyse_file(FIXTURES / name)
+    assert analysis.identity is not None and analysis.identity.id == IDENTITIES[name]
+    named = [e for e in analysis.evidence if e.term == "license"]
+    assert len(named) == 1 and named[0].file == name and named[0].line is not None
+
+
+def test_family_profiles_agree_with_the_texts() -> None:
+    """The built-in profile of each added family (used when only a card tag or a known base model names it)
+    equals what the detectors read from its text, on every labelled fact."""
+    from weighbridge.license import profile_terms
+
+    disagreements = []
+    for name, family in IDENTITIES.items():
+        profile = profile_terms(family)
+        assert profile is not None, family
+        text, prof = _facts(name), profile.to_dict()
+        disagreements += [(name, k, text[k], prof[k]) for k in LABELS[name]
+                          if text[k] != prof[k] and k not in BEYOND_FAMILY.get(name, set())]
+    assert not disagreements, disagreements

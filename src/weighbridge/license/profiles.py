@@ -133,7 +133,96 @@ def _cc(non_commercial: bool) -> Profile:
     return build
 
 
+# Families added with issue 14 (texts and labels in tests/license/fixtures/third_party and third_party_labels.py).
+_RESEARCH_NC = {"commercial_use": _P, "non_commercial": True, "research_only": True}
+
+
+def _zhipu(**values: Any) -> Profile:
+    """The THUDM/Zhipu template: military and unlawful uses barred, PRC law (CogVideoX, ChatGLM3, CodeGeeX)."""
+    def build() -> LicenseTerms:
+        return _terms(field_of_use_restrictions=True, restricted_uses=["military"], revocable=True,
+                      notice_required=True, governing_law="People’s Republic of China", governing_law_code="CN",
+                      **values)
+    return build
+
+
+def _flux_dev() -> LicenseTerms:
+    return _terms(commercial_use=_P, non_commercial=True, outputs_train_other_models=_BAN,
+                  field_of_use_restrictions=True, restricted_uses=["military", "surveillance"], revocable=True,
+                  output_ownership="licensee", redistribution_allowed=True, notice_required=True,
+                  export_control=True, governing_law="the State of Delaware", governing_law_code="US-DE")
+
+
+def _stability_community(law: bool) -> Profile:
+    def build() -> LicenseTerms:
+        return _terms(commercial_use=_P, non_commercial=True, acceptable_use_policy=True,
+                      acceptable_use_policy_url="https://stability.ai/use-policy", field_of_use_restrictions=True,
+                      revocable=True, derivatives_include_outputs=True, redistribution_allowed=True,
+                      notice_required=True, **({"governing_law": "the United States and the State of California",
+                                                "governing_law_code": "US-CA"} if law else {}))
+    return build
+
+
+def _stability_research() -> LicenseTerms:
+    return _terms(**_RESEARCH_NC, outputs_train_other_models=OutputTraining.CONDITIONAL,
+                  field_of_use_restrictions=True, restricted_uses=["military", "nuclear", "surveillance"],
+                  revocable=True, redistribution_allowed=True, notice_required=True, export_control=True,
+                  governing_law="the State of California", governing_law_code="US-CA")
+
+
+def _minimax_model() -> LicenseTerms:
+    return _terms(acceptable_use_policy=True, field_of_use_restrictions=True,
+                  restricted_uses=["military", "automated_decisions"], redistribution_allowed=True,
+                  notice_required=True, governing_law="Singapore", governing_law_code="SG")
+
+
+def _databricks() -> LicenseTerms:
+    return _terms(commercial_use=_C, user_cap=700_000_000, acceptable_use_policy=True,
+                  acceptable_use_policy_url="https://www.databricks.com/legal/acceptable-use-policy-open-model",
+                  outputs_train_other_models=_BAN, field_of_use_restrictions=True, remote_restriction=True,
+                  output_ownership="licensee", redistribution_allowed=True, notice_required=True,
+                  governing_law="the State of California", governing_law_code="US-CA")
+
+
+def _kolors() -> LicenseTerms:
+    return _terms(commercial_use=_C, user_cap=300_000_000, registration_required=True, acceptable_use_policy=True,
+                  outputs_train_other_models=_BAN, field_of_use_restrictions=True, restrictions_flow_down=True,
+                  derivatives_include_outputs=True, redistribution_allowed=True, notice_required=True,
+                  governing_law="China", governing_law_code="CN")
+
+
+def _apple_amlr() -> LicenseTerms:
+    return _terms(commercial_use=_P, research_only=True, revocable=True, redistribution_allowed=True,
+                  notice_required=True, governing_law="the State of California", governing_law_code="US-CA")
+
+
+def _cpml() -> LicenseTerms:
+    return _terms(commercial_use=_P, non_commercial=True, outputs_train_other_models=OutputTraining.CONDITIONAL,
+                  notice_required=True)
+
+
+def _funasr() -> LicenseTerms:
+    return _terms(attribution=True, redistribution_allowed=True, terms_updatable=True)
+
+
+def _livekit() -> LicenseTerms:
+    return _terms(outputs_train_other_models=_BAN, redistribution_allowed=True, notice_required=True,
+                  governing_law="the State of California", governing_law_code="US-CA")
+
+
 PROFILES: dict[str, Profile] = {
+    "flux-1-dev-non-commercial": _flux_dev,
+    "stability-svd-nc-community": _stability_community(law=False),
+    "stabilityai-nc-community": _stability_community(law=True),
+    "stabilityai-research": _stability_research,
+    "cogvideox": _zhipu(commercial_use=_C, registration_required=True, user_cap=1_000_000,
+                        output_ownership="licensee"),
+    "chatglm3": _zhipu(commercial_use=_C, registration_required=True),
+    "codegeex": _zhipu(**_RESEARCH_NC),
+    "aixcoder": _zhipu(**_RESEARCH_NC),
+    "kolors": _kolors, "minimax-model": _minimax_model, "databricks-open-model": _databricks,
+    "apple-amlr": _apple_amlr, "coqui-public-model-license": _cpml, "funasr-model": _funasr,
+    "livekit-model": _livekit,
     **{f"llama{v}": _llama(v) for v in ("2", "3", "3.1", "3.2", "3.3", "4")},
     "tongyi-qianwen": _tongyi, "qwen": _tongyi,
     "tongyi-qianwen-research": _tongyi_research, "qwen-research": _tongyi_research,
