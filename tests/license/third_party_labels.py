@@ -212,18 +212,16 @@ HELD_OUT: dict[str, dict[str, Label]] = {
     "echovideo.txt": {**_CC_BY_NC, "rights_granted": (True, "are licensed under CC BY NC 4.0")},
 }
 
+# First read (commit a5db2ff, before any change prompted by these texts): 86/96. The misses then: parkiet's
+# restriction list under lettered sub-headings; coral's Danish governing law; echovideo's one-line "licensed
+# under CC BY NC 4.0" (no grant found, 5 facts unknown); pager's CC credit duty not imported. Fixed afterwards
+# by structure (sub-headings continue a list, more jurisdictions, grants by licence identifier import that
+# licence's restrictions), so these texts are no longer held out for those rules. Still missed:
+FIRST_READ = (86, 96)
 HELD_OUT_MISSES: dict[str, dict[str, Any]] = {
-    # a restriction list under its own sub-headings ("a. Impersonation and Deepfakes"): the headings end the
-    # list, so its items are not read as restrictions
-    "parkiet.txt": {"field_of_use_restrictions": False},
-    # restrictions on impersonation and on inferring identity are not among the known categories, and the
-    # licence's own Attachment A is introduced in a way the list reader does not follow
-    "coral.txt": {"field_of_use_restrictions": False, "governing_law_code": None},  # Denmark not in the table
-    # a one-line "licensed under CC BY NC 4.0": neither a licence title nor "licence" in the sentence, so no
-    # grant is found and everything is unknown (fail-closed), and the CC licence's terms are not imported
-    "echovideo.txt": {"rights_granted": None, "commercial_use": "unknown", "non_commercial": False,
-                      "attribution": False, "outputs_train_other_models": "unknown"},
-    # a licence incorporated by reference (CC BY-NC) brings its credit duty, which the text does not restate;
-    # "research-only terms of the training datasets" is read as a research-only grant
-    "pager.txt": {"attribution": False, "research_only": True},
+    # restrictions on impersonation and on inferring identity are no known category, and the AI Pubs
+    # Attachment A items match none either (its RAIL siblings are caught by their "use-based restrictions")
+    "coral.txt": {"field_of_use_restrictions": False},
+    # "the non-commercial / research-only terms of the training datasets" is read as a research-only grant
+    "pager.txt": {"research_only": True},
 }

@@ -52,6 +52,8 @@ class Collector:
     terms: LicenseTerms = field(default_factory=LicenseTerms)
     evidence: list[Evidence] = field(default_factory=list)
     _count: Counter[str] = field(default_factory=Counter)
+    # licence ids that grant sentences incorporate by reference ("licensed under CC BY-NC 4.0"), in order
+    referenced: list[tuple[str, Sentence]] = field(default_factory=list)
 
     def add(self, term: str, sentence: Sentence, start: int = 0, end: int | None = None) -> None:
         """Record ``sentence`` as evidence for ``term`` (the clause at ``start:end`` is kept in the quote)."""

@@ -10,6 +10,9 @@ then False.
 
 from __future__ import annotations
 
+import re
+
+from ..families import match_title, normalize_identifier
 from .base import Collector, is_definition, negated_at, rx
 
 _RIGHT = r"(?:licen[cs]es?|rights?|permissions?|sub-?licen[cs]es?)"
@@ -57,6 +60,38 @@ _NO_FIRST = rx(r"\W*(?:no|not|never)\b")
 _ALL_RIGHTS = rx(r"\ball\s+rights\s+reserved\b")
 
 
+# "… are licensed under CC BY NC 4.0": a grant by reference to a licence named by its identifier.
+_UNDER_ID = rx(r"\b(?:is|are)\s+(?:hereby\s+)?(?:licensed|released|made\s+available|distributed)\s+under\s+(?:the\s+)?"
+               r"(?P<id>[A-Za-z][\w.+ -]{1,40}?)\s*(?:licen[cs]e)?\s*(?:[.;,(](?=\s|$)|$)")
+
+
+def _grant_by_identifier(text: str) -> re.Match[str] | None:
+    match = _UNDER_ID.search(text)
+    if match is None:
+        return None
+    name = match.group("id").strip()
+    return match if (normalize_identifier(name.replace(" ", "-")) or normalize_identifier(name)) else None
+
+
+_UNDER = rx(r"\bunder\s+(?:the\s+)?(?:terms\s+of\s+(?:the\s+)?)?(?P<name>(?:[^.;:]|\.(?=\d)){2,120})")
+
+
+def referenced_licence(text: str) -> str | None:
+    """The id of a known licence a grant sentence names ("licensed under the Creative Commons
+    Attribution-NonCommercial 4.0 International License", "under CC BY NC 4.0")."""
+    match = _UNDER.search(text)
+    if match is None:
+        return None
+    name = match.group("name").strip()
+    identity = match_title(name)
+    words = name.replace("(", " ").replace(")", " ").split()
+    for size in range(min(len(words), 8), 0, -1):
+        if identity is not None:
+            break
+        identity = normalize_identifier("-".join(words[:size])) or normalize_identifier(" ".join(words[:size]))
+    return identity.id if identity is not None and identity.id else None
+
+
 def detect(col: Collector) -> None:
     """Set ``rights_granted``: True on a grant, False on a reservation without any grant."""
     granted = reserved = False
@@ -64,12 +99,16 @@ def detect(col: Collector) -> None:
         text = sentence.text
         if is_definition(sentence):
             continue
-        match = _GRANT.search(text)
-        if (match is not None and not granted and _NEGATED_GRANT.search(text[:match.end() + 40]) is None
+        match = _GRANT.search(text) or _grant_by_identifier(text)
+        if (match is not None and _NEGATED_GRANT.search(text[:match.end() + 40]) is None
                 and not negated_at(text, match.start()) and _NO_FIRST.match(match.group(0)) is None
                 and _RESERVED.search(text) is None):
-            granted = True
-            col.add("rights_granted", sentence, match.start(), match.end())
+            if not granted:
+                granted = True
+                col.add("rights_granted", sentence, match.start(), match.end())
+            referenced = referenced_licence(text[match.start():])
+            if referenced is not None and referenced not in (r for r, _ in col.referenced):
+                col.referenced.append((referenced, sentence))
             continue
         match = _RESERVED.search(text) or _NEGATED_GRANT.search(text)
         if match is not None and not reserved:

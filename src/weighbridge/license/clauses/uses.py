@@ -119,7 +119,7 @@ def detect(col: Collector) -> None:
     present = _present_documents(col)
     for sentence in col.sentences():
         text = sentence.text
-        if sentence.first_in_paragraph and (not sentence.list_item or _is_heading(text)):
+        if sentence.first_in_paragraph and (not sentence.list_item or (_is_heading(text) and not _sub_heading(text))):
             in_list = False
         permission = is_permission(text)
         if _LEAD.search(text) is not None and not permission:
@@ -192,6 +192,14 @@ def _present_documents(col: Collector) -> set[str]:
         if match is not None and len(sentence.text) < 200 and not _INCORPORATED.search(sentence.text):
             out.add(f"{match.group('kind').lower()} {match.group('label').upper()}")
     return out
+
+
+_LETTER_MARKER = re.compile(r"^\(?[a-z][.)]\s")
+
+
+def _sub_heading(text: str) -> bool:
+    """"a. Impersonation and Deepfakes": a lettered heading groups items inside a list, it does not end it."""
+    return _LETTER_MARKER.match(text) is not None
 
 
 def _is_heading(text: str) -> bool:
