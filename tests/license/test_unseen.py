@@ -150,7 +150,8 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
         "restricted_uses": ["weapons", "surveillance", "medical_advice", "automated_decisions"],
         "restrictions_flow_down": True}),
     "territory-exclusions": (TERRITORY, {
-        "geographic_restrictions": ["RU", "BY", "KP", "CN"], "commercial_use": "allowed"}),
+        # the text restricts territories but grants nothing: commercial use is not decided
+        "geographic_restrictions": ["RU", "BY", "KP", "CN"], "commercial_use": "unknown"}),
     "turnover-threshold": (TURNOVER, {
         "commercial_use": "conditional", "revenue_cap_usd": 5_000_000, "revenue_period": "annual",
         "user_cap": None}),
@@ -187,7 +188,7 @@ def test_unseen_terms_carry_evidence_with_lines(case: str) -> None:
     analysis = analyse_text(text, f"{case}.txt")
     lines = text.splitlines()
     for term, value in expected.items():
-        if value in (None, False, [], "allowed") or term in ("attribution_text", "acceptable_use_policy_url",
+        if value in (None, False, [], "allowed", "unknown") or term in ("attribution_text", "acceptable_use_policy_url",
                                                              "revenue_period", "governing_law_code",
                                                              "restricted_uses"):
             continue
@@ -241,7 +242,7 @@ TRAPS: dict[str, tuple[str, dict[str, Any]]] = {
         {"geographic_restrictions": []}),
     "a-statistic-is-not-a-user-cap": (
         "The Model was trained on data from more than 1 million users.",
-        {"user_cap": None, "commercial_use": "allowed"}),
+        {"user_cap": None, "commercial_use": "unknown"}),  # no threshold, and no grant either
     "a-ban-on-display-is-not-attribution": (
         "You must not display the Licensor's logo on your website.", {"attribution": False}),
     "a-ban-on-a-prefix-is-not-naming": (

@@ -218,15 +218,18 @@ class WeighbridgeError(Exception):
 
 class CommercialUse(enum.StrEnum):
     ALLOWED = "allowed"
-    CONDITIONAL = "conditional"  # a user/revenue threshold, a registration or a display duty decides it
-    PROHIBITED = "prohibited"  # non-commercial or research-only grant
+    CONDITIONAL = "conditional"  # a user/revenue threshold, a registration, a separate agreement or royalty
+    PROHIBITED = "prohibited"  # non-commercial or research-only grant, or no grant at all
+    UNKNOWN = "unknown"  # the text grants no licence that decides it (never read as allowed)
 
 
 class OutputTraining(enum.StrEnum):
     """May the outputs of the model be used to train or improve other models?"""
 
-    ALLOWED = "allowed"
+    ALLOWED = "allowed"  # a licence grant that does not restrict the outputs
+    CONDITIONAL = "conditional"  # neither free nor banned: non-commercial only, within a policy, restricted
     PROHIBITED = "prohibited"
+    UNKNOWN = "unknown"  # the text decides nothing about outputs and grants no licence
 
 
 class LicenseDocKind(enum.StrEnum):
@@ -296,7 +299,7 @@ class LicenseIdentity:
 class LicenseTerms:
     """The facts that decide what a licensee may do. Field names follow the ``weighbridge.license/1`` JSON."""
 
-    commercial_use: CommercialUse = CommercialUse.ALLOWED
+    commercial_use: CommercialUse = CommercialUse.UNKNOWN
     user_cap: int | None = None  # the user threshold that triggers a condition (monthly active users)
     revenue_cap_usd: int | None = None
     revenue_period: str | None = None  # "monthly" | "annual" when the text says
@@ -305,7 +308,7 @@ class LicenseTerms:
     derivative_naming: str | None = None  # the name a derived model must carry ("Llama")
     acceptable_use_policy: bool = False  # a separate use policy incorporated by reference
     acceptable_use_policy_url: str | None = None
-    outputs_train_other_models: OutputTraining = OutputTraining.ALLOWED
+    outputs_train_other_models: OutputTraining = OutputTraining.UNKNOWN
     geographic_restrictions: list[str] = field(default_factory=list)  # "EU", "UK", "KR"…
     field_of_use_restrictions: bool = False
     restricted_uses: list[str] = field(default_factory=list)  # "military", "medical_advice"…
@@ -325,9 +328,13 @@ class LicenseTerms:
     governing_law_code: str | None = None  # "US-CA", "CN", "HK"…
     terms_updatable: bool = False  # the licensor may change the agreement or its policy unilaterally
     revocable: bool = False
+    # True: the text grants a licence; False: it reserves all rights and grants none ("no use without written
+    # permission"); None: no grant was found, so nothing the text leaves open may be read as allowed.
+    rights_granted: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "rights_granted": self.rights_granted,
             "commercial_use": self.commercial_use.value,
             "user_cap": self.user_cap,
             "revenue_cap_usd": self.revenue_cap_usd,

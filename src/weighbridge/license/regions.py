@@ -82,6 +82,24 @@ _JURISDICTIONS: tuple[tuple[str, str], ...] = (
     (r"Israel", "IL"),
     (r"India", "IN"),
     (r"Netherlands", "NL"),
+    # the rest of Europe and other common seats of licensors
+    (r"(?:Kingdom\s+of\s+)?Denmark", "DK"),
+    (r"(?:Kingdom\s+of\s+)?Sweden", "SE"),
+    (r"(?:Kingdom\s+of\s+)?Norway", "NO"),
+    (r"Finland", "FI"),
+    (r"(?:Kingdom\s+of\s+)?Spain", "ES"),
+    (r"Italy|Italian\s+Republic", "IT"),
+    (r"(?:Kingdom\s+of\s+)?Belgium", "BE"),
+    (r"Austria", "AT"),
+    (r"Poland", "PL"),
+    (r"Czech\s+Republic|Czechia", "CZ"),
+    (r"Luxembourg", "LU"),
+    (r"Portugal", "PT"),
+    (r"Estonia", "EE"),
+    (r"Taiwan", "TW"),
+    (r"Australia|New\s+South\s+Wales|Victoria", "AU"),
+    (r"New\s+Zealand", "NZ"),
+    (r"Brazil", "BR"),
 )
 _JURISDICTION = [(re.compile(rf"\b(?:{p})\b", re.IGNORECASE), code) for p, code in _JURISDICTIONS]
 

@@ -6,8 +6,8 @@ import json
 
 from ..core.types import LicenseAnalysis
 
-# The terms shown first in the table: those the JSON requires, in its order.
-_MAIN_TERMS = ("commercial_use", "user_cap", "revenue_cap_usd", "attribution", "derivative_naming",
+# The terms shown first in the table: whether the text grants anything, then those the JSON requires.
+_MAIN_TERMS = ("rights_granted", "commercial_use", "user_cap", "revenue_cap_usd", "attribution", "derivative_naming",
                "acceptable_use_policy", "outputs_train_other_models", "geographic_restrictions",
                "field_of_use_restrictions", "remote_restriction")
 

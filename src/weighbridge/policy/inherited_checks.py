@@ -128,6 +128,9 @@ def _outputs(use: IntendedUse, terms: LicenseTerms, items: list[InheritedLicense
     if terms.outputs_train_other_models is OutputTraining.PROHIBITED:
         return Reason(rule, FAIL, f"the policy plans to train other models on the outputs; {who} forbids it",
                       quotes)
+    if terms.outputs_train_other_models in (OutputTraining.CONDITIONAL, OutputTraining.UNKNOWN):
+        return Reason(rule, WARN, f"the policy plans to train other models on the outputs; {who} allows that "
+                      f"only on conditions or does not decide it ({terms.outputs_train_other_models.value})", quotes)
     return Reason(rule, PASS, f"{who} does not forbid training other models on the outputs", quotes)
 
 

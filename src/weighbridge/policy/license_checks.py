@@ -35,7 +35,7 @@ def license_reasons(policy: Policy, analysis: LicenseAnalysis | None) -> list[Re
                           "no known terms, so the intended use could not be checked against them"))
         return out
     use = policy.intended_use
-    for check in (_commercial, _caps, _outputs, _regions, _sectors, _naming, _attribution, _redistribution,
+    for check in (_grant, _commercial, _caps, _outputs, _regions, _sectors, _naming, _attribution, _redistribution,
                   _hosting):
         out.extend(check(use, terms, analysis))
     return out
@@ -75,18 +75,38 @@ def _family_and_osi(rules: PolicyRules, analysis: LicenseAnalysis) -> list[Reaso
     return out
 
 
+def _grant(use: IntendedUse, terms: LicenseTerms, analysis: LicenseAnalysis) -> list[Reason]:
+    """Whatever the intended use, it needs a licence: a text that reserves all rights fails, and one in which
+    no grant was found goes to review (its open terms are unknown, never allowed)."""
+    if terms.rights_granted is False:
+        return [Reason("license.grant", FAIL, "the licence text reserves all rights and grants none: any use "
+                       "needs the owner's separate permission", ev.from_license(analysis, "rights_granted"))]
+    if terms.rights_granted is None:
+        return [Reason("license.grant", WARN, "no grant of rights was found in the licence text, so the terms it "
+                       "leaves open are unknown: have the licence reviewed", ev.from_license(analysis, "license"))]
+    return []
+
+
 def _commercial(use: IntendedUse, terms: LicenseTerms, analysis: LicenseAnalysis) -> list[Reason]:
     if not use.commercial:
         return []
     quotes = ev.from_license(analysis, "commercial_use", "non_commercial", "research_only")
     if terms.research_only or terms.non_commercial or terms.commercial_use is CommercialUse.PROHIBITED:
-        kind = "research-only" if terms.research_only else "non-commercial"
+        kind = ("research-only" if terms.research_only else "non-commercial" if terms.non_commercial
+                else "not granted for commercial use")
         return [Reason("intended_use.commercial", FAIL,
                        f"commercial use is intended but the licence is {kind}", quotes)]
     out: list[Reason] = []
+    if terms.commercial_use is CommercialUse.UNKNOWN:
+        out.append(Reason("intended_use.commercial", WARN, "commercial use is intended but the licence text does "
+                          "not decide whether it is allowed", quotes))
     if terms.registration_required:
         out.append(Reason("intended_use.commercial", WARN, "commercial use needs a registration with the "
                           "licensor first", ev.from_license(analysis, "registration_required")))
+    agreement = ev.from_license(analysis, "royalty_or_agreement")
+    if terms.commercial_use is CommercialUse.CONDITIONAL and agreement:
+        out.append(Reason("intended_use.commercial", WARN, "commercial use is conditional on a royalty or a "
+                          "separate agreement with the licensor", agreement))
     if terms.commercial_use is CommercialUse.ALLOWED:
         out.append(Reason("intended_use.commercial", PASS, "the licence allows commercial use", quotes))
     return out
@@ -141,6 +161,12 @@ def _outputs(use: IntendedUse, terms: LicenseTerms, analysis: LicenseAnalysis) -
     if terms.outputs_train_other_models is OutputTraining.PROHIBITED:
         return [Reason("intended_use.outputs_train_other_models", FAIL, "the policy plans to train other models "
                        "on the outputs; the licence forbids it", quotes)]
+    if terms.outputs_train_other_models is OutputTraining.UNKNOWN:
+        return [Reason("intended_use.outputs_train_other_models", WARN, "the policy plans to train other models "
+                       "on the outputs; the licence text does not decide whether that is allowed", quotes)]
+    if terms.outputs_train_other_models is OutputTraining.CONDITIONAL:
+        return [Reason("intended_use.outputs_train_other_models", WARN, "the policy plans to train other models "
+                       "on the outputs; the licence allows using them only on conditions: check them", quotes)]
     if terms.derivatives_include_outputs:
         return [Reason("intended_use.outputs_train_other_models", WARN, "models trained on the outputs count as "
                        "derivatives: the licence's restrictions attach to them",
@@ -212,6 +238,9 @@ def _redistribution(use: IntendedUse, terms: LicenseTerms, analysis: LicenseAnal
         return [Reason(rule, FAIL, "the licence does not allow redistributing the weights",
                        ev.from_license(analysis, "redistribution_allowed"))]
     out: list[Reason] = []
+    if terms.redistribution_allowed is None:
+        out.append(Reason(rule, WARN, "the licence text does not say whether the weights may be redistributed",
+                          ev.from_license(analysis, "license")))
     if terms.restrictions_flow_down:
         out.append(Reason(rule, WARN, "recipients of the weights must be bound by the licence's use "
                           "restrictions", ev.from_license(analysis, "restrictions_flow_down")))
@@ -236,4 +265,7 @@ def _hosting(use: IntendedUse, terms: LicenseTerms, analysis: LicenseAnalysis) -
     if terms.hosted_service_is_distribution:
         return [Reason(rule, WARN, "offering the model as a service counts as distribution: the licence's "
                        "distribution duties apply", quotes)]
+    if not terms.rights_granted:
+        return [Reason(rule, WARN, "the licence text grants nothing Weighbridge found, so hosting for others is "
+                       "not known to be allowed", quotes)]
     return [Reason(rule, PASS, "the licence sets no hosting restriction", quotes)]

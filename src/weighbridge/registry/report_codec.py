@@ -143,7 +143,7 @@ def terms_from_dict(d: D) -> LicenseTerms:
         hosting=d.get("hosting"), hosted_service_is_distribution=bool(d.get("hosted_service_is_distribution")),
         export_control=bool(d.get("export_control")), governing_law=d.get("governing_law"),
         governing_law_code=d.get("governing_law_code"), terms_updatable=bool(d.get("terms_updatable")),
-        revocable=bool(d.get("revocable")),
+        revocable=bool(d.get("revocable")), rights_granted=d.get("rights_granted"),
     )
 
 

@@ -17,7 +17,9 @@ NEGATION = (r"(?:(?:must|shall|will|may|can|should)\s*not|cannot|can't|won't|mus
             r"agrees?\s+not\s+to|(?:is|are)\s+(?:not\s+(?:permitted|allowed|authori[sz]ed)|prohibited|forbidden)"
             r"|prohibited\s+from|not\s+permitted\s+to)")
 DEFINITION = re.compile(r"[\"\u201c\u201d']\s*(?:means|shall\s+mean|refers\s+to|includes?)\b|^\W*[A-Z][\w\s-]{0,40}"
-                        r"[\"\u201d]?\s+(?:means|shall\s+mean|refers\s+to)\b", re.IGNORECASE)
+                        r"[\"\u201d]?\s+(?:means|shall\s+mean|refers\s+to)\b|"
+                        # Chinese definitions: “许可人”或“我们”指…, “软件”是指…
+                        r"^\W{0,6}[a-z]?\W{0,3}\u201c[^\u201d]{1,20}\u201d[^\u3002]{0,30}?(?:是指|系指|指)", re.IGNORECASE)
 
 
 def rx(pattern: str) -> re.Pattern[str]:
@@ -50,6 +52,8 @@ class Collector:
     terms: LicenseTerms = field(default_factory=LicenseTerms)
     evidence: list[Evidence] = field(default_factory=list)
     _count: Counter[str] = field(default_factory=Counter)
+    # licence ids that grant sentences incorporate by reference ("licensed under CC BY-NC 4.0"), in order
+    referenced: list[tuple[str, Sentence]] = field(default_factory=list)
 
     def add(self, term: str, sentence: Sentence, start: int = 0, end: int | None = None) -> None:
         """Record ``sentence`` as evidence for ``term`` (the clause at ``start:end`` is kept in the quote)."""

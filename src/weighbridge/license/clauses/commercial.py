@@ -37,18 +37,43 @@ _NON_COMMERCIAL = rx(
     r"(?:strictly\s+)?prohibited|forbidden|excluded)|"
     r"(?:(?:may|must|shall|will)\s*not|cannot)\s+(?:be\s+)?(?:used?|exploit\w*|deploy\w*|sell|offer\w*)"
     r"[^.;]{0,80}?\b(?:for|in)\s+(?:any\s+)?commercial(?:ly)?\s+(?:purposes?|uses?|products?|activit\w+|"
-    r"settings?|manner)|\bnot\s+for\s+commercial\s+(?:use|purposes)|\bno\s+commercial\s+use|\bNonCommercial\b")
+    r"settings?|manner)|\bnot\s+for\s+commercial\s+(?:use|purposes)|\bno\s+commercial\s+use|\bNonCommercial\b|"
+    # a grant "for purposes other than commercial or production use", "excluding any commercial use"
+    r"\b(?:purposes?|uses?)\s+other\s+than\s+(?:for\s+)?(?:any\s+)?commercial\b|"
+    r"\bexcluding\s+(?:any\s+|all\s+)?commercial\s+(?:use|purposes|exploitation)")
 _RESEARCH_ONLY = rx(
-    r"(?:only|solely|exclusively|strictly|limited\s+to)\s+(?:for\s+)?(?:the\s+purposes?\s+of\s+)?"
-    r"(?:non-?commercial\s+|academic\s+|scientific\s+|internal\s+)*research|"
+    r"(?:only|solely|exclusively|strictly|limited\s+to)\s+(?:for\s+)?(?:the\s+purposes?\s+of\s+)?(?:your\s+|its\s+|their\s+)?"
+    r"(?:own\s+)?(?:non-?commercial\s+|academic\s+|scientific\s+|internal\s+)*research|"
     r"research(?:\s*(?:and|or|&|/)\s*(?:evaluation|educational|academic|testing|non-?commercial|"
     r"development))?\s+(?:purposes?\s+|use\s+|uses\s+)?only\b|\bresearch[-\s]only\b")
-_REGISTRATION = rx(r"regist(?:er|ration)[^.]{0,200}?commercial|commercial[^.]{0,200}?\bregist(?:er|ration)")
+_REGISTRATION = rx(r"regist(?:er|ration)[^.]{0,200}?(?:commercial|business)|(?:commercial|business)[^.]{0,200}?"
+                   r"\bregist(?:er|ration)")
 _COMMERCIAL_NEEDS_LICENSE = rx(
     r"commercial\w*[^.]{0,80}?(?:(?:must|shall|will\s+need\s+to|need\s+to)\s+(?:first\s+)?(?:request|obtain|"
-    r"purchase|acquire|contact)|requires?\s+(?:a\s+)?(?:separate|commercial|enterprise|paid)?\s*licen[cs]e)|"
+    r"purchase|acquire|contact)|requires?\s+(?:a\s+|an\s+)?(?:(?:separate|commercial|enterprise|paid|written|additional)\s+){0,3}licen[cs]e)|"
     r"(?:request|obtain|purchase|acquire)\s+(?:a|the)?\s*(?:separate\s+|commercial\s+|enterprise\s+)?"
     r"licen[cs]e\s+for\s+(?:any\s+)?commercial")
+# Commercial use on terms rather than refused: a royalty or fee owed for it, or a separate agreement needed only
+# for one kind of commercial use (offering the model as a hosted or commercial service, production use).
+_ROYALTY = rx(r"\broyalt(?:y|ies)\b(?!\s*[-\u2010]?\s*free)|\brevenue[\s-]shar\w*|\b(?:licen[cs]e|usage|subscription)\s+fees?\b|"
+              r"\bpercentage\s+of\s+(?:\w+\s+){0,2}(?:revenue|sales|receipts)")
+_PAY = rx(r"\bpay\w*|\bowe\w*|\bpayable\b|\bsubject\s+to\b|\bcharge\w*|\bremit\w*")
+_ROYALTY_FREE = rx(r"royalty[\s-]*free|free\s+of\s+(?:charge|royalt\w+)|no\s+(?:royalt\w+|fees?)\b|without\s+(?:any\s+)?"
+                   r"(?:royalt\w+|fees?|charge)")
+_SERVICE = rx(r"hosted\s+(?:service|offering|API)|\bas\s+a\s+(?:hosted\s+|managed\s+|cloud\s+)?service\b|\bSaaS\b|"
+              r"\bvia\s+(?:an?\s+|your\s+)?APIs?\b|commercial\s+(?:services?|offerings?|products?\s+or\s+services?)|"
+              r"\bproduction\s+(?:use|deployment|environments?)|\bcommercial\s+(?:deployment|hosting)|\bresell\w*|"
+              r"make\s+(?:\w+\s+){0,3}available\s+to\s+third\s+parties")
+_SEPARATE_AGREEMENT = rx(r"(?:separate|additional|commercial|enterprise|written|specific|another|different|paid)\s+"
+                         r"(?:\w+\s+)?(?:licen[cs]e|agreement|contract|permission|authori[sz]ation)|"
+                         r"(?:enter\s+into|execute|sign|conclude|obtain|request|negotiate)\s+(?:an?\s+|the\s+)?"
+                         r"(?:\w+\s+){0,2}(?:agreement|contract|licen[cs]e)")
+_ALL_COMMERCIAL = rx(r"\b(?:any|all|every)\s+(?:\w+\s+)?commercial\s+(?:use|purposes?|exploitation|usage)|"
+                     r"\bcommercial\s+use\s+(?:of\s+(?:the\s+)?\w+\s+)?(?:requires?|is\s+subject)")
+# A sentence about the outputs, whose limits (outputs "only for non-commercial purposes") bind the outputs,
+# not the commercial use of the model itself.
+_OUTPUT_SUBJECT = rx(r"\b(?:outputs?|generated\s+(?:content|images?|videos?|audio|text|data)|results?\s+(?:generated|"
+                     r"produced)|content\s+(?:you\s+)?(?:generate|create)\w*)\b")
 _COMMERCIAL_PERMITTED = rx(
     r"\bsell\b|commercial\s+(?:use|purposes?|versions?)\s+(?:is|are)?\s*(?:permitted|allowed)|"
     r"share\s+commercial\s+versions|commercially\s+usable|for\s+any\s+(?:lawful\s+)?purpose|without\s+restriction")
@@ -60,6 +85,8 @@ def detect(col: Collector) -> None:
     for sentence in col.sentences():
         text = sentence.text
         match = _NON_COMMERCIAL.search(text)
+        if match is not None and _about_outputs(text, match.start()):
+            match = None
         if match is not None:
             terms.non_commercial = True
             col.add("non_commercial", sentence, match.start(), match.end())
@@ -75,12 +102,40 @@ def detect(col: Collector) -> None:
             _user_cap(col, sentence)
         if terms.revenue_cap_usd is None:
             _revenue_cap(col, sentence)
+        if not is_definition(sentence) and _on_terms(col, sentence):
+            continue
         match = _COMMERCIAL_NEEDS_LICENSE.search(text)
         if (match is not None and not is_definition(sentence) and not numbers_in_clause(text)
                 and _COMMERCIAL_PERMITTED.search(text) is None):
             needs_license = True
             col.add("commercial_use", sentence, match.start(), match.end())
     _decide(col, needs_license)
+
+
+def _about_outputs(text: str, start: int) -> bool:
+    """The limit at ``start`` governs the outputs ("Outputs may be used only for non-commercial purposes")."""
+    subject = _OUTPUT_SUBJECT.search(text, 0, start)
+    return subject is not None and start - subject.start() <= 120
+
+
+def _on_terms(col: Collector, sentence: Sentence) -> bool:
+    """Commercial use granted on terms: a royalty or fee for it, or a separate agreement for hosted or
+    commercial services only (not for every commercial use, which is a refusal under this licence)."""
+    text = sentence.text
+    if "commercial" not in text.lower() and _SERVICE.search(text) is None:
+        return False
+    royalty = _ROYALTY.search(text)
+    if royalty is not None and _PAY.search(text) is not None and _ROYALTY_FREE.search(text) is None:
+        col.add("royalty_or_agreement", sentence, royalty.start(), royalty.end())
+        return True
+    service = _SERVICE.search(text)
+    agreement = _SEPARATE_AGREEMENT.search(text)
+    if (service is not None and agreement is not None and _ALL_COMMERCIAL.search(text) is None
+            and "commercial" in text.lower() and _COMMERCIAL_PERMITTED.search(text) is None):
+        col.add("royalty_or_agreement", sentence, min(service.start(), agreement.start()),
+                max(service.end(), agreement.end()))
+        return True
+    return False
 
 
 def numbers_in_clause(text: str) -> bool:
@@ -93,11 +148,18 @@ def _decide(col: Collector, needs_license: bool) -> None:
     if terms.non_commercial or terms.research_only:
         terms.commercial_use = CommercialUse.PROHIBITED
         _cite(col, ("non_commercial", "research_only"))
-    elif terms.user_cap is not None or terms.revenue_cap_usd is not None or terms.registration_required:
+    elif (terms.user_cap is not None or terms.revenue_cap_usd is not None or terms.registration_required
+          or col.has("royalty_or_agreement")):
         terms.commercial_use = CommercialUse.CONDITIONAL
-        _cite(col, ("user_cap", "revenue_cap_usd", "registration_required"))
+        _cite(col, ("user_cap", "revenue_cap_usd", "registration_required", "royalty_or_agreement"))
     elif needs_license:
         terms.commercial_use = CommercialUse.PROHIBITED
+    elif terms.rights_granted is False:
+        # all rights reserved, no use without permission: nothing is granted, commercial use included
+        terms.commercial_use = CommercialUse.PROHIBITED
+        _cite(col, ("rights_reserved",))
+    elif terms.rights_granted is None:
+        terms.commercial_use = CommercialUse.UNKNOWN  # no grant found: nothing left open is allowed
     else:
         terms.commercial_use = CommercialUse.ALLOWED
         for sentence in col.sentences():

@@ -38,9 +38,13 @@ _EXPORT = rx(r"export\s+control\w*|export\s+(?:administration|laws?|regulations?
 _STOP = (r"(?=\s+(?:without|excluding|and\s+the\s+(?:UN|United\s+Nations)|and\s+any|notwithstanding|except|"
          r"irrespective|regardless)\b|[,;.(]|$)")
 _LAW = (
-    rx(r"govern\w*\s+(?:and\s+construed\s+|and\s+interpreted\s+)?(?:in\s+all\s+respects\s+)?(?:by|under|"
+    # "governed and construed under", "governed by and construed in accordance with", "governed in all respects by"
+    rx(r"govern\w*(?:\s+(?:by|and|construed|interpreted|enforced|in\s+all\s+respects)){0,4}\s+(?:by|under|"
        r"in\s+accordance\s+with)\s+(?:the\s+)?"
        r"(?:substantive\s+|internal\s+)?laws?\s+of\s+(?P<place>.{3,120}?)" + _STOP),
+    # "This Agreement is subject to the laws of …"
+    rx(r"(?:agreement|licen[cs]e|terms)\s+(?:is|are|shall\s+be|will\s+be)\s+subject\s+to\s+(?:the\s+)?laws?\s+of\s+"
+       r"(?P<place>.{3,120}?)" + _STOP),
     rx(r"govern\w*\s+(?:and\s+construed\s+)?(?:by|under)\s+(?:the\s+)?(?P<place>[A-Z][\w'.\s]{1,60}?)\s+laws?\b"),
     rx(r"\blaws?\s+of\s+(?P<place>[^,;.()]{3,80}?)\s+(?:shall|will)\s+govern"),
     rx(r"(?:the\s+)?(?P<place>[^,;.()]{3,60}?)\s+law\s+(?:shall|will)\s+(?:apply|govern)"),
