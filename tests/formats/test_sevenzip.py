@@ -17,7 +17,6 @@ from typing import BinaryIO
 
 import py7zr
 import pytest
-import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +25,8 @@ from weighbridge.formats.archives.sevenzip import SEVENZ_HANDLER
 from weighbridge.formats.archives.zip import ZIP_HANDLER
 from weighbridge.formats.base import FormatHandler, Limits, ScanContext, make_seekable
 from weighbridge.formats.pickle.handler import PICKLE_HANDLER
+
+torch = pytest.importorskip("torch", reason="torch is a `test` extra (make test installs it)")
 
 MALICIOUS = b"\x80\x02cos\nsystem\nq\x00X\x0b\x00\x00\x00echo bypassq\x01\x85q\x02Rq\x03."
 BROKEN = b"\x80\x02cos\nsystem\nX\x0b\x00\x00\x00echo bypass\x85R\xff\xfe\x00junk"  # nullifAI: no STOP

@@ -17,7 +17,6 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +26,8 @@ from weighbridge.formats.archives.zip import ZIP_HANDLER
 from weighbridge.formats.base import FormatHandler, Limits, ScanContext, make_seekable
 from weighbridge.formats.numpy import NPY_HANDLER
 from weighbridge.formats.pickle.handler import PICKLE_HANDLER
+
+torch = pytest.importorskip("torch", reason="torch is a `test` extra (make test installs it)")
 
 MALICIOUS = b"\x80\x02cos\nsystem\nq\x00X\x0b\x00\x00\x00echo bypassq\x01\x85q\x02Rq\x03."
 ROUTED_HANDLERS: tuple[FormatHandler, ...] = (NPY_HANDLER, ZIP_HANDLER, COMPRESSED_HANDLER, PICKLE_HANDLER)

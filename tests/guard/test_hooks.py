@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import torch
 
 from guard.conftest import Admitted, admit, flip_byte
 from weighbridge.guard import NotAdmittedError, hooks
+
+torch = pytest.importorskip("torch", reason="torch is a `test` extra (make test installs it)")
 
 
 def test_torch_load_refuses_before_reading(admitted: Admitted, tmp_path: Path,
