@@ -13,6 +13,7 @@ from .archives.zip import ZIP_HANDLER
 from .base import FormatHandler
 from .gguf import GGUF_HANDLER
 from .hdf5 import HDF5_HANDLER
+from .model_formats import MODEL_FORMAT_HANDLERS
 from .numpy import NPY_HANDLER
 from .onnx import ONNX_HANDLER, PROTOBUF_HANDLER
 from .pickle.handler import PICKLE_HANDLER
@@ -28,6 +29,7 @@ HANDLERS: tuple[FormatHandler, ...] = (
     TAR_HANDLER,
     HDF5_HANDLER,
     COMPRESSED_HANDLER,
+    *MODEL_FORMAT_HANDLERS,  # TensorFlow, TFLite, ExecuTorch, llamafile, NeMo, skops, ... (model_formats.py)
     SAFETENSORS_HANDLER,
     PICKLE_HANDLER,
     ONNX_HANDLER,

@@ -1,0 +1,86 @@
+"""Corpus classes for the model formats detected by structure: TensorFlow SavedModel / GraphDef / Keras
+SavedModel, TFLite, ExecuTorch, llamafile, NeMo, TorchServe .mar, skops, PaddlePaddle, Core ML, Flax/MLX
+msgpack, OCI layouts / ModelKits, dill and cloudpickle pickles.
+
+Every file is written as bytes in the shape the real tools produce (the tools themselves are not installed);
+nothing is ever loaded. Malicious variants carry harmless payload names (``echo bypass``, ``/etc/passwd``).
+"""
+
+from __future__ import annotations
+
+from . import tf_shapes as T
+from .build import Writer
+
+LAMBDA_CODE = "4wEAAAAAAAAAAAAAAAEAAAACAAAAQwAAAHMIAAAAdABkAYMBUwApAk4="
+
+
+# -- TensorFlow ----------------------------------------------------------------------------------------------
+
+def _tf_malicious(w: Writer) -> None:
+    base = T.dense_nodes() + T.saver_nodes()
+    pyfunc = T.node("py", "PyFunc", ["x"], attrs={"token": T.attr_s("pyfunc_0")})
+    w.file("f_tf_savedmodel_pyfunc", "saved_model.pb", T.saved_model(T.graph_def(base + [pyfunc])), "F-tf",
+           "SavedModel graph calls a registered Python function (PyFunc)")
+    eager = T.function("__inference_call_7", [T.node("e", "EagerPyFunc", ["x"])], ["x"])
+    w.file("f_tf_savedmodel_eagerpyfunc_in_function", "saved_model.pb",
+           T.saved_model(T.graph_def(base, [eager])), "F-tf", "EagerPyFunc hidden in the function library")
+    read = [T.const_string("p", "/etc/passwd"), T.node("r", "ReadFile", ["p"])]
+    w.file("f_tf_savedmodel_readfile_etc_passwd", "saved_model.pb", T.saved_model(T.graph_def(base + read)),
+           "F-tf", "ReadFile of an absolute path constant")
+    restore = [T.const_string("p", "../../../../home/user/.ssh/model"), T.node("rv", "RestoreV2",
+                                                                             ["p", "save/SaveV2/tensor_names"])]
+    w.file("f_tf_savedmodel_restore_traversal", "saved_model.pb", T.saved_model(T.graph_def(base + restore)),
+           "F-tf", "RestoreV2 prefix climbs out with ..")
+    write = [T.const_string("p", "/tmp/owned.sh"), T.node("wf", "WriteFile", ["p", "x"])]
+    w.file("f_tf_graphdef_writefile", "frozen_graph.pb", T.graph_def(T.dense_nodes() + write), "F-tf",
+           "frozen GraphDef writes a file to an absolute path")
+    w.file("f_tf_graphdef_pyfunc_renamed", "weights.bin", T.graph_def(T.dense_nodes() + [pyfunc]), "F-tf",
+           "GraphDef with PyFunc under a name that promises nothing")
+    body = [T.node("m", "MatchingFiles", ["pattern"])]
+    traced = [T.const_string("pat", "/home/*/.ssh/*"), T.node("call", "StatefulPartitionedCall", ["pat"])]
+    w.file("f_tf_savedmodel_matchingfiles_via_function", "saved_model.pb",
+           T.saved_model(T.graph_def(base + traced, [T.function("__inference_glob_3", body, ["pattern"])])),
+           "F-tf", "MatchingFiles inside a function fed an absolute glob from the outer graph")
+    lam = {"class_name": "Lambda", "config": {"name": "lam", "function": [LAMBDA_CODE, None, None],
+                                              "function_type": "lambda"}}
+    objects = T.keras_model_objects([T.dense_layer(), lam])
+    w.folder("f_keras_savedmodel_lambda", {
+        "saved_model.pb": T.saved_model(T.graph_def(base), keras_objects=[(i, m) for _, i, m in objects]),
+        "keras_metadata.pb": T.keras_metadata_pb(objects), "fingerprint.pb": T.pb_int(1, 12345),
+        "variables/variables.index": b"\x00" * 8}, "F-tf", "Keras SavedModel folder with a bytecode Lambda layer")
+    evil = {"class_name": "Dense", "config": {"name": "d", "activation": {"module": "os", "class_name": "function",
+                                                                          "config": "system"}}}
+    w.file("f_keras_metadata_os_system", "keras_metadata.pb", T.keras_metadata_pb(T.keras_model_objects([evil])),
+           "F-tf", "keras_metadata.pb layer activation resolves os.system")
+    data = T.benign_saved_model()
+    w.file("f_tf_savedmodel_truncated", "saved_model.pb", data[: len(data) * 2 // 3], "F-tf",
+           "truncated SavedModel: the rest of the graph is unread (fail closed)")
+
+
+def _tf_benign(w: Writer) -> None:
+    w.file("bf_tf_savedmodel_dense", "saved_model.pb", T.benign_saved_model(), "tf",
+           "TF2 SavedModel: dense layer, saver subgraph, traced functions, vocab asset")
+    w.file("bf_tf_graphdef_frozen", "frozen_graph.pb", T.graph_def(T.dense_nodes()), "tf", "frozen inference graph")
+    objects = T.keras_model_objects([T.dense_layer(), T.dense_layer("dense_1")])
+    w.folder("bf_keras_savedmodel", {
+        "saved_model.pb": T.saved_model(T.graph_def(T.dense_nodes() + T.saver_nodes()),
+                                        keras_objects=[(i, m) for _, i, m in objects]),
+        "keras_metadata.pb": T.keras_metadata_pb(objects), "fingerprint.pb": T.pb_int(1, 12345)},
+        "tf", "Keras SavedModel folder (two Dense layers)")
+
+
+MALICIOUS = [_tf_malicious]
+BENIGN = [_tf_benign]
+
+
+def build_malicious(w: Writer) -> None:
+    for build in MALICIOUS:
+        build(w)
+
+
+def build_benign(w: Writer) -> None:
+    for build in BENIGN:
+        build(w)
+
+
+BUILDERS = {"malicious": build_malicious, "benign": build_benign}
