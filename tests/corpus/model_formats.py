@@ -8,6 +8,7 @@ nothing is ever loaded. Malicious variants carry harmless payload names (``echo 
 
 from __future__ import annotations
 
+from . import shapes as S
 from . import tf_shapes as T
 from .build import Writer
 
@@ -69,7 +70,18 @@ def _tf_benign(w: Writer) -> None:
         "tf", "Keras SavedModel folder (two Dense layers)")
 
 
-MALICIOUS = [_tf_malicious]
+# -- llamafile ---------------------------------------------------------------------------------------------
+
+def _llamafile_malicious(w: Writer) -> None:
+    w.file("f_llamafile_program", "tiny.llamafile", S.llamafile(S.small_gguf()), "F-llamafile",
+           "APE program wrapping a GGUF: running the model runs the program")
+    w.file("f_llamafile_gguf_ssti", "tiny.llamafile", S.llamafile(S.small_gguf(S.SSTI)), "F-llamafile",
+           "llamafile whose embedded GGUF chat template escapes the Jinja sandbox")
+    w.file("f_llamafile_elf_appended_gguf", "model.bin", S.elf_with_gguf(S.small_gguf(S.SSTI)), "F-llamafile",
+           "ELF program with a GGUF appended, named like a weights file")
+
+
+MALICIOUS = [_tf_malicious, _llamafile_malicious]
 BENIGN = [_tf_benign]
 
 

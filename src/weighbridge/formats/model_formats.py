@@ -1,16 +1,18 @@
 """Handlers of the model formats recognised by their structure, in the order they are tried.
 
 TensorFlow SavedModel / GraphDef / Keras SavedModel metadata (protobuf shapes, tried before the generic
-protobuf and ONNX probes). ``registry.HANDLERS`` splices this tuple in after the compressed-stream handler.
+protobuf and ONNX probes); native programs and llamafiles (ELF/PE/Mach-O/APE headers). ``registry.HANDLERS`` splices this tuple in after the compressed-stream handler.
 """
 
 from __future__ import annotations
 
 from .base import FormatHandler
+from .executable import EXECUTABLE_HANDLER
 from .tensorflow import GRAPH_DEF_HANDLER, KERAS_METADATA_HANDLER, SAVED_MODEL_HANDLER
 
 MODEL_FORMAT_HANDLERS: tuple[FormatHandler, ...] = (
     SAVED_MODEL_HANDLER,
     GRAPH_DEF_HANDLER,
     KERAS_METADATA_HANDLER,
+    EXECUTABLE_HANDLER,
 )

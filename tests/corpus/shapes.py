@@ -1,0 +1,73 @@
+"""Byte-level builders for model containers whose tools are not installed here: llamafile, NeMo, TorchServe
+.mar, skops, TFLite / ExecuTorch flatbuffers, Core ML, PaddlePaddle, Flax msgpack, OCI layouts.
+
+Each follows the layout the real tool writes (field numbers, file identifiers, archive members); the values
+are small. Nothing is ever loaded.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import tarfile
+import zipfile
+
+from . import formats as F
+
+SSTI = "{{ ''.__class__.__mro__[1].__subclasses__()[133].__init__.__globals__['popen']('id').read() }}"
+BENIGN_TEMPLATE = ("{% for message in messages %}<|{{ message['role'] }}|>{{ message['content'] }}\n"
+                   "{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}")
+
+
+def small_gguf(template: str = BENIGN_TEMPLATE) -> bytes:
+    meta = {"general.architecture": "llama", "general.name": "tiny", "general.alignment": 32,
+            "tokenizer.chat_template": template}
+    return F.gguf_bytes(meta, [("token_embd.weight", (4, 2), b"\0" * 32)])
+
+
+# -- llamafile -------------------------------------------------------------------------------------------
+
+APE_HEAD = (b"MZqFpD='\n\n\x00\x10\x00\xf8\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00"
+            b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+            b"\x00\x00\x00\x00\x00\x00\n\x00'\n#'\"\no=\"$(command -v \"$0\")\"\nexec 7<> \"$o\" || exit 121\n")
+
+
+def llamafile(gguf: bytes, *, prefix: bytes = APE_HEAD, program_bytes: int = 4096) -> bytes:
+    """An APE program followed by a zip holding the GGUF stored (uncompressed), as zipalign writes it."""
+    buf = io.BytesIO()
+    buf.write(prefix + b"\x90" * program_bytes)
+    with zipfile.ZipFile(buf, "a", compression=zipfile.ZIP_STORED) as zf:
+        zf.writestr(".args", "-m\nmodel.gguf\n--host\n127.0.0.1\n")
+        zf.writestr("model.gguf", gguf)
+    return buf.getvalue()
+
+
+def elf_with_gguf(gguf: bytes) -> bytes:
+    header = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + struct.pack("<HHI", 2, 0x3E, 1) + b"\x00" * 40
+    return header + b"\xcc" * 2048 + gguf
+
+
+# -- tar / zip helpers -------------------------------------------------------------------------------------
+
+def tar_bytes(members: dict[str, bytes], *, gz: bool = False) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz" if gz else "w") as tf:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 1_700_000_000
+            tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def zip_bytes(members: dict[str, bytes | str], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=compression) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def json_bytes(value: object) -> bytes:
+    return json.dumps(value, indent=2).encode("utf-8")
