@@ -81,8 +81,39 @@ def _llamafile_malicious(w: Writer) -> None:
            "ELF program with a GGUF appended, named like a weights file")
 
 
-MALICIOUS = [_tf_malicious, _llamafile_malicious]
-BENIGN = [_tf_benign]
+# -- NeMo ----------------------------------------------------------------------------------------------------
+
+def _nemo_malicious(w: Writer) -> None:
+    from .pickles import CMD, reduce_pickle
+
+    cfg = S.NEMO_CONFIG
+    w.file("f_nemo_target_os_system", "model.nemo",
+           S.nemo_archive(cfg.replace("nemo.collections.asr.modules.ConvASRDecoder", "os.system")), "F-nemo",
+           "decoder _target_ instantiates os.system")
+    w.file("f_nemo_target_foreign_package", "model.nemo",
+           S.nemo_archive(cfg.replace("nemo.collections.asr.modules.ConvASREncoder", "evil_asr.Encoder")), "F-nemo",
+           "encoder _target_ imports a package outside NeMo/PyTorch")
+    w.file("f_nemo_top_level_target_gz", "model.nemo",
+           S.nemo_archive(cfg.replace("target: nemo.collections.asr.models.ctc_models.EncDecCTCModel",
+                                      "target: subprocess.Popen"), gz=True), "F-nemo",
+           "gzipped .nemo whose top-level target (restore_from) is subprocess.Popen")
+    w.file("f_nemo_builtins_exec_late", "model.nemo",
+           S.nemo_archive(cfg + "".join(f"k{i}: {i}\n" for i in range(600))
+                          + "hook:\n  _target_: builtins.exec\n  _args_: ['import os']\n"), "F-nemo",
+           "builtins.exec _target_ far past the first 4 KiB")
+    weights = S.zip_bytes({"archive/data.pkl": reduce_pickle("os", "system", CMD), "archive/version": b"3\n"})
+    w.file("f_nemo_checkpoint_pickle", "model.nemo", S.nemo_archive(weights=weights), "F-nemo",
+           "benign config, model_weights.ckpt pickle calls os.system")
+
+
+MALICIOUS = [_tf_malicious, _llamafile_malicious, _nemo_malicious]
+def _nemo_benign(w: Writer) -> None:
+    w.file("bf_nemo_asr", "model.nemo", S.nemo_archive(), "nemo", "ASR .nemo: config with NeMo targets + checkpoint")
+    w.file("bf_nemo_asr_gz", "model.nemo", S.nemo_archive(gz=True), "nemo", "gzipped .nemo (older NeMo)")
+    w.file("bf_hydra_config_yaml", "config.yaml", S.NEMO_CONFIG.encode(), "nemo", "stand-alone NeMo config")
+
+
+BENIGN = [_tf_benign, _nemo_benign]
 
 
 def build_malicious(w: Writer) -> None:

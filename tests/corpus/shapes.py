@@ -71,3 +71,55 @@ def zip_bytes(members: dict[str, bytes | str], *, compression: int = zipfile.ZIP
 
 def json_bytes(value: object) -> bytes:
     return json.dumps(value, indent=2).encode("utf-8")
+
+
+# -- NeMo ------------------------------------------------------------------------------------------------
+
+NEMO_CONFIG = """\
+sample_rate: 16000
+labels: [' ', a, b, c]
+train_ds:
+  manifest_filepath: null
+  sample_rate: ${model.sample_rate}
+  batch_size: 32
+  shuffle: true
+preprocessor:
+  _target_: nemo.collections.asr.modules.AudioToMelSpectrogramPreprocessor
+  normalize: per_feature
+  window_size: 0.025
+  features: 64
+encoder:
+  _target_: nemo.collections.asr.modules.ConvASREncoder
+  feat_in: 64
+  activation: relu
+decoder:
+  _target_: nemo.collections.asr.modules.ConvASRDecoder
+  feat_in: 1024
+  num_classes: 28
+optim:
+  name: novograd
+  lr: 0.01
+  sched:
+    name: CosineAnnealing
+spec_augment:
+  _target_: nemo.collections.asr.modules.SpectrogramAugmentation
+  freq_masks: 2
+target: nemo.collections.asr.models.ctc_models.EncDecCTCModel
+nemo_version: 1.23.0
+"""
+
+
+def torch_state_dict_bytes() -> bytes:
+    import torch  # tests only: writes a real checkpoint of zeros, never loads one
+
+    buf = io.BytesIO()
+    torch.save({"encoder.weight": torch.zeros(2, 2), "decoder.bias": torch.zeros(2)}, buf)
+    return buf.getvalue()
+
+
+def nemo_archive(config: str = NEMO_CONFIG, weights: bytes | None = None, *, gz: bool = False,
+                 extra: dict[str, bytes] | None = None) -> bytes:
+    members = {"./model_config.yaml": config.encode("utf-8"),
+               "./model_weights.ckpt": weights if weights is not None else torch_state_dict_bytes()}
+    members.update(extra or {})
+    return tar_bytes(members, gz=gz)
