@@ -106,14 +106,47 @@ def _nemo_malicious(w: Writer) -> None:
            "benign config, model_weights.ckpt pickle calls os.system")
 
 
-MALICIOUS = [_tf_malicious, _llamafile_malicious, _nemo_malicious]
+# -- TorchServe .mar and skops -----------------------------------------------------------------------------
+
+def _mar_skops_malicious(w: Writer) -> None:
+    from .pickles import CMD, reduce_pickle
+
+    w.file("f_mar_custom_handler", "model.mar", S.mar_archive("handler.py", {"handler.py": S.HANDLER_PY}), "F-mar",
+           "TorchServe archive whose handler.py runs on load")
+    w.file("f_mar_module_function_handler", "model.mar", S.mar_archive("evil_handler:handle"), "F-mar",
+           "handler given as module:function")
+    w.file("f_mar_model_file_requirements", "model.mar",
+           S.mar_archive("image_classifier", {"model.py": "import torch\n"}, modelFile="model.py",
+                         requirementsFile="requirements.txt"), "F-mar", "built-in handler but a model.py to import")
+    evil = S.zip_bytes({"archive/data.pkl": reduce_pickle("os", "system", CMD)})
+    w.file("f_mar_pickled_model", "model.mar", S.mar_archive(weights=evil), "F-mar",
+           "built-in handler, serialized model pickle calls os.system")
+    nodes = {
+        "os_system_function": S.skops_node("builtins", "function", "FunctionNode",
+                                           {"module_path": "os", "function": "system"}),
+        "builtins_eval_object": S.skops_node("builtins", "eval", "ObjectNode", {}),
+        "subprocess_type": S.skops_node("builtins", "type", "TypeNode", {"__module__": "subprocess",
+                                                                         "__class__": "Popen"}),
+        "custom_class": S.skops_node("acme_features.scalers", "RobustScaler", "ObjectNode", {}),
+    }
+    for name, node in nodes.items():
+        w.file(f"f_skops_{name}", "model.skops", S.skops_file(S.skops_logistic_schema({"extra": node})), "F-skops",
+               f"skops schema node: {node['__loader__']} naming an untrusted type")
+
+
+MALICIOUS = [_tf_malicious, _llamafile_malicious, _nemo_malicious, _mar_skops_malicious]
 def _nemo_benign(w: Writer) -> None:
     w.file("bf_nemo_asr", "model.nemo", S.nemo_archive(), "nemo", "ASR .nemo: config with NeMo targets + checkpoint")
     w.file("bf_nemo_asr_gz", "model.nemo", S.nemo_archive(gz=True), "nemo", "gzipped .nemo (older NeMo)")
     w.file("bf_hydra_config_yaml", "config.yaml", S.NEMO_CONFIG.encode(), "nemo", "stand-alone NeMo config")
 
 
-BENIGN = [_tf_benign, _nemo_benign]
+def _mar_skops_benign(w: Writer) -> None:
+    w.file("bf_mar_builtin_handler", "resnet.mar", S.mar_archive(), "mar", "TorchServe archive, image_classifier")
+    w.file("bf_skops_logistic", "model.skops", S.skops_file(), "skops", "skops LogisticRegression with arrays")
+
+
+BENIGN = [_tf_benign, _nemo_benign, _mar_skops_benign]
 
 
 def build_malicious(w: Writer) -> None:

@@ -123,3 +123,67 @@ def nemo_archive(config: str = NEMO_CONFIG, weights: bytes | None = None, *, gz:
                "./model_weights.ckpt": weights if weights is not None else torch_state_dict_bytes()}
     members.update(extra or {})
     return tar_bytes(members, gz=gz)
+
+
+# -- TorchServe .mar -------------------------------------------------------------------------------------
+
+HANDLER_PY = """\
+from ts.torch_handler.base_handler import BaseHandler
+
+
+class Handler(BaseHandler):
+    def preprocess(self, data):
+        return [row.get("body") for row in data]
+"""
+
+
+def mar_manifest(handler: str = "image_classifier", **extra: str) -> bytes:
+    model = {"modelName": "resnet", "serializedFile": "model.pt", "handler": handler, "modelVersion": "1.0", **extra}
+    return json_bytes({"createdOn": "04/12/2026 10:00:00", "runtime": "python", "model": model,
+                       "archiverVersion": "0.12.0"})
+
+
+def mar_archive(handler: str = "image_classifier", files: dict[str, bytes | str] | None = None,
+                weights: bytes | None = None, **extra: str) -> bytes:
+    members: dict[str, bytes | str] = {"MAR-INF/MANIFEST.json": mar_manifest(handler, **extra),
+                                       "model.pt": weights if weights is not None else torch_state_dict_bytes()}
+    members.update(files or {})
+    return zip_bytes(members)
+
+
+# -- skops ------------------------------------------------------------------------------------------------
+
+def _npy(values: list[float]) -> bytes:
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + str(len(values)) + ",), }"
+    header = header.ljust(117) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + struct.pack(
+        f"<{len(values)}d", *values)
+
+
+def skops_node(module: str, cls: str, loader: str = "ObjectNode", content: object = None, **extra: object) -> dict:
+    node: dict[str, object] = {"__class__": cls, "__module__": module, "__loader__": loader}
+    if content is not None:
+        node["content"] = content
+    node.update(extra)
+    return node
+
+
+def skops_logistic_schema(extra_params: dict[str, object] | None = None) -> dict:
+    params: dict[str, object] = {
+        "C": skops_node("builtins", "float", "JSONNode", "1.0", is_json=True),
+        "max_iter": skops_node("builtins", "int", "JSONNode", "100", is_json=True),
+        "coef_": skops_node("numpy", "ndarray", "NdArrayNode", type="numpy", file="coef.npy"),
+        "intercept_": skops_node("numpy", "ndarray", "NdArrayNode", type="numpy", file="intercept.npy"),
+        "_sklearn_version": skops_node("builtins", "str", "JSONNode", '"1.5.1"', is_json=True),
+    }
+    params.update(extra_params or {})
+    content = skops_node("builtins", "dict", "DictNode", params, key_types=skops_node(
+        "builtins", "list", "ListNode", [skops_node("builtins", "str", "JSONNode", '"C"', is_json=True)]))
+    root = skops_node("sklearn.linear_model._logistic", "LogisticRegression", "ObjectNode", content)
+    root.update({"protocol": 2, "_skops_version": "0.10.0"})
+    return root
+
+
+def skops_file(schema: dict | None = None) -> bytes:
+    return zip_bytes({"schema.json": json_bytes(schema if schema is not None else skops_logistic_schema()),
+                      "coef.npy": _npy([0.5, -0.25, 1.0]), "intercept.npy": _npy([0.1])})

@@ -1,8 +1,9 @@
 """Handlers of the model formats recognised by their structure, in the order they are tried.
 
 TensorFlow SavedModel / GraphDef / Keras SavedModel metadata (protobuf shapes, tried before the generic
-protobuf and ONNX probes); native programs and llamafiles (ELF/PE/Mach-O/APE headers); YAML configurations that
-instantiate callables (NeMo, Hydra). ``registry.HANDLERS`` splices this tuple in after the compressed-stream handler.
+protobuf and ONNX probes); native programs and llamafiles (ELF/PE/Mach-O/APE headers); YAML configurations
+that instantiate callables (NeMo, Hydra); JSON manifests of TorchServe archives and skops schemas (zip
+members). ``registry.HANDLERS`` splices this tuple in after the compressed-stream handler.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 from .base import FormatHandler
 from .config_targets import CONFIG_TARGETS_HANDLER
 from .executable import EXECUTABLE_HANDLER
+from .skops import SKOPS_SCHEMA_HANDLER
 from .tensorflow import GRAPH_DEF_HANDLER, KERAS_METADATA_HANDLER, SAVED_MODEL_HANDLER
+from .torchserve import TORCHSERVE_MANIFEST_HANDLER
 
 MODEL_FORMAT_HANDLERS: tuple[FormatHandler, ...] = (
     SAVED_MODEL_HANDLER,
@@ -18,4 +21,6 @@ MODEL_FORMAT_HANDLERS: tuple[FormatHandler, ...] = (
     KERAS_METADATA_HANDLER,
     EXECUTABLE_HANDLER,
     CONFIG_TARGETS_HANDLER,
+    TORCHSERVE_MANIFEST_HANDLER,
+    SKOPS_SCHEMA_HANDLER,
 )
