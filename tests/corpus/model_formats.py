@@ -134,7 +134,23 @@ def _mar_skops_malicious(w: Writer) -> None:
                f"skops schema node: {node['__loader__']} naming an untrusted type")
 
 
-MALICIOUS = [_tf_malicious, _llamafile_malicious, _nemo_malicious, _mar_skops_malicious]
+# -- TFLite and ExecuTorch ---------------------------------------------------------------------------------
+
+def _mobile_malicious(w: Writer) -> None:
+    for name, custom, note in (("custom_op", ["RunNativeHook"], "custom operator needing a native resolver"),
+                               ("flex_readfile", ["FlexReadFile", "FlexDecodeBase64"], "Flex ReadFile"),
+                               ("flex_pyfunc", ["FlexPyFunc"], "Flex PyFunc calls Python"),
+                               ("flex_writefile", ["FlexWriteFile"], "Flex WriteFile")):
+        w.file(f"f_tflite_{name}", "model.tflite", S.tflite_model(custom=custom), "F-tflite", note)
+    data = S.tflite_model(custom=["Hook"])
+    w.file("f_tflite_truncated", "model.tflite", data[:48], "F-tflite", "operator table cut off (fail closed)")
+    w.file("f_pte_custom_kernel", "model.pte", S.pte_program([("aten::add", "out"), ("my_ops::shell", "out")]),
+           "F-pte", "ExecuTorch program calls a custom kernel namespace")
+    w.file("f_pte_unknown_delegate", "model.pte", S.pte_program(delegates=["AcmeNpuBackend"]), "F-pte",
+           "ExecuTorch program delegates to a backend outside the ExecuTorch project")
+
+
+MALICIOUS = [_tf_malicious, _llamafile_malicious, _nemo_malicious, _mar_skops_malicious, _mobile_malicious]
 def _nemo_benign(w: Writer) -> None:
     w.file("bf_nemo_asr", "model.nemo", S.nemo_archive(), "nemo", "ASR .nemo: config with NeMo targets + checkpoint")
     w.file("bf_nemo_asr_gz", "model.nemo", S.nemo_archive(gz=True), "nemo", "gzipped .nemo (older NeMo)")
@@ -146,7 +162,15 @@ def _mar_skops_benign(w: Writer) -> None:
     w.file("bf_skops_logistic", "model.skops", S.skops_file(), "skops", "skops LogisticRegression with arrays")
 
 
-BENIGN = [_tf_benign, _nemo_benign, _mar_skops_benign]
+def _mobile_benign(w: Writer) -> None:
+    w.file("bf_tflite_cnn", "model.tflite", S.tflite_model(), "tflite", "conv + dense + softmax TFLite model")
+    w.file("bf_tflite_ssd_postprocess", "detect.tflite", S.tflite_model(custom=["TFLite_Detection_PostProcess"]),
+           "tflite", "SSD detector with TFLite's own post-processing custom op")
+    w.file("bf_pte_xnnpack", "model.pte", S.pte_program(delegates=["XnnpackBackend"]), "executorch",
+           "ExecuTorch program with aten kernels and an XNNPACK delegate")
+
+
+BENIGN = [_tf_benign, _nemo_benign, _mar_skops_benign, _mobile_benign]
 
 
 def build_malicious(w: Writer) -> None:

@@ -12,6 +12,7 @@ import json
 import struct
 import tarfile
 import zipfile
+from collections.abc import Sequence
 
 from . import formats as F
 
@@ -187,3 +188,106 @@ def skops_logistic_schema(extra_params: dict[str, object] | None = None) -> dict
 def skops_file(schema: dict | None = None) -> bytes:
     return zip_bytes({"schema.json": json_bytes(schema if schema is not None else skops_logistic_schema()),
                       "coef.npy": _npy([0.5, -0.25, 1.0]), "intercept.npy": _npy([0.1])})
+
+
+# -- FlatBuffers (TFLite, ExecuTorch) ----------------------------------------------------------------------
+# A field is (kind, value): kind "b"/"i"/"I"/"Q" scalar, "str", "table" (a field list), "tables" (list of
+# field lists), "ints" (list of int32), "bytes". ``None`` leaves the field absent.
+
+FbField = tuple[str, object] | None
+
+
+class FlatBuilder:
+    """Forward-layout flatbuffer writer: every object follows what refers to it (u32 offsets are unsigned)."""
+
+    def __init__(self, identifier: bytes) -> None:
+        self.buf = bytearray(8)
+        self.buf[4:8] = identifier
+
+    def _align(self, n: int) -> None:
+        while len(self.buf) % n:
+            self.buf.append(0)
+
+    def _patch(self, slot: int, target: int) -> None:
+        struct.pack_into("<I", self.buf, slot, target - slot)
+
+    def table(self, fields: list[FbField]) -> int:
+        self._align(4)
+        vt = len(self.buf)
+        vsize = 4 + 2 * len(fields)
+        layout: list[int] = []
+        tsize = 4
+        for f in fields:
+            if f is None:
+                layout.append(0)
+                continue
+            width = struct.calcsize(f[0]) if f[0] in ("b", "i", "I", "Q") else 4
+            while tsize % width:
+                tsize += 1
+            layout.append(tsize)
+            tsize += width
+        self.buf += struct.pack("<HH", vsize, tsize) + b"".join(struct.pack("<H", o) for o in layout)
+        self._align(8)
+        pos = len(self.buf)
+        self.buf += b"\0" * tsize
+        struct.pack_into("<i", self.buf, pos, pos - vt)
+        for f, off in zip(fields, layout, strict=True):
+            if f is None:
+                continue
+            kind, value = f
+            if kind in ("b", "i", "I", "Q"):
+                struct.pack_into("<" + kind, self.buf, pos + off, value)
+            else:
+                self._patch(pos + off, self.child(kind, value))
+        return pos
+
+    def child(self, kind: str, value: object) -> int:
+        self._align(4)
+        at = len(self.buf)
+        if kind == "str":
+            data = str(value).encode("utf-8")
+            self.buf += struct.pack("<I", len(data)) + data + b"\0"
+        elif kind == "bytes":
+            data = bytes(value)  # type: ignore[call-overload]
+            self.buf += struct.pack("<I", len(data)) + data
+        elif kind == "ints":
+            items = list(value)  # type: ignore[call-overload]
+            self.buf += struct.pack(f"<I{len(items)}i", len(items), *items)
+        elif kind == "table":
+            return self.table(value)  # type: ignore[arg-type]
+        elif kind == "tables":
+            tables = list(value)  # type: ignore[call-overload]
+            self.buf += struct.pack("<I", len(tables)) + b"\0" * 4 * len(tables)
+            for i, fields in enumerate(tables):
+                self._patch(at + 4 + 4 * i, self.table(fields))
+        return at
+
+    def finish(self, fields: list[FbField]) -> bytes:
+        struct.pack_into("<I", self.buf, 0, self.table(fields))
+        return bytes(self.buf)
+
+
+TFL_ADD, TFL_CONV_2D, TFL_FULLY_CONNECTED, TFL_RESHAPE, TFL_SOFTMAX, TFL_CUSTOM = 0, 3, 9, 22, 25, 32
+
+
+def tflite_model(builtins: Sequence[int] = (TFL_CONV_2D, TFL_FULLY_CONNECTED, TFL_SOFTMAX),
+                 custom: Sequence[str] = ()) -> bytes:
+    codes: list[list[FbField]] = [[("b", min(c, 127)), None, ("i", 1), ("i", c)] for c in builtins]
+    codes += [[("b", TFL_CUSTOM), ("str", name), ("i", 1), ("i", TFL_CUSTOM)] for name in custom]
+    ops = [[("I", i), ("ints", [i]), ("ints", [i + 1])] for i in range(len(codes))]
+    tensors = [[("ints", [1, 4]), ("b", 0), ("I", i), ("str", f"t{i}")] for i in range(len(codes) + 1)]
+    subgraph: list[FbField] = [("tables", tensors), ("ints", [0]), ("ints", [len(codes)]), ("tables", ops),
+                               ("str", "main")]
+    buffers = [[None], [("bytes", b"\0" * 16)]]
+    model: list[FbField] = [("I", 3), ("tables", codes), ("tables", [subgraph]), ("str", "MLIR Converted."),
+                            ("tables", buffers)]
+    return FlatBuilder(b"TFL3").finish(model)
+
+
+def pte_program(operators: Sequence[tuple[str, str]] = (("aten::add", "out"), ("aten::mm", "out")),
+                delegates: Sequence[str] = ()) -> bytes:
+    ops = [[("str", name), ("str", overload)] for name, overload in operators]
+    dels = [[("str", backend), ("table", [("b", 0), ("I", i)]), ("tables", [])] for i, backend in enumerate(delegates)]
+    plan: list[FbField] = [("str", "forward"), ("table", [("str", "T"), ("str", "T")]), ("tables", []),
+                           ("ints", [0]), ("ints", [1]), ("tables", []), ("tables", ops), ("tables", dels)]
+    return FlatBuilder(b"ET12").finish([("I", 0), ("tables", [plan])])

@@ -1,6 +1,6 @@
 """Handlers of the model formats recognised by their structure, in the order they are tried.
 
-TensorFlow SavedModel / GraphDef / Keras SavedModel metadata (protobuf shapes, tried before the generic
+TFLite and ExecuTorch flatbuffers (file identifiers); TensorFlow SavedModel / GraphDef / Keras SavedModel metadata (protobuf shapes, tried before the generic
 protobuf and ONNX probes); native programs and llamafiles (ELF/PE/Mach-O/APE headers); YAML configurations
 that instantiate callables (NeMo, Hydra); JSON manifests of TorchServe archives and skops schemas (zip
 members). ``registry.HANDLERS`` splices this tuple in after the compressed-stream handler.
@@ -11,11 +11,14 @@ from __future__ import annotations
 from .base import FormatHandler
 from .config_targets import CONFIG_TARGETS_HANDLER
 from .executable import EXECUTABLE_HANDLER
+from .mobile import EXECUTORCH_HANDLER, TFLITE_HANDLER
 from .skops import SKOPS_SCHEMA_HANDLER
 from .tensorflow import GRAPH_DEF_HANDLER, KERAS_METADATA_HANDLER, SAVED_MODEL_HANDLER
 from .torchserve import TORCHSERVE_MANIFEST_HANDLER
 
 MODEL_FORMAT_HANDLERS: tuple[FormatHandler, ...] = (
+    TFLITE_HANDLER,
+    EXECUTORCH_HANDLER,
     SAVED_MODEL_HANDLER,
     GRAPH_DEF_HANDLER,
     KERAS_METADATA_HANDLER,
