@@ -150,7 +150,28 @@ def _mobile_malicious(w: Writer) -> None:
            "ExecuTorch program delegates to a backend outside the ExecuTorch project")
 
 
-MALICIOUS = [_tf_malicious, _llamafile_malicious, _nemo_malicious, _mar_skops_malicious, _mobile_malicious]
+# -- OCI layouts and ModelKits --------------------------------------------------------------------------------
+
+def _oci_malicious(w: Writer) -> None:
+    from .pickles import CMD, reduce_pickle
+
+    gguf_layer = S.model_layer({"model.gguf": S.small_gguf()})
+    w.folder("f_oci_layer_pickle", S.oci_layout([(S.KIT_MODEL, S.model_layer(
+        {"pytorch_model.bin": reduce_pickle("os", "system", CMD)}))]), "F-oci", "ModelKit layer holds a malicious pickle")
+    w.folder("f_oci_layer_gguf_ssti", S.oci_layout([(S.KIT_MODEL, S.model_layer({"model.gguf": S.small_gguf(S.SSTI)}))]),
+             "F-oci", "ModelKit model layer: GGUF with a sandbox-escaping chat template")
+    w.folder("f_oci_tampered_layer", S.oci_layout([(S.KIT_MODEL, gguf_layer)], tamper={
+        0: S.model_layer({"model.gguf": S.small_gguf() + b"\0"})}), "F-oci", "layer bytes differ from the digest")
+    w.folder("f_oci_foreign_layer_urls", S.oci_layout([(S.KIT_MODEL, gguf_layer)], descriptor_extra={
+        0: {"urls": ["http://127.0.0.1/evil.tar.gz"]}}), "F-oci", "layer descriptor downloads from URLs")
+    w.folder("f_oci_digest_traversal", S.oci_layout([(S.KIT_MODEL, gguf_layer)], descriptor_extra={
+        0: {"digest": "sha256:../../../../etc/passwd"}}), "F-oci", "descriptor digest is a traversal path")
+    w.folder("f_kitfile_path_escape", {"Kitfile": S.KITFILE.replace("./model.gguf", "../../../etc/passwd"),
+                                       "model.gguf": S.small_gguf()}, "F-oci", "Kitfile model path climbs out")
+
+
+MALICIOUS = [_tf_malicious, _llamafile_malicious, _nemo_malicious, _mar_skops_malicious, _mobile_malicious,
+             _oci_malicious]
 def _nemo_benign(w: Writer) -> None:
     w.file("bf_nemo_asr", "model.nemo", S.nemo_archive(), "nemo", "ASR .nemo: config with NeMo targets + checkpoint")
     w.file("bf_nemo_asr_gz", "model.nemo", S.nemo_archive(gz=True), "nemo", "gzipped .nemo (older NeMo)")
@@ -170,7 +191,16 @@ def _mobile_benign(w: Writer) -> None:
            "ExecuTorch program with aten kernels and an XNNPACK delegate")
 
 
-BENIGN = [_tf_benign, _nemo_benign, _mar_skops_benign, _mobile_benign]
+def _oci_benign(w: Writer) -> None:
+    w.folder("bf_oci_modelkit", S.oci_layout([(S.KIT_MODEL, S.model_layer({"model.gguf": S.small_gguf()})),
+                                              ("application/vnd.kitops.modelkit.docs.v1.tar+gzip",
+                                               S.model_layer({"README.md": b"# tiny"}))]), "oci",
+             "KitOps ModelKit as an OCI layout: GGUF model layer, docs layer")
+    w.folder("bf_kitfile_folder", {"Kitfile": S.KITFILE, "model.gguf": S.small_gguf(), "README.md": "# tiny\n"},
+             "oci", "unpacked ModelKit with its Kitfile")
+
+
+BENIGN = [_tf_benign, _nemo_benign, _mar_skops_benign, _mobile_benign, _oci_benign]
 
 
 def build_malicious(w: Writer) -> None:

@@ -291,3 +291,64 @@ def pte_program(operators: Sequence[tuple[str, str]] = (("aten::add", "out"), ("
     plan: list[FbField] = [("str", "forward"), ("table", [("str", "T"), ("str", "T")]), ("tables", []),
                            ("ints", [0]), ("ints", [1]), ("tables", []), ("tables", ops), ("tables", dels)]
     return FlatBuilder(b"ET12").finish([("I", 0), ("tables", [plan])])
+
+
+# -- OCI image layouts and KitOps ModelKits ------------------------------------------------------------------
+
+KITFILE = """\
+manifestVersion: "1.0"
+package:
+  name: tiny-llm
+  version: 1.0.0
+  authors: [Example]
+model:
+  name: tiny
+  path: ./model.gguf
+  license: Apache-2.0
+docs:
+  - path: ./README.md
+"""
+
+KIT_MODEL = "application/vnd.kitops.modelkit.model.v1.tar+gzip"
+KIT_CODE = "application/vnd.kitops.modelkit.code.v1.tar+gzip"
+KIT_CONFIG = "application/vnd.kitops.modelkit.config.v1+json"
+
+
+def oci_layout(layers: list[tuple[str, bytes]], *, config: bytes | None = None, config_type: str = KIT_CONFIG,
+               descriptor_extra: dict[int, dict[str, object]] | None = None,
+               tamper: dict[int, bytes] | None = None) -> dict[str, bytes | str]:
+    """An OCI image layout (folder files): one manifest, its config and layers, all content-addressed.
+    ``tamper`` replaces a layer's bytes after the digests were computed (index into ``layers``)."""
+    import hashlib
+
+    files: dict[str, bytes | str] = {"oci-layout": json_bytes({"imageLayoutVersion": "1.0.0"})}
+
+    def blob(data: bytes) -> tuple[str, int]:
+        digest = hashlib.sha256(data).hexdigest()
+        files[f"blobs/sha256/{digest}"] = data
+        return f"sha256:{digest}", len(data)
+
+    config = config if config is not None else json_bytes({"manifestVersion": "1.0", "package": {"name": "tiny"},
+                                                           "model": {"name": "tiny", "path": "model.gguf"}})
+    cdigest, csize = blob(config)
+    descs = []
+    for i, (media, data) in enumerate(layers):
+        digest, size = blob(data)
+        desc: dict[str, object] = {"mediaType": media, "digest": digest, "size": size,
+                                   "annotations": {"org.opencontainers.image.title": f"layer{i}"}}
+        desc.update((descriptor_extra or {}).get(i, {}))
+        descs.append(desc)
+        if tamper and i in tamper:
+            files[f"blobs/sha256/{digest[7:]}"] = tamper[i]
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "artifactType": "application/vnd.kitops.modelkit.manifest.v1+json",
+                "config": {"mediaType": config_type, "digest": cdigest, "size": csize}, "layers": descs}
+    mdigest, msize = blob(json_bytes(manifest))
+    files["index.json"] = json_bytes({"schemaVersion": 2, "manifests": [
+        {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": mdigest, "size": msize,
+         "annotations": {"org.opencontainers.image.ref.name": "latest"}}]})
+    return files
+
+
+def model_layer(members: dict[str, bytes]) -> bytes:
+    return tar_bytes(members, gz=True)

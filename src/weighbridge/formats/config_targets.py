@@ -29,11 +29,17 @@ FOREIGN_TARGET = define(
     "WB-CFG-002", Check.ARTIFACT, Severity.HIGH, "Configuration instantiates a callable outside the frameworks",
     "A `_target_` names a class or function outside NeMo, PyTorch, Lightning and the other frameworks a model "
     "configuration normally builds from. Instantiating it imports that module and calls the callable.")
+KITFILE_PATH = define(
+    "WB-CFG-004", Check.ARTIFACT, Severity.HIGH, "Kitfile path leaves the ModelKit",
+    "A KitOps Kitfile names a model, code, dataset or docs path that is absolute, climbs out with '..' or is "
+    "a URL. Packing reads that host path into the ModelKit; unpacking writes to it.")
 UNCHECKED = define(
     "WB-CFG-003", Check.ARTIFACT, Severity.MEDIUM, "Configuration not inspected completely",
     "The configuration is larger than the scanner reads or a target could not be read, so not every callable "
     "it instantiates was checked.")
 
+_KITFILE = re.compile(r"^manifestVersion\s*:", re.MULTILINE)
+_PATH = re.compile(r"""^\s*(?:-\s+)?path\s*:\s*["']?([^"'#\n]*?)["']?\s*(?:#.*)?$""")
 _TARGET = re.compile(r"""(?:^|[\s{,])(["']?)(_target_|__target__)\1\s*:\s*["']?([^\s"',}#\]]*)""")
 _NEMO_TARGET = re.compile(r"""^(["']?)(target)\1\s*:\s*["']?([^\s"',}#]+)""")
 _DOTTED = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
@@ -126,7 +132,24 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
         ctx.report(UNCHECKED, f"configuration larger than {cap} bytes; the rest was not read",
                    location=Location(offset=cap), severity=Severity.HIGH)
         raw = raw[:cap]
-    check_targets(ctx, raw.decode("utf-8", errors="replace"))
+    text = raw.decode("utf-8", errors="replace")
+    check_targets(ctx, text)
+    if _KITFILE.search(text):
+        ctx.formats.append("kitfile")
+        check_kitfile_paths(ctx, text)
+
+
+def check_kitfile_paths(ctx: ScanContext, text: str) -> None:
+    from .tensorflow import escaping_path  # the same absolute / '..' / URL test as TensorFlow file ops
+
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _PATH.match(line)
+        if match is None:
+            continue
+        why = escaping_path(match.group(1).strip())
+        if why is not None:
+            ctx.report(KITFILE_PATH, f"Kitfile path is {why}: {match.group(1).strip()!r}",
+                       location=Location(line=number), evidence=line.strip()[:EVIDENCE_CAP])
 
 
 CONFIG_TARGETS_HANDLER = FormatHandler(name="yaml-config", sniff=_sniff, scan=_scan)

@@ -2,8 +2,8 @@
 
 TFLite and ExecuTorch flatbuffers (file identifiers); TensorFlow SavedModel / GraphDef / Keras SavedModel metadata (protobuf shapes, tried before the generic
 protobuf and ONNX probes); native programs and llamafiles (ELF/PE/Mach-O/APE headers); YAML configurations
-that instantiate callables (NeMo, Hydra); JSON manifests of TorchServe archives and skops schemas (zip
-members). ``registry.HANDLERS`` splices this tuple in after the compressed-stream handler.
+that instantiate callables (NeMo, Hydra); JSON manifests of TorchServe archives, skops schemas (zip
+members) and OCI manifests / indexes. ``registry.HANDLERS`` splices this tuple in after the compressed-stream handler.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from .base import FormatHandler
 from .config_targets import CONFIG_TARGETS_HANDLER
 from .executable import EXECUTABLE_HANDLER
 from .mobile import EXECUTORCH_HANDLER, TFLITE_HANDLER
+from .oci import OCI_MANIFEST_HANDLER
 from .skops import SKOPS_SCHEMA_HANDLER
 from .tensorflow import GRAPH_DEF_HANDLER, KERAS_METADATA_HANDLER, SAVED_MODEL_HANDLER
 from .torchserve import TORCHSERVE_MANIFEST_HANDLER
@@ -26,4 +27,5 @@ MODEL_FORMAT_HANDLERS: tuple[FormatHandler, ...] = (
     CONFIG_TARGETS_HANDLER,
     TORCHSERVE_MANIFEST_HANDLER,
     SKOPS_SCHEMA_HANDLER,
+    OCI_MANIFEST_HANDLER,
 )
