@@ -170,8 +170,25 @@ def _oci_malicious(w: Writer) -> None:
                                        "model.gguf": S.small_gguf()}, "F-oci", "Kitfile model path climbs out")
 
 
+# -- dill and cloudpickle -------------------------------------------------------------------------------------
+
+def _dill_cloudpickle_malicious(w: Writer) -> None:
+    from .pickles import Raw, call, sg, stream
+
+    code = (1, 0, 0, 1, 2, 67, b"\x97\x00|\x00S\x00", (None,), (), ("x",), "<stdin>", "<lambda>")
+    w.file("f_dill_lambda", "model.pkl", stream(call(sg("dill._dill", "_create_function"), Raw(call(
+        sg("dill._dill", "_create_code"), *code)), {}, "<lambda>")), "F-dill", "dill-pickled lambda (code object)")
+    w.file("f_dill_import_module", "model.pkl", stream(call(sg("dill._dill", "_get_attr"), Raw(call(
+        sg("dill._dill", "_import_module"), "os")), "system")), "F-dill", "dill module import + getattr")
+    w.file("f_cloudpickle_make_function", "model.pkl", stream(call(sg("cloudpickle.cloudpickle", "_make_function"),
+           Raw(call(call(sg("cloudpickle.cloudpickle", "_builtin_type"), "CodeType"), *code)), {}, None, None, None)),
+           "F-cloudpickle", "cloudpickle by-value function (CodeType via _builtin_type)")
+    w.file("f_cloudpickle_subimport", "model.pkl", stream(call(sg("cloudpickle.cloudpickle", "subimport"), "os")),
+           "F-cloudpickle", "cloudpickle subimport of os")
+
+
 MALICIOUS = [_tf_malicious, _llamafile_malicious, _nemo_malicious, _mar_skops_malicious, _mobile_malicious,
-             _oci_malicious]
+             _oci_malicious, _dill_cloudpickle_malicious]
 def _nemo_benign(w: Writer) -> None:
     w.file("bf_nemo_asr", "model.nemo", S.nemo_archive(), "nemo", "ASR .nemo: config with NeMo targets + checkpoint")
     w.file("bf_nemo_asr_gz", "model.nemo", S.nemo_archive(gz=True), "nemo", "gzipped .nemo (older NeMo)")
