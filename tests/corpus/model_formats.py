@@ -187,8 +187,33 @@ def _dill_cloudpickle_malicious(w: Writer) -> None:
            "F-cloudpickle", "cloudpickle subimport of os")
 
 
+# -- PaddlePaddle and Core ML ---------------------------------------------------------------------------------
+
+def _paddle_coreml_malicious(w: Writer) -> None:
+    from .tf_shapes import pb_len
+
+    w.file("f_paddle_py_func", "inference.pdmodel", S.paddle_program([S.paddle_op(
+        "py_func", {"X": ["x"]}, {"Out": ["y"]}, {"forward_callable_id": 0})]), "F-paddle", "py_func operator")
+    w.file("f_paddle_save_absolute", "inference.pdmodel", S.paddle_program([S.paddle_op(
+        "save", {"X": ["fc.w_0"]}, {}, {"file_path": "/home/user/.bashrc"})]), "F-paddle", "save to an absolute path")
+    w.file("f_paddle_load_traversal", "model.bin", S.paddle_program([S.paddle_op(
+        "load_combine", {}, {"Out": ["fc.w_0"]}, {"file_path": "../../../../etc/shadow"})]), "F-paddle",
+        "load_combine climbing out with ..")
+    w.file("f_coreml_custom_layer", "model.mlmodel", S.coreml_model(403, S.coreml_custom_layer("HookLayer")),
+           "F-coreml", "neural network with a custom layer class")
+    w.file("f_coreml_custom_model", "model.mlmodel", S.coreml_model(555, pb_len(10, "ExfilModel")), "F-coreml",
+           "CustomModel implemented by an application class")
+    w.file("f_coreml_pipeline_custom", "model.mlmodel", S.coreml_model(200, pb_len(1, pb_len(1, S.coreml_model(
+        555, pb_len(10, "Inner"))))), "F-coreml", "custom model nested in a pipeline")
+    w.file("f_coreml_linked_escape", "model.mlmodel", S.coreml_model(556, S.coreml_linked("x.mlmodelc",
+                                                                                           "../../../../tmp")),
+           "F-coreml", "LinkedModel search path climbs out")
+    w.folder("f_mlpackage_item_escape", S.mlpackage(S.coreml_model(), "../../../../etc/passwd"), "F-coreml",
+             ".mlpackage manifest item path leaves the package")
+
+
 MALICIOUS = [_tf_malicious, _llamafile_malicious, _nemo_malicious, _mar_skops_malicious, _mobile_malicious,
-             _oci_malicious, _dill_cloudpickle_malicious]
+             _oci_malicious, _dill_cloudpickle_malicious, _paddle_coreml_malicious]
 def _nemo_benign(w: Writer) -> None:
     w.file("bf_nemo_asr", "model.nemo", S.nemo_archive(), "nemo", "ASR .nemo: config with NeMo targets + checkpoint")
     w.file("bf_nemo_asr_gz", "model.nemo", S.nemo_archive(gz=True), "nemo", "gzipped .nemo (older NeMo)")
@@ -217,7 +242,13 @@ def _oci_benign(w: Writer) -> None:
              "oci", "unpacked ModelKit with its Kitfile")
 
 
-BENIGN = [_tf_benign, _nemo_benign, _mar_skops_benign, _mobile_benign, _oci_benign]
+def _paddle_coreml_benign(w: Writer) -> None:
+    w.file("bf_paddle_program", "inference.pdmodel", S.paddle_program(), "paddle", "feed/matmul/add/softmax/fetch")
+    w.file("bf_coreml_classifier", "model.mlmodel", S.coreml_model(), "coreml", "neural network classifier")
+    w.folder("bf_mlpackage", S.mlpackage(S.coreml_model()), "coreml", ".mlpackage with manifest and model")
+
+
+BENIGN = [_tf_benign, _nemo_benign, _mar_skops_benign, _mobile_benign, _oci_benign, _paddle_coreml_benign]
 
 
 def build_malicious(w: Writer) -> None:

@@ -352,3 +352,69 @@ def oci_layout(layers: list[tuple[str, bytes]], *, config: bytes | None = None, 
 
 def model_layer(members: dict[str, bytes]) -> bytes:
     return tar_bytes(members, gz=True)
+
+
+# -- PaddlePaddle ProgramDesc and Core ML Model (protobuf, framework.proto / Model.proto field numbers) --------
+
+def paddle_op(op_type: str, inputs: dict[str, list[str]], outputs: dict[str, list[str]],
+              attrs: dict[str, str | list[str] | int] | None = None) -> bytes:
+    from .tf_shapes import pb_int, pb_len
+
+    out = b"".join(pb_len(1, pb_len(1, k) + b"".join(pb_len(2, a) for a in v)) for k, v in inputs.items())
+    out += b"".join(pb_len(2, pb_len(1, k) + b"".join(pb_len(2, a) for a in v)) for k, v in outputs.items())
+    out += pb_len(3, op_type)
+    for name, value in (attrs or {}).items():
+        if isinstance(value, int):
+            out += pb_len(4, pb_len(1, name) + pb_int(2, 0) + pb_int(3, value))
+        elif isinstance(value, str):
+            out += pb_len(4, pb_len(1, name) + pb_int(2, 2) + pb_len(5, value))
+        else:
+            out += pb_len(4, pb_len(1, name) + pb_int(2, 5) + b"".join(pb_len(8, v) for v in value))
+    return out
+
+
+def paddle_program(extra_ops: Sequence[bytes] = ()) -> bytes:
+    from .tf_shapes import pb_int, pb_len
+
+    ops = [paddle_op("feed", {"X": ["feed"]}, {"Out": ["x"]}, {"col": 0}),
+           paddle_op("matmul_v2", {"X": ["x"], "Y": ["fc.w_0"]}, {"Out": ["fc.tmp_0"]}),
+           paddle_op("elementwise_add", {"X": ["fc.tmp_0"], "Y": ["fc.b_0"]}, {"Out": ["fc.tmp_1"]}),
+           paddle_op("softmax", {"X": ["fc.tmp_1"]}, {"Out": ["out"]}, {"axis": 1}),
+           paddle_op("fetch", {"X": ["out"]}, {"Out": ["fetch"]}, {"col": 0}), *extra_ops]
+    variables = b"".join(pb_len(3, pb_len(1, n) + pb_len(2, pb_int(1, 7)) + pb_int(3, p))
+                         for n, p in (("x", 0), ("fc.w_0", 1), ("fc.b_0", 1), ("out", 0)))
+    block = pb_int(1, 0) + pb_int(2, -1) + variables + b"".join(pb_len(4, op) for op in ops)
+    return pb_len(1, block) + pb_len(4, pb_int(1, 2005000))
+
+
+def coreml_model(type_field: int = 403, body: bytes | None = None, version: int = 4) -> bytes:
+    from .tf_shapes import pb_int, pb_len
+
+    feature = pb_len(1, "input") + pb_len(3, pb_len(5, pb_len(1, pb_int(1, 4)) + pb_int(2, 65568)))
+    description = pb_len(1, feature) + pb_len(10, pb_len(1, "classLabel") + pb_len(3, pb_len(3, b""))) + \
+        pb_len(11, "classLabel")
+    if body is None:
+        layer = pb_len(1, "dense") + pb_len(2, "input") + pb_len(3, "out") + pb_len(140, pb_int(1, 4) + pb_int(2, 2))
+        body = pb_len(1, layer)
+    return pb_int(1, version) + pb_len(2, description) + pb_len(type_field, body)
+
+
+def coreml_custom_layer(class_name: str) -> bytes:
+    from .tf_shapes import pb_len
+
+    dense = pb_len(1, "dense") + pb_len(2, "input") + pb_len(3, "h") + pb_len(140, b"\x08\x04")
+    custom = pb_len(1, "hook") + pb_len(2, "h") + pb_len(3, "out") + pb_len(500, pb_len(10, class_name))
+    return pb_len(1, dense) + pb_len(1, custom)
+
+
+def coreml_linked(name: str, search_path: str) -> bytes:
+    from .tf_shapes import pb_len
+
+    return pb_len(1, pb_len(1, pb_len(1, name)) + pb_len(2, pb_len(1, search_path)))
+
+
+def mlpackage(model: bytes, item_path: str = "com.apple.CoreML/model.mlmodel") -> dict[str, bytes | str]:
+    manifest = {"fileFormatVersion": "1.0.0", "itemInfoEntries": {"A1B2": {
+        "author": "com.apple.CoreML", "description": "CoreML Model Specification", "name": "model.mlmodel",
+        "path": item_path}}, "rootModelIdentifier": "A1B2"}
+    return {"Manifest.json": json_bytes(manifest), "Data/com.apple.CoreML/model.mlmodel": model}
