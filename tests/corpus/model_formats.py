@@ -212,8 +212,23 @@ def _paddle_coreml_malicious(w: Writer) -> None:
              ".mlpackage manifest item path leaves the package")
 
 
+# -- MessagePack (Flax / JAX / MLX) ------------------------------------------------------------------------
+
+def _msgpack_malicious(w: Writer) -> None:
+    from .pickles import CMD, reduce_pickle
+
+    w.file("f_flax_msgpack_pickled_opt_state", "checkpoint_100", S.flax_checkpoint(
+        {"opt_state": reduce_pickle("os", "system", CMD)}), "F-msgpack", "pickle stored as a binary payload")
+    w.file("f_msgpack_numpy_object_array", "weights.msgpack", S.flax_checkpoint({"w": {
+        "nd": True, "type": "|O", "kind": "O", "shape": [1], "data": b"cos\nsystem\n(S'echo bypass'\ntR."}}),
+        "F-msgpack", "msgpack-numpy object array: data is unpickled on decode")
+    w.file("f_orbax_aggregate_pickle", "checkpoint", S.flax_checkpoint(
+        {"nested": [1, {"blob": reduce_pickle("subprocess", "Popen", ["id"], protocol=2)}]}), "F-msgpack",
+        "orbax aggregate msgpack with a nested pickle")
+
+
 MALICIOUS = [_tf_malicious, _llamafile_malicious, _nemo_malicious, _mar_skops_malicious, _mobile_malicious,
-             _oci_malicious, _dill_cloudpickle_malicious, _paddle_coreml_malicious]
+             _oci_malicious, _dill_cloudpickle_malicious, _paddle_coreml_malicious, _msgpack_malicious]
 def _nemo_benign(w: Writer) -> None:
     w.file("bf_nemo_asr", "model.nemo", S.nemo_archive(), "nemo", "ASR .nemo: config with NeMo targets + checkpoint")
     w.file("bf_nemo_asr_gz", "model.nemo", S.nemo_archive(gz=True), "nemo", "gzipped .nemo (older NeMo)")
@@ -248,7 +263,17 @@ def _paddle_coreml_benign(w: Writer) -> None:
     w.folder("bf_mlpackage", S.mlpackage(S.coreml_model()), "coreml", ".mlpackage with manifest and model")
 
 
-BENIGN = [_tf_benign, _nemo_benign, _mar_skops_benign, _mobile_benign, _oci_benign, _paddle_coreml_benign]
+def _msgpack_benign(w: Writer) -> None:
+    w.file("bf_flax_msgpack", "checkpoint_100", S.flax_checkpoint(), "msgpack", "flax.serialization.to_bytes shape")
+    w.folder("bf_orbax_checkpoint", {"checkpoint": S.flax_checkpoint(), "_CHECKPOINT_METADATA": S.json_bytes(
+        {"item_handlers": "orbax.checkpoint.PyTreeCheckpointHandler", "init_timestamp_nsecs": 1}),
+        "_METADATA": S.json_bytes({"tree_metadata": {"('params', 'Dense_0', 'kernel')": {
+            "key_metadata": [{"key": "params", "key_type": 2}], "value_metadata": {"value_type": "jax.Array"}}}})},
+        "msgpack", "orbax folder with aggregate msgpack and JSON metadata")
+
+
+BENIGN = [_tf_benign, _nemo_benign, _mar_skops_benign, _mobile_benign, _oci_benign, _paddle_coreml_benign,
+          _msgpack_benign]
 
 
 def build_malicious(w: Writer) -> None:

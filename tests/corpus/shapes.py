@@ -418,3 +418,55 @@ def mlpackage(model: bytes, item_path: str = "com.apple.CoreML/model.mlmodel") -
         "author": "com.apple.CoreML", "description": "CoreML Model Specification", "name": "model.mlmodel",
         "path": item_path}}, "rootModelIdentifier": "A1B2"}
     return {"Manifest.json": json_bytes(manifest), "Data/com.apple.CoreML/model.mlmodel": model}
+
+
+# -- MessagePack (Flax flax.serialization.to_bytes, msgpack-numpy) -------------------------------------------
+
+def mp(value: object) -> bytes:
+    """A minimal MessagePack encoder (dict, list/tuple, str, bytes, int >= 0, float, bool, None, Ext)."""
+    if value is None:
+        return b"\xc0"
+    if value is True or value is False:
+        return b"\xc3" if value else b"\xc2"
+    if isinstance(value, Ext):
+        n = len(value.data)
+        return b"\xc7" + bytes([n]) + bytes([value.code]) + value.data if n < 256 else \
+            b"\xc9" + struct.pack(">I", n) + bytes([value.code]) + value.data
+    if isinstance(value, int):
+        return bytes([value]) if value < 128 else b"\xcf" + struct.pack(">Q", value)
+    if isinstance(value, float):
+        return b"\xcb" + struct.pack(">d", value)
+    if isinstance(value, str):
+        data = value.encode()
+        return (bytes([0xA0 | len(data)]) if len(data) < 32 else b"\xd9" + bytes([len(data)])) + data
+    if isinstance(value, bytes):
+        return b"\xc6" + struct.pack(">I", len(value)) + value
+    if isinstance(value, (list, tuple)):
+        return (bytes([0x90 | len(value)]) if len(value) < 16 else b"\xdc" + struct.pack(">H", len(value))) + \
+            b"".join(mp(v) for v in value)
+    if isinstance(value, dict):
+        return (bytes([0x80 | len(value)]) if len(value) < 16 else b"\xde" + struct.pack(">H", len(value))) + \
+            b"".join(mp(k) + mp(v) for k, v in value.items())
+    raise TypeError(type(value))
+
+
+class Ext:
+    def __init__(self, code: int, data: bytes) -> None:
+        self.code = code
+        self.data = data
+
+
+def flax_array(shape: tuple[int, ...], dtype: str = "float32", nbytes: int | None = None) -> Ext:
+    count = 1
+    for d in shape:
+        count *= d
+    size = count * {"float32": 4, "float16": 2, "int32": 4}[dtype] if nbytes is None else nbytes
+    return Ext(1, mp([list(shape), dtype, b"\0" * size]))
+
+
+def flax_checkpoint(extra: dict[str, object] | None = None) -> bytes:
+    params = {"params": {"Dense_0": {"kernel": flax_array((4, 2)), "bias": flax_array((2,))},
+                         "LayerNorm_0": {"scale": flax_array((2,), "float16"), "bias": flax_array((2,), "float16")}},
+              "step": 100}
+    params.update(extra or {})
+    return mp(params)

@@ -1,7 +1,7 @@
 """Handlers of the model formats recognised by their structure, in the order they are tried.
 
 TFLite and ExecuTorch flatbuffers (file identifiers); TensorFlow SavedModel / GraphDef / Keras SavedModel metadata (protobuf shapes, tried before the generic
-protobuf and ONNX probes); native programs and llamafiles (ELF/PE/Mach-O/APE headers); YAML configurations
+protobuf and ONNX probes); native programs and llamafiles (ELF/PE/Mach-O/APE headers); MessagePack checkpoints (Flax); YAML configurations
 that instantiate callables (NeMo, Hydra); JSON manifests of TorchServe archives, skops schemas (zip
 members) and OCI manifests / indexes. ``registry.HANDLERS`` splices this tuple in after the compressed-stream handler.
 """
@@ -13,6 +13,7 @@ from .config_targets import CONFIG_TARGETS_HANDLER
 from .coreml import COREML_HANDLER, MLPACKAGE_MANIFEST_HANDLER
 from .executable import EXECUTABLE_HANDLER
 from .mobile import EXECUTORCH_HANDLER, TFLITE_HANDLER
+from .msgpack import MSGPACK_HANDLER
 from .oci import OCI_MANIFEST_HANDLER
 from .paddle import PADDLE_HANDLER
 from .skops import SKOPS_SCHEMA_HANDLER
@@ -28,6 +29,7 @@ MODEL_FORMAT_HANDLERS: tuple[FormatHandler, ...] = (
     PADDLE_HANDLER,
     COREML_HANDLER,
     EXECUTABLE_HANDLER,
+    MSGPACK_HANDLER,
     CONFIG_TARGETS_HANDLER,
     TORCHSERVE_MANIFEST_HANDLER,
     SKOPS_SCHEMA_HANDLER,
