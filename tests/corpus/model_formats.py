@@ -53,6 +53,10 @@ def _tf_malicious(w: Writer) -> None:
                                                                           "config": "system"}}}
     w.file("f_keras_metadata_os_system", "keras_metadata.pb", T.keras_metadata_pb(T.keras_model_objects([evil])),
            "F-tf", "keras_metadata.pb layer activation resolves os.system")
+    pbtxt = ('saved_model_schema_version: 1\nmeta_graphs {\n  graph_def {\n    node {\n      name: "x"\n'
+             '      op: "Placeholder"\n    }\n    node {\n      name: "py"\n      op: "PyFunc"\n      input: "x"\n'
+             '    }\n  }\n}\n')
+    w.file("f_tf_pbtxt_pyfunc", "saved_model.pbtxt", pbtxt.encode(), "F-tf", "text-format SavedModel with PyFunc")
     data = T.benign_saved_model()
     w.file("f_tf_savedmodel_truncated", "saved_model.pb", data[: len(data) * 2 // 3], "F-tf",
            "truncated SavedModel: the rest of the graph is unread (fail closed)")

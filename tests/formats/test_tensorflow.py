@@ -121,3 +121,31 @@ def test_sentencepiece_and_onnx_are_not_taken_for_graphs() -> None:
                      for i in range(40))
     fmt, _ = scan_bytes(piece, "tokenizer.model")
     assert fmt == "protobuf"
+
+
+PBTXT = """saved_model_schema_version: 1
+meta_graphs {
+  graph_def {
+    node {
+      name: "x"
+      op: "Placeholder"
+    }
+    node {
+      name: "dense/MatMul"
+      op: "MatMul"
+      input: "x"
+    }
+%s  }
+}
+"""
+
+
+def test_text_format_graphs() -> None:
+    fmt, findings = scan_bytes((PBTXT % "").encode(), "saved_model.pbtxt")
+    assert fmt == "tf-pbtxt" and not findings
+    evil = '    node {\n      name: "p"\n      op: "Const"\n      attr {\n        key: "value"\n        value {\n' \
+           '          tensor {\n            string_val: "/etc/passwd"\n          }\n        }\n      }\n    }\n' \
+           '    node {\n      name: "r"\n      op: "ReadFile"\n      input: "p"\n    }\n' \
+           '    node {\n      name: "f"\n      op: "EagerPyFunc"\n    }\n'
+    _, findings = scan_bytes((PBTXT % evil).encode(), "graph.pbtxt")
+    assert {"WB-TF-001", "WB-TF-002"} <= rules(findings) and worst(findings) == Severity.CRITICAL

@@ -615,11 +615,57 @@ def _scan_keras_metadata(ctx: ScanContext, stream: BinaryIO) -> None:
     check_keras_metadata(ctx, items)
 
 
+# -- text format (saved_model.pbtxt, graph.pbtxt) --------------------------------------------------------------
+_PBTXT_OP = re.compile(r'^\s*op\s*:\s*"([^"\\]{1,256})"', re.MULTILINE)
+_PBTXT_STRING = re.compile(r'^\s*(?:string_val|s)\s*:\s*"((?:[^"\\]|\\.){0,4096})"', re.MULTILINE)
+_PBTXT_MARKERS = (b"node {", b"node_def {", b"meta_graphs {", b"library {")
+
+
+def sniff_pbtxt(head: bytes, name: str) -> bool:
+    from .text import sniff as text_sniff
+
+    return any(m in head for m in _PBTXT_MARKERS) and b"op:" in head and text_sniff(head, name)
+
+
+def _scan_pbtxt(ctx: ScanContext, stream: BinaryIO) -> None:
+    """Text-format graphs: operator names and string constants by line (no trace through inputs)."""
+    cap = ctx.limits.max_header_bytes
+    raw = stream.read(cap + 1)
+    if len(raw) > cap:
+        ctx.report(MALFORMED, f"text graph larger than {cap} bytes; the rest was not read", evidence=f"{cap} bytes")
+        raw = raw[:cap]
+    text = raw.decode("utf-8", errors="replace")
+    functions = set(re.findall(r'^\s*signature\s*\{\s*name\s*:\s*"([^"]+)"', text, re.MULTILINE))
+    escaping = [(m.group(1), why) for m in _PBTXT_STRING.finditer(text) if (why := escaping_path(m.group(1)))]
+    ops: dict[str, int] = {}
+    for m in _PBTXT_OP.finditer(text):
+        ops.setdefault(m.group(1), text.count("\n", 0, m.start()) + 1)
+    for op, line in sorted(ops.items(), key=lambda kv: kv[1]):
+        where = Location(line=line, key=f"op:{op}")
+        if op in PY_FUNC_OPS:
+            ctx.report(PY_FUNC, f"operator {op} runs a Python function registered in the serving process",
+                       location=where, evidence=f'op: "{op}"')
+        elif op in PATH_OPS and escaping and op not in CHECKPOINT_OPS | SUMMARY_OPS:
+            ctx.report(FILE_PATH, f"{op} in a graph holding {escaping[0][1]}: {escaping[0][0]!r}", location=where,
+                       evidence=f'op: "{op}" path={escaping[0][0][:200]!r}')
+        elif op in WRITE_OPS or op in NETWORK_OPS:
+            ctx.report(FILE_WRITE, f"{op} writes files or talks to the network whenever the graph runs",
+                       location=where, evidence=f'op: "{op}"')
+        elif op in READ_OPS:
+            ctx.report(FILE_READ, f"{op} reads files when the graph runs", location=where, evidence=f'op: "{op}"')
+    custom = sorted(op for op in ops if op not in standard_ops() and op not in functions and op not in PATH_OPS)
+    if custom:
+        listed = ", ".join(custom[:15]) + (" …" if len(custom) > 15 else "")
+        ctx.report(CUSTOM_OP, f"operators outside the TensorFlow runtime: {listed}",
+                   location=Location(line=ops[custom[0]]), evidence=f"ops=[{listed}]")
+
+
 SAVED_MODEL_HANDLER = FormatHandler(name="tf-savedmodel", sniff=sniff_saved_model, scan=_scan_saved_model,
                                     needs_seek=True)
 GRAPH_DEF_HANDLER = FormatHandler(name="tf-graphdef", sniff=sniff_graph_def, scan=_scan_graph_def, needs_seek=True)
+PBTXT_HANDLER = FormatHandler(name="tf-pbtxt", sniff=sniff_pbtxt, scan=_scan_pbtxt)
 KERAS_METADATA_HANDLER = FormatHandler(name="keras-savedmodel-metadata", sniff=sniff_keras_metadata,
                                        scan=_scan_keras_metadata, needs_seek=True)
 
-__all__ = ["GRAPH_DEF_HANDLER", "KERAS_METADATA_HANDLER", "SAVED_MODEL_HANDLER", "escaping_path",
+__all__ = ["GRAPH_DEF_HANDLER", "KERAS_METADATA_HANDLER", "PBTXT_HANDLER", "SAVED_MODEL_HANDLER", "escaping_path",
            "standard_ops"]
