@@ -203,6 +203,11 @@ def _paddle_coreml_malicious(w: Writer) -> None:
     w.file("f_paddle_load_traversal", "model.bin", S.paddle_program([S.paddle_op(
         "load_combine", {}, {"Out": ["fc.w_0"]}, {"file_path": "../../../../etc/shadow"})]), "F-paddle",
         "load_combine climbing out with ..")
+    from .pickles import CMD, reduce_pickle
+
+    w.folder("f_paddle_params_polyglot", {"inference.pdmodel": S.paddle_program(), "inference.pdiparams":
+                                          S.paddle_params() + reduce_pickle("os", "system", CMD)}, "F-paddle",
+             "pickle appended after the last tensor of .pdiparams")
     w.file("f_coreml_custom_layer", "model.mlmodel", S.coreml_model(403, S.coreml_custom_layer("HookLayer")),
            "F-coreml", "neural network with a custom layer class")
     w.file("f_coreml_custom_model", "model.mlmodel", S.coreml_model(555, pb_len(10, "ExfilModel")), "F-coreml",
@@ -262,7 +267,8 @@ def _oci_benign(w: Writer) -> None:
 
 
 def _paddle_coreml_benign(w: Writer) -> None:
-    w.file("bf_paddle_program", "inference.pdmodel", S.paddle_program(), "paddle", "feed/matmul/add/softmax/fetch")
+    w.folder("bf_paddle_inference", {"inference.pdmodel": S.paddle_program(), "inference.pdiparams": S.paddle_params()},
+             "paddle", "inference program (feed/matmul/add/softmax/fetch) with its parameter file")
     w.file("bf_coreml_classifier", "model.mlmodel", S.coreml_model(), "coreml", "neural network classifier")
     w.folder("bf_mlpackage", S.mlpackage(S.coreml_model()), "coreml", ".mlpackage with manifest and model")
 

@@ -470,3 +470,17 @@ def flax_checkpoint(extra: dict[str, object] | None = None) -> bytes:
               "step": 100}
     params.update(extra or {})
     return mp(params)
+
+
+def paddle_params(tensors: Sequence[tuple[Sequence[int], int]] = (((4, 2), 5), ((2,), 5))) -> bytes:
+    """A .pdiparams stream: per tensor u32 0, u64 lod 0, u32 0, i32 desc size, TensorDesc, raw data."""
+    from .tf_shapes import pb_int
+
+    out = b""
+    for dims, dtype in tensors:
+        desc = pb_int(1, dtype) + b"".join(pb_int(2, d) for d in dims)
+        count = 1
+        for d in dims:
+            count *= d
+        out += struct.pack("<IQIi", 0, 0, 0, len(desc)) + desc + b"\0" * (count * 4)
+    return out

@@ -79,3 +79,12 @@ def test_mlpackage_folder(tmp_path: Path) -> None:
     assert report.max_severity is None or report.max_severity < Severity.HIGH
     report = scan(S.mlpackage(S.coreml_model(), "../../../../etc/passwd"), tmp_path / "bad.mlpackage")
     assert "WB-COREML-004" in {f.rule for f in report.findings}
+
+
+def test_pdiparams_tensor_stream() -> None:
+    fmt, findings = scan_bytes(S.paddle_params(), "inference.pdiparams")
+    assert fmt == "paddle-params" and not findings
+    _, findings = scan_bytes(S.paddle_params()[:-3], "inference.pdiparams")
+    assert rules(findings) == {"WB-PADDLE-005"}
+    _, findings = scan_bytes(S.paddle_params() + reduce_pickle("os", "system", CMD), "inference.pdiparams")
+    assert worst(findings) == Severity.CRITICAL

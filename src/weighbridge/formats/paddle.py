@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 from ..core.rules import define
 from ..core.types import Check, Location, Severity
-from .base import FormatHandler, ScanContext
+from .base import FormatHandler, ScanContext, StreamWindow
 from .protobuf import LEN, VARINT, Field, ProtobufError, WireReader, parse_head
 
 PY_FUNC = define(
@@ -32,6 +32,11 @@ MALFORMED = define(
     "WB-PADDLE-004", Check.ARTIFACT, Severity.HIGH, "Paddle program could not be parsed",
     "The ProgramDesc protobuf is truncated or invalid; programs can call Python, so the rest is not reported "
     "clean.")
+
+PARAMS_MALFORMED = define(
+    "WB-PADDLE-005", Check.ARTIFACT, Severity.MEDIUM, "Paddle parameter file does not add up",
+    "A .pdiparams tensor record has an invalid header, description or size, or bytes follow the last tensor; "
+    "the loader reads something other than the declared tensors.")
 
 FILE_OPS = frozenset({"save", "load", "save_combine", "load_combine", "checkpoint_notify", "recv_save",
                       "sparse_tensor_load", "fake_init"})
@@ -131,4 +136,70 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
     walker.judge()
 
 
+# -- .pdiparams: [u32 version=0][u64 lod_level][lod levels][u32 version=0][i32 desc size][TensorDesc][data] ----
+_DTYPE_SIZE = {0: 1, 1: 2, 2: 4, 3: 8, 4: 2, 5: 4, 6: 8, 20: 1, 21: 1, 22: 2, 23: 8, 24: 16}  # bool..bf16, c64, c128
+MAX_TENSORS = 1_000_000
+MAX_DESC = 1 << 16
+
+
+def _sniff_params(head: bytes, name: str) -> bool:
+    if len(head) < 24 or head[:4] != b"\0\0\0\0":
+        return False
+    lod = int.from_bytes(head[4:12], "little")
+    if lod != 0:
+        return False
+    desc = int.from_bytes(head[16:20], "little", signed=True)
+    return head[12:16] == b"\0\0\0\0" and 0 < desc < MAX_DESC and head[20] == 0x08
+
+
+def _scan_params(ctx: ScanContext, stream: BinaryIO) -> None:
+    import struct
+
+    size = stream.seek(0, 2)
+    pos = count = 0
+    while pos < size and count < MAX_TENSORS:
+        stream.seek(pos)
+        head = stream.read(12)
+        if len(head) < 12 or head[:4] != b"\0\0\0\0":
+            break
+        lod_levels = struct.unpack_from("<Q", head, 4)[0]
+        at = pos + 12
+        if lod_levels > 16:
+            break
+        for _ in range(lod_levels):
+            stream.seek(at)
+            (n,) = struct.unpack("<Q", stream.read(8).ljust(8, b"\0"))
+            at += 8 + n
+        stream.seek(at)
+        tail = stream.read(8)
+        if len(tail) < 8 or tail[:4] != b"\0\0\0\0":
+            break
+        desc_size = struct.unpack_from("<i", tail, 4)[0]
+        if not 0 < desc_size < MAX_DESC:
+            break
+        desc = stream.read(desc_size)
+        parsed = parse_head(desc, whole=True)
+        if parsed is None:
+            break
+        dtype = next((f.value for f in parsed.fields if f.number == 1 and f.wire_type == VARINT), None)
+        dims = [f.value for f in parsed.fields if f.number == 2 and f.wire_type == VARINT]
+        if dtype not in _DTYPE_SIZE or any(d >= 1 << 40 for d in dims):
+            break
+        nbytes = _DTYPE_SIZE[dtype]
+        for d in dims:
+            nbytes *= d
+        end = at + 8 + desc_size + nbytes
+        if end > size:
+            ctx.report(PARAMS_MALFORMED, f"tensor {count} needs {nbytes} bytes past the end of the file",
+                       location=Location(offset=pos), evidence=f"dtype={dtype} dims={dims}")
+            return
+        pos = end
+        count += 1
+    if pos < size:
+        ctx.report(PARAMS_MALFORMED, f"{size - pos} bytes after {count} tensor record(s) are not a tensor record",
+                   location=Location(offset=pos), evidence=f"{count} tensors read")
+        ctx.scan_nested(StreamWindow(stream, pos, size - pos), f"<data at offset {pos}>", size - pos)  # type: ignore[arg-type]
+
+
+PADDLE_PARAMS_HANDLER = FormatHandler(name="paddle-params", sniff=_sniff_params, scan=_scan_params, needs_seek=True)
 PADDLE_HANDLER = FormatHandler(name="paddle-program", sniff=_sniff, scan=_scan, needs_seek=True)
