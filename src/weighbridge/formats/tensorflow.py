@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -106,6 +107,8 @@ PATH_ATTRS = frozenset({"debug_urls", "dump_root", "descriptor_source", "memory_
 
 MAX_DEPTH = 64
 MAX_NODES = 2_000_000
+FAST_NODE_BYTES = 64 * 1024
+MAX_TRACED_NODES = 200_000  # nodes kept (with their inputs) for tracing paths; bounds memory on huge graphs
 MAX_FUNCTIONS = 100_000
 MAX_OPS = 20_000
 MAX_STRINGS_PER_NODE = 16
@@ -177,6 +180,7 @@ class _Walker:
         self.tags: list[str] = []
         self.version = ""
         self.reported: dict[str, int] = {}
+        self.untraced = False  # some nodes were not kept for tracing (MAX_TRACED_NODES)
 
     # -- helpers --------------------------------------------------------------------------------------------
     def text(self, f: Field, cap: int = STRING_CAP) -> str:
@@ -298,6 +302,18 @@ class _Walker:
             if not self.overflow:
                 self.overflow.append(f"more than {MAX_NODES} nodes")
             return
+        if n.value <= FAST_NODE_BYTES:  # the common case: parse the node's bytes in one piece
+            name, op, inputs, strings = _parse_small_node(self.reader.read(n.value_offset, n.value, n.end),
+                                                          n.value_offset)
+        else:  # large nodes (weight constants): stream, never reading tensor bytes
+            name, op, inputs, strings = self.large_node(n, depth)
+        if self.node_count <= MAX_TRACED_NODES or strings or op in PATH_OPS or op in PY_FUNC_OPS:
+            scope.nodes[name] = _Node(op, inputs, strings, n.offset)
+        else:
+            self.untraced = True
+        self.record_op(op, scope, name, n.offset)
+
+    def large_node(self, n: Field, depth: int) -> tuple[str, str, list[str], list[str]]:
         name, op = "", ""
         inputs: list[str] = []
         attrs: list[Field] = []
@@ -316,8 +332,7 @@ class _Walker:
         if op == "Const" or op in PATH_OPS or op in PY_FUNC_OPS:
             for a in attrs:
                 self.attr_entry(a, depth + 1, op, strings)
-        scope.nodes[name] = _Node(op, inputs, strings, n.offset)
-        self.record_op(op, scope, name, n.offset)
+        return name, op, inputs, strings
 
     def attr_entry(self, entry: Field, depth: int, op: str, strings: list[str]) -> None:
         key, value = "", None
@@ -382,7 +397,7 @@ class _Walker:
             seen.add(name)
             upstream = scope.nodes.get(name)
             if upstream is None:
-                open_end = open_end or name in scope.args or not raw.startswith("^")
+                open_end = open_end or name in scope.args or not raw.startswith("^") or self.untraced
                 continue
             found.extend(upstream.strings)
             queue.extend(upstream.inputs)
@@ -449,6 +464,101 @@ class _Walker:
         if self.overflow:
             self.ctx.report(TOO_LARGE, "; ".join(self.overflow), evidence=f"nodes read: {self.node_count}")
         check_keras_metadata(self.ctx, self.keras_metadata)
+
+
+# -- fast path for small nodes: one bytes object, local varint decoding ---------------------------------------
+
+def _varint(buf: bytes, pos: int, end: int, base: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        if pos >= end:
+            raise ProtobufError(base + pos, "varint runs past the end of its message")
+        b = buf[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return result, pos
+        shift += 7
+        if shift >= 70:
+            raise ProtobufError(base + pos, "varint longer than 10 bytes")
+
+
+def _bfields(buf: bytes, pos: int, end: int, base: int) -> Iterator[tuple[int, int, int, int]]:
+    """(number, wire type, a, b): VARINT a = value; LEN / fixed a..b = the payload span."""
+    while pos < end:
+        tag, pos = _varint(buf, pos, end, base)
+        number, wire = tag >> 3, tag & 7
+        if number == 0:
+            raise ProtobufError(base + pos, "invalid field number 0")
+        if wire == VARINT:
+            value, pos = _varint(buf, pos, end, base)
+            yield number, wire, value, pos
+        elif wire == LEN:
+            n, pos = _varint(buf, pos, end, base)
+            if pos + n > end:
+                raise ProtobufError(base + pos, f"field {number}: length {n} runs past the end of the message")
+            yield number, wire, pos, pos + n
+            pos += n
+        elif wire in (I64, I32):
+            width = 8 if wire == I64 else 4
+            if pos + width > end:
+                raise ProtobufError(base + pos, f"field {number}: fixed-width value runs past the end")
+            yield number, wire, pos, pos + width
+            pos += width
+        else:
+            raise ProtobufError(base + pos, f"field {number}: invalid wire type {wire}")
+
+
+def _dec(raw: bytes, cap: int = STRING_CAP) -> str:
+    text = raw[:cap].decode("utf-8", errors="replace")
+    return text + "…" if len(raw) > cap else text
+
+
+def _parse_small_node(buf: bytes, base: int) -> tuple[str, str, list[str], list[str]]:
+    name, op = "", ""
+    inputs: list[str] = []
+    attrs: list[tuple[int, int]] = []
+    for number, wire, a, b in _bfields(buf, 0, len(buf), base):
+        if wire != LEN:
+            continue
+        if number == 1:
+            name = _dec(buf[a:b], 1024)
+        elif number == 2:
+            op = _dec(buf[a:b], 1024)
+        elif number == 3 and len(inputs) < MAX_INPUTS_PER_NODE:
+            inputs.append(_dec(buf[a:b], 1024))
+        elif number == 5 and len(attrs) < 256:
+            attrs.append((a, b))
+    strings: list[str] = []
+    if op == "Const" or op in PATH_OPS or op in PY_FUNC_OPS:
+        for a, b in attrs:
+            _small_attr(buf, a, b, base, op, strings)
+    return name, op, inputs, strings
+
+
+def _small_attr(buf: bytes, start: int, end: int, base: int, op: str, strings: list[str]) -> None:
+    key, value = "", None
+    for number, wire, a, b in _bfields(buf, start, end, base):
+        if wire == LEN and number == 1:
+            key = _dec(buf[a:b], 256)
+        elif wire == LEN and number == 2:
+            value = (a, b)
+    if value is None:
+        return
+    if op == "Const" and key == "value":
+        for number, wire, a, b in _bfields(buf, value[0], value[1], base):
+            if number == 8 and wire == LEN:  # TensorProto: string_val = 8
+                for n2, w2, p, q in _bfields(buf, a, b, base):
+                    if n2 == 8 and w2 == LEN and len(strings) < MAX_STRINGS_PER_NODE:
+                        strings.append(_dec(buf[p:q]))
+    elif op != "Const" and (key in PATH_ATTRS or op in PY_FUNC_OPS):
+        for number, wire, a, b in _bfields(buf, value[0], value[1], base):
+            if number == 2 and wire == LEN and len(strings) < MAX_STRINGS_PER_NODE:
+                strings.append(f"{key}={_dec(buf[a:b])}" if key == "token" else _dec(buf[a:b]))
+            elif number == 1 and wire == LEN:  # ListValue: repeated bytes s = 2
+                for n2, w2, p, q in _bfields(buf, a, b, base):
+                    if n2 == 2 and w2 == LEN and len(strings) < MAX_STRINGS_PER_NODE:
+                        strings.append(_dec(buf[p:q]))
 
 
 def check_keras_metadata(ctx: ScanContext, items: list[tuple[str, bytes]]) -> None:
