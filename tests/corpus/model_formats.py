@@ -105,6 +105,10 @@ def _nemo_malicious(w: Writer) -> None:
            S.nemo_archive(cfg + "".join(f"k{i}: {i}\n" for i in range(600))
                           + "hook:\n  _target_: builtins.exec\n  _args_: ['import os']\n"), "F-nemo",
            "builtins.exec _target_ far past the first 4 KiB")
+    ldm = ("model:\n  target: ldm.models.diffusion.ddpm.LatentDiffusion\n  params:\n    first_stage_config:\n"
+           "      target: subprocess.getoutput\n      params:\n        cmd: id\n")
+    w.folder("f_ldm_config_target", {"v1-inference.yaml": ldm, "model.safetensors": b""}, "F-nemo",
+             "latent-diffusion config whose target (instantiate_from_config) is subprocess.getoutput")
     weights = S.zip_bytes({"archive/data.pkl": reduce_pickle("os", "system", CMD), "archive/version": b"3\n"})
     w.file("f_nemo_checkpoint_pickle", "model.nemo", S.nemo_archive(weights=weights), "F-nemo",
            "benign config, model_weights.ckpt pickle calls os.system")

@@ -54,3 +54,28 @@ def test_markdown_and_templates_are_not_configs() -> None:
     for text in (b"# Model card\n\nThis model: does things.\nlicense: mit\n", b"User: {{ messages }}\nBot: {% if x %}\n"):
         fmt, _ = scan_bytes(text, "README.md")
         assert fmt == "text"
+
+
+LDM = """model:
+  base_learning_rate: 1.0e-04
+  target: ldm.models.diffusion.ddpm.LatentDiffusion
+  params:
+    linear_start: 0.00085
+    target: 0.5
+    unet_config:
+      target: ldm.modules.diffusionmodules.openaimodel.UNetModel
+    first_stage_config:
+      target: ldm.models.autoencoder.AutoencoderKL
+    cond_stage_config:
+      target: ldm.modules.encoders.modules.FrozenCLIPEmbedder
+"""
+
+
+def test_latent_diffusion_configs() -> None:
+    fmt, findings = scan_bytes(LDM.encode(), "v1-inference.yaml")
+    assert fmt == "yaml-config" and not findings
+    _, findings = scan_bytes(LDM.replace("ldm.models.autoencoder.AutoencoderKL", "os.system").encode(), "v1.yaml")
+    assert worst(findings) == Severity.CRITICAL
+    _, findings = scan_bytes(LDM.replace("ldm.modules.encoders.modules.FrozenCLIPEmbedder",
+                                         "evil_pkg.Encoder").encode(), "v1.yaml")
+    assert worst(findings) == Severity.HIGH

@@ -1,5 +1,6 @@
 """Configurations that name callables to instantiate: Hydra ``_target_`` (NeMo ``model_config.yaml`` in a
-``.nemo`` archive, Lightning and Hydra configs) and NeMo's top-level ``target``.
+``.nemo`` archive, Lightning and Hydra configs), NeMo's top-level ``target`` and the ``target`` keys of
+latent-diffusion configs (``instantiate_from_config``).
 
 ``hydra.utils.instantiate`` and NeMo's ``restore_from`` import the dotted name and call it with the rest of the
 mapping as arguments, so a configuration is code. The text is read with a line scanner (no YAML loader: no
@@ -41,7 +42,9 @@ UNCHECKED = define(
 _KITFILE = re.compile(r"^manifestVersion\s*:", re.MULTILINE)
 _PATH = re.compile(r"""^\s*(?:-\s+)?path\s*:\s*["']?([^"'#\n]*?)["']?\s*(?:#.*)?$""")
 _TARGET = re.compile(r"""(?:^|[\s{,])(["']?)(_target_|__target__)\1\s*:\s*["']?([^\s"',}#\]]*)""")
-_NEMO_TARGET = re.compile(r"""^(["']?)(target)\1\s*:\s*["']?([^\s"',}#]+)""")
+# NeMo's top-level ``target`` and the ``target:`` keys of latent-diffusion configs (instantiate_from_config):
+# only values that are dotted names count (``target: 0.5`` is data).
+_PLAIN_TARGET = re.compile(r"""^\s*(["']?)(target)\1\s*:\s*["']?([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)["']?\s*(?:#.*)?$""")
 _DOTTED = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
 MAX_REPORTED = 50
 EVIDENCE_CAP = 200
@@ -76,8 +79,10 @@ def _yaml_shaped(head: bytes) -> bool:
     """Block-style YAML: the first lines that are not comments are ``key:`` mappings (not a template)."""
     if b"{%" in head or b"{{" in head:
         return False
-    keys = 0
+    keys = nested = 0
     for line in head.splitlines()[:40]:
+        if line.startswith((b" ", b"\t")) and _YAML_KEY.match(line.lstrip()):
+            nested += 1
         if not line.strip() or line.lstrip().startswith(b"#") or line.startswith((b" ", b"\t", b"-")):
             continue
         if line.strip() == b"---" and keys == 0:
@@ -85,7 +90,7 @@ def _yaml_shaped(head: bytes) -> bool:
         if not _YAML_KEY.match(line):
             return False
         keys += 1
-    return keys >= 2
+    return keys >= 2 or (keys == 1 and nested >= 1)
 
 
 def _sniff(head: bytes, name: str) -> bool:
@@ -102,9 +107,9 @@ def check_targets(ctx: ScanContext, text: str, *, source: str | None = None) -> 
         if "target" not in line:
             continue
         hits = [m.group(3) for m in _TARGET.finditer(line)]
-        nemo = _NEMO_TARGET.match(line)
-        if nemo is not None:
-            hits.append(nemo.group(3))
+        plain = _PLAIN_TARGET.match(line)
+        if plain is not None:
+            hits.append(plain.group(3))
         for target in hits:
             found += 1
             where = Location(line=number, key=source)
