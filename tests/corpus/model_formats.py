@@ -154,6 +154,10 @@ def _mobile_malicious(w: Writer) -> None:
     w.file("f_tflite_truncated", "model.tflite", data[:48], "F-tflite", "operator table cut off (fail closed)")
     w.file("f_pte_custom_kernel", "model.pte", S.pte_program([("aten::add", "out"), ("my_ops::shell", "out")]),
            "F-pte", "ExecuTorch program calls a custom kernel namespace")
+    w.file("f_pte_truncated", "model.pte", S.pte_program([("my_ops::x", "")])[:60], "F-pte",
+           "operator table cut off (fail closed)")
+    w.file("f_pte_kernel_and_delegate_renamed", "weights.bin", S.pte_program([("shell_ops::run", "")], ["NpuX"]),
+           "F-pte", "custom kernel and unknown delegate under a name that promises nothing")
     w.file("f_pte_unknown_delegate", "model.pte", S.pte_program(delegates=["AcmeNpuBackend"]), "F-pte",
            "ExecuTorch program delegates to a backend outside the ExecuTorch project")
 
@@ -191,6 +195,12 @@ def _dill_cloudpickle_malicious(w: Writer) -> None:
     w.file("f_cloudpickle_make_function", "model.pkl", stream(call(sg("cloudpickle.cloudpickle", "_make_function"),
            Raw(call(call(sg("cloudpickle.cloudpickle", "_builtin_type"), "CodeType"), *code)), {}, None, None, None)),
            "F-cloudpickle", "cloudpickle by-value function (CodeType via _builtin_type)")
+    w.file("f_dill_create_type", "model.pkl", stream(call(sg("dill._dill", "_create_type"), Raw(call(
+        sg("dill._dill", "_load_type"), "type")), "Evil", (), {})), "F-dill", "dill dynamic class creation")
+    w.file("f_cloudpickle_skeleton_class", "model.pkl", stream(call(
+        sg("cloudpickle.cloudpickle", "_make_skeleton_class"), Raw(call(sg("cloudpickle.cloudpickle", "_builtin_type"),
+                                                                       "type")), "Evil", (), {}, "id", None)),
+        "F-cloudpickle", "cloudpickle dynamic class")
     w.file("f_cloudpickle_subimport", "model.pkl", stream(call(sg("cloudpickle.cloudpickle", "subimport"), "os")),
            "F-cloudpickle", "cloudpickle subimport of os")
 
