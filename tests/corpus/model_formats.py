@@ -178,6 +178,11 @@ def _oci_malicious(w: Writer) -> None:
         0: {"urls": ["http://127.0.0.1/evil.tar.gz"]}}), "F-oci", "layer descriptor downloads from URLs")
     w.folder("f_oci_digest_traversal", S.oci_layout([(S.KIT_MODEL, gguf_layer)], descriptor_extra={
         0: {"digest": "sha256:../../../../etc/passwd"}}), "F-oci", "descriptor digest is a traversal path")
+    tampered = S.oci_layout([(S.KIT_MODEL, gguf_layer)], tamper={0: S.model_layer({"model.gguf": S.small_gguf(),
+                                                                                    "extra": b"1"})})
+    w.file("f_oci_archive_tampered_blob", "image.tar", S.tar_bytes(
+        {k: v if isinstance(v, bytes) else v.encode() for k, v in tampered.items()}), "F-oci",
+        "oci-archive tar whose layer blob no longer matches its digest")
     w.folder("f_kitfile_path_escape", {"Kitfile": S.KITFILE.replace("./model.gguf", "../../../etc/passwd"),
                                        "model.gguf": S.small_gguf()}, "F-oci", "Kitfile model path climbs out")
 
@@ -276,6 +281,9 @@ def _oci_benign(w: Writer) -> None:
                                               ("application/vnd.kitops.modelkit.docs.v1.tar+gzip",
                                                S.model_layer({"README.md": b"# tiny"}))]), "oci",
              "KitOps ModelKit as an OCI layout: GGUF model layer, docs layer")
+    layout = S.oci_layout([(S.KIT_MODEL, S.model_layer({"model.gguf": S.small_gguf()}))])
+    w.file("bf_oci_archive_tar", "image.tar", S.tar_bytes(
+        {k: v if isinstance(v, bytes) else v.encode() for k, v in layout.items()}), "oci", "oci-archive tar")
     w.folder("bf_kitfile_folder", {"Kitfile": S.KITFILE, "model.gguf": S.small_gguf(), "README.md": "# tiny\n"},
              "oci", "unpacked ModelKit with its Kitfile")
 

@@ -72,3 +72,17 @@ def test_kitfile_paths(tmp_path: Path) -> None:
     other.mkdir()
     report = _scan(other, {"Kitfile": S.KITFILE, "model.gguf": S.small_gguf()})
     assert report.max_severity is None or report.max_severity < Severity.HIGH
+
+
+def test_layout_archived_as_a_tar_is_verified_blob_by_blob() -> None:
+    from tests.formats.helpers_scan import scan_bytes
+
+    layout = S.oci_layout([(S.KIT_MODEL, S.model_layer({"model.gguf": S.small_gguf()}))])
+    members = {k: v if isinstance(v, bytes) else v.encode() for k, v in layout.items()}
+    _, findings = scan_bytes(S.tar_bytes(members), "image.tar")
+    assert not any(f.severity >= Severity.HIGH for f in findings), findings
+    tampered = S.oci_layout([(S.KIT_MODEL, S.model_layer({"model.gguf": S.small_gguf()}))],
+                            tamper={0: S.model_layer({"model.gguf": S.small_gguf(), "x": b"1"})})
+    members = {k: v if isinstance(v, bytes) else v.encode() for k, v in tampered.items()}
+    _, findings = scan_bytes(S.tar_bytes(members, gz=True), "image.tar.gz")
+    assert any(f.rule == "WB-OCI-007" and f.severity == Severity.CRITICAL for f in findings)

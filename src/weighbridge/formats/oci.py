@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 from ..core.rules import define
 from ..core.types import Check, Location, Severity
-from .base import FormatHandler, ScanContext
+from .base import FormatHandler, ScanContext, StreamWindow
 from .text import sniff as text_sniff
 
 BAD_DIGEST = define(
@@ -43,6 +43,12 @@ BAD_MANIFEST = define(
     "WB-OCI-006", Check.ARTIFACT, Severity.MEDIUM, "OCI manifest could not be parsed",
     "The manifest or index is not valid JSON, so the blobs it references were not checked against it.")
 
+BLOB_DIGEST = define(
+    "WB-OCI-007", Check.INTEGRITY, Severity.CRITICAL, "OCI blob content does not match its digest",
+    "An archived OCI layout (docker save, oci-archive) holds a blob whose bytes hash to something other than "
+    "the SHA-256 in its name: the layer, config or manifest was altered after it was written.")
+
+_BLOB_MEMBER = re.compile(r"(?:^|/)blobs/sha256/([0-9a-f]{64})$")
 _DIGEST = re.compile(r"^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$")
 MAX_DESCRIPTORS = 100_000
 
@@ -121,6 +127,23 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
             if isinstance(declared, int) and declared != actual:
                 ctx.report(BLOB_SIZE, f"{where} declares {declared} bytes, blob has {actual}", location=loc,
                            evidence=f"{digest}: declared {declared}, actual {actual}")
+
+
+def verify_archived_blob(ctx: ScanContext, name: str, stream: BinaryIO, offset: int, size: int) -> None:
+    """Hash an archive member named ``blobs/sha256/<hex>`` (stored at ``offset`` in ``stream``) against its name."""
+    import hashlib
+
+    match = _BLOB_MEMBER.search(name)
+    if match is None:
+        return
+    digest = hashlib.sha256()
+    window = StreamWindow(stream, offset, size)
+    while chunk := window.read(1024 * 1024):
+        digest.update(chunk)
+    if window.read_bytes == size and digest.hexdigest() != match.group(1):
+        ctx.report(BLOB_DIGEST, f"blob {name!r} hashes to sha256:{digest.hexdigest()}",
+                   location=Location(member=name if ctx.member is None else f"{ctx.member}!{name}", offset=offset),
+                   evidence=f"expected {match.group(1)}, actual {digest.hexdigest()}")
 
 
 # Manifests are JSON text: the file's format stays "text"; "oci-manifest" is recorded in its format list.
