@@ -50,3 +50,17 @@ def test_lying_container_counts_are_malformed() -> None:
 def test_pickles_are_not_taken_for_msgpack() -> None:
     fmt, _ = scan_bytes(reduce_pickle("os", "system", CMD), "x.pkl")
     assert fmt == "pickle"
+
+
+def test_safetensors_whose_length_bytes_look_like_msgpack_stay_safetensors() -> None:
+    import json
+    import struct
+
+    header = {"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "__metadata__": {"x": "y" * 100}}
+    text = json.dumps(header).encode()
+    length = 0xA285  # little-endian 85 a2: a fixmap of 5 followed by a fixstr byte
+    data = struct.pack("<Q", length) + text.ljust(length) + b"\0" * 8
+    fmt, _ = scan_bytes(data, "model.safetensors")
+    assert fmt == "safetensors"
+    big = S.flax_checkpoint({"pad": b"\0" * 10_000})
+    assert scan_bytes(big, "checkpoint")[0] == "msgpack"

@@ -183,14 +183,15 @@ def _sniff(head: bytes, name: str) -> bool:
     if len(head) <= key or not (0xA0 <= head[key] <= 0xBF or head[key] in (0xD9, 0xDA, 0xDB)):
         return False
     reader = WindowReader(io.BytesIO(head), len(head))
+    cut = len(head) >= 4096  # the head is a prefix of a longer stream
     try:
         end = walk(reader, 0, len(head), [], [], max_items=4096)
     except MsgpackError as exc:
-        cut = len(head) >= 4096  # the head is a prefix: running out of it is not an error
-        return cut and not exc.reason.startswith(("reserved", "invalid type", "containers nested"))
+        # a checkpoint is one map spanning the whole file: in a prefix it can only run out of bytes
+        return cut and (exc.reason.startswith(("data ends", "str of", "bin of", "ext of")) or "declares" in exc.reason)
     except FlatBufferError:
-        return len(head) >= 4096
-    return end == len(head) or len(head) >= 4096
+        return cut
+    return not cut and end == len(head)  # a map that ends early is followed by something else: not msgpack
 
 
 def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
