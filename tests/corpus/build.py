@@ -93,7 +93,7 @@ class Writer:
 
 def build_corpus(dest: Path) -> list[Sample]:
     """Generate every sample under ``dest`` (created if missing; must be empty) and return their labels."""
-    from . import benign, gate, malformed, malicious
+    from . import benign, gate, malformed, malicious, model_formats
 
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
@@ -102,6 +102,7 @@ def build_corpus(dest: Path) -> list[Sample]:
         w = Writer(dest, label)  # type: ignore[arg-type]
         module.build(w)
         gate.build(w)  # issue 11/12 classes (keras configs, chat templates), kept apart from the main lists
+        model_formats.BUILDERS.get(label, lambda _: None)(w)
         samples.extend(w.samples)
     names = [s.name for s in samples]
     dupes = {n for n in names if names.count(n) > 1}

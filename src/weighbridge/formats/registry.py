@@ -14,6 +14,7 @@ from .base import FormatHandler
 from .gguf import GGUF_HANDLER
 from .hdf5 import HDF5_HANDLER
 from .keras_metadata import KERAS_METADATA_HANDLER
+from .model_formats import MODEL_FORMAT_HANDLERS
 from .numpy import NPY_HANDLER
 from .onnx import ONNX_HANDLER, PROTOBUF_HANDLER
 from .pickle.handler import PICKLE_HANDLER
@@ -29,6 +30,7 @@ HANDLERS: tuple[FormatHandler, ...] = (
     TAR_HANDLER,
     HDF5_HANDLER,
     COMPRESSED_HANDLER,
+    *MODEL_FORMAT_HANDLERS,  # TensorFlow, TFLite, ExecuTorch, llamafile, NeMo, skops, ... (model_formats.py)
     SAFETENSORS_HANDLER,
     PICKLE_HANDLER,
     KERAS_METADATA_HANDLER,

@@ -24,6 +24,7 @@ from ..core.types import (
     TargetKind,
     WeighbridgeError,
 )
+from .oci import with_blob_digests
 
 DANGLING_LINK = define(
     "WB-SRC-001", Check.INTEGRITY, Severity.MEDIUM, "Dangling symbolic link",
@@ -85,6 +86,7 @@ def _resolve_folder(spec: str, root: str) -> Snapshot:
     files: list[SnapshotFile] = []
     notes: list[Finding] = []
     _walk(root, "", files, notes)
+    files = with_blob_digests(files)  # OCI layouts: blob names are their SHA-256
     files.sort(key=lambda f: f.rel)
     notes.sort(key=lambda f: f.path)
     target = Target(input=spec, kind=TargetKind.FOLDER, path=root)

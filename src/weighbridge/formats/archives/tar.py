@@ -170,7 +170,8 @@ def _check_member(rep: CappedReporter, member: tarfile.TarInfo) -> None:
                    offset=member.offset, evidence=f"type={member.type!r}")
 
 
-def _scan_content(rep: CappedReporter, tf: tarfile.TarFile, member: tarfile.TarInfo) -> bool:
+def _scan_content(rep: CappedReporter, tf: tarfile.TarFile, member: tarfile.TarInfo,
+                  stream: BinaryIO | None = None) -> bool:
     """Route a regular member; returns False when scanning must stop (budget)."""
     ctx = rep.ctx
     if member.issparse():
@@ -193,6 +194,10 @@ def _scan_content(rep: CappedReporter, tf: tarfile.TarFile, member: tarfile.TarI
     if content.error is not None:
         rep.report(CORRUPT, f"member {member.name!r} could not be read to its end: {content.error}",
                    member=member.name, offset=member.offset_data, severity=fail_severity(ctx))
+    elif stream is not None and "blobs/sha256/" in member.name and not member.issparse():
+        from ..oci import verify_archived_blob  # OCI layouts in a tar (docker save, oci-archive)
+
+        verify_archived_blob(ctx, member.name, stream, member.offset_data, member.size)
     return True
 
 
@@ -238,7 +243,7 @@ def _walk(rep: CappedReporter, tf: tarfile.TarFile, stream: BinaryIO) -> None:
             return
         _check_member(rep, member)
         is_content = member.isreg() or member.type not in tarfile.SUPPORTED_TYPES
-        if is_content and not _scan_content(rep, tf, member):
+        if is_content and not _scan_content(rep, tf, member, stream):
             return
         seen.clear()  # nothing is extracted, so links need no lookup table: keep memory flat
 
