@@ -42,6 +42,7 @@ def test_admitted_version_is_served_by_name_commit_and_digest(reg: Registry, sto
 
 def test_hf_source_gives_repo_id_and_commit(reg: Registry, store: BlobStore, tmp_path: Path) -> None:
     recorded(reg, tmp_path / "m", "org/tiny", source=f"hf:org/tiny@{COMMIT}", revision=COMMIT)
+    publish_folder(reg, store, "org/tiny", tmp_path / "m")
     gate = Gate(reg, store)
     served = _served(gate.resolve("org/tiny", "main"))
     assert (served.repo_id, served.commit) == ("org/tiny", COMMIT)
@@ -77,6 +78,7 @@ def test_revocation_holds_from_the_next_request(reg: Registry, store: BlobStore,
 
 def test_main_floats_over_admitted_versions_only(reg: Registry, store: BlobStore, tmp_path: Path) -> None:
     old = recorded(reg, tmp_path / "v1", "floaty", {"a.txt": b"one"})
+    publish_folder(reg, store, "floaty", tmp_path / "v1")
     new = recorded(reg, tmp_path / "v2", "floaty", {"a.txt": b"two"}, action=None)
     gate = Gate(reg, store)
     assert _served(gate.resolve("floaty", "main")).version_id == old.id
@@ -85,6 +87,7 @@ def test_main_floats_over_admitted_versions_only(reg: Registry, store: BlobStore
 
 def test_unknown_and_malformed_requests(reg: Registry, store: BlobStore, tmp_path: Path) -> None:
     recorded(reg, tmp_path / "m", "known")
+    publish_folder(reg, store, "known", tmp_path / "m")
     gate = Gate(reg, store)
     assert "no such model" in _refused(gate.resolve("nobody/here"), RefusalKind.NOT_ADMITTED).line
     assert "no such version" in _refused(gate.resolve("known", "v9"), RefusalKind.NOT_ADMITTED).line
@@ -121,12 +124,18 @@ def test_corrupted_blob_is_withheld_and_flagged(reg: Registry, store: BlobStore,
 def test_unpublished_blob_and_publish_rules(reg: Registry, store: BlobStore, tmp_path: Path) -> None:
     recorded(reg, tmp_path / "m", "bare")
     gate = Gate(reg, store)
+    refusal = _refused(gate.resolve("bare"), RefusalKind.BLOB_MISSING)
+    assert "2 of its 2 files are not in the mirror's store" in refusal.line
+    publish_folder(reg, store, "bare", tmp_path / "m")
     served = _served(gate.resolve("bare"))
-    _refused(gate.open(served, "config.json"), RefusalKind.BLOB_MISSING)
+    store.path(served.files[0].sha256).unlink()  # a blob removed behind the mirror's back
+    _refused(gate.open(served, served.files[0].path), RefusalKind.BLOB_MISSING)
+    _refused(gate.resolve("bare"), RefusalKind.BLOB_MISSING)
     recorded(reg, tmp_path / "r", "pending", action=None)
     with pytest.raises(PublishError, match="not admitted"):
         publish_folder(reg, store, "pending", tmp_path / "r")
-    (tmp_path / "m" / "config.json").write_bytes(b"{}")  # the folder no longer matches the registry
+    gone = served.files[0]
+    (tmp_path / "m" / gone.path).write_bytes(b"{}")  # the folder no longer matches the registry
     with pytest.raises(Exception, match="expected sha256"):
         publish_folder(reg, store, "bare", tmp_path / "m")
-    assert not store.has(served.file("config.json").sha256)  # type: ignore[union-attr]
+    assert not store.has(gone.sha256)

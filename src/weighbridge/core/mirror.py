@@ -35,6 +35,7 @@ class Refusal:
     revision: str
     reason: str
     path: str | None = None
+    scope: str = "repo"  # what the refusal is about: "repo", "revision" or "file"
 
     @property
     def line(self) -> str:
@@ -43,7 +44,7 @@ class Refusal:
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind.value, "model": self.model, "revision": self.revision, "reason": self.reason,
-                "path": self.path, "line": self.line}
+                "path": self.path, "scope": self.scope, "line": self.line}
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ def describe(decision: DecisionRecord | None, fallback: Decision) -> str:
     if decision.reasons:
         first = decision.reasons[0].strip().splitlines()
         if first and first[0] not in text:
-            text += f" — {first[0]}"
+            text += f"; {first[0]}"
     return f"{text} (by {decision.actor}, {decision.at[:10]})"
 
 
@@ -124,7 +124,8 @@ class Gate:
             return Refusal(RefusalKind.NOT_ADMITTED, repo, shown, "the registry holds no such model")
         chosen = _pick(candidates, revision)
         if chosen is None:
-            return Refusal(RefusalKind.NOT_ADMITTED, repo, shown, "the registry holds no such version of it")
+            return Refusal(RefusalKind.NOT_ADMITTED, repo, shown, "the registry holds no such version of it",
+                           scope="revision")
         kind = refusal_kind(chosen.decision)
         if kind is not None:
             reason = describe(self.registry.mirror.last_decision(chosen.id), chosen.decision)
@@ -143,7 +144,22 @@ class Gate:
             return Refusal(RefusalKind.BLOB_CORRUPT, repo, shown,
                            f"withheld: the stored bytes of {bad.path} no longer match what was admitted "
                            f"({flagged[bad.sha256]})", path=bad.path)
+        missing = self._unpublished(served)
+        if missing:
+            return Refusal(RefusalKind.BLOB_MISSING, repo, shown,
+                           f"admitted, but {len(missing)} of its {len(served.files)} files are not in the mirror's "
+                           f"store (first: {missing[0].path}); publish or intake it", path=missing[0].path)
         return served
+
+    def _unpublished(self, served: ServedVersion) -> list[ServedFile]:
+        """Files whose blob is not in the store, after asking ``on_missing`` to publish them: a version is
+        served only whole, so an interrupted publication never hands out part of a model."""
+        missing = [f for f in served.files if not self.store.has(f.sha256)]
+        if missing and self.on_missing is not None:
+            for item in missing:
+                self.on_missing(served, item)
+            missing = [f for f in missing if not self.store.has(f.sha256)]
+        return missing
 
     def open(self, served: ServedVersion, path: str, *, revision: str | None = None) -> ServedBlob | Refusal:
         """Clear one file of a served version: it must be one of the version's files and its blob must pass
@@ -154,7 +170,8 @@ class Gate:
             return Refusal(RefusalKind.MALFORMED, served.repo_id, shown, problem, path=_printable(path))
         item = served.file(path)
         if item is None:
-            return Refusal(RefusalKind.NOT_FOUND, served.repo_id, shown, "no such file in this version", path=path)
+            return Refusal(RefusalKind.NOT_FOUND, served.repo_id, shown, "no such file in this version", path=path,
+                           scope="file")
         recorded = self.registry.mirror.blobs([item.sha256]).get(item.sha256)
         if recorded is not None and recorded.state is BlobState.CORRUPT:
             return self._corrupt(served, item, shown, recorded.reason or "flagged corrupt")
