@@ -14,8 +14,8 @@ from tests.mirror.helpers import recorded
 
 from weighbridge.core.registry import DecisionAction, VersionRecord
 from weighbridge.formats.gguf import ValueType
-from weighbridge.mirror import BlobStore, Gate, publish_folder
-from weighbridge.mirror.oci import oci_router
+from weighbridge.mirror import BlobStore, publish_folder
+from weighbridge.mirror.app import create_mirror_app
 from weighbridge.registry import Registry
 
 MODEL = "application/vnd.ollama.image.model"
@@ -75,11 +75,9 @@ def record_ollama(reg: Registry, store: BlobStore, folder: Path, source: str, mo
     return version
 
 
-def oci_app(reg: Registry, store: BlobStore) -> FastAPI:
-    app = FastAPI()
-    gate = Gate(reg, store)
-    app.include_router(oci_router(lambda request: gate))
-    return app
+def oci_app(reg: Registry, store: BlobStore, *, allow_anonymous_pull: bool = True) -> FastAPI:
+    """The mirror's own application over the same registry and store."""
+    return create_mirror_app(reg.url, store_root=store.root, allow_anonymous_pull=allow_anonymous_pull)
 
 
 def errors(body: bytes) -> list[dict[str, object]]:

@@ -273,3 +273,31 @@ def test_a_model_recorded_from_a_real_ollama_store_is_served(reg: Registry, stor
     publish_folder(reg, store, version.model, staged)
     answer = TestClient(oci_app(reg, store)).get("/v2/library/smollm2/manifests/135m", headers={"Accept": DOCKER})
     assert answer.status_code == 200 and answer.content == model.manifest
+
+
+def test_a_mirror_without_anonymous_pulls_wants_a_token(reg: Registry, store: BlobStore,
+                                                        admitted: OllamaModel) -> None:
+    import base64
+
+    client = TestClient(oci_app(reg, store, allow_anonymous_pull=False))
+    ping = client.get("/v2/")
+    assert ping.status_code == 401
+    assert ping.headers["www-authenticate"] == ('Bearer realm="http://testserver/v2/token",'
+                                                'service="weighbridge-mirror"')
+    answer = client.get("/v2/library/smollm2/manifests/135m")
+    assert answer.status_code == 401 and "www-authenticate" in answer.headers
+    assert errors(answer.content)[0] == {"code": "UNAUTHORIZED", "detail": None, "message":
+                                         "library/smollm2:135m: this mirror needs a token: send Authorization: Bearer"}
+    wrong = client.get("/v2/library/smollm2/manifests/135m", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401 and "unknown or revoked token" in wrong.text
+    secret = reg.create_token("ci-puller", ["pull"])
+    basic = base64.b64encode(f"anyone:{secret}".encode()).decode()
+    assert client.get("/v2/token", headers={"Authorization": f"Basic {basic}"}).json()["token"] == secret
+    assert client.get("/v2/token", headers={"Authorization": "Basic " + base64.b64encode(b"a:b").decode()}
+                      ).status_code == 401
+    auth = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/v2/", headers=auth).status_code == 200
+    assert client.get("/v2/library/smollm2/manifests/135m", headers=auth).status_code == 200
+    gguf = admitted.files["model.gguf"]
+    assert client.get(f"/v2/library/smollm2/blobs/sha256:{_sha(gguf)}", headers=auth).content == gguf
+    assert [p.user for p in reg.mirror.pulls(outcome=PullOutcome.SERVED)] == ["ci-puller"]

@@ -43,13 +43,13 @@ def mirror(reg: Registry, store: BlobStore) -> Iterator[str]:
         yield url.removeprefix("http://")
 
 
-def _copy(skopeo: str, host: str, ref: str, dest: Path) -> subprocess.CompletedProcess[str]:
+def _copy(skopeo: str, host: str, ref: str, dest: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(dest.parent),
            "XDG_RUNTIME_DIR": str(dest.parent)}
     policy = dest.parent / "policy.json"  # accept anything: the mirror, not a signature policy, is under test
     policy.write_text(json.dumps({"default": [{"type": "insecureAcceptAnything"}]}))
     return subprocess.run([skopeo, "--policy", str(policy), "copy", "--src-tls-verify=false", "--retry-times", "0",
-                           f"docker://{host}/{ref}", f"dir:{dest}"], capture_output=True, text=True, timeout=120,
+                           *extra, f"docker://{host}/{ref}", f"dir:{dest}"], capture_output=True, text=True, timeout=120,
                           env=env, check=False)
 
 
@@ -80,6 +80,21 @@ def test_skopeo_fails_on_a_refused_model_with_the_reason(reg: Registry, store: B
     assert "acme/coder:7b: revoked: licence forbids our use" in refused.stderr
     absent = _copy(skopeo, mirror, "acme/absent:latest", tmp_path / "absent")
     assert absent.returncode != 0 and "acme/absent:latest: not admitted" in absent.stderr
+
+
+def test_skopeo_with_a_token_when_anonymous_pulls_are_off(reg: Registry, store: BlobStore, tmp_path: Path) -> None:
+    skopeo = _skopeo()
+    record_ollama(reg, store, tmp_path / "m", "ollama:smollm2:135m", ollama_model())
+    with serve_in_thread(oci_app(reg, store, allow_anonymous_pull=False)) as url:
+        host = url.removeprefix("http://")
+        anonymous = _copy(skopeo, host, "library/smollm2:135m", tmp_path / "anon")
+        assert anonymous.returncode != 0 and "send a Weighbridge token as the password" in anonymous.stderr
+        secret = reg.create_token("puller", ["pull"])
+        wrong = _copy(skopeo, host, "library/smollm2:135m", tmp_path / "wrong", "--src-creds", "me:wbt_wrong")
+        assert wrong.returncode != 0 and "unknown or revoked token" in wrong.stderr
+        for how in (("--src-registry-token", secret), ("--src-creds", f"me:{secret}")):
+            done = _copy(skopeo, host, "library/smollm2:135m", tmp_path / how[0].strip("-"), *how)
+            assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.slow

@@ -66,7 +66,8 @@ class BundleWriter:
     content always gives the same archive."""
 
     def __init__(self, fileobj: IO[bytes], *, mtime: int = 0) -> None:
-        self.tar = tarfile.open(fileobj=fileobj, mode="w|", format=tarfile.PAX_FORMAT)  # noqa: SIM115 (closed by close())
+        self.tar = tarfile.open(  # noqa: SIM115 (closed by close())
+            fileobj=fileobj, mode="w|", format=tarfile.PAX_FORMAT, bufsize=CHUNK)
         self.mtime = mtime
 
     def _info(self, name: str, size: int) -> tarfile.TarInfo:
@@ -132,7 +133,7 @@ def read_bundle(fileobj: IO[bytes], staging: Path) -> StagedBundle:
     (staging / "blobs").mkdir(parents=True, exist_ok=True)
     (staging / "meta").mkdir(parents=True, exist_ok=True)
     try:
-        tar = tarfile.open(fileobj=fileobj, mode="r|*")  # noqa: SIM115 (closed below)
+        tar = tarfile.open(fileobj=fileobj, mode="r|*", bufsize=CHUNK)  # noqa: SIM115 (closed below)
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         raise BundleError(f"not a bundle (not a readable tar archive): {_one_line(exc)}") from None
     try:

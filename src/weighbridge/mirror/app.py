@@ -14,9 +14,10 @@ from fastapi.responses import JSONResponse
 from .. import __version__
 from .gate import Gate, MissingBlobHook
 from .hf import router as hf_router
+from .oci import router as oci_router
 from .state import MirrorState
 
-FACES: list[APIRouter] = [hf_router]
+FACES: list[APIRouter] = [hf_router, oci_router]
 
 
 def create_mirror_app(registry_url: str | None = None, *, store_root: Path | str | None = None,
