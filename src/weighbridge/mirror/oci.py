@@ -47,6 +47,13 @@ _STATUS = {RefusalKind.MALFORMED: (400, "NAME_INVALID"), RefusalKind.NOT_FOUND: 
 router = APIRouter(include_in_schema=False)
 
 
+class BlobResponse(FileResponse):
+    """Starlette's FileResponse (HEAD, single and multiple ranges) reading 1 MiB per await instead of 64 KiB:
+    each read is a thread hop, and the larger chunk more than doubles a client's throughput."""
+
+    chunk_size = 1024 * 1024
+
+
 @router.api_route("/v2/", methods=["GET", "HEAD"])
 @router.api_route("/v2", methods=["GET", "HEAD"])
 def version_check(request: Request) -> Response:
@@ -141,7 +148,7 @@ def blob(request: Request, name: str, digest: str) -> Response:
         return _refused(request, refused, manifest=False)
     # Starlette's FileResponse answers HEAD and single or multiple byte ranges (206, 416) from the checked blob,
     # streaming it in chunks.
-    return FileResponse(cleared.path, headers=headers, media_type="application/octet-stream",
+    return BlobResponse(cleared.path, headers=headers, media_type="application/octet-stream",
                         content_disposition_type="attachment", filename=f"sha256-{sha}")
 
 
