@@ -333,3 +333,37 @@ def test_signatures_are_verified_on_import(source: Side, target: Side, tmp_path:
         [refused] = import_bundle(third, out, policy=target.policy, actor="importer", public_key=other).outcomes
         assert refused.decision is Decision.REJECTED and refused.signature is SignatureStatus.INVALID
         assert refused.reason.startswith("signature does not verify")
+
+
+def test_an_ollama_model_crosses_the_air_gap_and_is_pulled_with_its_original_manifest(
+        source: Side, target: Side, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Recorded from an Ollama store on the connected side, exported from that store, imported, and served over
+    /v2/ on the air-gapped side: the manifest there is byte for byte the one Ollama pulled."""
+    from fastapi.testclient import TestClient
+    from tests.mirror.oci_helpers import ollama_model
+
+    from weighbridge.mirror.app import create_mirror_app
+
+    model = ollama_model(3)
+    store_dir = tmp_path / "ollama"
+    (store_dir / "blobs").mkdir(parents=True)
+    for data in model.files.values():
+        (store_dir / "blobs" / f"sha256-{hashlib.sha256(data).hexdigest()}").write_bytes(data)
+    manifest = store_dir / "manifests" / "registry.ollama.ai" / "acme" / "coder" / "7b"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_bytes(model.manifest)
+    monkeypatch.setenv("OLLAMA_MODELS", str(store_dir))
+    version, decision = source.reg.admit("ollama:acme/coder:7b", policy_path=source.policy, actor="exporter")
+    assert decision.decision is Decision.ADMITTED
+    out = tmp_path / "coder.wbundle"
+    export_bundle(source.reg, [version.model], out)  # bytes read from the Ollama store, hashed as written
+    monkeypatch.delenv("OLLAMA_MODELS")
+    [outcome] = import_bundle(target.reg, out, policy=target.policy, actor="importer", store=target.store).outcomes
+    assert outcome.decision is Decision.ADMITTED and outcome.published
+    client = TestClient(create_mirror_app(target.reg.url, store_root=target.store.root))
+    answer = client.get("/v2/acme/coder/manifests/7b",
+                        headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"})
+    assert answer.status_code == 200 and answer.content == model.manifest
+    gguf = model.files["model.gguf"]
+    blob = client.get(f"/v2/acme/coder/blobs/sha256:{hashlib.sha256(gguf).hexdigest()}")
+    assert blob.content == gguf
