@@ -232,3 +232,29 @@ def test_tokens_when_anonymous_pulls_are_off(tmp_path: Path) -> None:
         assert Path(path).read_bytes() == (served.folder / "config.json").read_bytes()
         pulls = served.registry.mirror.pulls(outcome=None)
         assert any(p.user == "ci-puller" and p.outcome.value == "served" for p in pulls)
+
+
+def test_another_weighbridge_mirror_is_an_upstream(mirror: Mirror, tmp_path: Path) -> None:
+    from tests.registry.reports import LENIENT
+
+    from weighbridge.core.mirror import IntakeState, ServedVersion
+    from weighbridge.mirror import BlobStore, Gate
+    from weighbridge.mirror.intake import IntakeError, QuarantinePublisher, intake
+    from weighbridge.mirror.upstream import Limits, Upstream
+    from weighbridge.registry import open_registry
+
+    policy = tmp_path / "lenient.yaml"
+    policy.write_text(LENIENT, encoding="utf-8")
+    store = BlobStore(tmp_path / "edge-store")
+    with open_registry(str(tmp_path / "edge.db")) as edge, Upstream(mirror.url, limits=Limits()) as upstream:
+        result = intake(edge, store, f"hf:{REPO}", upstream=upstream, actor="edge", policy_path=policy)
+        assert result.record.key == f"hf:{REPO}@{COMMIT}"  # the same commit as the upstream mirror serves
+        if result.record.state is IntakeState.WAITING:
+            edge.decide(REPO, DecisionAction.APPROVE, actor="alice", reason="reviewed")
+        served = Gate(edge, store, on_missing=QuarantinePublisher(edge, store)).resolve(REPO)
+        assert isinstance(served, ServedVersion) and served.commit == COMMIT
+        for item in served.files:
+            assert sha256(store.path(item.sha256)) == sha256(mirror.folder / item.path)
+        mirror.registry.decide("acme/revoked", DecisionAction.REVOKE, actor="secteam", reason="still revoked")
+        with pytest.raises(IntakeError, match="revoked"):
+            intake(edge, store, "hf:acme/revoked", upstream=upstream, actor="edge", policy_path=policy)

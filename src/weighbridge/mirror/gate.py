@@ -121,6 +121,11 @@ class Gate:
             return Refusal(RefusalKind.MALFORMED, _printable(repo), _printable(shown), problem)
         candidates = self.registry.mirror.candidates(repo)
         if not candidates:
+            active = self.registry.mirror.active_intake(repo)
+            if active is not None:
+                return Refusal(RefusalKind.NOT_ADMITTED, repo, shown,
+                               f"being taken in ({active.state.value} since {(active.requested_at or '')[:19]}), "
+                               "not decided yet")
             return Refusal(RefusalKind.NOT_ADMITTED, repo, shown, "the registry holds no such model")
         chosen = _pick(candidates, revision)
         if chosen is None:

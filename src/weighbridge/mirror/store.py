@@ -60,6 +60,18 @@ def digest(value: str) -> str:
     return cleaned
 
 
+def existing_store(root: Path | str | None = None) -> BlobStore | None:
+    """The store at ``root`` (default: the configured one) if it was ever created, else ``None`` (for readers
+    such as the dashboard, which must not create one)."""
+    path = Path(root).expanduser() if root is not None else default_root()
+    if not (path / "blobs" / "sha256").is_dir():
+        return None
+    try:
+        return BlobStore(path)
+    except StoreError:
+        return None
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """What a serve-time check found: ``ok``, the (possibly refreshed) record, and why not when not ok."""

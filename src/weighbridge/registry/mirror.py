@@ -238,6 +238,22 @@ class MirrorRecords:
 
         return self._registry._write(work)
 
+    def mark_intake(self, key: str, state: IntakeState, *, detail: str | None = None) -> None:
+        """Set an intake's state whoever owns it (a person's approval published it)."""
+        self._registry._write(lambda s: s.execute(update(MirrorIntake).where(MirrorIntake.key == key).values(
+            state=state.value, updated_at=store.now(), detail=detail)))
+
+    def active_intake(self, repo: str) -> IntakeRecord | None:
+        """The newest intake of ``hf:repo@…`` still fetching or inspecting, if any."""
+
+        def work(session: Session) -> IntakeRecord | None:
+            row = session.execute(select(MirrorIntake).where(
+                MirrorIntake.key.startswith(f"hf:{repo}@", autoescape=True), MirrorIntake.state.in_(ACTIVE_INTAKE))
+                .order_by(MirrorIntake.id.desc()).limit(1)).scalar_one_or_none()
+            return _intake(row) if row is not None else None
+
+        return self._registry._read(work)
+
     def intake(self, key_or_id: str | int) -> IntakeRecord | None:
         def work(session: Session) -> IntakeRecord | None:
             column = MirrorIntake.id if isinstance(key_or_id, int) else MirrorIntake.key

@@ -109,6 +109,15 @@ def fleet_page(request: Request, state: Reader) -> HTMLResponse:
     return render(request, "fleet.html", {"nav": "fleet", "s": summary, "charts": views.fleet_charts(summary)})
 
 
+@router.get("/mirror", response_class=HTMLResponse, name="mirror_page")
+def mirror_page(request: Request, state: Reader) -> HTMLResponse:
+    from ..mirror.catalogue import mirror_overview
+    from ..mirror.store import existing_store
+
+    overview = mirror_overview(state.registry, existing_store(), limit=100)
+    return render(request, "mirror.html", {"nav": "mirror", "m": overview})
+
+
 def audit_charts(state: WebState, audit: dict[str, Any]) -> list[tuple[str, Markup]]:
     """Rates by country and language when the run can be summarised, else the stored label counts."""
     from .audits import load_summary, rate_charts
