@@ -80,7 +80,8 @@ def serve(
 @mirror_app.command("publish")
 def publish(
     name: Annotated[str, typer.Argument(help="The model's registry name.")],
-    source: Annotated[Path, typer.Option("--from", help="The folder holding the admitted files.")],
+    source: Annotated[Path | None, typer.Option("--from", help="The folder holding the admitted files (not needed "
+                                                "for an ollama: model: its local Ollama store is read).")] = None,
     version: Annotated[str | None, typer.Option("--version", help="A revision or manifest digest (prefix); "
                                                 "default: the newest version.")] = None,
     db: DbOpt = None,
@@ -93,7 +94,12 @@ def publish(
     blobs = _store(store)
     with _opened(db) as reg:
         try:
-            done = publish_folder(reg, blobs, name, source, version=version)
+            if source is None:
+                from ..mirror.ollama_publish import publish_ollama
+
+                done = publish_ollama(reg, blobs, name, version=version)
+            else:
+                done = publish_folder(reg, blobs, name, source, version=version)
         except WeighbridgeError as exc:
             fail(str(exc))
     typer.echo(f"published {name} as {repo_id_of(done.version)}@{commit_of(done.version)}: "
