@@ -125,6 +125,29 @@ def test_pull_the_way_ollama_does(client: TestClient, admitted: OllamaModel) -> 
         assert "sha256:" + _sha(b"".join(parts)) == desc["digest"]
 
 
+def test_pull_the_way_ollamas_newer_client_does(client: TestClient, admitted: OllamaModel) -> None:
+    """server/internal/client/ollama: no Accept header, a bytes=0-0 probe, then fixed-size chunks (and, in one
+    version, the chunk list from /chunksums/)."""
+    manifest = client.get("/v2/library/smollm2/manifests/135m")
+    assert manifest.status_code == 200 and manifest.content == admitted.manifest
+    gguf = admitted.files["model.gguf"]
+    digest = f"sha256:{_sha(gguf)}"
+    sums = client.get(f"/v2/library/smollm2/chunksums/{digest}")
+    assert sums.status_code == 200 and sums.text == f"{digest} 0-{len(gguf) - 1}\n"
+    url = sums.headers["content-location"]
+    assert url.endswith(f"/v2/library/smollm2/blobs/{digest}")
+    probe = client.get(url, headers={"Range": "bytes=0-0"})
+    assert probe.status_code == 206 and probe.content == gguf[:1]
+    chunk, parts = 1000, []
+    for start in range(0, len(gguf), chunk):
+        answer = client.get(url, headers={"Range": f"bytes={start}-{min(len(gguf), start + chunk) - 1}"})
+        assert answer.status_code == 206
+        parts.append(answer.content)
+    assert b"".join(parts) == gguf
+    refused = client.get(f"/v2/library/smollm2/chunksums/sha256:{'2' * 64}")
+    assert refused.status_code == 404 and errors(refused.content)[0]["code"] == "BLOB_UNKNOWN"
+
+
 @pytest.mark.parametrize("path, code", [
     ("/v2/library/smollm2/blobs/sha256:XYZ", "DIGEST_INVALID"),
     ("/v2/library/smollm2/blobs/sha256:" + "a" * 63, "DIGEST_INVALID"),

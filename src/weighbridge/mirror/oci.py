@@ -2,7 +2,7 @@
 --insecure`` and OCI clients (skopeo, oras).
 
 Read-only: ``GET``/``HEAD`` of ``/v2/``, ``/v2/<name>/manifests/<tag|digest>``, ``/v2/<name>/blobs/<digest>``
-(``Range`` supported), ``/v2/<name>/tags/list`` and ``/v2/_catalog``. Manifests come in the form the client
+(``Range`` supported), ``/v2/<name>/tags/list``, ``/v2/_catalog`` and Ollama's ``/v2/<name>/chunksums/<digest>``. Manifests come in the form the client
 accepts: OCI image manifest when it lists ``application/vnd.oci.image.manifest.v1+json``, else Docker v2
 schema 2 (what Ollama asks for); ``Docker-Content-Digest`` is the digest of the bytes sent.
 
@@ -150,6 +150,31 @@ def blob(request: Request, name: str, digest: str) -> Response:
     # streaming it in chunks.
     return BlobResponse(cleared.path, headers=headers, media_type="application/octet-stream",
                         content_disposition_type="attachment", filename=f"sha256-{sha}")
+
+
+@router.get("/v2/{name:path}/chunksums/{digest}")
+def chunksums(request: Request, name: str, digest: str) -> Response:
+    """Ollama's newer registry client asks how a large blob is split into independently verified chunks
+    (``<digest> <start>-<end>`` lines, the blob's URL in ``Content-Location``). One chunk, the whole blob, whose
+    digest is the blob's own: nothing to compute, and the client checks the bytes it receives against it."""
+    state = mirror_state(request)
+    who = caller(state, request)
+    try:
+        oci_name = parse_name(name)
+        sha = parse_digest(digest)
+    except OciRequestError as exc:
+        return _error(request, 400, exc.code, str(exc))
+    denied = _auth_refusal(request, state, who, f"{oci_name.repo}@{digest}")
+    if denied is not None:
+        return denied
+    found = OciCatalog(state.gate).blob(oci_name, sha)
+    if isinstance(found, Refusal):
+        _log(request, state, who, oci_name, None, digest, found)
+        return _refused(request, found, manifest=False)
+    _, layer = found
+    body = f"sha256:{sha} 0-{layer.size - 1}\n".encode() if layer.size else b""
+    location = str(request.url_for("blob", name=oci_name.repo, digest=f"sha256:{sha}"))
+    return Response(body, 200, headers={"Content-Location": location, **API_VERSION}, media_type="text/plain")
 
 
 @router.get("/v2/{name:path}/tags/list")
