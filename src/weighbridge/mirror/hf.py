@@ -24,9 +24,10 @@ from typing import Any
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from ..core.mirror import Refusal, RefusalKind, ServedVersion
+from .response import blob_response
 from .state import Caller, MirrorState, caller, log_pull, mirror_state
 
 router = APIRouter(include_in_schema=False)
@@ -226,8 +227,7 @@ def resolve(request: Request) -> Response:
         return Response(status_code=200, headers=headers, media_type="application/octet-stream")
     if _counts_as_pull(request.headers.get("range")):
         log_pull(state, who, protocol=PROTOCOL, repo=repo, revision=revision, path=path, result=result)
-    return FileResponse(blob.path, headers=headers, media_type="application/octet-stream",
-                        filename=None, stat_result=None, content_disposition_type="inline")
+    return blob_response(blob.path, headers)
 
 
 def _counts_as_pull(range_header: str | None) -> bool:

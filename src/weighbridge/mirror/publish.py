@@ -31,6 +31,7 @@ def publish_folder(registry: Registry, store: BlobStore, model: str, folder: Pat
     """Ingest the files of ``model`` (newest version, or ``version``) from ``folder``. Refused unless the
     version is admitted; each file must hash to the registry's digest. ``move`` adopts files that are
     already inside the store's quarantine instead of copying them."""
+    folder = Path(folder)
     record = registry.get_version(model, version)
     if record.decision is not Decision.ADMITTED:
         raise PublishError(f"{model}@{record.manifest_digest[:12]} is {record.decision.value}, not admitted: "
