@@ -324,3 +324,29 @@ def test_a_mirror_without_anonymous_pulls_wants_a_token(reg: Registry, store: Bl
     gguf = admitted.files["model.gguf"]
     assert client.get(f"/v2/library/smollm2/blobs/sha256:{_sha(gguf)}", headers=auth).content == gguf
     assert [p.user for p in reg.mirror.pulls(outcome=PullOutcome.SERVED)] == ["ci-puller"]
+
+
+def test_the_catalogue_names_what_is_served_over_v2(reg: Registry, store: BlobStore, admitted: OllamaModel,
+                                                    tmp_path: Path) -> None:
+    from weighbridge.mirror.catalogue import catalogue
+
+    recorded(reg, tmp_path / "g", "acme/tiny-gguf", {"tiny.Q4_1.gguf": tiny_gguf(7), "README.md": b"# t\n"},
+             source="hf:acme/tiny-gguf")
+    recorded(reg, tmp_path / "p", "acme/plain", {"model.safetensors": b"\x00" * 16})
+    rows = {r["model"]: r for r in catalogue(reg, store)}
+    assert rows[SOURCE]["oci"] == ["library/smollm2:135m"] and rows[SOURCE]["protocols"] == ["hf", "oci"]
+    assert rows["acme/tiny-gguf"]["oci"] == ["acme/tiny-gguf:latest"]
+    assert rows["acme/plain"]["oci"] == [] and rows["acme/plain"]["protocols"] == ["hf"]
+
+
+def test_the_dashboard_shows_the_v2_references(reg: Registry, store: BlobStore, admitted: OllamaModel,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from weighbridge.web import create_app
+
+    monkeypatch.setenv("WEIGHBRIDGE_MIRROR_STORE", str(store.root))
+    app = create_app(reg.url)
+    with TestClient(app, base_url="http://127.0.0.1") as web:
+        assert "/v2/: library/smollm2:135m" in web.get("/mirror").text
+        served = web.get("/api/v1/mirror").json()["catalogue"]
+    app.state.web.registry.close()
+    assert served[0]["oci"] == ["library/smollm2:135m"] and served[0]["protocols"] == ["hf", "oci"]

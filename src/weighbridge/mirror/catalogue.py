@@ -8,6 +8,7 @@ from typing import Any
 from ..core.mirror import IntakeState, PullOutcome
 from ..registry import Registry
 from .gate import commit_of, repo_id_of
+from .oci_catalog import oci_references
 from .store import BlobStore
 
 
@@ -23,7 +24,8 @@ def catalogue(registry: Registry, store: BlobStore | None = None) -> list[dict[s
                      "manifest_digest": version.manifest_digest, "source": version.source,
                      "files": len(version.files), "bytes": sum(f.size for f in version.files),
                      "pulls": counts.get((version.model, version.manifest_digest), 0),
-                     "published": published, "protocols": ["hf"],
+                     "published": published, "protocols": ["hf", *(["oci"] if oci_references(version) else [])],
+                     "oci": oci_references(version),
                      "withheld": sorted(f.path for f in version.files if f.sha256 in flagged),
                      "decided_at": version.extra.get("decided_at")})
     return rows

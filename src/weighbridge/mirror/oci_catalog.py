@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..core.mirror import Refusal, RefusalKind, ServedVersion
+from ..core.mirror import Refusal, RefusalKind, ServedFile, ServedVersion
+from ..core.registry import VersionRecord
 from ..core.types import WeighbridgeError
 from ..sources.ollama import DEFAULT_NAMESPACE, parse_ollama_spec
 from .gate import Gate
@@ -189,19 +190,9 @@ class OciCatalog:
         return sorted({r.tag for r in self._every_tag(name, [], check_blobs=False)})
 
     def catalog(self) -> list[str]:
-        """Every ``namespace/name`` with at least one admitted version."""
-        names: set[str] = set()
-        for version in self.gate.registry.mirror.admitted():
-            if version.source.startswith("ollama:"):
-                try:
-                    spec = parse_ollama_spec(version.source)
-                except WeighbridgeError:
-                    continue
-                names.add(f"{spec.namespace}/{spec.name}")
-            elif any(f.path.lower().endswith(".gguf") for f in version.files):
-                repo = version.source[3:].split("@", 1)[0] if version.source.startswith("hf:") else version.model
-                if repo.count("/") <= 1:
-                    names.add(repo if "/" in repo else f"{DEFAULT_NAMESPACE}/{repo}")
+        """Every ``namespace/name`` with at least one admitted version served over ``/v2/``."""
+        names = {ref.rpartition(":")[0] for version in self.gate.registry.mirror.admitted()
+                 for ref in oci_references(version)}
         return sorted(names, key=str.lower)
 
     # --- internals ---
@@ -265,6 +256,24 @@ class OciCatalog:
                 return handle.read(CONFIG_LIMIT + 1)
         except OSError as exc:
             return refusal(name, tag, RefusalKind.BLOB_MISSING, f"{CONFIG_NAME}: unreadable ({exc.strerror})")
+
+
+def oci_references(version: VersionRecord) -> list[str]:
+    """The ``namespace/name:tag`` references under which ``version`` is served over ``/v2/`` when admitted
+    (none when it is neither an Ollama model nor a version with a GGUF to package). From the record alone."""
+    files = [ServedFile(f.path, f.size, f.sha256) for f in version.files]
+    if version.source.startswith("ollama:"):
+        try:
+            spec = parse_ollama_spec(version.source)
+            ollama_layout(files, None)
+        except (WeighbridgeError, LayoutError):
+            return []
+        return [f"{spec.namespace}/{spec.name}:{spec.tag}"]
+    repo = version.source[3:].split("@", 1)[0] if version.source.startswith("hf:") else version.model
+    if repo.count("/") > 1:
+        return []
+    base = repo if "/" in repo else f"{DEFAULT_NAMESPACE}/{repo}"
+    return [f"{base}:{tag}" for tag in gguf_tags(files)]
 
 
 _SEVERITY = {RefusalKind.BLOB_CORRUPT: 0, RefusalKind.REVOKED: 1, RefusalKind.QUARANTINED: 2,

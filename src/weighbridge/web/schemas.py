@@ -270,6 +270,8 @@ class MirrorServedEntry(BaseModel):
     pulls: int = Field(description="Downloads served (resumed ranges not counted again).")
     published: bool | None = Field(description="All blobs in the mirror's store (null: store not known here).")
     protocols: list[str]
+    oci: list[str] = Field(default_factory=list, description="namespace/name:tag references served over /v2/ "
+                           "(ollama pull, skopeo), when the version is an Ollama model or has a GGUF.")
     withheld: list[str] = Field(description="Files whose stored bytes no longer match: the version is withheld.")
     decided_at: str | None
 
