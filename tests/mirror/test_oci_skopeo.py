@@ -97,6 +97,30 @@ def test_skopeo_with_a_token_when_anonymous_pulls_are_off(reg: Registry, store: 
             assert done.returncode == 0, done.stderr
 
 
+def test_sixteen_concurrent_part_downloads_like_ollama(reg: Registry, store: BlobStore, mirror: str,
+                                                       tmp_path: Path) -> None:
+    """Ollama fetches a blob in up to 16 ranged parts at once; each part is answered from the checked blob."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    model = ollama_model(12)
+    record_ollama(reg, store, tmp_path / "m", "ollama:smollm2:135m", model)
+    gguf = model.files["model.gguf"]
+    url = f"http://{mirror}/v2/library/smollm2/blobs/sha256:{hashlib.sha256(gguf).hexdigest()}"
+    step = -(-len(gguf) // 16)
+
+    def part(start: int) -> bytes:
+        end = min(len(gguf), start + step) - 1
+        answer = httpx.get(url, headers={"Range": f"bytes={start}-{end}"}, timeout=30)
+        assert answer.status_code == 206
+        return answer.content
+
+    with ThreadPoolExecutor(16) as pool:
+        parts = list(pool.map(part, range(0, len(gguf), step)))
+    assert b"".join(parts) == gguf
+
+
 @pytest.mark.slow
 def test_skopeo_copies_the_real_smollm2_gguf_packaged_as_an_ollama_model(reg: Registry, store: BlobStore,
                                                                          mirror: str, tmp_path: Path) -> None:
