@@ -13,6 +13,7 @@ Names compare case-insensitively (OCI clients such as skopeo only send lower-cas
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -155,8 +156,6 @@ class OciCatalog:
 
     def resolve_digest(self, name: OciName, digest: str) -> Resolved | Refusal:
         """The served manifest (in either form) whose SHA-256 is ``digest``."""
-        import hashlib
-
         refusals: list[Refusal] = []
         for resolved in self._every_tag(name, refusals):
             for media_type in (DOCKER_MANIFEST, OCI_MANIFEST):
