@@ -13,6 +13,8 @@ What runs (all on 127.0.0.1, each server in its own process so its peak RSS is i
   hf_hub_download uses for the GET) against http.server, since a static server cannot answer the Hub API;
 * each case with 1 client and with --clients concurrent client processes; every download is checked for
   size (and the first one for its SHA-256) and deleted before the next;
+* the servers alone: the same numbers of `curl -o /dev/null` clients (no Python client, no disk writes), which
+  shows what each server can push when the client is not the bottleneck;
 * peak RSS (VmHWM) of both server processes; the ratio mirror/static is printed for each case.
 
 Usage: python benchmarks/mirror_throughput.py [--size-gib 2] [--clients 4] [--dir benchmarks/out/mirror]
@@ -135,6 +137,18 @@ def run_clients(mode: str, base: str, count: int, size: int, scratch: Path) -> d
             "per_client_mb_s": sum(size / r["seconds"] for r in results) / count / 1e6, "sha256": digest or ""}
 
 
+def run_curl(url: str, count: int, size: int) -> float:
+    """``count`` curl processes at once writing to /dev/null; aggregate MB/s."""
+    start = time.perf_counter()
+    procs = [subprocess.Popen(["curl", "-sS", "-o", "/dev/null", "-w", "%{size_download}", url],
+                              stdout=subprocess.PIPE, text=True) for _ in range(count)]
+    for proc in procs:
+        out, _ = proc.communicate(timeout=3600)
+        if proc.returncode != 0 or int(out or 0) != size:
+            raise SystemExit(f"curl {url}: exit {proc.returncode}, {out} bytes")
+    return count * size / (time.perf_counter() - start) / 1e6
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -181,6 +195,7 @@ def main() -> None:
     static = subprocess.Popen([sys.executable, "-m", "http.server", str(static_port), "--bind", "127.0.0.1",
                                "--directory", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rows: list[dict[str, object]] = []
+    curl_rows: list[dict[str, object]] = []
     try:
         wait_for(mirror_port)
         wait_for(static_port)
@@ -197,6 +212,15 @@ def main() -> None:
                         raise SystemExit(f"{mode}: the downloaded file does not hash to the admitted digest")
                     if mode not in best or result["mb_s"] > best[mode]["mb_s"]:
                         best[mode] = result
+            raw = {"static": 0.0, "mirror": 0.0}
+            if shutil.which("curl"):
+                for _ in range(args.rounds):
+                    raw["static"] = max(raw["static"], run_curl(f"http://127.0.0.1:{static_port}/{FILE}", count, size))
+                    raw["mirror"] = max(raw["mirror"], run_curl(
+                        f"http://127.0.0.1:{mirror_port}/{REPO}/resolve/main/{FILE}", count, size))
+            curl_rows.append({"clients": count, "static_mb_s": round(raw["static"], 1),
+                              "mirror_mb_s": round(raw["mirror"], 1),
+                              "ratio": round(raw["mirror"] / raw["static"], 3) if raw["static"] else None})
             rows.append({"clients": count, "static_mb_s": round(best["static"]["mb_s"], 1),
                          "mirror_mb_s": round(best["mirror"]["mb_s"], 1),
                          "ratio": round(best["mirror"]["mb_s"] / best["static"]["mb_s"], 3)})
@@ -206,13 +230,17 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
-    report = {"file_bytes": size, "disk_read_mb_s": round(disk, 1), "cases": rows,
+    report = {"file_bytes": size, "disk_read_mb_s": round(disk, 1), "cases": rows, "curl": curl_rows,
               "peak_rss_mb": {k: round(v, 1) for k, v in peak.items()},
               "idle_rss_mb": {k: round(v, 1) for k, v in idle.items()}, "cpus": os.cpu_count()}
     print(f"file: {size / 1024**3:.2f} GiB  disk read (page cache, cat): {disk:.0f} MB/s")
-    print(f"{'clients':>7} | {'static MB/s':>11} | {'mirror MB/s':>11} | mirror/static")
-    for row in rows:
-        print(f"{row['clients']:>7} | {row['static_mb_s']:>11} | {row['mirror_mb_s']:>11} | {row['ratio']:.3f}")
+    for title, table in (("huggingface_hub client", rows), ("curl -o /dev/null (servers alone)", curl_rows)):
+        print(f"{title}:")
+        print(f"{'clients':>7} | {'static MB/s':>11} | {'mirror MB/s':>11} | mirror/static")
+        for row in table:
+            ratio = row["ratio"]
+            print(f"{row['clients']:>7} | {row['static_mb_s']:>11} | {row['mirror_mb_s']:>11} | "
+                  + (f"{ratio:.3f}" if isinstance(ratio, float) else "-"))
     print(f"peak RSS: mirror {peak['mirror']:.0f} MB (idle {idle['mirror']:.0f}), "
           f"http.server {peak['static']:.0f} MB")
     (args.dir / "result.json").write_text(json.dumps(report, indent=2))

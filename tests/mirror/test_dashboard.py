@@ -88,3 +88,45 @@ def test_cli_status_verify_and_publish(tmp_path: Path) -> None:
     out = runner.invoke(cli, ["mirror", "intake", "hf:acme/x", "--db", db, "--store", str(store.root),
                               "--upstream", "ftp://nowhere"])
     assert out.exit_code == 2 and "must be an http:// or https:// URL" in out.output
+
+
+def test_intake_from_the_dashboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from tests.mirror.fake_hub import APACHE_FILES, fake_hub
+    from tests.registry.reports import LENIENT
+    from tests.web.test_pages import form_token, sign_in
+
+    db = str(tmp_path / "registry.db")
+    with open_registry(db) as reg:
+        reg.save_policy("lenient", LENIENT)
+        admitter = reg.create_token("intake-admin", ["admit"])
+        reader = reg.create_token("reviewer", ["decide"])
+    monkeypatch.setenv("WEIGHBRIDGE_MIRROR_STORE", str(tmp_path / "store"))
+    app = create_app(db)
+    with fake_hub() as hub, TestClient(app, base_url="http://127.0.0.1") as client:
+        commit = hub.add("acme/tiny", APACHE_FILES)
+        assert "WEIGHBRIDGE_MIRROR_UPSTREAM=URL" in client.get("/mirror").text
+        monkeypatch.setenv("WEIGHBRIDGE_MIRROR_UPSTREAM", hub.url)
+        sign_in(client, reader)
+        denied = client.post("/mirror/intake", data={"source": "hf:acme/tiny", "policy": "lenient",
+                                                     "csrf_token": form_token(client, "/mirror")})
+        assert denied.status_code == 403  # taking models in needs the admit scope
+        sign_in(client, admitter)
+        bad = client.post("/mirror/intake", data={"source": "hf:../etc", "csrf_token": form_token(client, "/mirror")})
+        assert bad.status_code == 400 and "not a valid Hugging Face repo id" in bad.text
+        done = client.post("/mirror/intake", data={"source": "hf:acme/tiny", "policy": "lenient",
+                                                   "csrf_token": form_token(client, "/mirror")},
+                           follow_redirects=False)
+        assert done.status_code == 303 and done.headers["location"].endswith("/mirror?done=intake")
+        registry = app.state.web.registry
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            row = registry.mirror.intake(f"hf:acme/tiny@{commit}")
+            if row is not None and row.state.value not in ("fetching", "inspecting"):
+                break
+            time.sleep(0.1)
+        assert row is not None and row.state.value == "published" and row.requested_by == "intake-admin"
+        html = client.get("/mirror").text
+        assert "Intake started" not in html and f"hf:acme/tiny@{commit}" in html and "published" in html
+    app.state.web.registry.close()

@@ -105,14 +105,34 @@ def test_transformers_from_pretrained_through_the_mirror(mirror: Mirror, tmp_pat
         assert sha256(snapshots[0] / item) == sha256(mirror.folder / item)
 
 
+def test_hf_download_cli(mirror: Mirror, tmp_path: Path) -> None:
+    hf = Path(sys.executable).parent / "hf"
+    if not hf.is_file():
+        pytest.skip(f"no hf CLI next to {sys.executable}")
+    out = _run([str(hf), "download", REPO, "--local-dir", str(tmp_path / "dl")], mirror.url, tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr[-2000:]
+    for item in mirror.version.files:
+        assert sha256(tmp_path / "dl" / item.path) == item.sha256
+    recorded(mirror.registry, tmp_path / "held", "acme/cli-held", action=DecisionAction.REVOKE)
+    refused = _run([str(hf), "download", "acme/cli-held"], mirror.url, tmp_path, debug=True)
+    assert refused.returncode != 0
+    assert "acme/cli-held@main: revoked: revoke by test" in refused.stdout + refused.stderr
+
+
 def _client(script: str, endpoint: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """Run a client in a fresh interpreter: huggingface_hub reads HF_ENDPOINT when it is imported."""
+    return _run([sys.executable, "-c", script], endpoint, tmp_path)
+
+
+def _run(command: list[str], endpoint: str, tmp_path: Path, *, debug: bool = False
+         ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE", "TRANSFORMERS"))}
     env.update(HF_ENDPOINT=endpoint, HF_HOME=str(tmp_path / "hf"), HF_HUB_DISABLE_TELEMETRY="1",
                HF_HUB_DISABLE_PROGRESS_BARS="1", TRANSFORMERS_VERBOSITY="error", NO_PROXY="127.0.0.1",
                PYTHONPATH=os.pathsep.join([str(REPO_ROOT / "src"), env.get("PYTHONPATH", "")]))
-    return subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=240,
-                          check=False)
+    if debug:  # the hf CLI shortens gated-repo errors to one generic line; its debug mode prints the server's
+        env["HF_DEBUG"] = "1"
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=240, check=False)
 
 
 def test_refused_pulls_reach_the_client_with_the_reason(mirror: Mirror, tmp_path: Path) -> None:
