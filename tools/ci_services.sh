@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Debian packages the suite needs for real servers and browsers, and a PostgreSQL server on loopback.
+# Debian packages the suite needs for real servers, clients and browsers (skopeo is the OCI client the mirror's
+# /v2/ tests pull with), and a PostgreSQL server on loopback.
 # Prints the export line for WEIGHBRIDGE_TEST_PG_URL; the registry tests skip (with a message) without it.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

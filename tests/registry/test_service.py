@@ -334,7 +334,7 @@ def test_reopen_keeps_data_and_migrations_are_current(db_url: str) -> None:
     with open_registry(db_url) as second:
         assert second.get_version("iota").model == "iota"
         with second.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
 
 
 def test_default_location_and_bad_urls(tmp_path: Path, _home: Path) -> None:

@@ -17,7 +17,7 @@ from ..core.types import Report, Severity, WeighbridgeError
 from ..report import RENDERERS
 from ..report.table import render_to
 from ..scan.api import scan as scan_target
-from . import audit, fleet, integrity, registry, serve
+from . import audit, bundle, fleet, integrity, mirror, registry, serve
 from .common import err, fail, write_output
 
 app = typer.Typer(
@@ -198,7 +198,7 @@ def version() -> None:
     typer.echo(f"weighbridge {__version__}")
 
 
-for _module in (audit, registry, integrity, serve, fleet):
+for _module in (audit, registry, integrity, serve, fleet, mirror, bundle):
     _module.register(app)
 
 

@@ -312,7 +312,7 @@ def reevaluate(policy: Annotated[Path, typer.Option("--policy", help="The new po
 
 @token_app.command("create")
 def token_create(name: Annotated[str, typer.Argument(help="A name for the token.")],
-                 scope: Annotated[list[str], typer.Option("--scope", help="admit, decide, policy or admin "
+                 scope: Annotated[list[str], typer.Option("--scope", help="admit, decide, policy, pull (the mirror) or admin "
                                                           "(repeat for several).")],
                  db: DbOpt = None) -> None:
     """Create a token and print its secret (shown this once)."""

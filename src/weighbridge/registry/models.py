@@ -198,4 +198,63 @@ class ScanCacheRow(Base):
     scanned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+
+class MirrorBlob(Base):
+    """A blob of the mirror's store: size and the ``stat`` identity (inode, mtime) taken when its SHA-256 was
+    last checked, and the flag set when its bytes stopped matching (the mirror then withholds it)."""
+
+    __tablename__ = "mirror_blobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    inode: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    flagged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    flag_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class MirrorPull(Base):
+    """One request the mirror answered (served or refused): pull counts and the refused-pulls audit trail."""
+
+    __tablename__ = "mirror_pulls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    protocol: Mapped[str] = mapped_column(String(10))
+    repo: Mapped[str] = mapped_column(String(300))
+    revision: Mapped[str | None] = mapped_column(String(200))
+    path: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(10), index=True)
+    client: Mapped[str | None] = mapped_column(String(200))
+    user: Mapped[str | None] = mapped_column(String(200))
+    model: Mapped[str | None] = mapped_column(String(300), index=True)
+    version: Mapped[str | None] = mapped_column(String(64))
+    refusal: Mapped[str | None] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class MirrorIntake(Base):
+    """An intake request. ``key`` (the source with its resolved commit) is unique: concurrent intakes of the
+    same model share one row and one fetch; ``owner`` and ``heartbeat_at`` let a re-run take over a fetch
+    whose process died."""
+
+    __tablename__ = "mirror_intake"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(500), unique=True)
+    source: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    owner: Mapped[str | None] = mapped_column(String(200))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    model: Mapped[str | None] = mapped_column(String(300))
+    manifest_digest: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
 Index("ix_decisions_version_order", DecisionRow.version_id, DecisionRow.id)

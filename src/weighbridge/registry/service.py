@@ -53,6 +53,7 @@ from .report_codec import report_from_dict
 
 if TYPE_CHECKING:
     from ..audit.summary import AuditSummary
+    from .mirror import MirrorRecords
 
 T = TypeVar("T")
 
@@ -88,6 +89,13 @@ class Registry:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
+
+    @property
+    def mirror(self) -> MirrorRecords:
+        """The mirror's records: served-store blobs, pulls, intake (``weighbridge.registry.mirror``)."""
+        from .mirror import MirrorRecords
+
+        return MirrorRecords(self)
 
     def _write(self, work: Callable[[Session], T]) -> T:
         return db.write(self.engine, work)

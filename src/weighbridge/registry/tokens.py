@@ -17,7 +17,7 @@ from .models import ApiToken
 from .names import slug
 from .store import iso, now
 
-SCOPES = ("admit", "decide", "policy", "admin")  # "admin" grants every scope
+SCOPES = ("admit", "decide", "policy", "pull", "admin")  # "admin" grants every scope; "pull": the mirror
 PREFIX = "wbt_"
 
 

@@ -74,6 +74,16 @@ def admit(request: Request, state: State, target: Annotated[str, Form(min_length
         version=version.manifest_digest, done="admitted")))
 
 
+@router.post("/mirror/intake", name="mirror_intake_form")
+def mirror_intake(request: Request, state: State, source: Annotated[str, Form(min_length=4, max_length=500)],
+                  policy: Annotated[str, Form(max_length=100)] = "", csrf_token: Csrf = "") -> Response:
+    actor = form_actor(request, csrf_token, Scope.ADMIT)
+    from ..mirror.background import start_intake
+
+    start_intake(state.registry, source, policy_name=policy or None, actor=actor)
+    return _see(str(request.url_for("mirror_page").include_query_params(done="intake")))
+
+
 @router.post("/policies", name="policy_upload")
 def upload_policy(request: Request, state: State, name: Annotated[str, Form(min_length=1, max_length=100)],
                         yaml_text: Annotated[str, Form(max_length=MAX_POLICY_BYTES)] = "",

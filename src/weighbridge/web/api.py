@@ -26,6 +26,7 @@ from .schemas import (
     Error,
     FleetSummaryBody,
     Health,
+    MirrorOverviewBody,
     PolicyDocument,
     PolicySummary,
     PolicyUpload,
@@ -168,6 +169,15 @@ def make_router(*, anonymous_read: bool) -> APIRouter:
         from ..fleet.summary import fleet_summary
 
         return fleet_summary(state.registry).to_dict()
+
+    @router.get("/mirror", tags=["mirror"], response_model=MirrorOverviewBody, dependencies=read_deps,
+                responses=read_errors)
+    def mirror(state: State, limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict[str, Any]:
+        """The mirror: admitted versions it serves (pull counts), the intake queue, the latest refused pulls."""
+        from ..mirror.catalogue import mirror_overview
+        from ..mirror.store import existing_store
+
+        return mirror_overview(state.registry, existing_store(), limit=limit)
 
     return router
 

@@ -94,6 +94,7 @@ def _api_app(anonymous_read: bool) -> FastAPI:
                   openapi_tags=[{"name": "models", "description": "Inventory, versions, history, decisions"},
                                 {"name": "policies", "description": "Stored admission policies (YAML)"},
                                 {"name": "fleet", "description": "Summary across the registry"},
+                                {"name": "mirror", "description": "What the mirror serves, intake, refused pulls"},
                                 {"name": "service", "description": "Liveness"}])
     app.include_router(make_router(anonymous_read=anonymous_read))
     return app

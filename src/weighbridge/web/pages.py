@@ -24,6 +24,7 @@ FLASH = {
     "reject": "Rejected.",
     "admitted": "Admitted into the registry: see the decision below.",
     "policy": "Policy saved.",
+    "intake": "Intake started: it shows in the queue below, and the model is served only if admitted.",
     "signed-in": "Signed in.",
     "signed-out": "Signed out.",
 }
@@ -107,6 +108,19 @@ def fleet_page(request: Request, state: Reader) -> HTMLResponse:
 
     summary = fleet_summary(state.registry)
     return render(request, "fleet.html", {"nav": "fleet", "s": summary, "charts": views.fleet_charts(summary)})
+
+
+@router.get("/mirror", response_class=HTMLResponse, name="mirror_page")
+def mirror_page(request: Request, state: Reader, done: str | None = None) -> HTMLResponse:
+    import os
+
+    from ..mirror.catalogue import mirror_overview
+    from ..mirror.store import existing_store
+
+    overview = mirror_overview(state.registry, existing_store(), limit=100)
+    return render(request, "mirror.html", {"nav": "mirror", "m": overview, "flash": flash(done),
+                                           "policies": state.registry.list_policies(),
+                                           "upstream": os.environ.get("WEIGHBRIDGE_MIRROR_UPSTREAM")})
 
 
 def audit_charts(state: WebState, audit: dict[str, Any]) -> list[tuple[str, Markup]]:

@@ -255,3 +255,66 @@ class FleetSummaryBody(BaseModel):
     by_max_severity: dict[str, int]
     newest_findings: list[FleetFindingEntry]
     flips: list[VerdictFlipEntry]
+
+
+class MirrorServedEntry(BaseModel):
+    """An admitted version as the mirror serves it."""
+
+    model: str
+    repo_id: str = Field(description="What clients ask for: org/name of the hf: source, else the registry name.")
+    commit: str = Field(description="The commit clients see (40 hex).")
+    manifest_digest: str
+    source: str
+    files: int
+    bytes: int
+    pulls: int = Field(description="Downloads served (resumed ranges not counted again).")
+    published: bool | None = Field(description="All blobs in the mirror's store (null: store not known here).")
+    protocols: list[str]
+    oci: list[str] = Field(default_factory=list, description="namespace/name:tag references served over /v2/ "
+                           "(ollama pull, skopeo), when the version is an Ollama model or has a GGUF.")
+    withheld: list[str] = Field(description="Files whose stored bytes no longer match: the version is withheld.")
+    decided_at: str | None
+
+
+class MirrorIntakeEntry(BaseModel):
+    id: int
+    key: str
+    source: str
+    state: str
+    requested_by: str
+    requested_at: str | None
+    updated_at: str | None
+    owner: str | None
+    model: str | None
+    manifest_digest: str | None
+    detail: str | None
+
+
+class MirrorPullEntry(BaseModel):
+    """A request the mirror refused: who asked for what, when, and why it was refused."""
+
+    id: int | None
+    at: str | None
+    protocol: str
+    repo: str
+    revision: str | None
+    path: str | None
+    outcome: str
+    client: str | None
+    user: str | None
+    model: str | None
+    version: str | None
+    refusal: str | None
+    reason: str | None
+
+
+class MirrorOverviewBody(BaseModel):
+    """The mirror at a glance: what it serves, the intake queue, the refused-pulls audit trail."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    schema_: str = Field(alias="schema")
+    catalogue: list[MirrorServedEntry]
+    intake: list[MirrorIntakeEntry]
+    waiting: int
+    refused: list[MirrorPullEntry]
