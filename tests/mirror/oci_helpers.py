@@ -45,7 +45,7 @@ class OllamaModel:
 
 def ollama_model(seed: int = 0) -> OllamaModel:
     gguf = tiny_gguf(seed)
-    layers = [(MODEL, "model.gguf", gguf), (LICENSE, "license", b"Apache License 2.0, tiny test text\n"),
+    layers = [(MODEL, "model.gguf", gguf), (LICENSE, "license", b"Licensed under the Apache License, Version 2.0: you may use, reproduce, modify and distribute this model.\n"),
               (TEMPLATE, "template", b"{{ .System }} {{ .Prompt }}"), (PARAMS, "params", b'{"stop":["</s>"]}')]
 
     def digest(data: bytes) -> str:
