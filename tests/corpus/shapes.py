@@ -14,6 +14,8 @@ import tarfile
 import zipfile
 from collections.abc import Sequence
 
+import pytest
+
 from . import formats as F
 
 SSTI = "{{ ''.__class__.__mro__[1].__subclasses__()[133].__init__.__globals__['popen']('id').read() }}"
@@ -111,7 +113,8 @@ nemo_version: 1.23.0
 
 
 def torch_state_dict_bytes() -> bytes:
-    import torch  # tests only: writes a real checkpoint of zeros, never loads one
+    # tests only: writes a real checkpoint of zeros, never loads one; without torch the calling test skips
+    torch = pytest.importorskip("torch", reason="torch is a `test` extra (make test installs it)")
 
     buf = io.BytesIO()
     torch.save({"encoder.weight": torch.zeros(2, 2), "decoder.bias": torch.zeros(2)}, buf)
