@@ -36,9 +36,9 @@ from ..core.registry import (
     VersionRecord,
 )
 from ..core.types import Policy, Report, Severity, WeighbridgeError
-from . import cache, db, decide, names, obligations, store, tokens, views
+from . import cache, db, decide, names, naming, obligations, store, tokens, views
 from .errors import NotFound, RegistryError
-from .models import AuditRow, DecisionRow, File, LineageEdge, PolicyRow, Version
+from .models import AuditRow, DecisionRow, File, LineageEdge, Model, PolicyRow, Version
 from .queries import (
     find_version,
     latest_report,
@@ -273,10 +273,17 @@ class Registry:
             (decision, reason), reasons = decide.without_policy(report), []
         if note:
             reason = f"{reason}; note: {note}"
-        model = model or names.default_model_name(report)
+        chosen = naming.ModelName(model, "--name") if model is not None else naming.choose(report)
+        model = chosen.name
         policy_sha = hashlib.sha256(policy_text.encode("utf-8")).hexdigest() if policy_text is not None else None
 
         def work(session: Session) -> tuple[VersionRecord, DecisionRecord]:
+            others = _same_files_elsewhere(session, digest, model)
+            warning = None
+            if others:
+                listed = ", ".join(f"{name} ({decision})" for name, decision in others)
+                warning = (f"the same files (manifest {digest[:12]}) are already recorded under another name: "
+                           f"{listed}")
             version_id = self._store_report(session, report, kind="inspect", source=target, model=model,
                                             digest=digest)
             version = session.execute(select(Version).where(Version.id == version_id)).scalar_one()
@@ -287,10 +294,16 @@ class Registry:
                 self._link(session, version, parent_name, relation, parent_doc, parent_carried)
             if audit is not None:
                 _insert_audit(session, version.id, audit)
-            entry = store.add_decision(session, version, decision, DecisionAction.ADMIT, actor=actor, reason=reason,
+            entry = store.add_decision(session, version, decision, DecisionAction.ADMIT, actor=actor,
+                                       reason=f"{reason}; warning: {warning}" if warning else reason,
                                        policy_name=policy.name if policy else None, policy_sha256=policy_sha,
                                        reasons=reasons)
-            return record(session, version), entry
+            rec = record(session, version)
+            extra = {**rec.extra, "name_basis": chosen.basis,
+                     "same_files_as": [{"model": n, "decision": d} for n, d in others]}
+            if warning:
+                extra["warning"] = warning
+            return dataclasses.replace(rec, extra=extra), entry
 
         return self._write(work)
 
@@ -494,6 +507,13 @@ class Registry:
                     for table in Base.metadata.sorted_tables}
 
         return self._read(work)
+
+
+def _same_files_elsewhere(session: Session, digest: str, model: str) -> list[tuple[str, str]]:
+    """(model name, decision) of every version with this manifest digest recorded under another name."""
+    rows = session.execute(select(Model.name, Version.decision).join(Model, Model.id == Version.model_id).where(
+        Version.manifest_digest == digest, Model.name != model).order_by(Model.name)).all()
+    return [(name, decision) for name, decision in rows]
 
 
 def _audit_summary_doc(run: AuditRun) -> dict[str, Any]:
