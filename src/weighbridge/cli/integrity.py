@@ -122,7 +122,8 @@ def sign(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Signature path (default: TARGET/model.sig "
                                                 "for a folder, TARGET.sig for a file).")] = None,
 ) -> None:
-    """Sign TARGET with OpenSSF Model Signing (a Sigstore bundle over every file's SHA-256)."""
+    """Sign TARGET with OpenSSF Model Signing (a Sigstore bundle over every file's SHA-256). The signature lives
+    beside the model: like OMS, the manifest leaves it out, so a signed admitted folder stays admitted."""
     from ..integrity.signing import sign_model
 
     password = None

@@ -17,7 +17,7 @@ from ..core.registry import FileChange, FileDigest, VerifyResult
 from ..sources import resolve
 from .files import PresentFile, Unpinnable, digest_of, present_files
 from .lockfile import Lockfile, read_lock
-from .manifest import manifest_digest
+from .manifest import is_signature, manifest_digest
 
 Hasher = Callable[[str], str]
 
@@ -35,7 +35,8 @@ def compare(target: str, expected: Sequence[FileDigest], *, mtimes: Mapping[str,
 def compare_present(target: str, present: Sequence[PresentFile], unpinnable: Sequence[Unpinnable],
                     expected: Sequence[FileDigest], *, mtimes: Mapping[str, int] | None = None,
                     hasher: Hasher | None = None) -> VerifyResult:
-    pinned = {f.path: f for f in expected}
+    names = {f.path for f in expected}
+    pinned = {f.path: f for f in expected if not is_signature(f.path, names)}  # a version may list its signature
     changes: list[FileChange] = []
     entries: list[tuple[str, str]] = []
     hashed = 0
