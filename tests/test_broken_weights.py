@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.formats.gguf_writer import GGUFWriter
 
 import weighbridge
@@ -265,3 +267,21 @@ def test_real_artifacts_cut_short_are_high_and_intact_ones_are_not(tmp_path: Pat
     for intact in (gguf, minilm_folder()):
         report = weighbridge.scan(str(intact))
         assert broken(report) == [] and (report.max_severity is None or report.max_severity < Severity.HIGH)
+
+
+_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**63), max_value=2**64 - 1),
+                    st.floats(allow_nan=False), st.text(max_size=40), st.binary(max_size=300))
+_VALUES = st.recursive(_LEAVES, lambda inner: st.lists(inner, max_size=20) | st.dictionaries(
+    st.text(max_size=10), inner, max_size=20), max_leaves=60)
+
+
+@given(value=_VALUES, ext=st.binary(max_size=70000), cut=st.floats(min_value=0, max_value=1, exclude_max=True))
+@settings(max_examples=150, deadline=None)
+def test_msgpack_check_agrees_with_the_reference_packer(value: object, ext: bytes, cut: float) -> None:
+    """Whatever msgpack packs (ext types as Flax uses them for arrays included) is one complete object; every
+    strict prefix of it is not."""
+    msgpack = pytest.importorskip("msgpack")
+    data = msgpack.packb({"params": value, "array": msgpack.ExtType(1, ext)}, use_bin_type=True)
+    assert check_msgpack(io.BytesIO(data), len(data)) is None
+    prefix = data[:int(len(data) * cut)]
+    assert check_msgpack(io.BytesIO(prefix), len(prefix)) is not None
