@@ -109,3 +109,18 @@ def test_new_findings_on_decided_bytes_are_re_decided_under_the_stored_policy(tm
         assert last.reason.startswith("fleet scan: policy lenient: fail")
         assert reg.record_scan(worse, source="fleet", name=None).decision.value == "rejected"
         assert len(reg.history(version.model)) == 2  # the same findings again: nothing new recorded
+
+
+def test_newest_findings_list_a_version_s_findings_once(tmp_path: Path) -> None:
+    import dataclasses
+
+    from tests.registry.tiny import tiny_report
+
+    report = tiny_report("m", {"model.bin": b"x"}, severities=(Severity.CRITICAL, Severity.MEDIUM))
+    moved = dataclasses.replace(report, target=dataclasses.replace(report.target, input="/elsewhere/m"))
+    with open_registry(f"sqlite:///{tmp_path / 'registry.db'}") as reg:
+        reg.record_report(report, name="m")
+        reg.record_report(moved, name="m")  # the same findings in a second report of the same version
+        assert reg.counts()["reports"] == 2
+        newest = fleet_summary(reg).newest_findings
+    assert sorted(f.rule for f in newest) == ["WB-TEST-000", "WB-TEST-001"]
