@@ -91,9 +91,14 @@ def test_matching_expected_digest_is_silent(tmp_path: Path) -> None:
 
 
 def test_name_promising_another_format(tmp_path: Path) -> None:
+    # a weight name over other content is a broken weight file (high); other promises stay medium
     (tmp_path / "model.safetensors").write_bytes(pickle.dumps([1, 2, 3], protocol=2))
+    (tmp_path / "config.json").write_bytes(b"\x00\x01\x02binary")
     report = scan_snapshot(folder_snapshot(tmp_path))
-    assert ("WB-INT-003", Severity.MEDIUM) in [(f.rule, f.severity) for f in report.findings]
+    found = [(f.rule, f.severity, f.path) for f in report.findings]
+    assert ("WB-INT-004", Severity.HIGH, "model.safetensors") in found
+    assert ("WB-INT-003", Severity.MEDIUM, "config.json") in found
+    assert not any(r == "WB-INT-003" and p == "model.safetensors" for r, _, p in found)
 
 
 def test_content_not_name_decides(tmp_path: Path) -> None:

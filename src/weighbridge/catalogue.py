@@ -46,6 +46,7 @@ RULE_MODULES: tuple[str, ...] = (
     "weighbridge.license.findings",
     "weighbridge.scan.dispatch",
     "weighbridge.scan.engine",
+    "weighbridge.scan.weights",
     "weighbridge.sources.hf",
     "weighbridge.sources.local",
     "weighbridge.sources.ollama",

@@ -88,11 +88,13 @@ def test_summary_counts_findings_and_flips(small: Mirror) -> None:
 
 def test_cli_scan_and_summary(small: Mirror) -> None:
     done = wb("fleet", "scan", str(small.root), "--workers", "2", "--json")
-    assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
+    # the mirror plants critical findings: exit 1 at the default --fail-on high, and on every re-run
+    assert done.returncode == 1, done.stderr
+    assert any(t["max_severity"] == "critical" for t in doc["targets"])
     assert doc["counts"] == {"recorded": small.targets} and doc["files"]["read"] == doc["files"]["total"]
     again = wb("fleet", "scan", str(small.root))
-    assert again.returncode == 0 and f"{small.targets} unchanged" in again.stdout
+    assert again.returncode == 1 and f"{small.targets} unchanged" in again.stdout
     summary = wb("fleet", "summary", "--json")
     assert summary.returncode == 0 and json.loads(summary.stdout)["versions"] == small.targets
     table = wb("fleet", "summary")

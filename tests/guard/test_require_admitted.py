@@ -111,3 +111,18 @@ def test_context_manager_covers_files_inside(admitted: Admitted) -> None:
 
 def admitted_ctx(a: Admitted):  # type: ignore[no-untyped-def]
     return admitted(a.folder, registry=a.registry)
+
+
+def test_first_check_of_a_path_hashes_every_byte(admitted: Admitted, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard's first look at a path never trusts size or mtime: an edit made before it (the mtime put back,
+    as `touch -r` does) is caught, and every file was read; only later checks use the per-process cache."""
+    from weighbridge.integrity import hash_cache
+
+    hash_cache.clear()
+    flip_byte(admitted.folder / "model.safetensors", 3, keep_mtime=True)
+    real = files.hash_file
+    hashed: list[str] = []
+    monkeypatch.setattr(files, "hash_file", lambda path: hashed.append(Path(path).name) or real(path))
+    with pytest.raises(NotAdmittedError, match="changed: model.safetensors"):
+        require_admitted(admitted.folder, registry=admitted.registry)
+    assert sorted(hashed) == ["config.json", "model.safetensors"]

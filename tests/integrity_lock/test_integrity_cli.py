@@ -16,11 +16,32 @@ def test_lock_then_verify(model: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stderr.startswith(f"locked 3 file(s) of {model} in {lock}")
     ok = wb("verify", "--lock", str(lock))
-    assert (ok.returncode, ok.stdout) == (0, f"OK: {model}: 3 file(s) identical (0 hashed, 3 matched on size and "
-                                             "mtime)\n")
-    full = wb("verify", str(model), "--lock", str(lock), "--full", "--json")
+    assert (ok.returncode, ok.stdout) == (0, f"OK: {model}: 3 file(s) identical (3 hashed)\n")
+    quick = wb("verify", "--lock", str(lock), "--quick")
+    assert (quick.returncode, quick.stdout) == (0, f"OK: {model}: 3 file(s) identical (0 hashed, 3 matched on "
+                                                   "size and mtime)\n")
+    full = wb("verify", str(model), "--lock", str(lock), "--full", "--json")  # the default, kept as an alias
     doc = json.loads(full.stdout)
     assert full.returncode == 0 and doc["ok"] is True and doc["hashed_files"] == 3
+
+
+def test_mtime_preserving_one_byte_change_fails_verify_by_default(model: Path, tmp_path: Path) -> None:
+    lock = tmp_path / "model.lock"
+    assert wb("lock", str(model), "-o", str(lock)).returncode == 0
+    weights = model / "model.safetensors"
+    st = os.stat(weights)
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    weights.write_bytes(bytes(data))
+    os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns))  # what `touch -r` does
+    assert os.stat(weights).st_size == st.st_size
+    default = wb("verify", "--lock", str(lock))
+    assert default.returncode == 1, default.stdout
+    assert default.stdout.startswith("changed: model.safetensors (sha256 ")
+    quick = wb("verify", "--lock", str(lock), "--quick")  # the documented limit of the opt-in
+    assert quick.returncode == 0 and "matched on size and mtime" in quick.stdout
+    both = wb("verify", "--lock", str(lock), "--quick", "--full")
+    assert both.returncode == 2 and "choose one of --quick and --full" in both.stderr
 
 
 def test_verify_names_every_difference(model: Path, tmp_path: Path) -> None:

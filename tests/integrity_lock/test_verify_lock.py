@@ -1,4 +1,5 @@
-"""verify against a lockfile: the size+mtime fast path (and its documented limit), --full, named changes."""
+"""verify against a lockfile: every file hashed by default, the opt-in size+mtime quick path (and its documented
+limit), named changes."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def _no_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return read
 
 
-def test_identical_fast_path_reads_no_file(model: Path, locked: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_identical_quick_path_reads_no_file(model: Path, locked: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No byte of the model is read: the hashing function fails the test, and os.read/os.preadv (what the
     hashing reader uses) are counted. (The resolver opens each file once to check it is readable.)"""
     calls: list[str] = []
@@ -48,7 +49,7 @@ def test_identical_fast_path_reads_no_file(model: Path, locked: Path, monkeypatc
     _no_reads(monkeypatch)
     monkeypatch.setattr(os, "read", counting_read)
     monkeypatch.setattr(os, "preadv", counting_preadv)
-    result = verify_lock(locked)
+    result = verify_lock(locked, quick=True)
     monkeypatch.undo()
     assert result.ok and result.checked_files == 3 and result.hashed_files == 0
     assert calls == []
@@ -56,10 +57,11 @@ def test_identical_fast_path_reads_no_file(model: Path, locked: Path, monkeypatc
     assert summary(result) == f"OK: {model}: 3 file(s) identical (0 hashed, 3 matched on size and mtime)"
 
 
-def test_full_hashes_everything(model: Path, locked: Path) -> None:
-    result = verify_lock(locked, full=True)
-    assert result.ok and result.hashed_files == 3
-    assert result.manifest_digest == create_lock(str(model)).manifest_digest
+def test_default_hashes_everything(model: Path, locked: Path) -> None:
+    for result in (verify_lock(locked), verify_lock(locked, full=True), verify_lock(locked, quick=True, full=True)):
+        assert result.ok and result.hashed_files == 3
+        assert result.manifest_digest == create_lock(str(model)).manifest_digest
+        assert summary(result) == f"OK: {model}: 3 file(s) identical (3 hashed)"
 
 
 def test_same_size_edit_with_mtime_restored(model: Path, locked: Path) -> None:
@@ -69,10 +71,10 @@ def test_same_size_edit_with_mtime_restored(model: Path, locked: Path) -> None:
     data[1000] ^= 0xFF
     weights.write_bytes(bytes(data))
     os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns))
-    # The documented limit of the fast path: size and mtime match, so the edit is not seen...
-    assert verify_lock(locked).ok
-    # ...and --full catches it.
-    result = verify_lock(locked, full=True)
+    # The documented limit of the opt-in quick path: size and mtime match, so the edit is not seen...
+    assert verify_lock(locked, quick=True).ok
+    # ...and the default catches it.
+    result = verify_lock(locked)
     assert not result.ok
     assert [(c.path, c.change) for c in result.changes] == [("model.safetensors", "changed")]
     assert describe_change(result.changes[0]).startswith("changed: model.safetensors (sha256 ")
@@ -83,8 +85,8 @@ def test_ordinary_edit_is_named(model: Path, locked: Path) -> None:
     data = bytearray(weights.read_bytes())
     data[0] ^= 1
     weights.write_bytes(bytes(data))
-    os.utime(weights, ns=(1, 1_000_000_000))  # a different mtime: the fast path re-hashes this one only
-    result = verify_lock(locked)
+    os.utime(weights, ns=(1, 1_000_000_000))  # a different mtime: the quick path re-hashes this one only
+    result = verify_lock(locked, quick=True)
     assert [(c.path, c.change) for c in result.changes] == [("model.safetensors", "changed")]
     assert result.hashed_files == 1
 

@@ -55,9 +55,14 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeStore:
     return FakeStore(tmp_path / "models")
 
 
+# A complete GGUF with no tensors and no metadata (a clean scan), and other bytes of the same size.
+EMPTY_GGUF = b"GGUF\x03\x00\x00\x00" + bytes(16)
+OTHER_GGUF = b"GGUF\x03\x00\x00\x00" + bytes(15) + b"\x7f"
+
+
 def standard_layers(store: FakeStore) -> list[dict[str, Any]]:
     return [
-        store.blob(b"GGUF\x03\x00\x00\x00weights", MODEL),
+        store.blob(EMPTY_GGUF, MODEL),
         store.blob(b"{{ .Prompt }}", TEMPLATE),
         store.blob(b'{"stop": ["<|im_end|>"]}', PARAMS),
     ]
@@ -182,7 +187,7 @@ def test_tampered_blob_of_same_size_keeps_the_manifest_digest(store: FakeStore) 
     layers = standard_layers(store)
     hexdigest = layers[0]["digest"].removeprefix("sha256:")
     blob = store.root / "blobs" / f"sha256-{hexdigest}"
-    blob.write_bytes(b"GGUF\x03\x00\x00\x00WEIGHTS")
+    blob.write_bytes(OTHER_GGUF)
     store.manifest(layers)
     snap = resolve("ollama:smollm2")
     assert snap.notes == ()
@@ -241,7 +246,7 @@ def test_scan_reports_tampered_and_missing_blobs_as_critical(store: FakeStore) -
     assert [f for f in clean.findings if f.check is Check.INTEGRITY] == []
 
     model_blob = store.root / "blobs" / ("sha256-" + layers[0]["digest"].removeprefix("sha256:"))
-    model_blob.write_bytes(b"GGUF\x03\x00\x00\x00WEIGHTS")  # same size, other bytes
+    model_blob.write_bytes(OTHER_GGUF)  # same size, other bytes
     os.unlink(store.root / "blobs" / ("sha256-" + layers[1]["digest"].removeprefix("sha256:")))
     report = weighbridge.scan("ollama:smollm2")
     critical = {(f.path, f.rule) for f in report.findings

@@ -17,6 +17,7 @@ from .common import err, fail
 
 if TYPE_CHECKING:
     from ..core.registry import FleetSummary
+    from ..core.types import Severity
     from ..fleet.run import FleetScanResult
 
 fleet_app = typer.Typer(name="fleet", help="Scan, audit and summarise a whole model mirror (local processes or Ray).",
@@ -44,14 +45,22 @@ def scan_command(
     db: DbOpt = None,
     policy: Annotated[Path | None, typer.Option("--policy", help="Organization policy (YAML) for the verdicts.")] = None,
     full: Annotated[bool, typer.Option("--full", help="Ignore the scan cache: read and re-evaluate everything.")] = False,
+    fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 when a target has a finding at or above this "
+                                         "severity (critical, high, medium, low, info).")] = "high",
     as_json: JsonOpt = False,
 ) -> None:
     """Discover every model under ROOT…, read only files that changed since the last run, and record each
-    target's report in the registry. Exit 1 when a target could not be evaluated."""
+    target's report in the registry; models already decided keep their name, policy and decision. Exit 1 when
+    a target could not be evaluated, has a finding at or above --fail-on or fails its policy; 2 on bad input."""
+    from ..core.types import Severity
     from ..fleet import scan_mirror
 
     if engine not in ("local", "ray"):
         fail(f"unknown engine {engine!r}: choose local or ray")
+    try:
+        threshold = Severity.parse(fail_on)
+    except ValueError as exc:
+        fail(str(exc))
     loaded = None
     if policy is not None:
         from ..policy import load_policy
@@ -69,8 +78,20 @@ def scan_command(
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
     else:
-        _print_scan(result)
-    raise typer.Exit(1 if any(t.status == "error" for t in result.targets) else 0)
+        _print_scan(result, threshold)
+    raise typer.Exit(1 if _failing(result, threshold) else 0)
+
+
+def _failing(result: FleetScanResult, threshold: Severity) -> list[str]:
+    """Targets that fail the run: not evaluated, a finding at or above ``threshold``, or a failing policy."""
+    from ..core.types import Severity
+
+    out = []
+    for t in result.targets:
+        top = Severity.parse(t.max_severity) if t.max_severity not in (None, "none") else None
+        if t.status == "error" or t.verdict == "fail" or (top is not None and top >= threshold):
+            out.append(t.spec)
+    return out
 
 
 def _with_progress(run: Any) -> Any:
@@ -84,7 +105,7 @@ def _with_progress(run: Any) -> Any:
         return run(lambda done, total: bar.update(task, completed=done, total=total))
 
 
-def _print_scan(result: FleetScanResult) -> None:
+def _print_scan(result: FleetScanResult, threshold: Severity) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -95,8 +116,8 @@ def _print_scan(result: FleetScanResult) -> None:
                   + f" — files: {result.files_read} read, {result.files_cached} from cache"
                   + f" — {result.bytes_read / 1e6:.1f} MB in {result.elapsed_seconds:.1f} s ({rate:.0f} MB/s)"
                   + f" on {result.engine} with {result.workers} worker(s)", markup=False)
-    shown = [t for t in result.targets if t.status == "error" or t.max_severity in ("critical", "high")
-             or t.verdict == "fail"]
+    failing = set(_failing(result, threshold))
+    shown = [t for t in result.targets if t.spec in failing]
     if shown:
         table = Table("target", "status", "max severity", "verdict", "findings", "model / error")
         for t in shown:

@@ -58,18 +58,26 @@ def verify(
     db: DbOpt = None,
     model: Annotated[str | None, typer.Option("--model", help="Registry model name (with --registry; default: "
                                               "the version whose files match).")] = None,
-    full: Annotated[bool, typer.Option("--full", help="Re-hash every file, even those whose size and mtime "
-                                       "match the lock.")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="Trust files whose size and mtime match the lock without "
+                                        "reading them (faster; misses a same-size edit whose mtime was restored).")]
+    = False,
+    full: Annotated[bool, typer.Option("--full", help="Hash every file: the default (kept for compatibility).")]
+    = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Re-check TARGET against a lockfile or the registry; name every added, removed or changed file.
-    Exit 0 when identical, 1 when anything differs (or the registry entry is not admitted), 2 on bad input."""
+    """Re-check TARGET against a lockfile or the registry, hashing every file; name every added, removed or
+    changed file. --quick trusts size + mtime instead (lockfiles only). Exit 0 when identical, 1 when anything
+    differs (or the registry entry is not admitted), 2 on bad input."""
     from ..integrity.verify import describe_change, result_to_dict, summary, verify_lock
 
     if registry and lock_file is not None:
         fail("choose one of --lock FILE and --registry")
     if not registry and (db is not None or model is not None):
         fail("--db and --model go with --registry")
+    if quick and full:
+        fail("choose one of --quick and --full")
+    if quick and registry:
+        fail("--quick goes with a lockfile: registry entries record no mtimes, so --registry always hashes")
     refusal = None
     try:
         if registry:
@@ -81,7 +89,7 @@ def verify(
             admission = check_admission(target, open_registry(db), model=model)
             result, refusal = admission.result, admission.refusal
         else:
-            result = verify_lock(lock_file or Path("weighbridge.lock"), target, full=full)
+            result = verify_lock(lock_file or Path("weighbridge.lock"), target, quick=quick)
     except WeighbridgeError as exc:
         fail(str(exc))
     if as_json:
@@ -114,7 +122,8 @@ def sign(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Signature path (default: TARGET/model.sig "
                                                 "for a folder, TARGET.sig for a file).")] = None,
 ) -> None:
-    """Sign TARGET with OpenSSF Model Signing (a Sigstore bundle over every file's SHA-256)."""
+    """Sign TARGET with OpenSSF Model Signing (a Sigstore bundle over every file's SHA-256). The signature lives
+    beside the model: like OMS, the manifest leaves it out, so a signed admitted folder stays admitted."""
     from ..integrity.signing import sign_model
 
     password = None

@@ -17,7 +17,7 @@ import typer
 from ..core.audit import AuditRun
 from ..core.registry import Decision, DecisionAction, DecisionRecord
 from ..core.types import WeighbridgeError
-from .common import fail
+from .common import err, fail
 
 if TYPE_CHECKING:
     from ..registry import Registry
@@ -93,7 +93,10 @@ def admit(
                                                      "one derives from; its obligations carry over.")] = None,
     relation: Annotated[str, typer.Option("--relation", help="finetune, merge, quantization, adapter or "
                                           "base.")] = "finetune",
-    name: Annotated[str | None, typer.Option("--name", help="Registry name (default: from the target).")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Registry name (default: what the model calls itself: "
+                                             "hf: repo id, GGUF general.name, the card's or config's Hugging "
+                                             "Face id; the folder or file name only when it names nothing).")]
+    = None,
     audit: Annotated[Path | None, typer.Option("--audit", help="A behaviour audit of these weights (run.json of "
                                                "`weighbridge audit run`): recorded, and checked against the "
                                                "policy's audit: rules.")] = None,
@@ -107,6 +110,10 @@ def admit(
     version, entry = _call(db, lambda reg: reg.admit(target, policy_path=policy, actor=who, note=note,
                                                      derived_from=derived_from, relation=relation, name=name,
                                                      audit=run))
+    warning = version.extra.get("warning")
+    if warning:
+        err.print(f"warning: {warning}; pass --name to record this admission under one of those names",
+                  markup=False, soft_wrap=True)
     if as_json:
         from ..registry.views import version_dict
 

@@ -3,7 +3,8 @@
 * scan-cache rows (``registry.cache``): one per file (real path, size, mtime_ns, SHA-256, format, the fleet's
   payload as the findings JSON, rules version), and one per target (its path + ``MARKER_SUFFIX``) whose
   SHA-256 column holds the target's fingerprint and whose payload is the outcome to repeat when it holds;
-* reports (``Registry.record_report``, kind ``inspect``), one per evaluated target.
+* reports (``Registry.record_scan``, kind ``inspect``), one per evaluated target whose findings or verdict
+  are new; bytes already decided keep their model name, policy and decision.
 
 Look-ups are one read query per 500 paths; the file results of one finished batch are written in one
 transaction (they finished together), as one upsert executed for all of them. Per-row calls would cost the
@@ -49,6 +50,7 @@ class FleetStore(Protocol):
         ...
 
     def record_report(self, report: Report, *, source: str, name: str | None) -> VersionRecord:
+        """Record a target's report; may set ``report.policy`` to the verdict it was recorded with."""
         ...
 
 
@@ -88,4 +90,6 @@ class RegistryStore:
         db.write(self.registry.engine, lambda session: cache.store_many(session, entries, rules_version))
 
     def record_report(self, report: Report, *, source: str, name: str | None) -> VersionRecord:
-        return self.registry.record_report(report, kind="inspect", source=source, name=name)
+        """``Registry.record_scan``: bytes the registry already decided about keep their name, policy and
+        decision, and findings it already holds are not recorded again."""
+        return self.registry.record_scan(report, source=source, name=name)

@@ -22,7 +22,8 @@ SEVERITY_ORDER = [s.label for s in sorted(Severity, reverse=True)] + ["none"]
 def fleet_summary(registry: Registry, *, newest: int = NEWEST_FINDINGS,
                   min_severity: Severity = Severity.MEDIUM) -> FleetSummary:
     """Counts by decision, verdict, licence family, jurisdiction and highest severity over the newest version
-    of every model; the ``newest`` most recent findings at or above ``min_severity``; every model whose
+    of every model; the ``newest`` most recent findings at or above ``min_severity`` (of each version's latest
+    report: a finding recorded again by a later report is listed once); every model whose
     policy verdict changed between its last two reports that had one."""
     latest = registry.list_versions()
     every = registry.list_versions(all_versions=True)
@@ -54,7 +55,7 @@ def _newest_findings(registry: Registry, limit: int, min_severity: Severity) -> 
     stmt = (select(Model.name, Version.manifest_digest, FindingRow.rule, FindingRow.severity, FindingRow.title,
                    FindingRow.path, ReportRow.created_at)
             .join(ReportRow, ReportRow.id == FindingRow.report_id)
-            .join(Version, Version.id == ReportRow.version_id)
+            .join(Version, Version.latest_report_id == ReportRow.id)  # a version's current findings, once
             .join(Model, Model.id == Version.model_id)
             .where(FindingRow.severity >= int(min_severity))
             .order_by(ReportRow.id.desc(), FindingRow.severity.desc(), FindingRow.path, FindingRow.rule)

@@ -87,7 +87,9 @@ REMOVED_TYPES = {4: "Q4_2", 5: "Q4_3", 31: "Q4_0_4_4", 32: "Q4_0_4_8", 33: "Q4_0
 TRUNCATED = define(
     "WB-GGUF-001", Check.ARTIFACT, Severity.MEDIUM, "GGUF file cannot be parsed to the end",
     "The GGUF header ends before the structure it announces (a string, array, count or tensor info runs "
-    "past the end of the file) or is not GGUF at all. It could not be inspected completely.")
+    "past the end of the file), the tensor data it declares ends past the end of the file, or the file is not "
+    "GGUF at all: a truncated download or a corrupted file. It could not be inspected completely (a top-level "
+    "weight file is also reported broken, WB-INT-004).")
 BAD_VERSION = define(
     "WB-GGUF-002", Check.ARTIFACT, Severity.MEDIUM, "Unsupported GGUF version",
     "The GGUF version is not 1, 2 or 3 (in either byte order); the layout of the rest is unknown.")
@@ -357,8 +359,9 @@ class _Parser:
     def _check_count(self, what: str, count: int, min_size: int, limit: int, offset: int) -> None:
         room = self.cur.remaining() // min_size
         if count > room:
-            raise self.stop(BAD_COUNT, f"{what} count {count} cannot fit in the remaining "
-                            f"{self.cur.remaining()} bytes (at most {room})", offset=offset, evidence=str(count))
+            raise self.stop(BAD_COUNT, f"truncated at byte {self.size}: {what} count {count} cannot fit in the "
+                            f"remaining {self.cur.remaining()} bytes (at most {room})", offset=offset,
+                            evidence=str(count))
         if count > limit:
             raise self.stop(BAD_COUNT, f"{what} count {count} exceeds the scanner's limit of {limit}",
                             offset=offset, evidence=str(count))
@@ -455,8 +458,9 @@ class _Parser:
         width = 4 if self.v1 else 8
         min_size = fixed if fixed is not None else (width if etype == ValueType.STRING else 4 + width)
         if count * min_size > self.cur.remaining():
-            raise self.stop(BAD_COUNT, f"array {key!r} claims {count} elements, more than the remaining "
-                            f"{self.cur.remaining()} bytes can hold", offset=at, key=key, evidence=str(count))
+            raise self.stop(BAD_COUNT, f"truncated at byte {self.size}: array {key!r} claims {count} elements, "
+                            f"more than the remaining {self.cur.remaining()} bytes can hold", offset=at, key=key,
+                            evidence=str(count))
         if fixed is not None:
             self.cur.skip(count * fixed)
         elif etype == ValueType.STRING:
@@ -612,6 +616,7 @@ class _Parser:
             pos += len(chunk)
 
     def _check_layout(self, data_start: int) -> None:
+        self._check_truncated(data_start)
         covered = 0
         previous: _TensorInfo | None = None
         for tensor in sorted(self.tensors, key=lambda t: (t.offset, t.nbytes)):
@@ -644,6 +649,19 @@ class _Parser:
                         evidence=f"{peek.hex()} {peek!r}")
             self._scan_region(data_end, self.size - data_end, "trailing")
 
+    def _check_truncated(self, data_start: int) -> None:
+        """One finding that says how much of the data the tensor infos declare and where the file stops (a cut
+        download); the tensors past the end are also named one by one (``OUT_OF_BOUNDS``)."""
+        if not self.tensors:
+            return
+        declared = data_start + max(t.offset + t.nbytes for t in self.tensors)
+        if declared <= self.size:
+            return
+        past = sum(1 for t in self.tensors if data_start + t.offset + t.nbytes > self.size)
+        self.report(TRUNCATED, f"truncated at byte {self.size} of {declared} declared by the tensor infos ({past} "
+                    f"of {len(self.tensors)} tensors end past the end of the file)", offset=self.size,
+                    evidence=f"file size {self.size}, data section from {data_start} to {declared}")
+
     def _scan_region(self, start: int, length: int, what: str) -> None:
         if length <= 0 or self.nested >= MAX_NESTED_REGIONS:
             return
@@ -663,7 +681,7 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
     except Truncated as exc:
         worst = ctx.max_severity()
         severity = Severity.HIGH if worst is not None and worst >= Severity.HIGH else None
-        ctx.report(TRUNCATED, f"GGUF structure runs past the end of the file: {exc}",
+        ctx.report(TRUNCATED, f"truncated at byte {size}: the GGUF header runs past the end of the file ({exc})",
                    location=Location(offset=exc.offset), severity=severity)
 
 

@@ -73,6 +73,12 @@ UNKNOWN_FIELD = define(
     "them; they are not part of the format.")
 
 
+TRUNCATED = define(
+    "WB-ST-011", Check.ARTIFACT, Severity.MEDIUM, "safetensors file is truncated",
+    "The header declares more tensor data than the file holds: a cut download or a corrupted file. The "
+    "reference loader rejects it (a top-level weight file is also reported broken, WB-INT-004).")
+
+
 class _Object(dict[str, Any]):
     """A JSON object that remembers which of its keys appeared more than once."""
 
@@ -161,7 +167,7 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
     if n > ctx.limits.max_header_bytes:
         problem = f"header length {n} exceeds the limit of {ctx.limits.max_header_bytes} bytes"
     elif 8 + n > size:
-        problem = f"header length {n} runs past the end of the {size}-byte file"
+        problem = f"truncated at byte {size} of {8 + n} declared: header length {n} runs past the end of the file"
     elif n < 2:
         problem = f"header length {n} cannot hold a JSON object"
     if problem:
@@ -326,6 +332,13 @@ def _check_size(scan: _Scan, entry: _Entry, bits: int, shape: list[int], nbytes:
 
 def _check_layout(scan: _Scan, tensors: list[_Tensor], stream: BinaryIO, *, data_start: int,
                   buffer_len: int) -> None:
+    declared = max((t.end for t in tensors), default=0)
+    if declared > buffer_len:
+        past = sum(1 for t in tensors if t.end > buffer_len)
+        scan.ctx.report(TRUNCATED, f"truncated at byte {data_start + buffer_len} of {data_start + declared} declared "
+                        f"by the header ({past} of {len(tensors)} tensors end past the end of the file)",
+                        location=Location(offset=data_start + buffer_len),
+                        evidence=f"header {data_start} bytes, data buffer {buffer_len} of {declared} bytes")
     covered = 0
     previous: _Tensor | None = None
     nested = 0

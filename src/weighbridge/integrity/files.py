@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..core.types import Snapshot, WeighbridgeError
+from .manifest import is_signature
 from .reader import sha256_file
 
 
@@ -39,12 +40,14 @@ def hash_file(path: str) -> str:
 
 
 def present_files(snapshot: Snapshot, *, exclude: Iterable[str] = ()) -> tuple[list[PresentFile], list[Unpinnable]]:
-    """Stat every file of ``snapshot`` (sorted by name), leaving out the absolute paths in ``exclude``."""
+    """Stat every file of ``snapshot`` (sorted by name), leaving out the absolute paths in ``exclude`` and the
+    model's signature files (they live beside the model: ``manifest.is_signature``)."""
     skip = {os.path.realpath(p) for p in exclude}
+    names = {f.rel for f in snapshot.files}
     files: list[PresentFile] = []
     bad: list[Unpinnable] = [Unpinnable(n.path, n.detail) for n in snapshot.notes]
     for f in snapshot.files:
-        if os.path.realpath(f.abspath) in skip:
+        if os.path.realpath(f.abspath) in skip or is_signature(f.rel, names):
             continue
         try:
             st = os.stat(f.abspath)

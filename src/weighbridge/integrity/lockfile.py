@@ -3,7 +3,8 @@
 It records the lock format, the tool version, the target as given, the resolved source kind, the revision
 (Hugging Face commit or Ollama tag when known), the OMS-style manifest root digest, and for every file its
 path, size and SHA-256. ``mtime_ns`` is recorded too but is **advisory**: ``verify`` trusts a file whose size
-and mtime still match without re-reading it (the fast path); ``verify --full`` ignores it. Files are sorted
+and mtime still match without re-reading it only when asked to (``verify --quick``); by default every file is
+re-hashed. Files are sorted
 by path and keys are written in a fixed order, so locking the same bytes twice writes the same text (only
 ``mtime_ns`` depends on the copy on disk).
 """
@@ -28,8 +29,8 @@ from .manifest import manifest_digest
 LOCK_FORMAT = 1
 DEFAULT_LOCK_NAME = "weighbridge.lock"
 _HEADER = ("# weighbridge lockfile: pins every file of a model by size and SHA-256.\n"
-           "# mtime_ns is advisory: `weighbridge verify` skips re-hashing a file whose size and mtime_ns match;\n"
-           "# `weighbridge verify --full` re-hashes everything.\n")
+           "# mtime_ns is advisory: `weighbridge verify` re-hashes every file; only `weighbridge verify --quick`\n"
+           "# trusts a file whose size and mtime_ns match without reading it.\n")
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Re-check a model against what was pinned: a lockfile, or the files the registry admitted.
 
-The fast path: a file whose size and ``mtime_ns`` both still match the lock is trusted without reading it
-(``full=True`` turns this off). Its limit is that a same-size edit followed by resetting the mtime (``touch
--d``, ``os.utime``) goes unnoticed; ``--full`` re-hashes every byte. Registry entries carry no mtimes, so
-checking against the registry always hashes everything. Every added, removed or changed file is named.
+Every file is hashed by default. The quick path is an explicit opt-in (``quick=True``, ``verify --quick``): a
+file whose size and ``mtime_ns`` both still match the lock is trusted without reading it. Its limit is that a
+same-size edit followed by resetting the mtime (``touch -r``, ``os.utime``) goes unnoticed, which is why it is
+never the default. Registry entries carry no mtimes, so checking against the registry always hashes
+everything. Every added, removed or changed file is named.
 """
 
 from __future__ import annotations
@@ -16,25 +17,26 @@ from ..core.registry import FileChange, FileDigest, VerifyResult
 from ..sources import resolve
 from .files import PresentFile, Unpinnable, digest_of, present_files
 from .lockfile import Lockfile, read_lock
-from .manifest import manifest_digest
+from .manifest import is_signature, manifest_digest
 
 Hasher = Callable[[str], str]
 
 
 def compare(target: str, expected: Sequence[FileDigest], *, mtimes: Mapping[str, int] | None = None,
-            full: bool = False, download: bool = False, exclude: Iterable[str] = (),
+            quick: bool = False, download: bool = False, exclude: Iterable[str] = (),
             hasher: Hasher | None = None) -> VerifyResult:
-    """Compare what ``target`` holds now with ``expected``. ``mtimes`` (path → mtime_ns) enables the fast
-    path for files whose size also matches, unless ``full``."""
+    """Compare what ``target`` holds now with ``expected``, hashing every file. With ``quick``, ``mtimes`` (path
+    → mtime_ns) lets a file whose size and mtime both match be trusted unread."""
     snapshot = resolve(target, download=download)
     present, bad = present_files(snapshot, exclude=exclude)
-    return compare_present(target, present, bad, expected, mtimes=None if full else mtimes, hasher=hasher)
+    return compare_present(target, present, bad, expected, mtimes=mtimes if quick else None, hasher=hasher)
 
 
 def compare_present(target: str, present: Sequence[PresentFile], unpinnable: Sequence[Unpinnable],
                     expected: Sequence[FileDigest], *, mtimes: Mapping[str, int] | None = None,
                     hasher: Hasher | None = None) -> VerifyResult:
-    pinned = {f.path: f for f in expected}
+    names = {f.path for f in expected}
+    pinned = {f.path: f for f in expected if not is_signature(f.path, names)}  # a version may list its signature
     changes: list[FileChange] = []
     entries: list[tuple[str, str]] = []
     hashed = 0
@@ -60,15 +62,17 @@ def compare_present(target: str, present: Sequence[PresentFile], unpinnable: Seq
                         hashed_files=hashed, manifest_digest=digest)
 
 
-def verify_lock(lock: Lockfile | str | os.PathLike[str], target: str | None = None, *, full: bool = False,
-                download: bool = False, hasher: Hasher | None = None) -> VerifyResult:
-    """Verify ``target`` (default: the target recorded in the lock) against a lockfile. A lockfile that lies
-    inside the target folder is not counted as one of its files."""
+def verify_lock(lock: Lockfile | str | os.PathLike[str], target: str | None = None, *, quick: bool = False,
+                full: bool = False, download: bool = False, hasher: Hasher | None = None) -> VerifyResult:
+    """Verify ``target`` (default: the target recorded in the lock) against a lockfile, hashing every file
+    unless ``quick`` (size + mtime trusted). ``full`` is accepted for compatibility: hashing everything is the
+    default, and it wins over ``quick``. A lockfile that lies inside the target folder is not counted as one of
+    its files."""
     lock_path = None if isinstance(lock, Lockfile) else os.fspath(lock)
     loaded = lock if isinstance(lock, Lockfile) else read_lock(lock)
     mtimes = {f.path: f.mtime_ns for f in loaded.files if f.mtime_ns is not None}
-    return compare(target if target is not None else loaded.target, loaded.digests, mtimes=mtimes, full=full,
-                   download=download, exclude=[lock_path] if lock_path else [], hasher=hasher)
+    return compare(target if target is not None else loaded.target, loaded.digests, mtimes=mtimes,
+                   quick=quick and not full, download=download, exclude=[lock_path] if lock_path else [], hasher=hasher)
 
 
 def describe_change(change: FileChange) -> str:

@@ -10,6 +10,7 @@ from .inherited_checks import inherited_reasons
 from .license_checks import license_reasons
 from .model_checks import (
     audit_reasons,
+    integrity_reasons,
     jurisdiction_reasons,
     openness_reasons,
     remote_code_reasons,
@@ -32,7 +33,7 @@ def evaluate(policy: Policy, report: Report, audit: AuditSummary | None = None) 
     reasons: list[Reason] = license_reasons(policy, report.license)
     reasons.extend(inherited_reasons(policy, report))
     for check in (openness_reasons, jurisdiction_reasons, remote_code_reasons, severity_reasons,
-                  screening_reasons, audit_reasons):
+                  integrity_reasons, screening_reasons, audit_reasons):
         reasons.extend(check(rules, report))
     reasons.extend(audit_section_reasons(policy.audit, audit))
     verdict = max((r.outcome for r in reasons), key=lambda o: o.rank, default=Outcome.PASS)

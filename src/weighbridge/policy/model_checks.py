@@ -3,7 +3,18 @@ screening."""
 
 from __future__ import annotations
 
-from ..core.types import Outcome, Party, PolicyEvidence, PolicyRules, Provenance, Reason, Report, mof_label
+from ..core.types import (
+    Check,
+    Outcome,
+    Party,
+    PolicyEvidence,
+    PolicyRules,
+    Provenance,
+    Reason,
+    Report,
+    Severity,
+    mof_label,
+)
 from . import evidence as ev
 from .regions import within
 
@@ -119,6 +130,17 @@ def severity_reasons(rules: PolicyRules, report: Report) -> list[Reason]:
     worst = max(f.severity for f in over)
     return [Reason("rules.max_scan_severity", FAIL, f"{len(over)} finding(s) above {limit.label} "
                    f"(worst: {worst.label})", tuple(ev.from_finding(f) for f in over))]
+
+
+def integrity_reasons(rules: PolicyRules, report: Report) -> list[Reason]:
+    """A failed integrity check (digest mismatch, unreadable or broken weight file) fails every policy: which
+    bytes would be admitted is unknown, whatever severity the policy otherwise tolerates."""
+    failed = [f for f in report.findings if f.check is Check.INTEGRITY and f.severity >= Severity.HIGH]
+    if not failed:
+        return []
+    where = ", ".join(sorted({f.path for f in failed}))
+    return [Reason("integrity", FAIL, f"{len(failed)} file integrity check(s) failed ({where}); the files are not "
+                   "the intact model", tuple(ev.from_finding(f) for f in failed))]
 
 
 def audit_reasons(rules: PolicyRules, report: Report) -> list[Reason]:

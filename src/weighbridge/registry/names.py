@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import PurePath
 
-from ..core.types import Report, TargetKind
+from ..core.types import Report
 from .errors import RegistryError
 
 _MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+:/-]{0,199}")
@@ -53,14 +52,9 @@ def manifest_digest(value: str | None) -> str:
 
 
 def default_model_name(report: Report) -> str:
-    """``org/name`` for hf: targets, ``ollama:name:tag`` for Ollama, the folder or file name otherwise; characters
-    a model name cannot hold become ``-``."""
-    target = report.target
-    if target.kind is TargetKind.HF:
-        raw = target.input.removeprefix("hf:").split("@", 1)[0]
-    elif target.kind is TargetKind.OLLAMA:
-        raw = target.input if ":" in target.input.removeprefix("ollama:") else target.input + ":latest"
-    else:
-        raw = PurePath(target.path).name or target.input
-    cleaned = re.sub(r"[^A-Za-z0-9._+:/-]", "-", raw).strip("-./")[:200] or "model"
-    return model_name(re.sub(r"/+", "/", cleaned))
+    """The name the model says it has (``weighbridge.registry.naming.choose``): the ``hf:`` repository id, the
+    Ollama name and tag, the GGUF ``general.name``, the Hugging Face id from the card or config; the folder or
+    file name only when the model names nothing."""
+    from .naming import choose
+
+    return choose(report).name

@@ -36,9 +36,9 @@ from ..core.registry import (
     VersionRecord,
 )
 from ..core.types import Policy, Report, Severity, WeighbridgeError
-from . import cache, db, decide, names, obligations, store, tokens, views
+from . import cache, db, decide, names, naming, obligations, store, tokens, views
 from .errors import NotFound, RegistryError
-from .models import AuditRow, DecisionRow, File, LineageEdge, PolicyRow, Version
+from .models import AuditRow, DecisionRow, File, LineageEdge, Model, PolicyRow, Version
 from .queries import (
     find_version,
     latest_report,
@@ -117,6 +117,54 @@ class Registry:
         def work(session: Session) -> VersionRecord:
             return record_by_id(session, self._store_report(session, report, kind=kind, source=source,
                                                             model=model, digest=digest))
+
+        return self._write(work)
+
+    def record_scan(self, report: Report, *, source: str, name: str | None = None,
+                    actor: str = "fleet") -> VersionRecord:
+        """What a fleet scan records for one target, keeping what the registry already decided about the same
+        bytes (the same manifest digest, under any name):
+
+        * the report is recorded under that version's model name (``name`` is for bytes never decided);
+        * a version decided under a policy is evaluated under that same stored policy (not the scan's own),
+          and its decision follows the verdict the way ``reevaluate`` does (a person's hold is never loosened);
+        * when the findings and the verdict equal those of the version's latest report, nothing is written:
+          the findings are recorded once.
+
+        ``report.policy`` (and the inherited licences) are set to what it was recorded with."""
+        names.report_kind("inspect")
+        digest = names.manifest_digest(report.manifest_digest)
+        fallback = names.model_name(name) if name is not None else names.default_model_name(report)
+
+        def work(session: Session) -> VersionRecord:
+            known = _known_version(session, digest)
+            model = known.model.name if known is not None else fallback
+            stored = _decision_policy(session, known.id) if known is not None else None
+            if known is not None and stored is not None:
+                from ..policy import evaluate
+
+                policy = stored[0]
+                _inherit_from_parents(session, known.id, report)
+                run = _latest_audit(session, version_id=known.id) if policy.audit is not None else None
+                report.policy = evaluate(policy, report, audit=_summary(run))
+            if known is not None and _same_outcome(report_doc(latest_report(session, known.id)), report):
+                return record_by_id(session, known.id)
+            version_id = self._store_report(session, report, kind="inspect", source=source, model=model,
+                                            digest=digest)
+            if known is not None and stored is not None and report.policy is not None:
+                version = session.execute(select(Version).where(Version.id == version_id)).scalar_one()
+                last = session.execute(select(DecisionRow.action).where(DecisionRow.version_id == version_id)
+                                       .order_by(DecisionRow.id.desc()).limit(1)).scalar()
+                after = decide.reevaluated(Decision(version.decision), DecisionAction(last) if last else None,
+                                           decide.from_verdict(report.policy))
+                if after is not None:
+                    verdict = report.policy
+                    store.add_decision(session, version, after, DecisionAction.REEVALUATE, actor=_actor(actor),
+                                       reason=f"fleet scan: {decide.verdict_reason(verdict)}",
+                                       policy_name=verdict.policy, policy_sha256=stored[1],
+                                       reasons=[r.to_dict() for r in sorted(verdict.reasons,
+                                                                            key=lambda r: -r.outcome.rank)])
+            return record_by_id(session, version_id)
 
         return self._write(work)
 
@@ -281,10 +329,17 @@ class Registry:
             (decision, reason), reasons = decide.without_policy(report), []
         if note:
             reason = f"{reason}; note: {note}"
-        model = model or names.default_model_name(report)
+        chosen = naming.ModelName(model, "--name") if model is not None else naming.choose(report)
+        model = chosen.name
         policy_sha = hashlib.sha256(policy_text.encode("utf-8")).hexdigest() if policy_text is not None else None
 
         def work(session: Session) -> tuple[VersionRecord, DecisionRecord]:
+            others = _same_files_elsewhere(session, digest, model)
+            warning = None
+            if others:
+                listed = ", ".join(f"{name} ({decision})" for name, decision in others)
+                warning = (f"the same files (manifest {digest[:12]}) are already recorded under another name: "
+                           f"{listed}")
             version_id = self._store_report(session, report, kind="inspect", source=target, model=model,
                                             digest=digest)
             version = session.execute(select(Version).where(Version.id == version_id)).scalar_one()
@@ -295,10 +350,16 @@ class Registry:
                 self._link(session, version, parent_name, relation, parent_doc, parent_carried)
             if audit is not None:
                 _insert_audit(session, version.id, audit)
-            entry = store.add_decision(session, version, decision, DecisionAction.ADMIT, actor=actor, reason=reason,
+            entry = store.add_decision(session, version, decision, DecisionAction.ADMIT, actor=actor,
+                                       reason=f"{reason}; warning: {warning}" if warning else reason,
                                        policy_name=policy.name if policy else None, policy_sha256=policy_sha,
                                        reasons=reasons)
-            return record(session, version), entry
+            rec = record(session, version)
+            extra = {**rec.extra, "name_basis": chosen.basis,
+                     "same_files_as": [{"model": n, "decision": d} for n, d in others]}
+            if warning:
+                extra["warning"] = warning
+            return dataclasses.replace(rec, extra=extra), entry
 
         return self._write(work)
 
@@ -373,12 +434,7 @@ class Registry:
                 if doc is None:
                     continue
                 report = report_from_dict(doc)
-                report.inherited = tuple(i for i in report.inherited
-                                         if not i.data_file.startswith(obligations.REGISTRY_LINEAGE))
-                for edge, parent_name, _ in parents(session, version.id):
-                    parent_version = session.get(Version, edge.parent_version_id) if edge.parent_version_id else None
-                    parent_doc = report_doc(latest_report(session, parent_version.id)) if parent_version else None
-                    report.inherited += tuple(obligations.inherited_licenses(parent_name, edge.relation, parent_doc))
+                _inherit_from_parents(session, version.id, report)
                 run = _latest_audit(session, version_id=version.id) if policy.audit is not None else None
                 verdict = evaluate(policy, report, audit=_summary(run))
                 last = session.execute(select(DecisionRow.action).where(DecisionRow.version_id == version.id)
@@ -502,6 +558,61 @@ class Registry:
                     for table in Base.metadata.sorted_tables}
 
         return self._read(work)
+
+
+def _inherit_from_parents(session: Session, version_id: int, report: Report) -> None:
+    """Replace the registry-lineage licences of ``report`` with those of the version's recorded parents."""
+    report.inherited = tuple(i for i in report.inherited if not i.data_file.startswith(obligations.REGISTRY_LINEAGE))
+    for edge, parent_name, _ in parents(session, version_id):
+        parent_version = session.get(Version, edge.parent_version_id) if edge.parent_version_id else None
+        parent_doc = report_doc(latest_report(session, parent_version.id)) if parent_version else None
+        report.inherited += tuple(obligations.inherited_licenses(parent_name, edge.relation, parent_doc))
+
+
+def _known_version(session: Session, digest: str) -> Version | None:
+    """The version holding these bytes that the registry decided about last (under any name); bytes only
+    recorded by scans so far have none."""
+    return session.execute(select(Version).join(DecisionRow, DecisionRow.version_id == Version.id).where(
+        Version.manifest_digest == digest).order_by(DecisionRow.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def _decision_policy(session: Session, version_id: int) -> tuple[Policy, str] | None:
+    """The policy (and its SHA-256) of the version's latest decision made under one, as stored."""
+    sha = session.execute(select(DecisionRow.policy_sha256).where(
+        DecisionRow.version_id == version_id, DecisionRow.policy_sha256.is_not(None))
+        .order_by(DecisionRow.id.desc()).limit(1)).scalar()
+    if sha is None:
+        return None
+    row = session.execute(select(PolicyRow).where(PolicyRow.sha256 == sha).order_by(PolicyRow.id)
+                          .limit(1)).scalar_one_or_none()
+    if row is None:
+        return None
+    try:
+        return _parse_policy(row.yaml_text, row.name), sha
+    except WeighbridgeError:
+        return None
+
+
+def _same_outcome(stored: dict[str, Any] | None, report: Report) -> bool:
+    """The stored report has the same findings and the same verdict as ``report``."""
+    if stored is None:
+        return False
+    new = report.to_dict()
+
+    def verdict(doc: dict[str, Any]) -> Any:
+        return (doc.get("policy") or {}).get("verdict")
+
+    def findings(doc: dict[str, Any]) -> list[str]:
+        return sorted(json.dumps(f, sort_keys=True) for f in doc.get("findings") or [])
+
+    return verdict(stored) == verdict(new) and findings(stored) == findings(new)
+
+
+def _same_files_elsewhere(session: Session, digest: str, model: str) -> list[tuple[str, str]]:
+    """(model name, decision) of every version with this manifest digest recorded under another name."""
+    rows = session.execute(select(Model.name, Version.decision).join(Model, Model.id == Version.model_id).where(
+        Version.manifest_digest == digest, Model.name != model).order_by(Model.name)).all()
+    return [(name, decision) for name, decision in rows]
 
 
 def _audit_summary_doc(run: AuditRun) -> dict[str, Any]:

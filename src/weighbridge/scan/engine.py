@@ -17,6 +17,7 @@ from ..formats.unknown import UNKNOWN_FORMAT
 from ..integrity.manifest import manifest_digest
 from ..integrity.reader import HashingReader
 from .dispatch import scan_stream
+from .weights import check_weight_file
 
 DIGEST_MISMATCH = define(
     "WB-INT-001", Check.INTEGRITY, Severity.CRITICAL, "Content does not match the recorded digest",
@@ -30,11 +31,9 @@ NAME_CONTENT_MISMATCH = define(
     "The file name promises one format and the content is another. Loaders that trust the name may take a "
     "different code path than the scanner expects; the content decides here.")
 
-# Extensions that promise a specific content format (others, like .bin or .pt, promise nothing).
-_PROMISES = {
-    ".safetensors": {"safetensors"}, ".gguf": {"gguf"}, ".npy": {"npy"}, ".onnx": {"onnx"},
-    ".h5": {"hdf5"}, ".hdf5": {"hdf5"}, ".json": {"text"}, ".npz": {"zip"}, ".keras": {"zip"},
-}
+# Extensions that promise a content format but no weights (a weight file that is not what its name says is
+# ``weights.BROKEN_WEIGHTS``, high).
+_PROMISES = {".json": {"text"}}
 
 Progress = Callable[[int, int], None]
 
@@ -71,6 +70,10 @@ def _scan_file(sfile: SnapshotFile, root: str, limits: Limits) -> tuple[FileReco
             DIGEST_MISMATCH, sfile.rel,
             f"{sfile.digest_source or 'the source'} says sha256 {sfile.expected_sha256}, content is {digest}",
             evidence=f"expected {sfile.expected_sha256}, actual {digest}"))
+    if digest is not None:
+        broken = check_weight_file(sfile.rel, sfile.abspath, size, fmt, ctx.findings)
+        if broken is not None:
+            ctx.findings.append(broken)
     suffix = PurePosixPath(sfile.rel.lower()).suffix
     promised = _PROMISES.get(suffix)
     if promised and digest is not None and fmt not in promised:
