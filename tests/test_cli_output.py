@@ -99,3 +99,14 @@ def test_findings_beyond_the_cap_say_how_many_were_left_out(tmp_path: Path, fmt:
     if fmt == "json":
         repeated = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "WB-GGUF-006"]
         assert len(repeated) == 21
+
+
+def test_pydantic_value_error_prefix_never_reaches_a_message() -> None:
+    from fastapi.exceptions import RequestValidationError
+
+    from weighbridge.core.types import plain_message
+    from weighbridge.web.app import jsonable_errors
+
+    assert plain_message("Value error, name must not be empty\n  (line 2)") == "name must not be empty (line 2)"
+    error = RequestValidationError([{"loc": ("body", "name"), "msg": "Value error, bad name", "type": "value_error"}])
+    assert jsonable_errors(error) == [{"loc": ["body", "name"], "msg": "bad name", "type": "value_error"}]

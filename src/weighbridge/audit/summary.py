@@ -188,6 +188,15 @@ class AuditSummary:
         """The exclusion note of the whole run (None when every answer entered the rates)."""
         return excluded_note(self.statuses)
 
+    @property
+    def greedy_excluded(self) -> str | None:
+        """The same for the greedy pass, summarised apart."""
+        totals = dict.fromkeys(STATUSES, 0)
+        for cell in self.greedy:
+            for name, count in cell.statuses.items():
+                totals[name] += count
+        return excluded_note(totals)
+
     def consistency(self) -> dict[str, st.Consistency]:
         by_kind: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
         for t in self.prompts:

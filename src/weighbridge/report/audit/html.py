@@ -129,7 +129,8 @@ def render_html(summary: AuditSummary, verdict: PolicyVerdict | None = None) -> 
         "<h2>Statuses</h2>", _table(list(summary.statuses), [[str(v) for v in summary.statuses.values()]]),
         excluded,
         "<h2>Overall rates</h2>", excluded, _table(["kind", "metric", "rate [95 % CI]"], overall),
-        ("<h3>Greedy pass</h3>" + _table(["kind", "metric", "rate [95 % CI]"], greedy)) if greedy else "",
+        ("<h3>Greedy pass</h3>" + (f"<p class='warn'><strong>{escape(summary.greedy_excluded)}.</strong></p>"
+                                   if summary.greedy_excluded else "") + _table(["kind", "metric", "rate [95 % CI]"], greedy)) if greedy else "",
         "<h2>Non-compliance by country and language</h2>", excluded, _country_charts(summary),
         "<h2>Asymmetry</h2>", _asymmetry(summary),
         "<h2>Per-prompt consistency</h2>", _consistency(summary),

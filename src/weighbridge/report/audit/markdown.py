@@ -38,7 +38,8 @@ def render_markdown(summary: AuditSummary, verdict: PolicyVerdict | None = None)
     for c in summary.overall:
         out += [f"| {c.kind} | {m} | {rate_text(r)} |" for m, r in metric_rows(c.rates)]
     if summary.greedy:
-        out += ["", "### Greedy pass", "", "| kind | metric | rate [95 % CI] |", "|---|---|---|"]
+        greedy_note = [f"**{cell(summary.greedy_excluded)}.**", ""] if summary.greedy_excluded else []
+        out += ["", "### Greedy pass", "", *greedy_note, "| kind | metric | rate [95 % CI] |", "|---|---|---|"]
         for c in summary.greedy:
             out += [f"| {c.kind} | {m} | {rate_text(r)} |" for m, r in metric_rows(c.rates)]
     out += ["", "## Non-compliance by country and language", "", *excluded,
