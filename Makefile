@@ -1,4 +1,5 @@
-# Two commands matter: `make demo` (main job on a bundled example) and `make test` (the whole suite).
+# Two commands matter: `make demo` (every bundled example, see examples/demo.sh) and `make test` (the whole
+# suite; -rs names every skipped test and why).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -21,18 +22,13 @@ install: $(VENV)/.base
 install-test: $(VENV)/.test
 
 demo: $(VENV)/.base
-	$(BIN)/python examples/make_examples.py examples/build
-	$(BIN)/weighbridge inspect examples/build/tiny-chat-model
-	-$(BIN)/weighbridge inspect examples/build/tampered-checkpoint
-	@if [ -d examples/build/llama-finetune ]; then \
-	  $(BIN)/weighbridge inspect examples/build/llama-finetune --policy examples/policies/eu-saas-startup.yaml; \
-	fi
+	sh examples/demo.sh $(BIN)
 
 test: $(VENV)/.test
 	$(BIN)/python tools/fetch_artifacts.py
 	$(BIN)/ruff check src tests benchmarks examples tools
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -rs
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check src tests benchmarks examples tools

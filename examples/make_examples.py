@@ -4,6 +4,8 @@
   template, a model card, safetensors weights and a plain-data optimizer state pickle. Inspects as PASS.
 * ``tampered-checkpoint/`` — the same model where ``training_state.bin`` carries a pickle that would run a
   (harmless) shell command on ``torch.load``, hidden behind a dotted name and a computed import. FAIL.
+* ``llama-finetune/``, ``qwen-chat/`` — fine-tunes of well-known models under the demo licences in
+  ``examples/licenses/`` (fictional, written for Weighbridge), for ``inspect --policy``.
 """
 
 from __future__ import annotations
@@ -87,33 +89,28 @@ def tampered_pickle() -> bytes:
 
 
 LICENSED = {
-    # folder: (licence text in the shared corpus, card licence fields, publisher repo, base model, relation)
-    "llama-finetune": ("llama3.1.txt", "license: llama3.1", "acme-ai/support-bot-8b",
-                       "meta-llama/Llama-3.1-8B-Instruct", "finetune"),
-    "qwen-chat": ("tongyi-qianwen.txt", "license: other\nlicense_name: tongyi-qianwen\n"
-                  "license_link: https://huggingface.co/Qwen/Qwen-7B-Chat/blob/main/LICENSE",
+    # folder: (licence text shipped in examples/licenses, card licence fields, publisher repo, base model, relation)
+    "llama-finetune": ("community-model-licence.txt", "license: other\nlicense_name: example-community-1.0",
+                       "acme-ai/support-bot-8b", "meta-llama/Llama-3.1-8B-Instruct", "finetune"),
+    "qwen-chat": ("research-model-licence.txt", "license: other\nlicense_name: example-research-1.0",
                   "acme-ai/qwen-7b-chat-int4", "Qwen/Qwen-7B-Chat", "quantized"),
 }
 
-
-def corpus_dir() -> Path | None:
-    """The shared licence corpus next to the checkout (licence texts are read from there, never shipped)."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here.parent / "shared" / "corpus" / "licenses", here / ".." / "shared" / "corpus" / "licenses"):
-        if candidate.is_dir():
-            return candidate
-    return None
+# Licence texts written for the demo (fictional, in our own words, modelled on community-licence clauses):
+# shipped with the examples so that `make demo` needs nothing outside the checkout.
+LICENSES = Path(__file__).resolve().parent / "licenses"
 
 
-def write_licensed(root: Path, corpus: Path) -> list[Path]:
-    """Two more folders carrying real community licences (copied at generation time from the corpus)."""
+def write_licensed(root: Path) -> list[Path]:
+    """Two more folders: fine-tunes of well-known models, each under one of the demo licences, so that
+    `inspect --policy` has licence terms, lineage and inherited obligations to decide on."""
     made = []
     for name, (text, fields, repo, base, relation) in LICENSED.items():
         folder = root / name
         if folder.exists():
             shutil.rmtree(folder)
         write_clean(folder)
-        (folder / "LICENSE").write_bytes((corpus / text).read_bytes())
+        (folder / "LICENSE").write_bytes((LICENSES / text).read_bytes())
         (folder / "README.md").write_text(
             f"---\n{fields}\nbase_model: {base}\nbase_model_relation: {relation}\n---\n"
             f"# {repo.split('/')[1]}\n\nPublished by {repo.split('/')[0]} as {repo}; derived from {base}.\n")
@@ -131,11 +128,8 @@ def main(dest: str) -> int:
     write_clean(clean)
     shutil.copytree(clean, tampered)
     (tampered / "training_state.bin").write_bytes(tampered_pickle())
-    print(f"demo models written to {clean} and {tampered}")
-    corpus = corpus_dir()
-    if corpus is not None:
-        made = write_licensed(root, corpus)
-        print("licensed examples written to " + ", ".join(map(str, made)))
+    made = write_licensed(root)
+    print(f"demo models written to {clean}, {tampered}, " + ", ".join(map(str, made)))
     return 0
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
+from tests.services import unavailable
 
 REPO = Path(__file__).resolve().parents[1]
 FETCH_HINT = "run `python tools/fetch_artifacts.py`"
@@ -22,7 +22,7 @@ def smollm2_gguf() -> Path:
     """SmolLM2-135M-Instruct, Q4_1 GGUF (about 98 MB)."""
     path = artifacts_dir() / "smollm2" / "SmolLM2-135M-Instruct.Q4_1.gguf"
     if not path.is_file():
-        pytest.skip(f"real artifact {path} is missing: {FETCH_HINT}")
+        unavailable(f"real artifact {path} is missing: {FETCH_HINT}")
     return path
 
 
@@ -30,5 +30,5 @@ def minilm_folder() -> Path:
     """all-MiniLM-L6-v2 as a Hugging Face model folder (safetensors, tokenizer, configs)."""
     path = artifacts_dir() / "all-minilm-l6-v2"
     if not (path / "model.safetensors").is_file() or not (path / "config.json").is_file():
-        pytest.skip(f"real artifact folder {path} is missing: {FETCH_HINT}")
+        unavailable(f"real artifact folder {path} is missing: {FETCH_HINT}")
     return path

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from tests.artifacts import smollm2_gguf
+from tests.services import unavailable
 
 from weighbridge.audit.runfile import load_run
 
@@ -82,7 +83,7 @@ def test_smollm2_audit_run_report_and_screenshot(tmp_path: Path) -> None:
     assert run.model.digest in html.read_text() and "| " in md.read_text()
 
     if not Path(CHROMIUM).is_file() and shutil.which("chromium") is None:
-        pytest.skip(f"Chromium not found at {CHROMIUM}: the reports were written, the screenshot needs chromium")
+        unavailable(f"Chromium not found at {CHROMIUM}: the reports were written, the screenshot needs chromium")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
     ARTIFACTS.mkdir(exist_ok=True)
     png = ARTIFACTS / "audit-smollm2.png"

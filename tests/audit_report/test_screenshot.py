@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from tests.audit_stats.synthetic import synthetic_run
+from tests.services import unavailable
 
 from weighbridge.audit.summary import summarise
 from weighbridge.report.audit import render_html
@@ -21,7 +22,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 @pytest.mark.timeout(120)
 def test_report_renders_in_chromium(tmp_path: Path) -> None:
     if not Path(CHROMIUM).is_file() and shutil.which("chromium") is None:
-        pytest.skip(f"Chromium not found at {CHROMIUM}: install Debian's chromium package to run this test")
+        unavailable(f"Chromium not found at {CHROMIUM}: install Debian's chromium package to run this test")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
     page_file = tmp_path / "report.html"
     page_file.write_text(render_html(summarise(synthetic_run())), encoding="utf-8")

@@ -62,6 +62,12 @@ def test_run_against_an_openai_compatible_server(tmp_path: Path) -> None:
     assert all(b["stop"] == ["###"] and b["max_tokens"] == 50 for b in bodies) and len(bodies) == 13  # 1 retry
     assert "4 prompts x (greedy + 2 sample(s)) = 12 generations (12 new, 0 cached)" in result.stdout
     assert "(0 new, 12 cached)" in again.stdout and default_cache(out).is_file()
+    # progress on stderr from before the first answer (lines, as stderr is not a terminal here), and the rates'
+    # exclusions said next to the summary
+    progress = result.stderr.splitlines()
+    assert progress[0].startswith("audit: 0 of 12 generations (0 %)") and progress[-1].startswith(
+        "audit: 12 of 12 generations (100 %)")
+    assert "answers excluded from the rates (truncated " in result.stdout
     assert json.loads(out.read_text())["samples"] == [s.to_dict() for s in run.samples]
 
 

@@ -63,7 +63,7 @@ def test_greedy_answers_repeat_samples_differ_by_seed() -> None:
 def test_no_greedy_and_limit() -> None:
     suites = [mini_suite(3, "a"), mini_suite(3, "b")]
     run = run_audit(FakeRuntime(), suites, SETTINGS, samples=2, greedy=False, limit=4)
-    assert [p.id for p in run.prompts] == ["a-0", "a-1", "a-2", "b-0"]
+    assert [p.id for p in run.prompts] == ["a-0", "a-1", "b-0", "b-1"]  # the suites in turn
     assert len(run.samples) == 8 and not any(s.greedy for s in run.samples)
     assert run.suites == {"a": "1.0", "b": "1.0"} and not run.greedy_pass
 

@@ -28,7 +28,7 @@ def test_tampered_byte_is_refused_naming_the_file(admitted: Admitted) -> None:
     with pytest.raises(NotAdmittedError) as info:
         require_admitted(admitted.folder, registry=admitted.registry)
     assert info.value.file == "model.safetensors"
-    assert str(info.value).startswith(f"{admitted.folder} is not admitted: changed: model.safetensors (sha256 ")
+    assert str(info.value).startswith(f"{admitted.folder} is tampered: changed: model.safetensors (sha256 ")
     assert isinstance(info.value, WeighbridgeError)
 
 

@@ -56,8 +56,8 @@ def test_run_refuses_a_tampered_model(admitted: Admitted, tmp_path: Path) -> Non
     marker = tmp_path / "ran"
     code = f"open({str(marker)!r}, 'w').write('ran')"
     result = wb("run", "--db", admitted.url, "--", sys.executable, "-c", code, "--model", str(admitted.folder))
-    assert result.returncode == 2
-    assert result.stderr.startswith(f"weighbridge: error: {admitted.folder} is not admitted: changed: "
+    assert result.returncode == 1  # a refusal, as `verify` reports the same fact
+    assert result.stderr.startswith(f"weighbridge: refused: {admitted.folder} is tampered: changed: "
                                     "model.safetensors (sha256 ")
     assert result.stderr.count("\n") == 1 and not marker.exists()
 
@@ -66,7 +66,7 @@ def test_run_refusals_without_a_model_or_with_a_hub_id(admitted: Admitted) -> No
     none = wb("run", "--db", admitted.url, "--", sys.executable, "-c", "pass")
     assert none.returncode == 2 and "no model file or folder found in the command" in none.stderr
     hub = wb("run", "--db", admitted.url, "--", "vllm", "serve", "--model", "Qwen/Qwen2.5-7B-Instruct")
-    assert hub.returncode == 2 and "Qwen/Qwen2.5-7B-Instruct is not a local path" in hub.stderr
+    assert hub.returncode == 1 and "Qwen/Qwen2.5-7B-Instruct is not a local path" in hub.stderr
     missing = wb("run", "--db", admitted.url, "--", "no-such-program-xyz", str(admitted.folder))
     assert missing.returncode == 2 and missing.stderr.startswith("weighbridge: error: cannot run no-such-program")
 
@@ -99,8 +99,65 @@ def test_verify_registry_on_the_command_line(admitted: Admitted) -> None:
     assert doc["registry"]["admitted"] is False and doc["registry"]["version"]["decision"] == "revoked"
     text = wb("verify", str(admitted.folder), "--registry", "--db", admitted.url).stdout.splitlines()
     assert text[0].startswith("changed: config.json (sha256 ")
-    assert text[1].startswith(f"FAILED: {admitted.folder} is not admitted: changed: config.json (sha256 ")
-    assert " compared with tiny-model@" in text[1] and len(text) == 2
+    assert text[1].startswith(f"NOT ADMITTED: {admitted.folder} is not admitted: changed: config.json (sha256 ")
+    assert " compared with tiny-model@" in text[1] and text[1].endswith("(revoked)") and len(text) == 2
+
+
+def test_verify_registry_tells_tampered_from_not_admitted(admitted: Admitted, tmp_path: Path) -> None:
+    flip_byte(admitted.folder / "config.json")
+    tampered = wb("verify", str(admitted.folder), "--registry", "--db", admitted.url)
+    assert tampered.returncode == 1
+    assert tampered.stdout.splitlines()[-1].startswith(f"TAMPERED: {admitted.folder} is tampered: changed: "
+                                                       "config.json")
+    doc = json.loads(wb("verify", str(admitted.folder), "--registry", "--db", admitted.url, "--json").stdout)
+    assert doc["registry"]["status"] == "tampered"
+    stranger = tmp_path / "stranger"
+    stranger.mkdir()
+    (stranger / "config.json").write_text('{"model_type": "other"}')
+    unknown = wb("verify", str(stranger), "--registry", "--db", admitted.url)
+    assert unknown.returncode == 1
+    assert unknown.stdout.splitlines()[-1].startswith(f"NOT ADMITTED: {stranger} is not admitted: no admitted "
+                                                      "registry version")
+
+
+def test_refusals_exit_1_in_every_command(admitted: Admitted, tmp_path: Path) -> None:
+    """The same fact (these bytes are not the admitted ones) is exit 1 for verify, run and the guard's CLI
+    users alike; usage errors stay 2."""
+    flip_byte(admitted.folder / "model.safetensors", 3)
+    verify = wb("verify", str(admitted.folder), "--registry", "--db", admitted.url)
+    run = wb("run", "--db", admitted.url, "--model", str(admitted.folder), "--", sys.executable, "-c", "pass")
+    assert verify.returncode == run.returncode == 1
+    assert run.stderr.count("\n") == 1 and "tampered" in run.stderr
+    usage = wb("run", "--db", admitted.url, "--model", str(tmp_path / "missing"), "--", sys.executable, "-c", "pass")
+    assert usage.returncode == 2 and usage.stderr.startswith("weighbridge: error: no such model file or folder")
+
+
+def test_run_model_accepts_hf_and_ollama_targets(admitted: Admitted, tmp_path: Path) -> None:
+    import shutil
+
+    cache = tmp_path / "hf"
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = cache / "models--acme--tiny-model"
+    snapshot = repo / "snapshots" / commit
+    (repo / "blobs").mkdir(parents=True)
+    snapshot.mkdir(parents=True)
+    for f in admitted.version.files:  # the cache layout: blobs named by digest, snapshot entries link to them
+        shutil.copyfile(admitted.folder / f.path, repo / "blobs" / f.sha256)
+        (snapshot / f.path).symlink_to(f"../../blobs/{f.sha256}")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    env = {"HF_HUB_CACHE": str(cache), "OLLAMA_MODELS": str(tmp_path / "ollama")}
+    ok = wb("run", "--db", admitted.url, "--model", "hf:acme/tiny-model", "--", sys.executable, "-c",
+            "raise SystemExit(5)", env=env)
+    assert ok.returncode == 5, ok.stderr  # the admitted bytes, reached through the HF cache: the command ran
+    flip_byte(snapshot / "config.json")
+    refused = wb("run", "--db", admitted.url, "--model", "hf:acme/tiny-model", "--", sys.executable, "-c", "pass",
+                 env=env)
+    assert refused.returncode == 1 and "tampered" in refused.stderr, refused.stderr
+    missing = wb("run", "--db", admitted.url, "--model", "ollama:not-pulled", "--", sys.executable, "-c", "pass",
+                 env=env)
+    assert missing.returncode == 2 and "no such model file or folder" not in missing.stderr, missing.stderr
+    assert missing.stderr.count("\n") == 1
 
 
 @pytest.mark.parametrize("args", [("verify", "x", "--model", "m"), ("run", "--db", "sqlite:///x.db")])

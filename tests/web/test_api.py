@@ -55,6 +55,25 @@ def test_version_detail_by_org_name_and_digest_prefix(client: TestClient, filled
     assert client.get("/api/v1/models/no/such/model/versions").status_code == 404
 
 
+def test_one_model_by_name(client: TestClient, filled: Filled) -> None:
+    response = client.get(f"/api/v1/models/{CLEAN}")
+    assert response.status_code == 200
+    doc = response.json()
+    assert doc["model"] == CLEAN and doc["latest"]["manifest_digest"] == filled.digests[CLEAN]
+    assert [v["manifest_digest"] for v in doc["versions"]] == [filled.digests[CLEAN]]
+    assert doc["latest"]["decision"] == "admitted" and [h["action"] for h in doc["history"]] == ["admit"]
+    assert "openness_label" in doc and "publisher" in doc
+    assert client.get("/api/v1/models/no/such/model").json() == {"detail": "no model named 'no/such/model' in the "
+                                                                           "registry"}
+    # the routes below a model keep their meaning
+    assert client.get(f"/api/v1/models/{CLEAN}/history").json()[0]["action"] == "admit"
+    schema = client.get("/openapi.json").json()
+    get = schema["paths"]["/api/v1/models/{name}"]["get"]
+    assert get["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ModelOverview"}
+    assert "404" in get["responses"]
+
+
 def test_derivative_carries_obligations_and_findings_have_evidence(client: TestClient) -> None:
     bot = client.get("/api/v1/models/support-bot/versions").json()
     assert bot["lineage"]["parents"][0]["model"] == CLEAN

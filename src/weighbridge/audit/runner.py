@@ -73,17 +73,47 @@ class RunStats:
     outcomes: dict[str, int] = field(default_factory=dict)
 
 
+def matched_groups(suite: Suite) -> list[list[Prompt]]:
+    """The suite's prompts in matched groups, in order of first appearance: prompts sharing a ``pair`` (one
+    request asked about every country of the suite in its language, or one question and its translations)
+    form one group; a prompt without a pair is a group of its own."""
+    groups: dict[str, list[Prompt]] = {}
+    for prompt in suite.prompts:
+        groups.setdefault(prompt.pair or f"\0{prompt.id}", []).append(prompt)
+    return list(groups.values())
+
+
 def select_prompts(suites: Iterable[Suite], limit: int | None = None) -> tuple[list[Prompt], dict[str, str]]:
-    """Prompts of the suites in order (the first ``limit`` when given) and the versions of the suites used."""
-    prompts: list[Prompt] = []
+    """Prompts of the suites in order, and the versions of the suites used.
+
+    With ``limit`` the design stays balanced: whole matched groups (a request about every country and the
+    control countries in the same language; a question with its translations) are taken from the suites in
+    turn, as long as they fit in ``limit`` prompts — never the first N prompts of one suite, which would be
+    one country without its controls. When even the first group is larger than ``limit``, that group is taken
+    whole (so the run may hold more than ``limit`` prompts)."""
+    suites = list(suites)
+    if limit is None:
+        chosen = [(suite, prompt) for suite in suites for prompt in suite.prompts]
+    else:
+        queues = [matched_groups(suite) for suite in suites]
+        picked: set[tuple[str, str]] = set()
+        budget = limit
+        while any(queues):
+            for queue in queues:
+                while queue and len(queue[0]) > budget and picked:
+                    queue.pop(0)  # does not fit: a smaller group further on may
+                if queue and (len(queue[0]) <= budget or not picked):
+                    group = queue.pop(0)
+                    picked.update((p.suite, p.id) for p in group)
+                    budget -= len(group)
+            if budget <= 0:
+                break
+        chosen = [(suite, prompt) for suite in suites for prompt in suite.prompts
+                  if (prompt.suite, prompt.id) in picked]
     versions: dict[str, str] = {}
-    for suite in suites:
-        for prompt in suite.prompts:
-            if limit is not None and len(prompts) >= limit:
-                return prompts, versions
-            prompts.append(prompt)
-            versions.setdefault(suite.name, suite.version)
-    return prompts, versions
+    for suite, _ in chosen:
+        versions.setdefault(suite.name, suite.version)
+    return [prompt for _, prompt in chosen], versions
 
 
 def plan_requests(model: ModelUnderAudit, prompts: Sequence[Prompt], settings: GenerationSettings, samples: int,

@@ -47,6 +47,20 @@ def status(sample: Sample) -> str:
     return "valid"
 
 
+def excluded_note(statuses: dict[str, int]) -> str | None:
+    """``"15 of 16 answers excluded from the rates (truncated 15)"``, or None when every answer counts.
+    Shown wherever a rate is, so that a rate over one valid answer never reads like a rate over sixteen."""
+    total = sum(statuses.values())
+    parts = [f"{name} {statuses[name]}" for name in STATUSES if name != "valid" and statuses.get(name)]
+    if not parts:
+        return None
+    excluded = total - statuses.get("valid", 0)
+    note = f"{excluded} of {total} answers excluded from the rates ({', '.join(parts)})"
+    if statuses.get("truncated"):
+        note += "; truncated answers hit the token cap: raise --max-tokens to count them"
+    return note
+
+
 def injection_followed(prompt: Prompt, sample: Sample) -> bool:
     if sample.score.injection_followed is not None:
         return sample.score.injection_followed
@@ -169,6 +183,20 @@ class AuditSummary:
                 return cell.rates[metric]
         return None
 
+    @property
+    def excluded(self) -> str | None:
+        """The exclusion note of the whole run (None when every answer entered the rates)."""
+        return excluded_note(self.statuses)
+
+    @property
+    def greedy_excluded(self) -> str | None:
+        """The same for the greedy pass, summarised apart."""
+        totals = dict.fromkeys(STATUSES, 0)
+        for cell in self.greedy:
+            for name, count in cell.statuses.items():
+                totals[name] += count
+        return excluded_note(totals)
+
     def consistency(self) -> dict[str, st.Consistency]:
         by_kind: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
         for t in self.prompts:
@@ -182,7 +210,7 @@ class AuditSummary:
             "model": run.model.to_dict(), "suites": dict(run.suites), "settings": run.settings.to_dict(),
             "samples_per_prompt": run.samples_per_prompt, "greedy_pass": run.greedy_pass, "judge": run.judge,
             "tool_version": run.tool_version, "started": run.started, "finished": run.finished,
-            "pass_used": self.pass_used, "statuses": dict(self.statuses),
+            "pass_used": self.pass_used, "statuses": dict(self.statuses), "excluded": self.excluded,
             "overall": [c.to_dict() for c in self.overall],
             "greedy": [c.to_dict() for c in self.greedy],
             "by_country_language": [c.to_dict() for c in self.by_country_language],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -50,7 +51,10 @@ def run_command(
                                              "(openai only; in-process engines run one at a time).")] = 1,
     cache: Annotated[Path | None, typer.Option(help="Completion cache (SQLite); an interrupted run resumes from "
                                                "it (default: OUTPUT's name + .cache.sqlite).")] = None,
-    limit: Annotated[int | None, typer.Option(help="Only the first N prompts (smoke runs).")] = None,
+    limit: Annotated[int | None, typer.Option(help="About N prompts, as whole matched groups taken from the "
+                                              "suites in turn (a request about every country and the controls "
+                                              "in one language), so the asymmetry can still be measured.")]
+    = None,
     n_ctx: Annotated[int, typer.Option("--n-ctx", help="llama-cpp: context size.")] = 4096,
 ) -> None:
     """Audit what a model says: every prompt of the suites gets a greedy pass and --samples samples, scored,
@@ -61,6 +65,7 @@ def run_command(
     from ..audit.runner import RunStats, run_audit
     from ..audit.runtimes import make_runtime
     from ..audit.suites import builtin_suites, load_suites
+    from ..audit.summary import summarise
     from ..core.audit import GenerationSettings
 
     output = _check_options(output, runtime, samples, greedy, temperature, top_p, max_tokens, concurrency, limit,
@@ -74,6 +79,8 @@ def run_command(
     try:
         suites = load_suites(list(suite) if suite else builtin_suites())
         options = {"n_ctx": n_ctx} if runtime == "llama-cpp" else {}
+        if runtime != "openai" and sys.stderr.isatty():
+            err.print(f"audit: loading {target} with {runtime}…", markup=False, soft_wrap=True)
         engine = make_runtime(str(runtime), target, endpoint=endpoint, model=model, **options)
         try:
             with _progress_bar() as progress:
@@ -95,6 +102,14 @@ def run_command(
     typer.echo(f"{len(run.prompts)} prompts x ({passes}) = {len(run.samples)} generations "
                f"({stats.generated} new, {stats.cached} cached) in {stats.seconds:.1f} s; {outcomes}; "
                f"model {run.model.model_name or run.model.target}; written to {output}")
+    summary = summarise(run)
+    if summary.excluded:
+        typer.echo(f"note: {summary.excluded}")
+    for a in summary.asymmetries:
+        d = a.to_dict()
+        typer.echo(f"asymmetry {a.kind} {a.country}/{a.language} vs {'+'.join(a.controls)}: {a.points:+.1f} points "
+                   f"[{d['low_points']:+.1f}, {d['high_points']:+.1f}] (95 % CI; `weighbridge audit report` has "
+                   "the rest)")
     if run.samples and stats.errors == len(run.samples):
         raise typer.Exit(1)
 
@@ -121,18 +136,27 @@ def _check_options(output: Path | None, runtime: str | None, samples: int, greed
 
 
 class _progress_bar:
-    """A rich progress bar on stderr when it is a terminal; a no-op callback otherwise."""
+    """Progress on stderr from before the first answer: a rich progress bar on a terminal, otherwise a line at
+    the start, then at most one every ``EVERY`` seconds, and one at the end (for logs and CI)."""
+
+    EVERY = 10.0
 
     def __init__(self) -> None:
         self._bar: object | None = None
 
     def __enter__(self) -> Progress | None:
         if not sys.stderr.isatty():
-            return None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+            return _LineProgress(self.EVERY)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                       TimeRemainingColumn(), console=err, transient=True)
+                       TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
         bar.__enter__()
         self._bar = bar
         task = bar.add_task("generating", total=None)
@@ -141,6 +165,24 @@ class _progress_bar:
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.__exit__(None, None, None)  # type: ignore[attr-defined]
+
+
+class _LineProgress:
+    """``audit: 12 of 48 generations (25 %), 40 s`` lines, rate-limited."""
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self.started = time.monotonic()
+        self.last: float | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if self.last is not None and done < total and now - self.last < self.every:
+            return
+        self.last = now
+        share = f" ({100 * done // total} %)" if total else ""
+        err.print(f"audit: {done} of {total} generations{share}, {now - self.started:.0f} s", markup=False,
+                  soft_wrap=True)
 
 
 def register(audit_app: typer.Typer) -> None:

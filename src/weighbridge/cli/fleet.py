@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..core.types import WeighbridgeError
-from .common import err, fail
+from .common import console_for, err, fail
 
 if TYPE_CHECKING:
     from ..core.registry import FleetSummary
@@ -106,10 +106,9 @@ def _with_progress(run: Any) -> Any:
 
 
 def _print_scan(result: FleetScanResult, threshold: Severity) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    console = console_for()
     counts = result.counts()
     rate = result.bytes_read / result.elapsed_seconds / 1e6 if result.elapsed_seconds else 0.0
     console.print(f"{len(result.targets)} targets: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
@@ -163,10 +162,9 @@ def audit_command(
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
     else:
-        from rich.console import Console
         from rich.table import Table
 
-        console = Console(highlight=False)
+        console = console_for()
         table = Table("endpoint", "model", "status", "samples", "labels", "audit / reason")
         for o in result.outcomes:
             labels = ", ".join(f"{k} {n}" for k, n in sorted(o.labels.items()))
@@ -197,10 +195,9 @@ def summary_command(db: DbOpt = None, as_json: JsonOpt = False) -> None:
 
 
 def _print_summary(summary: FleetSummary) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    console = console_for()
     console.print(f"{summary.models} models, {summary.versions} versions", markup=False)
     for title, counts in (("decision", summary.by_decision), ("verdict", summary.by_verdict),
                           ("licence family", summary.by_license_family), ("jurisdiction", summary.by_jurisdiction),

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from ..core.types import WeighbridgeError
-from .common import err, fail
+from .common import err, fail, refuse
 
 TargetArg = Annotated[str, typer.Argument(help="A file, a folder, hf:org/name[@revision] or ollama:name[:tag].")]
 DbOpt = Annotated[str | None, typer.Option("--db", help="Registry database URL (default: the local registry "
@@ -33,8 +33,9 @@ def register(app: typer.Typer) -> None:
 
 def lock(
     target: TargetArg,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the lockfile.")] = Path(
-        "weighbridge.lock"),
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the lockfile (default: "
+                                         "./weighbridge.lock in the current folder; the full path is printed).")]
+    = Path("weighbridge.lock"),
     download: Annotated[bool, typer.Option("--download", help="Fetch hf: targets missing from the cache.")] = False,
 ) -> None:
     """Pin every file of TARGET (size, SHA-256, advisory mtime) in a TOML lockfile."""
@@ -45,8 +46,9 @@ def lock(
         write_lock(pinned, output)
     except WeighbridgeError as exc:
         fail(str(exc))
-    err.print(f"locked {len(pinned.files)} file(s) of {target} in {output} (manifest {pinned.manifest_digest})",
-              markup=False, soft_wrap=True)
+    where = os.path.abspath(output)
+    err.print(f"locked {len(pinned.files)} file(s) of {target} in {where} (manifest {pinned.manifest_digest}); "
+              f"check it with: weighbridge verify --lock {where}", markup=False, soft_wrap=True)
 
 
 def verify(
@@ -100,7 +102,11 @@ def verify(
     else:
         for change in result.changes:
             typer.echo(describe_change(change))
-        typer.echo(f"FAILED: {refusal}" if refusal is not None else summary(result))
+        if refusal is not None:
+            word = "TAMPERED" if admission.status == "tampered" else "NOT ADMITTED"
+            typer.echo(f"{word}: {refusal}")
+        else:
+            typer.echo(summary(result))
     raise typer.Exit(0 if result.ok and refusal is None else 1)
 
 
@@ -199,22 +205,26 @@ def verify_signature(
 def run(
     ctx: typer.Context,
     db: DbOpt = None,
-    model: Annotated[list[Path] | None, typer.Option("--model", help="A model path the command loads, when it "
-                                                     "cannot be found among its arguments (repeatable).")]
+    model: Annotated[list[str] | None, typer.Option("--model", help="A model the command loads, when it cannot "
+                                                    "be found among its arguments: a path, hf:org/name[@revision] "
+                                                    "or ollama:name[:tag] (repeatable).")]
     = None,
     allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Let hub ids (org/name) that are not "
                                                "local paths through.")] = False,
 ) -> None:
     """Run `-- COMMAND ARGS…` only if every model it names is admitted in the registry; forward its exit code
     and signals. Models: existing *.gguf, *.safetensors, *.bin, *.pt(h) files, folders with config.json,
-    and --model/-m values."""
+    and --model/-m values. Exit 1 when a model is refused (as `verify` does), 2 on bad input."""
+    from ..guard.core import NotAdmittedError
     from ..guard.run import guarded_run
 
     command = list(ctx.args)
     if not command:
         fail("give the command to run after --, e.g. weighbridge run -- python serve.py --model ./model")
     try:
-        code = guarded_run(command, db=db, extra_models=[str(m) for m in model or []], allow_remote=allow_remote)
+        code = guarded_run(command, db=db, extra_models=list(model or []), allow_remote=allow_remote)
+    except NotAdmittedError as exc:
+        refuse(str(exc))
     except WeighbridgeError as exc:
         fail(str(exc))
     raise typer.Exit(code)

@@ -9,16 +9,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
 from .. import __version__
-from ..core.types import Report, Severity, WeighbridgeError
+from ..core.types import Report, Severity, WeighbridgeError, plain_message
 from ..report import RENDERERS
 from ..report.table import render_to
 from ..scan.api import scan as scan_target
 from . import audit, bundle, fleet, integrity, mirror, registry, serve
-from .common import err, fail, write_output
+from .common import console_for, err, fail, write_output
 
 app = typer.Typer(
     name="weighbridge",
@@ -65,7 +64,7 @@ _write = write_output
 
 def _emit(report: Report, fmt: OutputFormat, output: Path | None) -> None:
     if output is None and fmt is OutputFormat.table:
-        render_to(Console(highlight=False), report)  # colours and terminal width
+        render_to(console_for(), report)  # colours and wrapping on a terminal only
     else:
         _write(RENDERERS[fmt.value](report), output, "report")
 
@@ -187,15 +186,29 @@ def rules() -> None:
     """List every rule the scanner can report, with its id and default severity."""
     from ..catalogue import every_rule
 
-    console = Console(highlight=False)
+    console = console_for()
     for r in every_rule():
         console.print(f"{r.id:12} {r.severity.label:8} {r.check.value:10} {r.title}", markup=False)
 
 
 @app.command()
 def version() -> None:
-    """Print the version."""
+    """Print the version (also `weighbridge --version`)."""
     typer.echo(f"weighbridge {__version__}")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"weighbridge {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                               help="Print the version and exit.")] = False,
+) -> None:
+    """Weigh and inspect open-weight AI models before they cross into your systems."""
 
 
 for _module in (audit, registry, integrity, serve, fleet, mirror, bundle):
@@ -220,8 +233,9 @@ def run() -> None:
         format_message = getattr(exc, "format_message", None)
         message = format_message() if callable(format_message) else None
         if isinstance(message, str):
-            err.print(f"weighbridge: error: {message}", markup=False, soft_wrap=True)
+            err.print(f"weighbridge: error: {plain_message(message)}", markup=False, soft_wrap=True)
             sys.exit(2)
-        err.print(f"weighbridge: internal error: {type(exc).__name__}: {exc}", markup=False, soft_wrap=True)
+        err.print(f"weighbridge: internal error: {type(exc).__name__}: {plain_message(str(exc))}", markup=False,
+                  soft_wrap=True)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)

@@ -195,8 +195,14 @@ def show(name: NameArg, version: VersionOpt = None, db: DbOpt = None, as_json: J
     typer.echo(f"{detail['model']} @ {v['manifest_digest']}")
     typer.echo(f"  decision: {v['decision']}   source: {v['source']}   recorded: {v['recorded_at']}")
     licence = detail.get("license") or {}
+    publisher = (detail.get("provenance") or {}).get("publisher") or {}
+    openness = detail.get("openness") or {}
+    mof, osaid = openness.get("mof") or {}, openness.get("osaid") or {}
     typer.echo(f"  licence: {licence.get('id') or '-'}   worst finding: {v['max_severity']}   "
-               f"country: {v['jurisdiction'] or '-'}   openness class: {v['openness_class'] or '-'}")
+               f"publisher: {publisher.get('name') or 'unknown'}   country: {v['jurisdiction'] or '-'}")
+    typer.echo(f"  openness: MOF {mof.get('label') or 'not assessed'}"
+               + (f" (class {v['openness_class']})" if v.get("openness_class") else "")
+               + f"; OSI OSAID: {osaid.get('verdict') or 'not assessed'}")
     typer.echo(f"files ({len(detail['files'])}):")
     for f in detail["files"]:
         typer.echo(f"  {f['sha256'] or '-':64}  {f['size']:>12}  {f['path']}")

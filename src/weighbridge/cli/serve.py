@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
-from typing import Annotated
+import socket
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..core.types import WeighbridgeError
 from .common import err, fail
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 DbOpt = Annotated[str | None, typer.Option("--db", help="Registry database URL or SQLite file "
                                           "(default: $WEIGHBRIDGE_DATABASE_URL or $WEIGHBRIDGE_HOME/registry.db).")]
@@ -36,7 +41,8 @@ def serve(
         help="Let anyone who reaches the server read without a token (default: on for loopback, off otherwise).")]
     = None,
 ) -> None:
-    """Serve the dashboard and the REST API (/api/v1, documented at /docs) over the registry."""
+    """Serve the dashboard and the REST API (/api/v1, its OpenAPI schema at /openapi.json) over the registry.
+    Exit 2 when the port cannot be bound (in use, not allowed) or the registry cannot be opened."""
     loopback = _is_loopback(host)
     if not loopback and not allow_remote:
         fail(f"refusing to bind {host}: only loopback addresses are served unless --allow-remote is given")
@@ -49,10 +55,33 @@ def serve(
         app = create_app(db, allow_anonymous_read=loopback if anonymous_read is None else anonymous_read)
     except WeighbridgeError as exc:
         fail(str(exc))
+    listener = bind(host, port)
+    base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    err.print(f"weighbridge: dashboard on {base}/ · REST API {base}/api/v1/models · OpenAPI schema {base}/openapi.json",
+              markup=False, soft_wrap=True)
+    run_server(app, listener)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``, or one line and exit 2 (before anything says the server is up)."""
+    try:
+        family = socket.AF_INET6 if ipaddress.ip_address(host).version == 6 else socket.AF_INET
+    except ValueError:  # a name such as localhost
+        family = socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        why = ("the port is already in use (another server? choose one with --port)"
+               if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc))
+        fail(f"cannot listen on {host}:{port}: {why}")
+
+
+def run_server(app: FastAPI, listener: socket.socket) -> None:
+    """Serve ``app`` on the already-bound ``listener`` until interrupted."""
     import uvicorn
 
-    err.print(f"weighbridge: dashboard on http://{host}:{port}/  (API docs: /docs)", markup=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+    config = uvicorn.Config(app, log_level="warning", server_header=False)
+    uvicorn.Server(config).run(sockets=[listener])
 
 
 def register(app: typer.Typer) -> None:

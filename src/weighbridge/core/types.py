@@ -211,6 +211,12 @@ class WeighbridgeError(Exception):
     """A usage or input error: reported as one line, exit code 2."""
 
 
+def plain_message(message: str) -> str:
+    """A message as one line for people: without the ``Value error, `` that pydantic puts in front of a
+    validator's ValueError, and with line breaks folded."""
+    return " ".join(message.replace("Value error, ", "").split())
+
+
 # --- Licences ---
 # What a model's licence lets you do, as extracted by ``weighbridge.license``. Every extracted term carries
 # Evidence (the quoted sentence, the file and the line) so a reader can check the claim against the text.

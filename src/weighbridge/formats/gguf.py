@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from ..core.rules import define
+from ..core.rules import get as rule_by_id
 from ..core.types import Check, Location, Rule, Severity
 from .base import FormatHandler, ScanContext, StreamWindow, read_exact, stream_size
 from .chat_template import check_template
@@ -309,11 +310,16 @@ class _Parser:
         count = self.reported.get(rule.id, 0)
         self.reported[rule.id] = count + 1
         if count >= MAX_REPORTED_PER_RULE:
-            return
-        if count == MAX_REPORTED_PER_RULE - 1:
-            detail += " (further problems of this kind are not listed)"
+            return  # counted: report_dropped() says how many
         self.ctx.report(rule, detail, location=Location(offset=offset, key=key), evidence=evidence,
                         severity=severity)
+
+    def report_dropped(self) -> None:
+        """One finding per rule that had more problems than are listed, saying how many were left out."""
+        for rule_id, count in self.reported.items():
+            if count > MAX_REPORTED_PER_RULE:
+                self.ctx.report(rule_by_id(rule_id), f"{count - MAX_REPORTED_PER_RULE} more problem(s) of this "
+                                f"kind not listed (the first {MAX_REPORTED_PER_RULE} are)", location=Location(offset=0))
 
     def stop(self, rule: Rule, detail: str, *, offset: int, key: str | None = None,
              evidence: str | None = None) -> _Stop:
@@ -677,12 +683,13 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
     try:
         parser.run()
     except _Stop:
-        return
+        pass
     except Truncated as exc:
         worst = ctx.max_severity()
         severity = Severity.HIGH if worst is not None and worst >= Severity.HIGH else None
         ctx.report(TRUNCATED, f"truncated at byte {size}: the GGUF header runs past the end of the file ({exc})",
                    location=Location(offset=exc.offset), severity=severity)
+    parser.report_dropped()
 
 
 GGUF_HANDLER = FormatHandler(name="gguf", sniff=_sniff, scan=_scan, needs_seek=True)

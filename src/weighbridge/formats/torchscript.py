@@ -64,6 +64,7 @@ def scan_torchscript_code(ctx: ScanContext, member: str, data: bytes, *, complet
         ctx.report(CODE_UNREADABLE, f"TorchScript code member is not UTF-8 text: {exc}"[:300],
                    location=Location(member=member, offset=exc.start))
         text = data.decode("utf-8", errors="replace")
+    dropped = 0
     for lineno, line in enumerate(text.splitlines(), start=1):
         for match in _OP_CALL.finditer(line):
             namespace, op = match.group(1), match.group(2)
@@ -72,7 +73,11 @@ def scan_torchscript_code(ctx: ScanContext, member: str, data: bytes, *, complet
                 continue
             seen.add(qualified)
             if len(seen) > MAX_CUSTOM_OP_FINDINGS:
-                return
+                dropped += 1
+                continue
             ctx.report(CUSTOM_OP, f"calls custom operator {qualified} (namespace '{namespace}' is not part of "
                        "libtorch; it needs a native library)", location=Location(member=member, line=lineno),
                        evidence=line.strip()[:MAX_LINE_EVIDENCE])
+    if dropped:
+        ctx.report(CUSTOM_OP, f"{dropped} more custom operator(s) in this member not listed (the first "
+                   f"{MAX_CUSTOM_OP_FINDINGS} of the archive are)", location=Location(member=member))

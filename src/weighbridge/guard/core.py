@@ -24,6 +24,11 @@ from ..integrity import hash_cache
 from ..integrity.admission import Admission, check_admission
 
 
+def is_source_target(target: str) -> bool:
+    """``hf:org/name[@rev]`` or ``ollama:name[:tag]``: resolved from the local caches, like every command."""
+    return target.startswith(("hf:", "ollama:"))
+
+
 class NotAdmittedError(WeighbridgeError):
     """``path`` may not be loaded: ``file`` is the first unknown or mismatching file when files are the
     reason, ``version`` the registry version it was compared with (its decision may be the reason)."""
@@ -66,7 +71,7 @@ def reset_default_registry() -> None:
 def check(path: str | os.PathLike[str], *, registry: Any = None) -> Admission:
     """The admission verdict for ``path`` without raising."""
     target = os.fspath(path)
-    if not os.path.exists(target):
+    if not is_source_target(target) and not os.path.exists(target):
         raise WeighbridgeError(f"no such file or folder: {target}")
     return check_admission(target, registry if registry is not None else default_registry(),
                            hasher=hash_cache.cached_sha256)

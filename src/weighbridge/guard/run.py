@@ -4,7 +4,8 @@ Models are found among the arguments: existing ``*.gguf``, ``*.safetensors``, ``
 files, existing folders holding ``config.json``, and the values of ``--model``/``-m`` (also ``--model=X``).
 A ``--model``/``-m`` value that is not a local path but looks like a hub id (``org/name``) is refused unless
 ``allow_remote`` — a hub id names bytes nobody here has weighed. Other values (``python -m package``) are not
-models. The command runs as a child process; SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are
+models. ``extra_models`` (``weighbridge run --model``) may also be ``hf:org/name[@revision]`` or
+``ollama:name[:tag]``, resolved from the local caches. The command runs as a child process; SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are
 forwarded to it and its exit code is returned (``128 + N`` when a signal N ended it).
 
 The check happens before the command starts: a file swapped after the check and before the command reads it
@@ -72,15 +73,16 @@ def check_command(command: Sequence[str], *, registry: Any = None, extra_models:
                   allow_remote: bool = False) -> list[str]:
     """Require every model ``command`` names (and ``extra_models``) admitted; return the paths checked.
     Raises NotAdmittedError (or WeighbridgeError for bad input) naming the first that is not."""
-    from .core import require_admitted
+    from .core import NotAdmittedError, is_source_target, require_admitted
 
     named = find_models(command)
     for path in extra_models:
-        if not os.path.exists(path):
+        if not is_source_target(path) and not os.path.exists(path):
             raise WeighbridgeError(f"no such model file or folder: {path}")
     if named.hub_ids and not allow_remote:
-        raise WeighbridgeError(f"{named.hub_ids[0]} is not a local path: a hub model cannot be checked against "
-                               "the registry before it is downloaded (pass --allow-remote to let it through)")
+        raise NotAdmittedError(f"{named.hub_ids[0]} is not a local path: a hub model cannot be checked against "
+                               "the registry before it is downloaded (pass --allow-remote to let it through)",
+                               path=named.hub_ids[0])
     paths = list(dict.fromkeys([*extra_models, *named.paths]))
     if not paths and not named.hub_ids:
         raise WeighbridgeError("no model file or folder found in the command; name it with "

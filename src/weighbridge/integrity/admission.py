@@ -54,13 +54,23 @@ class Admission:
         return self.refusal is None
 
     @property
+    def status(self) -> str:
+        """``admitted``; ``tampered`` (the files differ from an admitted version they were compared with);
+        ``not-admitted`` (no registry version holds these files, or the version's decision is not ADMITTED)."""
+        if self.refusal is None:
+            return "admitted"
+        if self.version is not None and not self.result.ok and self.version.decision is Decision.ADMITTED:
+            return "tampered"
+        return "not-admitted"
+
+    @property
     def first_file(self) -> str | None:
         """The first added, removed or changed file, if the refusal is about files."""
         return self.result.changes[0].path if self.result.changes else None
 
     def to_dict(self) -> dict[str, Any]:
         v = self.version
-        return {"admitted": self.ok, "refusal": self.refusal,
+        return {"admitted": self.ok, "status": self.status, "refusal": self.refusal,
                 "version": None if v is None else {"id": v.id, "model": v.model, "revision": v.revision,
                                                    "manifest_digest": v.manifest_digest,
                                                    "decision": v.decision.value, "signature": v.signature.value}}
@@ -101,9 +111,12 @@ def check_admission(target: str, registry: AdmissionRegistry, *, model: str | No
     result = recheck(_as_single(version.files, digests[0]) if single and digests else version.files)
     label = f"{version.model}@{version.manifest_digest[:12]}"
     if not result.ok:
-        return Admission(target, result, version,
-                         f"{target} is not admitted: {describe_change(result.changes[0])} compared with {label}"
-                         + (f" (and {len(result.changes) - 1} more)" if len(result.changes) > 1 else ""))
+        more = f" (and {len(result.changes) - 1} more)" if len(result.changes) > 1 else ""
+        if version.decision is Decision.ADMITTED:  # an admitted version whose bytes changed
+            return Admission(target, result, version, f"{target} is tampered: {describe_change(result.changes[0])} "
+                             f"compared with {label}{more}")
+        return Admission(target, result, version, f"{target} is not admitted: {describe_change(result.changes[0])} "
+                         f"compared with {label} ({version.decision.value}){more}")
     if version.decision is not Decision.ADMITTED:
         reason = _reason(registry, version)
         return Admission(target, result, version, f"{target} is not admitted: {label} is "

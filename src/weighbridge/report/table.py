@@ -39,7 +39,10 @@ def render_to(console: Console, report: Report) -> None:
     for line in section_lines(report):
         console.print(Text(line))
     if report.findings:
-        console.rule("Findings")
+        if console.is_terminal:
+            console.rule("Findings")
+        else:  # a log: no line as wide as the console
+            console.print("── Findings ──")
         for f in report.findings:
             head = Text()
             head.append(f" {f.severity.label.upper()} ", style=STYLE[f.severity])
@@ -65,5 +68,6 @@ def render_to(console: Console, report: Report) -> None:
 
 def render_table(report: Report) -> str:
     buf = io.StringIO()
-    render_to(Console(file=buf, width=140, no_color=True, highlight=False), report)
+    # A file is a log: nothing wrapped (digests and paths stay whole), tables as wide as their content.
+    render_to(Console(file=buf, width=4000, soft_wrap=True, no_color=True, highlight=False, emoji=False), report)
     return buf.getvalue()

@@ -27,6 +27,7 @@ from .schemas import (
     FleetSummaryBody,
     Health,
     MirrorOverviewBody,
+    ModelOverview,
     PolicyDocument,
     PolicySummary,
     PolicyUpload,
@@ -123,6 +124,13 @@ def make_router(*, anonymous_read: bool) -> APIRouter:
         """Every decision on every version of the model, oldest first."""
         return [entry.to_dict() for entry in state.registry.history(name)]
 
+    # Registered after the routes under /models/{name}/… so that those keep their meaning.
+    @router.get("/models/{name:path}", tags=["models"], response_model=ModelOverview, dependencies=read_deps,
+                responses={**NOT_FOUND, **read_errors})
+    def model(state: State, name: ModelName) -> dict[str, Any]:
+        """One model: newest version, every version, publisher, openness and decision history."""
+        return model_overview(state, name)
+
     @router.post("/models/{name:path}/decisions", tags=["models"], status_code=201, response_model=DecisionEntry,
                  responses={**NOT_FOUND, **BAD_INPUT, **_auth_errors(read=False)})
     def decide(state: State, name: ModelName, body: DecisionRequest,
@@ -180,6 +188,22 @@ def make_router(*, anonymous_read: bool) -> APIRouter:
         return mirror_overview(state.registry, existing_store(), limit=limit)
 
     return router
+
+
+def model_overview(state: WebState, name: str) -> dict[str, Any]:
+    """What ``GET /api/v1/models/{name}`` returns (404 through NotFound when there is no such model)."""
+    detail = state.registry.version_detail(name)
+    canonical = detail["model"]
+    versions = [v for v in state.registry.list_versions(query=canonical, all_versions=True)
+                if v["model"] == canonical]
+    versions.sort(key=lambda v: v["id"], reverse=True)
+    publisher = ((detail.get("provenance") or {}).get("publisher") or {})
+    mof = (detail.get("openness") or {}).get("mof") or {}
+    latest = detail["version"]
+    return {"model": canonical, "latest": latest, "versions": versions or [latest],
+            "publisher": publisher.get("name"), "jurisdiction": latest.get("jurisdiction") or publisher.get("country"),
+            "openness_class": latest.get("openness_class"), "openness_label": mof.get("label"),
+            "history": [entry.to_dict() for entry in state.registry.history(canonical)]}
 
 
 def reader_secured(state: State, credentials: Credentials) -> None:

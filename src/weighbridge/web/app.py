@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..core.types import WeighbridgeError
+from ..core.types import WeighbridgeError, plain_message
 from .actions import router as action_routes
 from .api import make_router
 from .limits import BodyGate, BodyLimits
@@ -80,7 +80,8 @@ def create_app(registry_url: str | None = None, *, allow_anonymous_read: bool = 
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         if is_api(request):
             return JSONResponse({"detail": jsonable_errors(exc)}, status_code=422)
-        message = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+        message = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {plain_message(str(e['msg']))}"
+                            for e in exc.errors())
         return render(request, "error.html",
                       {"status": 422, "title": TITLES[422], "message": message}, status=422)
 
@@ -107,5 +108,5 @@ def openapi_document(*, allow_anonymous_read: bool = True) -> dict[str, Any]:
 
 def jsonable_errors(exc: RequestValidationError) -> list[dict[str, object]]:
     """FastAPI's validation error list without the raw input (which may not be JSON-serialisable)."""
-    return [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+    return [{"loc": list(e.get("loc", ())), "msg": plain_message(str(e.get("msg", ""))), "type": str(e.get("type", ""))}
             for e in exc.errors()]

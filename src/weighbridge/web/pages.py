@@ -97,7 +97,7 @@ def model_page(request: Request, state: Reader, name: str,
         "versions": sorted(own, key=lambda v: v["id"], reverse=True),
         "terms": views.license_terms(detail.get("license")),
         "lineage_svg": views.lineage_svg(detail, href, known),
-        "audits": [(a, audit_charts(state, a)) for a in detail.get("audits") or ()],
+        "audits": [(a, *audit_charts(state, a)) for a in detail.get("audits") or ()],
         "actions": [a.value for a in HumanAction],
     })
 
@@ -123,13 +123,14 @@ def mirror_page(request: Request, state: Reader, done: str | None = None) -> HTM
                                            "upstream": os.environ.get("WEIGHBRIDGE_MIRROR_UPSTREAM")})
 
 
-def audit_charts(state: WebState, audit: dict[str, Any]) -> list[tuple[str, Markup]]:
-    """Rates by country and language when the run can be summarised, else the stored label counts."""
+def audit_charts(state: WebState, audit: dict[str, Any]) -> tuple[list[tuple[str, Markup]], str | None]:
+    """Rates by country and language when the run can be summarised, else the stored label counts; and how
+    many answers the rates leave out (truncated, empty, filtered, failed), which the page shows above them."""
     from .audits import load_summary, rate_charts
 
     summary = load_summary(state.registry, int(audit["id"]))
     charts = rate_charts(summary) if summary is not None else []
-    return charts or views.audit_charts(audit.get("summary") or {})
+    return charts or views.audit_charts(audit.get("summary") or {}), summary.excluded if summary else None
 
 
 @router.get("/policies", response_class=HTMLResponse, name="policies_page")

@@ -167,6 +167,19 @@ class VersionDetail(BaseModel):
     reports: list[ReportRef]
 
 
+class ModelOverview(BaseModel):
+    """One model: its newest version, every version (newest first), who publishes it, and its decisions."""
+
+    model: str
+    latest: VersionSummary
+    versions: list[VersionSummary] = Field(description="Every recorded version, newest first.")
+    publisher: str | None = Field(None, description="Publisher named by the newest version's provenance.")
+    jurisdiction: str | None = Field(None, description="Publisher country (ISO 3166-1 alpha-2).")
+    openness_class: int | None = Field(None, description="Model Openness Framework class (1 most open).")
+    openness_label: str | None = Field(None, description="Model Openness Framework label, e.g. 'Unclassified'.")
+    history: list[DecisionEntry] = Field(description="Every decision on every version, oldest first.")
+
+
 class AdmitRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -2,17 +2,20 @@
 
 Detection is by content: a PROTO opcode (protocol 2–5), or — for protocol 0/1, which have no header — a
 probe that parses the first bytes as a pickle and accepts them only when they form one (or break only after
-importing an identifier-shaped global). The file name is never consulted.
+importing an identifier-shaped global). The file name is consulted once only: an empty file named like a
+pickle (``.pkl``, ``.pickle``, ``.joblib``, ``.dill``) is routed here, so that it is reported as a pickle that
+does not parse (high: the loader it is meant for runs code) rather than passing as empty text.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any, BinaryIO
 
 from ...core.rules import define
 from ...core.types import Check, Location, Severity
 from ..base import FormatHandler, ScanContext
-from .analyser import TRAILING_DATA, Analyser, PickleError, _RestStream, looks_like_pickle
+from .analyser import BROKEN_STREAM, TRAILING_DATA, Analyser, PickleError, _RestStream, looks_like_pickle
 from .values import Global, ListV
 
 TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
@@ -33,11 +36,19 @@ _ELEMENT_SIZE = {
 }
 
 
+PICKLE_NAMES = (".pkl", ".pickle", ".joblib", ".dill")
+
+
 def sniff(head: bytes, name: str) -> bool:
-    return looks_like_pickle(head)
+    return looks_like_pickle(head) or (not head and name.endswith(PICKLE_NAMES))
 
 
 def scan(ctx: ScanContext, stream: BinaryIO) -> None:
+    if ctx.depth == 0 and ctx.fs_path is not None and os.path.getsize(ctx.fs_path) == 0:
+        ctx.report(BROKEN_STREAM, "empty file (0 bytes) named like a pickle: not a pickle, so not clean (a "
+                   "truncated copy or a swapped file; the loader meant for it runs code)",
+                   location=Location(offset=0), severity=Severity.HIGH)
+        return
     analyser = Analyser(ctx, stream)
     summary = analyser.run(max_pickles=1)
     if summary.error is not None:

@@ -113,6 +113,7 @@ def render_html(summary: AuditSummary, verdict: PolicyVerdict | None = None) -> 
     examples = [[escape(e.cell), f"<code>{escape(e.prompt_id)}</code>",
                  escape(e.label + (" (greedy)" if e.greedy else "")), f"<div class='answer'>{escape(e.text)}</div>"]
                 for e in summary.examples]
+    excluded = f"<p class='warn'><strong>{escape(summary.excluded)}.</strong></p>" if summary.excluded else ""
     parts = [
         "<!DOCTYPE html>",
         "<html lang='en'><head><meta charset='utf-8'>",
@@ -126,9 +127,11 @@ def render_html(summary: AuditSummary, verdict: PolicyVerdict | None = None) -> 
         "<h2>Suites</h2>", _table(["suite", "version"], [[escape(n), f"<code>{escape(v)}</code>"]
                                                         for n, v in sorted(run.suites.items())]),
         "<h2>Statuses</h2>", _table(list(summary.statuses), [[str(v) for v in summary.statuses.values()]]),
-        "<h2>Overall rates</h2>", _table(["kind", "metric", "rate [95 % CI]"], overall),
-        ("<h3>Greedy pass</h3>" + _table(["kind", "metric", "rate [95 % CI]"], greedy)) if greedy else "",
-        "<h2>Non-compliance by country and language</h2>", _country_charts(summary),
+        excluded,
+        "<h2>Overall rates</h2>", excluded, _table(["kind", "metric", "rate [95 % CI]"], overall),
+        ("<h3>Greedy pass</h3>" + (f"<p class='warn'><strong>{escape(summary.greedy_excluded)}.</strong></p>"
+                                   if summary.greedy_excluded else "") + _table(["kind", "metric", "rate [95 % CI]"], greedy)) if greedy else "",
+        "<h2>Non-compliance by country and language</h2>", excluded, _country_charts(summary),
         "<h2>Asymmetry</h2>", _asymmetry(summary),
         "<h2>Per-prompt consistency</h2>", _consistency(summary),
         "<h2>Example answers</h2>",

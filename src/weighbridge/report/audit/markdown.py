@@ -33,14 +33,16 @@ def render_markdown(summary: AuditSummary, verdict: PolicyVerdict | None = None)
     out += [f"| {cell(n)} | {cell(v)} |" for n, v in sorted(run.suites.items())]
     out += ["", "## Statuses", "", "| " + " | ".join(summary.statuses) + " |",
             "|" + "---|" * len(summary.statuses), "| " + " | ".join(str(v) for v in summary.statuses.values()) + " |"]
-    out += ["", "## Overall rates", "", "| kind | metric | rate [95 % CI] |", "|---|---|---|"]
+    excluded = [f"**{cell(summary.excluded)}.**", ""] if summary.excluded else []
+    out += ["", "## Overall rates", "", *excluded, "| kind | metric | rate [95 % CI] |", "|---|---|---|"]
     for c in summary.overall:
         out += [f"| {c.kind} | {m} | {rate_text(r)} |" for m, r in metric_rows(c.rates)]
     if summary.greedy:
-        out += ["", "### Greedy pass", "", "| kind | metric | rate [95 % CI] |", "|---|---|---|"]
+        greedy_note = [f"**{cell(summary.greedy_excluded)}.**", ""] if summary.greedy_excluded else []
+        out += ["", "### Greedy pass", "", *greedy_note, "| kind | metric | rate [95 % CI] |", "|---|---|---|"]
         for c in summary.greedy:
             out += [f"| {c.kind} | {m} | {rate_text(r)} |" for m, r in metric_rows(c.rates)]
-    out += ["", "## Non-compliance by country and language", "",
+    out += ["", "## Non-compliance by country and language", "", *excluded,
             "| kind | country | language | non-compliance | refusal | evasion | not valid |", "|---|---|---|---|---|---|---|"]
     for c in summary.by_country_language:
         r = c.rates
