@@ -5,9 +5,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 __version__ = "0.1.0"
+
+# A library logs, the application decides where it goes: silent unless the CLI's -v (or the embedding program)
+# configures the "weighbridge" logger.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 from .core.types import Report, Severity, WeighbridgeError  # noqa: E402
 

@@ -16,7 +16,7 @@ from ..core.types import Report, Severity, WeighbridgeError, plain_message
 from ..report import RENDERERS
 from ..report.table import render_to
 from ..scan.api import scan as scan_target
-from . import audit, bundle, fleet, integrity, mirror, registry, serve
+from . import audit, bundle, fleet, integrity, logs, mirror, registry, serve
 from .common import console_for, err, fail, write_output
 
 app = typer.Typer(
@@ -207,8 +207,12 @@ def _print_version(value: bool) -> None:
 def _main(
     show_version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
                                                help="Print the version and exit.")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
+                                         help="Diagnostics on stderr: -v info, -vv debug (or WEIGHBRIDGE_LOG=debug); "
+                                              "an unexpected error then also writes its traceback.")] = 0,
 ) -> None:
     """Weigh and inspect open-weight AI models before they cross into your systems."""
+    logs.configure(verbose)
 
 
 for _module in (audit, registry, integrity, serve, fleet, mirror, bundle):
@@ -235,7 +239,10 @@ def run() -> None:
         if isinstance(message, str):
             err.print(f"weighbridge: error: {plain_message(message)}", markup=False, soft_wrap=True)
             sys.exit(2)
-        err.print(f"weighbridge: internal error: {type(exc).__name__}: {plain_message(str(exc))}", markup=False,
-                  soft_wrap=True)
+        hint = "" if logs.enabled() else " (run with -v for the traceback)"
+        err.print(f"weighbridge: internal error: {type(exc).__name__}: {plain_message(str(exc))}{hint}",
+                  markup=False, soft_wrap=True)
+        if logs.enabled():
+            logs.LOGGER.error("unexpected error", exc_info=exc)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -62,6 +63,8 @@ def open_registry(url: str | None = None) -> Registry:
     """Open (and create or upgrade) the registry at ``url``, ``$WEIGHBRIDGE_DATABASE_URL`` or
     ``$WEIGHBRIDGE_HOME/registry.db``. Raises ``WeighbridgeError`` with one line when it cannot."""
     resolved = db.resolve_url(url)
+    logging.getLogger(__name__).info("opening the registry at %s",
+                                     db.parse_url(resolved).render_as_string(hide_password=True))
     engine = db.make_engine(resolved)
     try:
         db.migrate(engine)

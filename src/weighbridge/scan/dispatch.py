@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from typing import BinaryIO
 
 from ..core.rules import define
@@ -10,6 +11,7 @@ from ..core.types import Check, Location, Severity
 from ..formats.base import FormatHandler, PrefixedStream, ScanContext, make_seekable
 from ..formats.registry import HANDLERS, TEXT_HANDLER, UNKNOWN_HANDLER
 
+LOG = logging.getLogger(__name__)
 HEAD_BYTES = 4096
 # formats that can carry code a loader runs (pickles, archives of them, Keras configs): an uninspected one is high
 CODE_CARRYING = frozenset({"pickle", "zip", "7z", "tar", "compressed", "npy", "hdf5", "keras-metadata"})
@@ -58,14 +60,18 @@ def scan_stream(ctx: ScanContext, stream: BinaryIO, name: str, size: int | None 
     head, stream = _head(stream)
     handler = choose_handler(head, name)
     ctx.formats.append(handler.name)
+    LOG.debug("%s: parsed as %s (depth %d)", ctx.path if not ctx.member else f"{ctx.path}:{ctx.member}",
+              handler.name, ctx.depth)
     if handler.needs_seek:
         stream = make_seekable(stream, ctx.limits)
     try:
         handler.scan(ctx, stream)
     except (MemoryError, RecursionError) as exc:
+        LOG.warning("%s: %s parser exhausted resources", ctx.path, handler.name, exc_info=exc)
         ctx.report(PARSER_CRASH, f"{handler.name} parser exhausted resources: {type(exc).__name__}",
                    severity=Severity.HIGH)
     except Exception as exc:  # noqa: BLE001 - fail closed: any parser failure becomes a finding
+        LOG.warning("%s: %s parser failed (reported as a finding)", ctx.path, handler.name, exc_info=exc)
         ctx.report(PARSER_CRASH, f"{handler.name} parser failed: {type(exc).__name__}: {exc}"[:500],
                    severity=Severity.HIGH if handler.name in CODE_CARRYING else None)
     return handler.name

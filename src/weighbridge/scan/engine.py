@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -36,6 +37,7 @@ NAME_CONTENT_MISMATCH = define(
 _PROMISES = {".json": {"text"}}
 
 Progress = Callable[[int, int], None]
+LOG = logging.getLogger(__name__)
 
 
 def default_workers() -> int:
@@ -81,6 +83,7 @@ def _scan_file(sfile: SnapshotFile, root: str, limits: Limits) -> tuple[FileReco
             NAME_CONTENT_MISMATCH, sfile.rel, f"named {suffix} but the content is {fmt}",
             location=Location(offset=0)))
     formats = list(dict.fromkeys(ctx.formats))
+    LOG.debug("%s: %d bytes, %s, %d finding(s)", sfile.rel, size, fmt, len(ctx.findings))
     record = FileRecord(path=sfile.rel, size=size, sha256=digest, format=fmt, findings=ctx.findings,
                         formats=formats)
     return record, ctx.references

@@ -6,6 +6,7 @@ models are never pulled, and local paths have nothing to fetch).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 
@@ -21,6 +22,7 @@ __all__ = ["resolve", "resolve_hf", "resolve_local", "resolve_ollama"]
 
 def resolve(spec: str, *, download: bool = False) -> Snapshot:
     """Resolve ``spec`` offline (unless ``download``) into the files to inspect and the notes made on the way."""
+    logging.getLogger(__name__).info("resolving %s%s", spec, " (downloads allowed)" if download else "")
     if not spec.strip():
         raise WeighbridgeError("empty target: give a file, a folder, hf:org/name[@revision] or ollama:name[:tag]")
     if spec.startswith("hf:"):
