@@ -86,6 +86,7 @@ def test_head_headers_and_ranges(mirror: Mirror) -> None:
     assert httpx.get(url, headers={"Range": f"bytes={weights.size + 5}-"}).status_code == 416
 
 
+@pytest.mark.slow
 def test_transformers_from_pretrained_through_the_mirror(mirror: Mirror, tmp_path: Path) -> None:
     script = textwrap.dedent("""
         import json
@@ -163,6 +164,7 @@ def test_refused_pulls_reach_the_client_with_the_reason(mirror: Mirror, tmp_path
     assert any(p.repo == "acme/revoked" and p.refusal is not None and p.refusal.value == "revoked" for p in refused)
 
 
+@pytest.mark.slow
 def test_the_reason_reaches_transformers_too(mirror: Mirror, tmp_path: Path) -> None:
     recorded(mirror.registry, tmp_path / "held", "acme/held", action=DecisionAction.QUARANTINE)
     script = textwrap.dedent("""

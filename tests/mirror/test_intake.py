@@ -184,6 +184,7 @@ def test_bad_sources_and_upstreams() -> None:
         Upstream("file:///etc")
 
 
+@pytest.mark.slow
 def test_kill_9_during_intake_serves_nothing_and_a_rerun_resumes(tmp_path: Path, hub: FakeHub,
                                                                   lenient: Path) -> None:
     hub.add("acme/tiny", APACHE_FILES)
