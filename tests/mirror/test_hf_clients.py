@@ -86,6 +86,7 @@ def test_head_headers_and_ranges(mirror: Mirror) -> None:
     assert httpx.get(url, headers={"Range": f"bytes={weights.size + 5}-"}).status_code == 416
 
 
+@pytest.mark.slow
 def test_transformers_from_pretrained_through_the_mirror(mirror: Mirror, tmp_path: Path) -> None:
     script = textwrap.dedent("""
         import json
@@ -163,6 +164,7 @@ def test_refused_pulls_reach_the_client_with_the_reason(mirror: Mirror, tmp_path
     assert any(p.repo == "acme/revoked" and p.refusal is not None and p.refusal.value == "revoked" for p in refused)
 
 
+@pytest.mark.slow
 def test_the_reason_reaches_transformers_too(mirror: Mirror, tmp_path: Path) -> None:
     recorded(mirror.registry, tmp_path / "held", "acme/held", action=DecisionAction.QUARANTINE)
     script = textwrap.dedent("""
@@ -278,3 +280,19 @@ def test_another_weighbridge_mirror_is_an_upstream(mirror: Mirror, tmp_path: Pat
         mirror.registry.decide("acme/revoked", DecisionAction.REVOKE, actor="secteam", reason="still revoked")
         with pytest.raises(IntakeError, match="revoked"):
             intake(edge, store, "hf:acme/revoked", upstream=upstream, actor="edge", policy_path=policy)
+
+
+def test_an_interrupted_download_resumes_with_a_range(mirror: Mirror, tmp_path: Path) -> None:
+    """huggingface_hub's downloader resumes a broken transfer with ``Range: bytes=N-`` (its retry path)."""
+    from huggingface_hub.file_download import http_get
+
+    weights = next(f for f in mirror.version.files if f.path == "model.safetensors")
+    before = mirror.registry.mirror.pull_counts().get((REPO, mirror.version.manifest_digest), 0)
+    target = tmp_path / "model.safetensors"
+    with open(mirror.folder / "model.safetensors", "rb") as source, open(target, "wb") as out:
+        out.write(source.read(1_000_000))
+        http_get(f"{mirror.url}/{REPO}/resolve/{COMMIT}/model.safetensors", out, resume_size=1_000_000,
+                 expected_size=weights.size)
+    assert sha256(target) == weights.sha256
+    after = mirror.registry.mirror.pull_counts().get((REPO, mirror.version.manifest_digest), 0)
+    assert after == before  # a resumed download is not counted as a new pull

@@ -184,6 +184,7 @@ def test_bad_sources_and_upstreams() -> None:
         Upstream("file:///etc")
 
 
+@pytest.mark.slow
 def test_kill_9_during_intake_serves_nothing_and_a_rerun_resumes(tmp_path: Path, hub: FakeHub,
                                                                   lenient: Path) -> None:
     hub.add("acme/tiny", APACHE_FILES)
@@ -217,3 +218,34 @@ def test_kill_9_during_intake_serves_nothing_and_a_rerun_resumes(tmp_path: Path,
         assert isinstance(served, ServedVersion)
         for item in served.files:
             assert store.path(item.sha256).read_bytes() == APACHE_FILES[item.path]
+
+
+def test_intake_on_first_request(tmp_path: Path, hub: FakeHub, lenient: Path) -> None:
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import RepositoryNotFoundError
+    from tests.web.server import serve_in_thread
+
+    from weighbridge.mirror.app import create_mirror_app
+    from weighbridge.mirror.background import AutoIntake
+
+    commit = hub.add("acme/tiny", APACHE_FILES)
+    db = str(tmp_path / "registry.db")
+    app = create_mirror_app(db, store_root=tmp_path / "store",
+                            auto_intake=AutoIntake(endpoint=hub.url, policy_path=lenient))
+    try:
+        with serve_in_thread(app) as url:
+            with pytest.raises(RepositoryNotFoundError, match="intake from the upstream has started"):
+                snapshot_download("acme/tiny", endpoint=url, cache_dir=tmp_path / "hf")
+            registry = app.state.mirror.registry
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                row = registry.mirror.intake(f"hf:acme/tiny@{commit}")
+                if row is not None and row.state is IntakeState.PUBLISHED:
+                    break
+                time.sleep(0.1)
+            path = Path(snapshot_download("acme/tiny", endpoint=url, cache_dir=tmp_path / "hf"))
+            assert path.name == commit
+            assert {p.name: p.read_bytes() for p in path.iterdir()} == APACHE_FILES
+            assert row is not None and row.requested_by == "mirror-intake-on-request"
+    finally:
+        app.state.mirror.registry.close()

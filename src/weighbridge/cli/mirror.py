@@ -51,19 +51,35 @@ def serve(
              "off otherwise; tokens: `weighbridge token create NAME --scope pull`).")] = None,
     verify_every: Annotated[float | None, typer.Option(
         "--verify-every", min=60, help="Re-hash every blob in the background every this many seconds.")] = None,
+    intake_on_request: Annotated[bool, typer.Option(
+        "--intake-on-request", help="A pull of a model the registry does not hold starts its intake from "
+                                    "--upstream (decided by --policy; served only once admitted).")] = False,
+    upstream: Annotated[str | None, typer.Option("--upstream", help="Hub-API upstream for --intake-on-request "
+                                                 "(default: $WEIGHBRIDGE_MIRROR_UPSTREAM).")] = None,
+    policy: Annotated[Path | None, typer.Option("--policy", help="Policy for --intake-on-request.")] = None,
 ) -> None:
     """Serve admitted models: point HF_ENDPOINT=http://HOST:PORT at it."""
     loopback = _is_loopback(host)
     if not loopback and not allow_remote:
         fail(f"refusing to bind {host}: only loopback addresses are served unless --allow-remote is given")
     from ..mirror.app import create_mirror_app
+    from ..mirror.background import AutoIntake
     from ..mirror.intake import QuarantinePublisher
     from ..mirror.verify import start_verifier
 
     blobs = _store(store)
+    auto = None
+    if intake_on_request:
+        endpoint = upstream or os.environ.get("WEIGHBRIDGE_MIRROR_UPSTREAM")
+        if not endpoint:
+            fail("--intake-on-request needs --upstream URL (or WEIGHBRIDGE_MIRROR_UPSTREAM)")
+        if policy is not None and not policy.is_file():
+            fail(f"{policy}: no such policy file")
+        auto = AutoIntake(endpoint=endpoint, policy_path=policy)
     try:
         app = create_mirror_app(db, store_root=blobs.root,
-                                allow_anonymous_pull=loopback if anonymous_pull is None else anonymous_pull)
+                                allow_anonymous_pull=loopback if anonymous_pull is None else anonymous_pull,
+                                auto_intake=auto)
     except WeighbridgeError as exc:
         fail(str(exc))
     state = app.state.mirror

@@ -171,7 +171,7 @@ def api_models(request: Request) -> Response:
     denied = _auth_refusal(state, who, repo, revision)
     if denied is not None:
         return denied
-    result = state.gate.resolve(repo, revision)
+    result = _resolve(state, repo, revision)
     if isinstance(result, Refusal):
         log_pull(state, who, protocol=PROTOCOL, repo=repo, revision=revision, path=None, result=result)
         return refusal_response(result)
@@ -210,7 +210,7 @@ def resolve(request: Request) -> Response:
     if denied is not None:
         return denied
     head = request.method == "HEAD"
-    result = state.gate.resolve(repo, revision)
+    result = _resolve(state, repo, revision)
     if isinstance(result, Refusal):
         log_pull(state, who, protocol=PROTOCOL, repo=repo, revision=revision, path=path, result=result)
         return refusal_response(result)
@@ -228,6 +228,20 @@ def resolve(request: Request) -> Response:
     if _counts_as_pull(request.headers.get("range")):
         log_pull(state, who, protocol=PROTOCOL, repo=repo, revision=revision, path=path, result=result)
     return blob_response(blob.path, headers)
+
+
+def _resolve(state: MirrorState, repo: str, revision: str) -> ServedVersion | Refusal:
+    """The gate's answer; with ``--intake-on-request``, a model the registry does not hold starts its intake
+    and the refusal says so (the client retries later)."""
+    result = state.gate.resolve(repo, revision)
+    if (state.auto_intake is not None and isinstance(result, Refusal) and result.kind is RefusalKind.NOT_ADMITTED
+            and result.scope == "repo" and "no such model" in result.reason):
+        from .background import intake_on_request
+
+        if intake_on_request(state.registry, state.store, state.auto_intake, repo, revision) is not None:
+            return Refusal(RefusalKind.NOT_ADMITTED, repo, revision,
+                           "not in the registry; intake from the upstream has started: retry once it is admitted")
+    return result
 
 
 def _counts_as_pull(range_header: str | None) -> bool:

@@ -9,6 +9,7 @@ from fastapi import Request
 
 from ..core.mirror import PullOutcome, PullRecord, Refusal, ServedVersion
 from ..registry import SCOPES, Registry
+from .background import AutoIntake
 from .gate import Gate
 from .store import BlobStore
 
@@ -19,6 +20,7 @@ class MirrorState:
     store: BlobStore
     gate: Gate
     allow_anonymous_pull: bool
+    auto_intake: AutoIntake | None = None
 
 
 def mirror_state(request: Request) -> MirrorState:

@@ -80,7 +80,7 @@ def mirror_intake(request: Request, state: State, source: Annotated[str, Form(mi
     actor = form_actor(request, csrf_token, Scope.ADMIT)
     from ..mirror.background import start_intake
 
-    start_intake(state.registry, source, policy_name=policy or None, actor=actor)
+    start_intake(state.registry, source, actor=actor, policy_name=policy or None)
     return _see(str(request.url_for("mirror_page").include_query_params(done="intake")))
 
 
