@@ -55,6 +55,7 @@ def scan_stream(ctx: ScanContext, stream: BinaryIO, name: str, size: int | None 
         return "unscanned"
     head, stream = _head(stream)
     handler = choose_handler(head, name)
+    slot = len(ctx.formats)
     ctx.formats.append(handler.name)
     if handler.needs_seek:
         stream = make_seekable(stream, ctx.limits)
@@ -65,4 +66,4 @@ def scan_stream(ctx: ScanContext, stream: BinaryIO, name: str, size: int | None 
                    severity=Severity.HIGH)
     except Exception as exc:  # noqa: BLE001 - fail closed: any parser failure becomes a finding
         ctx.report(PARSER_CRASH, f"{handler.name} parser failed: {type(exc).__name__}: {exc}"[:500])
-    return handler.name
+    return ctx.formats[slot]  # a handler may hand the stream on (a header-less "pickle" that is text)

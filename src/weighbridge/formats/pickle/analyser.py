@@ -404,6 +404,7 @@ class Analyser:
         self.suspicious_before = False  # a call or non-safe global was seen (for fail-closed severity)
         self.expect_persistent = False  # PERSID/BINPERSID are expected (PyTorch archives)
         self.scan_after_break = True  # look for imports spelled after a break
+        self.fast = True  # the inline fast path of _one (False: the reference loop, for differential tests)
 
     # -- reporting ---------------------------------------------------------------------------------------
     def _once(self, key: tuple[str, str]) -> bool:
@@ -479,7 +480,7 @@ class Analyser:
                     self.ctx.report(CALLED_OFF_ALLOWLIST, f"{qual} is called{how} ({why})",
                                     location=Location(offset=offset, opcode=opcode),
                                     evidence=f"{qual}{describe(args)}")
-        elif cls.verdict is policy.Verdict.DANGEROUS and cls.family in policy.PRIMITIVE_FAMILIES:
+        elif cls.verdict is policy.Verdict.DANGEROUS and policy.is_primitive(cls):
             targets = [a for a in (args if isinstance(args, tuple) else (args,)) if isinstance(a, str | bytes)]
             if self._once(("primitive", qual + repr(targets[:3]))):
                 self.ctx.report(PRIMITIVE_CALL, f"{qual} is called{how} with {describe(args)}",
@@ -598,6 +599,8 @@ class Analyser:
         the bulk of real pickles inline; everything else, and every opcode in the last 16 bytes of the
         buffer, goes through ``_slow``, the complete reference implementation.
         """
+        if not self.fast:
+            return self._one_reference()
         inp = self.inp
         st = _State()
         memo = st.memo
@@ -618,7 +621,7 @@ class Analyser:
 
         while True:
             if blen - pos < 16:
-                last = -1  # the buffer may be rebased: the previous opcode's position is no longer known
+                last_abs = inp.base + last if last >= 0 else -1
                 inp.pos = pos
                 st.stack = stack
                 if not inp.eof:
@@ -630,18 +633,26 @@ class Analyser:
                     if self.ops + ops + inp.offset - start_off > self.max_ops:
                         self._limit(f"more than {self.max_ops} opcodes")
                 if len(inp.buf) - inp.pos < 16:
+                    # the stream's last bytes: every opcode through the reference implementation
                     if inp.pos >= len(inp.buf):
                         raise Truncated("stream ends before STOP")
+                    self._frame_edge(st, last_abs)
+                    op_abs = inp.offset
                     ops += 1
-                    if self._slow(inp.buf[inp.pos], inp.offset, st):
+                    if self._slow(inp.buf[inp.pos], op_abs, st):
                         self.ops += ops + inp.offset - start_off
                         return st.stack[-1]
+                    if st.frame_end >= 0 and inp.offset > st.frame_end:
+                        self._diverge(op_abs, st.frame_end, "an opcode argument ran past the end of the frame")
+                        st.frame_end = -1
                     stack = st.stack
                     buf = inp.buf
                     blen = len(buf)
                     pos = inp.pos
                     fend = st.frame_end - inp.base if st.frame_end >= 0 else nothing
+                    last = -1
                     continue
+                last = last_abs - inp.base if last_abs >= 0 else -1
                 buf = inp.buf
                 blen = len(buf)
                 pos = inp.pos
@@ -692,8 +703,8 @@ class Analyser:
                 pos += 2
             elif op == 0x4B:  # BININT1
                 if blen - pos > 48 and buf[pos + 30] == 0x4B and buf[pos + 2] == 0x4B:
-                    m = _RUN_K.match(buf, pos, blen - 16)
-                    n = (m.end() - pos) >> 1  # type: ignore[union-attr]
+                    m = _RUN_K.match(buf, pos, min(blen - 16, fend))  # a run never crosses a frame end
+                    n = (m.end() - pos) >> 1 if m else 0
                     if n < 16:  # short runs keep their values (shapes, indices)
                         n = 1
                         stack.append(buf[pos + 1])
@@ -705,8 +716,8 @@ class Analyser:
                     pos += 2
             elif op == 0x47:  # BINFLOAT
                 if blen - pos > 160 and buf[pos + 135] == 0x47 and buf[pos + 9] == 0x47:
-                    m = _RUN_G.match(buf, pos, blen - 16)
-                    n = (m.end() - pos) // 9  # type: ignore[union-attr]
+                    m = _RUN_G.match(buf, pos, min(blen - 16, fend))  # a run never crosses a frame end
+                    n = (m.end() - pos) // 9 if m else 0
                     if n < 16:
                         n = 1
                         stack.append(unpack_d(buf, pos + 1)[0])
@@ -774,8 +785,8 @@ class Analyser:
                 pos += 5
             elif op == 0x4D:  # BININT2
                 if blen - pos > 64 and buf[pos + 45] == 0x4D and buf[pos + 3] == 0x4D:
-                    m = _RUN_M.match(buf, pos, blen - 16)
-                    n = (m.end() - pos) // 3  # type: ignore[union-attr]
+                    m = _RUN_M.match(buf, pos, min(blen - 16, fend))  # a run never crosses a frame end
+                    n = (m.end() - pos) // 3 if m else 0
                     if n < 16:
                         n = 1
                         stack.append(buf[pos + 1] | (buf[pos + 2] << 8))
@@ -787,8 +798,8 @@ class Analyser:
                     pos += 3
             elif op == 0x4A:  # BININT
                 if blen - pos > 96 and buf[pos + 75] == 0x4A and buf[pos + 5] == 0x4A:
-                    m = _RUN_J.match(buf, pos, blen - 16)
-                    n = (m.end() - pos) // 5  # type: ignore[union-attr]
+                    m = _RUN_J.match(buf, pos, min(blen - 16, fend))  # a run never crosses a frame end
+                    n = (m.end() - pos) // 5 if m else 0
                     if n < 16:
                         n = 1
                         stack.append(int.from_bytes(buf[pos + 1 : pos + 5], "little", signed=True))
@@ -834,6 +845,39 @@ class Analyser:
                     st.frame_end = -1
                     fend = nothing
                 last = -1
+
+    def _frame_edge(self, st: _State, last_abs: int) -> None:
+        """At an opcode boundary: the current frame ends here (fine) or ended inside the previous opcode."""
+        offset = self.inp.offset
+        if st.frame_end >= 0 and offset >= st.frame_end:
+            if offset > st.frame_end:
+                self._diverge(last_abs, st.frame_end, "an opcode argument ran past the end of the frame")
+            st.frame_end = -1
+
+    def _one_reference(self) -> Any:
+        """``_one`` without the inline fast path: every opcode through ``_slow``. The differential tests run
+        both on generated streams and require the same findings."""
+        inp = self.inp
+        st = _State()
+        limits = self.ctx.limits
+        while True:
+            inp.fill(16)
+            if len(st.stack) > limits.max_pickle_stack or len(st.metastack) > limits.max_pickle_stack:
+                self._limit(f"more than {limits.max_pickle_stack} stack items")
+            if len(st.memo) > limits.max_pickle_memo:
+                self._limit(f"more than {limits.max_pickle_memo} memo entries")
+            if inp.pos >= len(inp.buf):
+                raise Truncated("stream ends before STOP")
+            self._frame_edge(st, -1)
+            op_abs = inp.offset
+            self.ops += 1
+            if self.ops > self.max_ops:
+                self._limit(f"more than {self.max_ops} opcodes")
+            if self._slow(inp.buf[inp.pos], op_abs, st):
+                return st.stack[-1]
+            if st.frame_end >= 0 and inp.offset > st.frame_end:
+                self._diverge(op_abs, st.frame_end, "an opcode argument ran past the end of the frame")
+                st.frame_end = -1
 
     def _slow_at(self, st: _State) -> bool:
         inp = self.inp

@@ -19,6 +19,7 @@ from ..base import FormatHandler, PrefixedStream, ScanContext
 from ..text import TEXT_HANDLER
 from ..unknown import UNKNOWN_HANDLER
 from .analyser import (
+    _IDENT,
     PROBE_BYTES,
     TRAILING_DATA,
     Analyser,
@@ -72,8 +73,7 @@ def scan(ctx: ScanContext, stream: BinaryIO) -> None:
         scratch = dataclasses.replace(ctx, findings=[])
         analyser.ctx = scratch
         summary = analyser.run(max_pickles=1)
-        s = summary
-        if not (s.complete or s.globals or s.calls or s.persistent_ids or s.dangerous):
+        if not (summary.complete or summary.names_after_break or any(_IDENT.match(g) for g in summary.globals)):
             _not_a_pickle(ctx, head, analyser)
             return
         ctx.findings.extend(scratch.findings)
@@ -95,7 +95,8 @@ def scan(ctx: ScanContext, stream: BinaryIO) -> None:
 
 
 def _not_a_pickle(ctx: ScanContext, head: bytes, analyser: Analyser) -> None:
-    """A header-less stream that breaks before doing anything: text, or binary no parser knows."""
+    """A header-less stream that breaks before importing anything: loading it does nothing but fail. It is
+    text, or binary no parser knows (random bytes whose first opcode's length argument runs past the head)."""
     handler = TEXT_HANDLER if TEXT_HANDLER.sniff(head, ctx.path.lower()) else UNKNOWN_HANDLER
     if ctx.formats and ctx.formats[-1] == "pickle":
         ctx.formats[-1] = handler.name

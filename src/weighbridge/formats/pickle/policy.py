@@ -407,6 +407,22 @@ HIGHER_ORDER: dict[str, tuple[int, ...]] = {
     "numpy.random.__RandomState_ctor": (0, 1),
 }
 
-# Families whose call is reported with its arguments as evidence (paths, URLs, library names).
+# Families whose call is reported with its arguments as evidence (paths, URLs, library names), and glob
+# patterns for the native-library loaders, file mappers and downloaders that sit in other families.
 PRIMITIVE_FAMILIES = frozenset({"file or network access", "private I/O, database or network twin",
                                 "nested deserialiser"})
+_PRIMITIVE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(re.escape(p).replace(r"\*", ".*") + r"\Z") for p in (
+        "*.load_library", "*.from_file", "*.from_pretrained", "*.save_pretrained", "*.push_to_hub", "*.tofile",
+        "ctypes.*", "_ctypes.*", "cffi.*", "torch.hub.*", "torch.utils.cpp_extension.*", "*.urlopen",
+        "*.urlretrieve", "*.download*", "mmap.*", "os.open", "os.mkfifo", "os.symlink", "os.link", "os.truncate",
+        "os.remove", "os.unlink", "os.rename", "os.replace", "os.makedirs", "os.mkdir", "os.rmdir",
+        "multiprocessing.connection.*", "multiprocessing.shared_memory.*", "asyncio.start_server",
+        "asyncio.open_connection",
+    )
+)
+
+
+def is_primitive(cls: Classification) -> bool:
+    """A file, native-library or network primitive: its call is reported with the path/URL it gets."""
+    return cls.family in PRIMITIVE_FAMILIES or any(p.match(cls.qualname) for p in _PRIMITIVE_PATTERNS)
