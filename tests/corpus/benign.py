@@ -79,6 +79,7 @@ def build(w: Writer) -> None:
     _keras(w)
     _hf(w)
     _real_world_objects(w)
+    _headerless(w)
 
 
 def _torch(w: Writer) -> None:
@@ -460,3 +461,22 @@ def _real_world_objects(w: Writer) -> None:
                         ("config.json", json.dumps(cfg).encode()), ("model.weights.h5", b"")],
                        compression=zipfile.ZIP_DEFLATED),
            "keras", "registered custom layer MyPackage>ScaledDense (needs user code, carries none)")
+
+
+def _headerless(w: Writer) -> None:
+    """Header-less pickles of plain data whose first KiBs import nothing, and text whose first bytes happen
+    to be pickle opcodes: pickles the sniffer must take, text it must hand on (issue 12)."""
+    import pickle
+
+    vocab = {"tokens": [f"tok{i}" for i in range(4000)], "merges": "a b\n" * 3000, "ids": list(range(3000))}
+    w.file("bn_headerless_p0_vocab", "vocab.pkl", pickle.dumps(vocab, protocol=0), "headerless",
+           "protocol-0 pickle of plain data, long string and numbers first")
+    w.file("bn_headerless_p1_vocab", "vocab.bin", pickle.dumps(vocab, protocol=1), "headerless",
+           "protocol-1 pickle of plain data (no PROTO header)")
+    licence = ("The MIT License\n\nPermission is hereby granted, free of charge, to any person obtaining a "
+               "copy of this software.\n" * 60)
+    w.file("bn_text_starts_with_opcode_letter", "LICENSE", licence.encode(), "headerless",
+           "text whose first byte is BINSTRING ('T') with a length past the end")
+    w.file("bn_text_long_v_line", "NOTES.txt", ("Very long line " * 400 + "\n").encode(), "headerless",
+           "text whose first line reads as one 6 KB UNICODE argument")
+

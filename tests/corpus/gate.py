@@ -139,3 +139,20 @@ def variants(*, full: bool = False) -> Iterator[Variant]:
                 continue
             yield Variant(f"gate_{cname}_literal{li}", filename, wrap(odd_literal(literal)), "G2",
                           f"odd literal {literal!r} accepted by CPython, then os.system, in {cname}")
+
+
+def corpus_subset() -> Iterator[Variant]:
+    """A few variants per container for the labelled corpus (the benchmark against other scanners): every
+    pad, body and target appears at least once, plus one odd literal per container."""
+    pads = [p for p in PADS if p != "hugeline"]
+    bodies = list(BODIES)
+    for ci, (cname, (filename, wrap)) in enumerate(CONTAINERS.items()):
+        for k in range(2):
+            pad = pads[(2 * ci + k) % len(pads)]
+            body = bodies[(2 * ci + k) % len(bodies)]
+            module, name = TARGETS[(2 * ci + k) % len(TARGETS)]
+            yield Variant(f"g1_{cname}_{pad}_{body}", filename, wrap(headerless(module, name, body, pad)), "G1",
+                          f"header-less {body} pickle calling {module}.{name}, head '{pad}', in {cname}")
+        literal = ODD_LITERALS[(3 * ci) % len(ODD_LITERALS)]
+        yield Variant(f"g2_{cname}_literal", filename, wrap(odd_literal(literal)), "G2",
+                      f"odd literal {literal!r} accepted by CPython, then os.system, in {cname}")
