@@ -91,21 +91,20 @@ JOBLIB_ARRAY = define(
     "A joblib NumpyArrayWrapper is followed by raw array bytes whose length comes from its state; the state "
     "could not be read, so the bytes that follow could not be skipped safely.")
 CALLED_OFF_ALLOWLIST = define(
-    "WB-PKL-014", Check.ARTIFACT, Severity.HIGH, "Standard-library or framework function called outside the allowlist",
+    "WB-PKL-014", Check.ARTIFACT, Severity.HIGH, "Framework or stdlib function called off-list",
     "The pickle calls (REDUCE, NEWOBJ, OBJ, INST, or through an allowlisted function that calls its argument) a "
     "function of the standard library or of an ML framework (torch, numpy, scipy, pandas, sklearn, joblib, "
     "transformers...) that real checkpoints do not call. Such namespaces hold private process, file and "
     "network helpers that no denylist keeps up with, so a call there is high; classes of the frameworks that "
     "are only instantiated stay medium notices.")
 PATTERN_GLOBAL = define(
-    "WB-PKL-015", Check.ARTIFACT, Severity.CRITICAL,
-    "Private I/O twin, process internal, sub-interpreter or test-harness runner imported by pickle",
+    "WB-PKL-015", Check.ARTIFACT, Severity.CRITICAL, "Private I/O twin, internal or runner imported",
     "The pickle imports a name from a name-prefix family of the rule tables: private C twins of public I/O "
     "modules (_pyio, _sqlite3, _ssl...), process and interpreter internals (_posixsubprocess, uuid._*, "
     "_winapi...), or sub-interpreter and test-harness runners that execute a string (_interpreters, "
     "_xxsubinterpreters, test.support...).")
 PRIMITIVE_CALL = define(
-    "WB-PKL-016", Check.ARTIFACT, Severity.HIGH, "File, native-library or network primitive called by pickle",
+    "WB-PKL-016", Check.ARTIFACT, Severity.HIGH, "File, library or network primitive called",
     "The pickle calls a function that reads, writes or creates files at a path, loads a native library, "
     "downloads a URL or opens a server; the path or URL it passes is the evidence.")
 PERSISTENT_OUTSIDE_TORCH = define(
@@ -113,12 +112,12 @@ PERSISTENT_OUTSIDE_TORCH = define(
     "PERSID/BINPERSID hand an object to the loading code's persistent_load hook. Only PyTorch archives "
     "expect them; elsewhere what the hook does with the id decides what the load does.")
 NAME_AFTER_BREAK = define(
-    "WB-PKL-018", Check.ARTIFACT, Severity.CRITICAL, "Dangerous import after the point where the pickle breaks",
+    "WB-PKL-018", Check.ARTIFACT, Severity.CRITICAL, "Dangerous import after the stream breaks",
     "The analyser could not parse the stream past some point, and the bytes that follow still spell a "
     "GLOBAL, INST or STACK_GLOBAL import of a dangerous name. A loader that reads the break differently "
     "(another unpickler, a patched literal) reaches it.")
 ARGUMENT_CALLED = define(
-    "WB-PKL-019", Check.ARTIFACT, Severity.HIGH, "Allowlisted function handed a computed callable",
+    "WB-PKL-019", Check.ARTIFACT, Severity.HIGH, "Allowlisted function given a computed callable",
     "An allowlisted function that calls or instantiates one of its arguments (torch's _rebuild_from_type_v2, "
     "copyreg._reconstructor, numpy's generator constructors...) receives a value produced at load time, "
     "e.g. the result of a resolver: what it runs cannot be known statically.")
