@@ -437,10 +437,10 @@ class Analyser:
                     and isinstance(args[0], str) and args[1] in ("latin1", "latin-1")):
                 # Protocol <= 2 spells bytes as _codecs.encode(text, 'latin1'): a pure conversion.
                 return args[0].encode("latin-1", "replace")
+            qual = func.qualname
             if func.cls.verdict is not policy.Verdict.SAFE:
                 self.suspicious_before = True
-            qual = func.qualname
-            self._callee(func, args, offset, opcode, None)
+                self._callee(func, args, offset, opcode, None)
             arg_indexes = policy.HIGHER_ORDER.get(qual)
             if arg_indexes and isinstance(args, tuple):
                 for i in arg_indexes:

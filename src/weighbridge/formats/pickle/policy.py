@@ -75,6 +75,11 @@ _SAFE_EXACT: frozenset[str] = frozenset(
         "argparse.Namespace",  # training scripts' arguments (Lightning, fairseq checkpoints)
         "re._compile",  # how the stdlib pickles a compiled regular expression
         "array.array", "array._array_reconstructor",
+        # plain-data classes of the standard library (instantiating them reads or writes nothing)
+        "time.struct_time", "collections.UserDict", "collections.UserList", "collections.UserString",
+        "collections.ChainMap", "ipaddress.IPv4Address", "ipaddress.IPv6Address", "ipaddress.IPv4Network",
+        "ipaddress.IPv6Network", "ipaddress.IPv4Interface", "ipaddress.IPv6Interface", "random.Random",
+        "statistics.NormalDist", "decimal.Context",
         # numpy reconstruction
         "numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct",
         "numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar",
@@ -337,9 +342,11 @@ def classify(module: str, name: str) -> Classification:
             return Classification(Verdict.DANGEROUS, "attribute traversal", qualname)
     if name.startswith("__") and name.endswith("__") and name not in ("__newobj__", "__newobj_ex__"):
         return Classification(Verdict.DANGEROUS, "attribute traversal", qualname)
-    if module == "builtins" and not name[:1].isupper():
+    if module == "builtins":
         # Builtin functions outside the allowlist (map, filter, iter, print, open, ...) are call gadgets;
         # capitalised builtins are exception classes, which only construct objects.
+        if name[:1].isupper() and "." not in name:
+            return Classification(Verdict.SAFE, "builtin exception class", qualname)
         return Classification(Verdict.DANGEROUS, "builtin function outside the allowlist", qualname)
     if any(module.startswith(p) for p in _SAFE_CLASS_PREFIXES) and name[:1].isupper() and "." not in name:
         return Classification(Verdict.SAFE, "allowlist", qualname)
