@@ -149,6 +149,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
         "curses", "tty", "termios", "sysconfig", "pip", "ensurepip", "venv", "distutils", "setuptools",
         "pkg_resources", "test", "tkinter", "turtle", "mlflow.projects", "builtins.exit", "builtins.quit",
         "sys", "_thread", "threading.Thread", "atexit", "gc",
+        "antigravity", "turtledemo",  # importing them opens a browser / a GUI
     ),
     "code execution": (
         "builtins.eval", "builtins.exec", "builtins.compile", "builtins.execfile", "builtins.apply",
@@ -176,6 +177,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
         "torch._utils._import_dotted_name", "torch.nn.attention._fa3", "torch.nn.attention._fa4",
         "torch.utils._pytree", "torch._logging", "torch.nn.utils._deprecation_utils", "torch.overrides",
         "torch._classes", "torch.classes",
+        "transformers.models.auto.auto_factory.getattribute_from_module",
     ),
     "code-object construction": (
         "marshal", "types.CodeType", "types.FunctionType", "types.LambdaType", "types.MethodType",
@@ -394,6 +396,7 @@ RESOLVERS = frozenset(
         "torch._utils._import_dotted_name", "torch.hub._import_module", "torch.nn.attention._fa3._fa3_import_module",
         "torch.nn.attention._fa4._fa4_import_module", "torch.utils._config_module.install_config_module",
         "numpy.lib.utils.safe_eval", "torch.package.package_importer.PackageImporter.import_module",
+        "transformers.models.auto.auto_factory.getattribute_from_module",
     }
 )
 
