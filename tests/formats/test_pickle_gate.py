@@ -403,3 +403,14 @@ def test_fast_path_and_reference_loop_agree_on_real_pickles(obj_name: str) -> No
     for protocol in (2, 4, 5):
         data = pickle.dumps(obj, protocol=protocol)
         assert _run(data, True) == _run(data, False)
+
+
+def test_archive_appended_to_a_pickle_is_still_routed_as_an_archive() -> None:
+    import pickle
+    import zipfile
+
+    evil = stream(gcall("os", "system", "id"), protocol=2)
+    appended = F.zip_bytes([("a/data.pkl", evil), ("pad.bin", bytes(range(256)) * 40)],
+                           compression=zipfile.ZIP_DEFLATED)
+    _, findings, formats = dispatch(pickle.dumps({"a": 1}, protocol=2) + appended)
+    assert "zip" in formats and "WB-PKL-001" in rules_of(findings)

@@ -580,8 +580,14 @@ class Analyser:
             carry = data[limit:]
 
     def _next_is_pickle(self) -> bool:
+        """Whether the bytes after a STOP are another pickle of this stream. A head that merely runs out
+        without breaking ("prefix") is not taken here: it goes to the dispatcher as trailing data, which
+        tries every format (an appended zip starts with the PERSID opcode) and the pickle analysis too."""
         self.inp.fill(PROBE_BYTES)
-        return looks_like_pickle(self.inp.buf[self.inp.pos : self.inp.pos + PROBE_BYTES])
+        head = self.inp.buf[self.inp.pos : self.inp.pos + PROBE_BYTES]
+        if len(head) >= 2 and head[0] == 0x80:
+            return looks_like_pickle(head)
+        return probe_head(head) in ("complete", "globals")
 
     def _trailing(self, start: int) -> None:
         self.ctx.report(TRAILING_DATA, f"data follows the last pickle at offset {start}",
@@ -1377,7 +1383,8 @@ def looks_like_pickle(head: bytes) -> bool:
 
 def probe_head(head: bytes) -> str | None:
     """How a header-less head reads as a pickle: "complete", "globals" (breaks after importing), "prefix"
-    (runs out of the head with nothing broken), or None (not a pickle)."""
+    (runs out of the head with nothing broken), "after-break" (breaks, then spells a dangerous import), or
+    None (not a pickle)."""
     if not head or head[0] not in _VALID_OPS or head[0] in (0x2E, 0x80):
         return None
     probe = ScanContext(path="<probe>", limits=ctx_limits_for_probe(), nested=lambda c, s, n, z: "probe")
@@ -1391,7 +1398,7 @@ def probe_head(head: bytes) -> str | None:
     if summary.truncated and len(head) >= PROBE_BYTES:
         return "prefix"
     if summary.names_after_break and summary.end_offset > 1:
-        return "globals"
+        return "after-break"
     return None
 
 
