@@ -80,6 +80,7 @@ def build(w: Writer) -> None:
     _hf(w)
     _real_world_objects(w)
     _headerless(w)
+    _framework_reconstructors(w)
 
 
 def _torch(w: Writer) -> None:
@@ -479,4 +480,19 @@ def _headerless(w: Writer) -> None:
            "text whose first byte is BINSTRING ('T') with a length past the end")
     w.file("bn_text_long_v_line", "NOTES.txt", ("Very long line " * 400 + "\n").encode(), "headerless",
            "text whose first line reads as one 6 KB UNICODE argument")
+
+
+def _framework_reconstructors(w: Writer) -> None:
+    """Framework functions that rebuild their own classes (sklearn's BinaryTree ``newObj``, Cython
+    ``__pyx_unpickle_*``): called by the pickle, but instantiation, not an arbitrary call (issue 12)."""
+    import pickle
+
+    from sklearn.neighbors import KNeighborsClassifier
+
+    x = np.random.RandomState(0).rand(20, 3)
+    knn = KNeighborsClassifier(n_neighbors=1, algorithm="kd_tree").fit(x, [0, 1] * 10)
+    w.file("bn_pickle_knn_kdtree_p4", "knn.pkl", pickle.dumps(knn, protocol=4), "reconstructor",
+           "KNeighborsClassifier with a KDTree: sklearn.neighbors._kd_tree.newObj(KDTree) + state")
+    w.file("bn_pickle_numpy_generator_p4", "rng.pkl", pickle.dumps(np.random.default_rng(0), protocol=4),
+           "reconstructor", "numpy Generator: __generator_ctor(__bit_generator_ctor(PCG64)) + __pyx_unpickle_*")
 

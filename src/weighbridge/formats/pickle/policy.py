@@ -288,6 +288,7 @@ _RECONSTRUCTORS: tuple[re.Pattern[str], ...] = tuple(
         "pandas.core.indexes.base._new_Index", "pandas._libs.tslibs.timestamps._unpickle_timestamp",
         "pandas._libs.tslibs.timedeltas._timedelta_unpickle", "pandas._libs.tslibs.nattype.__nat_unpickle",
         "pandas.core.arrays.categorical._*", "sklearn.*._unpickle*",
+        "sklearn.neighbors.*.newObj", "sklearn.metrics.*.newObj",  # BinaryTree / DistanceMetric __reduce__
     )
 )
 
