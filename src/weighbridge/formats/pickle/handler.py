@@ -3,8 +3,9 @@
 Detection is by content, as the C unpickler would take the stream: a PROTO opcode, or — without one (protocol
 0/1, or a stream that starts straight with a newer opcode) — a probe that parses the first bytes and accepts
 them when they form a pickle, break only after importing an identifier-shaped global, or run out before
-anything breaks. In that last case the whole stream decides: a stream that breaks before importing, calling
-or referencing anything never does anything when loaded, and is handed on as text or as unknown binary.
+anything breaks. In that last case the whole stream decides: a stream that breaks before importing anything
+(and spells no dangerous import after the break) does nothing when loaded but fail, and is handed on as text
+or as unknown binary.
 The file name is never consulted.
 """
 
