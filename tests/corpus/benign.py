@@ -79,6 +79,8 @@ def build(w: Writer) -> None:
     _keras(w)
     _hf(w)
     _real_world_objects(w)
+    _headerless(w)
+    _framework_reconstructors(w)
 
 
 def _torch(w: Writer) -> None:
@@ -460,3 +462,37 @@ def _real_world_objects(w: Writer) -> None:
                         ("config.json", json.dumps(cfg).encode()), ("model.weights.h5", b"")],
                        compression=zipfile.ZIP_DEFLATED),
            "keras", "registered custom layer MyPackage>ScaledDense (needs user code, carries none)")
+
+
+def _headerless(w: Writer) -> None:
+    """Header-less pickles of plain data whose first KiBs import nothing, and text whose first bytes happen
+    to be pickle opcodes: pickles the sniffer must take, text it must hand on (issue 12)."""
+    import pickle
+
+    vocab = {"tokens": [f"tok{i}" for i in range(4000)], "merges": "a b\n" * 3000, "ids": list(range(3000))}
+    w.file("bn_headerless_p0_vocab", "vocab.pkl", pickle.dumps(vocab, protocol=0), "headerless",
+           "protocol-0 pickle of plain data, long string and numbers first")
+    w.file("bn_headerless_p1_vocab", "vocab.bin", pickle.dumps(vocab, protocol=1), "headerless",
+           "protocol-1 pickle of plain data (no PROTO header)")
+    licence = ("The MIT License\n\nPermission is hereby granted, free of charge, to any person obtaining a "
+               "copy of this software.\n" * 60)
+    w.file("bn_text_starts_with_opcode_letter", "LICENSE", licence.encode(), "headerless",
+           "text whose first byte is BINSTRING ('T') with a length past the end")
+    w.file("bn_text_long_v_line", "NOTES.txt", ("Very long line " * 400 + "\n").encode(), "headerless",
+           "text whose first line reads as one 6 KB UNICODE argument")
+
+
+def _framework_reconstructors(w: Writer) -> None:
+    """Framework functions that rebuild their own classes (sklearn's BinaryTree ``newObj``, Cython
+    ``__pyx_unpickle_*``): called by the pickle, but instantiation, not an arbitrary call (issue 12)."""
+    import pickle
+
+    from sklearn.neighbors import KNeighborsClassifier
+
+    x = np.random.RandomState(0).rand(20, 3)
+    knn = KNeighborsClassifier(n_neighbors=1, algorithm="kd_tree").fit(x, [0, 1] * 10)
+    w.file("bn_pickle_knn_kdtree_p4", "knn.pkl", pickle.dumps(knn, protocol=4), "reconstructor",
+           "KNeighborsClassifier with a KDTree: sklearn.neighbors._kd_tree.newObj(KDTree) + state")
+    w.file("bn_pickle_numpy_generator_p4", "rng.pkl", pickle.dumps(np.random.default_rng(0), protocol=4),
+           "reconstructor", "numpy Generator: __generator_ctor(__bit_generator_ctor(PCG64)) + __pyx_unpickle_*")
+

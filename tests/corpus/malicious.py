@@ -81,6 +81,7 @@ def build(w: Writer) -> None:
     _d_containers(w)
     _e_formats(w)
     _extra(w)
+    _gate(w)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -931,3 +932,15 @@ def _extra(w: Writer) -> None:
 
     w.write_with("e2_keras_h5_nested_lambda", "model.h5", write_h5, "E2",
                  "legacy .h5: Lambda inside a nested Sequential of a Functional model, config stored as bytes")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# G: pickles the C unpickler accepts that a header/prefix sniffer or a strict literal parser misses (issue 12)
+# ----------------------------------------------------------------------------------------------------------
+
+def _gate(w: Writer) -> None:
+    from .pickle_gate import corpus_subset
+
+    for v in corpus_subset():
+        w.file(v.name, v.filename, v.data, v.technique, v.note)
+

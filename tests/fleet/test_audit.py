@@ -106,7 +106,7 @@ def test_admitted_models_audited_with_bounded_concurrency(registry: Registry, tm
     with canned(["ollama-0:latest", "ollama-1:latest", "ollama-2:latest", "not-registered"]) as a, \
             canned(["folder-model"]) as b:
         endpoints = [parse_endpoint(a.url), parse_endpoint(f"{b.url}/v1=models/org0/folder-0")]
-        result = fleet_audit(registry, endpoints, suites, samples=1, concurrency_per_endpoint=2, limit=3,
+        result = fleet_audit(registry, endpoints, suites, samples=1, concurrency_per_endpoint=2, limit=4,
                              cache_dir=tmp_path / "cache")
         by_model = {o.model: o for o in result.outcomes}
         assert result.counts() == {"audited": 3, "skipped": 2}, result.outcomes
@@ -114,17 +114,17 @@ def test_admitted_models_audited_with_bounded_concurrency(registry: Registry, tm
         assert by_model["not-registered"].reason == "not in the registry"
         assert by_model["models/org0/folder-0"].served == "folder-model"  # the endpoint's only model
         for name in (OLLAMA.format(0), OLLAMA.format(1), "models/org0/folder-0"):
-            assert by_model[name].samples == 6 and by_model[name].outcomes == {"ok": 6}  # 3 prompts x (greedy + 1)
-        assert a.asked == {"ollama-0:latest": 6, "ollama-1:latest": 6} and b.asked == {"folder-model": 6}
+            assert by_model[name].samples == 8 and by_model[name].outcomes == {"ok": 8}  # 4 prompts x (greedy + 1)
+        assert a.asked == {"ollama-0:latest": 8, "ollama-1:latest": 8} and b.asked == {"folder-model": 8}
         assert a.max_in_flight == 2 and b.max_in_flight <= 2  # never more than K per endpoint
         assert registry.counts()["audits"] == 3
         detail = registry.version_detail(OLLAMA.format(0))
-        assert [x["summary"]["samples"] for x in detail["audits"]] == [6]
+        assert [x["summary"]["samples"] for x in detail["audits"]] == [8]
 
-        again = fleet_audit(registry, endpoints, suites, samples=1, concurrency_per_endpoint=2, limit=3,
+        again = fleet_audit(registry, endpoints, suites, samples=1, concurrency_per_endpoint=2, limit=4,
                             cache_dir=tmp_path / "cache")
         assert again.counts() == {"audited": 3, "skipped": 2}
-        assert a.asked == {"ollama-0:latest": 6, "ollama-1:latest": 6}  # answered from the completion cache
+        assert a.asked == {"ollama-0:latest": 8, "ollama-1:latest": 8}  # answered from the completion cache
 
 
 def test_unknown_model_and_bad_endpoint_are_one_line_errors(registry: Registry) -> None:

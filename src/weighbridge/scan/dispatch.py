@@ -59,6 +59,7 @@ def scan_stream(ctx: ScanContext, stream: BinaryIO, name: str, size: int | None 
         return "unscanned"
     head, stream = _head(stream)
     handler = choose_handler(head, name)
+    slot = len(ctx.formats)
     ctx.formats.append(handler.name)
     LOG.debug("%s: parsed as %s (depth %d)", ctx.path if not ctx.member else f"{ctx.path}:{ctx.member}",
               handler.name, ctx.depth)
@@ -74,4 +75,4 @@ def scan_stream(ctx: ScanContext, stream: BinaryIO, name: str, size: int | None 
         LOG.warning("%s: %s parser failed (reported as a finding)", ctx.path, handler.name, exc_info=exc)
         ctx.report(PARSER_CRASH, f"{handler.name} parser failed: {type(exc).__name__}: {exc}"[:500],
                    severity=Severity.HIGH if handler.name in CODE_CARRYING else None)
-    return handler.name
+    return ctx.formats[slot]  # a handler may hand the stream on (a header-less "pickle" that is text)

@@ -90,6 +90,37 @@ JOBLIB_ARRAY = define(
     "WB-PKL-013", Check.ARTIFACT, Severity.MEDIUM, "joblib array data cannot be delimited",
     "A joblib NumpyArrayWrapper is followed by raw array bytes whose length comes from its state; the state "
     "could not be read, so the bytes that follow could not be skipped safely.")
+CALLED_OFF_ALLOWLIST = define(
+    "WB-PKL-014", Check.ARTIFACT, Severity.HIGH, "Framework or stdlib function called off-list",
+    "The pickle calls (REDUCE, NEWOBJ, OBJ, INST, or through an allowlisted function that calls its argument) a "
+    "function of the standard library or of an ML framework (torch, numpy, scipy, pandas, sklearn, joblib, "
+    "transformers...) that real checkpoints do not call. Such namespaces hold private process, file and "
+    "network helpers that no denylist keeps up with, so a call there is high; classes of the frameworks that "
+    "are only instantiated stay medium notices.")
+PATTERN_GLOBAL = define(
+    "WB-PKL-015", Check.ARTIFACT, Severity.CRITICAL, "Private I/O twin, internal or runner imported",
+    "The pickle imports a name from a name-prefix family of the rule tables: private C twins of public I/O "
+    "modules (_pyio, _sqlite3, _ssl...), process and interpreter internals (_posixsubprocess, uuid._*, "
+    "_winapi...), or sub-interpreter and test-harness runners that execute a string (_interpreters, "
+    "_xxsubinterpreters, test.support...).")
+PRIMITIVE_CALL = define(
+    "WB-PKL-016", Check.ARTIFACT, Severity.HIGH, "File, library or network primitive called",
+    "The pickle calls a function that reads, writes or creates files at a path, loads a native library, "
+    "downloads a URL or opens a server; the path or URL it passes is the evidence.")
+PERSISTENT_OUTSIDE_TORCH = define(
+    "WB-PKL-017", Check.ARTIFACT, Severity.MEDIUM, "Persistent id outside a PyTorch archive",
+    "PERSID/BINPERSID hand an object to the loading code's persistent_load hook. Only PyTorch archives "
+    "expect them; elsewhere what the hook does with the id decides what the load does.")
+NAME_AFTER_BREAK = define(
+    "WB-PKL-018", Check.ARTIFACT, Severity.CRITICAL, "Dangerous import after the stream breaks",
+    "The analyser could not parse the stream past some point, and the bytes that follow still spell a "
+    "GLOBAL, INST or STACK_GLOBAL import of a dangerous name. A loader that reads the break differently "
+    "(another unpickler, a patched literal) reaches it.")
+ARGUMENT_CALLED = define(
+    "WB-PKL-019", Check.ARTIFACT, Severity.HIGH, "Allowlisted function given a computed callable",
+    "An allowlisted function that calls or instantiates one of its arguments (torch's _rebuild_from_type_v2, "
+    "copyreg._reconstructor, numpy's generator constructors...) receives a value produced at load time, "
+    "e.g. the result of a resolver: what it runs cannot be known statically.")
 
 
 _OPS = {
@@ -126,6 +157,10 @@ class PickleError(Exception):
     """The stream is malformed where the real unpickler would also fail."""
 
 
+class Truncated(PickleError):
+    """The stream ended inside a pickle (nothing malformed before that point)."""
+
+
 class _Stop(Exception):
     """An analyser limit was hit; the rest of the stream is not analysed."""
 
@@ -141,6 +176,8 @@ class PickleSummary:
     persistent_ids: list[Any] = field(default_factory=list)  # first few persistent ids (torch storages)
     end_offset: int = 0  # bytes consumed from the stream
     dangerous: bool = False  # a dangerous global, computed import or similar was seen
+    truncated: bool = False  # the last pickle ran out of input without any other error
+    names_after_break: int = 0  # dangerous imports spelled after the break
 
 
 class _Input:
@@ -169,7 +206,7 @@ class _Input:
 
     def take(self, n: int) -> bytes:
         if not self.fill(n):
-            raise PickleError(f"stream ends inside an argument ({n} bytes expected)")
+            raise Truncated(f"stream ends inside an argument ({n} bytes expected)")
         out = self.buf[self.pos : self.pos + n]
         self.pos += n
         return out
@@ -185,10 +222,12 @@ class _Input:
         try:
             skip_bytes(self.stream, n - have)
         except EOFError as exc:
-            raise PickleError(f"stream ends inside a {n}-byte argument") from exc
+            raise Truncated(f"stream ends inside a {n}-byte argument") from exc
         self.base += n - have
 
-    def line(self) -> bytes:
+    def line(self) -> bytes | None:
+        """The next newline-terminated argument without its newline; None when it is longer than MAX_LINE
+        (it is skipped: the C unpickler accepts lines of any length)."""
         while True:
             i = self.buf.find(b"\n", self.pos)
             if i >= 0:
@@ -196,9 +235,28 @@ class _Input:
                 self.pos = i + 1
                 return out
             if len(self.buf) - self.pos > MAX_LINE:
-                raise PickleError("newline-terminated argument is too long")
+                self._skip_line()
+                return None
             if not self.fill(len(self.buf) - self.pos + 1):
-                raise PickleError("stream ends inside a newline-terminated argument")
+                raise Truncated("stream ends inside a newline-terminated argument")
+
+    def _skip_line(self) -> None:
+        while True:
+            i = self.buf.find(b"\n", self.pos)
+            if i >= 0:
+                self.pos = i + 1
+                return None
+            self.base += len(self.buf)
+            self.buf = b""
+            self.pos = 0
+            if not self.fill(1):
+                raise Truncated("stream ends inside a newline-terminated argument")
+
+    def short_line(self, what: str) -> bytes:
+        raw = self.line()
+        if raw is None:
+            raise PickleError(f"{what} argument is too long")
+        return raw
 
     def at_end(self) -> bool:
         return not self.fill(1)
@@ -209,28 +267,123 @@ class _Input:
 
 
 def _decode_string_literal(raw: bytes) -> str:
-    """Protocol-0 STRING argument: a quoted Python literal, decoded as the unpickler does (ASCII)."""
+    """Protocol-0 STRING argument: a quoted Python literal, decoded as the C unpickler does (no CR stripping)."""
     if len(raw) >= 2 and raw[0] == raw[-1] and raw[:1] in (b"'", b'"'):
         raw = raw[1:-1]
     else:
         raise PickleError("STRING argument is not quoted")
-    return codecs.escape_decode(raw)[0].decode("ascii", "replace")
-
-
-def _int_line(raw: bytes) -> Any:
-    text = raw.strip()
-    if text == b"00":
-        return False
-    if text == b"01":
-        return True
-    if text.endswith(b"L"):
-        text = text[:-1]
-    if len(text) > 4300:
-        return NUMBER
     try:
-        return int(text, 0) if text.startswith((b"0x", b"0X")) else int(text)
+        return codecs.escape_decode(raw)[0].decode("ascii", "replace")
     except ValueError as exc:
-        raise PickleError(f"invalid integer literal {raw[:40]!r}") from exc
+        raise PickleError(f"invalid escape in STRING: {exc}") from exc
+
+
+# The C unpickler parses INT/LONG/FLOAT/GET/PUT arguments as C strings: the line with its newline, cut at
+# the first NUL byte. These helpers reproduce _pickle.c (load_int, load_long, load_float, load_get, load_put).
+_C_SPACE = b" \t\n\v\f\r"
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
+_FLOAT_PREFIX = re.compile(
+    rb"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?|[nN][aA][nN])")
+_BIG_DIGITS = 4300  # CPython's default int_max_str_digits; longer literals are kept as an opaque number
+
+
+def _c_string(raw: bytes) -> bytes:
+    """The argument as the C string the unpickler hands to strtol & co: line + newline, cut at NUL."""
+    nul = raw.find(b"\0")
+    return raw + b"\n" if nul < 0 else raw[:nul]
+
+
+def _strtol(s: bytes) -> tuple[int | None, int]:
+    """glibc ``strtol(s, &end, 0)`` on a 64-bit long: (value, or None on overflow or no digits; end index)."""
+    i, n = 0, len(s)
+    while i < n and s[i] in _C_SPACE:
+        i += 1
+    neg = False
+    if i < n and s[i] in b"+-":
+        neg = s[i] == 0x2D
+        i += 1
+    if i + 2 < n and s[i] == 0x30 and s[i + 1] in b"xX" and s[i + 2] in _HEX:
+        base, i = 16, i + 2
+        digits = _HEX
+    elif i < n and s[i] == 0x30:
+        base, digits = 8, frozenset(b"01234567")
+    else:
+        base, digits = 10, frozenset(b"0123456789")
+    j = i
+    while j < n and s[j] in digits:
+        j += 1
+    if j == i:
+        return None, 0  # no conversion: end = start of the string
+    value = int(s[i:j], base)
+    value = -value if neg else value
+    if not _LONG_MIN <= value <= _LONG_MAX:
+        return None, j  # ERANGE
+    return value, j
+
+
+def _pylong(s: bytes, base: int, what: str) -> Any:
+    """``PyLong_FromString(s, NULL, base)``: whitespace around, underscores, 0x/0o/0b prefixes (base 0)."""
+    if len(s) > _BIG_DIGITS:
+        if re.fullmatch(rb"\s*[+-]?[0-9a-fA-FxXoObB_]+\s*", s):
+            return NUMBER
+        raise PickleError(f"invalid {what} literal")
+    try:
+        return int(s, base)
+    except ValueError as exc:
+        raise PickleError(f"invalid {what} literal {s[:40]!r}") from exc
+
+
+def _load_int(raw: bytes | None) -> Any:
+    if raw is None:
+        return NUMBER
+    if not raw:
+        raise PickleError("empty INT argument")
+    s = _c_string(raw)
+    value, end = _strtol(s)
+    if value is None and not s:
+        value = 0  # strtol converted nothing and stopped on the NUL that ends the C string
+    if value is not None and s[end:end + 1] in (b"\n", b""):
+        if len(raw) == 2 and value in (0, 1):
+            return value == 1  # "I00" / "I01" (any three-byte line worth 0 or 1) are the booleans
+        return value
+    return _pylong(s, 0, "INT")
+
+
+def _load_long(raw: bytes | None) -> Any:
+    if raw is None:
+        return NUMBER
+    if not raw:
+        raise PickleError("empty LONG argument")
+    if raw.endswith(b"L"):
+        raw = raw[:-1]
+        nul = raw.find(b"\0")
+        s = raw if nul < 0 else raw[:nul]
+    else:
+        s = _c_string(raw)
+    return _pylong(s, 0, "LONG")
+
+
+def _load_float(raw: bytes | None) -> Any:
+    if raw is None:
+        return NUMBER
+    if not raw:
+        raise PickleError("empty FLOAT argument")
+    s = _c_string(raw)
+    m = _FLOAT_PREFIX.match(s)
+    if m is None or s[m.end():m.end() + 1] not in (b"\n", b""):
+        raise PickleError(f"invalid FLOAT literal {raw[:40]!r}")
+    text = m.group()
+    value = float(text)
+    if value in (float("inf"), float("-inf")) and b"n" not in text.lower():
+        raise PickleError("FLOAT literal overflows")
+    return value
+
+
+def _memo_index(raw: bytes | None, what: str) -> Any:
+    if not raw:
+        raise PickleError(f"empty {what} argument")
+    return _pylong(_c_string(raw), 10, what)
 
 
 class Analyser:
@@ -248,6 +401,9 @@ class Analyser:
         self.ops = 0
         self.max_ops = ctx.limits.max_pickle_ops
         self.suspicious_before = False  # a call or non-safe global was seen (for fail-closed severity)
+        self.expect_persistent = False  # PERSID/BINPERSID are expected (PyTorch archives)
+        self.scan_after_break = True  # look for imports spelled after a break
+        self.fast = True  # the inline fast path of _one (False: the reference loop, for differential tests)
 
     # -- reporting ---------------------------------------------------------------------------------------
     def _once(self, key: tuple[str, str]) -> bool:
@@ -265,7 +421,7 @@ class Analyser:
             self.summary.dangerous = True
             self.suspicious_before = True
             if self._once(("dangerous", cls.qualname)):
-                self.ctx.report(DANGEROUS_GLOBAL, f"{cls.qualname} ({cls.family})",
+                self.ctx.report(PATTERN_GLOBAL if cls.pattern else DANGEROUS_GLOBAL, f"{cls.qualname} ({cls.family})",
                                 location=Location(offset=offset, opcode=opcode), evidence=f"{module} {name}")
         elif cls.verdict is policy.Verdict.UNKNOWN:
             self.suspicious_before = True
@@ -281,9 +437,15 @@ class Analyser:
                     and isinstance(args[0], str) and args[1] in ("latin1", "latin-1")):
                 # Protocol <= 2 spells bytes as _codecs.encode(text, 'latin1'): a pure conversion.
                 return args[0].encode("latin-1", "replace")
+            qual = func.qualname
             if func.cls.verdict is not policy.Verdict.SAFE:
                 self.suspicious_before = True
-            qual = func.qualname
+                self._callee(func, args, offset, opcode, None)
+            arg_indexes = policy.HIGHER_ORDER.get(qual)
+            if arg_indexes and isinstance(args, tuple):
+                for i in arg_indexes:
+                    if i < len(args):
+                        self._argument_called(qual, i, args[i], offset, opcode)
             if qual in policy.RESOLVERS:
                 strings = [a for a in (args if isinstance(args, tuple) else ()) if isinstance(a, str)]
                 self.summary.dangerous = True
@@ -302,6 +464,50 @@ class Analyser:
                 self.ctx.report(CALL_OF_COMPUTED, f"{opcode} calls the result of {func!r}",
                                 location=Location(offset=offset, opcode=opcode), evidence=describe(args))
         return Instance(func, args)
+
+    def _callee(self, func: Global, args: Any, offset: int, opcode: str, via: str | None) -> None:
+        """What calling ``func`` means beyond its import: off-allowlist calls in trusted namespaces, and
+        file/library/network primitives with their arguments as evidence."""
+        cls = func.cls
+        qual = cls.qualname
+        how = f" through {via}" if via else ""
+        if cls.verdict is policy.Verdict.UNKNOWN:
+            why = policy.call_severity(qual)
+            if why is not None:
+                self.suspicious_before = True
+                if self._once(("called", qual)):
+                    self.ctx.report(CALLED_OFF_ALLOWLIST, f"{qual} is called{how} ({why})",
+                                    location=Location(offset=offset, opcode=opcode),
+                                    evidence=f"{qual}{describe(args)}")
+        elif cls.verdict is policy.Verdict.DANGEROUS and policy.is_primitive(cls):
+            targets = [a for a in (args if isinstance(args, tuple) else (args,)) if isinstance(a, str | bytes)]
+            if self._once(("primitive", qual + repr(targets[:3]))):
+                self.ctx.report(PRIMITIVE_CALL, f"{qual} is called{how} with {describe(args)}",
+                                location=Location(offset=offset, opcode=opcode),
+                                evidence=", ".join(describe(t, 200) for t in targets[:3]) or describe(args))
+
+    def _argument_called(self, qual: str, index: int, value: Any, offset: int, opcode: str) -> None:
+        """``qual`` calls (or instantiates) its argument ``index``: check that value as a direct call."""
+        via = f"{qual} (argument {index})"
+        if isinstance(value, Global):
+            if value.cls.verdict is not policy.Verdict.SAFE:
+                self.suspicious_before = True
+            self._callee(value, (), offset, opcode, via)
+        elif isinstance(value, Instance) and not (
+                isinstance(value.callee, Global) and value.callee.cls.verdict is policy.Verdict.SAFE):
+            # the result of an allowlisted call is data of a known type; anything else (a resolver's
+            # result, a call of a call) is a callable nobody can name statically
+            self.suspicious_before = True
+            self.summary.dangerous = True
+            if self._once(("argument-called", f"{offset}:{index}")):
+                self.ctx.report(ARGUMENT_CALLED, f"{via} is {value!r}, a value produced at load time",
+                                location=Location(offset=offset, opcode=opcode), evidence=describe(value))
+
+    def _persistent(self, offset: int, opcode: str) -> None:
+        if not self.expect_persistent and self._once(("persid", "")):
+            self.ctx.report(PERSISTENT_OUTSIDE_TORCH,
+                            f"{opcode} at offset {offset}: the loader's persistent_load hook decides what it is",
+                            location=Location(offset=offset, opcode=opcode))
 
     def _limit(self, what: str) -> None:
         self.ctx.report(LIMIT_EXCEEDED, what, location=Location(offset=self.inp.offset),
@@ -329,19 +535,59 @@ class Analyser:
             s.complete = True
         except PickleError as exc:
             s.error = str(exc)
+            s.truncated = isinstance(exc, Truncated)
             sev = Severity.HIGH if self.suspicious_before else None
             self.ctx.report(BROKEN_STREAM,
                             f"pickle {s.pickles + 1} breaks at offset {self.inp.offset}: {exc}"
                             + (" — after calls or non-allowlisted globals were already processed" if sev else ""),
                             location=Location(offset=self.inp.offset), severity=sev)
+            if self.scan_after_break and not s.truncated:
+                self._names_after_break()
         except _Stop as exc:
             s.error = str(exc)
         s.end_offset = self.inp.offset
         return s
 
+    def _names_after_break(self) -> None:
+        """Scan the rest of the stream (chunk by chunk, bounded memory) for GLOBAL/INST/STACK_GLOBAL imports
+        of dangerous names: where the analyser stopped, another reader of the stream may not."""
+        inp = self.inp
+        start = inp.offset
+        carry = b""
+        carry_base = start
+        while True:
+            if not inp.fill(1):
+                chunk = b""
+            else:
+                chunk = inp.buf[inp.pos :]
+                inp.pos = len(inp.buf)
+            data = carry + chunk
+            final = not chunk
+            limit = len(data) if final else max(0, len(data) - _NAME_WINDOW)
+            for off, module, name in _spelled_imports(data, limit):
+                cls = policy.classify(module, name)
+                if cls.verdict is policy.Verdict.DANGEROUS or cls.qualname in policy.RESOLVERS:
+                    self.summary.dangerous = True
+                    self.summary.names_after_break += 1
+                    if self._once(("after-break", cls.qualname)):
+                        self.ctx.report(NAME_AFTER_BREAK,
+                                        f"{cls.qualname} ({cls.family}) spelled at offset {carry_base + off}, "
+                                        f"after the break at offset {start}",
+                                        location=Location(offset=carry_base + off), evidence=f"{module} {name}")
+            if final:
+                return
+            carry_base += limit
+            carry = data[limit:]
+
     def _next_is_pickle(self) -> bool:
+        """Whether the bytes after a STOP are another pickle of this stream. A head that merely runs out
+        without breaking ("prefix") is not taken here: it goes to the dispatcher as trailing data, which
+        tries every format (an appended zip starts with the PERSID opcode) and the pickle analysis too."""
         self.inp.fill(PROBE_BYTES)
-        return looks_like_pickle(self.inp.buf[self.inp.pos : self.inp.pos + PROBE_BYTES])
+        head = self.inp.buf[self.inp.pos : self.inp.pos + PROBE_BYTES]
+        if len(head) >= 2 and head[0] == 0x80:
+            return looks_like_pickle(head)
+        return probe_head(head) in ("complete", "globals")
 
     def _trailing(self, start: int) -> None:
         self.ctx.report(TRAILING_DATA, f"data follows the last pickle at offset {start}",
@@ -358,6 +604,8 @@ class Analyser:
         the bulk of real pickles inline; everything else, and every opcode in the last 16 bytes of the
         buffer, goes through ``_slow``, the complete reference implementation.
         """
+        if not self.fast:
+            return self._one_reference()
         inp = self.inp
         st = _State()
         memo = st.memo
@@ -378,7 +626,7 @@ class Analyser:
 
         while True:
             if blen - pos < 16:
-                last = -1  # the buffer may be rebased: the previous opcode's position is no longer known
+                last_abs = inp.base + last if last >= 0 else -1
                 inp.pos = pos
                 st.stack = stack
                 if not inp.eof:
@@ -390,18 +638,26 @@ class Analyser:
                     if self.ops + ops + inp.offset - start_off > self.max_ops:
                         self._limit(f"more than {self.max_ops} opcodes")
                 if len(inp.buf) - inp.pos < 16:
+                    # the stream's last bytes: every opcode through the reference implementation
                     if inp.pos >= len(inp.buf):
-                        raise PickleError("stream ends before STOP")
+                        raise Truncated("stream ends before STOP")
+                    self._frame_edge(st, last_abs)
+                    op_abs = inp.offset
                     ops += 1
-                    if self._slow(inp.buf[inp.pos], inp.offset, st):
+                    if self._slow(inp.buf[inp.pos], op_abs, st):
                         self.ops += ops + inp.offset - start_off
                         return st.stack[-1]
+                    if st.frame_end >= 0 and inp.offset > st.frame_end:
+                        self._diverge(op_abs, st.frame_end, "an opcode argument ran past the end of the frame")
+                        st.frame_end = -1
                     stack = st.stack
                     buf = inp.buf
                     blen = len(buf)
                     pos = inp.pos
                     fend = st.frame_end - inp.base if st.frame_end >= 0 else nothing
+                    last = -1
                     continue
+                last = last_abs - inp.base if last_abs >= 0 else -1
                 buf = inp.buf
                 blen = len(buf)
                 pos = inp.pos
@@ -452,8 +708,8 @@ class Analyser:
                 pos += 2
             elif op == 0x4B:  # BININT1
                 if blen - pos > 48 and buf[pos + 30] == 0x4B and buf[pos + 2] == 0x4B:
-                    m = _RUN_K.match(buf, pos, blen - 16)
-                    n = (m.end() - pos) >> 1  # type: ignore[union-attr]
+                    m = _RUN_K.match(buf, pos, min(blen - 16, fend))  # a run never crosses a frame end
+                    n = (m.end() - pos) >> 1 if m else 0
                     if n < 16:  # short runs keep their values (shapes, indices)
                         n = 1
                         stack.append(buf[pos + 1])
@@ -465,8 +721,8 @@ class Analyser:
                     pos += 2
             elif op == 0x47:  # BINFLOAT
                 if blen - pos > 160 and buf[pos + 135] == 0x47 and buf[pos + 9] == 0x47:
-                    m = _RUN_G.match(buf, pos, blen - 16)
-                    n = (m.end() - pos) // 9  # type: ignore[union-attr]
+                    m = _RUN_G.match(buf, pos, min(blen - 16, fend))  # a run never crosses a frame end
+                    n = (m.end() - pos) // 9 if m else 0
                     if n < 16:
                         n = 1
                         stack.append(unpack_d(buf, pos + 1)[0])
@@ -534,8 +790,8 @@ class Analyser:
                 pos += 5
             elif op == 0x4D:  # BININT2
                 if blen - pos > 64 and buf[pos + 45] == 0x4D and buf[pos + 3] == 0x4D:
-                    m = _RUN_M.match(buf, pos, blen - 16)
-                    n = (m.end() - pos) // 3  # type: ignore[union-attr]
+                    m = _RUN_M.match(buf, pos, min(blen - 16, fend))  # a run never crosses a frame end
+                    n = (m.end() - pos) // 3 if m else 0
                     if n < 16:
                         n = 1
                         stack.append(buf[pos + 1] | (buf[pos + 2] << 8))
@@ -547,8 +803,8 @@ class Analyser:
                     pos += 3
             elif op == 0x4A:  # BININT
                 if blen - pos > 96 and buf[pos + 75] == 0x4A and buf[pos + 5] == 0x4A:
-                    m = _RUN_J.match(buf, pos, blen - 16)
-                    n = (m.end() - pos) // 5  # type: ignore[union-attr]
+                    m = _RUN_J.match(buf, pos, min(blen - 16, fend))  # a run never crosses a frame end
+                    n = (m.end() - pos) // 5 if m else 0
                     if n < 16:
                         n = 1
                         stack.append(int.from_bytes(buf[pos + 1 : pos + 5], "little", signed=True))
@@ -594,6 +850,39 @@ class Analyser:
                     st.frame_end = -1
                     fend = nothing
                 last = -1
+
+    def _frame_edge(self, st: _State, last_abs: int) -> None:
+        """At an opcode boundary: the current frame ends here (fine) or ended inside the previous opcode."""
+        offset = self.inp.offset
+        if st.frame_end >= 0 and offset >= st.frame_end:
+            if offset > st.frame_end:
+                self._diverge(last_abs, st.frame_end, "an opcode argument ran past the end of the frame")
+            st.frame_end = -1
+
+    def _one_reference(self) -> Any:
+        """``_one`` without the inline fast path: every opcode through ``_slow``. The differential tests run
+        both on generated streams and require the same findings."""
+        inp = self.inp
+        st = _State()
+        limits = self.ctx.limits
+        while True:
+            inp.fill(16)
+            if len(st.stack) > limits.max_pickle_stack or len(st.metastack) > limits.max_pickle_stack:
+                self._limit(f"more than {limits.max_pickle_stack} stack items")
+            if len(st.memo) > limits.max_pickle_memo:
+                self._limit(f"more than {limits.max_pickle_memo} memo entries")
+            if inp.pos >= len(inp.buf):
+                raise Truncated("stream ends before STOP")
+            self._frame_edge(st, -1)
+            op_abs = inp.offset
+            self.ops += 1
+            if self.ops > self.max_ops:
+                self._limit(f"more than {self.max_ops} opcodes")
+            if self._slow(inp.buf[inp.pos], op_abs, st):
+                return st.stack[-1]
+            if st.frame_end >= 0 and inp.offset > st.frame_end:
+                self._diverge(op_abs, st.frame_end, "an opcode argument ran past the end of the frame")
+                st.frame_end = -1
 
     def _slow_at(self, st: _State) -> bool:
         inp = self.inp
@@ -791,17 +1080,23 @@ class Analyser:
             else:
                 stack.append(inp.take(n).decode("ascii", "replace"))
         elif name == "STRING":
-            stack.append(_decode_string_literal(inp.line().rstrip(b"\r")))
+            sraw = inp.line()
+            stack.append(BIG_STR if sraw is None or len(sraw) > KEEP_STR else _decode_string_literal(sraw))
         elif name == "UNICODE":
-            raw = inp.line()
-            stack.append(raw.decode("raw-unicode-escape") if len(raw) <= KEEP_STR else BIG_STR)
-        elif name in ("INT", "LONG"):
-            stack.append(_int_line(inp.line()))
+            uraw = inp.line()
+            if uraw is None or len(uraw) > KEEP_STR:
+                stack.append(BIG_STR)
+            else:
+                try:
+                    stack.append(uraw.decode("raw-unicode-escape"))
+                except UnicodeDecodeError as exc:
+                    raise PickleError("invalid escape in UNICODE") from exc
+        elif name == "INT":
+            stack.append(_load_int(inp.line()))
+        elif name == "LONG":
+            stack.append(_load_long(inp.line()))
         elif name == "FLOAT":
-            try:
-                stack.append(float(inp.line()))
-            except ValueError as exc:
-                raise PickleError("invalid FLOAT literal") from exc
+            stack.append(_load_float(inp.line()))
         elif name in ("LONG1", "LONG4"):
             width = 1 if name == "LONG1" else 4
             n = int.from_bytes(inp.take(width), "little", signed=width == 4)
@@ -813,13 +1108,13 @@ class Analyser:
             else:
                 stack.append(int.from_bytes(inp.take(n), "little", signed=True) if n else 0)
         elif name in ("GET", "LONG_BINGET", "BINGET"):
-            idx = (_int_line(inp.line()) if name == "GET"
+            idx = (_memo_index(inp.line(), "GET") if name == "GET"
                    else int.from_bytes(inp.take(4 if name == "LONG_BINGET" else 1), "little"))
             if not isinstance(idx, int) or isinstance(idx, bool) or idx not in memo:
                 raise PickleError(f"memo key {idx!r} not found")
             stack.append(memo[idx])
         elif name in ("PUT", "LONG_BINPUT", "BINPUT"):
-            idx = (_int_line(inp.line()) if name == "PUT"
+            idx = (_memo_index(inp.line(), "PUT") if name == "PUT"
                    else int.from_bytes(inp.take(4 if name == "LONG_BINPUT" else 1), "little"))
             if not isinstance(idx, int) or idx < 0:
                 raise PickleError("negative PUT argument")
@@ -831,8 +1126,8 @@ class Analyser:
                 raise PickleError("MEMOIZE on an empty stack")
             memo[len(memo)] = stack[-1]
         elif name == "GLOBAL":
-            module = _text_line(inp.line())
-            gname = _text_line(inp.line())
+            module = _text_line(inp.short_line("GLOBAL"))
+            gname = _text_line(inp.short_line("GLOBAL"))
             stack.append(self._global(module, gname, off, "GLOBAL"))
         elif name == "STACK_GLOBAL":
             gname = self._pop(st)
@@ -848,8 +1143,8 @@ class Analyser:
                                 evidence=f"STACK_GLOBAL({describe(module)}, {describe(gname)})")
                 stack.append(_computed(off))
         elif name == "INST":
-            module = _text_line(inp.line())
-            gname = _text_line(inp.line())
+            module = _text_line(inp.short_line("INST"))
+            gname = _text_line(inp.short_line("INST"))
             cls = self._global(module, gname, off, "INST")
             items = self._pop_mark(st)
             st.stack.append(self._call(cls, tuple(items), off, "INST"))
@@ -874,7 +1169,8 @@ class Analyser:
             self.ctx.report(EXTENSION_CODE, f"{name} {code}", location=Location(offset=off, opcode=name))
             stack.append(_computed(off))
         elif name in ("PERSID", "BINPERSID"):
-            pid = inp.line().decode("ascii", "replace") if name == "PERSID" else self._pop(st)
+            pid = inp.short_line("PERSID").decode("ascii", "replace") if name == "PERSID" else self._pop(st)
+            self._persistent(off, name)
             if len(self.summary.persistent_ids) < 100_000:
                 self.summary.persistent_ids.append(pid)
             stack.append(PERSISTENT)
@@ -1015,6 +1311,52 @@ def _itemsize(descr: str) -> int | None:
     return None
 
 
+_NAME_WINDOW = 1024  # bytes kept between chunks so that an import spelled across them is still seen
+_TEXT_IMPORT = re.compile(rb"[ci]([A-Za-z_][\w.]{0,300})\r?\n([A-Za-z_][\w.]{0,300})\r?\n")
+_UNICODE_OPERAND = re.compile(rb"[\x8c][\x01-\xff][A-Za-z_]|X[\x01-\xff]\x00\x00\x00[A-Za-z_]")
+_IDENT_BYTES = re.compile(rb"[A-Za-z_][\w.]*\Z")
+
+
+def _operand(data: bytes, i: int) -> tuple[str, int] | None:
+    """A SHORT_BINUNICODE/BINUNICODE identifier at ``i`` (optionally followed by a memo op): (text, end)."""
+    if data[i] == 0x8C:
+        n, j = data[i + 1], i + 2
+    else:
+        n, j = int.from_bytes(data[i + 1 : i + 5], "little"), i + 5
+    raw = data[j : j + n]
+    if len(raw) != n or not _IDENT_BYTES.match(raw):
+        return None
+    j += n
+    if data[j : j + 1] == b"\x94":
+        j += 1
+    elif data[j : j + 1] == b"q":
+        j += 2
+    elif data[j : j + 1] == b"r":
+        j += 5
+    return raw.decode("ascii"), j
+
+
+def _spelled_imports(data: bytes, limit: int) -> list[tuple[int, str, str]]:
+    """Imports spelled in raw bytes starting before ``limit``: text GLOBAL/INST and STACK_GLOBAL over two
+    unicode operands."""
+    found = [(m.start(), m.group(1).decode(), m.group(2).decode())
+             for m in _TEXT_IMPORT.finditer(data, 0, min(len(data), limit + 610)) if m.start() < limit]
+    for m in _UNICODE_OPERAND.finditer(data, 0, min(len(data), limit + 10)):
+        i = m.start()
+        if i >= limit:
+            break
+        first = _operand(data, i)
+        if first is None:
+            continue
+        j = first[1]
+        if j >= len(data) or data[j] not in (0x8C, 0x58):
+            continue
+        second = _operand(data, j)
+        if second is not None and data[second[1] : second[1] + 1] == b"\x93":
+            found.append((i, first[0], second[0]))
+    return found
+
+
 def analyse_pickles(ctx: ScanContext, stream: BinaryIO, *, max_pickles: int | None = None) -> PickleSummary:
     """Analyse the pickle(s) at the start of ``stream``; findings go to ``ctx``. Never raises for bad input."""
     return Analyser(ctx, stream).run(max_pickles=max_pickles)
@@ -1026,21 +1368,38 @@ _VALID_OPS = frozenset(_OPS)
 
 
 def looks_like_pickle(head: bytes) -> bool:
-    """Content test: a PROTO header, or protocol-0/1 opcodes that parse as a pickle.
+    """Content test, as the C unpickler would take the stream: a PROTO header, or — without one — opcodes
+    that parse without error as far as the head goes.
 
-    Protocol 0/1 have no header; a probe parses the head and accepts it when it forms a whole pickle, or
-    when it runs out (or breaks) only after importing identifier-shaped globals.
+    Any opcode may start a pickle (protocol 0/1 have no header, and the C unpickler does not require one
+    before newer opcodes). The probe accepts the head when it forms a whole pickle, when it runs out before
+    anything breaks (a long string or many numbers first: the rest decides, see ``handler.scan``), or when
+    it breaks only after importing identifier-shaped globals.
     """
     if len(head) >= 2 and head[0] == 0x80:
         return head[1] <= 5 and (len(head) == 2 or head[2] in _VALID_OPS)
-    if not head or head[0] not in PROTO01_START or head[0] == 0x2E:
-        return False
+    return probe_head(head) is not None
+
+
+def probe_head(head: bytes) -> str | None:
+    """How a header-less head reads as a pickle: "complete", "globals" (breaks after importing), "prefix"
+    (runs out of the head with nothing broken), "after-break" (breaks, then spells a dangerous import), or
+    None (not a pickle)."""
+    if not head or head[0] not in _VALID_OPS or head[0] in (0x2E, 0x80):
+        return None
     probe = ScanContext(path="<probe>", limits=ctx_limits_for_probe(), nested=lambda c, s, n, z: "probe")
-    summary = Analyser(probe, io.BytesIO(head)).run(max_pickles=1)
+    analyser = Analyser(probe, io.BytesIO(head))
+    summary = analyser.run(max_pickles=1)
     if summary.complete and summary.pickles == 1:
-        return True
+        return "complete"
     globals_ok = bool(summary.globals) and all(_IDENT.match(q) for q in summary.globals)
-    return globals_ok and (summary.calls > 0 or len(head) >= PROBE_BYTES)
+    if globals_ok and (summary.calls > 0 or len(head) >= PROBE_BYTES):
+        return "globals"
+    if summary.truncated and len(head) >= PROBE_BYTES:
+        return "prefix"
+    if summary.names_after_break and summary.end_offset > 1:
+        return "after-break"
+    return None
 
 
 def ctx_limits_for_probe() -> Limits:

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import _compat_pickle
 import enum
+import functools
+import re
+import sys
 from dataclasses import dataclass
 
 
@@ -29,6 +32,7 @@ class Classification:
     verdict: Verdict
     family: str  # why: "allowlist", "process execution", ...
     qualname: str  # normalised "module.name"
+    pattern: bool = False  # matched a name-prefix family (_PATTERN_FAMILIES) rather than a module family
 
 
 # Python 2 names that the unpickler maps (fix_imports) — applied before classification.
@@ -68,6 +72,14 @@ _SAFE_EXACT: frozenset[str] = frozenset(
         "datetime.datetime", "datetime.date", "datetime.time", "datetime.timedelta", "datetime.timezone",
         "decimal.Decimal", "fractions.Fraction", "uuid.UUID", "pathlib.PosixPath", "pathlib.WindowsPath",
         "pathlib.PurePosixPath", "pathlib.PureWindowsPath", "enum.Enum",
+        "argparse.Namespace",  # training scripts' arguments (Lightning, fairseq checkpoints)
+        "re._compile",  # how the stdlib pickles a compiled regular expression
+        "array.array", "array._array_reconstructor",
+        # plain-data classes of the standard library (instantiating them reads or writes nothing)
+        "time.struct_time", "collections.UserDict", "collections.UserList", "collections.UserString",
+        "collections.ChainMap", "ipaddress.IPv4Address", "ipaddress.IPv6Address", "ipaddress.IPv4Network",
+        "ipaddress.IPv6Network", "ipaddress.IPv4Interface", "ipaddress.IPv6Interface", "random.Random",
+        "statistics.NormalDist", "decimal.Context",
         # numpy reconstruction
         "numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct",
         "numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar",
@@ -78,6 +90,7 @@ _SAFE_EXACT: frozenset[str] = frozenset(
         "numpy.random._mt19937.MT19937", "numpy.random._pcg64.PCG64", "numpy.random._pcg64.PCG64DXSM",
         "numpy.random._philox.Philox", "numpy.random._sfc64.SFC64", "numpy.random._generator.Generator",
         "numpy.random.bit_generator.SeedSequence", "numpy.core.multiarray.array",
+        "numpy.random.__RandomState_ctor",
         # joblib array containers (arrays follow the pickle opcodes; handled by the analyser)
         "joblib.numpy_pickle.NumpyArrayWrapper", "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper",
         # torch checkpoints (the weights_only vocabulary)
@@ -136,6 +149,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
         "curses", "tty", "termios", "sysconfig", "pip", "ensurepip", "venv", "distutils", "setuptools",
         "pkg_resources", "test", "tkinter", "turtle", "mlflow.projects", "builtins.exit", "builtins.quit",
         "sys", "_thread", "threading.Thread", "atexit", "gc",
+        "antigravity", "turtledemo",  # importing them opens a browser / a GUI
     ),
     "code execution": (
         "builtins.eval", "builtins.exec", "builtins.compile", "builtins.execfile", "builtins.apply",
@@ -149,6 +163,8 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
         "torch.export", "torch.distributed", "torch._C", "torch.cuda._lazy_init", "torch.testing",
         "torch.library", "torch._library", "torch.backends", "torch.autograd.profiler",
         "torch.profiler", "keras", "tensorflow", "tf_keras", "jax", "triton",
+        "torch.utils.benchmark", "torch.multiprocessing", "torch._vendor", "torch._native",
+        "transformers.dynamic_module_utils", "transformers.utils.import_utils",
     ),
     "importer or name resolver": (
         "builtins.__import__", "builtins.getattr", "builtins.setattr", "builtins.delattr",
@@ -157,6 +173,11 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
         "copyreg.constructor", "copyreg.pickle", "_imp", "__builtins__", "builtins.__loader__",
         "builtins.__spec__", "_frozen_importlib", "_frozen_importlib_external", "weakref", "_weakref",
         "itertools", "contextlib", "abc", "typing", "collections.abc", "copy",
+        # string-to-callable resolvers inside torch (a dotted string in, any importable object out)
+        "torch._utils._import_dotted_name", "torch.nn.attention._fa3", "torch.nn.attention._fa4",
+        "torch.utils._pytree", "torch._logging", "torch.nn.utils._deprecation_utils", "torch.overrides",
+        "torch._classes", "torch.classes",
+        "transformers.models.auto.auto_factory.getattribute_from_module",
     ),
     "code-object construction": (
         "marshal", "types.CodeType", "types.FunctionType", "types.LambdaType", "types.MethodType",
@@ -183,6 +204,17 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
         "os.path", "posixpath", "ntpath", "fcntl", "msvcrt", "winreg", "_winreg", "email", "mailbox",
         "xml", "plistlib", "netrc", "ssl.get_server_certificate", "paramiko", "boto3", "botocore",
         "fsspec", "huggingface_hub", "wandb", "builtins.open",
+        # framework primitives that write files at a path, map files, or download URLs
+        "torch.save", "torch.from_file", "torch.utils.model_zoo", "torch.utils.tensorboard", "torch.onnx",
+        "torch.utils.data.datapipes", "torch.utils.hipify", "numpy.save", "numpy.savez",
+        "numpy.savez_compressed", "numpy.savetxt", "numpy.DataSource", "numpy.lib._datasource",
+        "numpy.lib._npyio_impl", "numpy.tofile", "numpy.ndarray.tofile", "numpy.ndarray.dump",
+        "numpy.lib.format", "scipy.io", "pandas.DataFrame.to_pickle", "pandas.DataFrame.to_csv",
+        "wsgiref", "codecs.open", "codecs.StreamReaderWriter", "pathlib.Path", "pathlib.PosixPath.write_text",
+        "pathlib.PosixPath.write_bytes", "pathlib.PosixPath.touch", "pathlib.PosixPath.unlink",
+        "pathlib.PosixPath.mkdir", "pathlib.PosixPath.open", "pathlib.PosixPath.rename",
+        "transformers.AutoModel", "transformers.pipeline", "transformers.utils.hub",
+        "safetensors.torch.save_file",
     ),
     "scanner tampering": (
         "picklescan", "modelscan", "fickling", "modelaudit", "weighbridge", "safety", "bandit",
@@ -198,7 +230,66 @@ _DANGEROUS_COMPONENTS = frozenset(
         "__setattr__", "__loader__", "__spec__", "subprocess", "spawn", "getattr", "setattr", "globals",
         "locals", "vars", "import_module", "loads", "load", "run", "runcode", "runsource", "open",
         "sys", "modules", "__self__", "__func__", "f_globals", "f_locals", "gi_frame", "co_code",
+        # file, native-library and network primitives reached as attributes of allowlisted objects
+        "from_file", "tofile", "save", "savez", "save_pretrained", "from_pretrained", "push_to_hub",
+        "load_library", "urlopen", "urlretrieve", "download", "to_pickle", "to_csv", "write_text",
+        "write_bytes", "unlink", "rmtree",
     }
+)
+
+# Name-prefix families (glob patterns over the normalised "module.name"): private C twins of public I/O
+# modules, process and shared-memory internals, sub-interpreter and test-harness runners that execute a
+# string, uuid's command runners. Reported under their own rule (WB-PKL-015), critical like the families.
+_PATTERN_FAMILIES: dict[str, tuple[str, ...]] = {
+    "private I/O, database or network twin": (
+        "_pyio", "_pyio.*", "_sqlite3", "_sqlite3.*", "_dbm.*", "_gdbm.*", "_ssl.*", "_socket.*",
+        "_overlapped.*", "_msi.*", "_bz2.*", "_lzma.*", "_zlib.*", "_compression.*", "_tkinter.*",
+        "_curses.*", "_curses_panel.*", "_elementtree.*", "_csv.reader", "_csv.writer",
+    ),
+    "private process or interpreter internals": (
+        "_posixsubprocess.*", "_posixshmem.*", "_multiprocessing.*", "_bootsubprocess.*", "_winapi.*",
+        "_signal.*", "_asyncio.*", "_lsprof.*", "_tracemalloc.*", "_remote_debugging.*", "_sitebuiltins.*",
+        "_opcode.*", "_ast.*", "_symtable.*", "_tokenize.*", "_testcapi.*", "_testinternalcapi.*",
+        "_testsinglephase.*", "_testmultiphase.*", "_testbuffer.*", "_testimportmultiple.*", "_xxtestfuzz.*",
+        "_osx_support.*", "_aix_support.*", "_uuid.*", "uuid._*", "_sysconfig*", "_android_support.*",
+        "_apple_support.*", "_ios_support.*", "_pydecimal.getcontext",
+    ),
+    "sub-interpreter or test-harness runner": (
+        "_interpreters.*", "_xxsubinterpreters.*", "_xxinterpchannels.*", "_interpchannels.*",
+        "_interpqueues.*", "_crossinterp.*", "interpreters.*", "concurrent.interpreters*",
+        "test.support*", "test.libregrtest*", "test.*", "unittest.mock*", "_pytest.*", "pytest.*",
+    ),
+}
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(re.escape(pattern).replace(r"\*", ".*") + r"\Z"), family)
+    for family, patterns in _PATTERN_FAMILIES.items() for pattern in patterns
+)
+
+# Namespaces whose members are code the loading process trusts: the standard library and the ML frameworks.
+# A function of theirs that a pickle CALLS and that is not on the allowlist is high (it may write files,
+# run processes or resolve names — a long tail no denylist keeps up with); a class of a framework that is
+# only instantiated stays a medium notice (estimators, TrainingArguments, enums).
+TRUSTED_FRAMEWORKS: frozenset[str] = frozenset(
+    {
+        "torch", "torchvision", "torchaudio", "torchtext", "numpy", "scipy", "pandas", "sklearn", "joblib",
+        "transformers", "tokenizers", "safetensors", "accelerate", "datasets", "diffusers", "peft", "timm",
+        "sentence_transformers", "huggingface_hub", "lightning", "lightning_fabric", "pytorch_lightning",
+        "keras", "tensorflow", "tf_keras", "jax", "flax", "xgboost", "lightgbm", "catboost", "onnx",
+        "onnxruntime", "optimum", "bitsandbytes", "deepspeed", "fairseq", "mlflow", "einops", "numba",
+    }
+)
+_STDLIB: frozenset[str] = frozenset(sys.stdlib_module_names) | {"builtins", "__builtin__", "copy_reg"}
+
+# Framework functions that unpickle one of their own classes (Cython/pandas reconstructors): calling them
+# is instantiation, not an arbitrary call. Glob patterns.
+_RECONSTRUCTORS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(re.escape(p).replace(r"\*", ".*") + r"\Z") for p in (
+        "*.__pyx_unpickle_*", "pandas._libs.internals._unpickle_block", "pandas.core.internals.blocks.new_block",
+        "pandas.core.indexes.base._new_Index", "pandas._libs.tslibs.timestamps._unpickle_timestamp",
+        "pandas._libs.tslibs.timedeltas._timedelta_unpickle", "pandas._libs.tslibs.nattype.__nat_unpickle",
+        "pandas.core.arrays.categorical._*", "sklearn.*._unpickle*",
+        "sklearn.neighbors.*.newObj", "sklearn.metrics.*.newObj",  # BinaryTree / DistanceMetric __reduce__
+    )
 )
 
 
@@ -227,6 +318,7 @@ def _dangerous_family(qualname: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=65536)
 def classify(module: str, name: str) -> Classification:
     # The unpickler's Python-2 compatibility mapping (fix_imports): ('__builtin__', 'xrange') -> range, ...
     mapped = _compat_pickle.NAME_MAPPING.get((module, name))
@@ -238,6 +330,9 @@ def classify(module: str, name: str) -> Classification:
     qualname = f"{module}.{name}"
     if qualname in _SAFE:
         return Classification(Verdict.SAFE, "allowlist", qualname)
+    for pattern, pfamily in _PATTERNS:
+        if pattern.match(qualname):
+            return Classification(Verdict.DANGEROUS, pfamily, qualname, pattern=True)
     family = _dangerous_family(qualname)
     if family is not None:
         return Classification(Verdict.DANGEROUS, family, qualname)
@@ -250,13 +345,38 @@ def classify(module: str, name: str) -> Classification:
             return Classification(Verdict.DANGEROUS, "attribute traversal", qualname)
     if name.startswith("__") and name.endswith("__") and name not in ("__newobj__", "__newobj_ex__"):
         return Classification(Verdict.DANGEROUS, "attribute traversal", qualname)
-    if module == "builtins" and not name[:1].isupper():
+    if module == "builtins":
         # Builtin functions outside the allowlist (map, filter, iter, print, open, ...) are call gadgets;
         # capitalised builtins are exception classes, which only construct objects.
+        if name[:1].isupper() and "." not in name:
+            return Classification(Verdict.SAFE, "builtin exception class", qualname)
         return Classification(Verdict.DANGEROUS, "builtin function outside the allowlist", qualname)
     if any(module.startswith(p) for p in _SAFE_CLASS_PREFIXES) and name[:1].isupper() and "." not in name:
         return Classification(Verdict.SAFE, "allowlist", qualname)
     return Classification(Verdict.UNKNOWN, "not on the allowlist", qualname)
+
+
+def _looks_like_class(qualname: str) -> bool:
+    """CapWords last component (``_Private`` classes too): by Python convention a class, not a function."""
+    last = qualname.rsplit(".", 1)[-1].lstrip("_")
+    return last[:1].isupper()
+
+
+@functools.lru_cache(maxsize=65536)
+def call_severity(qualname: str) -> str | None:
+    """Why calling an off-allowlist (UNKNOWN) global is high, or None when the import notice suffices.
+
+    The standard library: anything called. ML frameworks: functions called (their classes instantiated
+    stay notices, and so do their own unpickle helpers). Third-party and user code: a notice.
+    """
+    top = qualname.split(".", 1)[0]
+    if top in _STDLIB:
+        return "standard-library callable called outside the allowlist"
+    if top in TRUSTED_FRAMEWORKS:
+        if _looks_like_class(qualname) or any(p.match(qualname) for p in _RECONSTRUCTORS):
+            return None
+        return f"{top} function called outside the allowlist"
+    return None
 
 
 # Callables that deserialise a bytes argument: their bytes arguments are analysed as nested pickles.
@@ -274,5 +394,46 @@ RESOLVERS = frozenset(
         "importlib.import_module", "builtins.__import__", "pkgutil.resolve_name", "pydoc.locate",
         "builtins.getattr", "inspect.getattr_static", "operator.attrgetter", "_operator.attrgetter",
         "operator.methodcaller", "_operator.methodcaller", "importlib.__import__",
+        "torch._utils._import_dotted_name", "torch.hub._import_module", "torch.nn.attention._fa3._fa3_import_module",
+        "torch.nn.attention._fa4._fa4_import_module", "torch.utils._config_module.install_config_module",
+        "numpy.lib.utils.safe_eval", "torch.package.package_importer.PackageImporter.import_module",
+        "transformers.models.auto.auto_factory.getattribute_from_module",
     }
 )
+
+# Allowlisted functions that call (or instantiate, or run the __setstate__ of) one of their arguments:
+# qualname -> indexes of those arguments. The argument found on the stack or in the memo is checked as if
+# the pickle had called it directly.
+HIGHER_ORDER: dict[str, tuple[int, ...]] = {
+    "torch._tensor._rebuild_from_type_v2": (0, 1),  # func(*args), then as_subclass(new_type) + setstate
+    "torch._utils._rebuild_wrapper_subclass": (0,),
+    "copyreg._reconstructor": (0, 1),  # base.__new__(cls, state); base.__init__(obj, state)
+    "copyreg.__newobj__": (0,),
+    "copyreg.__newobj_ex__": (0,),
+    "numpy.core.multiarray._reconstruct": (0,),
+    "numpy._core.multiarray._reconstruct": (0,),
+    "numpy.random._pickle.__bit_generator_ctor": (0,),  # a class argument is instantiated
+    "numpy.random._pickle.__generator_ctor": (0, 1),  # bit_generator_ctor(bit_generator_name)
+    "numpy.random._pickle.__randomstate_ctor": (0, 1),
+    "numpy.random.__RandomState_ctor": (0, 1),
+}
+
+# Families whose call is reported with its arguments as evidence (paths, URLs, library names), and glob
+# patterns for the native-library loaders, file mappers and downloaders that sit in other families.
+PRIMITIVE_FAMILIES = frozenset({"file or network access", "private I/O, database or network twin",
+                                "nested deserialiser"})
+_PRIMITIVE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(re.escape(p).replace(r"\*", ".*") + r"\Z") for p in (
+        "*.load_library", "*.from_file", "*.from_pretrained", "*.save_pretrained", "*.push_to_hub", "*.tofile",
+        "ctypes.*", "_ctypes.*", "cffi.*", "torch.hub.*", "torch.utils.cpp_extension.*", "*.urlopen",
+        "*.urlretrieve", "*.download*", "mmap.*", "os.open", "os.mkfifo", "os.symlink", "os.link", "os.truncate",
+        "os.remove", "os.unlink", "os.rename", "os.replace", "os.makedirs", "os.mkdir", "os.rmdir",
+        "multiprocessing.connection.*", "multiprocessing.shared_memory.*", "asyncio.start_server",
+        "asyncio.open_connection",
+    )
+)
+
+
+def is_primitive(cls: Classification) -> bool:
+    """A file, native-library or network primitive: its call is reported with the path/URL it gets."""
+    return cls.family in PRIMITIVE_FAMILIES or any(p.match(cls.qualname) for p in _PRIMITIVE_PATTERNS)
