@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 from tests.bundle.test_bundle import apache_model
 from tests.registry.reports import LENIENT
 
-from weighbridge.cli.main import run
+from cli_run import wb
 
 MIT_ONLY = "name: mit-only\nintended_use:\n  commercial: true\nrules:\n  allowed_license_families: [mit]\n"
-
-
-def wb(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["weighbridge", *args])
-    with pytest.raises(SystemExit) as exit_info:
-        run()
-    out, err = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 0), out, err
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ the mirror's store with `mirror publish` (no --from needed), pull it over /v2/."
 from __future__ import annotations
 
 import hashlib
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,19 +11,10 @@ from fastapi.testclient import TestClient
 from tests.mirror.oci_helpers import ollama_model
 from tests.registry.reports import LENIENT
 
-from weighbridge.cli.main import run
+from cli_run import wb
 from weighbridge.mirror.app import create_mirror_app
 
 DOCKER = "application/vnd.docker.distribution.manifest.v2+json"
-
-
-def wb(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["weighbridge", *args])
-    with pytest.raises(SystemExit) as exit_info:
-        run()
-    out, err = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 0), out, err
 
 
 def test_admit_publish_and_pull_an_ollama_model(tmp_path: Path, capsys: pytest.CaptureFixture[str],

@@ -11,16 +11,7 @@ from pathlib import Path
 import pytest
 from tests.registry.reports import LENIENT, apache_folder, llama_folder
 
-from weighbridge.cli.main import run
-
-
-def wb(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["weighbridge", *args])
-    with pytest.raises(SystemExit) as exit_info:
-        run()
-    out, err = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 0), out, err
+from cli_run import wb
 
 
 def test_admit_decide_inspect_end_to_end(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],

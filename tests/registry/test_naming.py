@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,21 +14,12 @@ from tests.registry.reports import LENIENT, apache_folder
 
 import weighbridge
 from artifacts import minilm_folder, smollm2_gguf
-from weighbridge.cli.main import run
+from cli_run import wb
 from weighbridge.registry import Registry
 from weighbridge.registry.naming import choose
 
 SELF_NAMED_CARD = card("license: apache-2.0\n", "# tiny-bert\n\nUse it:\n\n```python\nmodel = "
                        "SentenceTransformer('acme-research/tiny-bert')\n```\n")
-
-
-def wb(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["weighbridge", *args])
-    with pytest.raises(SystemExit) as exit_info:
-        run()
-    out, err = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 0), out, err
 
 
 def _self_named(root: Path) -> Path:

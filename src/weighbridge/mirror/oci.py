@@ -36,7 +36,7 @@ from .oci_catalog import (
     parse_name,
     parse_reference,
 )
-from .ollama_layout import DOCKER_MANIFEST, OCI_MANIFEST
+from .ollama_layout import DOCKER_MANIFEST, OCI_MANIFEST, Layer
 from .response import blob_response
 from .state import Caller, MirrorState, caller, log_pull, mirror_state
 
@@ -112,8 +112,10 @@ def manifest(request: Request, name: str, reference: str) -> Response:
     return Response(b"" if request.method == "HEAD" else body, 200, headers=headers, media_type=media_type)
 
 
-@router.api_route("/v2/{name:path}/blobs/{digest}", methods=["GET", "HEAD"])
-def blob(request: Request, name: str, digest: str) -> Response:
+def _find_blob(request: Request, name: str, digest: str
+               ) -> Response | tuple[MirrorState, Caller, tuple[Resolved, Layer], OciName, str]:
+    """The blob a ``/v2/<name>/…/<digest>`` request names, once the name, the digest, the caller and the gate
+    allow it: ``(state, caller, (version, layer), name, sha)``; otherwise the error response to send."""
     state = mirror_state(request)
     who = caller(state, request)
     try:
@@ -128,6 +130,15 @@ def blob(request: Request, name: str, digest: str) -> Response:
     if isinstance(found, Refusal):
         _log(request, state, who, oci_name, None, digest, found)
         return _refused(request, found, manifest=False)
+    return state, who, found, oci_name, sha
+
+
+@router.api_route("/v2/{name:path}/blobs/{digest}", methods=["GET", "HEAD"])
+def blob(request: Request, name: str, digest: str) -> Response:
+    looked_up = _find_blob(request, name, digest)
+    if isinstance(looked_up, Response):
+        return looked_up
+    state, who, found, oci_name, sha = looked_up
     resolved, layer = found
     headers = {"Docker-Content-Digest": f"sha256:{sha}", **API_VERSION}
     if layer.path is None:  # a generated blob (the config of a packaged GGUF)
@@ -148,20 +159,10 @@ def chunksums(request: Request, name: str, digest: str) -> Response:
     """Ollama's newer registry client asks how a large blob is split into independently verified chunks
     (``<digest> <start>-<end>`` lines, the blob's URL in ``Content-Location``). One chunk, the whole blob, whose
     digest is the blob's own: nothing to compute, and the client checks the bytes it receives against it."""
-    state = mirror_state(request)
-    who = caller(state, request)
-    try:
-        oci_name = parse_name(name)
-        sha = parse_digest(digest)
-    except OciRequestError as exc:
-        return _error(request, 400, exc.code, str(exc))
-    denied = _auth_refusal(request, state, who, f"{oci_name.repo}@{digest}")
-    if denied is not None:
-        return denied
-    found = OciCatalog(state.gate).blob(oci_name, sha)
-    if isinstance(found, Refusal):
-        _log(request, state, who, oci_name, None, digest, found)
-        return _refused(request, found, manifest=False)
+    looked_up = _find_blob(request, name, digest)
+    if isinstance(looked_up, Response):
+        return looked_up
+    _state, _who, found, oci_name, sha = looked_up
     _, layer = found
     body = f"sha256:{sha} 0-{layer.size - 1}\n".encode() if layer.size else b""
     location = str(request.url_for("blob", name=oci_name.repo, digest=f"sha256:{sha}"))

@@ -8,20 +8,11 @@ from typing import Any
 
 from ..core.types import Report
 from .location import describe_location
+from .sections import term_value as _value
 
 
 def _cell(text: object) -> str:
     return ("" if text is None else str(text)).replace("|", "\\|").replace("\n", " ")
-
-
-def _value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, list):
-        return ", ".join(map(str, v)) or "none"
-    if isinstance(v, int):
-        return f"{v:,}"
-    return str(v)
 
 
 def _where(ev: dict[str, Any]) -> str:

@@ -20,7 +20,8 @@ def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _value(v: Any) -> str:
+def term_value(v: Any) -> str:
+    """A licence term's value as people read it (yes/no, comma lists, grouped thousands)."""
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, list):
@@ -38,7 +39,7 @@ def license_lines(report: Report) -> list[str]:
     lines = [f"Licence: {name}" + (f" ({lic['id']})" if lic.get("id") and lic.get("name") else "")
              + (", OSI-approved" if lic.get("osi_approved") else "")]
     terms = lic.get("terms") or {}
-    set_terms = [f"{label}: {_value(terms[key])}" for key, label in _TERM_LABELS
+    set_terms = [f"{label}: {term_value(terms[key])}" for key, label in _TERM_LABELS
                  if key in terms and terms[key] not in (None, [], False)]
     if set_terms:
         lines.append("  " + "; ".join(set_terms))
