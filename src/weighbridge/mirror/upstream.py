@@ -120,8 +120,9 @@ class Upstream:
         return _repo(doc, repo, revision, self.endpoint, self.limits)
 
     def download(self, repo: str, commit: str, item: UpstreamFile, folder: Path,
-                 heartbeat: Callable[[int], None] | None = None) -> Path:
-        """Fetch one file into ``folder`` (resuming a ``.part`` left before), check it, rename it into place."""
+                 heartbeat: Callable[[int], None] | None = None, *, url: str | None = None) -> Path:
+        """Fetch one file into ``folder`` (resuming a ``.part`` left before), check it, rename it into place.
+        From ``{repo}/resolve/{commit}/{path}``, or from ``url`` (an OCI blob)."""
         if check_path(item.path) is not None:
             raise UpstreamError(f"upstream file name {item.path[:200]!r} is not a safe relative path")
         final = folder / item.path
@@ -134,7 +135,7 @@ class Upstream:
         if have > cap:
             part.unlink()
             have = 0
-        url = f"{self.endpoint}/{repo}/resolve/{commit}/{quote(item.path)}"
+        url = url or f"{self.endpoint}/{repo}/resolve/{commit}/{quote(item.path)}"
         headers = {"Range": f"bytes={have}-"} if have else {}
         if item.size is not None and have == item.size:
             return self._finish(part, final, item)
