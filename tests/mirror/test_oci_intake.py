@@ -20,7 +20,7 @@ from tests.web.server import serve_in_thread
 from weighbridge.core.mirror import IntakeState
 from weighbridge.core.registry import Decision, DecisionAction
 from weighbridge.mirror import BlobStore
-from weighbridge.mirror.intake import IntakeError, IntakeResult, intake
+from weighbridge.mirror.intake import IntakeError, IntakeResult, QuarantinePublisher, intake
 from weighbridge.mirror.upstream import Limits, Upstream
 from weighbridge.registry import Registry, open_registry
 
@@ -102,8 +102,9 @@ def test_mirror_b_takes_in_an_admitted_ollama_model_from_mirror_a(a: Side, b: Si
     assert not again.fetched and again.served
 
 
-def test_a_model_mirror_b_does_not_admit_waits_in_quarantine(a: Side, b: Side, upstream_a: str,
-                                                             tmp_path: Path) -> None:
+@pytest.mark.parametrize("via_request", [False, True])
+def test_a_model_mirror_b_does_not_admit_waits_in_quarantine(a: Side, b: Side, upstream_a: str, tmp_path: Path,
+                                                             via_request: bool) -> None:
     strict = _policy(tmp_path, MIT_ONLY)
     result = _intake(b, upstream_a, SOURCE, strict)
     assert result.record.state is IntakeState.WAITING and not result.served
@@ -115,9 +116,14 @@ def test_a_model_mirror_b_does_not_admit_waits_in_quarantine(a: Side, b: Side, u
     assert result.version is not None
     b.reg.decide(result.version.model, DecisionAction.APPROVE, actor="alice", reason="reviewed",
                  version=result.version.manifest_digest)
-    published = _intake(b, upstream_a, SOURCE, strict)  # the re-run publishes what a person approved
-    assert published.served and not published.fetched
+    if via_request:  # as `mirror serve` does: the first pull after the approval publishes from quarantine
+        client.app.state.mirror.gate.on_missing = QuarantinePublisher(b.reg, b.store)  # type: ignore[attr-defined]
+    else:  # or a re-run of the intake
+        published = _intake(b, upstream_a, SOURCE, strict)
+        assert published.served and not published.fetched
     assert client.get("/v2/library/smollm2/manifests/135m", headers={"Accept": DOCKER}).status_code == 200
+    assert b.reg.mirror.intake(result.record.key).state is IntakeState.PUBLISHED  # type: ignore[union-attr]
+    assert list(b.store.quarantine.iterdir()) == []
 
 
 def test_a_refusal_upstream_is_the_intake_error(b: Side, upstream_a: str, tmp_path: Path) -> None:
@@ -199,3 +205,16 @@ def test_cli_intake_of_an_ollama_model(upstream_a: str, tmp_path: Path) -> None:
     out = CliRunner().invoke(cli, [*args[:2], "ollama:acme/bad:1", *args[2:]])
     assert out.exit_code == 2 and "acme/bad:1: rejected: reject by test" in out.output
     assert "Traceback" not in out.output
+
+
+def test_dashboard_intake_takes_ollama_sources(b: Side, upstream_a: str, tmp_path: Path) -> None:
+    from weighbridge.core.types import WeighbridgeError
+    from weighbridge.mirror.background import start_intake
+
+    thread = start_intake(b.reg, SOURCE, actor="alice", policy_path=_policy(tmp_path, LENIENT), store=b.store,
+                          endpoint=upstream_a)
+    thread.join(60)
+    queue = b.reg.mirror.intake_queue()
+    assert [r.state for r in queue] == [IntakeState.PUBLISHED] and queue[0].source == SOURCE
+    with pytest.raises(WeighbridgeError, match="the registry it comes from is --upstream"):
+        start_intake(b.reg, "ollama:evil.example/x/y:1", actor="alice", store=b.store, endpoint=upstream_a)

@@ -36,10 +36,10 @@ from ..core.registry import Decision, VersionRecord
 from ..core.types import Report, WeighbridgeError
 from ..registry import Registry
 from .gate import check_path
-from .oci_upstream import fetch_blobs, fetch_manifest, parse_ollama_source
+from .oci_upstream import fetch_blobs, fetch_manifest
 from .publish import publish_folder
 from .store import BlobStore
-from .upstream import Upstream, UpstreamError, parse_source
+from .upstream import Upstream, UpstreamError, parse_ollama_source, parse_source
 
 _SHA1 = re.compile(r"[0-9a-f]{40}")
 ACTIVE = (IntakeState.FETCHING, IntakeState.INSPECTING)
@@ -266,7 +266,7 @@ class QuarantinePublisher:
         self._lock = threading.Lock()
 
     def __call__(self, served: ServedVersion, item: ServedFile) -> bool:
-        if not served.source.startswith("hf:"):
+        if not served.source.startswith(("hf:", "ollama:")):
             return False
         with self._lock:
             if self.store.has(item.sha256):
@@ -278,9 +278,20 @@ class QuarantinePublisher:
             self.publish(version)
         return self.store.has(item.sha256)
 
+    def _key_of(self, version: VersionRecord) -> str | None:
+        """The intake that fetched ``version``: an ``hf:`` version's source is its key; an Ollama version's key
+        adds the upstream manifest digest, so it is found among the intakes waiting for a person."""
+        if version.source.startswith("hf:"):
+            return version.source
+        waiting = self.registry.mirror.intake_queue(states=[IntakeState.WAITING], limit=10_000)
+        return next((r.key for r in waiting
+                     if r.model == version.model and r.manifest_digest == version.manifest_digest), None)
+
     def publish(self, version: VersionRecord, *, key: str | None = None) -> bool:
-        """Publish from the quarantine of the intake ``key`` (an ``hf:`` version's source is its key)."""
-        key = key or version.source
+        """Publish from the quarantine of the intake ``key`` (by default, the intake that fetched ``version``)."""
+        key = key or self._key_of(version)
+        if key is None:
+            return False
         staging = self.store.quarantine / staging_name(key)
         if version.decision is not Decision.ADMITTED or not staging.is_dir():
             return False

@@ -19,8 +19,7 @@ from typing import Any
 
 import httpx
 
-from ..core.types import WeighbridgeError
-from ..sources.ollama import DEFAULT_HOST, OllamaName, parse_ollama_spec
+from ..sources.ollama import OllamaName
 from .upstream import Upstream, UpstreamError, UpstreamFile
 
 MANIFEST_LIMIT = 4 * 1024 * 1024
@@ -40,19 +39,6 @@ class OciModel:
     @property
     def manifest_path(self) -> str:
         return f"manifests/{self.name.host}/{self.name.namespace}/{self.name.name}/{self.name.tag}"
-
-
-def parse_ollama_source(source: str) -> OllamaName:
-    """``ollama:[ns/]name[:tag]`` → the name (``library`` and ``latest`` by default); the host is the upstream's,
-    so a host in the source is refused."""
-    try:
-        name = parse_ollama_spec(source)
-    except WeighbridgeError as exc:
-        raise UpstreamError(str(exc)) from None
-    if name.host != DEFAULT_HOST:
-        raise UpstreamError(f"{source[:100]!r}: name the model as ollama:[namespace/]name:tag; the registry it "
-                            "comes from is --upstream")
-    return name
 
 
 def fetch_manifest(upstream: Upstream, name: OllamaName) -> OciModel:
