@@ -218,3 +218,56 @@ def test_dashboard_intake_takes_ollama_sources(b: Side, upstream_a: str, tmp_pat
     assert [r.state for r in queue] == [IntakeState.PUBLISHED] and queue[0].source == SOURCE
     with pytest.raises(WeighbridgeError, match="the registry it comes from is --upstream"):
         start_intake(b.reg, "ollama:evil.example/x/y:1", actor="alice", store=b.store, endpoint=upstream_a)
+
+
+def test_concurrent_intakes_of_one_tag_fetch_each_blob_once(b: Side, model: OllamaModel, tmp_path: Path) -> None:
+    import threading
+
+    fetched: list[str] = []
+    inner = _fake_registry(model)
+
+    def counting(request: httpx.Request) -> httpx.Response:
+        if "/blobs/" in request.url.path:
+            fetched.append(request.url.path)
+        return inner.handle_request(request)
+
+    transport = httpx.MockTransport(counting)
+    policy = _policy(tmp_path, LENIENT)
+    results: list[IntakeResult] = []
+
+    def run() -> None:
+        results.append(_intake(b, "http://upstream.invalid", SOURCE, policy, transport=transport))
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(results) == 3 and all(r.served for r in results)
+    assert sum(r.fetched for r in results) == 1
+    assert sorted(fetched) == sorted(set(fetched)) and len(fetched) == len(model.files)
+
+
+def test_a_blob_left_half_fetched_is_resumed_with_a_range_request(b: Side, upstream_a: str, model: OllamaModel,
+                                                                  tmp_path: Path) -> None:
+    """What a ``kill -9`` mid-download leaves: a ``.part`` in the intake's quarantine; the re-run continues it."""
+    from weighbridge.mirror.intake import staging_name
+
+    gguf = model.files["model.gguf"]
+    sha = hashlib.sha256(gguf).hexdigest()
+    key = f"ollama:library/smollm2:135m@sha256:{hashlib.sha256(model.manifest).hexdigest()}"
+    part = b.store.quarantine_dir(staging_name(key)) / "blobs" / f"sha256-{sha}.part"
+    part.parent.mkdir(parents=True)
+    half = len(gguf) // 2
+    part.write_bytes(gguf[:half])
+    ranges: list[str] = []
+
+    class Recording(httpx.HTTPTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if "range" in request.headers:
+                ranges.append(request.headers["range"])
+            return super().handle_request(request)
+
+    result = _intake(b, upstream_a, SOURCE, _policy(tmp_path, LENIENT), transport=Recording())
+    assert result.served and b.store.has(sha) and ranges == [f"bytes={half}-"]
+    assert hashlib.sha256(b.store.path(sha).read_bytes()).hexdigest() == sha
