@@ -15,7 +15,8 @@ What runs (all on 127.0.0.1, each server in its own process so its peak RSS is i
   size (and the first one for its SHA-256) and deleted before the next;
 * the servers alone: the same numbers of `curl -o /dev/null` clients (no Python client, no disk writes), which
   shows what each server can push when the client is not the bottleneck;
-* peak RSS (VmHWM) of both server processes; the ratio mirror/static is printed for each case.
+* peak RSS (VmHWM) of both server processes; for each case the ratios mirror/static and "vs reading it from
+  disk" (mirror MB/s / disk-read MB/s) are printed.
 
 Usage: python benchmarks/mirror_throughput.py [--size-gib 2] [--clients 4] [--dir benchmarks/out/mirror]
 """
@@ -220,10 +221,12 @@ def main() -> None:
                         f"http://127.0.0.1:{mirror_port}/{REPO}/resolve/main/{FILE}", count, size))
             curl_rows.append({"clients": count, "static_mb_s": round(raw["static"], 1),
                               "mirror_mb_s": round(raw["mirror"], 1),
-                              "ratio": round(raw["mirror"] / raw["static"], 3) if raw["static"] else None})
+                              "ratio": round(raw["mirror"] / raw["static"], 3) if raw["static"] else None,
+                              "vs_disk": round(raw["mirror"] / disk, 3) if raw["mirror"] else None})
             rows.append({"clients": count, "static_mb_s": round(best["static"]["mb_s"], 1),
                          "mirror_mb_s": round(best["mirror"]["mb_s"], 1),
-                         "ratio": round(best["mirror"]["mb_s"] / best["static"]["mb_s"], 3)})
+                         "ratio": round(best["mirror"]["mb_s"] / best["static"]["mb_s"], 3),
+                         "vs_disk": round(best["mirror"]["mb_s"] / disk, 3)})  # vs reading it from disk
         peak = {"mirror": peak_rss_mb(mirror.pid), "static": peak_rss_mb(static.pid)}
     finally:
         for proc in (mirror, static):
@@ -236,11 +239,12 @@ def main() -> None:
     print(f"file: {size / 1024**3:.2f} GiB  disk read (page cache, cat): {disk:.0f} MB/s")
     for title, table in (("huggingface_hub client", rows), ("curl -o /dev/null (servers alone)", curl_rows)):
         print(f"{title}:")
-        print(f"{'clients':>7} | {'static MB/s':>11} | {'mirror MB/s':>11} | mirror/static")
+        print(f"{'clients':>7} | {'static MB/s':>11} | {'mirror MB/s':>11} | mirror/static | mirror/disk")
         for row in table:
-            ratio = row["ratio"]
+            ratio, vs_disk = row["ratio"], row["vs_disk"]
             print(f"{row['clients']:>7} | {row['static_mb_s']:>11} | {row['mirror_mb_s']:>11} | "
-                  + (f"{ratio:.3f}" if isinstance(ratio, float) else "-"))
+                  + (f"{ratio:>13.3f}" if isinstance(ratio, float) else f"{'-':>13}") + " | "
+                  + (f"{vs_disk:.3f}" if isinstance(vs_disk, float) else "-"))
     print(f"peak RSS: mirror {peak['mirror']:.0f} MB (idle {idle['mirror']:.0f}), "
           f"http.server {peak['static']:.0f} MB")
     (args.dir / "result.json").write_text(json.dumps(report, indent=2))

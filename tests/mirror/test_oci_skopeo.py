@@ -134,7 +134,9 @@ def test_skopeo_copies_the_real_smollm2_gguf_packaged_as_an_ollama_model(reg: Re
     folder = tmp_path / "smollm2-135m"
     folder.mkdir()
     (folder / gguf.name).symlink_to(gguf)
-    version, _ = reg.admit(str(folder), policy_path=None, actor="tester")
+    # named as the docstring says (by default the registry names it from the GGUF's general.name, mixed case,
+    # which an OCI reference cannot carry)
+    version, _ = reg.admit(str(folder), policy_path=None, actor="tester", name="smollm2-135m")
     reg.decide(version.model, DecisionAction.APPROVE, actor="alice", reason="reviewed")
     publish_folder(reg, store, version.model, folder)
     out = tmp_path / "copy"

@@ -124,9 +124,11 @@ def publish(
 
 @mirror_app.command("intake")
 def intake(
-    source: Annotated[str, typer.Argument(help="hf:org/name[@revision] to fetch from the upstream.")],
+    source: Annotated[str, typer.Argument(help="hf:org/name[@revision] or ollama:[namespace/]name:tag to fetch "
+                                          "from the upstream.")],
     upstream: Annotated[str | None, typer.Option(
-        "--upstream", help="Hub-API upstream (the public hub, another Weighbridge mirror, an Artifactory remote); "
+        "--upstream", help="Hub-API upstream for hf: (the public hub, another Weighbridge mirror, an Artifactory "
+                           "remote), OCI/Ollama registry for ollama: (another Weighbridge mirror's /v2/); "
                            "default: $WEIGHBRIDGE_MIRROR_UPSTREAM, else $HF_ENDPOINT.")] = None,
     policy: Annotated[Path | None, typer.Option("--policy", help="Policy deciding admission (YAML).")] = None,
     pin: Annotated[bool, typer.Option("--pin/--float", help="--pin takes exact commits only; --float (default) "

@@ -18,7 +18,7 @@ from pathlib import Path
 from ..core.types import WeighbridgeError
 from ..registry import Registry
 from .store import BlobStore
-from .upstream import Upstream, parse_source
+from .upstream import Upstream, check_source
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def start_intake(registry: Registry, source: str, *, actor: str, policy_name: st
     from .intake import IntakeError, intake
 
     source = source.strip()
-    parse_source(source)
+    check_source(source)
     endpoint = endpoint or os.environ.get("WEIGHBRIDGE_MIRROR_UPSTREAM")
     if not endpoint:
         raise WeighbridgeError("this server has no upstream: start it with WEIGHBRIDGE_MIRROR_UPSTREAM=URL")

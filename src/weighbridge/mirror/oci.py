@@ -21,12 +21,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ..core.mirror import Refusal, RefusalKind
 from ..registry import SCOPES
+from .gate import check_repo
+from .hf import _auth_refusal as hf_auth_refusal
+from .hf import _resolve as hf_resolve
+from .hf import _status as hf_status
+from .llama_cpp import is_llama_cpp, llama_cpp_manifest
 from .oci_catalog import (
     OciCatalog,
     OciName,
@@ -42,6 +48,8 @@ from .state import Caller, MirrorState, caller, log_pull, mirror_state
 
 API_VERSION = {"Docker-Distribution-API-Version": "registry/2.0"}
 PROTOCOL = "oci"
+LLAMA_CPP = "hf"  # llama.cpp's manifest request is part of its Hugging Face download
+_LLAMA_TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _STATUS = {RefusalKind.MALFORMED: (400, "NAME_INVALID"), RefusalKind.NOT_FOUND: (404, "MANIFEST_UNKNOWN"),
            RefusalKind.BLOB_MISSING: (404, "BLOB_UNKNOWN")}
 
@@ -90,6 +98,8 @@ def catalog(request: Request) -> Response:
 def manifest(request: Request, name: str, reference: str) -> Response:
     state = mirror_state(request)
     who = caller(state, request)
+    if is_llama_cpp(request.headers.get("user-agent"), request.headers.get("accept")):
+        return _llama_cpp(request, state, who, name, reference)
     try:
         oci_name = parse_name(name)
         tag, digest = parse_reference(reference)
@@ -183,6 +193,37 @@ def tags(request: Request, name: str) -> Response:
     if not found:
         return _error(request, 404, "NAME_UNKNOWN", f"{oci_name.repo}: no admitted model of this name is served")
     return _json(request, 200, {"name": oci_name.repo, "tags": found})
+
+
+def _llama_cpp(request: Request, state: MirrorState, who: Caller, repo: str, tag: str) -> Response:
+    """``llama-cli/llama-server -hf user/model[:quant]`` against ``HF_ENDPOINT``/``MODEL_ENDPOINT`` = this mirror.
+
+    Matched against llama.cpp's ``common_get_hf_file`` (common/arg.cpp; common/download.cpp in newer trees): it
+    sends ``GET {endpoint}v2/{user}/{model}/manifests/{tag}`` (tag "latest" when none) with ``Accept:
+    application/json`` and ``User-Agent: llama-cpp``; on 200 it takes ``ggufFile.rfilename`` (and
+    ``mmprojFile.rfilename``) with a regex over the body, then downloads ``{endpoint}{repo}/resolve/main/{file}``
+    (the HF face, where the gate checks every byte again). On 401 it prints its own fixed "model is private or
+    does not exist" text, so refusals never use 401; on any other status it prints "error from HF API, response
+    code: N, data: <body>", so the body is one short JSON line: ``{"error": "weighbridge mirror: …"}``."""
+    def answer(status: int, line: str) -> Response:
+        return _json(request, status, {"error": f"weighbridge mirror: {line}"})
+
+    if repo.count("/") != 1 or check_repo(repo) is not None:
+        return answer(400, f"{repo[:200]!r}: expected <user>/<model>[:quant]")
+    if not _LLAMA_TAG.fullmatch(tag):
+        return answer(400, f"{repo}: {tag[:100]!r} is not a quantization tag")
+    denied = hf_auth_refusal(state, who, repo, "main")
+    if denied is not None:  # 401: llama.cpp asks for a token (-hf with HF_TOKEN) in its own words
+        return denied
+    result = hf_resolve(state, repo, "main")  # llama.cpp downloads from resolve/main
+    if isinstance(result, Refusal):
+        log_pull(state, who, protocol=LLAMA_CPP, repo=repo, revision=tag, path=None, result=result)
+        status, _ = hf_status(result)
+        return answer(status, result.line)
+    doc = llama_cpp_manifest(result, tag)
+    if doc is None:
+        return answer(404, f"{repo}@{result.commit[:12]}: no GGUF file for the tag {tag!r} among the admitted files")
+    return _json(request, 200, doc)  # not counted: the download through resolve/ is the pull
 
 
 def _auth_refusal(request: Request, state: MirrorState, who: Caller, what: str) -> Response | None:

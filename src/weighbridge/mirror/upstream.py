@@ -23,6 +23,7 @@ from urllib.parse import quote
 import httpx
 
 from ..core.types import WeighbridgeError
+from ..sources.ollama import DEFAULT_HOST, OllamaName, parse_ollama_spec
 from .gate import check_path, check_revision
 
 CHUNK = 1024 * 1024
@@ -63,7 +64,8 @@ class UpstreamRepo:
 def parse_source(source: str) -> tuple[str, str]:
     """``hf:org/name[@rev]`` → (repo, revision; ``main`` when none)."""
     if not source.startswith("hf:"):
-        raise UpstreamError(f"intake takes hf:org/name[@revision], not {source[:100]!r}")
+        raise UpstreamError(f"intake takes hf:org/name[@revision] or ollama:[namespace/]name:tag, not "
+                            f"{source[:100]!r}")
     repo, _, revision = source[3:].partition("@")
     revision = revision or "main"
     if not _REPO.fullmatch(repo) or ".." in repo:
@@ -71,6 +73,27 @@ def parse_source(source: str) -> tuple[str, str]:
     if check_revision(revision) is not None:
         raise UpstreamError(f"{source[:100]!r}: not a valid revision")
     return repo, revision
+
+
+def parse_ollama_source(source: str) -> OllamaName:
+    """``ollama:[ns/]name[:tag]`` → the name (``library`` and ``latest`` by default); the host is the upstream's,
+    so a host in the source is refused."""
+    try:
+        name = parse_ollama_spec(source)
+    except WeighbridgeError as exc:
+        raise UpstreamError(str(exc)) from None
+    if name.host != DEFAULT_HOST:
+        raise UpstreamError(f"{source[:100]!r}: name the model as ollama:[namespace/]name:tag; the registry it "
+                            "comes from is --upstream")
+    return name
+
+
+def check_source(source: str) -> None:
+    """``UpstreamError`` unless ``source`` is an intake source: ``hf:org/name[@rev]`` or ``ollama:[ns/]name:tag``."""
+    if source.startswith("ollama:"):
+        parse_ollama_source(source)
+    else:
+        parse_source(source)
 
 
 class Upstream:
@@ -120,8 +143,9 @@ class Upstream:
         return _repo(doc, repo, revision, self.endpoint, self.limits)
 
     def download(self, repo: str, commit: str, item: UpstreamFile, folder: Path,
-                 heartbeat: Callable[[int], None] | None = None) -> Path:
-        """Fetch one file into ``folder`` (resuming a ``.part`` left before), check it, rename it into place."""
+                 heartbeat: Callable[[int], None] | None = None, *, url: str | None = None) -> Path:
+        """Fetch one file into ``folder`` (resuming a ``.part`` left before), check it, rename it into place.
+        From ``{repo}/resolve/{commit}/{path}``, or from ``url`` (an OCI blob)."""
         if check_path(item.path) is not None:
             raise UpstreamError(f"upstream file name {item.path[:200]!r} is not a safe relative path")
         final = folder / item.path
@@ -134,7 +158,7 @@ class Upstream:
         if have > cap:
             part.unlink()
             have = 0
-        url = f"{self.endpoint}/{repo}/resolve/{commit}/{quote(item.path)}"
+        url = url or f"{self.endpoint}/{repo}/resolve/{commit}/{quote(item.path)}"
         headers = {"Range": f"bytes={have}-"} if have else {}
         if item.size is not None and have == item.size:
             return self._finish(part, final, item)

@@ -108,9 +108,11 @@ def parse_ollama_spec(spec: str) -> OllamaName:
     return OllamaName(host, namespace, parts[-1], tag if colon else DEFAULT_TAG)
 
 
-def resolve_ollama(spec: str) -> Snapshot:
+def resolve_ollama(spec: str, *, store: Path | None = None) -> Snapshot:
+    """``spec`` from the local Ollama store, or from ``store`` laid out the same way (the mirror's intake
+    quarantine)."""
     model = parse_ollama_spec(spec)
-    store = ollama_store_dir()
+    store = store if store is not None else ollama_store_dir()
     model_dir = store / "manifests" / model.host / model.namespace / model.name
     manifest_path = model_dir / model.tag
     if not manifest_path.is_file():
