@@ -118,7 +118,9 @@ class _HeaderError(Exception):
 def _sniff(head: bytes, lowercase_name: str) -> bool:
     if len(head) < 10:
         return False
-    return int.from_bytes(head[:8], "little") >= 2 and head[8] == 0x7B
+    # The header length is a little-endian u64 whose top bytes are zero for any real file (and for any header a
+    # loader would try to allocate); text with a "{" at byte 8 has printable bytes there instead.
+    return 2 <= int.from_bytes(head[:8], "little") < 1 << 48 and head[8] == 0x7B
 
 
 class _Scan:
