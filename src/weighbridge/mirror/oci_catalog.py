@@ -259,7 +259,8 @@ class OciCatalog:
 
 def oci_references(version: VersionRecord) -> list[str]:
     """The ``namespace/name:tag`` references under which ``version`` is served over ``/v2/`` when admitted
-    (none when it is neither an Ollama model nor a version with a GGUF to package). From the record alone."""
+    (none when it is neither an Ollama model nor a version with a GGUF to package). From the record alone.
+    Repository names are given in lower case, the only spelling OCI clients send (names match either way)."""
     files = [ServedFile(f.path, f.size, f.sha256) for f in version.files]
     if version.source.startswith("ollama:"):
         try:
@@ -267,11 +268,11 @@ def oci_references(version: VersionRecord) -> list[str]:
             ollama_layout(files, None)
         except (WeighbridgeError, LayoutError):
             return []
-        return [f"{spec.namespace}/{spec.name}:{spec.tag}"]
+        return [f"{spec.namespace}/{spec.name}:{spec.tag}".lower()]
     repo = version.source[3:].split("@", 1)[0] if version.source.startswith("hf:") else version.model
     if repo.count("/") > 1:
         return []
-    base = repo if "/" in repo else f"{DEFAULT_NAMESPACE}/{repo}"
+    base = (repo if "/" in repo else f"{DEFAULT_NAMESPACE}/{repo}").lower()
     return [f"{base}:{tag}" for tag in gguf_tags(files)]
 
 
