@@ -45,8 +45,8 @@ def test_quiet_by_default(tmp_path: Path, capsys: pytest.CaptureFixture[str], mo
 
 @pytest.mark.parametrize(("args", "env", "seen", "unseen"), [
     (["-v"], None, "INFO weighbridge.sources: resolving", "DEBUG"),
-    (["-vv"], None, "DEBUG weighbridge.scan.dispatch: state.pkl: parsed as pickle", None),
-    ([], "debug", "DEBUG weighbridge.scan.engine: state.pkl:", None),
+    (["-vv"], None, "DEBUG weighbridge.scanning.dispatch: state.pkl: parsed as pickle", None),
+    ([], "debug", "DEBUG weighbridge.scanning.engine: state.pkl:", None),
 ])
 def test_verbosity_levels(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
                           args: list[str], env: str | None, seen: str, unseen: str | None) -> None:

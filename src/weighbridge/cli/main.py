@@ -15,7 +15,7 @@ from .. import __version__
 from ..core.types import Report, Severity, WeighbridgeError, plain_message
 from ..report import RENDERERS
 from ..report.table import render_to
-from ..scan.api import scan as scan_target
+from ..scanning.api import scan as scan_target
 from . import audit, bundle, fleet, integrity, logs, mirror, registry, serve
 from .common import console_for, err, fail, write_output
 
@@ -120,7 +120,7 @@ def inspect(
     openness and, with --policy, the organization's verdict. Exit 1 when the policy fails or a finding is at
     or above --fail-on."""
     from ..policy import load_policy
-    from ..scan.inspection import inspect as inspect_target
+    from ..scanning.inspection import inspect as inspect_target
 
     loaded = None
     summary = None
@@ -147,7 +147,7 @@ def sbom(
 ) -> None:
     """Write a CycloneDX 1.6 AI-BOM for TARGET: the model, its files and hashes, licence, lineage, model card."""
     from ..report.cyclonedx import render_cyclonedx
-    from ..scan.inspection import inspect as inspect_target
+    from ..scanning.inspection import inspect as inspect_target
 
     try:
         report = _run(inspect_target, target, download=download, workers=workers)

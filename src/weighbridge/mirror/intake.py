@@ -104,7 +104,7 @@ def intake(registry: Registry, store: BlobStore, source: str, *, upstream: Upstr
             _drop_strays(staging, {f.path for f in info.files})
             registry.mirror.heartbeat_intake(record.id, owner, state=IntakeState.INSPECTING)
             say(f"inspecting {key}")
-            from ..scan.inspection import inspect
+            from ..scanning.inspection import inspect
 
             report = inspect(str(staging))
             beat(total)
