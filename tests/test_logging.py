@@ -68,7 +68,7 @@ def test_unexpected_error_is_one_line_and_its_traceback_goes_to_the_log(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("a bug in the scanner")
 
-    monkeypatch.setattr(cli_main, "scan_target", broken)
+    monkeypatch.setattr("weighbridge.scanning.api.scan", broken)  # the command imports it when it runs
     code, err = _run(capsys, monkeypatch, "scan", str(_pickle(tmp_path)))
     assert code == 2
     assert err.strip().splitlines() == [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -9,13 +10,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
 from .. import __version__
 from ..core.types import Report, Severity, WeighbridgeError, plain_message
-from ..report import RENDERERS
-from ..report.table import render_to
-from ..scanning.api import scan as scan_target
 from . import audit, bundle, fleet, integrity, logs, mirror, registry, serve
 from .common import console_for, err, fail, write_output
 
@@ -36,6 +33,9 @@ class OutputFormat(StrEnum):
 
 
 TargetArg = Annotated[str, typer.Argument(help="A file, a folder, hf:org/name[@revision] or ollama:name[:tag].")]
+TargetsArg = Annotated[list[str], typer.Argument(
+    help="Files, folders, hf:org/name[@revision] or ollama:name[:tag]; several (a pre-commit hook's file list) "
+         "are scanned one after the other, with one exit code for all.", show_default=False)]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")]
 FailOnOpt = Annotated[str, typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity "
@@ -51,6 +51,14 @@ _fail = fail
 def _run(run: Callable[..., Report], target: str, **options: Any) -> Report:
     """Run a scan-like library call, with a progress bar on stderr when it is a terminal."""
     if sys.stderr.isatty():
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
         with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                       TransferSpeedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
             task = bar.add_task("scanning", total=None)
@@ -64,9 +72,29 @@ _write = write_output
 
 def _emit(report: Report, fmt: OutputFormat, output: Path | None) -> None:
     if output is None and fmt is OutputFormat.table:
+        from ..report.table import render_to  # rich's tables load only when one is printed
+
         render_to(console_for(), report)  # colours and wrapping on a terminal only
     else:
-        _write(RENDERERS[fmt.value](report), output, "report")
+        _write(_render(fmt, [report], several=False), output, "report")
+
+
+def _render(fmt: OutputFormat, reports: list[Report], *, several: bool) -> str:
+    """The text of ``reports`` in ``fmt``: one report as always; the reports of ``several`` targets as one JSON
+    array (json), one SARIF log with a run per report (sarif), or the documents one after the other."""
+    from ..report import RENDERERS
+
+    texts = [RENDERERS[fmt.value](report) for report in reports]
+    if not several:
+        return texts[0]
+    if fmt is OutputFormat.json:
+        return json.dumps([json.loads(text) for text in texts], indent=2, ensure_ascii=False) + "\n"
+    if fmt is OutputFormat.sarif:
+        logs_ = [json.loads(text) for text in texts]
+        combined = logs_[0]
+        combined["runs"] = [run for log in logs_ for run in log["runs"]]
+        return json.dumps(combined, indent=2, ensure_ascii=False) + "\n"
+    return "\n".join(text.rstrip("\n") + "\n" for text in texts)
 
 
 def _threshold(fail_on: str) -> Severity:
@@ -100,10 +128,40 @@ def _scan_command(target: str, fmt: OutputFormat, output: Path | None, fail_on: 
 
 
 @app.command()
-def scan(target: TargetArg, fmt: FormatOpt = OutputFormat.table, output: OutputOpt = None,
+def scan(targets: TargetsArg, fmt: FormatOpt = OutputFormat.table, output: OutputOpt = None,
          fail_on: FailOnOpt = "high", download: DownloadOpt = False, workers: WorkersOpt = None) -> None:
-    """Hash and statically scan every file of TARGET; never loads or executes model content."""
-    _scan_command(target, fmt, output, fail_on, False, scan_target, download=download, workers=workers)
+    """Hash and statically scan every file of TARGET; never loads or executes model content. Exit 1 when a
+    finding of any target is at or above --fail-on, 2 when a target cannot be scanned."""
+    from ..scanning.api import scan as scan_target
+
+    if len(targets) == 1:
+        _scan_command(targets[0], fmt, output, fail_on, False, scan_target, download=download, workers=workers)
+        return
+    _scan_many(targets, fmt, output, _threshold(fail_on), scan_target, download=download, workers=workers)
+
+
+def _scan_many(targets: list[str], fmt: OutputFormat, output: Path | None, threshold: Severity,
+               run: Callable[..., Report], **options: Any) -> None:
+    """Scan each target in turn; one exit code: 2 if one could not be scanned, else 1 if one has a finding at
+    or above ``threshold``, else 0. Tables print as each report is ready; other formats print once, combined."""
+    reports: list[Report] = []
+    failed = False
+    for target in targets:
+        try:
+            report = _run(run, target, **options)
+        except WeighbridgeError as exc:
+            err.print(f"weighbridge: error: {plain_message(str(exc))}", markup=False, soft_wrap=True)
+            failed = True
+            continue
+        if output is None and fmt is OutputFormat.table:
+            if reports:
+                sys.stdout.write("\n")
+            _emit(report, fmt, output)
+        reports.append(report)
+    if reports and not (output is None and fmt is OutputFormat.table):
+        _write(_render(fmt, reports, several=True), output, "report")
+    blocking = any(report.at_or_above(threshold) for report in reports)
+    raise typer.Exit(2 if failed else 1 if blocking else 0)
 
 
 @app.command()
