@@ -4,6 +4,7 @@ file loads only the parser its content needs (issue 13: light package root; issu
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -49,3 +50,18 @@ def test_scan_function_and_scanning_package_are_distinct() -> None:
                              "assert weighbridge.scan.__module__ == 'weighbridge.scanning.api'; "
                              "assert e.scan_snapshot")
     assert "weighbridge.scanning.engine" in names
+
+
+def test_one_file_scan_loads_only_what_the_file_needs(tmp_path: Path) -> None:
+    target = tmp_path / "weights.pkl"
+    target.write_bytes(pickle.dumps({"layer.weight": [0.5, 1.5]}, protocol=4))
+    names = imported_modules("import sys; sys.argv = ['weighbridge', 'scan', '-f', 'json', " + repr(str(target)) +
+                             "]\nfrom weighbridge.cli.main import run\ntry:\n    run()\nexcept SystemExit as e:\n"
+                             "    assert e.code == 0, e.code")
+    assert "weighbridge.formats.pickle.handler" in names
+    unwanted = ("weighbridge.formats.gguf", "weighbridge.formats.archives.sevenzip", "weighbridge.formats.hdf5",
+                "weighbridge.formats.numpy", "weighbridge.formats.chat_template", "py7zr", "jinja2",
+                "weighbridge.cli.audit", "weighbridge.cli.registry", "weighbridge.cli.fleet",
+                "weighbridge.cli.mirror", "weighbridge.cli.bundle", "weighbridge.cli.serve", "weighbridge.web",
+                "weighbridge.registry", "rich.progress", "rich.table")
+    assert sorted(n for n in names if n.startswith(unwanted)) == []

@@ -13,8 +13,9 @@ import typer
 
 from .. import __version__
 from ..core.types import Report, Severity, WeighbridgeError, plain_message
-from . import audit, bundle, fleet, integrity, logs, mirror, registry, serve
+from . import logs
 from .common import console_for, err, fail, write_output
+from .lazy import LazyGroup
 
 app = typer.Typer(
     name="weighbridge",
@@ -22,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=LazyGroup,  # audit, registry, fleet, mirror, bundle, serve… load when one of their commands runs
 )
 
 
@@ -271,10 +273,6 @@ def _main(
 ) -> None:
     """Weigh and inspect open-weight AI models before they cross into your systems."""
     logs.configure(verbose)
-
-
-for _module in (audit, registry, integrity, serve, fleet, mirror, bundle):
-    _module.register(app)
 
 
 def run() -> None:
