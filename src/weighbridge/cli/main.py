@@ -130,16 +130,16 @@ def _scan_command(target: str, fmt: OutputFormat, output: Path | None, fail_on: 
 
 
 @app.command()
-def scan(targets: TargetsArg, fmt: FormatOpt = OutputFormat.table, output: OutputOpt = None,
+def scan(target: TargetsArg, fmt: FormatOpt = OutputFormat.table, output: OutputOpt = None,
          fail_on: FailOnOpt = "high", download: DownloadOpt = False, workers: WorkersOpt = None) -> None:
     """Hash and statically scan every file of TARGET; never loads or executes model content. Exit 1 when a
     finding of any target is at or above --fail-on, 2 when a target cannot be scanned."""
     from ..scanning.api import scan as scan_target
 
-    if len(targets) == 1:
-        _scan_command(targets[0], fmt, output, fail_on, False, scan_target, download=download, workers=workers)
+    if len(target) == 1:
+        _scan_command(target[0], fmt, output, fail_on, False, scan_target, download=download, workers=workers)
         return
-    _scan_many(targets, fmt, output, _threshold(fail_on), scan_target, download=download, workers=workers)
+    _scan_many(target, fmt, output, _threshold(fail_on), scan_target, download=download, workers=workers)
 
 
 def _scan_many(targets: list[str], fmt: OutputFormat, output: Path | None, threshold: Severity,
