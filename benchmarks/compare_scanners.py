@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -281,6 +282,8 @@ def score(tool: str, samples: list[dict[str, str]], results: dict[str, Result]) 
         "benign_clean": len(clean), "benign_total": len(ben), "benign_flagged": fps, "benign_error_or_nothing": ben_errors,
         "benign_medium": notices,
         "seconds": round(sum(r.seconds for r in results.values()), 2),
+        # one process per file, as pre-commit hooks and CI jobs call scanners: start-up dominates
+        "median_file_ms": round(statistics.median(r.seconds for r in results.values()) * 1000, 1) if results else 0.0,
         "misses_by_technique": by_tech,
     }
 
@@ -348,6 +351,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _ratio(score: dict[str, object], base: dict[str, object] | None) -> str:
+    if base is None or not base.get("median_file_ms"):
+        return "-"
+    return f"{float(score['median_file_ms']) / float(base['median_file_ms']):.2f}x"  # type: ignore[arg-type]
+
+
 def print_table(tools: dict[str, Tool], scores: dict[str, dict[str, object]], samples: list[dict[str, str]],
                 problems: dict[str, str]) -> None:
     names = list(tools)
@@ -362,6 +371,8 @@ def print_table(tools: dict[str, Tool], scores: dict[str, dict[str, object]], sa
         ("  (clean but MEDIUM notice)", [str(len(scores[t]["benign_medium"])) if t == "weighbridge" else "-"  # type: ignore[arg-type]
                                          for t in names]),
         ("total seconds", [f"{scores[t]['seconds']:.1f}" for t in names]),
+        ("per-file wall ms (median)", [f"{scores[t]['median_file_ms']:.0f}" for t in names]),
+        ("  x picklescan", [_ratio(scores[t], scores.get("picklescan")) for t in names]),
     ]
     w0 = max(len(r[0]) for r in rows)
     widths = [max(len(n), *(len(r[1][i]) for r in rows)) for i, n in enumerate(names)]

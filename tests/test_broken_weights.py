@@ -21,7 +21,7 @@ from tests.formats.gguf_writer import GGUFWriter
 
 import weighbridge
 from weighbridge.core.types import Report, Severity
-from weighbridge.scan.weights import WEIGHT_NAMES, promised
+from weighbridge.scanning.weights import WEIGHT_NAMES, promised
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = sorted((ROOT / "examples" / "policies").glob("*.yaml"))

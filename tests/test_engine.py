@@ -17,7 +17,7 @@ from weighbridge.core.types import Severity, Snapshot, SnapshotFile, Target, Tar
 from weighbridge.formats.base import Limits
 from weighbridge.integrity.manifest import manifest_digest, manifest_resources
 from weighbridge.integrity.reader import HashingReader
-from weighbridge.scan.engine import scan_file, scan_snapshot
+from weighbridge.scanning.engine import scan_file, scan_snapshot
 
 
 def safetensors(n_floats: int) -> bytes:

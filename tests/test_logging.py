@@ -45,8 +45,8 @@ def test_quiet_by_default(tmp_path: Path, capsys: pytest.CaptureFixture[str], mo
 
 @pytest.mark.parametrize(("args", "env", "seen", "unseen"), [
     (["-v"], None, "INFO weighbridge.sources: resolving", "DEBUG"),
-    (["-vv"], None, "DEBUG weighbridge.scan.dispatch: state.pkl: parsed as pickle", None),
-    ([], "debug", "DEBUG weighbridge.scan.engine: state.pkl:", None),
+    (["-vv"], None, "DEBUG weighbridge.scanning.dispatch: state.pkl: parsed as pickle", None),
+    ([], "debug", "DEBUG weighbridge.scanning.engine: state.pkl:", None),
 ])
 def test_verbosity_levels(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
                           args: list[str], env: str | None, seen: str, unseen: str | None) -> None:
@@ -68,7 +68,7 @@ def test_unexpected_error_is_one_line_and_its_traceback_goes_to_the_log(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("a bug in the scanner")
 
-    monkeypatch.setattr(cli_main, "scan_target", broken)
+    monkeypatch.setattr("weighbridge.scanning.api.scan", broken)  # the command imports it when it runs
     code, err = _run(capsys, monkeypatch, "scan", str(_pickle(tmp_path)))
     assert code == 2
     assert err.strip().splitlines() == [

@@ -1,12 +1,17 @@
 """Weighbridge: weigh and inspect open-weight AI models before they cross into your systems.
 
-``weighbridge.scan(target) -> Report`` is the library entry point.
+``weighbridge.scan(target) -> Report`` is the library entry point; ``weighbridge.inspect`` adds the licence,
+provenance, openness and policy sections. The scanner itself lives in ``weighbridge.scanning``.
+
+The package root imports nothing heavy: ``import weighbridge`` (and ``import weighbridge.guard`` in a training
+process) loads no format parser, archive library, web or registry code. The public names below load on first
+use (PEP 562 ``__getattr__``).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -14,19 +19,35 @@ __version__ = "0.1.0"
 # configures the "weighbridge" logger.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-from .core.types import Report, Severity, WeighbridgeError  # noqa: E402
-
-# Bound after the sub-package import: importing ``weighbridge.scan.api`` sets the attribute ``scan`` to the
-# sub-package, and this line rebinds it to the function.
-from .scan.api import scan  # noqa: E402
+if TYPE_CHECKING:
+    from .core.types import Report, Severity, WeighbridgeError
+    from .scanning.api import scan
+    from .scanning.inspection import inspect
 
 __all__ = ["Report", "Severity", "WeighbridgeError", "__version__", "inspect", "scan"]
 
+# name → (module, attribute), imported on first access
+_LAZY: dict[str, tuple[str, str]] = {
+    "Report": ("weighbridge.core.types", "Report"),
+    "Severity": ("weighbridge.core.types", "Severity"),
+    "WeighbridgeError": ("weighbridge.core.types", "WeighbridgeError"),
+    "scan": ("weighbridge.scanning.api", "scan"),
+    "inspect": ("weighbridge.scanning.inspection", "inspect"),
+}
+
 
 def __getattr__(name: str) -> Any:
-    """``weighbridge.inspect`` pulls in the licence, provenance, openness and policy packages: load on use."""
-    if name == "inspect":
-        from .scan.inspection import inspect
+    """Load a public name on first use and keep it as a module attribute."""
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'weighbridge' has no attribute {name!r}") from None
+    import importlib
 
-        return inspect
-    raise AttributeError(f"module 'weighbridge' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

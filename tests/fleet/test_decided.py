@@ -19,7 +19,7 @@ from weighbridge.fleet import fleet_summary
 from weighbridge.registry import open_registry
 from weighbridge.registry.db import read_session
 from weighbridge.registry.models import FindingRow, ReportRow, Version
-from weighbridge.scan.inspection import inspect
+from weighbridge.scanning.inspection import inspect
 
 SAFETENSORS = b"\x08\x00\x00\x00\x00\x00\x00\x00{}      "
 

@@ -19,7 +19,7 @@ from weighbridge.fleet.executors import RayExecutor, make_executor
 from weighbridge.fleet.store import RegistryStore
 from weighbridge.policy import load_policy
 from weighbridge.registry import Registry, open_registry
-from weighbridge.scan.inspection import inspect
+from weighbridge.scanning.inspection import inspect
 
 POLICY = Path(__file__).resolve().parents[2] / "examples" / "policies" / "research-lab.yaml"
 

@@ -6,7 +6,7 @@ import io
 
 from weighbridge.core.types import Finding, Severity
 from weighbridge.formats.base import Limits, ScanContext
-from weighbridge.scan.dispatch import scan_stream
+from weighbridge.scanning.dispatch import scan_stream
 
 
 def scan_bytes(data: bytes, name: str = "model.bin") -> tuple[str, list[Finding]]:

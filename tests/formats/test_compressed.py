@@ -249,7 +249,7 @@ def test_mutated_streams_never_raise(kind: str, flips: list[tuple[int, int]], cu
 
 
 def test_joblib_dump_through_the_dispatcher(tmp_path: Path) -> None:
-    dispatch = pytest.importorskip("weighbridge.scan.dispatch")
+    dispatch = pytest.importorskip("weighbridge.scanning.dispatch")
     path = tmp_path / "evil.joblib"
     path.write_bytes(gzip.compress(MALICIOUS))
     ctx = ScanContext(path=path.name, limits=Limits(), nested=dispatch.scan_stream)

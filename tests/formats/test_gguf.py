@@ -431,7 +431,7 @@ def test_fuzz_wide_numbers_in_counts(kind: str, value: int, where: int) -> None:
 # -- through the dispatcher, and the real artifact -----------------------------------------------------------
 def _dispatcher() -> Callable[..., str]:
     try:
-        from weighbridge.scan.dispatch import scan_stream
+        from weighbridge.scanning.dispatch import scan_stream
     except ImportError as exc:  # other handlers are still being written
         pytest.skip(f"dispatcher not importable yet: {exc}")
     return scan_stream

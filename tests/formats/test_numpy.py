@@ -241,7 +241,7 @@ def test_random_headers_never_raise_and_are_never_silent(header: str, data: byte
 
 
 def test_npz_with_object_array_through_the_dispatcher(tmp_path: Path) -> None:
-    dispatch = pytest.importorskip("weighbridge.scan.dispatch")
+    dispatch = pytest.importorskip("weighbridge.scanning.dispatch")
     path = tmp_path / "arrays.npz"
     np.savez_compressed(path, weights=np.arange(6.0), objects=np.array([1, "x"], dtype=object))
     ctx = ScanContext(path=path.name, limits=Limits(), nested=dispatch.scan_stream)

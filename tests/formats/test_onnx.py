@@ -405,7 +405,7 @@ def test_reordered_model_missed_by_the_sniff_is_still_scanned_as_onnx() -> None:
 
 def test_through_the_dispatcher_and_the_engine(tmp_path: Path) -> None:
     from weighbridge import scan
-    from weighbridge.scan.dispatch import scan_stream
+    from weighbridge.scanning.dispatch import scan_stream
 
     (tmp_path / "model.onnx_data").write_bytes(b"\0" * 8)
     model = _model(nodes=[helper.make_node("Add", ["x", "w"], ["y"], name="a")],

@@ -55,7 +55,7 @@ from weighbridge.formats.base import Limits, ScanContext  # noqa: E402
 from weighbridge.formats.pickle import analyser as A  # noqa: E402
 from weighbridge.formats.pickle.analyser import Analyser, PickleError  # noqa: E402
 from weighbridge.formats.pickle.values import Opaque  # noqa: E402
-from weighbridge.scan.dispatch import scan_stream  # noqa: E402
+from weighbridge.scanning.dispatch import scan_stream  # noqa: E402
 
 
 def dispatch(data: bytes, filename: str = "model.pkl") -> tuple[str, list[Finding], list[str]]:

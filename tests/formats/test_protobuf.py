@@ -218,7 +218,7 @@ def test_mutations_end_in_a_finding(flips: list[tuple[int, int]], cut: int) -> N
 
 
 def test_through_the_dispatcher() -> None:
-    from weighbridge.scan.dispatch import scan_stream
+    from weighbridge.scanning.dispatch import scan_stream
 
     ctx = ScanContext(path="tokenizer.model", limits=Limits(), nested=scan_stream)
     assert scan_stream(ctx, io.BytesIO(sentencepiece_model()), "tokenizer.model") == "protobuf"

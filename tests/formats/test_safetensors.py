@@ -346,7 +346,7 @@ def test_fuzz_tensor_fields(dtype: str, shape: list[int], begin: int, end: int) 
 # -- through the dispatcher ------------------------------------------------------------------------------------
 def _dispatcher() -> Callable[..., str]:
     try:
-        from weighbridge.scan.dispatch import scan_stream
+        from weighbridge.scanning.dispatch import scan_stream
     except ImportError as exc:  # other handlers are still being written
         pytest.skip(f"dispatcher not importable yet: {exc}")
     return scan_stream

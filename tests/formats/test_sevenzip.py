@@ -226,7 +226,7 @@ def test_tiny_archives(size: int) -> None:
 
 
 def test_7z_through_the_dispatcher(tmp_path: Path) -> None:
-    dispatch = pytest.importorskip("weighbridge.scan.dispatch")
+    dispatch = pytest.importorskip("weighbridge.scanning.dispatch")
     path = tmp_path / "model.7z"
     path.write_bytes(make_7z({"archive/data.pkl": BROKEN}))
     ctx = ScanContext(path=path.name, limits=Limits(), nested=dispatch.scan_stream)

@@ -250,7 +250,7 @@ def test_random_bytes_after_a_header_never_raise(tail: bytes) -> None:
 
 
 def test_tar_through_the_dispatcher(tmp_path: Path) -> None:
-    dispatch = pytest.importorskip("weighbridge.scan.dispatch")
+    dispatch = pytest.importorskip("weighbridge.scanning.dispatch")
     path = tmp_path / "checkpoint.pth.tar"
     path.write_bytes(make_tar([member("../escape", b"x"), member("checkpoint/data.pkl", MALICIOUS)]))
     ctx = ScanContext(path=path.name, limits=Limits(), nested=dispatch.scan_stream)

@@ -9,7 +9,7 @@ import pytest
 
 from weighbridge.core.types import Severity
 from weighbridge.formats.base import FormatHandler, Limits, ScanContext
-from weighbridge.scan import dispatch
+from weighbridge.scanning import dispatch
 
 
 def _crashing(name: str) -> FormatHandler:

@@ -489,7 +489,7 @@ def test_insertions_never_raise_and_are_never_silent(at: int, junk: bytes) -> No
 # -- through the real dispatcher ------------------------------------------------------------------------------------
 
 def test_through_the_dispatcher(tmp_path: Path) -> None:
-    dispatch = pytest.importorskip("weighbridge.scan.dispatch")
+    dispatch = pytest.importorskip("weighbridge.scanning.dispatch")
     data = bytearray(torch_zip_with(MALICIOUS))
     data[6] |= 0x01
     first = data.find(b"archive/data.pkl")

@@ -14,7 +14,7 @@ from weighbridge.guard import require_admitted
 from weighbridge.integrity.lockfile import create_lock
 from weighbridge.integrity.manifest import is_signature, manifest_digest
 from weighbridge.integrity.verify import verify_lock
-from weighbridge.scan.inspection import inspect
+from weighbridge.scanning.inspection import inspect
 
 
 def wb(*args: str) -> subprocess.CompletedProcess[str]:

@@ -33,7 +33,7 @@ class Mirror:
 
 
 def admit_folder(reg: Registry, folder: Path, repo: str, commit: str | None = None) -> VersionRecord:
-    from weighbridge.scan.inspection import inspect
+    from weighbridge.scanning.inspection import inspect
 
     source = f"hf:{repo}@{commit}" if commit else str(folder)
     version, _ = reg.admit(source, policy_path=None, actor="tester", report=inspect(str(folder)), name=repo)

@@ -143,7 +143,7 @@ def _decide(registry: Registry, staged: StagedBundle, model: BundleModel, lock: 
                                  reason=f"signature does not verify: {check.detail}", signature=signature,
                                  exported_decision=exported)
     if inspector is None:
-        from ..scan.inspection import inspect
+        from ..scanning.inspection import inspect
 
         inspector = inspect
     report = inspector(str(tree))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -9,15 +10,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
 from .. import __version__
 from ..core.types import Report, Severity, WeighbridgeError, plain_message
-from ..report import RENDERERS
-from ..report.table import render_to
-from ..scan.api import scan as scan_target
-from . import audit, bundle, fleet, integrity, logs, mirror, registry, serve
+from . import logs
 from .common import console_for, err, fail, write_output
+from .lazy import LazyGroup
 
 app = typer.Typer(
     name="weighbridge",
@@ -25,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=LazyGroup,  # audit, registry, fleet, mirror, bundle, serve… load when one of their commands runs
 )
 
 
@@ -36,6 +35,9 @@ class OutputFormat(StrEnum):
 
 
 TargetArg = Annotated[str, typer.Argument(help="A file, a folder, hf:org/name[@revision] or ollama:name[:tag].")]
+TargetsArg = Annotated[list[str], typer.Argument(
+    help="Files, folders, hf:org/name[@revision] or ollama:name[:tag]; several (a pre-commit hook's file list) "
+         "are scanned one after the other, with one exit code for all.", show_default=False)]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")]
 FailOnOpt = Annotated[str, typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity "
@@ -51,6 +53,14 @@ _fail = fail
 def _run(run: Callable[..., Report], target: str, **options: Any) -> Report:
     """Run a scan-like library call, with a progress bar on stderr when it is a terminal."""
     if sys.stderr.isatty():
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
         with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                       TransferSpeedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
             task = bar.add_task("scanning", total=None)
@@ -64,9 +74,29 @@ _write = write_output
 
 def _emit(report: Report, fmt: OutputFormat, output: Path | None) -> None:
     if output is None and fmt is OutputFormat.table:
+        from ..report.table import render_to  # rich's tables load only when one is printed
+
         render_to(console_for(), report)  # colours and wrapping on a terminal only
     else:
-        _write(RENDERERS[fmt.value](report), output, "report")
+        _write(_render(fmt, [report], several=False), output, "report")
+
+
+def _render(fmt: OutputFormat, reports: list[Report], *, several: bool) -> str:
+    """The text of ``reports`` in ``fmt``: one report as always; the reports of ``several`` targets as one JSON
+    array (json), one SARIF log with a run per report (sarif), or the documents one after the other."""
+    from ..report import RENDERERS
+
+    texts = [RENDERERS[fmt.value](report) for report in reports]
+    if not several:
+        return texts[0]
+    if fmt is OutputFormat.json:
+        return json.dumps([json.loads(text) for text in texts], indent=2, ensure_ascii=False) + "\n"
+    if fmt is OutputFormat.sarif:
+        logs_ = [json.loads(text) for text in texts]
+        combined = logs_[0]
+        combined["runs"] = [run for log in logs_ for run in log["runs"]]
+        return json.dumps(combined, indent=2, ensure_ascii=False) + "\n"
+    return "\n".join(text.rstrip("\n") + "\n" for text in texts)
 
 
 def _threshold(fail_on: str) -> Severity:
@@ -100,10 +130,40 @@ def _scan_command(target: str, fmt: OutputFormat, output: Path | None, fail_on: 
 
 
 @app.command()
-def scan(target: TargetArg, fmt: FormatOpt = OutputFormat.table, output: OutputOpt = None,
+def scan(target: TargetsArg, fmt: FormatOpt = OutputFormat.table, output: OutputOpt = None,
          fail_on: FailOnOpt = "high", download: DownloadOpt = False, workers: WorkersOpt = None) -> None:
-    """Hash and statically scan every file of TARGET; never loads or executes model content."""
-    _scan_command(target, fmt, output, fail_on, False, scan_target, download=download, workers=workers)
+    """Hash and statically scan every file of TARGET; never loads or executes model content. Exit 1 when a
+    finding of any target is at or above --fail-on, 2 when a target cannot be scanned."""
+    from ..scanning.api import scan as scan_target
+
+    if len(target) == 1:
+        _scan_command(target[0], fmt, output, fail_on, False, scan_target, download=download, workers=workers)
+        return
+    _scan_many(target, fmt, output, _threshold(fail_on), scan_target, download=download, workers=workers)
+
+
+def _scan_many(targets: list[str], fmt: OutputFormat, output: Path | None, threshold: Severity,
+               run: Callable[..., Report], **options: Any) -> None:
+    """Scan each target in turn; one exit code: 2 if one could not be scanned, else 1 if one has a finding at
+    or above ``threshold``, else 0. Tables print as each report is ready; other formats print once, combined."""
+    reports: list[Report] = []
+    failed = False
+    for target in targets:
+        try:
+            report = _run(run, target, **options)
+        except WeighbridgeError as exc:
+            err.print(f"weighbridge: error: {plain_message(str(exc))}", markup=False, soft_wrap=True)
+            failed = True
+            continue
+        if output is None and fmt is OutputFormat.table:
+            if reports:
+                sys.stdout.write("\n")
+            _emit(report, fmt, output)
+        reports.append(report)
+    if reports and not (output is None and fmt is OutputFormat.table):
+        _write(_render(fmt, reports, several=True), output, "report")
+    blocking = any(report.at_or_above(threshold) for report in reports)
+    raise typer.Exit(2 if failed else 1 if blocking else 0)
 
 
 @app.command()
@@ -120,7 +180,7 @@ def inspect(
     openness and, with --policy, the organization's verdict. Exit 1 when the policy fails or a finding is at
     or above --fail-on."""
     from ..policy import load_policy
-    from ..scan.inspection import inspect as inspect_target
+    from ..scanning.inspection import inspect as inspect_target
 
     loaded = None
     summary = None
@@ -147,7 +207,7 @@ def sbom(
 ) -> None:
     """Write a CycloneDX 1.6 AI-BOM for TARGET: the model, its files and hashes, licence, lineage, model card."""
     from ..report.cyclonedx import render_cyclonedx
-    from ..scan.inspection import inspect as inspect_target
+    from ..scanning.inspection import inspect as inspect_target
 
     try:
         report = _run(inspect_target, target, download=download, workers=workers)
@@ -213,10 +273,6 @@ def _main(
 ) -> None:
     """Weigh and inspect open-weight AI models before they cross into your systems."""
     logs.configure(verbose)
-
-
-for _module in (audit, registry, integrity, serve, fleet, mirror, bundle):
-    _module.register(app)
 
 
 def run() -> None:

@@ -43,7 +43,7 @@ class FileResult:
 
 def scan_batch(items: list[WorkItem], limits: Limits) -> list[FileResult]:
     """Scan each file in one read pass. Never raises for bad content (that is a finding)."""
-    from ..scan.engine import scan_file_with_references
+    from ..scanning.engine import scan_file_with_references
 
     host = f"{os.getpid()}@{os.uname().nodename}"
     out: list[FileResult] = []
@@ -64,8 +64,8 @@ def evaluate_target(snapshot: Snapshot, records: list[FileRecord], references: l
                     policy: Policy | None) -> tuple[Report, float]:
     """The inspect report of ``snapshot`` from its file records, exactly as ``weighbridge inspect`` builds it,
     and the worker's CPU seconds for it."""
-    from ..scan.engine import assemble_report
-    from ..scan.inspection import add_analyses
+    from ..scanning.engine import assemble_report
+    from ..scanning.inspection import add_analyses
 
     started, cpu = time.perf_counter(), time.process_time()
     report = assemble_report(snapshot, list(records), set(references), started)

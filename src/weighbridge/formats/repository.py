@@ -13,8 +13,9 @@ import json
 import os
 import re
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..core.rules import define, make_finding
 from ..core.types import (
@@ -29,8 +30,18 @@ from ..core.types import (
     TargetKind,
 )
 from .base import Limits, ScanContext
-from .chat_template import check_template
 from .template_files import handled_by_repository, special_tokens
+
+if TYPE_CHECKING:
+    from .chat_template import Value
+
+
+def check_template(ctx: ScanContext, template: str, *, location: Location,
+                   variables: Mapping[str, Value] | None = None) -> None:
+    """``chat_template.check_template``, imported when a folder has a template (Jinja2 loads only then)."""
+    from .chat_template import check_template as check
+
+    check(ctx, template, location=location, variables=variables)
 
 REMOTE_CODE = define(
     "WB-REPO-001", Check.REPOSITORY, Severity.HIGH, "Loading needs trust_remote_code",

@@ -97,7 +97,7 @@ def _hf_plan(source: str, upstream: Upstream, pin: bool, say: Callable[[str], No
         return total
 
     def inspect(staging: Path) -> Report:
-        from ..scan.inspection import inspect as inspect_target
+        from ..scanning.inspection import inspect as inspect_target
 
         return inspect_target(str(staging))
 
@@ -123,8 +123,8 @@ def _ollama_plan(source: str, upstream: Upstream, pin: bool, say: Callable[[str]
 
     def inspect(staging: Path) -> Report:
         """The quarantine folder is an Ollama store: the Ollama source reads it as it reads ``~/.ollama``."""
-        from ..scan.engine import scan_snapshot
-        from ..scan.inspection import add_analyses
+        from ..scanning.engine import scan_snapshot
+        from ..scanning.inspection import add_analyses
         from ..sources.ollama import resolve_ollama
 
         snapshot = resolve_ollama(spec, store=staging)

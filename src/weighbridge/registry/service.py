@@ -309,7 +309,7 @@ class Registry:
         if parent_name is not None:
             parent_doc, parent_carried = self._read(lambda s: self._admitted_parent(s, parent_name))
         if report is None:
-            from ..scan.inspection import inspect
+            from ..scanning.inspection import inspect
 
             report = inspect(target)
         report = dataclasses.replace(report, files=list(report.files), findings=list(report.findings))

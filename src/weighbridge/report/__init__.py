@@ -8,9 +8,16 @@ from ..core.types import Report
 from .json import render_json
 from .markdown import render_markdown
 from .sarif import render_sarif
-from .table import render_table
 
 Renderer = Callable[[Report], str]
+
+
+def render_table(report: Report) -> str:
+    """``table.render_table``: rich's tables load only when a table is rendered."""
+    from .table import render_table as render
+
+    return render(report)
+
 
 RENDERERS: dict[str, Renderer] = {
     "table": render_table,
