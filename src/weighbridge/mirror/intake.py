@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.mirror import IntakeRecord, IntakeState, ServedFile, ServedVersion
-from ..core.registry import Decision, VersionRecord
+from ..core.registry import Decision, LoadedPolicy, VersionRecord
 from ..core.types import WeighbridgeError
 from ..registry import Registry
 from .publish import publish_folder
@@ -62,7 +62,7 @@ def staging_name(key: str) -> str:
 
 def intake(registry: Registry, store: BlobStore, source: str, *, upstream: Upstream, actor: str,
            policy_path: Path | None = None, pin: bool = False, wait: float = 6 * 3600, stale_after: float = 60.0,
-           log: Callable[[str], None] | None = None) -> IntakeResult:
+           log: Callable[[str], None] | None = None, policy: LoadedPolicy | None = None) -> IntakeResult:
     say = log or (lambda _m: None)
     try:
         repo, revision = parse_source(source)
@@ -108,7 +108,8 @@ def intake(registry: Registry, store: BlobStore, source: str, *, upstream: Upstr
 
             report = inspect(str(staging))
             beat(total)
-            version, decision = registry.admit(key, policy_path=policy_path, actor=actor, report=report, name=repo)
+            version, decision = registry.admit(key, policy_path=policy_path, policy=policy, actor=actor,
+                                               report=report, name=repo)
         if decision.decision is Decision.ADMITTED:
             publish_folder(registry, store, version.model, staging, version=version.manifest_digest, move=True)
             shutil.rmtree(staging, ignore_errors=True)

@@ -154,13 +154,13 @@ def make_router(*, anonymous_read: bool) -> APIRouter:
                 responses=read_errors)
     def policies(state: State) -> list[dict[str, Any]]:
         """Stored policies, newest text of each."""
-        return state.registry.list_policies()
+        return [p.to_dict() for p in state.registry.list_policies()]
 
     @router.get("/policies/{name}", tags=["policies"], response_model=PolicyDocument, dependencies=read_deps,
                 responses={404: {"model": Error, "description": "No such policy"}, **read_errors})
     def get_policy(state: State, name: PolicyName) -> dict[str, Any]:
         """A stored policy's YAML text."""
-        return state.registry.get_policy(name)
+        return state.registry.get_policy(name).to_dict()
 
     @router.put("/policies/{name}", tags=["policies"], response_model=PolicyDocument,
                 responses={**BAD_INPUT, **_auth_errors(read=False)})
@@ -168,7 +168,7 @@ def make_router(*, anonymous_read: bool) -> APIRouter:
                    actor: Annotated[str, Depends(writer(Scope.POLICY))]) -> dict[str, Any]:
         """Validate and store a policy (scope ``policy``); the same text twice stores nothing new."""
         state.registry.save_policy(name, body.yaml_text)
-        return state.registry.get_policy(name)
+        return state.registry.get_policy(name).to_dict()
 
     @router.get("/fleet/summary", tags=["fleet"], response_model=FleetSummaryBody, dependencies=read_deps,
                 responses=read_errors)

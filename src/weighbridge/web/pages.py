@@ -119,7 +119,7 @@ def mirror_page(request: Request, state: Reader, done: str | None = None) -> HTM
 
     overview = mirror_overview(state.registry, existing_store(), limit=100)
     return render(request, "mirror.html", {"nav": "mirror", "m": overview, "flash": flash(done),
-                                           "policies": state.registry.list_policies(),
+                                           "policies": [p.to_dict() for p in state.registry.list_policies()],
                                            "upstream": os.environ.get("WEIGHBRIDGE_MIRROR_UPSTREAM")})
 
 
@@ -135,19 +135,19 @@ def audit_charts(state: WebState, audit: dict[str, Any]) -> tuple[list[tuple[str
 
 @router.get("/policies", response_class=HTMLResponse, name="policies_page")
 def policies_page(request: Request, state: Reader, done: str | None = None) -> HTMLResponse:
-    return render(request, "policies.html", {"nav": "policies", "policies": state.registry.list_policies(),
+    return render(request, "policies.html", {"nav": "policies", "policies": [p.to_dict() for p in state.registry.list_policies()],
                                              "flash": flash(done)})
 
 
 @router.get("/policies/{name}", response_class=HTMLResponse, name="policy_page")
 def policy_page(request: Request, state: Reader, name: str, done: str | None = None) -> HTMLResponse:
-    return render(request, "policy.html", {"nav": "policies", "policy": state.registry.get_policy(name),
+    return render(request, "policy.html", {"nav": "policies", "policy": state.registry.get_policy(name).to_dict(),
                                            "flash": flash(done)})
 
 
 @router.get("/admit", response_class=HTMLResponse, name="admit_page")
 def admit_page(request: Request, state: Reader) -> HTMLResponse:
-    return render(request, "admit.html", {"nav": "admit", "policies": state.registry.list_policies(),
+    return render(request, "admit.html", {"nav": "admit", "policies": [p.to_dict() for p in state.registry.list_policies()],
                                           "form": {}})
 
 
