@@ -102,11 +102,11 @@ def test_list_versions_filters(reg: Registry) -> None:
     reg.record_report(tiny_report("llama-one", {"x": b"2"}, severities=(Severity.CRITICAL,),
                                   license_id="llama3.1", family="llama"))
     reg.decide("apache-one", DecisionAction.APPROVE, actor="a", reason="ok")
-    assert [r["model"] for r in reg.list_versions()] == ["apache-one", "llama-one"]
-    assert [r["model"] for r in reg.list_versions(decision=Decision.ADMITTED)] == ["apache-one"]
-    assert [r["model"] for r in reg.list_versions(license_family="llama")] == ["llama-one"]
-    assert [r["model"] for r in reg.list_versions(min_severity=Severity.HIGH)] == ["llama-one"]
-    assert [r["model"] for r in reg.list_versions(query="APACHE")] == ["apache-one"]
+    assert [r.model for r in reg.list_versions()] == ["apache-one", "llama-one"]
+    assert [r.model for r in reg.list_versions(decision=Decision.ADMITTED)] == ["apache-one"]
+    assert [r.model for r in reg.list_versions(license_family="llama")] == ["llama-one"]
+    assert [r.model for r in reg.list_versions(min_severity=Severity.HIGH)] == ["llama-one"]
+    assert [r.model for r in reg.list_versions(query="APACHE")] == ["apache-one"]
     assert reg.list_versions(jurisdiction="CN") == []
     reg.record_report(tiny_report("apache-one", {"x": b"3"}), name="apache-one")
     assert len(reg.list_versions()) == 2 and len(reg.list_versions(all_versions=True)) == 3

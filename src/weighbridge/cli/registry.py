@@ -166,9 +166,11 @@ def list_command(
 
     chosen = _choice(decision, _decision, "--decision")
     severity = _choice(min_severity, Severity.parse, "--min-severity")
-    rows = _call(db, lambda reg: reg.list_versions(query=query, decision=chosen, license_family=license_family,
-                                                   jurisdiction=jurisdiction, min_severity=severity,
-                                                   all_versions=all_versions))
+    from ..registry.views import version_dict
+
+    rows = [version_dict(r) for r in _call(db, lambda reg: reg.list_versions(
+        query=query, decision=chosen, license_family=license_family, jurisdiction=jurisdiction,
+        min_severity=severity, all_versions=all_versions))]
     if as_json:
         _print_json(rows)
         return

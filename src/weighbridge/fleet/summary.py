@@ -26,14 +26,14 @@ def fleet_summary(registry: Registry, *, newest: int = NEWEST_FINDINGS,
     policy verdict changed between its last two reports that had one."""
     latest = registry.list_versions()
     every = registry.list_versions(all_versions=True)
-    severities = Counter(str(v.get("max_severity") or "none") for v in latest)
+    severities = Counter(str(v.extra.get("max_severity") or "none") for v in latest)
     return FleetSummary(
-        models=len({v["model"] for v in latest}),
+        models=len({v.model for v in latest}),
         versions=len(every),
-        by_decision=_sorted(Counter(str(v["decision"]) for v in latest)),
-        by_verdict=_sorted(Counter(str(v.get("verdict") or "none") for v in latest)),
-        by_license_family=_sorted(Counter(str(v.get("license_family") or "unknown") for v in latest)),
-        by_jurisdiction=_sorted(Counter(str(v.get("jurisdiction") or "unknown") for v in latest)),
+        by_decision=_sorted(Counter(v.decision.value for v in latest)),
+        by_verdict=_sorted(Counter(str(v.extra.get("verdict") or "none") for v in latest)),
+        by_license_family=_sorted(Counter(str(v.extra.get("license_family") or "unknown") for v in latest)),
+        by_jurisdiction=_sorted(Counter(str(v.extra.get("jurisdiction") or "unknown") for v in latest)),
         by_max_severity={s: severities[s] for s in SEVERITY_ORDER if severities[s]},
         newest_findings=tuple(registry.newest_findings(newest, min_severity)),
         flips=tuple(_flips(registry)),

@@ -149,8 +149,9 @@ class Registry:
 
     def list_versions(self, *, query: str | None = None, decision: Decision | None = None,
                       license_family: str | None = None, jurisdiction: str | None = None,
-                      min_severity: Severity | None = None, all_versions: bool = False) -> list[dict[str, Any]]:
-        """Inventory rows: the newest version of every model (every version with ``all_versions``)."""
+                      min_severity: Severity | None = None, all_versions: bool = False) -> list[VersionRecord]:
+        """Inventory rows: the newest version of every model (every version with ``all_versions``), without
+        their files; ``views.version_dict`` gives a row's JSON shape."""
         return self._read(lambda s: views.inventory(
             s, query=query, decision=decision, license_family=license_family, jurisdiction=jurisdiction,
             min_severity=min_severity, all_versions=all_versions))

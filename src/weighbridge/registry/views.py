@@ -23,7 +23,7 @@ def version_dict(rec: VersionRecord) -> dict[str, Any]:
 
 
 def inventory(session: Session, *, query: str | None, decision: Decision | None, license_family: str | None,
-              jurisdiction: str | None, min_severity: Severity | None, all_versions: bool) -> list[dict[str, Any]]:
+              jurisdiction: str | None, min_severity: Severity | None, all_versions: bool) -> list[VersionRecord]:
     stmt = select(Version).join(Model, Model.id == Version.model_id)
     if not all_versions:
         latest = latest_version_ids(session)
@@ -42,7 +42,7 @@ def inventory(session: Session, *, query: str | None, decision: Decision | None,
     if min_severity is not None:
         stmt = stmt.where(Version.max_severity >= int(min_severity))
     rows = session.execute(stmt.order_by(Model.name, Version.id)).scalars().all()
-    return [version_dict(record(session, v, with_files=False)) for v in rows]
+    return [record(session, v, with_files=False) for v in rows]
 
 
 def history(session: Session, model_id: int) -> list[dict[str, Any]]:

@@ -101,10 +101,10 @@ def make_router(*, anonymous_read: bool) -> APIRouter:
         all_versions: bool = False,
     ) -> list[dict[str, Any]]:
         """The inventory: the newest version of every model (every version with ``all_versions``)."""
-        return state.registry.list_versions(
+        return [admission.version_dict(v) for v in state.registry.list_versions(
             query=q or None, decision=decision, license_family=license_family or None,
             jurisdiction=jurisdiction or None,
-            min_severity=Severity.parse(min_severity.value) if min_severity else None, all_versions=all_versions)
+            min_severity=Severity.parse(min_severity.value) if min_severity else None, all_versions=all_versions)]
 
     @router.get("/models/{name:path}/versions", tags=["models"], response_model=VersionDetail,
                 dependencies=read_deps, responses={**NOT_FOUND, **read_errors})
@@ -194,8 +194,8 @@ def model_overview(state: WebState, name: str) -> dict[str, Any]:
     """What ``GET /api/v1/models/{name}`` returns (404 through NotFound when there is no such model)."""
     detail = state.registry.version_detail(name)
     canonical = detail["model"]
-    versions = [v for v in state.registry.list_versions(query=canonical, all_versions=True)
-                if v["model"] == canonical]
+    versions = [admission.version_dict(v) for v in state.registry.list_versions(query=canonical, all_versions=True)
+                if v.model == canonical]
     versions.sort(key=lambda v: v["id"], reverse=True)
     publisher = ((detail.get("provenance") or {}).get("publisher") or {})
     mof = (detail.get("openness") or {}).get("mof") or {}

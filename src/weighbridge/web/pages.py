@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from ..core.registry import Decision
 from ..core.types import Severity
+from ..registry.views import version_dict
 from . import views
 from .auth import COOKIE as TOKEN_COOKIE
 from .auth import AuthError, authorize_read
@@ -65,10 +66,10 @@ def inventory(request: Request, state: Reader,
               done: str | None = None) -> HTMLResponse:
     chosen_decision = _option(decision, Decision, "decision")
     chosen_severity = _option(severity, Severity.parse, "severity")
-    rows = state.registry.list_versions(query=q or None, decision=chosen_decision,
-                                        license_family=license_family or None, jurisdiction=jurisdiction or None,
-                                        min_severity=chosen_severity)
-    everything = state.registry.list_versions()
+    rows = [version_dict(v) for v in state.registry.list_versions(
+        query=q or None, decision=chosen_decision, license_family=license_family or None,
+        jurisdiction=jurisdiction or None, min_severity=chosen_severity)]
+    everything = [version_dict(v) for v in state.registry.list_versions()]
     return render(request, "inventory.html", {
         "nav": "inventory", "rows": rows, "total": len(everything), "flash": flash(done),
         "filters": {"q": q, "decision": decision, "license_family": license_family, "jurisdiction": jurisdiction,
@@ -85,9 +86,9 @@ def model_page(request: Request, state: Reader, name: str,
                version: Annotated[str | None, Query(max_length=200)] = None,
                done: str | None = None) -> HTMLResponse:
     detail = state.registry.version_detail(name, version or None)
-    own = [v for v in state.registry.list_versions(query=detail["model"], all_versions=True)
-           if v["model"] == detail["model"]]
-    known = {v["model"] for v in state.registry.list_versions()}
+    own = [version_dict(v) for v in state.registry.list_versions(query=detail["model"], all_versions=True)
+           if v.model == detail["model"]]
+    known = {v.model for v in state.registry.list_versions()}
 
     def href(model: str) -> str:
         return str(request.url_for("model_page", name=model))
