@@ -68,7 +68,7 @@ def test_fleet_scan_keeps_decisions_and_fails_on_a_planted_critical(tmp_path: Pa
         assert version.id == admitted.id and version.decision.value == "admitted"
         assert version.extra["verdict"] == "pass"  # not "no policy"
         assert [h.action.value for h in reg.history("acme-research/tiny-bert")] == ["admit"]
-        assert "good" not in {row["model"] for row in reg.list_versions()}
+        assert "good" not in {row.model for row in reg.list_versions()}
         newest = fleet_summary(reg, newest=100).newest_findings
         keys = [(f.model, f.version, f.rule, f.path) for f in newest]
         assert len(keys) == len(set(keys))  # every finding once

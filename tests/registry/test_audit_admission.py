@@ -52,8 +52,8 @@ def test_admit_checks_and_records_the_audit(reg: Registry, policy: Path) -> None
                                                           for r in again.reasons)
     reg.record_audit("audited-model", _on(synthetic_run(refuse_china=False), digest))
     flips = reg.reevaluate(policy, actor="a")
-    assert [(f["model"], f["from"]) for f in flips] == [("audited-model", "rejected")]
-    assert flips[0]["to"] in ("admitted", "needs-review")
+    assert [(f.model, f.before) for f in flips] == [("audited-model", "rejected")]
+    assert flips[0].after in ("admitted", "needs-review")
 
 
 def test_audits_of_other_weights_are_refused(reg: Registry, policy: Path) -> None:

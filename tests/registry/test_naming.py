@@ -57,7 +57,7 @@ def test_same_bytes_from_two_folders_are_one_model(reg: Registry, tmp_path: Path
     for name in ("one.gguf", "two.gguf"):
         version, _ = reg.admit(str(_gguf(tmp_path / "ggufs" / name)), policy_path=policy, actor="t")
         assert version.model == "Acme/Tiny-Chat-1B-Q8_0"
-    assert {row["model"] for row in reg.list_versions()} == {"acme-research/tiny-bert", "Acme/Tiny-Chat-1B-Q8_0"}
+    assert {row.model for row in reg.list_versions()} == {"acme-research/tiny-bert", "Acme/Tiny-Chat-1B-Q8_0"}
 
 
 def test_name_overrides_and_same_bytes_under_another_name_warn(db_url: str, tmp_path: Path,

@@ -102,11 +102,11 @@ def test_list_versions_filters(reg: Registry) -> None:
     reg.record_report(tiny_report("llama-one", {"x": b"2"}, severities=(Severity.CRITICAL,),
                                   license_id="llama3.1", family="llama"))
     reg.decide("apache-one", DecisionAction.APPROVE, actor="a", reason="ok")
-    assert [r["model"] for r in reg.list_versions()] == ["apache-one", "llama-one"]
-    assert [r["model"] for r in reg.list_versions(decision=Decision.ADMITTED)] == ["apache-one"]
-    assert [r["model"] for r in reg.list_versions(license_family="llama")] == ["llama-one"]
-    assert [r["model"] for r in reg.list_versions(min_severity=Severity.HIGH)] == ["llama-one"]
-    assert [r["model"] for r in reg.list_versions(query="APACHE")] == ["apache-one"]
+    assert [r.model for r in reg.list_versions()] == ["apache-one", "llama-one"]
+    assert [r.model for r in reg.list_versions(decision=Decision.ADMITTED)] == ["apache-one"]
+    assert [r.model for r in reg.list_versions(license_family="llama")] == ["llama-one"]
+    assert [r.model for r in reg.list_versions(min_severity=Severity.HIGH)] == ["llama-one"]
+    assert [r.model for r in reg.list_versions(query="APACHE")] == ["apache-one"]
     assert reg.list_versions(jurisdiction="CN") == []
     reg.record_report(tiny_report("apache-one", {"x": b"3"}), name="apache-one")
     assert len(reg.list_versions()) == 2 and len(reg.list_versions(all_versions=True)) == 3
@@ -144,7 +144,7 @@ def test_admit_with_policies(reg: Registry, tmp_path: Path) -> None:
     assert decision.decision is Decision.ADMITTED and decision.action is DecisionAction.ADMIT
     assert decision.policy == "lenient" and decision.policy_sha256 and "note: ticket 42" in decision.reason
     assert version.model == "acme-small" and version.decision is Decision.ADMITTED
-    assert reg.get_policy("lenient")["yaml_text"] == LENIENT
+    assert reg.get_policy("lenient").yaml_text == LENIENT
     llama = llama_folder(tmp_path / "acme-llama")
     _, rejected = reg.admit(str(llama), policy_path=_policy(tmp_path, "strict", STRICT), actor="alice")
     assert rejected.decision is Decision.REJECTED
@@ -183,13 +183,13 @@ def test_reevaluate_flips_from_stored_reports(reg: Registry, tmp_path: Path) -> 
     shutil.rmtree(tmp_path / "models")  # the files are gone: only the stored reports remain
     deny = _policy(tmp_path, "no-apache", "name: no-apache\nrules:\n  denied_license_families: [apache]\n")
     flips = reg.reevaluate(deny, actor="carol")
-    assert [(f["model"], f["from"], f["to"]) for f in flips] == [("acme-small", "admitted", "rejected")]
-    assert any("rules.denied_license_families" in r for r in flips[0]["reasons"])
+    assert [(f.model, f.before, f.after) for f in flips] == [("acme-small", "admitted", "rejected")]
+    assert any("rules.denied_license_families" in r for r in flips[0].reasons)
     history = reg.history("acme-small")
     assert history[-1].action is DecisionAction.REEVALUATE and history[-1].policy == "no-apache"
     assert reg.get_version("acme-llama").decision is Decision.REVOKED  # a person's hold is kept
     assert reg.reevaluate(deny, actor="carol") == []  # nothing left to flip
-    assert {p["name"] for p in reg.list_policies()} == {"lenient", "no-apache"}
+    assert {p.name for p in reg.list_policies()} == {"lenient", "no-apache"}
 
 
 def test_lineage_carries_obligations(reg: Registry, tmp_path: Path) -> None:
@@ -223,9 +223,9 @@ def test_lineage_carries_obligations(reg: Registry, tmp_path: Path) -> None:
     assert any(ob["kind"] == "naming" and ob["via"] == ["acme-llama-support", "acme-llama"] for ob in carried)
     # re-evaluation re-derives the registry lineage: only the grandparent's Llama licence can fail the name
     named = _policy(tmp_path, "named", "name: named\nintended_use:\n  derivative_name: acme-chat\n")
-    flips = {f["model"]: f for f in reg.reevaluate(named, actor="carol")}
-    assert flips["acme-grandchild"]["to"] == "rejected"
-    assert any(r.startswith("fail: inherited.") and "Llama" in r for r in flips["acme-grandchild"]["reasons"])
+    flips = {f.model: f for f in reg.reevaluate(named, actor="carol")}
+    assert flips["acme-grandchild"].after == "rejected"
+    assert any(r.startswith("fail: inherited.") and "Llama" in r for r in flips["acme-grandchild"].reasons)
 
 
 def test_version_detail_and_diff(reg: Registry, tmp_path: Path) -> None:
@@ -272,8 +272,8 @@ def test_policies(reg: Registry) -> None:
     sha = reg.save_policy("team-a", LENIENT)
     assert reg.save_policy("team-a", LENIENT) == sha
     sha2 = reg.save_policy("team-a", STRICT)
-    assert reg.get_policy("team-a")["sha256"] == sha2
-    assert reg.list_policies()[0]["revisions"] == 2
+    assert reg.get_policy("team-a").sha256 == sha2
+    assert reg.list_policies()[0].revisions == 2
     for bad in ("../x", "a/b", "a\\b", "", ".."):
         with pytest.raises(RegistryError, match="invalid policy name"):
             reg.save_policy(bad, LENIENT)
@@ -295,12 +295,12 @@ def test_tokens_are_hashed_scoped_and_revocable(reg: Registry) -> None:
     with reg.engine.connect() as conn:
         rows = [tuple(str(c) for c in row) for row in conn.execute(text("SELECT * FROM api_tokens"))]
     assert rows and not any(secret in cell or admin in cell for row in rows for cell in row)
-    listed = {t["name"]: t for t in reg.list_tokens()}
-    assert listed["ci-bot"]["scopes"] == ["admit", "decide"] and listed["ci-bot"]["last_used_at"] is not None
-    assert listed["root"]["revoked"] is False
+    listed = {t.name: t for t in reg.list_tokens()}
+    assert listed["ci-bot"].scopes == ("admit", "decide") and listed["ci-bot"].last_used_at is not None
+    assert listed["root"].revoked is False
     reg.revoke_token("ci-bot")
     assert reg.check_token(secret, "admit") is None
-    assert {t["name"]: t["revoked"] for t in reg.list_tokens()} == {"ci-bot": True, "root": False}
+    assert {t.name: t.revoked for t in reg.list_tokens()} == {"ci-bot": True, "root": False}
     with pytest.raises(RegistryError, match="already exists"):
         reg.create_token("root", ["admit"])
     with pytest.raises(RegistryError, match="unknown scope 'write'"):
@@ -318,7 +318,7 @@ def test_scan_cache(reg: Registry) -> None:
     reg.store_cached_file("/m/a.bin", 10, 5, sha256="a" * 64, format="pickle",
                           findings=[{"rule": "WB-PKL-001"}], rules_version="r1")
     hit = reg.cached_file("/m/a.bin", 10, 5)
-    assert hit is not None and hit["sha256"] == "a" * 64 and hit["findings"] == [{"rule": "WB-PKL-001"}]
+    assert hit is not None and hit.sha256 == "a" * 64 and hit.findings == ({"rule": "WB-PKL-001"},)
     assert reg.cached_file("/m/a.bin", 10, 6) is None and reg.cached_file("/m/a.bin", 11, 5) is None
     assert reg.cached_file("/m/a.bin", 10, 5, rules_version="r2") is None
     reg.store_cached_file("/m/a.bin", 11, 6, sha256="b" * 64, format="pickle", rules_version="r2")

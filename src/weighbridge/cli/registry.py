@@ -166,9 +166,11 @@ def list_command(
 
     chosen = _choice(decision, _decision, "--decision")
     severity = _choice(min_severity, Severity.parse, "--min-severity")
-    rows = _call(db, lambda reg: reg.list_versions(query=query, decision=chosen, license_family=license_family,
-                                                   jurisdiction=jurisdiction, min_severity=severity,
-                                                   all_versions=all_versions))
+    from ..registry.views import version_dict
+
+    rows = [version_dict(r) for r in _call(db, lambda reg: reg.list_versions(
+        query=query, decision=chosen, license_family=license_family, jurisdiction=jurisdiction,
+        min_severity=severity, all_versions=all_versions))]
     if as_json:
         _print_json(rows)
         return
@@ -312,13 +314,13 @@ def reevaluate(policy: Annotated[Path, typer.Option("--policy", help="The new po
     who = _actor(actor)
     flips = _call(db, lambda reg: reg.reevaluate(policy, actor=who))
     if as_json:
-        _print_json(flips)
+        _print_json([f.to_dict() for f in flips])
         return
     if not flips:
         typer.echo("no decision changes")
     for f in flips:
-        typer.echo(f"{f['model']} @ {f['version'][:12]}: {f['from']} → {f['to']}")
-        for line in f["reasons"]:
+        typer.echo(f"{f.model} @ {f.version[:12]}: {f.before} → {f.after}")
+        for line in f.reasons:
             if not line.startswith("pass:"):
                 typer.echo(f"  {line}")
 
@@ -338,14 +340,14 @@ def token_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Tokens with their scopes and last use (never the secrets)."""
     rows = _call(db, lambda reg: reg.list_tokens())
     if as_json:
-        _print_json(rows)
+        _print_json([r.to_dict() for r in rows])
         return
     if not rows:
         typer.echo("no tokens")
     for r in rows:
-        state = "revoked" if r["revoked"] else "active"
-        typer.echo(f"{r['name']:24} {state:8} {','.join(r['scopes']):28} created {r['created_at']}  "
-                   f"last used {r['last_used_at'] or 'never'}")
+        state = "revoked" if r.revoked else "active"
+        typer.echo(f"{r.name:24} {state:8} {','.join(r.scopes):28} created {r.created_at}  "
+                   f"last used {r.last_used_at or 'never'}")
 
 
 @token_app.command("revoke")

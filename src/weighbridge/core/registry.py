@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .types import Policy
 
 
 class Decision(enum.StrEnum):
@@ -165,3 +168,107 @@ class FleetSummary:
                 "by_max_severity": self.by_max_severity,
                 "newest_findings": [f.to_dict() for f in self.newest_findings],
                 "flips": [f.to_dict() for f in self.flips]}
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    """A policy read once: the name it is stored under, the SHA-256 of its bytes, its text, and what that text
+    parses to. The policy evaluated is the policy hashed and stored."""
+
+    name: str  # the stored name (a slug derived from the policy's own name)
+    sha256: str  # of the bytes read (the UTF-8 text)
+    text: str
+    parsed: Policy
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    """A stored policy in the registry's list: its newest text's SHA-256 and how many texts it has had."""
+
+    name: str
+    sha256: str
+    uploaded_at: str | None
+    revisions: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "sha256": self.sha256, "uploaded_at": self.uploaded_at,
+                "revisions": self.revisions}
+
+
+@dataclass(frozen=True)
+class StoredPolicy:
+    """The newest text of a stored policy."""
+
+    name: str
+    sha256: str
+    yaml_text: str
+    uploaded_at: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "sha256": self.sha256, "yaml_text": self.yaml_text,
+                "uploaded_at": self.uploaded_at}
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """An API token as listed (never its secret)."""
+
+    name: str
+    scopes: tuple[str, ...]
+    created_at: str | None
+    last_used_at: str | None
+    revoked_at: str | None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "scopes": list(self.scopes), "created_at": self.created_at,
+                "last_used_at": self.last_used_at, "revoked_at": self.revoked_at, "revoked": self.revoked}
+
+
+@dataclass(frozen=True)
+class CachedFile:
+    """What a file held when it was last read (the scan cache), keyed by its real path, size and mtime."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    format: str
+    findings: tuple[dict[str, Any], ...] = ()
+    rules_version: str | None = None
+    scanned_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "size": self.size, "mtime_ns": self.mtime_ns, "sha256": self.sha256,
+                "format": self.format, "findings": list(self.findings), "rules_version": self.rules_version,
+                "scanned_at": self.scanned_at}
+
+
+@dataclass(frozen=True)
+class Reevaluation:
+    """A version whose decision a re-evaluation changed."""
+
+    model: str
+    version: str  # manifest digest
+    before: str
+    after: str
+    verdict: str
+    reasons: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "version": self.version, "from": self.before, "to": self.after,
+                "verdict": self.verdict, "reasons": list(self.reasons)}
+
+
+@dataclass(frozen=True)
+class ReportVerdict:
+    """One stored report's policy verdict, in recording order (what verdict flips are computed from)."""
+
+    model: str
+    version_id: int
+    version: str  # manifest digest
+    verdict: str
+    at: str | None

@@ -111,8 +111,8 @@ def openai_runtime(endpoint: str, served: str) -> Runtime:
 def plan_audits(registry: Registry, endpoints: Sequence[EndpointSpec],
                 served_models: Callable[[str], list[str]]) -> tuple[list[AuditJob], list[AuditOutcome]]:
     """The audits to run and what is left out (with why). ``served_models(url)`` lists an endpoint's ids."""
-    admitted = {v["model"]: v["manifest_digest"] for v in registry.list_versions(decision=Decision.ADMITTED)}
-    known = {v["model"]: v["decision"] for v in registry.list_versions()}
+    admitted = {v.model: v.manifest_digest for v in registry.list_versions(decision=Decision.ADMITTED)}
+    known = {v.model: v.decision.value for v in registry.list_versions()}
     jobs: list[AuditJob] = []
     left: list[AuditOutcome] = []
     seen: set[tuple[str, str]] = set()

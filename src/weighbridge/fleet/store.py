@@ -6,9 +6,10 @@
 * reports (``Registry.record_scan``, kind ``inspect``), one per evaluated target whose findings or verdict
   are new; bytes already decided keep their model name, policy and decision.
 
-Look-ups are one read query per 500 paths; the file results of one finished batch are written in one
-transaction (they finished together), as one upsert executed for all of them. Per-row calls would cost the
-coordinator a transaction per file.
+It goes through the registry's public bulk API (``Registry.cached_files``, ``Registry.store_cached_files``),
+never its tables: look-ups are one read query per 500 paths; the file results of one finished batch are written
+in one transaction (they finished together), as one upsert executed for all of them. Per-row calls would cost
+the coordinator a transaction per file.
 """
 
 from __future__ import annotations
@@ -17,16 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import bindparam, select
-
-from ..core.registry import VersionRecord
+from ..core.registry import CachedFile, VersionRecord
 from ..core.types import Report
 
 if TYPE_CHECKING:
     from ..registry import Registry
-
-LOOKUP_CHUNK = 500
-
 
 @dataclass(frozen=True, slots=True)
 class CacheRow:
@@ -61,33 +57,14 @@ class RegistryStore:
         self.registry = registry
 
     def lookup(self, keys: Sequence[tuple[str, int, int]], rules_version: str) -> dict[str, dict[str, Any]]:
-        import json
-
-        from ..registry.db import read_session
-        from ..registry.models import ScanCacheRow
-
-        t = ScanCacheRow.__table__.c
-        wanted = {path: (size, mtime) for path, size, mtime in keys}
-        paths = sorted(wanted)
-        found: dict[str, dict[str, Any]] = {}
-        query = select(t.path, t.size, t.mtime_ns, t.sha256, t.format, t.findings_json, t.rules_version).where(
-            t.path.in_(bindparam("paths", expanding=True)))
-        with read_session(self.registry.engine) as session:
-            conn = session.connection()
-            for start in range(0, len(paths), LOOKUP_CHUNK):
-                chunk = paths[start:start + LOOKUP_CHUNK]
-                for path, size, mtime, sha256, fmt, findings, rules in conn.execute(query, {"paths": chunk}):
-                    if (size, mtime) == wanted[path] and rules == rules_version:
-                        found[path] = {"sha256": sha256, "format": fmt, "findings": json.loads(findings)}
-        return found
+        found = self.registry.cached_files(keys, rules_version)
+        return {path: {"sha256": row.sha256, "format": row.format, "findings": list(row.findings)}
+                for path, row in found.items()}
 
     def store(self, rows: Sequence[CacheRow], rules_version: str) -> None:
-        if not rows:
-            return
-        from ..registry import cache, db
-
-        entries = [(r.path, r.size, r.mtime_ns, r.sha256, r.format, [r.payload]) for r in rows]
-        db.write(self.registry.engine, lambda session: cache.store_many(session, entries, rules_version))
+        self.registry.store_cached_files([CachedFile(path=r.path, size=r.size, mtime_ns=r.mtime_ns, sha256=r.sha256,
+                                                     format=r.format, findings=(r.payload,)) for r in rows],
+                                         rules_version)
 
     def record_report(self, report: Report, *, source: str, name: str | None) -> VersionRecord:
         """``Registry.record_scan``: bytes the registry already decided about keep their name, policy and

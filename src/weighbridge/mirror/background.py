@@ -10,7 +10,6 @@ failure is recorded there as a one-line reason.
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,18 +40,15 @@ def start_intake(registry: Registry, source: str, *, actor: str, policy_name: st
     endpoint = endpoint or os.environ.get("WEIGHBRIDGE_MIRROR_UPSTREAM")
     if not endpoint:
         raise WeighbridgeError("this server has no upstream: start it with WEIGHBRIDGE_MIRROR_UPSTREAM=URL")
-    policy_text = registry.get_policy(policy_name)["yaml_text"] if policy_name else None
+    stored = registry.stored_policy(policy_name) if policy_name else None  # NotFound when there is none
     blobs = store or BlobStore()
     upstream = Upstream(endpoint, token=os.environ.get("WEIGHBRIDGE_MIRROR_UPSTREAM_TOKEN"))
 
     def run() -> None:
         try:
-            with tempfile.TemporaryDirectory(prefix="weighbridge-intake-") as folder, upstream:
-                chosen = policy_path
-                if policy_text is not None and policy_name is not None:
-                    chosen = Path(folder) / f"{policy_name}.yaml"
-                    chosen.write_text(policy_text, encoding="utf-8")
-                intake(registry, blobs, source, upstream=upstream, actor=actor, policy_path=chosen)
+            with upstream:
+                intake(registry, blobs, source, upstream=upstream, actor=actor,
+                       policy_path=None if stored is not None else policy_path, policy=stored)
         except (IntakeError, WeighbridgeError, OSError):
             return  # recorded in the registry's intake queue (or, before the claim, nothing was started)
 

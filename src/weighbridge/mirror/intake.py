@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.mirror import IntakeRecord, IntakeState, ServedFile, ServedVersion
-from ..core.registry import Decision, VersionRecord
+from ..core.registry import Decision, LoadedPolicy, VersionRecord
 from ..core.types import Report, WeighbridgeError
 from ..registry import Registry
 from .gate import check_path
@@ -136,7 +136,7 @@ def _ollama_plan(source: str, upstream: Upstream, pin: bool, say: Callable[[str]
 
 def intake(registry: Registry, store: BlobStore, source: str, *, upstream: Upstream, actor: str,
            policy_path: Path | None = None, pin: bool = False, wait: float = 6 * 3600, stale_after: float = 60.0,
-           log: Callable[[str], None] | None = None) -> IntakeResult:
+           log: Callable[[str], None] | None = None, policy: LoadedPolicy | None = None) -> IntakeResult:
     """Take ``hf:org/name[@rev]`` (from a Hub-API upstream) or ``ollama:[ns/]name:tag`` (from an OCI/Ollama
     registry upstream) into quarantine, decide it, and publish it when admitted."""
     say = log or (lambda _m: None)
@@ -170,8 +170,8 @@ def intake(registry: Registry, store: BlobStore, source: str, *, upstream: Upstr
             say(f"inspecting {key}")
             report = plan.inspect(staging)
             beat(total)
-            version, decision = registry.admit(plan.source, policy_path=policy_path, actor=actor, report=report,
-                                               name=plan.name)
+            version, decision = registry.admit(plan.source, policy_path=policy_path, policy=policy, actor=actor,
+                                               report=report, name=plan.name)
         if decision.decision is Decision.ADMITTED:
             _publish_staging(registry, store, version, staging)
             shutil.rmtree(staging, ignore_errors=True)

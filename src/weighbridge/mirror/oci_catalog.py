@@ -122,7 +122,7 @@ class OciCatalog:
         rows = self.gate.registry.list_versions(query=name.name)
         found: dict[str, _Candidate] = {}
         for row in rows:
-            source, model = str(row.get("source") or ""), str(row["model"])
+            source, model = row.source or "", row.model
             if source.startswith("ollama:"):
                 try:
                     spec = parse_ollama_spec(source)

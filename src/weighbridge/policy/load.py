@@ -33,6 +33,12 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
         raw = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise WeighbridgeError(f"{file}: cannot read policy: {exc}") from None
+    return parse_policy_file_text(raw, file)
+
+
+def parse_policy_file_text(raw: str, file: Path) -> Policy:
+    """Validate the text read from policy file ``file`` (errors name the file, as ``load_policy``'s do): for
+    callers that read the file themselves, once, to hash the same bytes they evaluate."""
     try:
         data = yaml.safe_load(raw)
     except yaml.YAMLError as exc:

@@ -58,3 +58,11 @@ def default_model_name(report: Report) -> str:
     from .naming import choose
 
     return choose(report).name
+
+
+def actor(value: str) -> str:
+    """Who decides: one line, at most 200 characters."""
+    value = (value or "").strip()
+    if not value or len(value) > 200 or any(ord(c) < 32 for c in value):
+        raise RegistryError("an actor (who decides) is required: one line, at most 200 characters")
+    return value

@@ -1,4 +1,5 @@
-"""Reads: find a model's version, build its ``VersionRecord``, load its stored report."""
+"""Reads: find a model's version, build its ``VersionRecord``, load its stored report; what admission
+asks before it decides (known bytes, a decision's policy, lineage); the fleet overview's bulk reads."""
 
 from __future__ import annotations
 
@@ -8,10 +9,18 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from ..core.registry import Decision, FileDigest, SignatureStatus, VersionRecord
+from ..core.registry import (
+    Decision,
+    DecisionAction,
+    FileDigest,
+    FleetFinding,
+    ReportVerdict,
+    SignatureStatus,
+    VersionRecord,
+)
 from ..core.types import Severity
 from .errors import NotFound
-from .models import File, LineageEdge, Model, ReportRow, Version
+from .models import DecisionRow, File, FindingRow, LineageEdge, Model, PolicyRow, ReportRow, Version
 from .store import iso
 
 
@@ -133,3 +142,89 @@ def report_doc(row: ReportRow | None) -> dict[str, Any] | None:
 def latest_version_ids(session: Session) -> Any:
     """A subquery: the newest version id of every model."""
     return select(func.max(Version.id).label("id")).group_by(Version.model_id).subquery()
+
+
+def version_by_id(session: Session, version_id: int, *, lock: bool = False) -> Version:
+    query = select(Version).where(Version.id == version_id)
+    return session.execute(query.with_for_update() if lock else query).scalar_one()
+
+
+def last_action(session: Session, version_id: int) -> DecisionAction | None:
+    """What produced the version's latest decision, if any."""
+    last = session.execute(select(DecisionRow.action).where(DecisionRow.version_id == version_id)
+                           .order_by(DecisionRow.id.desc()).limit(1)).scalar()
+    return DecisionAction(last) if last else None
+
+
+def known_version(session: Session, digest: str) -> Version | None:
+    """The version holding these bytes that the registry decided about last (under any name); bytes only
+    recorded by scans so far have none."""
+    return session.execute(select(Version).join(DecisionRow, DecisionRow.version_id == Version.id).where(
+        Version.manifest_digest == digest).order_by(DecisionRow.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def decision_policy(session: Session, version_id: int) -> PolicyRow | None:
+    """The stored policy of the version's latest decision made under one."""
+    sha = session.execute(select(DecisionRow.policy_sha256).where(
+        DecisionRow.version_id == version_id, DecisionRow.policy_sha256.is_not(None))
+        .order_by(DecisionRow.id.desc()).limit(1)).scalar()
+    if sha is None:
+        return None
+    return session.execute(select(PolicyRow).where(PolicyRow.sha256 == sha).order_by(PolicyRow.id)
+                           .limit(1)).scalar_one_or_none()
+
+
+def same_files_elsewhere(session: Session, digest: str, model: str) -> list[tuple[str, str]]:
+    """(model name, decision) of every version with this manifest digest recorded under another name."""
+    rows = session.execute(select(Model.name, Version.decision).join(Model, Model.id == Version.model_id).where(
+        Version.manifest_digest == digest, Model.name != model).order_by(Model.name)).all()
+    return [(name, decision) for name, decision in rows]
+
+
+def carried_obligations(session: Session, version_id: int) -> list[dict[str, Any]]:
+    """The licence obligations a version's parents carried down to it."""
+    return [ob for edge, _, _ in parents(session, version_id) for ob in json.loads(edge.obligations_json)]
+
+
+def parent_docs(session: Session, version_id: int) -> list[tuple[str, str, dict[str, Any] | None]]:
+    """(parent model name, relation, the parent version's latest report) for each recorded parent."""
+    out = []
+    for edge, parent_name, _ in parents(session, version_id):
+        parent_version = session.get(Version, edge.parent_version_id) if edge.parent_version_id else None
+        doc = report_doc(latest_report(session, parent_version.id)) if parent_version else None
+        out.append((parent_name, edge.relation, doc))
+    return out
+
+
+def latest_version_id_list(session: Session) -> list[int]:
+    """The newest version id of every model, in id order."""
+    latest = select(Version.id).where(Version.id.in_(select(latest_version_ids(session).c.id)))
+    return list(session.execute(latest.order_by(Version.id)).scalars().all())
+
+
+def newest_findings(session: Session, limit: int, min_severity: Severity) -> list[FleetFinding]:
+    """The ``limit`` most recent findings at or above ``min_severity`` of each version's latest report."""
+    if limit <= 0:
+        return []
+    stmt = (select(Model.name, Version.manifest_digest, FindingRow.rule, FindingRow.severity, FindingRow.title,
+                   FindingRow.path, ReportRow.created_at)
+            .join(ReportRow, ReportRow.id == FindingRow.report_id)
+            .join(Version, Version.latest_report_id == ReportRow.id)  # a version's current findings, once
+            .join(Model, Model.id == Version.model_id)
+            .where(FindingRow.severity >= int(min_severity))
+            .order_by(ReportRow.id.desc(), FindingRow.severity.desc(), FindingRow.path, FindingRow.rule)
+            .limit(limit))
+    return [FleetFinding(model=name, version=digest, rule=rule, severity=Severity(sev).label, title=title,
+                         path=path, at=iso(at))
+            for name, digest, rule, sev, title, path, at in session.execute(stmt).all()]
+
+
+def report_verdicts(session: Session) -> list[ReportVerdict]:
+    """Every stored report's policy verdict (reports without one left out), in the order they were recorded."""
+    stmt = (select(Model.name, Version.id, Version.manifest_digest, ReportRow.verdict, ReportRow.created_at)
+            .join(Version, Version.id == ReportRow.version_id)
+            .join(Model, Model.id == Version.model_id)
+            .where(ReportRow.verdict.is_not(None))
+            .order_by(ReportRow.id))
+    return [ReportVerdict(model=name, version_id=version_id, version=digest, verdict=verdict or "", at=iso(at))
+            for name, version_id, digest, verdict, at in session.execute(stmt).all()]

@@ -168,3 +168,23 @@ def decision_record(row: DecisionRow, digest: str) -> DecisionRecord:
 def store_policy(session: Session, name: str, sha256: str, text: str) -> None:
     insert_ignore(session, PolicyRow.__table__, {  # type: ignore[arg-type]
         "name": name, "sha256": sha256, "yaml_text": text, "uploaded_at": now()}, ["name", "sha256"])
+
+
+def store_report(session: Session, report: Report, *, kind: str, source: str | None, model: str,
+                 digest: str) -> int:
+    """Store the report's model, version (locked), files and report; the version's id."""
+    model_id = upsert_model(session, model)
+    version_id = upsert_version(session, model_id, digest, report.target.revision, source or report.target.input)
+    insert_files(session, version_id, report)
+    insert_report(session, version_id, kind, report)
+    return version_id
+
+
+def link(session: Session, child: Version, parent: Version, relation: str, carried: list[dict[str, Any]]) -> None:
+    """Record the lineage edge child → parent with the obligations it carries."""
+    from .models import LineageEdge
+
+    insert_ignore(session, LineageEdge.__table__, {  # type: ignore[arg-type]
+        "child_version_id": child.id, "parent_model_id": parent.model_id, "parent_version_id": parent.id,
+        "relation": relation, "obligations_json": json.dumps(carried), "created_at": now()},
+        ["child_version_id", "parent_model_id"])

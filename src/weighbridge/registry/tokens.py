@@ -6,12 +6,12 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..core.registry import TokenInfo
 from .errors import NotFound, RegistryError
 from .models import ApiToken
 from .names import slug
@@ -66,11 +66,10 @@ def check(session: Session, secret: str, scope: str) -> str | None:
     return row.name
 
 
-def listing(session: Session) -> list[dict[str, Any]]:
+def listing(session: Session) -> list[TokenInfo]:
     rows = session.execute(select(ApiToken).order_by(ApiToken.name)).scalars().all()
-    return [{"name": r.name, "scopes": r.scopes.split(), "created_at": iso(r.created_at),
-             "last_used_at": iso(r.last_used_at), "revoked_at": iso(r.revoked_at),
-             "revoked": r.revoked_at is not None} for r in rows]
+    return [TokenInfo(name=r.name, scopes=tuple(r.scopes.split()), created_at=iso(r.created_at),
+                      last_used_at=iso(r.last_used_at), revoked_at=iso(r.revoked_at)) for r in rows]
 
 
 def revoke(session: Session, name: str) -> None:

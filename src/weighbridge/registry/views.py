@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core.registry import Decision, VersionRecord
+from ..core.registry import Decision, DecisionRecord, VersionRecord
 from ..core.types import Severity
+from .errors import NotFound
 from .models import AuditRow, DecisionRow, File, FindingRow, LineageEdge, Model, ReportRow, Version
-from .queries import latest_report, latest_version_ids, parents, record, report_doc
+from .queries import find_version, latest_report, latest_version_ids, model_row, parents, record, report_doc
 from .store import decision_record, iso
 
 
@@ -22,7 +23,7 @@ def version_dict(rec: VersionRecord) -> dict[str, Any]:
 
 
 def inventory(session: Session, *, query: str | None, decision: Decision | None, license_family: str | None,
-              jurisdiction: str | None, min_severity: Severity | None, all_versions: bool) -> list[dict[str, Any]]:
+              jurisdiction: str | None, min_severity: Severity | None, all_versions: bool) -> list[VersionRecord]:
     stmt = select(Version).join(Model, Model.id == Version.model_id)
     if not all_versions:
         latest = latest_version_ids(session)
@@ -41,7 +42,7 @@ def inventory(session: Session, *, query: str | None, decision: Decision | None,
     if min_severity is not None:
         stmt = stmt.where(Version.max_severity >= int(min_severity))
     rows = session.execute(stmt.order_by(Model.name, Version.id)).scalars().all()
-    return [version_dict(record(session, v, with_files=False)) for v in rows]
+    return [record(session, v, with_files=False) for v in rows]
 
 
 def history(session: Session, model_id: int) -> list[dict[str, Any]]:
@@ -131,3 +132,31 @@ def diff(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         "summary": {f: {"a": a["version"].get(f), "b": b["version"].get(f)} for f in fields
                     if a["version"].get(f) != b["version"].get(f)},
     }
+
+
+def diff_pair(session: Session, model_a: str, model_b_or_version: str) -> tuple[Version, Version]:
+    """The two versions ``Registry.diff`` compares, older first: the newest of ``model_a`` and another model's
+    newest, or one of ``model_a``'s own versions (the same one: against the version before it)."""
+    a = find_version(session, model_a)
+    try:
+        b = find_version(session, model_a, model_b_or_version)
+        if b.id == a.id:  # one version against the one before it
+            older = session.execute(select(Version).where(Version.model_id == a.model_id,
+                                    Version.id < a.id).order_by(Version.id.desc()).limit(1)).scalar()
+            a, b = (older, a) if older is not None else (a, b)
+        else:
+            a, b = (b, a) if b.id < a.id else (a, b)
+    except NotFound:
+        try:
+            b = find_version(session, model_b_or_version)
+        except NotFound:
+            raise NotFound(f"{model_b_or_version!r} is neither a version of {model_a} nor a model "
+                           "in the registry") from None
+    return a, b
+
+
+def model_history(session: Session, model: str) -> list[DecisionRecord]:
+    rows = session.execute(select(DecisionRow, Version.manifest_digest).join(
+        Version, Version.id == DecisionRow.version_id).where(
+        Version.model_id == model_row(session, model).id).order_by(DecisionRow.id)).all()
+    return [decision_record(row, digest) for row, digest in rows]

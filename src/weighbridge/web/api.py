@@ -101,10 +101,10 @@ def make_router(*, anonymous_read: bool) -> APIRouter:
         all_versions: bool = False,
     ) -> list[dict[str, Any]]:
         """The inventory: the newest version of every model (every version with ``all_versions``)."""
-        return state.registry.list_versions(
+        return [admission.version_dict(v) for v in state.registry.list_versions(
             query=q or None, decision=decision, license_family=license_family or None,
             jurisdiction=jurisdiction or None,
-            min_severity=Severity.parse(min_severity.value) if min_severity else None, all_versions=all_versions)
+            min_severity=Severity.parse(min_severity.value) if min_severity else None, all_versions=all_versions)]
 
     @router.get("/models/{name:path}/versions", tags=["models"], response_model=VersionDetail,
                 dependencies=read_deps, responses={**NOT_FOUND, **read_errors})
@@ -154,13 +154,13 @@ def make_router(*, anonymous_read: bool) -> APIRouter:
                 responses=read_errors)
     def policies(state: State) -> list[dict[str, Any]]:
         """Stored policies, newest text of each."""
-        return state.registry.list_policies()
+        return [p.to_dict() for p in state.registry.list_policies()]
 
     @router.get("/policies/{name}", tags=["policies"], response_model=PolicyDocument, dependencies=read_deps,
                 responses={404: {"model": Error, "description": "No such policy"}, **read_errors})
     def get_policy(state: State, name: PolicyName) -> dict[str, Any]:
         """A stored policy's YAML text."""
-        return state.registry.get_policy(name)
+        return state.registry.get_policy(name).to_dict()
 
     @router.put("/policies/{name}", tags=["policies"], response_model=PolicyDocument,
                 responses={**BAD_INPUT, **_auth_errors(read=False)})
@@ -168,7 +168,7 @@ def make_router(*, anonymous_read: bool) -> APIRouter:
                    actor: Annotated[str, Depends(writer(Scope.POLICY))]) -> dict[str, Any]:
         """Validate and store a policy (scope ``policy``); the same text twice stores nothing new."""
         state.registry.save_policy(name, body.yaml_text)
-        return state.registry.get_policy(name)
+        return state.registry.get_policy(name).to_dict()
 
     @router.get("/fleet/summary", tags=["fleet"], response_model=FleetSummaryBody, dependencies=read_deps,
                 responses=read_errors)
@@ -194,8 +194,8 @@ def model_overview(state: WebState, name: str) -> dict[str, Any]:
     """What ``GET /api/v1/models/{name}`` returns (404 through NotFound when there is no such model)."""
     detail = state.registry.version_detail(name)
     canonical = detail["model"]
-    versions = [v for v in state.registry.list_versions(query=canonical, all_versions=True)
-                if v["model"] == canonical]
+    versions = [admission.version_dict(v) for v in state.registry.list_versions(query=canonical, all_versions=True)
+                if v.model == canonical]
     versions.sort(key=lambda v: v["id"], reverse=True)
     publisher = ((detail.get("provenance") or {}).get("publisher") or {})
     mof = (detail.get("openness") or {}).get("mof") or {}

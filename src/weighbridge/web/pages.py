@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from ..core.registry import Decision
 from ..core.types import Severity
+from ..registry.views import version_dict
 from . import views
 from .auth import COOKIE as TOKEN_COOKIE
 from .auth import AuthError, authorize_read
@@ -65,10 +66,10 @@ def inventory(request: Request, state: Reader,
               done: str | None = None) -> HTMLResponse:
     chosen_decision = _option(decision, Decision, "decision")
     chosen_severity = _option(severity, Severity.parse, "severity")
-    rows = state.registry.list_versions(query=q or None, decision=chosen_decision,
-                                        license_family=license_family or None, jurisdiction=jurisdiction or None,
-                                        min_severity=chosen_severity)
-    everything = state.registry.list_versions()
+    rows = [version_dict(v) for v in state.registry.list_versions(
+        query=q or None, decision=chosen_decision, license_family=license_family or None,
+        jurisdiction=jurisdiction or None, min_severity=chosen_severity)]
+    everything = [version_dict(v) for v in state.registry.list_versions()]
     return render(request, "inventory.html", {
         "nav": "inventory", "rows": rows, "total": len(everything), "flash": flash(done),
         "filters": {"q": q, "decision": decision, "license_family": license_family, "jurisdiction": jurisdiction,
@@ -85,9 +86,9 @@ def model_page(request: Request, state: Reader, name: str,
                version: Annotated[str | None, Query(max_length=200)] = None,
                done: str | None = None) -> HTMLResponse:
     detail = state.registry.version_detail(name, version or None)
-    own = [v for v in state.registry.list_versions(query=detail["model"], all_versions=True)
-           if v["model"] == detail["model"]]
-    known = {v["model"] for v in state.registry.list_versions()}
+    own = [version_dict(v) for v in state.registry.list_versions(query=detail["model"], all_versions=True)
+           if v.model == detail["model"]]
+    known = {v.model for v in state.registry.list_versions()}
 
     def href(model: str) -> str:
         return str(request.url_for("model_page", name=model))
@@ -119,7 +120,7 @@ def mirror_page(request: Request, state: Reader, done: str | None = None) -> HTM
 
     overview = mirror_overview(state.registry, existing_store(), limit=100)
     return render(request, "mirror.html", {"nav": "mirror", "m": overview, "flash": flash(done),
-                                           "policies": state.registry.list_policies(),
+                                           "policies": [p.to_dict() for p in state.registry.list_policies()],
                                            "upstream": os.environ.get("WEIGHBRIDGE_MIRROR_UPSTREAM")})
 
 
@@ -135,19 +136,19 @@ def audit_charts(state: WebState, audit: dict[str, Any]) -> tuple[list[tuple[str
 
 @router.get("/policies", response_class=HTMLResponse, name="policies_page")
 def policies_page(request: Request, state: Reader, done: str | None = None) -> HTMLResponse:
-    return render(request, "policies.html", {"nav": "policies", "policies": state.registry.list_policies(),
+    return render(request, "policies.html", {"nav": "policies", "policies": [p.to_dict() for p in state.registry.list_policies()],
                                              "flash": flash(done)})
 
 
 @router.get("/policies/{name}", response_class=HTMLResponse, name="policy_page")
 def policy_page(request: Request, state: Reader, name: str, done: str | None = None) -> HTMLResponse:
-    return render(request, "policy.html", {"nav": "policies", "policy": state.registry.get_policy(name),
+    return render(request, "policy.html", {"nav": "policies", "policy": state.registry.get_policy(name).to_dict(),
                                            "flash": flash(done)})
 
 
 @router.get("/admit", response_class=HTMLResponse, name="admit_page")
 def admit_page(request: Request, state: Reader) -> HTMLResponse:
-    return render(request, "admit.html", {"nav": "admit", "policies": state.registry.list_policies(),
+    return render(request, "admit.html", {"nav": "admit", "policies": [p.to_dict() for p in state.registry.list_policies()],
                                           "form": {}})
 
 
