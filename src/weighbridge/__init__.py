@@ -14,7 +14,8 @@ __version__ = "0.1.0"
 # configures the "weighbridge" logger.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-from .core.types import Report, Severity, WeighbridgeError  # noqa: E402
+from .core.findings import Severity, WeighbridgeError  # noqa: E402
+from .core.report import Report  # noqa: E402
 
 # Bound after the sub-package import: importing ``weighbridge.scan.api`` sets the attribute ``scan`` to the
 # sub-package, and this line rebinds it to the function.

@@ -11,7 +11,7 @@ import pytest
 
 from weighbridge.audit.runtimes.digest import local_digest
 from weighbridge.core.audit import GenerationSettings, Outcome
-from weighbridge.core.types import WeighbridgeError
+from weighbridge.core.findings import WeighbridgeError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 transformers = pytest.importorskip("transformers")

@@ -9,9 +9,9 @@ import pytest
 from tests.registry.reports import LENIENT, STRICT, apache_folder, llama_folder
 from tests.registry.tiny import tiny_report
 
-from weighbridge.core.types import Severity, WeighbridgeError
+from weighbridge.core.codec import report_from_dict
+from weighbridge.core.findings import Severity, WeighbridgeError
 from weighbridge.policy import evaluate, load_policy
-from weighbridge.registry.report_codec import report_from_dict
 from weighbridge.scan.inspection import inspect
 
 POLICIES = sorted((Path(__file__).resolve().parents[2] / "examples" / "policies").glob("*.yaml"))

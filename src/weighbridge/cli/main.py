@@ -12,7 +12,8 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
 from .. import __version__
-from ..core.types import Report, Severity, WeighbridgeError, plain_message
+from ..core.findings import Severity, WeighbridgeError, plain_message
+from ..core.report import Report
 from ..report import RENDERERS
 from ..report.table import render_to
 from ..scan.api import scan as scan_target

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import bindparam, select
 
 from ..core.registry import VersionRecord
-from ..core.types import Report
+from ..core.report import Report
 
 if TYPE_CHECKING:
     from ..registry import Registry

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from ..core.findings import Severity
 from ..core.registry import FleetFinding, FleetSummary, VerdictFlip
-from ..core.types import Severity
 
 if TYPE_CHECKING:
     from ..registry import Registry

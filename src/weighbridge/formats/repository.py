@@ -16,18 +16,9 @@ import stat
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from ..core.findings import Check, Finding, Location, Rule, Severity
+from ..core.report import FileRecord, Snapshot, SnapshotFile, TargetKind
 from ..core.rules import define, make_finding
-from ..core.types import (
-    Check,
-    FileRecord,
-    Finding,
-    Location,
-    Rule,
-    Severity,
-    Snapshot,
-    SnapshotFile,
-    TargetKind,
-)
 from .base import Limits, ScanContext
 from .chat_template import check_template
 from .template_files import handled_by_repository, special_tokens

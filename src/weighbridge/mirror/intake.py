@@ -29,9 +29,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.findings import WeighbridgeError
 from ..core.mirror import IntakeRecord, IntakeState, ServedFile, ServedVersion
 from ..core.registry import Decision, VersionRecord
-from ..core.types import WeighbridgeError
 from ..registry import Registry
 from .publish import publish_folder
 from .store import BlobStore

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ..core.types import WeighbridgeError
+from ..core.findings import WeighbridgeError
 from .gate import check_path, check_revision
 
 CHUNK = 1024 * 1024

@@ -8,8 +8,8 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from ..core.findings import Severity
 from ..core.registry import Decision, FileDigest, SignatureStatus, VersionRecord
-from ..core.types import Severity
 from .errors import NotFound
 from .models import File, LineageEdge, Model, ReportRow, Version
 from .store import iso

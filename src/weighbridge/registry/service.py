@@ -28,6 +28,9 @@ from sqlalchemy.orm import Session
 
 from .. import __version__
 from ..core.audit import AuditRun
+from ..core.codec import report_from_dict
+from ..core.findings import Severity, WeighbridgeError
+from ..core.policy import Policy
 from ..core.registry import (
     Decision,
     DecisionAction,
@@ -36,7 +39,7 @@ from ..core.registry import (
     SignatureStatus,
     VersionRecord,
 )
-from ..core.types import Policy, Report, Severity, WeighbridgeError
+from ..core.report import Report
 from . import cache, db, decide, names, naming, obligations, store, tokens, views
 from .errors import NotFound, RegistryError
 from .models import AuditRow, DecisionRow, File, LineageEdge, Model, PolicyRow, Version
@@ -50,7 +53,6 @@ from .queries import (
     record_by_id,
     report_doc,
 )
-from .report_codec import report_from_dict
 
 if TYPE_CHECKING:
     from ..audit.summary import AuditSummary

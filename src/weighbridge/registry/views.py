@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..core.findings import Severity
 from ..core.registry import Decision, VersionRecord
-from ..core.types import Severity
 from .models import AuditRow, DecisionRow, File, FindingRow, LineageEdge, Model, ReportRow, Version
 from .queries import latest_report, latest_version_ids, parents, record, report_doc
 from .store import decision_record, iso

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 from typing import Any, BinaryIO
 
+from ...core.findings import Check, Location, Severity
 from ...core.rules import define
-from ...core.types import Check, Location, Severity
 from ..base import FormatHandler, ScanContext
 from .analyser import BROKEN_STREAM, TRAILING_DATA, Analyser, PickleError, _RestStream, looks_like_pickle
 from .values import Global, ListV
