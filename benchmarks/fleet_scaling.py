@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from tests.fleet.mirror import build_mirror  # noqa: E402 - the tests' generator, reused
 
 from weighbridge.core.registry import VersionRecord  # noqa: E402
-from weighbridge.core.types import Report  # noqa: E402
+from weighbridge.core.report import Report  # noqa: E402
 from weighbridge.fleet.executors import make_executor  # noqa: E402
 from weighbridge.fleet.run import FleetScanResult, fleet_scan  # noqa: E402
 from weighbridge.fleet.store import CacheRow, RegistryStore  # noqa: E402

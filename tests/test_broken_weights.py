@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from tests.formats.gguf_writer import GGUFWriter
 
 import weighbridge
-from weighbridge.core.types import Report, Severity
+from weighbridge.core.findings import Severity
+from weighbridge.core.report import Report
 from weighbridge.scanning.weights import WEIGHT_NAMES, promised
 
 ROOT = Path(__file__).resolve().parent.parent

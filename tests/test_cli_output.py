@@ -104,7 +104,7 @@ def test_findings_beyond_the_cap_say_how_many_were_left_out(tmp_path: Path, fmt:
 def test_pydantic_value_error_prefix_never_reaches_a_message() -> None:
     from fastapi.exceptions import RequestValidationError
 
-    from weighbridge.core.types import plain_message
+    from weighbridge.core.findings import plain_message
     from weighbridge.web.app import jsonable_errors
 
     assert plain_message("Value error, name must not be empty\n  (line 2)") == "name must not be empty (line 2)"

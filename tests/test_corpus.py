@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.corpus.build import Sample, build_corpus  # noqa: E402
 
 import weighbridge  # noqa: E402
-from weighbridge.core.types import Severity  # noqa: E402
+from weighbridge.core.findings import Severity  # noqa: E402
 
 _CACHE: dict[str, list[Sample]] = {}
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from weighbridge.core.types import Severity, Snapshot, SnapshotFile, Target, TargetKind
+from weighbridge.core.findings import Severity
+from weighbridge.core.report import Snapshot, SnapshotFile, Target, TargetKind
 from weighbridge.formats.base import Limits
 from weighbridge.integrity.manifest import manifest_digest, manifest_resources
 from weighbridge.integrity.reader import HashingReader

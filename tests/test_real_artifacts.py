@@ -6,7 +6,7 @@ import pytest
 
 import weighbridge
 from artifacts import minilm_folder, smollm2_gguf
-from weighbridge.core.types import Severity
+from weighbridge.core.findings import Severity
 
 pytestmark = pytest.mark.slow
 

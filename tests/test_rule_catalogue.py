@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from weighbridge.catalogue import RULE_MODULES, every_rule
 from weighbridge.cli.main import app
-from weighbridge.core.types import Severity
+from weighbridge.core.findings import Severity
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 DEFINES = re.compile(r"\bdefine\(\s*\n?\s*[\"']")

@@ -20,7 +20,8 @@ __version__ = "0.1.0"
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:
-    from .core.types import Report, Severity, WeighbridgeError
+    from .core.findings import Severity, WeighbridgeError
+    from .core.report import Report
     from .scanning.api import scan
     from .scanning.inspection import inspect
 
@@ -28,9 +29,9 @@ __all__ = ["Report", "Severity", "WeighbridgeError", "__version__", "inspect", "
 
 # name → (module, attribute), imported on first access
 _LAZY: dict[str, tuple[str, str]] = {
-    "Report": ("weighbridge.core.types", "Report"),
-    "Severity": ("weighbridge.core.types", "Severity"),
-    "WeighbridgeError": ("weighbridge.core.types", "WeighbridgeError"),
+    "Report": ("weighbridge.core.report", "Report"),
+    "Severity": ("weighbridge.core.findings", "Severity"),
+    "WeighbridgeError": ("weighbridge.core.findings", "WeighbridgeError"),
     "scan": ("weighbridge.scanning.api", "scan"),
     "inspect": ("weighbridge.scanning.inspection", "inspect"),
 }

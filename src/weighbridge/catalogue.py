@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import importlib
 
+from .core.findings import Rule
 from .core.rules import all_rules
-from .core.types import Rule
 
 #: Every module that calls ``define``; importing them all registers every rule the tool can report.
 RULE_MODULES: tuple[str, ...] = (

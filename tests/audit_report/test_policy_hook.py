@@ -8,15 +8,9 @@ import pytest
 from tests.audit_stats.synthetic import synthetic_run
 
 from weighbridge.audit.summary import AuditSummary, summarise
-from weighbridge.core.types import (
-    AsymmetryLimit,
-    AuditRules,
-    Outcome,
-    Report,
-    Target,
-    TargetKind,
-    WeighbridgeError,
-)
+from weighbridge.core.findings import WeighbridgeError
+from weighbridge.core.policy import AsymmetryLimit, AuditRules, Outcome
+from weighbridge.core.report import Report, Target, TargetKind
 from weighbridge.policy import evaluate, parse_policy
 from weighbridge.policy.audit_checks import audit_reasons, audit_verdict, parse_audit_rules
 

@@ -13,7 +13,7 @@ from tests.audit_runtimes.scripted_server import ScriptedServer, scripted_server
 from weighbridge.audit.runtimes.digest import local_digest
 from weighbridge.audit.runtimes.openai import REMOTE_NOTE, OpenAIRuntime, normalise_endpoint
 from weighbridge.core.audit import GenerationSettings, Outcome
-from weighbridge.core.types import WeighbridgeError
+from weighbridge.core.findings import WeighbridgeError
 
 SETTINGS = GenerationSettings(temperature=0.7, top_p=0.9, max_tokens=64, seed=1234)
 

@@ -10,7 +10,7 @@ import pytest
 
 from weighbridge.audit.runtimes.digest import local_digest
 from weighbridge.core.audit import GenerationSettings, Outcome
-from weighbridge.core.types import WeighbridgeError
+from weighbridge.core.findings import WeighbridgeError
 
 transformers = pytest.importorskip("transformers")
 torch = pytest.importorskip("torch")

@@ -8,7 +8,7 @@ import pytest
 
 from weighbridge.audit.suites import builtin_suites, load_suite
 from weighbridge.core.audit import Expected, PromptKind
-from weighbridge.core.types import WeighbridgeError
+from weighbridge.core.findings import WeighbridgeError
 
 EXPECTED_SUITES = {"government-criticism", "government-criticism-zh", "official-line", "over-refusal", "harmful",
                    "prompt-injection"}

@@ -9,7 +9,7 @@ import pytest
 
 from weighbridge.audit.suites import load_suite
 from weighbridge.core.audit import Expected, PromptKind
-from weighbridge.core.types import WeighbridgeError
+from weighbridge.core.findings import WeighbridgeError
 
 
 def write(path: Path, text: str) -> str:

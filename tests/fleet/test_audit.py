@@ -19,8 +19,8 @@ import pytest
 from tests.fleet.mirror import build_mirror
 
 from weighbridge.audit.suites import load_suite
+from weighbridge.core.findings import WeighbridgeError
 from weighbridge.core.registry import DecisionAction
-from weighbridge.core.types import WeighbridgeError
 from weighbridge.fleet import fleet_scan
 from weighbridge.fleet.audit import EndpointSpec, fleet_audit, parse_endpoint
 from weighbridge.fleet.executors import make_executor

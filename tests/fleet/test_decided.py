@@ -14,7 +14,7 @@ from tests.fleet.mirror import EVIL_PICKLE
 from tests.provenance.folders import card, folder
 from tests.registry.reports import LENIENT, STRICT
 
-from weighbridge.core.types import Check, Finding, Severity
+from weighbridge.core.findings import Check, Finding, Severity
 from weighbridge.fleet import fleet_summary
 from weighbridge.registry import open_registry
 from weighbridge.registry.db import read_session

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from tests.fleet.mirror import Mirror
 
+from weighbridge.core.findings import Severity
 from weighbridge.core.registry import VersionRecord
-from weighbridge.core.types import Report, Severity, TargetKind
+from weighbridge.core.report import Report, TargetKind
 from weighbridge.fleet import discover, fleet_scan
 from weighbridge.fleet.executors import RayExecutor, make_executor
 from weighbridge.fleet.store import RegistryStore

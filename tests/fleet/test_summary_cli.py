@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from tests.fleet.mirror import Mirror, build_mirror
 
-from weighbridge.core.types import TargetKind, WeighbridgeError
+from weighbridge.core.findings import WeighbridgeError
+from weighbridge.core.report import TargetKind
 from weighbridge.fleet import TargetOutcome, discover, fleet_scan
 from weighbridge.fleet.executors import make_executor
 from weighbridge.fleet.summary import fleet_summary

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from weighbridge.core.types import Finding, Severity
+from weighbridge.core.findings import Finding, Severity
 from weighbridge.formats.base import Limits, ScanContext
 from weighbridge.scanning.dispatch import scan_stream
 

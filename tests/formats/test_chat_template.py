@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from weighbridge.core.types import Finding, Location, Severity
+from weighbridge.core.findings import Finding, Location, Severity
 from weighbridge.formats.base import Limits, ScanContext
 from weighbridge.formats.chat_template import (
     MAX_REPORTED,

@@ -19,7 +19,7 @@ from tests.formats.chat_template_shapes import FAMILY_TOKENS, SHAPES
 from tests.formats.gguf_writer import GGUFWriter
 
 import weighbridge
-from weighbridge.core.types import Location, Severity
+from weighbridge.core.findings import Location, Severity
 from weighbridge.formats.base import Limits, ScanContext
 from weighbridge.formats.chat_template import check_template
 from weighbridge.formats.gguf import ValueType

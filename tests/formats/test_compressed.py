@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
-from weighbridge.core.types import Finding, Severity
+from weighbridge.core.findings import Finding, Severity
 from weighbridge.formats.archives import compressed
 from weighbridge.formats.archives.compressed import COMPRESSED_HANDLER, detect
 from weighbridge.formats.archives.tar import TAR_HANDLER

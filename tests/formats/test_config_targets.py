@@ -7,7 +7,7 @@ from tests.corpus import shapes as S
 from tests.corpus.pickles import CMD, reduce_pickle
 from tests.formats.helpers_scan import rules, scan_bytes, worst
 
-from weighbridge.core.types import Severity
+from weighbridge.core.findings import Severity
 
 
 @pytest.mark.parametrize("gz", [False, True])

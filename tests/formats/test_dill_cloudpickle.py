@@ -10,7 +10,7 @@ import pytest
 from tests.corpus.pickles import Raw, call, glob, sg, stream
 from tests.formats.helpers_scan import scan_bytes, worst
 
-from weighbridge.core.types import Severity
+from weighbridge.core.findings import Severity
 
 CODE_ARGS = (1, 0, 0, 1, 2, 67, b"\x97\x00|\x00d\x01z\x00\x00\x00S\x00", (None, 1), (), ("x",), "<stdin>", "<lambda>")
 

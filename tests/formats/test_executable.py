@@ -7,7 +7,7 @@ import struct
 from tests.corpus import shapes as S
 from tests.formats.helpers_scan import rules, scan_bytes, worst
 
-from weighbridge.core.types import Severity
+from weighbridge.core.findings import Severity
 
 
 def test_llamafile_is_a_program_and_its_gguf_is_scanned() -> None:

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.formats.gguf_writer import GGUFWriter
 
-from weighbridge.core.types import Finding, Severity
+from weighbridge.core.findings import Finding, Severity
 from weighbridge.formats.base import Limits, ScanContext
 from weighbridge.formats.gguf import (
     GGML_TYPES,

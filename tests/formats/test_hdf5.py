@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from weighbridge.core.types import Severity
+from weighbridge.core.findings import Severity
 from weighbridge.formats import hdf5
 from weighbridge.formats.base import Limits, ScanContext
 from weighbridge.formats.hdf5 import HDF5_HANDLER, Worker, report_observations

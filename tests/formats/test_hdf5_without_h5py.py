@@ -17,7 +17,7 @@ import h5py
 import numpy as np
 import pytest
 
-from weighbridge.core.types import Severity
+from weighbridge.core.findings import Severity
 from weighbridge.formats import hdf5
 from weighbridge.formats.base import Limits, ScanContext
 from weighbridge.formats.hdf5 import HDF5_HANDLER

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from weighbridge.core.types import Severity
+from weighbridge.core.findings import Severity
 from weighbridge.formats.base import Limits, ScanContext
 from weighbridge.formats.keras import classify_target, scan_keras_config
 

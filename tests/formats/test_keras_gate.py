@@ -19,7 +19,7 @@ import h5py
 import pytest
 
 import weighbridge
-from weighbridge.core.types import Severity
+from weighbridge.core.findings import Severity
 
 DANGEROUS = [("os", "system"), ("subprocess", "check_output"), ("builtins", "eval"), ("posix", "popen"),
              ("pty", "spawn"), ("shutil", "rmtree"), ("socket", "create_connection")]

@@ -8,7 +8,7 @@ import pytest
 from tests.corpus import shapes as S
 from tests.formats.helpers_scan import rules, scan_bytes, worst
 
-from weighbridge.core.types import Severity
+from weighbridge.core.findings import Severity
 
 
 def test_benign_tflite_models() -> None:

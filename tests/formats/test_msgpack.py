@@ -7,7 +7,7 @@ from tests.corpus import shapes as S
 from tests.corpus.pickles import CMD, reduce_pickle
 from tests.formats.helpers_scan import rules, scan_bytes, worst
 
-from weighbridge.core.types import Severity
+from weighbridge.core.findings import Severity
 
 OBJECT_ARRAY_P0 = b"cos\nsystem\n(S'echo bypass'\ntR."
 

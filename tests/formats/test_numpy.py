@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.lib import format as npformat
 
-from weighbridge.core.types import Finding, Severity
+from weighbridge.core.findings import Finding, Severity
 from weighbridge.formats.base import Limits, ScanContext
 from weighbridge.formats.numpy import NPY_HANDLER, DTypeError, UnknownDType, parse_descr
 from weighbridge.formats.pickle.handler import PICKLE_HANDLER

@@ -9,7 +9,8 @@ from tests.corpus import shapes as S
 from tests.corpus.pickles import CMD, reduce_pickle
 
 import weighbridge
-from weighbridge.core.types import Report, Severity
+from weighbridge.core.findings import Severity
+from weighbridge.core.report import Report
 
 
 def _scan(tmp_path: Path, files: dict[str, bytes | str]) -> Report:

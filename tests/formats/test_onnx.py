@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from onnx import TensorProto, helper, numpy_helper
 
-from weighbridge.core.types import Severity
+from weighbridge.core.findings import Severity
 from weighbridge.formats.base import Limits, ScanContext
 from weighbridge.formats.onnx import ONNX_HANDLER, PROTOBUF_HANDLER
 

@@ -11,7 +11,7 @@ from tests.corpus.tf_shapes import pb_len
 from tests.formats.helpers_scan import rules, scan_bytes, worst
 
 import weighbridge
-from weighbridge.core.types import Severity
+from weighbridge.core.findings import Severity
 
 
 def test_benign_paddle_program() -> None:

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from weighbridge.core.types import Finding, Severity
+from weighbridge.core.findings import Finding, Severity
 from weighbridge.formats.base import Limits, ScanContext
 from weighbridge.formats.pickle.analyser import analyse_pickles, looks_like_pickle
 from weighbridge.formats.pickle.handler import PICKLE_HANDLER

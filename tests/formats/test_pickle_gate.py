@@ -49,8 +49,8 @@ from tests.corpus.pickles import (  # noqa: E402
     u,
 )
 
+from weighbridge.core.findings import Finding, Severity  # noqa: E402
 from weighbridge.core.rules import all_rules  # noqa: E402
-from weighbridge.core.types import Finding, Severity  # noqa: E402
 from weighbridge.formats.base import Limits, ScanContext  # noqa: E402
 from weighbridge.formats.pickle import analyser as A  # noqa: E402
 from weighbridge.formats.pickle.analyser import Analyser, PickleError  # noqa: E402

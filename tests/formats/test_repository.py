@@ -11,7 +11,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from weighbridge.core.types import FileRecord, Finding, Severity, Snapshot, SnapshotFile, Target, TargetKind
+from weighbridge.core.findings import Finding, Severity
+from weighbridge.core.report import FileRecord, Snapshot, SnapshotFile, Target, TargetKind
 from weighbridge.formats.repository import analyse_python, check_repository
 
 

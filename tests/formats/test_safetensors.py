@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from weighbridge.core.types import Finding, Severity
+from weighbridge.core.findings import Finding, Severity
 from weighbridge.formats.base import Limits, ScanContext, StreamWindow
 from weighbridge.formats.safetensors import DTYPE_BITS, SAFETENSORS_HANDLER
 

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from weighbridge.core.types import Finding, Severity
+from weighbridge.core.findings import Finding, Severity
 from weighbridge.formats.archives.sevenzip import SEVENZ_HANDLER
 from weighbridge.formats.archives.zip import ZIP_HANDLER
 from weighbridge.formats.base import FormatHandler, Limits, ScanContext, make_seekable

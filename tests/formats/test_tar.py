@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from weighbridge.core.types import Finding, Severity
+from weighbridge.core.findings import Finding, Severity
 from weighbridge.formats.archives.compressed import COMPRESSED_HANDLER
 from weighbridge.formats.archives.tar import TAR_HANDLER
 from weighbridge.formats.archives.zip import ZIP_HANDLER

@@ -6,7 +6,7 @@ import pytest
 from tests.corpus import tf_shapes as T
 from tests.formats.helpers_scan import rules, scan_bytes, worst
 
-from weighbridge.core.types import Severity
+from weighbridge.core.findings import Severity
 
 LAMBDA_CODE = "4wEAAAAAAAAAAAAAAAEAAAACAAAAQwAAAHMIAAAAdABkAYMBUwApAk4="
 

@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 import pytest
 
-from weighbridge.core.types import Severity
+from weighbridge.core.findings import Severity
 from weighbridge.formats.base import FormatHandler, Limits, ScanContext
 from weighbridge.scanning import dispatch
 

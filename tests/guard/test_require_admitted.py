@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from guard.conftest import Admitted, flip_byte
+from weighbridge.core.findings import WeighbridgeError
 from weighbridge.core.registry import Decision, DecisionAction
-from weighbridge.core.types import WeighbridgeError
 from weighbridge.guard import NotAdmittedError, admitted, require_admitted
 from weighbridge.integrity import files
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from weighbridge import __version__
-from weighbridge.core.types import WeighbridgeError
+from weighbridge.core.findings import WeighbridgeError
 from weighbridge.integrity.lockfile import LOCK_FORMAT, create_lock, dumps, loads, read_lock, write_lock
 from weighbridge.integrity.manifest import manifest_digest
 

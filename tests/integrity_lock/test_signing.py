@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from integrity_lock.keys import write_chain, write_key_pair
+from weighbridge.core.findings import WeighbridgeError
 from weighbridge.core.registry import SignatureStatus
-from weighbridge.core.types import WeighbridgeError
 from weighbridge.integrity.signing import (
     default_signature_path,
     sign_model,

@@ -11,7 +11,7 @@ import yaml
 from tests.license.folders import card, folder
 
 from weighbridge import inspect
-from weighbridge.core.types import Ancestor, Citation
+from weighbridge.core.provenance import Ancestor, Citation
 from weighbridge.license.ancestors import SCHEMA, known_models, lookup, parse_table, relations_to
 from weighbridge.license.families import by_id
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from tests.license.corpus import corpus_available, labels, normalized, require_corpus
 
-from weighbridge.core.types import LicenseAnalysis
+from weighbridge.core.license import LicenseAnalysis
 from weighbridge.license import analyse_file, profile_terms
 
 LABELS = labels()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from weighbridge.core.types import CommercialUse, OutputTraining
+from weighbridge.core.license import CommercialUse, OutputTraining
 from weighbridge.license import analyse_file, analyse_text
 
 NEVER_ALLOWED = {"commercial_use": ("unknown", "prohibited"), "outputs_train_other_models": ("unknown", "prohibited")}

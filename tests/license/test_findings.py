@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.license.corpus import require_corpus
 
-from weighbridge.core.types import Severity
+from weighbridge.core.findings import Severity
 from weighbridge.license import analyse_file
 from weighbridge.license.findings import licence_findings
 

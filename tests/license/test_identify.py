@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from tests.license.folders import OllamaStore, card, copy_corpus, corpus_text, folder, gguf
 
-from weighbridge.core.types import LicenseRole, LicenseSourceKind
+from weighbridge.core.license import LicenseRole, LicenseSourceKind
 from weighbridge.license import analyse_file, analyse_snapshot, analyse_target, normalize_identifier
 from weighbridge.license.identify import file_role
 from weighbridge.sources import resolve, resolve_local

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from artifacts import minilm_folder, smollm2_gguf
-from weighbridge.core.types import LicenseSourceKind
+from weighbridge.core.license import LicenseSourceKind
 from weighbridge.license import analyse_file, render_license_json
 
 

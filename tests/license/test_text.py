@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from weighbridge.core.types import WeighbridgeError
+from weighbridge.core.findings import WeighbridgeError
 from weighbridge.license import (
     LicenseText,
     analyse_file,

@@ -208,7 +208,7 @@ def test_cli_intake_of_an_ollama_model(upstream_a: str, tmp_path: Path) -> None:
 
 
 def test_dashboard_intake_takes_ollama_sources(b: Side, upstream_a: str, tmp_path: Path) -> None:
-    from weighbridge.core.types import WeighbridgeError
+    from weighbridge.core.findings import WeighbridgeError
     from weighbridge.mirror.background import start_intake
 
     thread = start_intake(b.reg, SOURCE, actor="alice", policy_path=_policy(tmp_path, LENIENT), store=b.store,

@@ -11,7 +11,7 @@ import pytest
 from tests.provenance.folders import SAFETENSORS, card, config, folder, gguf, local
 
 from artifacts import minilm_folder, smollm2_gguf
-from weighbridge.core.types import Openness, OpennessComponent
+from weighbridge.core.provenance import Openness, OpennessComponent
 from weighbridge.openness import classify
 from weighbridge.sources import resolve_local
 

@@ -10,7 +10,7 @@ import pytest
 from tests.policy.helpers import model_folder
 
 from weighbridge import inspect
-from weighbridge.core.types import Outcome, PolicyVerdict
+from weighbridge.core.policy import Outcome, PolicyVerdict
 from weighbridge.policy import evaluate, parse_policy
 
 REMOTE_CONFIG: dict[str, object] = {"model_type": "custom",

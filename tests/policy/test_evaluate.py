@@ -11,7 +11,8 @@ import pytest
 from tests.policy.helpers import POLICIES, model_folder
 
 from weighbridge import inspect
-from weighbridge.core.types import Outcome, Policy, PolicyVerdict, Report
+from weighbridge.core.policy import Outcome, Policy, PolicyVerdict
+from weighbridge.core.report import Report
 from weighbridge.policy import evaluate, load_policy
 
 # licence file -> (card licence tag, base model)

@@ -10,7 +10,8 @@ import pytest
 from tests.policy.helpers import POLICIES
 
 from weighbridge import inspect
-from weighbridge.core.types import Outcome, Report
+from weighbridge.core.policy import Outcome
+from weighbridge.core.report import Report
 from weighbridge.policy import evaluate, load_policy
 
 TEXTS = {

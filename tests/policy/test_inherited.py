@@ -9,7 +9,8 @@ from typing import Any
 from tests.policy.helpers import POLICIES
 
 from weighbridge import inspect
-from weighbridge.core.types import Outcome, Policy, Report
+from weighbridge.core.policy import Outcome, Policy
+from weighbridge.core.report import Report
 from weighbridge.policy import evaluate, load_policy
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.policy.helpers import POLICIES
 
-from weighbridge.core.types import Outcome
+from weighbridge.core.policy import Outcome
 from weighbridge.license import analyse_text
 from weighbridge.policy import load_policy
 from weighbridge.policy.license_checks import license_reasons

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from tests.policy.helpers import POLICIES
 
-from weighbridge.core.types import Severity, WeighbridgeError
+from weighbridge.core.findings import Severity, WeighbridgeError
 from weighbridge.policy import load_policy, parse_policy
 
 SEVERITIES = "critical, high, medium, low, info"

@@ -9,7 +9,7 @@ from typing import Any
 
 from tests.formats.gguf_writer import GGUFWriter
 
-from weighbridge.core.types import Snapshot, Target, TargetKind
+from weighbridge.core.report import Snapshot, Target, TargetKind
 from weighbridge.formats.gguf import ValueType
 from weighbridge.sources import resolve_local
 

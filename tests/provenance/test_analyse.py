@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.provenance.folders import SAFETENSORS, card, config, folder, gguf, hf, local
 
 from artifacts import minilm_folder, smollm2_gguf
-from weighbridge.core.types import Ancestor, Citation, Provenance
+from weighbridge.core.provenance import Ancestor, Citation, Provenance
 from weighbridge.provenance import analyse
 from weighbridge.sources import resolve_local
 

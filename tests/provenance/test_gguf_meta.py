@@ -11,7 +11,7 @@ from tests.formats.gguf_writer import GGUFWriter
 from tests.provenance.folders import folder, gguf, local
 
 from artifacts import smollm2_gguf
-from weighbridge.core.types import SnapshotFile
+from weighbridge.core.report import SnapshotFile
 from weighbridge.formats.gguf import ValueType
 from weighbridge.metadata.gguf_general import MAX_VALUE_BYTES
 from weighbridge.provenance import find_gguf_files, read_gguf_general

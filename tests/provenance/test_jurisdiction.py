@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from weighbridge.core.types import WeighbridgeError
+from weighbridge.core.findings import WeighbridgeError
 from weighbridge.provenance import load_directory
 from weighbridge.provenance.jurisdiction import BUILTIN, parse_entries
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from tests.provenance.folders import card, folder, hf
 
-from weighbridge.core.types import WeighbridgeError
+from weighbridge.core.findings import WeighbridgeError
 from weighbridge.provenance import analyse
 
 # Columns as in the US Consolidated Screening List CSV export (a subset), with fictional rows besides the

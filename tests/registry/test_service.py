@@ -23,8 +23,8 @@ from weighbridge.core.audit import (
     Score,
     ScoreLayer,
 )
+from weighbridge.core.findings import Severity, WeighbridgeError
 from weighbridge.core.registry import Decision, DecisionAction, FileDigest
-from weighbridge.core.types import Severity, WeighbridgeError
 from weighbridge.registry import NotFound, Registry, RegistryError, open_registry
 
 

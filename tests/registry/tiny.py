@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from weighbridge.core.types import (
-    Check,
-    FileRecord,
-    Finding,
-    LicenseAnalysis,
-    LicenseIdentity,
-    LicenseTerms,
-    Report,
-    Severity,
-    Target,
-    TargetKind,
-)
+from weighbridge.core.findings import Check, Finding, Severity
+from weighbridge.core.license import LicenseAnalysis, LicenseIdentity, LicenseTerms
+from weighbridge.core.report import FileRecord, Report, Target, TargetKind
 from weighbridge.integrity.manifest import manifest_digest
 
 

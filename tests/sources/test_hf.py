@@ -10,7 +10,8 @@ from typing import Any
 import huggingface_hub
 import pytest
 
-from weighbridge.core.types import Check, Severity, TargetKind, WeighbridgeError
+from weighbridge.core.findings import Check, Severity, WeighbridgeError
+from weighbridge.core.report import TargetKind
 from weighbridge.sources import hf, resolve
 
 COMMIT = "a" * 8 + "0123456789abcdef0123456789abcdef"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from weighbridge.core.types import Check, Severity, Snapshot, TargetKind, WeighbridgeError
+from weighbridge.core.findings import Check, Severity, WeighbridgeError
+from weighbridge.core.report import Snapshot, TargetKind
 from weighbridge.sources import resolve
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ holds the shared artifacts helper

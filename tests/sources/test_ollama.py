@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from weighbridge.core.types import Check, Severity, TargetKind, WeighbridgeError
+from weighbridge.core.findings import Check, Severity, WeighbridgeError
+from weighbridge.core.report import TargetKind
 from weighbridge.sources import ollama, resolve
 
 MODEL = "application/vnd.ollama.image.model"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.audit import Completion, GenerationSettings, ModelUnderAudit, Outcome
-from ..core.types import WeighbridgeError
+from ..core.findings import WeighbridgeError
 from .runfile import completion_from_dict
 from .runtimes.base import Message
 

@@ -22,7 +22,7 @@ from ..core.audit import (
     Score,
     ScoreLayer,
 )
-from ..core.types import WeighbridgeError
+from ..core.findings import WeighbridgeError
 
 SCHEMA = "weighbridge.audit-run/1"
 

@@ -22,8 +22,8 @@ from typing import IO, Any
 
 from .. import __version__
 from ..core.bundle import INDEX_NAME, BundleError, BundleIndex, BundleMember, BundleModel, ExportResult
+from ..core.findings import WeighbridgeError
 from ..core.registry import Decision, FileDigest, VersionRecord
-from ..core.types import WeighbridgeError
 from ..integrity import lockfile
 from ..registry import Registry
 from .archive import BundleWriter, blob_member, index_bytes

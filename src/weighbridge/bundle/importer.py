@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..core.bundle import BundleError, BundleModel, ImportOutcome, ImportResult
+from ..core.findings import WeighbridgeError
 from ..core.registry import Decision, SignatureStatus
-from ..core.types import Target, TargetKind, WeighbridgeError
+from ..core.report import Target, TargetKind
 from ..integrity import lockfile
 from ..integrity.manifest import manifest_digest
 from ..registry import Registry, RegistryError

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..core.types import WeighbridgeError
+from ..core.findings import WeighbridgeError
 from .common import fail, write_output
 
 if TYPE_CHECKING:

@@ -52,7 +52,7 @@ def register(audit_app: typer.Typer) -> None:
         from ..audit.scoring.batch import compare, gold_label, read_rows, score_row
         from ..audit.scoring.metrics import format_agreement
         from ..core.audit import Label, ScoreLayer
-        from ..core.types import WeighbridgeError
+        from ..core.findings import WeighbridgeError
 
         name = label_field or ("predicted_label" if gold_field == "label" else "label")
         fields = (name, f"{name}_layer", f"{name}_reason", f"{name}_certain", f"{name}_evidence", "official_line")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..core.types import WeighbridgeError
+from ..core.findings import WeighbridgeError
 from .common import err, fail
 from .registry import ActorOpt, DbOpt, JsonOpt, _actor, _opened
 

@@ -14,7 +14,7 @@ from typing import NoReturn, TextIO
 import typer
 from rich.console import Console
 
-from ..core.types import plain_message
+from ..core.findings import plain_message
 
 # Width given to tables when the output is not a terminal: wide enough that no row is folded.
 LOG_WIDTH = 4000

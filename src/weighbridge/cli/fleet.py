@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..core.types import WeighbridgeError
+from ..core.findings import WeighbridgeError
 from .common import console_for, err, fail
 
 if TYPE_CHECKING:
+    from ..core.findings import Severity
     from ..core.registry import FleetSummary
-    from ..core.types import Severity
     from ..fleet.run import FleetScanResult
 
 fleet_app = typer.Typer(name="fleet", help="Scan, audit and summarise a whole model mirror (local processes or Ray).",
@@ -52,7 +52,7 @@ def scan_command(
     """Discover every model under ROOT…, read only files that changed since the last run, and record each
     target's report in the registry; models already decided keep their name, policy and decision. Exit 1 when
     a target could not be evaluated, has a finding at or above --fail-on or fails its policy; 2 on bad input."""
-    from ..core.types import Severity
+    from ..core.findings import Severity
     from ..fleet import scan_mirror
 
     if engine not in ("local", "ray"):
@@ -84,7 +84,7 @@ def scan_command(
 
 def _failing(result: FleetScanResult, threshold: Severity) -> list[str]:
     """Targets that fail the run: not evaluated, a finding at or above ``threshold``, or a failing policy."""
-    from ..core.types import Severity
+    from ..core.findings import Severity
 
     out = []
     for t in result.targets:

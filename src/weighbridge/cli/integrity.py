@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from ..core.types import WeighbridgeError
+from ..core.findings import WeighbridgeError
 from .common import err, fail, refuse
 
 TargetArg = Annotated[str, typer.Argument(help="A file, a folder, hf:org/name[@revision] or ollama:name[:tag].")]

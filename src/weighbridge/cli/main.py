@@ -12,7 +12,8 @@ from typing import Annotated, Any
 import typer
 
 from .. import __version__
-from ..core.types import Report, Severity, WeighbridgeError, plain_message
+from ..core.findings import Severity, WeighbridgeError, plain_message
+from ..core.report import Report
 from . import logs
 from .common import console_for, err, fail, write_output
 from .lazy import LazyGroup

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..core.types import WeighbridgeError
+from ..core.findings import WeighbridgeError
 from .common import err, fail
 from .registry import ActorOpt, DbOpt, JsonOpt, _actor, _opened
 from .serve import _is_loopback

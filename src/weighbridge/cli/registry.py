@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from ..core.audit import AuditRun
+from ..core.findings import WeighbridgeError
 from ..core.registry import Decision, DecisionAction, DecisionRecord
-from ..core.types import WeighbridgeError
 from .common import err, fail
 
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ def list_command(
     db: DbOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """The inventory: the newest version of every model with its decision and summary."""
-    from ..core.types import Severity
+    from ..core.findings import Severity
 
     chosen = _choice(decision, _decision, "--decision")
     severity = _choice(min_severity, Severity.parse, "--min-severity")

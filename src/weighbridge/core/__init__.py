@@ -1,20 +1,8 @@
 """Domain types and the rule catalogue."""
 
+from .findings import Check, Finding, Location, Rule, Severity, WeighbridgeError
+from .report import FileRecord, Report, Snapshot, SnapshotFile, Target, TargetKind
 from .rules import all_rules, define, make_finding
-from .types import (
-    Check,
-    FileRecord,
-    Finding,
-    Location,
-    Report,
-    Rule,
-    Severity,
-    Snapshot,
-    SnapshotFile,
-    Target,
-    TargetKind,
-    WeighbridgeError,
-)
 
 __all__ = [
     "Check", "FileRecord", "Finding", "Location", "Report", "Rule", "Severity", "Snapshot", "SnapshotFile",

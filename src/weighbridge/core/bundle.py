@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .findings import WeighbridgeError
 from .registry import Decision, FileDigest, SignatureStatus
-from .types import WeighbridgeError
 
 BUNDLE_SCHEMA = "weighbridge.bundle/1"
 INDEX_NAME = "weighbridge-bundle.json"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .types import Policy
+    from .policy import Policy
 
 
 class Decision(enum.StrEnum):

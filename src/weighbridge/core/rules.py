@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .types import Check, Finding, Location, Rule, Severity
+from .findings import Check, Finding, Location, Rule, Severity
 
 _RULES: dict[str, Rule] = {}
 

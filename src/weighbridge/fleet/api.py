@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core.types import Policy
+from ..core.policy import Policy
 from ..formats.base import Limits
 from ..registry import Registry
 from .executors import RayExecutor, default_workers, make_executor

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.audit import GenerationSettings, Outcome, Suite
+from ..core.findings import WeighbridgeError
 from ..core.registry import Decision
-from ..core.types import WeighbridgeError
 
 if TYPE_CHECKING:
     from ..audit.runtimes.base import Runtime

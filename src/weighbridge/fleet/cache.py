@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import __version__
-from ..core.types import FileRecord, Finding
+from ..core.findings import Finding
+from ..core.report import FileRecord
 from .work import FileResult, WorkItem
 
 _rules_version: str | None = None
@@ -53,7 +54,7 @@ def matches(payload: dict[str, Any], item: WorkItem) -> bool:
 
 def to_record(cached: CachedFile, item: WorkItem) -> tuple[FileRecord, list[str]]:
     """The FileRecord a fresh scan of ``item`` would give, from its cache entry."""
-    from ..registry.report_codec import finding_from_dict
+    from ..core.codec import finding_from_dict
 
     payload = cached.payload
     findings: list[Finding] = [finding_from_dict(f) for f in payload.get("findings") or []]

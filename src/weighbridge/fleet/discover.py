@@ -22,7 +22,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from ..core.types import TargetKind, WeighbridgeError
+from ..core.findings import WeighbridgeError
+from ..core.report import TargetKind
 
 CONFIG_NAMES = frozenset({"config.json", "model_index.json", "adapter_config.json", "params.json"})
 WEIGHT_SUFFIXES = frozenset({

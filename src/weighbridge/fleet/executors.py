@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
-from ..core.types import WeighbridgeError
+from ..core.findings import WeighbridgeError
 
 T = TypeVar("T")
 ENGINES = ("local", "ray")

@@ -19,7 +19,9 @@ from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.types import FileRecord, Policy, Report, Snapshot, SnapshotFile, TargetKind, WeighbridgeError
+from ..core.findings import WeighbridgeError
+from ..core.policy import Policy
+from ..core.report import FileRecord, Report, Snapshot, SnapshotFile, TargetKind
 from ..formats.base import Limits
 from ..registry import Registry
 from .cache import CachedFile, matches, rules_version, to_payload, to_record

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..core.registry import CachedFile, VersionRecord
-from ..core.types import Report
+from ..core.report import Report
 
 if TYPE_CHECKING:
     from ..registry import Registry

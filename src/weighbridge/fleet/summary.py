@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from ..core.findings import Severity
 from ..core.registry import FleetSummary, VerdictFlip
-from ..core.types import Severity
 
 if TYPE_CHECKING:
     from ..registry import Registry

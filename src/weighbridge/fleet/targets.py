@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ..core.types import Snapshot, TargetKind
+from ..core.report import Snapshot, TargetKind
 from ..sources import resolve
 
 _ENV_LOCK = threading.Lock()

@@ -13,7 +13,8 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from ..core.types import FileRecord, Policy, Report, Snapshot, SnapshotFile
+from ..core.policy import Policy
+from ..core.report import FileRecord, Report, Snapshot, SnapshotFile
 from ..formats.base import Limits
 
 BATCH_BYTES = 64 * 1024 * 1024  # small files travel together: one task per ~64 MiB or ...

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from ..core.findings import Finding, Location, Rule, Severity
 from ..core.rules import make_finding
-from ..core.types import Finding, Location, Rule, Severity
 
 
 @dataclass(frozen=True, slots=True)

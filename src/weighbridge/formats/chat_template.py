@@ -29,8 +29,8 @@ from jinja2.sandbox import (
     SandboxedEnvironment,
 )
 
+from ..core.findings import Check, Location, Rule, Severity
 from ..core.rules import define
-from ..core.types import Check, Location, Rule, Severity
 from .base import ScanContext
 
 MAX_TEMPLATE_CHARS = 512 * 1024  # real chat templates are < 50 KiB; parsing runs at ~0.5 MB/s

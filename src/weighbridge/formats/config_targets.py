@@ -16,8 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import BinaryIO
 
+from ..core.findings import Check, Location, Severity
 from ..core.rules import define
-from ..core.types import Check, Location, Severity
 from .base import FormatHandler, ScanContext
 from .text import sniff as text_sniff
 

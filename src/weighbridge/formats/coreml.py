@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any, BinaryIO
 
+from ..core.findings import Check, Location, Severity
 from ..core.rules import define
-from ..core.types import Check, Location, Severity
 from .base import FormatHandler, ScanContext
 from .protobuf import LEN, VARINT, Field, ProtobufError, WireReader, parse_head
 from .text import sniff as text_sniff

@@ -11,8 +11,8 @@ from __future__ import annotations
 import struct
 from typing import BinaryIO
 
+from ..core.findings import Check, Location, Severity
 from ..core.rules import define
-from ..core.types import Check, Location, Severity
 from .base import FormatHandler, ScanContext, StreamWindow, stream_size
 
 PROGRAM = define(

@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from ..core.findings import Check, Location, Rule, Severity
 from ..core.rules import define
 from ..core.rules import get as rule_by_id
-from ..core.types import Check, Location, Rule, Severity
 from .base import FormatHandler, ScanContext, StreamWindow, read_exact, stream_size
 from .chat_template import check_template
 

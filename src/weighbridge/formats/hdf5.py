@@ -28,8 +28,8 @@ import time
 from collections import deque
 from typing import Any, BinaryIO
 
+from ..core.findings import Check, Location, Severity
 from ..core.rules import define
-from ..core.types import Check, Location, Severity
 from .base import FormatHandler, ScanContext
 from .keras import scan_keras_config
 

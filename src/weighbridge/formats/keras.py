@@ -14,8 +14,8 @@ import binascii
 import json
 from typing import Any
 
+from ..core.findings import Check, Location, Rule, Severity
 from ..core.rules import define
-from ..core.types import Check, Location, Rule, Severity
 from .base import ScanContext
 
 LAMBDA = define(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from ..core.types import Location
+from ..core.findings import Location
 from .base import FormatHandler, ScanContext
 from .keras import INVALID_CONFIG, scan_keras_config
 from .protobuf import LEN, ProtobufError, WireReader

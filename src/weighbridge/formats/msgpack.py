@@ -14,8 +14,8 @@ import io
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from ..core.findings import Check, Location, Severity
 from ..core.rules import define
-from ..core.types import Check, Location, Severity
 from .base import FormatHandler, ScanContext, StreamWindow
 from .flatbuffers import FlatBufferError, WindowReader
 

@@ -14,8 +14,8 @@ import struct
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from ..core.findings import Check, Location, Severity
 from ..core.rules import define
-from ..core.types import Check, Location, Severity
 from .base import FormatHandler, PrefixedStream, ScanContext, skip_up_to
 from .pickle.analyser import analyse_pickles
 

@@ -15,8 +15,8 @@ import os
 import re
 from typing import Any, BinaryIO
 
+from ..core.findings import Check, Location, Severity
 from ..core.rules import define
-from ..core.types import Check, Location, Severity
 from .base import FormatHandler, ScanContext, StreamWindow
 from .text import sniff as text_sniff
 

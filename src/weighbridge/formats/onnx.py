@@ -17,8 +17,8 @@ import stat
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from ..core.findings import Check, Location, Rule, Severity
 from ..core.rules import define
-from ..core.types import Check, Location, Rule, Severity
 from .base import FormatHandler, ScanContext
 from .protobuf import LEN, VARINT, Field, ProtobufError, WireReader, parse_head, scan_protobuf, sniff_protobuf
 

@@ -17,18 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from ..core.findings import Check, Finding, Location, Rule, Severity
+from ..core.report import FileRecord, Snapshot, SnapshotFile, TargetKind
 from ..core.rules import define, make_finding
-from ..core.types import (
-    Check,
-    FileRecord,
-    Finding,
-    Location,
-    Rule,
-    Severity,
-    Snapshot,
-    SnapshotFile,
-    TargetKind,
-)
 from .base import Limits, ScanContext
 from .template_files import handled_by_repository, special_tokens
 

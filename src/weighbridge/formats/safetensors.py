@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from ..core.findings import Check, Location, Rule, Severity
 from ..core.rules import define
-from ..core.types import Check, Location, Rule, Severity
 from .base import FormatHandler, ScanContext, StreamWindow, read_exact, stream_size
 
 U64_MAX = 2**64 - 1

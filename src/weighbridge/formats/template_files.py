@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
-from ..core.types import Location, Severity
+from ..core.findings import Location, Severity
 from .base import ScanContext, read_exact
 
 TEMPLATE_SUFFIXES = (".jinja", ".jinja2", ".j2", ".template", ".tmpl")

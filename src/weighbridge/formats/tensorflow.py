@@ -28,9 +28,9 @@ from functools import cache
 from pathlib import Path
 from typing import BinaryIO
 
+from ..core.findings import Check, Location, Rule, Severity
 from ..core.rules import define
 from ..core.rules import get as get_rule
-from ..core.types import Check, Location, Rule, Severity
 from .base import FormatHandler, ScanContext
 from .protobuf import I32, I64, LEN, VARINT, Field, ProtobufError, WireReader, parse_head
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
+from ..core.findings import Check, Location, Severity
 from ..core.rules import define
-from ..core.types import Check, Location, Severity
 from .base import ScanContext
 
 TORCHSCRIPT_CODE = define(

@@ -18,8 +18,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.findings import WeighbridgeError
 from ..core.registry import VersionRecord
-from ..core.types import WeighbridgeError
 from ..integrity import hash_cache
 from ..integrity.admission import Admission, check_admission
 

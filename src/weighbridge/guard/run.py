@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-from ..core.types import WeighbridgeError
+from ..core.findings import WeighbridgeError
 
 MODEL_SUFFIXES = (".gguf", ".safetensors", ".bin", ".pt", ".pth")
 MODEL_OPTIONS = ("--model", "-m")

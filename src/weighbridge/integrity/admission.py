@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, Protocol
 
+from ..core.findings import WeighbridgeError
 from ..core.registry import Decision, DecisionRecord, FileDigest, VerifyResult, VersionRecord
-from ..core.types import TargetKind, WeighbridgeError
+from ..core.report import TargetKind
 from ..sources import resolve
 from .files import digest_of, present_files
 from .manifest import manifest_digest

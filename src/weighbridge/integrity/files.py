@@ -13,7 +13,8 @@ import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..core.types import Snapshot, WeighbridgeError
+from ..core.findings import WeighbridgeError
+from ..core.report import Snapshot
 from .manifest import is_signature
 from .reader import sha256_file
 

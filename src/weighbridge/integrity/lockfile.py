@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..core.findings import WeighbridgeError
 from ..core.registry import FileDigest
-from ..core.types import Snapshot, TargetKind, WeighbridgeError
+from ..core.report import Snapshot, TargetKind
 from ..sources import resolve
 from . import toml_writer
 from .files import digest_of, hash_file, present_files

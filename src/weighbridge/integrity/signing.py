@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.findings import WeighbridgeError
 from ..core.registry import SignatureStatus
-from ..core.types import TargetKind, WeighbridgeError
+from ..core.report import TargetKind
 
 DEFAULT_SIGNATURE_NAME = "model.sig"
 

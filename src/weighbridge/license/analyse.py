@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.types import (
+from ..core.findings import WeighbridgeError
+from ..core.license import (
     Evidence,
     LicenseAnalysis,
     LicenseConflict,
@@ -22,11 +23,8 @@ from ..core.types import (
     LicenseSource,
     LicenseSourceKind,
     LicenseTerms,
-    Snapshot,
-    SnapshotFile,
-    TargetKind,
-    WeighbridgeError,
 )
+from ..core.report import Snapshot, SnapshotFile, TargetKind
 from ..metadata.card import MAX_CARD_BYTES, FrontMatter, read_front_matter
 from ..metadata.gguf_general import is_gguf, read_gguf_general
 from ..sources import resolve

@@ -20,7 +20,8 @@ from typing import Any
 
 import yaml
 
-from ..core.types import Ancestor, InheritedLicense, Provenance
+from ..core.license import InheritedLicense
+from ..core.provenance import Ancestor, Provenance
 from .families import by_id
 from .profiles import profile_terms
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..core.types import LicenseDocKind, LicenseIdentity
+from ..core.license import LicenseDocKind, LicenseIdentity
 
 LLAMA_VERSIONS = ("2", "3", "3.1", "3.2", "3.3", "4")
 _PREFIXES = ("licenseref-scancode-", "licenseref-", "license:")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from ..core.findings import Check, Finding, Severity
+from ..core.license import LicenseAnalysis
 from ..core.rules import define, make_finding
-from ..core.types import Check, Finding, LicenseAnalysis, Severity
 
 SOURCES_DISAGREE = define(
     "WB-LIC-001", Check.REPOSITORY, Severity.MEDIUM, "Licence sources disagree",

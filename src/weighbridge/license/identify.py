@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..core.types import (
+from ..core.license import (
     Evidence,
     LicenseConflict,
     LicenseDocKind,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..core.types import CommercialUse, LicenseTerms, OutputTraining
+from ..core.license import CommercialUse, LicenseTerms, OutputTraining
 
 Profile = Callable[[], LicenseTerms]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..core.types import LicenseAnalysis
+from ..core.license import LicenseAnalysis
 
 # The terms shown first in the table: whether the text grants anything, then those the JSON requires.
 _MAIN_TERMS = ("rights_granted", "commercial_use", "user_cap", "revenue_cap_usd", "attribution", "derivative_naming",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core.types import CommercialUse, Evidence, LicenseTerms, OutputTraining
+from ..core.license import CommercialUse, Evidence, LicenseTerms, OutputTraining
 from .clauses import commercial, duties, grant, legal, uses
 from .clauses.base import Collector
 from .profiles import profile_terms

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from ..core.types import MetadataProblem
+from ..core.provenance import MetadataProblem
 
 MAX_CARD_BYTES = 4 * 1024 * 1024
 MAX_FRONT_MATTER_BYTES = 512 * 1024

@@ -15,7 +15,8 @@ import re
 import struct
 from typing import BinaryIO
 
-from ..core.types import GGUFBaseModel, GGUFGeneral, GGUFValue, MetadataProblem, SnapshotFile
+from ..core.provenance import GGUFBaseModel, GGUFGeneral, GGUFValue, MetadataProblem
+from ..core.report import SnapshotFile
 from ..formats.gguf import (
     MAGIC,
     MAX_ARRAY_DEPTH,

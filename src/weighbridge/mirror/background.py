@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.types import WeighbridgeError
+from ..core.findings import WeighbridgeError
 from ..registry import Registry
 from .store import BlobStore
 from .upstream import Upstream, check_source

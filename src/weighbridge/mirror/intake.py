@@ -31,9 +31,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.findings import WeighbridgeError
 from ..core.mirror import IntakeRecord, IntakeState, ServedFile, ServedVersion
 from ..core.registry import Decision, LoadedPolicy, VersionRecord
-from ..core.types import Report, WeighbridgeError
+from ..core.report import Report
 from ..registry import Registry
 from .gate import check_path
 from .oci_upstream import fetch_blobs, fetch_manifest

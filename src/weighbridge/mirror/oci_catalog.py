@@ -17,9 +17,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from ..core.findings import WeighbridgeError
 from ..core.mirror import Refusal, RefusalKind, ServedFile, ServedVersion
 from ..core.registry import VersionRecord
-from ..core.types import WeighbridgeError
 from ..sources.ollama import DEFAULT_NAMESPACE, parse_ollama_spec
 from .gate import Gate
 from .ollama_layout import (

@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.findings import WeighbridgeError
 from ..core.mirror import StoredBlob
 from ..core.registry import Decision, VersionRecord
-from ..core.types import WeighbridgeError
 from ..registry import Registry
 from .gate import check_path
 from .store import BlobStore

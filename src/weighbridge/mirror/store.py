@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from ..core.findings import WeighbridgeError
 from ..core.mirror import BlobRecord, StoredBlob
-from ..core.types import WeighbridgeError
 
 CHUNK = 1024 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ..core.types import WeighbridgeError
+from ..core.findings import WeighbridgeError
 from ..sources.ollama import DEFAULT_HOST, OllamaName, parse_ollama_spec
 from .gate import check_path, check_revision
 

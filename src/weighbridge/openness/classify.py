@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from ..core.types import Citation, MetadataProblem, Openness, Snapshot
+from ..core.provenance import Citation, MetadataProblem, Openness
+from ..core.report import Snapshot
 from ..provenance.card import find_card, read_card
 from ..provenance.configs import read_configs
 from ..provenance.gguf_meta import MAX_GGUF_FILES, find_gguf_files, read_gguf_general

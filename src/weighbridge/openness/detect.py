@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ..core.types import Citation, GGUFGeneral, ModelCard, Snapshot
+from ..core.provenance import Citation, GGUFGeneral, ModelCard
+from ..core.report import Snapshot
 from ..provenance.configs import ConfigFacts
 from . import catalogue as mof
 

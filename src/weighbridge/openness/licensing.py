@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..core.types import ComponentLicense
+from ..core.provenance import ComponentLicense
 from .catalogue import ComponentSpec
 
 LicenseFlag = tuple[str | None, bool | None]  # (licence id, OSI-approved)

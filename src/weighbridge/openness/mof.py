@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from ..core.types import Citation, MOFResult, OpennessComponent
+from ..core.provenance import Citation, MOFResult, OpennessComponent
 from . import catalogue
 from .detect import Found
 from .licensing import LicenseFlag, resolve

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..core.types import OpennessComponent, OSAIDRequirement, OSAIDResult
+from ..core.provenance import OpennessComponent, OSAIDRequirement, OSAIDResult
 from . import catalogue
 
 CODE_COMPONENTS = (catalogue.DATA_PREPROCESSING_CODE, catalogue.TRAINING_CODE, catalogue.EVALUATION_CODE,

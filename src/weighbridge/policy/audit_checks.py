@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..core.types import AsymmetryLimit, AuditRules, Outcome, Policy, PolicyEvidence, PolicyVerdict, Reason
+from ..core.policy import AsymmetryLimit, AuditRules, Outcome, Policy, PolicyEvidence, PolicyVerdict, Reason
 from . import validate as v
 
 if TYPE_CHECKING:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..core.types import Outcome, Policy, PolicyVerdict, Reason, Report
+from ..core.policy import Outcome, Policy, PolicyVerdict, Reason
+from ..core.report import Report
 from .audit_checks import audit_reasons as audit_section_reasons
 from .inherited_checks import inherited_reasons
 from .license_checks import license_reasons

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ..core.types import Citation, Evidence, Finding, LicenseAnalysis, PolicyEvidence
+from ..core.findings import Finding
+from ..core.license import Evidence, LicenseAnalysis
+from ..core.policy import PolicyEvidence
+from ..core.provenance import Citation
 
 
 def from_license(analysis: LicenseAnalysis | None, *terms: str) -> tuple[PolicyEvidence, ...]:

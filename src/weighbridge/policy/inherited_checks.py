@@ -8,18 +8,9 @@ evidence is where the ancestor was stated (file, line) and the licence id with t
 
 from __future__ import annotations
 
-from ..core.types import (
-    CommercialUse,
-    InheritedLicense,
-    IntendedUse,
-    LicenseTerms,
-    Outcome,
-    OutputTraining,
-    Policy,
-    PolicyEvidence,
-    Reason,
-    Report,
-)
+from ..core.license import CommercialUse, InheritedLicense, LicenseTerms, OutputTraining
+from ..core.policy import IntendedUse, Outcome, Policy, PolicyEvidence, Reason
+from ..core.report import Report
 from . import evidence as ev
 from .regions import overlaps
 

@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-from ..core.types import (
-    CommercialUse,
-    IntendedUse,
-    LicenseAnalysis,
-    LicenseTerms,
-    Outcome,
-    OutputTraining,
-    Policy,
-    PolicyRules,
-    Reason,
-)
+from ..core.license import CommercialUse, LicenseAnalysis, LicenseTerms, OutputTraining
+from ..core.policy import IntendedUse, Outcome, Policy, PolicyRules, Reason
 from . import evidence as ev
 from .regions import overlaps
 from .sectors import restricted_sectors

@@ -9,7 +9,8 @@ from typing import Any
 
 import yaml
 
-from ..core.types import IntendedUse, Policy, PolicyRules, Severity, WeighbridgeError
+from ..core.findings import Severity, WeighbridgeError
+from ..core.policy import IntendedUse, Policy, PolicyRules
 from . import validate as v
 from .audit_checks import parse_audit_rules
 

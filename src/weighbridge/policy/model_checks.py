@@ -3,18 +3,10 @@ screening."""
 
 from __future__ import annotations
 
-from ..core.types import (
-    Check,
-    Outcome,
-    Party,
-    PolicyEvidence,
-    PolicyRules,
-    Provenance,
-    Reason,
-    Report,
-    Severity,
-    mof_label,
-)
+from ..core.findings import Check, Severity
+from ..core.policy import Outcome, PolicyEvidence, PolicyRules, Reason
+from ..core.provenance import Party, Provenance, mof_label
+from ..core.report import Report
 from . import evidence as ev
 from .regions import within
 

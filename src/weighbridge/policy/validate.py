@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..core.types import WeighbridgeError
+from ..core.findings import WeighbridgeError
 
 _REGION = re.compile(r"^[A-Z]{2}$")
 REGION_GROUPS = ("EU", "EEA")

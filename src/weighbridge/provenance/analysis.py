@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 
-from ..core.types import MetadataProblem, Provenance, Snapshot
+from ..core.provenance import MetadataProblem, Provenance
+from ..core.report import Snapshot
 from ..metadata.gguf_general import read_gguf_general
 from .card import find_card, read_card
 from .configs import read_configs

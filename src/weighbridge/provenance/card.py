@@ -12,7 +12,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.types import CardSection, EvalResult, MetadataProblem, ModelCard, Snapshot, SnapshotFile
+from ..core.provenance import CardSection, EvalResult, MetadataProblem, ModelCard
+from ..core.report import Snapshot, SnapshotFile
 from ..metadata.card import MAX_CARD_BYTES, MAX_ITEMS, FrontMatter, read_front_matter, scalar
 from .names import repo_id
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from ..core.types import Citation, MetadataProblem, Snapshot, SnapshotFile
+from ..core.provenance import Citation, MetadataProblem
+from ..core.report import Snapshot, SnapshotFile
 from .names import shorten
 
 MAX_CONFIG_BYTES = 4 * 1024 * 1024

@@ -5,7 +5,8 @@ The metadata itself is read by ``metadata.gguf_general`` (shared with the licenc
 
 from __future__ import annotations
 
-from ..core.types import GGUFGeneral, Snapshot, SnapshotFile
+from ..core.provenance import GGUFGeneral
+from ..core.report import Snapshot, SnapshotFile
 from ..metadata.gguf_general import is_gguf, read_gguf_general
 
 __all__ = ["FILE_TYPES", "MAX_GGUF_FILES", "UNQUANTIZED_FILE_TYPES", "file_type_name", "find_gguf_files",

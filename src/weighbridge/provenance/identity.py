@@ -12,7 +12,8 @@ import os
 import re
 from dataclasses import dataclass
 
-from ..core.types import Citation, ModelCard, Snapshot, TargetKind
+from ..core.provenance import Citation, ModelCard
+from ..core.report import Snapshot, TargetKind
 from .configs import ConfigFacts
 from .names import name_of, repo_id, same_model
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import yaml
 
-from ..core.types import Jurisdiction, WeighbridgeError
+from ..core.findings import WeighbridgeError
+from ..core.provenance import Jurisdiction
 from .names import normalize
 
 SCHEMA = "weighbridge.publishers/1"

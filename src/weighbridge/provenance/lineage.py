@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..core.types import Ancestor, Citation, GGUFBaseModel, GGUFGeneral, MetadataProblem, ModelCard
+from ..core.provenance import Ancestor, Citation, GGUFBaseModel, GGUFGeneral, MetadataProblem, ModelCard
 from .card import RELATIONS
 from .configs import ConfigFacts
 from .gguf_meta import file_type_name, is_quantized

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..core.types import Citation, Party
+from ..core.provenance import Citation, Party
 from .jurisdiction import Directory
 from .names import normalize
 

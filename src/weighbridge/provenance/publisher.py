@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..core.types import Ancestor, Citation, GGUFGeneral, MetadataProblem, ModelCard, Party
+from ..core.provenance import Ancestor, Citation, GGUFGeneral, MetadataProblem, ModelCard, Party
 from .identity import Identity
 from .jurisdiction import Directory
 from .names import org_of

@@ -17,7 +17,8 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..core.types import Party, Screening, ScreeningMatch, WeighbridgeError
+from ..core.findings import WeighbridgeError
+from ..core.provenance import Party, Screening, ScreeningMatch
 from .jurisdiction import Directory
 from .names import normalize, shorten
 

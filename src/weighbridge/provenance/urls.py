@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..core.types import Ancestor, Citation, GGUFGeneral, SourceURL
+from ..core.provenance import Ancestor, Citation, GGUFGeneral, SourceURL
 from .identity import Identity
 from .names import hub_url, repo_id
 

@@ -17,6 +17,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from ..core.audit import AuditRun
+from ..core.codec import report_from_dict
+from ..core.findings import WeighbridgeError
+from ..core.policy import Policy, PolicyVerdict
 from ..core.registry import (
     Decision,
     DecisionAction,
@@ -25,12 +28,11 @@ from ..core.registry import (
     Reevaluation,
     VersionRecord,
 )
-from ..core.types import Policy, PolicyVerdict, Report, WeighbridgeError
+from ..core.report import Report
 from . import audits, db, decide, names, naming, obligations, queries, store
 from .errors import NotFound, RegistryError
 from .models import Version
 from .policies import parse_stored
-from .report_codec import report_from_dict
 
 if TYPE_CHECKING:
     from ..audit.summary import AuditSummary

@@ -22,7 +22,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from ..core.types import WeighbridgeError
+from ..core.findings import WeighbridgeError
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 60_000

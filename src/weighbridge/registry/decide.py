@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ..core.findings import Severity
+from ..core.policy import Outcome, PolicyVerdict
 from ..core.registry import Decision, DecisionAction
-from ..core.types import Outcome, PolicyVerdict, Report, Severity
+from ..core.report import Report
 from .errors import RegistryError
 
 HUMAN = {DecisionAction.APPROVE: Decision.ADMITTED, DecisionAction.REJECT: Decision.REJECTED,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core.types import WeighbridgeError
+from ..core.findings import WeighbridgeError
 
 
 class RegistryError(WeighbridgeError):

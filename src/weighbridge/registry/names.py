@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..core.types import Report
+from ..core.report import Report
 from .errors import RegistryError
 
 _MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+:/-]{0,199}")

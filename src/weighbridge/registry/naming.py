@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from ..core.types import GGUFGeneral, Provenance, Report, TargetKind
+from ..core.provenance import GGUFGeneral, Provenance
+from ..core.report import Report, TargetKind
 from ..provenance.gguf_meta import file_type_name
 from ..provenance.names import repo_id
 from .names import model_name

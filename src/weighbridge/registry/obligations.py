@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.types import Ancestor, InheritedLicense, LicenseIdentity, LicenseTerms, OutputTraining
-from .report_codec import identity_from_dict, terms_from_dict
+from ..core.codec import identity_from_dict, terms_from_dict
+from ..core.license import InheritedLicense, LicenseIdentity, LicenseTerms, OutputTraining
+from ..core.provenance import Ancestor
 
 REGISTRY_LINEAGE = "registry lineage of"  # data_file of the entries added here, so re-evaluation can replace them
 KINDS = ("naming", "attribution", "use-policy", "output-terms", "notice")

@@ -15,8 +15,9 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..core.findings import WeighbridgeError
+from ..core.policy import Policy
 from ..core.registry import LoadedPolicy, PolicyInfo, StoredPolicy
-from ..core.types import Policy, WeighbridgeError
 from . import names
 from .errors import NotFound, RegistryError
 from .models import PolicyRow

@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from ..core.findings import Severity
 from ..core.registry import (
     Decision,
     DecisionAction,
@@ -18,7 +19,6 @@ from ..core.registry import (
     SignatureStatus,
     VersionRecord,
 )
-from ..core.types import Severity
 from .errors import NotFound
 from .models import DecisionRow, File, FindingRow, LineageEdge, Model, PolicyRow, ReportRow, Version
 from .store import iso

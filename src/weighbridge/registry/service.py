@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from .. import __version__
 from ..core.audit import AuditRun
+from ..core.findings import Severity, WeighbridgeError
 from ..core.registry import (
     CachedFile,
     DecisionAction,
@@ -45,7 +46,7 @@ from ..core.registry import (
     TokenInfo,
     VersionRecord,
 )
-from ..core.types import Report, Severity, WeighbridgeError
+from ..core.report import Report
 from . import audits, cache, db, decide, matching, names, policies, queries, store, tokens, views
 from .admission import Admission
 from .errors import RegistryError

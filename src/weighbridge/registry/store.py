@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..core.registry import Decision, DecisionAction, DecisionRecord
-from ..core.types import Report
+from ..core.report import Report
 from .models import DecisionRow, File, FindingRow, Model, PolicyRow, ReportRow, Version
 from .summary import canonical_json, summarize
 

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.types import Report
+from ..core.report import Report
 
 
 @dataclass(frozen=True)

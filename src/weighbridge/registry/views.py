@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..core.findings import Severity
 from ..core.registry import Decision, DecisionRecord, VersionRecord
-from ..core.types import Severity
 from .errors import NotFound
 from .models import AuditRow, DecisionRow, File, FindingRow, LineageEdge, Model, ReportRow, Version
 from .queries import find_version, latest_report, latest_version_ids, model_row, parents, record, report_doc

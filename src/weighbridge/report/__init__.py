@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..core.types import Report
+from ..core.report import Report
 from .json import render_json
 from .markdown import render_markdown
 from .sarif import render_sarif

@@ -41,18 +41,9 @@ from cyclonedx.output.json import JsonV1Dot6
 from cyclonedx.spdx import is_supported_id
 from packageurl import PackageURL
 
-from ..core.types import (
-    Ancestor,
-    CardSection,
-    LicenseAnalysis,
-    ModelCard,
-    Party,
-    Provenance,
-    Report,
-    Snapshot,
-    SnapshotFile,
-    TargetKind,
-)
+from ..core.license import LicenseAnalysis
+from ..core.provenance import Ancestor, CardSection, ModelCard, Party, Provenance
+from ..core.report import Report, Snapshot, SnapshotFile, TargetKind
 from ..provenance.configs import read_configs
 
 NS = "weighbridge"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..core.types import Report
+from ..core.report import Report
 
 
 def render_json(report: Report) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core.types import Finding
+from ..core.findings import Finding
 
 
 def describe_location(finding: Finding) -> str:

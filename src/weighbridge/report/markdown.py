@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.types import Report
+from ..core.report import Report
 from .location import describe_location
 from .sections import term_value as _value
 

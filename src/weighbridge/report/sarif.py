@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from ..catalogue import every_rule
-from ..core.types import Finding, Report, Severity
+from ..core.findings import Finding, Severity
+from ..core.report import Report
 
 _LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
           Severity.LOW: "note", Severity.INFO: "note"}

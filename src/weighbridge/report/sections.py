@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.types import Report
+from ..core.report import Report
 
 _TERM_LABELS = (
     ("commercial_use", "commercial use"), ("user_cap", "user cap"), ("revenue_cap_usd", "revenue cap (USD)"),

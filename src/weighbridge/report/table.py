@@ -8,7 +8,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..core.types import Report, Severity
+from ..core.findings import Severity
+from ..core.report import Report
 from .location import describe_location
 from .sections import section_lines
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from ..core.types import Report, Snapshot, TargetKind, WeighbridgeError
+from ..core.findings import WeighbridgeError
+from ..core.report import Report, Snapshot, TargetKind
 from ..formats.base import Limits
 from ..sources import resolve
 from .engine import Progress, scan_snapshot

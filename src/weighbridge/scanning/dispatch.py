@@ -6,8 +6,8 @@ import io
 import logging
 from typing import BinaryIO
 
+from ..core.findings import Check, Location, Severity
 from ..core.rules import define
-from ..core.types import Check, Location, Severity
 from ..formats.base import FormatHandler, PrefixedStream, ScanContext, make_seekable
 from ..formats.registry import HANDLERS, TEXT_HANDLER, UNKNOWN_HANDLER
 

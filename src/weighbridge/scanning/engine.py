@@ -10,8 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import PurePosixPath
 
 from .. import __version__
+from ..core.findings import Check, Finding, Location, Severity
+from ..core.report import FileRecord, Report, Snapshot, SnapshotFile
 from ..core.rules import define, make_finding
-from ..core.types import Check, FileRecord, Finding, Location, Report, Severity, Snapshot, SnapshotFile
 from ..formats.base import Limits, ScanContext
 from ..formats.repository import check_repository
 from ..formats.unknown import UNKNOWN_FORMAT

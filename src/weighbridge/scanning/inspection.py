@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from .. import license as licensing
 from .. import openness, provenance
-from ..core.types import Policy, Report, Snapshot
+from ..core.policy import Policy
+from ..core.report import Report, Snapshot
 from ..formats.base import Limits
 from ..license.ancestors import resolve_ancestors
 from ..license.findings import licence_findings

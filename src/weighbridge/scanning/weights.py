@@ -18,8 +18,8 @@ import fnmatch
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from ..core.findings import Check, Finding, Location, Severity
 from ..core.rules import define, make_finding
-from ..core.types import Check, Finding, Location, Severity
 
 BROKEN_WEIGHTS = define(
     "WB-INT-004", Check.INTEGRITY, Severity.HIGH, "Weight file is broken",

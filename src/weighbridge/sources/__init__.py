@@ -10,7 +10,8 @@ import logging
 import os
 import re
 
-from ..core.types import Snapshot, WeighbridgeError
+from ..core.findings import WeighbridgeError
+from ..core.report import Snapshot
 from .hf import resolve_hf
 from .local import resolve_local
 from .ollama import resolve_ollama

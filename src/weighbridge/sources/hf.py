@@ -15,17 +15,9 @@ import re
 import stat
 from pathlib import Path
 
+from ..core.findings import Check, Finding, Severity, WeighbridgeError
+from ..core.report import Snapshot, SnapshotFile, Target, TargetKind
 from ..core.rules import define, make_finding
-from ..core.types import (
-    Check,
-    Finding,
-    Severity,
-    Snapshot,
-    SnapshotFile,
-    Target,
-    TargetKind,
-    WeighbridgeError,
-)
 from .local import SPECIAL_FILE, UNREADABLE_ENTRY, can_open, os_reason, special_kind, walk_tree
 
 DIGEST_SOURCE = "hf-cache blob name"

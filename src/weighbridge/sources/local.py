@@ -13,17 +13,9 @@ import os
 import stat
 from collections.abc import Callable
 
+from ..core.findings import Check, Finding, Severity, WeighbridgeError
+from ..core.report import Snapshot, SnapshotFile, Target, TargetKind
 from ..core.rules import define, make_finding
-from ..core.types import (
-    Check,
-    Finding,
-    Severity,
-    Snapshot,
-    SnapshotFile,
-    Target,
-    TargetKind,
-    WeighbridgeError,
-)
 from .oci import with_blob_digests
 
 DANGLING_LINK = define(

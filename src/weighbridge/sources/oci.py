@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from ..core.types import SnapshotFile
+from ..core.report import SnapshotFile
 
 DIGEST_SOURCE = "OCI content-addressed blob name"
 _BLOB = re.compile(r"^(?P<root>(?:.*/)?)blobs/sha256/(?P<hex>[0-9a-f]{64})$")

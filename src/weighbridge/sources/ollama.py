@@ -17,17 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.findings import Check, Finding, Severity, WeighbridgeError
+from ..core.report import Snapshot, SnapshotFile, Target, TargetKind
 from ..core.rules import define, make_finding
-from ..core.types import (
-    Check,
-    Finding,
-    Severity,
-    Snapshot,
-    SnapshotFile,
-    Target,
-    TargetKind,
-    WeighbridgeError,
-)
 from .local import SPECIAL_FILE, UNREADABLE_ENTRY, can_open, os_reason, special_kind
 
 DEFAULT_HOST = "registry.ollama.ai"

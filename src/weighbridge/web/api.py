@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .. import __version__
+from ..core.findings import Severity
 from ..core.registry import Decision, DecisionAction
-from ..core.types import Severity
 from . import admission
 from .auth import AuthError, Scope, authorize, authorize_read
 from .schemas import (

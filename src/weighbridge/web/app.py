@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..core.types import WeighbridgeError, plain_message
+from ..core.findings import WeighbridgeError, plain_message
 from .actions import router as action_routes
 from .api import make_router
 from .limits import BodyGate, BodyLimits

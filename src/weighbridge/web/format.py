@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..core.types import Severity
+from ..core.findings import Severity
 
 
 def short_digest(value: str | None, length: int = 12) -> str:

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from ..core.findings import Severity
 from ..core.registry import Decision
-from ..core.types import Severity
 from ..registry.views import version_dict
 from . import views
 from .auth import COOKIE as TOKEN_COOKIE

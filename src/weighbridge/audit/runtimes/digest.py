@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from ...core.types import WeighbridgeError
+from ...core.findings import WeighbridgeError
 from ...integrity.manifest import manifest_digest
 
 _CHUNK = 4 * 1024 * 1024

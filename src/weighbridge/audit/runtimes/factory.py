@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ...core.types import WeighbridgeError
+from ...core.findings import WeighbridgeError
 from .base import Runtime
 from .digest import is_local
 

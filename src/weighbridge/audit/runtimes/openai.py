@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ...core.audit import Completion, GenerationSettings, ModelUnderAudit
-from ...core.types import WeighbridgeError
+from ...core.findings import WeighbridgeError
 from .base import Message
 from .chat_response import parse_chat_response
 from .completion import error_completion

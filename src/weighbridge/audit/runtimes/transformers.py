@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ...core.audit import Completion, GenerationSettings, ModelUnderAudit
-from ...core.types import WeighbridgeError
+from ...core.findings import WeighbridgeError
 from .base import Message
 from .completion import build_completion, error_completion
 from .digest import local_digest

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ...core.audit import Completion, Expected, Label, Outcome, Prompt, PromptKind
-from ...core.types import WeighbridgeError
+from ...core.findings import WeighbridgeError
 from . import completion_verdict
 from .judge import Judge
 from .metrics import THREE_CLASSES, Agreement, agreement

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from ...core.types import WeighbridgeError
+from ...core.findings import WeighbridgeError
 
 _FLAGS = re.IGNORECASE | re.UNICODE
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...core.audit import Suite
-from ...core.types import WeighbridgeError
+from ...core.findings import WeighbridgeError
 from .builtin import builtin_suites, load_builtin
 from .files import SUFFIXES, Overrides, load_file
 

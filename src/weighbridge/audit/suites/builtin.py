@@ -8,7 +8,7 @@ from importlib import resources
 import yaml
 
 from ...core.audit import Suite
-from ...core.types import WeighbridgeError
+from ...core.findings import WeighbridgeError
 from .schema import suite_from_mapping
 
 _DATA = "weighbridge.audit.suites.data"

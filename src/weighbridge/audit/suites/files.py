@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from ...core.audit import Prompt, Suite
-from ...core.types import WeighbridgeError
+from ...core.findings import WeighbridgeError
 from . import layouts
 from .schema import PROMPT_KEYS, build_prompt, check_unique, suite_from_mapping
 

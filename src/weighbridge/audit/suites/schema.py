@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...core.audit import Expected, Prompt, PromptKind, Suite
-from ...core.types import WeighbridgeError
+from ...core.findings import WeighbridgeError
 
 _TOP = ("name", "version", "description", "defaults", "prompts", "templates", "countries")
 PROMPT_KEYS = ("id", "text", "kind", "expected", "topic", "country", "language", "pair", "system", "document",

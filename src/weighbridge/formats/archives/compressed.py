@@ -18,8 +18,8 @@ import zlib
 from collections.abc import Callable
 from typing import BinaryIO, Protocol
 
+from ...core.findings import Check, Location, Severity
 from ...core.rules import define
-from ...core.types import Check, Location, Severity
 from ..base import Budget, FormatHandler, Limits, PrefixedStream, ScanContext
 
 try:

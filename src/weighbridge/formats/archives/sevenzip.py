@@ -23,8 +23,8 @@ from py7zr.exceptions import (
 )
 from py7zr.io import Py7zIO, WriterFactory
 
+from ...core.findings import Check, Severity
 from ...core.rules import define
-from ...core.types import Check, Severity
 from ..base import FormatHandler, ScanContext
 from .compressed import RATIO_FLOOR, fail_severity
 from .zip import CappedReporter

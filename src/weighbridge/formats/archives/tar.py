@@ -14,8 +14,8 @@ import re
 import tarfile
 from typing import BinaryIO
 
+from ...core.findings import Check, Severity
 from ...core.rules import define
-from ...core.types import Check, Severity
 from ..base import FormatHandler, ScanContext, StreamWindow
 from .compressed import RATIO_FLOOR, fail_severity
 from .zip import CappedReporter

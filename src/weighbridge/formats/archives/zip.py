@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from ...core.findings import Check, Location, Rule, Severity
 from ...core.rules import define
-from ...core.types import Check, Location, Rule, Severity
 from ..base import FormatHandler, ScanContext, StreamWindow, read_exact
 from ..torchscript import report_torchscript, scan_torchscript_code
 from .compressed import (

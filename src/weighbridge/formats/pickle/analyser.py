@@ -17,9 +17,9 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from ...core.findings import Check, Location, Severity
 from ...core.rules import define
 from ...core.rules import get as rules_get
-from ...core.types import Check, Location, Severity
 from ..base import Limits, ScanContext, skip_bytes
 from . import policy
 from .values import (

@@ -17,8 +17,8 @@ import dataclasses
 import os
 from typing import Any, BinaryIO
 
+from ...core.findings import Check, Location, Severity
 from ...core.rules import define
-from ...core.types import Check, Location, Severity
 from ..base import FormatHandler, PrefixedStream, ScanContext
 from ..text import TEXT_HANDLER
 from ..unknown import UNKNOWN_HANDLER

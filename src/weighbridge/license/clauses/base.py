@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ...core.types import Evidence, LicenseTerms
+from ...core.license import Evidence, LicenseTerms
 from ..text import LicenseText, Sentence
 
 MAX_EVIDENCE_PER_TERM = 3

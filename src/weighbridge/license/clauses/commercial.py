@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ...core.types import CommercialUse
+from ...core.license import CommercialUse
 from ..amounts import money, numbers
 from ..text import Sentence
 from .base import Collector, is_definition, rx

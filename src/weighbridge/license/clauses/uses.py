@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ...core.types import OutputTraining
+from ...core.license import OutputTraining
 from ..text import LIST_MARKER, Sentence
 from .base import NEGATION, Collector, is_definition, is_permission, rx
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from ...audit.summary import AuditSummary, Cell
-from ...core.types import PolicyVerdict
+from ...core.policy import PolicyVerdict
 from .svg import bar_chart, interval_plot
 from .text import METHOD_NOTE, identity_items, metric_rows, model_name, points, rate_text, settings_items
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ...audit.summary import AuditSummary
-from ...core.types import PolicyVerdict
+from ...core.policy import PolicyVerdict
 
 
 def summary_dict(summary: AuditSummary, verdict: PolicyVerdict | None = None) -> dict[str, Any]:

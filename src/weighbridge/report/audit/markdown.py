@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...audit.summary import AuditSummary
-from ...core.types import PolicyVerdict
+from ...core.policy import PolicyVerdict
 from .text import (
     METHOD_NOTE,
     identity_items,
