@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WB = ROOT / ".venv" / "bin" / "weighbridge"
+WB = Path(sys.executable).parent / "weighbridge"  # the console script of the running environment
 CHUNK = 64 * 1024 * 1024
 
 

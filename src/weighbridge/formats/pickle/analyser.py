@@ -22,12 +22,14 @@ from ...core.rules import get as rules_get
 from ...core.types import Check, Location, Severity
 from ..base import Limits, ScanContext, skip_bytes
 from . import policy
+from .gcpause import gc_paused
 from .values import (
     BIG_BYTES,
     BIG_STR,
     BUFFER,
     NUMBER,
     PERSISTENT,
+    SMALL,
     DictV,
     Global,
     Instance,
@@ -517,6 +519,10 @@ class Analyser:
     # -- driver ------------------------------------------------------------------------------------------
     def run(self, max_pickles: int | None = None) -> PickleSummary:
         """Parse pickles until EOF (or ``max_pickles``); never raises for bad input."""
+        with gc_paused():
+            return self._run(max_pickles)
+
+    def _run(self, max_pickles: int | None) -> PickleSummary:
         s = self.summary
         try:
             while max_pickles is None or s.pickles < max_pickles:
@@ -755,13 +761,97 @@ class Analyser:
                 elif type(target) is ListV:
                     target.extend(items)
                 pos += 1
-            elif op == 0x7D:  # EMPTY_DICT
-                value = DictV()
-                stack.append(value)
-                pos += 1
-                if buf[pos] == 0x94 and pos < fend:  # fused MEMOIZE
-                    memo[len(memo)] = value
+            elif op == 0x7D:  # EMPTY_DICT, and the small dicts that follow it (records, configs)
+                lim = min(blen - 16, fend)  # the item loop never reads past the refill margin or the frame
+                while True:
+                    value = DictV()
+                    stack.append(value)
                     pos += 1
+                    if buf[pos] == 0x94 and pos < fend:  # fused MEMOIZE
+                        memo[len(memo)] = value
+                        pos += 1
+                    if buf[pos] != 0x28 or pos >= lim:
+                        break
+                    # MARK, then the item opcodes of a small dict, up to its SETITEMS. Anything else, an
+                    # argument that reaches the limit, or an error breaks out with the state exactly as the
+                    # main loop would have it after MARK (the main loop then handles or reports that opcode).
+                    metastack.append(stack)
+                    stack = []
+                    pos += 1
+                    done = False
+                    while pos < lim:
+                        last = pos
+                        op = buf[pos]
+                        if op == 0x68:  # BINGET
+                            idx = buf[pos + 1]
+                            if idx not in memo:
+                                break
+                            stack.append(memo[idx])
+                            pos += 2
+                        elif op == 0x8C:  # SHORT_BINUNICODE (+ MEMOIZE)
+                            end = pos + 2 + buf[pos + 1]
+                            if end > lim:
+                                break
+                            try:
+                                text = buf[pos + 2 : end].decode("utf-8", "surrogatepass")
+                            except UnicodeDecodeError:
+                                break
+                            stack.append(text)
+                            pos = end
+                            if buf[pos] == 0x94 and pos < fend:
+                                memo[len(memo)] = text
+                                pos += 1
+                        elif op == 0x4B:  # BININT1
+                            stack.append(buf[pos + 1])
+                            pos += 2
+                        elif op == 0x47:  # BINFLOAT
+                            stack.append(unpack_d(buf, pos + 1)[0])
+                            pos += 9
+                        elif op == 0x75:  # SETITEMS: the dict is complete
+                            if len(stack) & 1:
+                                break
+                            n = len(stack) >> 1
+                            value.count = n  # a fresh DictV, as DictV.update would leave it
+                            if n > SMALL:
+                                value.items = None
+                            else:
+                                pairs = iter(stack)
+                                value.items = dict(zip(pairs, pairs, strict=False))
+                            stack = metastack.pop()
+                            pos += 1
+                            done = True
+                            break
+                        elif op == 0x4D:  # BININT2
+                            stack.append(buf[pos + 1] | (buf[pos + 2] << 8))
+                            pos += 3
+                        elif op == 0x4A:  # BININT
+                            stack.append(int.from_bytes(buf[pos + 1 : pos + 5], "little", signed=True))
+                            pos += 5
+                        elif op == 0x4E:  # NONE
+                            stack.append(None)
+                            pos += 1
+                        elif op == 0x88 or op == 0x89:  # NEWTRUE / NEWFALSE
+                            stack.append(op == 0x88)
+                            pos += 1
+                        elif op == 0x94 and stack:  # MEMOIZE
+                            memo[len(memo)] = stack[-1]
+                            pos += 1
+                        elif op == 0x71 and stack:  # BINPUT
+                            memo[buf[pos + 1]] = stack[-1]
+                            pos += 2
+                        elif op == 0x6A:  # LONG_BINGET
+                            idx = buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)
+                            if idx not in memo:
+                                break
+                            stack.append(memo[idx])
+                            pos += 5
+                        else:
+                            break
+                    else:
+                        break  # at the limit inside the dict
+                    if not done or pos >= lim or buf[pos] != 0x7D:
+                        break  # SETITEMS not reached, or no further dict right after this one
+                    last = pos
             elif op == 0x5D:  # EMPTY_LIST
                 lvalue = ListV()
                 stack.append(lvalue)
