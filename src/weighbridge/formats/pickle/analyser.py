@@ -783,10 +783,10 @@ class Analyser:
                         last = pos
                         op = buf[pos]
                         if op == 0x68:  # BINGET
-                            idx = buf[pos + 1]
-                            if idx not in memo:
-                                break
-                            stack.append(memo[idx])
+                            try:
+                                stack.append(memo[buf[pos + 1]])
+                            except KeyError:
+                                break  # the main loop reports the missing key
                             pos += 2
                         elif op == 0x8C:  # SHORT_BINUNICODE (+ MEMOIZE)
                             end = pos + 2 + buf[pos + 1]
@@ -810,13 +810,11 @@ class Analyser:
                         elif op == 0x75:  # SETITEMS: the dict is complete
                             if len(stack) & 1:
                                 break
-                            n = len(stack) >> 1
-                            value.count = n  # a fresh DictV, as DictV.update would leave it
-                            if n > SMALL:
-                                value.items = None
+                            if len(stack) > 2 * SMALL:
+                                value.update(stack)
                             else:
-                                pairs = iter(stack)
-                                value.items = dict(zip(pairs, pairs, strict=False))
+                                value._items = stack  # DictV.set_flat inlined: the mapping is built if read
+                                value.count = len(stack) >> 1
                             stack = metastack.pop()
                             pos += 1
                             done = True
