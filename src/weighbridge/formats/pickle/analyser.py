@@ -712,6 +712,18 @@ class Analyser:
                     raise PickleError(f"memo key {idx} not found")
                 stack.append(memo[idx])
                 pos += 2
+            elif op == 0x72:  # LONG_BINPUT
+                if not stack:
+                    inp.pos = pos
+                    raise PickleError("LONG_BINPUT on an empty stack")
+                memo[buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)] = stack[-1]
+                pos += 5
+            elif op == 0x71:  # BINPUT
+                if not stack:
+                    inp.pos = pos
+                    raise PickleError("BINPUT on an empty stack")
+                memo[buf[pos + 1]] = stack[-1]
+                pos += 2
             elif op == 0x4B:  # BININT1
                 if blen - pos > 48 and buf[pos + 30] == 0x4B and buf[pos + 2] == 0x4B:
                     m = _RUN_K.match(buf, pos, min(blen - 16, fend))  # a run never crosses a frame end
@@ -857,24 +869,12 @@ class Analyser:
                 if buf[pos] == 0x94 and pos < fend:  # fused MEMOIZE
                     memo[len(memo)] = lvalue
                     pos += 1
-            elif op == 0x71:  # BINPUT
-                if not stack:
-                    inp.pos = pos
-                    raise PickleError("BINPUT on an empty stack")
-                memo[buf[pos + 1]] = stack[-1]
-                pos += 2
             elif op == 0x6A:  # LONG_BINGET
                 idx = buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)
                 if idx not in memo:
                     inp.pos = pos
                     raise PickleError(f"memo key {idx} not found")
                 stack.append(memo[idx])
-                pos += 5
-            elif op == 0x72:  # LONG_BINPUT
-                if not stack:
-                    inp.pos = pos
-                    raise PickleError("LONG_BINPUT on an empty stack")
-                memo[buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)] = stack[-1]
                 pos += 5
             elif op == 0x4D:  # BININT2
                 if blen - pos > 64 and buf[pos + 45] == 0x4D and buf[pos + 3] == 0x4D:
@@ -919,6 +919,32 @@ class Analyser:
                 pos += 1
             elif op == 0x88 or op == 0x89:  # NEWTRUE / NEWFALSE
                 stack.append(op == 0x88)
+                pos += 1
+            elif op == 0x74 and metastack:  # TUPLE
+                items = stack
+                stack = metastack.pop()
+                stack.append(tuple(items))
+                pos += 1
+            elif op == 0x58 and (n := int.from_bytes(buf[pos + 1 : pos + 5], "little")) <= KEEP_STR and (
+                    pos + 5 + n <= blen):  # BINUNICODE (protocols 1-3: torch state-dict keys)
+                try:
+                    stack.append(buf[pos + 5 : pos + 5 + n].decode("utf-8", "surrogatepass"))
+                except UnicodeDecodeError as exc:
+                    inp.pos = pos
+                    raise PickleError("invalid UTF-8 in BINUNICODE") from exc
+                pos += 5 + n
+            elif op == 0x52 and len(stack) >= 2:  # REDUCE
+                args = stack.pop()
+                func = stack.pop()
+                inp.pos = pos + 1  # where the reference loop stands while it calls
+                stack.append(self._call(func, args, inp.base + pos, "REDUCE"))
+                pos += 1
+            elif op == 0x51 and stack:  # BINPERSID
+                pid = stack.pop()
+                self._persistent(inp.base + pos, "BINPERSID")
+                if len(self.summary.persistent_ids) < 100_000:
+                    self.summary.persistent_ids.append(pid)
+                stack.append(PERSISTENT)
                 pos += 1
             else:
                 inp.pos = pos
