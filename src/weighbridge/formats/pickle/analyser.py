@@ -787,7 +787,7 @@ class Analyser:
                     # MARK, then the item opcodes of a small dict, up to its SETITEMS. Anything else, an
                     # argument that reaches the limit, or an error breaks out with the state exactly as the
                     # main loop would have it after MARK (the main loop then handles or reports that opcode).
-                    metastack.append(stack)
+                    parent = stack  # MARK; the metastack gets it only if the loop stops inside the dict
                     stack = []
                     pos += 1
                     done = False
@@ -827,7 +827,7 @@ class Analyser:
                             else:
                                 value._items = stack  # DictV.set_flat inlined: the mapping is built if read
                                 value.count = len(stack) >> 1
-                            stack = metastack.pop()
+                            stack = parent
                             pos += 1
                             done = True
                             break
@@ -857,10 +857,11 @@ class Analyser:
                             pos += 5
                         else:
                             break
-                    else:
-                        break  # at the limit inside the dict
-                    if not done or pos >= lim or buf[pos] != 0x7D:
-                        break  # SETITEMS not reached, or no further dict right after this one
+                    if not done:  # stopped inside the dict: the state the main loop has after MARK
+                        metastack.append(parent)
+                        break
+                    if pos >= lim or buf[pos] != 0x7D:
+                        break  # no further dict right after this one
                     last = pos
             elif op == 0x5D:  # EMPTY_LIST
                 lvalue = ListV()

@@ -94,10 +94,19 @@ class DictV:
     something reads ``items`` (joblib array state, evidence): most record dicts are never looked at."""
 
     __slots__ = ("_items", "count")
+    _items: dict[Any, Any] | list[Any] | None
+    count: int
 
-    def __init__(self) -> None:
-        self._items: dict[Any, Any] | list[Any] | None = {}
-        self.count = 0
+    # No __init__: a dict-heavy pickle creates millions of these, and a Python-level __init__ was a sixth of
+    # the analyser's time. A slot never assigned reads as its default through __getattr__ (an empty dict,
+    # no items), which Python calls only when the slot is unset.
+    def __getattr__(self, name: str) -> Any:
+        if name == "count":
+            return 0
+        if name == "_items":
+            self._items = {}
+            return self._items
+        raise AttributeError(name)
 
     @property
     def items(self) -> dict[Any, Any] | None:
