@@ -618,6 +618,7 @@ class Analyser:
         metastack = st.metastack
         stack = st.stack
         unpack_d = struct.Struct("<d").unpack_from
+        unpack_i = struct.Struct("<i").unpack_from
         limits = self.ctx.limits
         max_stack = limits.max_pickle_stack
         max_memo = limits.max_pickle_memo
@@ -779,9 +780,16 @@ class Analyser:
                     value = DictV()
                     stack.append(value)
                     pos += 1
-                    if buf[pos] == 0x94 and pos < fend:  # fused MEMOIZE
+                    op = buf[pos]
+                    if op == 0x94 and pos < fend:  # fused MEMOIZE
                         memo[len(memo)] = value
                         pos += 1
+                    elif op == 0x71 and pos + 2 <= lim:  # fused BINPUT (protocols 1-3)
+                        memo[buf[pos + 1]] = value
+                        pos += 2
+                    elif op == 0x72 and pos + 5 <= lim:  # fused LONG_BINPUT
+                        memo[buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)] = value
+                        pos += 5
                     if buf[pos] != 0x28 or pos >= lim:
                         break
                     # MARK, then the item opcodes of a small dict, up to its SETITEMS. Anything else, an
@@ -819,6 +827,31 @@ class Analyser:
                         elif op == 0x47:  # BINFLOAT
                             stack.append(unpack_d(buf, pos + 1)[0])
                             pos += 9
+                        elif op == 0x4D:  # BININT2
+                            stack.append(buf[pos + 1] | (buf[pos + 2] << 8))
+                            pos += 3
+                        elif op == 0x4A:  # BININT
+                            stack.append(unpack_i(buf, pos + 1)[0])
+                            pos += 5
+                        elif op == 0x58:  # BINUNICODE (+ BINPUT): protocols 1-3
+                            end = pos + 5 + (buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16)
+                                             | (buf[pos + 4] << 24))
+                            if end > lim:
+                                break
+                            try:
+                                text = buf[pos + 5 : end].decode("utf-8", "surrogatepass")
+                            except UnicodeDecodeError:
+                                break
+                            stack.append(text)
+                            pos = end
+                            op = buf[pos]
+                            if op == 0x71 and pos + 2 <= lim:
+                                memo[buf[pos + 1]] = text
+                                pos += 2
+                            elif op == 0x72 and pos + 5 <= lim:
+                                memo[buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16)
+                                     | (buf[pos + 4] << 24)] = text
+                                pos += 5
                         elif op == 0x75:  # SETITEMS: the dict is complete
                             if len(stack) & 1:
                                 break
@@ -831,12 +864,6 @@ class Analyser:
                             pos += 1
                             done = True
                             break
-                        elif op == 0x4D:  # BININT2
-                            stack.append(buf[pos + 1] | (buf[pos + 2] << 8))
-                            pos += 3
-                        elif op == 0x4A:  # BININT
-                            stack.append(int.from_bytes(buf[pos + 1 : pos + 5], "little", signed=True))
-                            pos += 5
                         elif op == 0x4E:  # NONE
                             stack.append(None)
                             pos += 1
@@ -896,12 +923,12 @@ class Analyser:
                     n = (m.end() - pos) // 5 if m else 0
                     if n < 16:
                         n = 1
-                        stack.append(int.from_bytes(buf[pos + 1 : pos + 5], "little", signed=True))
+                        stack.append(unpack_i(buf, pos + 1)[0])
                     else:
                         stack.extend([NUMBER] * n)
                     pos += n * 5
                 else:
-                    stack.append(int.from_bytes(buf[pos + 1 : pos + 5], "little", signed=True))
+                    stack.append(unpack_i(buf, pos + 1)[0])
                     pos += 5
             elif op == 0x4E:  # NONE
                 stack.append(None)
