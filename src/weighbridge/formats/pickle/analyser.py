@@ -776,6 +776,7 @@ class Analyser:
                 pos += 1
             elif op == 0x7D:  # EMPTY_DICT, and the small dicts that follow it (records, configs)
                 lim = min(blen - 16, fend)  # the item loop never reads past the refill margin or the frame
+                lim9 = min(lim, fend - 8)  # an opcode of up to 9 bytes started before this ends in the frame
                 while True:
                     value = DictV()
                     stack.append(value)
@@ -799,8 +800,7 @@ class Analyser:
                     stack = []
                     pos += 1
                     done = False
-                    while pos < lim:
-                        last = pos
+                    while pos < lim9:  # no opcode here crosses the frame end, so ``last`` is not needed
                         op = buf[pos]
                         if op == 0x68:  # BINGET
                             try:
@@ -889,7 +889,6 @@ class Analyser:
                         break
                     if pos >= lim or buf[pos] != 0x7D:
                         break  # no further dict right after this one
-                    last = pos
             elif op == 0x5D:  # EMPTY_LIST
                 lvalue = ListV()
                 stack.append(lvalue)
