@@ -15,7 +15,10 @@ import io
 import os
 from typing import Any
 
-CHUNK = 4 * 1024 * 1024
+# 1 MiB: the buffer stays in a core's L2 cache (2 MiB on these Xeons) between the copy from the page cache
+# and the hash, with two files hashed in parallel; 4 MiB cost ~13% more CPU and ~30% more wall time on a
+# 2.5 GiB folder.
+CHUNK = 1024 * 1024
 
 
 class HashingReader(io.RawIOBase):

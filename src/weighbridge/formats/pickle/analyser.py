@@ -22,12 +22,14 @@ from ...core.rules import define
 from ...core.rules import get as rules_get
 from ..base import Limits, ScanContext, skip_bytes
 from . import policy
+from .gcpause import gc_paused
 from .values import (
     BIG_BYTES,
     BIG_STR,
     BUFFER,
     NUMBER,
     PERSISTENT,
+    SMALL,
     DictV,
     Global,
     Instance,
@@ -517,6 +519,10 @@ class Analyser:
     # -- driver ------------------------------------------------------------------------------------------
     def run(self, max_pickles: int | None = None) -> PickleSummary:
         """Parse pickles until EOF (or ``max_pickles``); never raises for bad input."""
+        with gc_paused():
+            return self._run(max_pickles)
+
+    def _run(self, max_pickles: int | None) -> PickleSummary:
         s = self.summary
         try:
             while max_pickles is None or s.pickles < max_pickles:
@@ -612,6 +618,7 @@ class Analyser:
         metastack = st.metastack
         stack = st.stack
         unpack_d = struct.Struct("<d").unpack_from
+        unpack_i = struct.Struct("<i").unpack_from
         limits = self.ctx.limits
         max_stack = limits.max_pickle_stack
         max_memo = limits.max_pickle_memo
@@ -706,6 +713,18 @@ class Analyser:
                     raise PickleError(f"memo key {idx} not found")
                 stack.append(memo[idx])
                 pos += 2
+            elif op == 0x72:  # LONG_BINPUT
+                if not stack:
+                    inp.pos = pos
+                    raise PickleError("LONG_BINPUT on an empty stack")
+                memo[buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)] = stack[-1]
+                pos += 5
+            elif op == 0x71:  # BINPUT
+                if not stack:
+                    inp.pos = pos
+                    raise PickleError("BINPUT on an empty stack")
+                memo[buf[pos + 1]] = stack[-1]
+                pos += 2
             elif op == 0x4B:  # BININT1
                 if blen - pos > 48 and buf[pos + 30] == 0x4B and buf[pos + 2] == 0x4B:
                     m = _RUN_K.match(buf, pos, min(blen - 16, fend))  # a run never crosses a frame end
@@ -755,13 +774,121 @@ class Analyser:
                 elif type(target) is ListV:
                     target.extend(items)
                 pos += 1
-            elif op == 0x7D:  # EMPTY_DICT
-                value = DictV()
-                stack.append(value)
-                pos += 1
-                if buf[pos] == 0x94 and pos < fend:  # fused MEMOIZE
-                    memo[len(memo)] = value
+            elif op == 0x7D:  # EMPTY_DICT, and the small dicts that follow it (records, configs)
+                lim = min(blen - 16, fend)  # the item loop never reads past the refill margin or the frame
+                lim9 = min(lim, fend - 8)  # an opcode of up to 9 bytes started before this ends in the frame
+                while True:
+                    value = DictV()
+                    stack.append(value)
                     pos += 1
+                    op = buf[pos]
+                    if op == 0x94 and pos < fend:  # fused MEMOIZE
+                        memo[len(memo)] = value
+                        pos += 1
+                    elif op == 0x71 and pos + 2 <= lim:  # fused BINPUT (protocols 1-3)
+                        memo[buf[pos + 1]] = value
+                        pos += 2
+                    elif op == 0x72 and pos + 5 <= lim:  # fused LONG_BINPUT
+                        memo[buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)] = value
+                        pos += 5
+                    if buf[pos] != 0x28 or pos >= lim:
+                        break
+                    # MARK, then the item opcodes of a small dict, up to its SETITEMS. Anything else, an
+                    # argument that reaches the limit, or an error breaks out with the state exactly as the
+                    # main loop would have it after MARK (the main loop then handles or reports that opcode).
+                    parent = stack  # MARK; the metastack gets it only if the loop stops inside the dict
+                    stack = []
+                    pos += 1
+                    done = False
+                    while pos < lim9:  # no opcode here crosses the frame end, so ``last`` is not needed
+                        op = buf[pos]
+                        if op == 0x68:  # BINGET
+                            try:
+                                stack.append(memo[buf[pos + 1]])
+                            except KeyError:
+                                break  # the main loop reports the missing key
+                            pos += 2
+                        elif op == 0x8C:  # SHORT_BINUNICODE (+ MEMOIZE)
+                            end = pos + 2 + buf[pos + 1]
+                            if end > lim:
+                                break
+                            try:
+                                text = buf[pos + 2 : end].decode("utf-8", "surrogatepass")
+                            except UnicodeDecodeError:
+                                break
+                            stack.append(text)
+                            pos = end
+                            if buf[pos] == 0x94 and pos < fend:
+                                memo[len(memo)] = text
+                                pos += 1
+                        elif op == 0x4B:  # BININT1
+                            stack.append(buf[pos + 1])
+                            pos += 2
+                        elif op == 0x47:  # BINFLOAT
+                            stack.append(unpack_d(buf, pos + 1)[0])
+                            pos += 9
+                        elif op == 0x4D:  # BININT2
+                            stack.append(buf[pos + 1] | (buf[pos + 2] << 8))
+                            pos += 3
+                        elif op == 0x4A:  # BININT
+                            stack.append(unpack_i(buf, pos + 1)[0])
+                            pos += 5
+                        elif op == 0x58:  # BINUNICODE (+ BINPUT): protocols 1-3
+                            end = pos + 5 + (buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16)
+                                             | (buf[pos + 4] << 24))
+                            if end > lim:
+                                break
+                            try:
+                                text = buf[pos + 5 : end].decode("utf-8", "surrogatepass")
+                            except UnicodeDecodeError:
+                                break
+                            stack.append(text)
+                            pos = end
+                            op = buf[pos]
+                            if op == 0x71 and pos + 2 <= lim:
+                                memo[buf[pos + 1]] = text
+                                pos += 2
+                            elif op == 0x72 and pos + 5 <= lim:
+                                memo[buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16)
+                                     | (buf[pos + 4] << 24)] = text
+                                pos += 5
+                        elif op == 0x75:  # SETITEMS: the dict is complete
+                            if len(stack) & 1:
+                                break
+                            if len(stack) > 2 * SMALL:
+                                value.update(stack)
+                            else:
+                                value._items = stack  # DictV.set_flat inlined: the mapping is built if read
+                                value.count = len(stack) >> 1
+                            stack = parent
+                            pos += 1
+                            done = True
+                            break
+                        elif op == 0x4E:  # NONE
+                            stack.append(None)
+                            pos += 1
+                        elif op == 0x88 or op == 0x89:  # NEWTRUE / NEWFALSE
+                            stack.append(op == 0x88)
+                            pos += 1
+                        elif op == 0x94 and stack:  # MEMOIZE
+                            memo[len(memo)] = stack[-1]
+                            pos += 1
+                        elif op == 0x71 and stack:  # BINPUT
+                            memo[buf[pos + 1]] = stack[-1]
+                            pos += 2
+                        elif op == 0x6A:  # LONG_BINGET
+                            idx = buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)
+                            if idx not in memo:
+                                break
+                            stack.append(memo[idx])
+                            pos += 5
+                        else:
+                            break
+                    if not done:  # stopped inside the dict: the state the main loop has after MARK
+                        metastack.append(parent)
+                        break
+                    if pos >= lim or buf[pos] != 0x7D:
+                        break  # no further dict right after this one
             elif op == 0x5D:  # EMPTY_LIST
                 lvalue = ListV()
                 stack.append(lvalue)
@@ -769,24 +896,12 @@ class Analyser:
                 if buf[pos] == 0x94 and pos < fend:  # fused MEMOIZE
                     memo[len(memo)] = lvalue
                     pos += 1
-            elif op == 0x71:  # BINPUT
-                if not stack:
-                    inp.pos = pos
-                    raise PickleError("BINPUT on an empty stack")
-                memo[buf[pos + 1]] = stack[-1]
-                pos += 2
             elif op == 0x6A:  # LONG_BINGET
                 idx = buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)
                 if idx not in memo:
                     inp.pos = pos
                     raise PickleError(f"memo key {idx} not found")
                 stack.append(memo[idx])
-                pos += 5
-            elif op == 0x72:  # LONG_BINPUT
-                if not stack:
-                    inp.pos = pos
-                    raise PickleError("LONG_BINPUT on an empty stack")
-                memo[buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)] = stack[-1]
                 pos += 5
             elif op == 0x4D:  # BININT2
                 if blen - pos > 64 and buf[pos + 45] == 0x4D and buf[pos + 3] == 0x4D:
@@ -807,12 +922,12 @@ class Analyser:
                     n = (m.end() - pos) // 5 if m else 0
                     if n < 16:
                         n = 1
-                        stack.append(int.from_bytes(buf[pos + 1 : pos + 5], "little", signed=True))
+                        stack.append(unpack_i(buf, pos + 1)[0])
                     else:
                         stack.extend([NUMBER] * n)
                     pos += n * 5
                 else:
-                    stack.append(int.from_bytes(buf[pos + 1 : pos + 5], "little", signed=True))
+                    stack.append(unpack_i(buf, pos + 1)[0])
                     pos += 5
             elif op == 0x4E:  # NONE
                 stack.append(None)
@@ -831,6 +946,32 @@ class Analyser:
                 pos += 1
             elif op == 0x88 or op == 0x89:  # NEWTRUE / NEWFALSE
                 stack.append(op == 0x88)
+                pos += 1
+            elif op == 0x74 and metastack:  # TUPLE
+                items = stack
+                stack = metastack.pop()
+                stack.append(tuple(items))
+                pos += 1
+            elif op == 0x58 and (n := int.from_bytes(buf[pos + 1 : pos + 5], "little")) <= KEEP_STR and (
+                    pos + 5 + n <= blen):  # BINUNICODE (protocols 1-3: torch state-dict keys)
+                try:
+                    stack.append(buf[pos + 5 : pos + 5 + n].decode("utf-8", "surrogatepass"))
+                except UnicodeDecodeError as exc:
+                    inp.pos = pos
+                    raise PickleError("invalid UTF-8 in BINUNICODE") from exc
+                pos += 5 + n
+            elif op == 0x52 and len(stack) >= 2:  # REDUCE
+                args = stack.pop()
+                func = stack.pop()
+                inp.pos = pos + 1  # where the reference loop stands while it calls
+                stack.append(self._call(func, args, inp.base + pos, "REDUCE"))
+                pos += 1
+            elif op == 0x51 and stack:  # BINPERSID
+                pid = stack.pop()
+                self._persistent(inp.base + pos, "BINPERSID")
+                if len(self.summary.persistent_ids) < 100_000:
+                    self.summary.persistent_ids.append(pid)
+                stack.append(PERSISTENT)
                 pos += 1
             else:
                 inp.pos = pos

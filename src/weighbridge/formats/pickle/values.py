@@ -89,29 +89,61 @@ class ListV:
 
 
 class DictV:
-    __slots__ = ("items", "count")
+    """A symbolic dict. ``items`` is None once it grew past SMALL entries. A dict filled by one SETITEMS in
+    the analyser's fast path keeps its flat key/value list (``flat``) and builds the mapping only when
+    something reads ``items`` (joblib array state, evidence): most record dicts are never looked at."""
 
-    def __init__(self) -> None:
-        self.items: dict[Any, Any] | None = {}
-        self.count = 0
+    __slots__ = ("_items", "count")
+    _items: dict[Any, Any] | list[Any] | None
+    count: int
+
+    # No __init__: a dict-heavy pickle creates millions of these, and a Python-level __init__ was a sixth of
+    # the analyser's time. A slot never assigned reads as its default through __getattr__ (an empty dict,
+    # no items), which Python calls only when the slot is unset.
+    def __getattr__(self, name: str) -> Any:
+        if name == "count":
+            return 0
+        if name == "_items":
+            self._items = {}
+            return self._items
+        raise AttributeError(name)
+
+    @property
+    def items(self) -> dict[Any, Any] | None:
+        items = self._items
+        if type(items) is list:
+            pairs = iter(items)
+            items = self._items = dict(zip(pairs, pairs, strict=False))
+        return items  # type: ignore[return-value]
+
+    @items.setter
+    def items(self, value: dict[Any, Any] | None) -> None:
+        self._items = value
+
+    def set_flat(self, flat: list[Any]) -> None:
+        """The fast path's SETITEMS on a fresh dict (``flat`` of even length, at most 2 * SMALL items)."""
+        self._items = flat
+        self.count = len(flat) >> 1
 
     def update(self, flat: list[Any]) -> None:
         """SETITEMS: ``flat`` alternates keys and values."""
         self.count += len(flat) >> 1
-        if self.items is not None:
+        items = self.items
+        if items is not None:
             if self.count > SMALL:
-                self.items = None
+                self._items = None
             else:
                 pairs = iter(flat)
-                self.items.update(zip(pairs, pairs, strict=False))  # even length checked by SETITEMS
+                items.update(zip(pairs, pairs, strict=False))  # even length checked by SETITEMS
 
     def set(self, key: Any, value: Any) -> None:
         self.count += 1
-        if self.items is not None:
+        items = self.items
+        if items is not None:
             if self.count > SMALL:
-                self.items = None
+                self._items = None
                 return
-            self.items[key] = value
+            items[key] = value
 
     def __repr__(self) -> str:
         return f"{{{self.count} items}}"
