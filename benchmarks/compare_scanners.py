@@ -75,6 +75,7 @@ class Tool:
 # Installation
 # ----------------------------------------------------------------------------------------------------------
 
+
 def _peer_bin(name: str) -> Path:
     return PEERS / "bin" / name
 
@@ -86,15 +87,19 @@ def setup_peers(log: Callable[[str], None]) -> dict[str, str]:
         log(f"creating {PEERS}")
         subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
         (PEERS / ".gitignore").write_text("*\n")
-        subprocess.run([str(PEERS / "bin" / "python"), "-m", "pip", "install", "-q", "--upgrade", "pip"],
-                       check=False)
+        subprocess.run(
+            [str(PEERS / "bin" / "python"), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=False
+        )
     for tool, reqs in PEER_PACKAGES.items():
         marker = PEERS / f".{tool}.installed"
         if _peer_bin(tool).exists() and marker.exists() and marker.read_text() == " ".join(reqs):
             continue
         log(f"installing {tool} ({' '.join(reqs)})")
-        proc = subprocess.run([str(PEERS / "bin" / "python"), "-m", "pip", "install", "-q", *reqs],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [str(PEERS / "bin" / "python"), "-m", "pip", "install", "-q", *reqs],
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode != 0 or not _peer_bin(tool).exists():
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
             problems[tool] = f"pip install {' '.join(reqs)} failed (rc={proc.returncode}): {' | '.join(tail)}"
@@ -108,14 +113,18 @@ def _version(dist: str) -> str:
     py = PEERS / "bin" / "python"
     if not py.exists():
         return ""
-    proc = subprocess.run([str(py), "-c", f"import importlib.metadata as m; print(m.version({dist!r}))"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(py), "-c", f"import importlib.metadata as m; print(m.version({dist!r}))"],
+        capture_output=True,
+        text=True,
+    )
     return proc.stdout.strip()
 
 
 # ----------------------------------------------------------------------------------------------------------
 # Per-tool exit-code semantics
 # ----------------------------------------------------------------------------------------------------------
+
 
 def _tail(text: str, n: int = 200) -> str:
     text = " ".join(text.split())
@@ -126,7 +135,9 @@ def classify_picklescan(rc: int, out: str, err: str) -> tuple[str, str]:
     # picklescan: 0 clean, 1 malware found, 2 scan failed. A pickle that is malicious *and* fails to parse
     # exits 2 while printing "dangerous import ... FOUND": that is a finding, so it counts as detected.
     text = out + err
-    infected = "dangerous import" in text.lower() or ("Infected files: " in text and "Infected files: 0" not in text)
+    infected = "dangerous import" in text.lower() or (
+        "Infected files: " in text and "Infected files: 0" not in text
+    )
     if rc == 1 or infected:
         return FOUND, f"rc={rc} " + _tail(text)
     if rc == 2:
@@ -165,16 +176,19 @@ def classify_modelaudit(rc: int, out: str, err: str) -> tuple[str, str]:
     # JSON: issues[{severity: info|warning|critical, message, rule_code}], files_scanned, has_errors.
     text = out + err
     try:
-        data = json.loads(out[out.index("{"):]) if "{" in out else None
+        data = json.loads(out[out.index("{") :]) if "{" in out else None
     except ValueError:
         data = None
     issues: list[dict[str, object]] = []
     files = None
     if isinstance(data, dict):
-        issues = [i for i in data.get("issues", []) if str(i.get("severity", "")).lower() not in ("info", "debug")]
+        issues = [
+            i for i in data.get("issues", []) if str(i.get("severity", "")).lower() not in ("info", "debug")
+        ]
         files = data.get("files_scanned")
-    msgs = "; ".join(f"{i.get('rule_code', '')}/{i.get('severity')}: {str(i.get('message', ''))[:70]}"
-                     for i in issues[:3]) or _tail(text)
+    msgs = "; ".join(
+        f"{i.get('rule_code', '')}/{i.get('severity')}: {str(i.get('message', ''))[:70]}" for i in issues[:3]
+    ) or _tail(text)
     if rc == 1:
         return FOUND, msgs
     if rc == 0:
@@ -206,38 +220,73 @@ def classify_weighbridge(rc: int, out: str, err: str) -> tuple[str, str]:
 
 def make_tools(selected: list[str], problems: dict[str, str]) -> dict[str, Tool]:
     tools: dict[str, Tool] = {}
-    peer_env = {"PROMPTFOO_DISABLE_TELEMETRY": "1", "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "400",
-                "HF_HUB_OFFLINE": "1", "DO_NOT_TRACK": "1"}
+    peer_env = {
+        "PROMPTFOO_DISABLE_TELEMETRY": "1",
+        "NO_COLOR": "1",
+        "TERM": "dumb",
+        "COLUMNS": "400",
+        "HF_HUB_OFFLINE": "1",
+        "DO_NOT_TRACK": "1",
+    }
     wb = ROOT / ".venv" / "bin" / "weighbridge"
     for name in selected:
         if name == "weighbridge":
             if not wb.exists():
                 problems[name] = f"{wb} not found"
                 continue
-            tools[name] = Tool(name, lambda p: [str(wb), "scan", str(p), "--format", "json", "--fail-on", "high"],
-                               classify_weighbridge, version=_wb_version())
+            tools[name] = Tool(
+                name,
+                lambda p: [str(wb), "scan", str(p), "--format", "json", "--fail-on", "high"],
+                classify_weighbridge,
+                version=_wb_version(),
+            )
         elif name in problems:
             continue
         elif name == "picklescan":
-            tools[name] = Tool(name, lambda p: [str(_peer_bin("picklescan")), "-p", str(p)], classify_picklescan,
-                               peer_env, _version("picklescan"))
+            tools[name] = Tool(
+                name,
+                lambda p: [str(_peer_bin("picklescan")), "-p", str(p)],
+                classify_picklescan,
+                peer_env,
+                _version("picklescan"),
+            )
         elif name == "modelscan":
-            tools[name] = Tool(name, lambda p: [str(_peer_bin("modelscan")), "-p", str(p)], classify_modelscan,
-                               peer_env, _version("modelscan"))
+            tools[name] = Tool(
+                name,
+                lambda p: [str(_peer_bin("modelscan")), "-p", str(p)],
+                classify_modelscan,
+                peer_env,
+                _version("modelscan"),
+            )
         elif name == "fickling":
-            tools[name] = Tool(name, lambda p: [str(_peer_bin("fickling")), "--check-safety", str(p)],
-                               classify_fickling, peer_env, _version("fickling"))
+            tools[name] = Tool(
+                name,
+                lambda p: [str(_peer_bin("fickling")), "--check-safety", str(p)],
+                classify_fickling,
+                peer_env,
+                _version("fickling"),
+            )
         elif name == "modelaudit":
-            tools[name] = Tool(name, lambda p: [str(_peer_bin("modelaudit")), "scan", "--format", "json",
-                                                "--no-cache", str(p)], classify_modelaudit,
-                               peer_env, _version("modelaudit"))
+            tools[name] = Tool(
+                name,
+                lambda p: [str(_peer_bin("modelaudit")), "scan", "--format", "json", "--no-cache", str(p)],
+                classify_modelaudit,
+                peer_env,
+                _version("modelaudit"),
+            )
     return tools
 
 
 def _wb_version() -> str:
-    proc = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c",
-                           "import weighbridge, importlib.metadata as m; print(m.version('weighbridge'))"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "python"),
+            "-c",
+            "import weighbridge, importlib.metadata as m; print(m.version('weighbridge'))",
+        ],
+        capture_output=True,
+        text=True,
+    )
     return proc.stdout.strip()
 
 
@@ -245,12 +294,21 @@ def _wb_version() -> str:
 # Running
 # ----------------------------------------------------------------------------------------------------------
 
+
 def run_one(tool: Tool, path: Path, timeout: float, cwd: Path) -> Result:
     env = {**os.environ, **tool.env}
     start = time.perf_counter()
     try:
-        proc = subprocess.run(tool.argv(path), capture_output=True, text=True, timeout=timeout, env=env,
-                              cwd=cwd, stdin=subprocess.DEVNULL, errors="replace")
+        proc = subprocess.run(
+            tool.argv(path),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            errors="replace",
+        )
     except subprocess.TimeoutExpired:
         return Result(TIMEOUT, None, time.perf_counter() - start, f"> {timeout:.0f}s")
     except OSError as exc:
@@ -268,7 +326,9 @@ def score(tool: str, samples: list[dict[str, str]], results: dict[str, Result]) 
     mal_errors = [s["name"] for s in mal if results[s["name"]].verdict in (ERROR, NOTHING, TIMEOUT)]
     misses = [s for s in mal if results[s["name"]].verdict != FOUND]
     flagged = [s for s in bad if results[s["name"]].verdict != CLEAN]  # NOTICE (medium) counts as flagged
-    clean = [s for s in ben if results[s["name"]].verdict in (CLEAN, NOTICE)]  # MEDIUM is acceptable on benign
+    clean = [
+        s for s in ben if results[s["name"]].verdict in (CLEAN, NOTICE)
+    ]  # MEDIUM is acceptable on benign
     fps = [s["name"] for s in ben if results[s["name"]].verdict == FOUND]
     ben_errors = [s["name"] for s in ben if results[s["name"]].verdict in (ERROR, NOTHING, TIMEOUT)]
     notices = [s["name"] for s in ben if results[s["name"]].verdict == NOTICE]
@@ -276,14 +336,21 @@ def score(tool: str, samples: list[dict[str, str]], results: dict[str, Result]) 
     for s in misses:
         by_tech.setdefault(s["technique"], []).append(s["name"])
     return {
-        "malicious_detected": len(detected), "malicious_total": len(mal),
+        "malicious_detected": len(detected),
+        "malicious_total": len(mal),
         "malicious_error_or_nothing": mal_errors,
-        "malformed_flagged": len(flagged), "malformed_total": len(bad),
-        "benign_clean": len(clean), "benign_total": len(ben), "benign_flagged": fps, "benign_error_or_nothing": ben_errors,
+        "malformed_flagged": len(flagged),
+        "malformed_total": len(bad),
+        "benign_clean": len(clean),
+        "benign_total": len(ben),
+        "benign_flagged": fps,
+        "benign_error_or_nothing": ben_errors,
         "benign_medium": notices,
         "seconds": round(sum(r.seconds for r in results.values()), 2),
         # one process per file, as pre-commit hooks and CI jobs call scanners: start-up dominates
-        "median_file_ms": round(statistics.median(r.seconds for r in results.values()) * 1000, 1) if results else 0.0,
+        "median_file_ms": round(statistics.median(r.seconds for r in results.values()) * 1000, 1)
+        if results
+        else 0.0,
         "misses_by_technique": by_tech,
     }
 
@@ -339,14 +406,20 @@ def main(argv: list[str] | None = None) -> int:
     scores = {t: score(t, samples, results[t]) for t in tools}
     print_table(tools, scores, samples, problems)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({
-        "tools": {t: {"version": tools[t].version} for t in tools},
-        "not_run": problems,
-        "timeout_seconds": args.timeout,
-        "samples": samples,
-        "scores": scores,
-        "results": {t: {n: r.__dict__ for n, r in rs.items()} for t, rs in results.items()},
-    }, indent=1, default=str))
+    args.out.write_text(
+        json.dumps(
+            {
+                "tools": {t: {"version": tools[t].version} for t in tools},
+                "not_run": problems,
+                "timeout_seconds": args.timeout,
+                "samples": samples,
+                "scores": scores,
+                "results": {t: {n: r.__dict__ for n, r in rs.items()} for t, rs in results.items()},
+            },
+            indent=1,
+            default=str,
+        )
+    )
     log(f"wrote {args.out}")
     return 0
 
@@ -357,19 +430,40 @@ def _ratio(score: dict[str, object], base: dict[str, object] | None) -> str:
     return f"{float(score['median_file_ms']) / float(base['median_file_ms']):.2f}x"  # type: ignore[arg-type]
 
 
-def print_table(tools: dict[str, Tool], scores: dict[str, dict[str, object]], samples: list[dict[str, str]],
-                problems: dict[str, str]) -> None:
+def print_table(
+    tools: dict[str, Tool],
+    scores: dict[str, dict[str, object]],
+    samples: list[dict[str, str]],
+    problems: dict[str, str],
+) -> None:
     names = list(tools)
     rows = [
         ("version", [tools[t].version or "?" for t in names]),
-        ("malicious detected", [f"{scores[t]['malicious_detected']}/{scores[t]['malicious_total']}" for t in names]),
+        (
+            "malicious detected",
+            [f"{scores[t]['malicious_detected']}/{scores[t]['malicious_total']}" for t in names],
+        ),
         ("  (error/nothing/timeout)", [str(len(scores[t]["malicious_error_or_nothing"])) for t in names]),  # type: ignore[arg-type]
-        ("malformed flagged", [f"{scores[t]['malformed_flagged']}/{scores[t]['malformed_total']}" for t in names]),
+        (
+            "malformed flagged",
+            [f"{scores[t]['malformed_flagged']}/{scores[t]['malformed_total']}" for t in names],
+        ),
         ("benign clean", [f"{scores[t]['benign_clean']}/{scores[t]['benign_total']}" for t in names]),
-        ("  (flagged / error-nothing)", [f"{len(scores[t]['benign_flagged'])} / "  # type: ignore[arg-type]
-                                         f"{len(scores[t]['benign_error_or_nothing'])}" for t in names]),
-        ("  (clean but MEDIUM notice)", [str(len(scores[t]["benign_medium"])) if t == "weighbridge" else "-"  # type: ignore[arg-type]
-                                         for t in names]),
+        (
+            "  (flagged / error-nothing)",
+            [
+                f"{len(scores[t]['benign_flagged'])} / "  # type: ignore[arg-type]
+                f"{len(scores[t]['benign_error_or_nothing'])}"
+                for t in names
+            ],
+        ),
+        (
+            "  (clean but MEDIUM notice)",
+            [
+                str(len(scores[t]["benign_medium"])) if t == "weighbridge" else "-"  # type: ignore[arg-type]
+                for t in names
+            ],
+        ),
         ("total seconds", [f"{scores[t]['seconds']:.1f}" for t in names]),
         ("per-file wall ms (median)", [f"{scores[t]['median_file_ms']:.0f}" for t in names]),
         ("  x picklescan", [_ratio(scores[t], scores.get("picklescan")) for t in names]),
@@ -382,10 +476,14 @@ def print_table(tools: dict[str, Tool], scores: dict[str, dict[str, object]], sa
     for label, cells in rows:
         print(label.ljust(w0) + " | " + " | ".join(c.ljust(widths[i]) for i, c in enumerate(cells)))
     print()
-    techniques = sorted({s["technique"] for s in samples if s["label"] == "malicious"},
-                        key=lambda t: (t[0], int(t[1:]) if t[1:].isdigit() else 99, t))
+    techniques = sorted(
+        {s["technique"] for s in samples if s["label"] == "malicious"},
+        key=lambda t: (t[0], int(t[1:]) if t[1:].isdigit() else 99, t),
+    )
     print("Misses per technique (missed/total):")
-    totals = {t: sum(1 for s in samples if s["label"] == "malicious" and s["technique"] == t) for t in techniques}
+    totals = {
+        t: sum(1 for s in samples if s["label"] == "malicious" and s["technique"] == t) for t in techniques
+    }
     print("  " + "technique".ljust(10) + "".join(n[:12].ljust(13) for n in names))
     for tech in techniques:
         cells = []
@@ -401,7 +499,9 @@ def print_table(tools: dict[str, Tool], scores: dict[str, dict[str, object]], sa
             print(f"{n} missed: {flat}")
         errs = scores[n]["malicious_error_or_nothing"]
         if errs:
-            print(f"{n} error/nothing-scanned/timeout on malicious (not counted as detected): {', '.join(errs)}")  # type: ignore[arg-type]
+            print(
+                f"{n} error/nothing-scanned/timeout on malicious (not counted as detected): {', '.join(errs)}"
+            )  # type: ignore[arg-type]
         fps = scores[n]["benign_flagged"]
         if fps:
             print(f"{n} flagged benign (false positives): {', '.join(fps)}")  # type: ignore[arg-type]

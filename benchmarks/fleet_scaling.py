@@ -79,9 +79,17 @@ def cpu_jiffies() -> tuple[int, int]:
 
 
 def mirror_params(targets: int, weight_mib: float) -> dict[str, Any]:
-    unit = max(1, targets // 20)  # 20 % HF repos (+ their second revisions), 10 % Ollama, 40 % folders, 30 % loose
-    return {"hf_repos": 4 * unit, "ollama_models": 2 * unit, "folders": 8 * unit, "loose": 6 * unit,
-            "weight_bytes": int(weight_mib * 1024 * 1024), "seed": 7}
+    unit = max(
+        1, targets // 20
+    )  # 20 % HF repos (+ their second revisions), 10 % Ollama, 40 % folders, 30 % loose
+    return {
+        "hf_repos": 4 * unit,
+        "ollama_models": 2 * unit,
+        "folders": 8 * unit,
+        "loose": 6 * unit,
+        "weight_bytes": int(weight_mib * 1024 * 1024),
+        "seed": 7,
+    }
 
 
 def build(folder: Path, params: dict[str, Any]) -> tuple[Any, int]:
@@ -103,8 +111,9 @@ def warm(root: Path) -> None:
                     pass
 
 
-def run_once(label: str, mirror_root: Path, db: Path, engine: str, workers: int,
-             registry: Registry | None = None) -> dict[str, Any]:
+def run_once(
+    label: str, mirror_root: Path, db: Path, engine: str, workers: int, registry: Registry | None = None
+) -> dict[str, Any]:
     own = registry is None
     reg = registry if registry is not None else open_registry(str(db))
     store = TimedStore(reg)
@@ -115,8 +124,9 @@ def run_once(label: str, mirror_root: Path, db: Path, engine: str, workers: int,
     startup = time.perf_counter() - t0
     busy0, total0 = cpu_jiffies()
     t1 = time.perf_counter()
-    result: FleetScanResult = fleet_scan([str(mirror_root)], executor=executor, store=store, engine=engine,
-                                         workers=workers)
+    result: FleetScanResult = fleet_scan(
+        [str(mirror_root)], executor=executor, store=store, engine=engine, workers=workers
+    )
     wall = time.perf_counter() - t1
     busy1, total1 = cpu_jiffies()
     executor.shutdown(wait=True)
@@ -124,20 +134,33 @@ def run_once(label: str, mirror_root: Path, db: Path, engine: str, workers: int,
         reg.close()
     evaluated = sum(1 for t in result.targets if t.status == "recorded")
     row = {
-        "run": label, "engine": engine, "workers": workers, "startup_s": round(startup, 2), "wall_s": round(wall, 2),
-        "targets": len(result.targets), "evaluated": evaluated, "files_read": result.files_read,
-        "files_cached": result.files_cached, "gb_read": round(result.bytes_read / 1e9, 3),
+        "run": label,
+        "engine": engine,
+        "workers": workers,
+        "startup_s": round(startup, 2),
+        "wall_s": round(wall, 2),
+        "targets": len(result.targets),
+        "evaluated": evaluated,
+        "files_read": result.files_read,
+        "files_cached": result.files_cached,
+        "gb_read": round(result.bytes_read / 1e9, 3),
         "mb_s": round(result.bytes_read / 1e6 / wall, 1) if wall else 0.0,
         "targets_s": round(evaluated / wall, 1) if wall else 0.0,
-        "registry_s": round(store.seconds, 2), "registry_calls": store.calls,
-        "scan_cpu_s": round(result.scan_cpu_seconds, 2), "evaluate_cpu_s": round(result.evaluate_cpu_seconds, 2),
+        "registry_s": round(store.seconds, 2),
+        "registry_calls": store.calls,
+        "scan_cpu_s": round(result.scan_cpu_seconds, 2),
+        "evaluate_cpu_s": round(result.evaluate_cpu_seconds, 2),
         "coordinator_cpu_s": round(result.coordinator_cpu_seconds, 2),
         "machine_busy_pct": round(100 * (busy1 - busy0) / max(1, total1 - total0), 1),
-        "loadavg_1m": round(os.getloadavg()[0], 2), "worker_processes": len(result.hosts),
+        "loadavg_1m": round(os.getloadavg()[0], 2),
+        "worker_processes": len(result.hosts),
         "errors": sum(1 for t in result.targets if t.status == "error"),
     }
-    print(f"  {label:28} {wall:7.1f} s  ({result.files_read} files, {row['gb_read']} GB, "
-          f"registry {store.seconds:.1f} s, machine busy {row['machine_busy_pct']} %)", flush=True)
+    print(
+        f"  {label:28} {wall:7.1f} s  ({result.files_read} files, {row['gb_read']} GB, "
+        f"registry {store.seconds:.1f} s, machine busy {row['machine_busy_pct']} %)",
+        flush=True,
+    )
     return row
 
 
@@ -154,8 +177,10 @@ def main() -> None:
     print(f"building the mirror {params} …", flush=True)
     t = time.perf_counter()
     mirror, size = build(work / "data", params)
-    print(f"  {mirror.targets} targets, {size / 1e9:.2f} GB on disk, built in {time.perf_counter() - t:.1f} s",
-          flush=True)
+    print(
+        f"  {mirror.targets} targets, {size / 1e9:.2f} GB on disk, built in {time.perf_counter() - t:.1f} s",
+        flush=True,
+    )
     warm(mirror.root)
     dbs = work / "db"
     shutil.rmtree(dbs, ignore_errors=True)
@@ -172,22 +197,50 @@ def main() -> None:
         for path in touched:
             st = path.stat()
             os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
-        rows.append(run_once(f"local x2 after touching {len(touched)}", mirror.root, dbs / "local2.db", "local",
-                             2, registry))
+        rows.append(
+            run_once(
+                f"local x2 after touching {len(touched)}",
+                mirror.root,
+                dbs / "local2.db",
+                "local",
+                2,
+                registry,
+            )
+        )
     base = rows[0]["wall_s"]
     for row in rows:
         row["speedup_vs_local1"] = round(base / row["wall_s"], 2) if row["wall_s"] else None
-    header = ["run", "wall_s", "startup_s", "files_read", "gb_read", "mb_s", "targets_s", "speedup_vs_local1",
-              "scan_cpu_s", "evaluate_cpu_s", "coordinator_cpu_s", "registry_s", "machine_busy_pct", "loadavg_1m"]
+    header = [
+        "run",
+        "wall_s",
+        "startup_s",
+        "files_read",
+        "gb_read",
+        "mb_s",
+        "targets_s",
+        "speedup_vs_local1",
+        "scan_cpu_s",
+        "evaluate_cpu_s",
+        "coordinator_cpu_s",
+        "registry_s",
+        "machine_busy_pct",
+        "loadavg_1m",
+    ]
     widths = [max(len(h), *(len(str(r[h])) for r in rows)) for h in header]
     print()
     print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print("-+-".join("-" * w for w in widths))
     for row in rows:
         print(" | ".join(str(row[h]).ljust(w) for h, w in zip(header, widths, strict=True)))
-    doc = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
-           "mirror": {**params, "targets": mirror.targets, "bytes": size, "files": len(mirror.weight_files)},
-           "runs": rows}
+    doc = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "mirror": {**params, "targets": mirror.targets, "bytes": size, "files": len(mirror.weight_files)},
+        "runs": rows,
+    }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "fleet_scaling.json").write_text(json.dumps(doc, indent=2))
     print(f"\nresults written to {args.out / 'fleet_scaling.json'}")

@@ -32,8 +32,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SMOLLM2 = Path(os.environ.get("WEIGHBRIDGE_ARTIFACTS", REPO / ".cache" / "artifacts")) / "smollm2" / \
-    "SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM2 = (
+    Path(os.environ.get("WEIGHBRIDGE_ARTIFACTS", REPO / ".cache" / "artifacts"))
+    / "smollm2"
+    / "SmolLM2-135M-Instruct.Q4_1.gguf"
+)
 LENIENT = "name: lenient\nintended_use:\n  commercial: false\nrules:\n  max_scan_severity: critical\n"
 
 
@@ -56,8 +59,10 @@ def _wait(port: int) -> None:
 def _fetch_cmd(url: str) -> list[str]:
     if shutil.which("curl"):
         return ["curl", "-sf", "-o", "/dev/null", url]
-    code = ("import httpx,sys\nwith httpx.stream('GET', sys.argv[1], timeout=None) as r:\n r.raise_for_status()\n"
-            " [None for _ in r.iter_bytes(1 << 20)]")
+    code = (
+        "import httpx,sys\nwith httpx.stream('GET', sys.argv[1], timeout=None) as r:\n r.raise_for_status()\n"
+        " [None for _ in r.iter_bytes(1 << 20)]"
+    )
     return [sys.executable, "-c", code, url]
 
 
@@ -69,10 +74,14 @@ def _timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
 
 def _rss_run(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
     """Wall seconds and peak RSS (MB) of ``cmd`` run alone in a fresh child."""
-    wrapper = ("import resource,subprocess,sys,time\nt=time.perf_counter()\n"
-               "subprocess.run(sys.argv[1:],check=True,stdout=subprocess.DEVNULL)\n"
-               "print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    out = subprocess.run([sys.executable, "-c", wrapper, *cmd], check=True, capture_output=True, text=True, env=env)
+    wrapper = (
+        "import resource,subprocess,sys,time\nt=time.perf_counter()\n"
+        "subprocess.run(sys.argv[1:],check=True,stdout=subprocess.DEVNULL)\n"
+        "print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", wrapper, *cmd], check=True, capture_output=True, text=True, env=env
+    )
     seconds, kb = out.stdout.split()
     return float(seconds), int(kb) // 1024
 
@@ -105,7 +114,7 @@ def main() -> None:
     (model / "README.md").write_text("---\nlicense: apache-2.0\n---\n# bench\n\nA benchmark model.\n")
     gguf = model / "bench.gguf"
     if not gguf.exists():
-        header = SMOLLM2.read_bytes()[:1 << 20] if SMOLLM2.is_file() else b"GGUF\x03\x00\x00\x00"
+        header = SMOLLM2.read_bytes()[: 1 << 20] if SMOLLM2.is_file() else b"GGUF\x03\x00\x00\x00"
         with open(gguf, "wb") as out:
             out.write(header)
             block = os.urandom(1 << 20)
@@ -120,12 +129,26 @@ def main() -> None:
     sha = next(f.sha256 for f in version.files if f.path == gguf.name)
 
     mirror_port, static_port = _port(), _port()
-    serve = (f"import uvicorn\nfrom weighbridge.mirror.app import create_mirror_app\n"
-             f"uvicorn.run(create_mirror_app({db!r}, store_root={str(work / 'store')!r}), host='127.0.0.1', "
-             f"port={mirror_port}, log_level='warning')")
+    serve = (
+        f"import uvicorn\nfrom weighbridge.mirror.app import create_mirror_app\n"
+        f"uvicorn.run(create_mirror_app({db!r}, store_root={str(work / 'store')!r}), host='127.0.0.1', "
+        f"port={mirror_port}, log_level='warning')"
+    )
     mirror = subprocess.Popen([sys.executable, "-c", serve], env=env, stderr=subprocess.DEVNULL)
-    static = subprocess.Popen([sys.executable, "-m", "http.server", str(static_port), "--bind", "127.0.0.1",
-                               "--directory", str(model)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    static = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "http.server",
+            str(static_port),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            str(model),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     rows: list[tuple[str, float, float]] = []
     try:
         _wait(mirror_port)
@@ -134,9 +157,11 @@ def main() -> None:
         disk = min(_disk(gguf) for _ in range(3))
         plain = min(_timed(_fetch_cmd(f"http://127.0.0.1:{static_port}/{gguf.name}")) for _ in range(3))
         served = min(_timed(_fetch_cmd(blob_url)) for _ in range(3))
-        rows += [("disk read (1 MiB reads)", disk, size_mb / disk),
-                 ("static http.server", plain, size_mb / plain),
-                 ("mirror /v2 blob", served, size_mb / served)]
+        rows += [
+            ("disk read (1 MiB reads)", disk, size_mb / disk),
+            ("static http.server", plain, size_mb / plain),
+            ("mirror /v2 blob", served, size_mb / served),
+        ]
         start = time.perf_counter()
         clients = [subprocess.Popen(_fetch_cmd(blob_url)) for _ in range(args.clients)]
         if any(c.wait() for c in clients):
@@ -144,21 +169,37 @@ def main() -> None:
         together = time.perf_counter() - start
         rows.append((f"mirror, {args.clients} clients at once", together, args.clients * size_mb / together))
         start = time.perf_counter()
-        clients = [subprocess.Popen(_fetch_cmd(f"http://127.0.0.1:{static_port}/{gguf.name}"))
-                   for _ in range(args.clients)]
+        clients = [
+            subprocess.Popen(_fetch_cmd(f"http://127.0.0.1:{static_port}/{gguf.name}"))
+            for _ in range(args.clients)
+        ]
         if any(c.wait() for c in clients):
             raise SystemExit("a concurrent client failed")
         static_together = time.perf_counter() - start
-        rows.append((f"static, {args.clients} clients at once", static_together,
-                     args.clients * size_mb / static_together))
+        rows.append(
+            (
+                f"static, {args.clients} clients at once",
+                static_together,
+                args.clients * size_mb / static_together,
+            )
+        )
         skopeo = shutil.which("skopeo")
         if skopeo:
             policy = work / "skopeo-policy.json"
             policy.write_text(json.dumps({"default": [{"type": "insecureAcceptAnything"}]}))
             target = work / "skopeo-copy"
             shutil.rmtree(target, ignore_errors=True)
-            seconds = _timed([skopeo, "--policy", str(policy), "copy", "--src-tls-verify=false",
-                              f"docker://127.0.0.1:{mirror_port}/library/{version.model}:latest", f"dir:{target}"])
+            seconds = _timed(
+                [
+                    skopeo,
+                    "--policy",
+                    str(policy),
+                    "copy",
+                    "--src-tls-verify=false",
+                    f"docker://127.0.0.1:{mirror_port}/library/{version.model}:latest",
+                    f"dir:{target}",
+                ]
+            )
             rows.append(("skopeo copy (to disk)", seconds, size_mb / seconds))
         status = Path(f"/proc/{mirror.pid}/status").read_text().splitlines()
         hwm = next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmHWM"))
@@ -171,15 +212,43 @@ def main() -> None:
     bundle.unlink(missing_ok=True)
     policy_file = work / "lenient.yaml"
     policy_file.write_text(LENIENT)
-    export_s, export_mb = _rss_run([*wb, "bundle", "export", version.model, "-o", str(bundle), "--db", db,
-                                    "--store", str(work / "store")], env)
+    export_s, export_mb = _rss_run(
+        [
+            *wb,
+            "bundle",
+            "export",
+            version.model,
+            "-o",
+            str(bundle),
+            "--db",
+            db,
+            "--store",
+            str(work / "store"),
+        ],
+        env,
+    )
     target_db = work / "airgapped.db"
     target_db.unlink(missing_ok=True)
     shutil.rmtree(work / "airgapped-store", ignore_errors=True)
-    import_s, import_mb = _rss_run([*wb, "bundle", "import", str(bundle), "--policy", str(policy_file), "--db",
-                                    f"sqlite:///{target_db}", "--store", str(work / "airgapped-store")], env)
-    rows += [("bundle export", export_s, size_mb / export_s), ("bundle import (hash, scan, publish)", import_s,
-                                                                size_mb / import_s)]
+    import_s, import_mb = _rss_run(
+        [
+            *wb,
+            "bundle",
+            "import",
+            str(bundle),
+            "--policy",
+            str(policy_file),
+            "--db",
+            f"sqlite:///{target_db}",
+            "--store",
+            str(work / "airgapped-store"),
+        ],
+        env,
+    )
+    rows += [
+        ("bundle export", export_s, size_mb / export_s),
+        ("bundle import (hash, scan, publish)", import_s, size_mb / import_s),
+    ]
 
     print(f"{size_mb:.0f} MB GGUF, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
     for label, seconds, rate in rows:

@@ -64,8 +64,10 @@ CLIENT = textwrap.dedent("""
 
 def write_safetensors(path: Path, nbytes: int) -> None:
     rows = max(1, nbytes // (4 * 4096))
-    header = {"__metadata__": {"format": "pt"},
-              "weight": {"dtype": "F32", "shape": [rows, 4096], "data_offsets": [0, rows * 4096 * 4]}}
+    header = {
+        "__metadata__": {"format": "pt"},
+        "weight": {"dtype": "F32", "shape": [rows, 4096], "data_offsets": [0, rows * 4096 * 4]},
+    }
     raw = json.dumps(header).encode()
     raw += b" " * (-len(raw) % 8)
     block = os.urandom(CHUNK)
@@ -115,11 +117,24 @@ def peak_rss_mb(pid: int) -> float:
 def run_clients(mode: str, base: str, count: int, size: int, scratch: Path) -> dict[str, float]:
     """``count`` client processes at once; aggregate MB/s over the wall time of the slowest."""
     outs = [scratch / f"{mode}-{count}-{i}" for i in range(count)]
-    env = dict(os.environ, HF_HUB_DISABLE_PROGRESS_BARS="1", HF_HUB_DISABLE_TELEMETRY="1",
-               HF_HUB_ETAG_TIMEOUT="60", HF_HUB_DOWNLOAD_TIMEOUT="120")
+    env = dict(
+        os.environ,
+        HF_HUB_DISABLE_PROGRESS_BARS="1",
+        HF_HUB_DISABLE_TELEMETRY="1",
+        HF_HUB_ETAG_TIMEOUT="60",
+        HF_HUB_DOWNLOAD_TIMEOUT="120",
+    )
     start = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, "-c", CLIENT, mode, base, str(out), str(size)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for out in outs]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CLIENT, mode, base, str(out), str(size)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for out in outs
+    ]
     results = []
     for proc in procs:
         stdout, stderr = proc.communicate(timeout=3600)
@@ -134,15 +149,26 @@ def run_clients(mode: str, base: str, count: int, size: int, scratch: Path) -> d
     digest = sha256(first) if count == 1 else None
     for out in outs:
         shutil.rmtree(out, ignore_errors=True)
-    return {"clients": count, "wall_s": wall, "mb_s": count * size / wall / 1e6,
-            "per_client_mb_s": sum(size / r["seconds"] for r in results) / count / 1e6, "sha256": digest or ""}
+    return {
+        "clients": count,
+        "wall_s": wall,
+        "mb_s": count * size / wall / 1e6,
+        "per_client_mb_s": sum(size / r["seconds"] for r in results) / count / 1e6,
+        "sha256": digest or "",
+    }
 
 
 def run_curl(url: str, count: int, size: int) -> float:
     """``count`` curl processes at once writing to /dev/null; aggregate MB/s."""
     start = time.perf_counter()
-    procs = [subprocess.Popen(["curl", "-sS", "-o", "/dev/null", "-w", "%{size_download}", url],
-                              stdout=subprocess.PIPE, text=True) for _ in range(count)]
+    procs = [
+        subprocess.Popen(
+            ["curl", "-sS", "-o", "/dev/null", "-w", "%{size_download}", url],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
     for proc in procs:
         out, _ = proc.communicate(timeout=3600)
         if proc.returncode != 0 or int(out or 0) != size:
@@ -190,11 +216,38 @@ def main() -> None:
 
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), WEIGHBRIDGE_HOME=str(work / "home"))
     mirror_port, static_port = free_port(), free_port()
-    mirror = subprocess.Popen([sys.executable, "-m", "weighbridge", "mirror", "serve", "--port", str(mirror_port),
-                               "--db", str(db), "--store", str(store_root)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    static = subprocess.Popen([sys.executable, "-m", "http.server", str(static_port), "--bind", "127.0.0.1",
-                               "--directory", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    mirror = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "weighbridge",
+            "mirror",
+            "serve",
+            "--port",
+            str(mirror_port),
+            "--db",
+            str(db),
+            "--store",
+            str(store_root),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    static = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "http.server",
+            str(static_port),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     rows: list[dict[str, object]] = []
     curl_rows: list[dict[str, object]] = []
     try:
@@ -206,8 +259,10 @@ def main() -> None:
         for count in (1, args.clients):
             best: dict[str, dict[str, float]] = {}
             for _ in range(args.rounds):
-                for mode, base in (("static", f"http://127.0.0.1:{static_port}"),
-                                   ("mirror", f"http://127.0.0.1:{mirror_port}")):
+                for mode, base in (
+                    ("static", f"http://127.0.0.1:{static_port}"),
+                    ("mirror", f"http://127.0.0.1:{mirror_port}"),
+                ):
                     result = run_clients(mode, base, count, size, scratch)
                     if result["sha256"] and result["sha256"] != expected:
                         raise SystemExit(f"{mode}: the downloaded file does not hash to the admitted digest")
@@ -216,37 +271,62 @@ def main() -> None:
             raw = {"static": 0.0, "mirror": 0.0}
             if shutil.which("curl"):
                 for _ in range(args.rounds):
-                    raw["static"] = max(raw["static"], run_curl(f"http://127.0.0.1:{static_port}/{FILE}", count, size))
-                    raw["mirror"] = max(raw["mirror"], run_curl(
-                        f"http://127.0.0.1:{mirror_port}/{REPO}/resolve/main/{FILE}", count, size))
-            curl_rows.append({"clients": count, "static_mb_s": round(raw["static"], 1),
-                              "mirror_mb_s": round(raw["mirror"], 1),
-                              "ratio": round(raw["mirror"] / raw["static"], 3) if raw["static"] else None,
-                              "vs_disk": round(raw["mirror"] / disk, 3) if raw["mirror"] else None})
-            rows.append({"clients": count, "static_mb_s": round(best["static"]["mb_s"], 1),
-                         "mirror_mb_s": round(best["mirror"]["mb_s"], 1),
-                         "ratio": round(best["mirror"]["mb_s"] / best["static"]["mb_s"], 3),
-                         "vs_disk": round(best["mirror"]["mb_s"] / disk, 3)})  # vs reading it from disk
+                    raw["static"] = max(
+                        raw["static"], run_curl(f"http://127.0.0.1:{static_port}/{FILE}", count, size)
+                    )
+                    raw["mirror"] = max(
+                        raw["mirror"],
+                        run_curl(f"http://127.0.0.1:{mirror_port}/{REPO}/resolve/main/{FILE}", count, size),
+                    )
+            curl_rows.append(
+                {
+                    "clients": count,
+                    "static_mb_s": round(raw["static"], 1),
+                    "mirror_mb_s": round(raw["mirror"], 1),
+                    "ratio": round(raw["mirror"] / raw["static"], 3) if raw["static"] else None,
+                    "vs_disk": round(raw["mirror"] / disk, 3) if raw["mirror"] else None,
+                }
+            )
+            rows.append(
+                {
+                    "clients": count,
+                    "static_mb_s": round(best["static"]["mb_s"], 1),
+                    "mirror_mb_s": round(best["mirror"]["mb_s"], 1),
+                    "ratio": round(best["mirror"]["mb_s"] / best["static"]["mb_s"], 3),
+                    "vs_disk": round(best["mirror"]["mb_s"] / disk, 3),
+                }
+            )  # vs reading it from disk
         peak = {"mirror": peak_rss_mb(mirror.pid), "static": peak_rss_mb(static.pid)}
     finally:
         for proc in (mirror, static):
             proc.terminate()
             proc.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
-    report = {"file_bytes": size, "disk_read_mb_s": round(disk, 1), "cases": rows, "curl": curl_rows,
-              "peak_rss_mb": {k: round(v, 1) for k, v in peak.items()},
-              "idle_rss_mb": {k: round(v, 1) for k, v in idle.items()}, "cpus": os.cpu_count()}
+    report = {
+        "file_bytes": size,
+        "disk_read_mb_s": round(disk, 1),
+        "cases": rows,
+        "curl": curl_rows,
+        "peak_rss_mb": {k: round(v, 1) for k, v in peak.items()},
+        "idle_rss_mb": {k: round(v, 1) for k, v in idle.items()},
+        "cpus": os.cpu_count(),
+    }
     print(f"file: {size / 1024**3:.2f} GiB  disk read (page cache, cat): {disk:.0f} MB/s")
     for title, table in (("huggingface_hub client", rows), ("curl -o /dev/null (servers alone)", curl_rows)):
         print(f"{title}:")
         print(f"{'clients':>7} | {'static MB/s':>11} | {'mirror MB/s':>11} | mirror/static | mirror/disk")
         for row in table:
             ratio, vs_disk = row["ratio"], row["vs_disk"]
-            print(f"{row['clients']:>7} | {row['static_mb_s']:>11} | {row['mirror_mb_s']:>11} | "
-                  + (f"{ratio:>13.3f}" if isinstance(ratio, float) else f"{'-':>13}") + " | "
-                  + (f"{vs_disk:.3f}" if isinstance(vs_disk, float) else "-"))
-    print(f"peak RSS: mirror {peak['mirror']:.0f} MB (idle {idle['mirror']:.0f}), "
-          f"http.server {peak['static']:.0f} MB")
+            print(
+                f"{row['clients']:>7} | {row['static_mb_s']:>11} | {row['mirror_mb_s']:>11} | "
+                + (f"{ratio:>13.3f}" if isinstance(ratio, float) else f"{'-':>13}")
+                + " | "
+                + (f"{vs_disk:.3f}" if isinstance(vs_disk, float) else "-")
+            )
+    print(
+        f"peak RSS: mirror {peak['mirror']:.0f} MB (idle {idle['mirror']:.0f}), "
+        f"http.server {peak['static']:.0f} MB"
+    )
     (args.dir / "result.json").write_text(json.dumps(report, indent=2))
 
 

@@ -35,8 +35,10 @@ CHUNK = 64 * 1024 * 1024
 
 def write_safetensors(path: Path, nbytes: int, seed: int) -> None:
     rows = nbytes // (4 * 4096)
-    header = {"__metadata__": {"format": "pt"},
-              "weight": {"dtype": "F32", "shape": [rows, 4096], "data_offsets": [0, rows * 4096 * 4]}}
+    header = {
+        "__metadata__": {"format": "pt"},
+        "weight": {"dtype": "F32", "shape": [rows, 4096], "data_offsets": [0, rows * 4096 * 4]},
+    }
     raw = json.dumps(header).encode()
     raw += b" " * (-len(raw) % 8)
     rnd = random.Random(seed)
@@ -66,11 +68,15 @@ def build(folder: Path, size_gib: float) -> list[Path]:
         write_safetensors(folder / f"model-{i + 1:05d}-of-{shards:05d}.safetensors", st_bytes // shards, i)
     torch.manual_seed(0)
     zip_elems = int(total * 0.2) // 4
-    torch.save({"layer.weight": torch.randn(zip_elems // 1024, 1024), "step": 10},
-               folder / "pytorch_model.bin")
+    torch.save(
+        {"layer.weight": torch.randn(zip_elems // 1024, 1024), "step": 10}, folder / "pytorch_model.bin"
+    )
     legacy_elems = int(total * 0.1) // 4
-    torch.save({"embed.weight": torch.randn(legacy_elems // 1024, 1024)}, folder / "legacy_checkpoint.pt",
-               _use_new_zipfile_serialization=False)
+    torch.save(
+        {"embed.weight": torch.randn(legacy_elems // 1024, 1024)},
+        folder / "legacy_checkpoint.pt",
+        _use_new_zipfile_serialization=False,
+    )
     (folder / "config.json").write_text(json.dumps({"model_type": "llama", "hidden_size": 4096}))
     marker.write_text(json.dumps({"size_gib": size_gib}))
     return sorted(p for p in folder.iterdir() if p.is_file() and p.name != ".complete")
@@ -139,25 +145,40 @@ def main() -> int:
     for _ in range(args.repeat):
         t_ssl, rc, _, c_ssl = timed([openssl, "dgst", "-sha256", *map(str, files)])
         assert rc == 0
-        t_wb, rc_wb, rss_kib, c_wb = timed([str(WB), "scan", str(args.dir), "--format", "json", "-o", os.devnull])
+        t_wb, rc_wb, rss_kib, c_wb = timed(
+            [str(WB), "scan", str(args.dir), "--format", "json", "-o", os.devnull]
+        )
         best_ssl, best_wb, rss = min(best_ssl, t_ssl), min(best_wb, t_wb), max(rss, rss_kib)
         rows.append((t_ssl, t_wb, rc_wb, rss_kib, c_ssl, c_wb))
-    print(f"folder: {len(files)} files, {size / 1024**3:.2f} GiB ({args.dir}), page cache warm, "
-          f"{os.cpu_count()} CPUs")
-    print(f"{'run':>4} {'openssl s':>10} {'weighbridge s':>14} {'ratio':>6} {'wb exit':>8} {'wb peak RSS MB':>15}"
-          f" {'openssl cpu s':>14} {'wb cpu s':>9}")
+    print(
+        f"folder: {len(files)} files, {size / 1024**3:.2f} GiB ({args.dir}), page cache warm, "
+        f"{os.cpu_count()} CPUs"
+    )
+    print(
+        f"{'run':>4} {'openssl s':>10} {'weighbridge s':>14} {'ratio':>6} {'wb exit':>8} {'wb peak RSS MB':>15}"
+        f" {'openssl cpu s':>14} {'wb cpu s':>9}"
+    )
     for i, (a, b, rc, r, ca, cb) in enumerate(rows, 1):
         print(f"{i:>4} {a:>10.2f} {b:>14.2f} {b / a:>6.2f} {rc:>8} {r / 1024:>15.1f} {ca:>14.2f} {cb:>9.2f}")
     # the machine is shared: the median of paired ratios, and CPU seconds (what the work costs, not the wait)
-    print(f"median ratio {statistics.median(b / a for a, b, *_ in rows):.2f} (wall), "
-          f"{statistics.median(r[5] / r[4] for r in rows):.2f} (CPU seconds, weighbridge over openssl)")
-    print(f"best: openssl {best_ssl:.2f} s ({size / best_ssl / 1e9:.2f} GB/s), weighbridge {best_wb:.2f} s "
-          f"({size / best_wb / 1e9:.2f} GB/s), ratio {best_wb / best_ssl:.2f}, peak RSS {rss / 1024:.0f} MB")
+    print(
+        f"median ratio {statistics.median(b / a for a, b, *_ in rows):.2f} (wall), "
+        f"{statistics.median(r[5] / r[4] for r in rows):.2f} (CPU seconds, weighbridge over openssl)"
+    )
+    print(
+        f"best: openssl {best_ssl:.2f} s ({size / best_ssl / 1e9:.2f} GB/s), weighbridge {best_wb:.2f} s "
+        f"({size / best_wb / 1e9:.2f} GB/s), ratio {best_wb / best_ssl:.2f}, peak RSS {rss / 1024:.0f} MB"
+    )
 
-    for label, data in (("opcode-dense (floats+ints)", dense_pickle(50)), ("dict-heavy (str keys)", dict_pickle(50))):
+    for label, data in (
+        ("opcode-dense (floats+ints)", dense_pickle(50)),
+        ("dict-heavy (str keys)", dict_pickle(50)),
+    ):
         t, cpu, nfind = analyse_rate(data)
-        print(f"pickle {label}: {len(data) / 1e6:.1f} MB in {t:.2f} s = {len(data) / t / 1e6:.1f} MB/s wall, "
-              f"{len(data) / cpu / 1e6:.1f} MB/s CPU ({nfind} findings)")
+        print(
+            f"pickle {label}: {len(data) / 1e6:.1f} MB in {t:.2f} s = {len(data) / t / 1e6:.1f} MB/s wall, "
+            f"{len(data) / cpu / 1e6:.1f} MB/s CPU ({nfind} findings)"
+        )
     return 0
 
 

@@ -55,21 +55,42 @@ def floats(n: int, seed: float) -> bytes:
 
 def write_clean(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "config.json").write_text(json.dumps({
-        "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 16,
-        "num_hidden_layers": 1, "num_attention_heads": 2, "vocab_size": 32, "torch_dtype": "float32",
-    }, indent=2))
-    (folder / "tokenizer_config.json").write_text(json.dumps({
-        "bos_token": "<|im_start|>", "eos_token": "<|im_end|>", "chat_template": CHAT_TEMPLATE,
-    }, indent=2))
+    (folder / "config.json").write_text(
+        json.dumps(
+            {
+                "architectures": ["LlamaForCausalLM"],
+                "model_type": "llama",
+                "hidden_size": 16,
+                "num_hidden_layers": 1,
+                "num_attention_heads": 2,
+                "vocab_size": 32,
+                "torch_dtype": "float32",
+            },
+            indent=2,
+        )
+    )
+    (folder / "tokenizer_config.json").write_text(
+        json.dumps(
+            {
+                "bos_token": "<|im_start|>",
+                "eos_token": "<|im_end|>",
+                "chat_template": CHAT_TEMPLATE,
+            },
+            indent=2,
+        )
+    )
     (folder / "generation_config.json").write_text(json.dumps({"max_new_tokens": 256, "temperature": 0.7}))
     (folder / "README.md").write_text(CARD)
-    (folder / "model.safetensors").write_bytes(safetensors_bytes({
-        "embed.weight": ("F32", [32, 16], floats(512, 1.0)),
-        "layer.0.attn.weight": ("F32", [16, 16], floats(256, 2.0)),
-        "layer.0.mlp.weight": ("F32", [16, 16], floats(256, 3.0)),
-        "lm_head.weight": ("F32", [32, 16], floats(512, 4.0)),
-    }))
+    (folder / "model.safetensors").write_bytes(
+        safetensors_bytes(
+            {
+                "embed.weight": ("F32", [32, 16], floats(512, 1.0)),
+                "layer.0.attn.weight": ("F32", [16, 16], floats(256, 2.0)),
+                "layer.0.mlp.weight": ("F32", [16, 16], floats(256, 3.0)),
+                "lm_head.weight": ("F32", [32, 16], floats(512, 4.0)),
+            }
+        )
+    )
     state = {"step": 1200, "lr": 3e-4, "betas": (0.9, 0.95), "loss_history": [2.1, 1.7, 1.4]}
     (folder / "training_state.bin").write_bytes(pickle.dumps(state, protocol=4))
 
@@ -77,23 +98,44 @@ def write_clean(folder: Path) -> None:
 def tampered_pickle() -> bytes:
     """Protocol 4: a legitimate-looking dict, then builtins.exec reached through a dotted name."""
     cmd = "import os; os.system('echo weighbridge-demo-payload')"
-    body = b"".join([
-        b"\x80\x04",
-        b"\x8c\x08builtins", b"\x94",
-        b"\x8c\x0dexec.__call__", b"\x94",
-        b"\x93",  # STACK_GLOBAL builtins exec.__call__ (a B1 dotted-name bypass)
-        b"\x8c" + bytes([len(cmd)]) + cmd.encode(), b"\x85", b"R", b"0",  # call it, discard the result
-        b"}", b"\x8c\x04step", b"K\x05", b"s", b".",
-    ])
+    body = b"".join(
+        [
+            b"\x80\x04",
+            b"\x8c\x08builtins",
+            b"\x94",
+            b"\x8c\x0dexec.__call__",
+            b"\x94",
+            b"\x93",  # STACK_GLOBAL builtins exec.__call__ (a B1 dotted-name bypass)
+            b"\x8c" + bytes([len(cmd)]) + cmd.encode(),
+            b"\x85",
+            b"R",
+            b"0",  # call it, discard the result
+            b"}",
+            b"\x8c\x04step",
+            b"K\x05",
+            b"s",
+            b".",
+        ]
+    )
     return body
 
 
 LICENSED = {
     # folder: (licence text shipped in examples/licenses, card licence fields, publisher repo, base model, relation)
-    "llama-finetune": ("community-model-licence.txt", "license: other\nlicense_name: example-community-1.0",
-                       "acme-ai/support-bot-8b", "meta-llama/Llama-3.1-8B-Instruct", "finetune"),
-    "qwen-chat": ("research-model-licence.txt", "license: other\nlicense_name: example-research-1.0",
-                  "acme-ai/qwen-7b-chat-int4", "Qwen/Qwen-7B-Chat", "quantized"),
+    "llama-finetune": (
+        "community-model-licence.txt",
+        "license: other\nlicense_name: example-community-1.0",
+        "acme-ai/support-bot-8b",
+        "meta-llama/Llama-3.1-8B-Instruct",
+        "finetune",
+    ),
+    "qwen-chat": (
+        "research-model-licence.txt",
+        "license: other\nlicense_name: example-research-1.0",
+        "acme-ai/qwen-7b-chat-int4",
+        "Qwen/Qwen-7B-Chat",
+        "quantized",
+    ),
 }
 
 # Licence texts written for the demo (fictional, in our own words, modelled on community-licence clauses):
@@ -113,7 +155,8 @@ def write_licensed(root: Path) -> list[Path]:
         (folder / "LICENSE").write_bytes((LICENSES / text).read_bytes())
         (folder / "README.md").write_text(
             f"---\n{fields}\nbase_model: {base}\nbase_model_relation: {relation}\n---\n"
-            f"# {repo.split('/')[1]}\n\nPublished by {repo.split('/')[0]} as {repo}; derived from {base}.\n")
+            f"# {repo.split('/')[1]}\n\nPublished by {repo.split('/')[0]} as {repo}; derived from {base}.\n"
+        )
         made.append(folder)
     return made
 

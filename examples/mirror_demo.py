@@ -41,8 +41,9 @@ def build(dest: Path) -> tuple[Path, Path]:
     db, store = mirror / "registry.db", BlobStore(mirror / "store")
     with open_registry(str(db)) as reg:
         for name in ("tiny-chat-model", "tampered-checkpoint"):
-            version, decision = reg.admit(str(models / name), policy_path=POLICY, actor="mirror-demo",
-                                          name=f"{NAMESPACE}/{name}")
+            version, decision = reg.admit(
+                str(models / name), policy_path=POLICY, actor="mirror-demo", name=f"{NAMESPACE}/{name}"
+            )
             print(f"{NAMESPACE}/{name}: {decision.decision.value} ({decision.reason})")
             if decision.decision is Decision.ADMITTED:
                 publish_folder(reg, store, version.model, models / name)
@@ -58,8 +59,19 @@ def main() -> int:
     db, store = build(args.dest)
     if args.no_serve:
         return 0
-    command = [sys.executable, "-m", "weighbridge", "mirror", "serve", "--port", str(args.port), "--db", str(db),
-               "--store", str(store)]
+    command = [
+        sys.executable,
+        "-m",
+        "weighbridge",
+        "mirror",
+        "serve",
+        "--port",
+        str(args.port),
+        "--db",
+        str(db),
+        "--store",
+        str(store),
+    ]
     os.execv(sys.executable, command)
 
 

@@ -9,7 +9,9 @@ import pytest
 from weighbridge.cli.main import run
 
 
-def wb(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
+def wb(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[int, str, str]:
     """``weighbridge ARGS…`` → (exit code, stdout, stderr)."""
     monkeypatch.setattr(sys, "argv", ["weighbridge", *args])
     with pytest.raises(SystemExit) as exit_info:

@@ -26,10 +26,24 @@ from weighbridge.scanning.weights import WEIGHT_NAMES, promised
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = sorted((ROOT / "examples" / "policies").glob("*.yaml"))
-WEIGHT_FILE_NAMES = ["model.safetensors", "model-00001-of-00002.safetensors", "model.gguf", "pytorch_model.bin",
-                     "pytorch_model-00001-of-00002.bin", "adapter_model.bin", "model.pt", "model.pth",
-                     "last.ckpt", "model.onnx", "model.h5", "model.hdf5", "model.keras", "weights.npy",
-                     "weights.npz", "flax_model.msgpack"]
+WEIGHT_FILE_NAMES = [
+    "model.safetensors",
+    "model-00001-of-00002.safetensors",
+    "model.gguf",
+    "pytorch_model.bin",
+    "pytorch_model-00001-of-00002.bin",
+    "adapter_model.bin",
+    "model.pt",
+    "model.pth",
+    "last.ckpt",
+    "model.onnx",
+    "model.h5",
+    "model.hdf5",
+    "model.keras",
+    "weights.npy",
+    "weights.npz",
+    "flax_model.msgpack",
+]
 # Not a valid opcode, magic or msgpack map: routed as unrecognised binary whatever the sniffers do with noise.
 NOISE = b"\x13\x37\xde\xad" + random.Random(15).randbytes(4092)
 
@@ -71,7 +85,9 @@ def test_empty_weight_file_is_high(tmp_path: Path, name: str) -> None:
 
 def test_git_lfs_pointer_in_place_of_the_weights(tmp_path: Path) -> None:
     path = tmp_path / "model.safetensors"
-    path.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:" + "ab" * 32 + "\nsize 90868376\n")
+    path.write_text(
+        "version https://git-lfs.github.com/spec/v1\noid sha256:" + "ab" * 32 + "\nsize 90868376\n"
+    )
     (detail,) = broken(scan_one(path))
     assert "Git LFS pointer (to 90868376 bytes)" in detail
 
@@ -109,10 +125,16 @@ def _torch(legacy: bool) -> bytes:
 def _onnx() -> bytes:
     onnx = pytest.importorskip("onnx")
     helper, TensorProto = onnx.helper, onnx.TensorProto
-    weights = helper.make_tensor("W", TensorProto.FLOAT, [4096], np.arange(4096, dtype=np.float32).tobytes(),
-                                 raw=True)
-    graph = helper.make_graph([helper.make_node("Identity", ["W"], ["Y"])], "g", [],
-                              [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [4096])], [weights])
+    weights = helper.make_tensor(
+        "W", TensorProto.FLOAT, [4096], np.arange(4096, dtype=np.float32).tobytes(), raw=True
+    )
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["W"], ["Y"])],
+        "g",
+        [],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [4096])],
+        [weights],
+    )
     return bytes(helper.make_model(graph).SerializeToString())
 
 
@@ -127,18 +149,35 @@ def _h5(tmp_path: Path) -> bytes:
 def _msgpack() -> bytes:
     # {"params": {"w": bin(4096 bytes), "shape": [64, 16]}} as Flax writes a state dict (no library needed)
     blob = bytes(range(256)) * 16
-    return (b"\x81\xa6params\x82\xa1w\xc5" + struct.pack(">H", len(blob)) + blob + b"\xa5shape\x92\x40\x10")
+    return b"\x81\xa6params\x82\xa1w\xc5" + struct.pack(">H", len(blob)) + blob + b"\xa5shape\x92\x40\x10"
 
 
 def _benign(name: str, tmp_path: Path) -> bytes:
-    makers = {"model.safetensors": lambda: _safetensors(4096), "model.gguf": _gguf, "weights.npy": _npy,
-              "weights.npz": _npz, "model.pt": lambda: _torch(False), "legacy.pt": lambda: _torch(True),
-              "model.onnx": _onnx, "model.h5": lambda: _h5(tmp_path), "flax_model.msgpack": _msgpack}
+    makers = {
+        "model.safetensors": lambda: _safetensors(4096),
+        "model.gguf": _gguf,
+        "weights.npy": _npy,
+        "weights.npz": _npz,
+        "model.pt": lambda: _torch(False),
+        "legacy.pt": lambda: _torch(True),
+        "model.onnx": _onnx,
+        "model.h5": lambda: _h5(tmp_path),
+        "flax_model.msgpack": _msgpack,
+    }
     return makers[name]()
 
 
-BENIGN = ["model.safetensors", "model.gguf", "weights.npy", "weights.npz", "model.pt", "legacy.pt", "model.onnx",
-          "model.h5", "flax_model.msgpack"]
+BENIGN = [
+    "model.safetensors",
+    "model.gguf",
+    "weights.npy",
+    "weights.npz",
+    "model.pt",
+    "legacy.pt",
+    "model.onnx",
+    "model.h5",
+    "flax_model.msgpack",
+]
 
 
 @pytest.mark.parametrize("name", BENIGN)
@@ -155,7 +194,7 @@ def test_benign_weight_files_stay_below_high(tmp_path: Path, name: str) -> None:
 def test_weight_files_cut_in_half_are_high(tmp_path: Path, name: str) -> None:
     data = _benign(name, tmp_path)
     path = tmp_path / name
-    path.write_bytes(data[:len(data) // 2])
+    path.write_bytes(data[: len(data) // 2])
     details = broken(scan_one(path))
     assert len(details) == 1, details
     if name in ("model.safetensors", "model.gguf", "model.h5"):
@@ -174,7 +213,10 @@ def test_truncated_gguf_names_the_byte_and_the_declared_size(tmp_path: Path) -> 
     (detail,) = broken(scan_one(header_cut))
     assert f"truncated at byte {info_cut}: the GGUF header runs past the end of the file" in detail
     (detail,) = broken(scan_one(data_cut))
-    assert f"truncated at byte {len(data) - 100} of {len(data)} declared by the tensor infos (1 of 2 tensors" in detail
+    assert (
+        f"truncated at byte {len(data) - 100} of {len(data)} declared by the tensor infos (1 of 2 tensors"
+        in detail
+    )
 
 
 def test_content_decides_when_the_name_promises_nothing(tmp_path: Path) -> None:
@@ -196,23 +238,35 @@ def test_a_zip_member_cut_short_breaks_the_checkpoint(tmp_path: Path) -> None:
     assert "does not parse to its end as a PyTorch checkpoint" in detail
 
 
-_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**63), max_value=2**64 - 1),
-                    st.floats(allow_nan=False), st.text(max_size=40), st.binary(max_size=300))
-_VALUES = st.recursive(_LEAVES, lambda inner: st.lists(inner, max_size=20) | st.dictionaries(
-    st.text(max_size=10), inner, max_size=20), max_leaves=60)
+_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**63), max_value=2**64 - 1),
+    st.floats(allow_nan=False),
+    st.text(max_size=40),
+    st.binary(max_size=300),
+)
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda inner: st.lists(inner, max_size=20) | st.dictionaries(st.text(max_size=10), inner, max_size=20),
+    max_leaves=60,
+)
 
 
-@given(value=_VALUES, ext=st.binary(max_size=70000), cut=st.floats(min_value=0, max_value=1, exclude_max=True))
+@given(
+    value=_VALUES, ext=st.binary(max_size=70000), cut=st.floats(min_value=0, max_value=1, exclude_max=True)
+)
 @settings(max_examples=60, deadline=None)
-def test_msgpack_checkpoints_whole_pass_and_cut_fail(value: object, ext: bytes, cut: float,
-                                                     tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_msgpack_checkpoints_whole_pass_and_cut_fail(
+    value: object, ext: bytes, cut: float, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Whatever msgpack packs (ext types as Flax uses them for arrays included) passes the weight gate whole,
     and every strict prefix of it, named as a Flax checkpoint, is a broken weight file."""
     msgpack = pytest.importorskip("msgpack")
     data = msgpack.packb({"params": value, "array": msgpack.ExtType(1, ext)}, use_bin_type=True)
     folder = tmp_path_factory.mktemp("msgpack")
     whole, prefix = folder / "whole" / "flax_model.msgpack", folder / "cut" / "flax_model.msgpack"
-    for path, content in ((whole, data), (prefix, data[:int(len(data) * cut)])):
+    for path, content in ((whole, data), (prefix, data[: int(len(data) * cut)])):
         path.parent.mkdir()
         path.write_bytes(content)
     assert broken(scan_one(whole)) == []

@@ -17,8 +17,14 @@ EXAMPLES = ROOT / "examples" / "make_examples.py"
 
 def wb(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, COLUMNS="200")
-    return subprocess.run([sys.executable, "-m", "weighbridge", *args], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "weighbridge", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +67,16 @@ def test_json_schema_keys(examples: Path) -> None:
         assert set(record) >= {"path", "size", "sha256", "format", "findings"}
         assert len(record["sha256"]) == 64
     for finding in report["findings"]:
-        assert set(finding) == {"rule", "check", "severity", "title", "detail", "path", "location", "evidence"}
+        assert set(finding) == {
+            "rule",
+            "check",
+            "severity",
+            "title",
+            "detail",
+            "path",
+            "location",
+            "evidence",
+        }
     formats = {r["path"]: r["format"] for r in report["files"]}
     assert formats["model.safetensors"] == "safetensors"
     assert formats["training_state.bin"] == "pickle"
@@ -185,7 +200,8 @@ def test_license_command_json(tmp_path: Path) -> None:
         "Example Model Licence\n\n1. You may use, copy and modify the model for any purpose.\n"
         "2. If your products had more than 50 million monthly active users in the preceding calendar month, "
         "you must request a licence from us, which we may grant in our sole discretion.\n"
-        "3. You may not use the model or its outputs to improve any other large language model.\n")
+        "3. You may not use the model or its outputs to improve any other large language model.\n"
+    )
     result = wb("license", str(text), "-f", "json")
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
@@ -205,12 +221,25 @@ def test_license_command_missing_file_is_exit_2(tmp_path: Path) -> None:
 
 def test_inspect_with_policy_decides_and_explains(examples: Path) -> None:
     policies = ROOT / "examples" / "policies"
-    ok = wb("inspect", str(examples / "tiny-chat-model"), "--policy", str(policies / "research-lab.yaml"), "-f", "json")
+    ok = wb(
+        "inspect",
+        str(examples / "tiny-chat-model"),
+        "--policy",
+        str(policies / "research-lab.yaml"),
+        "-f",
+        "json",
+    )
     assert ok.returncode == 0, ok.stderr
     verdict = json.loads(ok.stdout)["policy"]
     assert verdict["name"] and verdict["verdict"] in ("pass", "warn")
-    bad = wb("inspect", str(examples / "tampered-checkpoint"), "--policy", str(policies / "eu-saas-startup.yaml"),
-             "-f", "json")
+    bad = wb(
+        "inspect",
+        str(examples / "tampered-checkpoint"),
+        "--policy",
+        str(policies / "eu-saas-startup.yaml"),
+        "-f",
+        "json",
+    )
     assert bad.returncode == 1
     reasons = json.loads(bad.stdout)["policy"]["reasons"]
     assert any(r["rule"] == "rules.max_scan_severity" and r["outcome"] == "fail" for r in reasons)
@@ -243,8 +272,10 @@ def test_inspect_checks_an_audit_run_against_the_policy(examples: Path, tmp_path
     from weighbridge.audit.runfile import dump_run
 
     policy = tmp_path / "audited.yaml"
-    policy.write_text("name: audited\naudit:\n  require_audit: true\n"
-                      "  max_asymmetry:\n    - {country: CN, language: en, points: 20}\n")
+    policy.write_text(
+        "name: audited\naudit:\n  require_audit: true\n"
+        "  max_asymmetry:\n    - {country: CN, language: en, points: 20}\n"
+    )
     censored, fair = tmp_path / "censored.json", tmp_path / "fair.json"
     dump_run(synthetic_run(refuse_china=True), censored)
     dump_run(synthetic_run(refuse_china=False), fair)

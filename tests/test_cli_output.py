@@ -19,8 +19,9 @@ POLICIES = ROOT / "examples" / "policies"
 
 def wb(*args: str, columns: str = "80") -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, COLUMNS=columns)  # a narrow "terminal": output to a pipe must still not wrap
-    return subprocess.run([sys.executable, "-m", "weighbridge", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "weighbridge", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +34,20 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_version_flag_and_command_agree() -> None:
     flag, command = wb("--version"), wb("version")
     assert flag.returncode == command.returncode == 0
-    assert flag.stdout == command.stdout and flag.stdout.startswith("weighbridge ") and flag.stdout.count("\n") == 1
+    assert (
+        flag.stdout == command.stdout
+        and flag.stdout.startswith("weighbridge ")
+        and flag.stdout.count("\n") == 1
+    )
 
 
 def test_output_to_a_pipe_never_wraps(examples: Path) -> None:
-    result = wb("inspect", str(examples / "llama-finetune"), "--policy", str(POLICIES / "eu-saas-startup.yaml"))
-    digest = json.loads(wb("scan", str(examples / "llama-finetune"), "-f", "json").stdout)["manifest"]["digest"]
+    result = wb(
+        "inspect", str(examples / "llama-finetune"), "--policy", str(POLICIES / "eu-saas-startup.yaml")
+    )
+    digest = json.loads(wb("scan", str(examples / "llama-finetune"), "-f", "json").stdout)["manifest"][
+        "digest"
+    ]
     lines = result.stdout.splitlines()
     assert any(f"manifest sha256 {digest}" in line for line in lines), result.stdout  # the digest on one line
     assert any(len(line) > 80 for line in lines)  # long lines are kept whole, not folded at COLUMNS
@@ -58,8 +67,13 @@ def test_markdown_inspection_has_every_section_of_the_json(examples: Path) -> No
     args = ("inspect", str(examples / "llama-finetune"), "--policy", str(POLICIES / "eu-saas-startup.yaml"))
     doc = json.loads(wb(*args, "-f", "json").stdout)
     markdown = wb(*args, "-f", "markdown").stdout
-    headings = {"license": "## Licence", "provenance": "## Provenance", "openness": "## Openness",
-                "inherited": "## Inherited obligations", "policy": "## Policy: eu-saas-startup — WARN"}
+    headings = {
+        "license": "## Licence",
+        "provenance": "## Provenance",
+        "openness": "## Openness",
+        "inherited": "## Inherited obligations",
+        "policy": "## Policy: eu-saas-startup — WARN",
+    }
     for key, heading in headings.items():
         assert doc.get(key), key
         assert heading in markdown, heading
@@ -86,7 +100,9 @@ def test_empty_pickle_is_high_not_clean_text(tmp_path: Path) -> None:
 
 def _gguf_with_repeated_keys(path: Path, repeats: int) -> None:
     """GGUF v3, no tensors, ``repeats`` metadata entries all named ``general.x`` (uint8 0)."""
-    kv = b"".join(struct.pack("<Q", 9) + b"general.x" + struct.pack("<I", 0) + b"\x00" for _ in range(repeats))
+    kv = b"".join(
+        struct.pack("<Q", 9) + b"general.x" + struct.pack("<I", 0) + b"\x00" for _ in range(repeats)
+    )
     path.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, repeats) + kv)
 
 
@@ -107,6 +123,10 @@ def test_pydantic_value_error_prefix_never_reaches_a_message() -> None:
     from weighbridge.core.findings import plain_message
     from weighbridge.web.app import jsonable_errors
 
-    assert plain_message("Value error, name must not be empty\n  (line 2)") == "name must not be empty (line 2)"
-    error = RequestValidationError([{"loc": ("body", "name"), "msg": "Value error, bad name", "type": "value_error"}])
+    assert (
+        plain_message("Value error, name must not be empty\n  (line 2)") == "name must not be empty (line 2)"
+    )
+    error = RequestValidationError(
+        [{"loc": ("body", "name"), "msg": "Value error, bad name", "type": "value_error"}]
+    )
     assert jsonable_errors(error) == [{"loc": ["body", "name"], "msg": "bad name", "type": "value_error"}]

@@ -16,7 +16,9 @@ import pytest
 
 # The corpus holds real torch archives (made by torch, then given hostile pickles): without the `test` extra's
 # torch it cannot be built, so the module skips by name instead of erroring.
-pytest.importorskip("torch", reason="the labelled corpus is built with torch, a `test` extra (make test installs it)")
+pytest.importorskip(
+    "torch", reason="the labelled corpus is built with torch, a `test` extra (make test installs it)"
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -65,7 +67,8 @@ def test_malicious_is_high(corpus: dict[str, Sample], name: str) -> None:
     s = corpus[name]
     sev, summary = _scan(s)
     assert sev is not None and sev >= Severity.HIGH, (
-        f"{name} [{s.technique}] {s.note}: max severity {_label(sev)}; findings: {summary or '-'}")
+        f"{name} [{s.technique}] {s.note}: max severity {_label(sev)}; findings: {summary or '-'}"
+    )
 
 
 @pytest.mark.parametrize("name", _names("malformed"))
@@ -73,7 +76,8 @@ def test_malformed_is_flagged(corpus: dict[str, Sample], name: str) -> None:
     s = corpus[name]
     sev, summary = _scan(s)
     assert sev is not None and sev >= Severity.MEDIUM, (
-        f"{name} [{s.technique}] {s.note}: max severity {_label(sev)}; findings: {summary or '-'}")
+        f"{name} [{s.technique}] {s.note}: max severity {_label(sev)}; findings: {summary or '-'}"
+    )
 
 
 @pytest.mark.parametrize("name", _names("benign"))
@@ -81,7 +85,8 @@ def test_benign_stays_below_high(corpus: dict[str, Sample], name: str) -> None:
     s = corpus[name]
     sev, summary = _scan(s)
     assert sev is None or sev < Severity.HIGH, (
-        f"{name} [{s.technique}] {s.note}: max severity {_label(sev)}; findings: {summary}")
+        f"{name} [{s.technique}] {s.note}: max severity {_label(sev)}; findings: {summary}"
+    )
 
 
 def test_corpus_shape() -> None:
@@ -92,6 +97,11 @@ def test_corpus_shape() -> None:
     assert len(by_label["malformed"]) >= 12
     assert len(by_label["benign"]) >= 30
     techniques = {s.technique for s in by_label["malicious"]}
-    wanted = {f"A{i}" for i in range(1, 11)} | {f"B{i}" for i in range(1, 7)} | {f"C{i}" for i in range(1, 10)} \
-        | {f"D{i}" for i in range(1, 11)} | {"E2", "E3", "E4", "E5"}
+    wanted = (
+        {f"A{i}" for i in range(1, 11)}
+        | {f"B{i}" for i in range(1, 7)}
+        | {f"C{i}" for i in range(1, 10)}
+        | {f"D{i}" for i in range(1, 11)}
+        | {"E2", "E3", "E4", "E5"}
+    )
     assert wanted <= techniques, sorted(wanted - techniques)

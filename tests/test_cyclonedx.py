@@ -57,15 +57,23 @@ Not evaluated on languages other than English.
 May reproduce biases of its training data; review outputs before use.
 """
 
-CONFIG = {"_name_or_path": "meta-llama/Llama-3.1-8B", "architectures": ["LlamaForCausalLM"],
-          "model_type": "llama", "hidden_size": 8}
+CONFIG = {
+    "_name_or_path": "meta-llama/Llama-3.1-8B",
+    "architectures": ["LlamaForCausalLM"],
+    "model_type": "llama",
+    "hidden_size": 8,
+}
 
 
 def safetensors_bytes() -> bytes:
     """A tiny, well-formed safetensors file: u64 LE header length, JSON header, then the tensor bytes."""
     data = struct.pack("<4f", 0.5, -1.0, 2.0, 0.25)
-    header = json.dumps({"__metadata__": {"format": "pt"},
-                         "weight": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, len(data)]}}).encode()
+    header = json.dumps(
+        {
+            "__metadata__": {"format": "pt"},
+            "weight": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, len(data)]},
+        }
+    ).encode()
     header += b" " * (-len(header) % 8)
     return struct.pack("<Q", len(header)) + header + data
 
@@ -133,8 +141,9 @@ def test_llama_finetune_document_is_valid_and_complete(llama_folder: Path, no_ne
     assert model["version"] == f"sha256:{report.manifest_digest}"
     model_props = props(model)
     assert model_props["weighbridge:manifest-digest"] == [f"sha256:{report.manifest_digest}"]
-    assert model_props["weighbridge:scan:verdict"] == [report.max_severity.label if report.max_severity
-                                                       else "clean"]
+    assert model_props["weighbridge:scan:verdict"] == [
+        report.max_severity.label if report.max_severity else "clean"
+    ]
 
     # Llama 3.1 has no SPDX id: a named, declared licence; its terms as properties
     (entry,) = model["licenses"]
@@ -153,7 +162,11 @@ def test_llama_finetune_document_is_valid_and_complete(llama_folder: Path, no_ne
     assert props(ancestor)["weighbridge:lineage:relation-basis"] == ["stated"]
     assert ancestor["purl"] == "pkg:huggingface/meta-llama/Llama-3.1-8B"
     (base,) = bom["components"]
-    assert (base["group"], base["name"], base["type"]) == ("meta-llama", "Llama-3.1-8B", "machine-learning-model")
+    assert (base["group"], base["name"], base["type"]) == (
+        "meta-llama",
+        "Llama-3.1-8B",
+        "machine-learning-model",
+    )
     depends = {d["ref"]: d.get("dependsOn", []) for d in bom["dependencies"]}
     assert depends[model["bom-ref"]] == [base["bom-ref"]]
 
@@ -162,24 +175,29 @@ def test_llama_finetune_document_is_valid_and_complete(llama_folder: Path, no_ne
     params = card["modelParameters"]
     assert params["task"] == "text-generation"
     assert (params["architectureFamily"], params["modelArchitecture"]) == ("llama", "LlamaForCausalLM")
-    assert params["datasets"] == [{"type": "dataset", "name": "example-org/instructions",
-                                   "description": "listed in README.md datasets"}]
+    assert params["datasets"] == [
+        {"type": "dataset", "name": "example-org/instructions", "description": "listed in README.md datasets"}
+    ]
     assert card["quantitativeAnalysis"]["performanceMetrics"] == [
-        {"type": "acc", "value": "61.5", "slice": "ARC Challenge"}]
+        {"type": "acc", "value": "61.5", "slice": "ARC Challenge"}
+    ]
     considerations = card["considerations"]
     assert considerations["useCases"] == ["Assistant-style chat in English."]
     assert considerations["technicalLimitations"] == ["Not evaluated on languages other than English."]
-    assert considerations["ethicalConsiderations"] == [{
-        "name": "Bias, risks and ethical considerations",
-        "mitigationStrategy": "May reproduce biases of its training data; review outputs before use."}]
+    assert considerations["ethicalConsiderations"] == [
+        {
+            "name": "Bias, risks and ethical considerations",
+            "mitigationStrategy": "May reproduce biases of its training data; review outputs before use.",
+        }
+    ]
     assert {"name": "weighbridge:card:base-model-relation", "value": "finetune"} in card["properties"]
 
 
 def test_named_licence_carries_the_stated_link(tmp_path: Path) -> None:
     card = LLAMA_CARD.replace(
         "license: llama3.1\n",
-        "license: other\nlicense_name: acme-model-license\n"
-        "license_link: https://example.com/acme/LICENSE\n")
+        "license: other\nlicense_name: acme-model-license\nlicense_link: https://example.com/acme/LICENSE\n",
+    )
     folder = write_folder(tmp_path / "acme-model", card)
     model = model_of(assert_valid(render_cyclonedx(weighbridge.inspect(str(folder)))))
     (entry,) = model["licenses"]
@@ -190,20 +208,31 @@ def test_named_licence_carries_the_stated_link(tmp_path: Path) -> None:
 
 def test_spdx_licence_and_no_lineage(tmp_path: Path) -> None:
     card = "---\nlicense: apache-2.0\npipeline_tag: feature-extraction\n---\n# tiny-encoder\n"
-    folder = write_folder(tmp_path / "tiny-encoder", card,
-                          config={"architectures": ["BertModel"], "model_type": "bert"})
+    folder = write_folder(
+        tmp_path / "tiny-encoder", card, config={"architectures": ["BertModel"], "model_type": "bert"}
+    )
     bom = assert_valid(render_cyclonedx(weighbridge.inspect(str(folder))))
     model = model_of(bom)
     assert model["licenses"] == [{"license": {"id": "Apache-2.0", "acknowledgement": "declared"}}]
     assert "pedigree" not in model
     assert "components" not in bom
     assert model["modelCard"]["modelParameters"] == {
-        "task": "feature-extraction", "architectureFamily": "bert", "modelArchitecture": "BertModel"}
+        "task": "feature-extraction",
+        "architectureFamily": "bert",
+        "modelArchitecture": "BertModel",
+    }
 
 
 def test_attach_model_card_finds_the_component_or_says_why() -> None:
-    doc: dict[str, Any] = {"metadata": {"component": {"type": "machine-learning-model", "bom-ref": "m",
-                                                      "components": [{"type": "file", "bom-ref": "f"}]}}}
+    doc: dict[str, Any] = {
+        "metadata": {
+            "component": {
+                "type": "machine-learning-model",
+                "bom-ref": "m",
+                "components": [{"type": "file", "bom-ref": "f"}],
+            }
+        }
+    }
     attach_model_card(doc, "m", {"modelParameters": {"task": "x"}})
     assert doc["metadata"]["component"]["modelCard"] == {"modelParameters": {"task": "x"}}
     with pytest.raises(ValueError, match="machine-learning-model"):

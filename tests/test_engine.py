@@ -22,22 +22,34 @@ from weighbridge.scanning.engine import scan_file, scan_snapshot
 
 
 def safetensors(n_floats: int) -> bytes:
-    header = json.dumps({"w": {"dtype": "F32", "shape": [n_floats], "data_offsets": [0, 4 * n_floats]}}).encode()
+    header = json.dumps(
+        {"w": {"dtype": "F32", "shape": [n_floats], "data_offsets": [0, 4 * n_floats]}}
+    ).encode()
     return struct.pack("<Q", len(header)) + header + bytes(4 * n_floats)
 
 
 def folder_snapshot(folder: Path, expected: dict[str, str] | None = None) -> Snapshot:
     files = tuple(
-        SnapshotFile(rel=p.name, abspath=str(p), expected_sha256=(expected or {}).get(p.name),
-                     digest_source="test" if expected and p.name in expected else None)
-        for p in sorted(folder.iterdir()))
-    return Snapshot(target=Target(input=str(folder), kind=TargetKind.FOLDER, path=str(folder)),
-                    root=str(folder), files=files)
+        SnapshotFile(
+            rel=p.name,
+            abspath=str(p),
+            expected_sha256=(expected or {}).get(p.name),
+            digest_source="test" if expected and p.name in expected else None,
+        )
+        for p in sorted(folder.iterdir())
+    )
+    return Snapshot(
+        target=Target(input=str(folder), kind=TargetKind.FOLDER, path=str(folder)),
+        root=str(folder),
+        files=files,
+    )
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.binary(min_size=0, max_size=50_000), st.lists(st.tuples(st.integers(0, 60_000), st.integers(0, 9000)),
-                                                        max_size=12))
+@given(
+    st.binary(min_size=0, max_size=50_000),
+    st.lists(st.tuples(st.integers(0, 60_000), st.integers(0, 9000)), max_size=12),
+)
 def test_hashing_reader_digest_is_exact_whatever_the_reads(data: bytes, reads: list[tuple[int, int]]) -> None:
     path = Path(os.environ.get("TMPDIR", "/tmp")) / f"wb-hash-{os.getpid()}.bin"
     path.write_bytes(data)
@@ -70,7 +82,10 @@ def test_file_record_and_manifest(tmp_path: Path) -> None:
     for r in report.files:
         assert r.sha256 == hashlib.sha256((tmp_path / r.path).read_bytes()).hexdigest()
     assert {r.path: r.format for r in report.files} == {
-        "config.json": "text", "model.safetensors": "safetensors", "state.pkl": "pickle"}
+        "config.json": "text",
+        "model.safetensors": "safetensors",
+        "state.pkl": "pickle",
+    }
     entries = [(r.path, r.sha256) for r in report.files if r.sha256]
     root = hashlib.sha256(b"".join(bytes.fromhex(d) for _, d in sorted(entries))).hexdigest()
     assert report.manifest_digest == root == manifest_digest(entries)
@@ -112,7 +127,9 @@ def test_content_not_name_decides(tmp_path: Path) -> None:
 def test_parallel_and_serial_reports_agree(tmp_path: Path) -> None:
     rnd = random.Random(7)
     for i in range(12):
-        (tmp_path / f"f{i}.bin").write_bytes(pickle.dumps([rnd.random() for _ in range(2000)], protocol=i % 6))
+        (tmp_path / f"f{i}.bin").write_bytes(
+            pickle.dumps([rnd.random() for _ in range(2000)], protocol=i % 6)
+        )
     (tmp_path / "bad.bin").write_bytes(b"\x80\x02cos\nsystem\nq\x00.")
     one = scan_snapshot(folder_snapshot(tmp_path), workers=1)
     many = scan_snapshot(folder_snapshot(tmp_path), workers=4)
@@ -121,7 +138,9 @@ def test_parallel_and_serial_reports_agree(tmp_path: Path) -> None:
 
 
 def test_unreadable_path_is_a_finding(tmp_path: Path) -> None:
-    record = scan_file(SnapshotFile(rel="gone.bin", abspath=str(tmp_path / "gone.bin")), str(tmp_path), Limits())
+    record = scan_file(
+        SnapshotFile(rel="gone.bin", abspath=str(tmp_path / "gone.bin")), str(tmp_path), Limits()
+    )
     assert [f.rule for f in record.findings] == ["WB-INT-002"]
     assert record.sha256 is None
 
@@ -132,12 +151,25 @@ def test_onnx_external_data_file_is_data_not_unknown(tmp_path: Path) -> None:
     from onnx import helper, numpy_helper
 
     weights = numpy_helper.from_array(np.ones((64, 64), dtype=np.float32), name="W")
-    graph = helper.make_graph([helper.make_node("MatMul", ["x", "W"], ["y"])], "g",
-                              [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 64])],
-                              [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 64])], [weights])
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "W"], ["y"])],
+        "g",
+        [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 64])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 64])],
+        [weights],
+    )
     model = helper.make_model(graph)
-    onnx.save_model(model, str(tmp_path / "model.onnx"), save_as_external_data=True, all_tensors_to_one_file=True,
-                    location="weights.bin", size_threshold=0)
+    onnx.save_model(
+        model,
+        str(tmp_path / "model.onnx"),
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location="weights.bin",
+        size_threshold=0,
+    )
     report = scan_snapshot(folder_snapshot(tmp_path))
-    assert {r.path: r.format for r in report.files} == {"model.onnx": "onnx", "weights.bin": "onnx-external-data"}
+    assert {r.path: r.format for r in report.files} == {
+        "model.onnx": "onnx",
+        "weights.bin": "onnx-external-data",
+    }
     assert report.findings == []

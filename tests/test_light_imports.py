@@ -17,8 +17,14 @@ SRC = str(Path(__file__).resolve().parent.parent / "src")
 def imported_modules(code: str) -> set[str]:
     """The modules a fresh interpreter has loaded after running ``code`` (from ``-X importtime``)."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")]))
-    result = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
-                            env=env, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
     names = set()
     for line in result.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
@@ -27,17 +33,30 @@ def imported_modules(code: str) -> set[str]:
     return names
 
 
-HEAVY_PREFIXES = ("weighbridge.formats.", "weighbridge.scanning.", "weighbridge.web", "weighbridge.audit",
-                  "weighbridge.registry", "weighbridge.fleet", "weighbridge.mirror", "py7zr", "rich", "jinja2",
-                  "typer", "sqlalchemy", "fastapi")
+HEAVY_PREFIXES = (
+    "weighbridge.formats.",
+    "weighbridge.scanning.",
+    "weighbridge.web",
+    "weighbridge.audit",
+    "weighbridge.registry",
+    "weighbridge.fleet",
+    "weighbridge.mirror",
+    "py7zr",
+    "rich",
+    "jinja2",
+    "typer",
+    "sqlalchemy",
+    "fastapi",
+)
 
 
 def heavy(names: set[str]) -> list[str]:
     return sorted(n for n in names if n.startswith(HEAVY_PREFIXES) or n in {"weighbridge.formats"})
 
 
-@pytest.mark.parametrize("code", ["import weighbridge", "import weighbridge.guard",
-                                  "import weighbridge; weighbridge.__version__"])
+@pytest.mark.parametrize(
+    "code", ["import weighbridge", "import weighbridge.guard", "import weighbridge; weighbridge.__version__"]
+)
 def test_package_root_and_guard_load_no_scanner(code: str) -> None:
     names = imported_modules(code)
     assert "weighbridge" in names  # the probe saw the import at all
@@ -45,23 +64,42 @@ def test_package_root_and_guard_load_no_scanner(code: str) -> None:
 
 
 def test_scan_function_and_scanning_package_are_distinct() -> None:
-    names = imported_modules("import weighbridge, weighbridge.scanning.engine as e; "
-                             "assert callable(weighbridge.scan) and callable(weighbridge.inspect); "
-                             "assert weighbridge.scan.__module__ == 'weighbridge.scanning.api'; "
-                             "assert e.scan_snapshot")
+    names = imported_modules(
+        "import weighbridge, weighbridge.scanning.engine as e; "
+        "assert callable(weighbridge.scan) and callable(weighbridge.inspect); "
+        "assert weighbridge.scan.__module__ == 'weighbridge.scanning.api'; "
+        "assert e.scan_snapshot"
+    )
     assert "weighbridge.scanning.engine" in names
 
 
 def test_one_file_scan_loads_only_what_the_file_needs(tmp_path: Path) -> None:
     target = tmp_path / "weights.pkl"
     target.write_bytes(pickle.dumps({"layer.weight": [0.5, 1.5]}, protocol=4))
-    names = imported_modules("import sys; sys.argv = ['weighbridge', 'scan', '-f', 'json', " + repr(str(target)) +
-                             "]\nfrom weighbridge.cli.main import run\ntry:\n    run()\nexcept SystemExit as e:\n"
-                             "    assert e.code == 0, e.code")
+    names = imported_modules(
+        "import sys; sys.argv = ['weighbridge', 'scan', '-f', 'json', "
+        + repr(str(target))
+        + "]\nfrom weighbridge.cli.main import run\ntry:\n    run()\nexcept SystemExit as e:\n"
+        "    assert e.code == 0, e.code"
+    )
     assert "weighbridge.formats.pickle.handler" in names
-    unwanted = ("weighbridge.formats.gguf", "weighbridge.formats.archives.sevenzip", "weighbridge.formats.hdf5",
-                "weighbridge.formats.numpy", "weighbridge.formats.chat_template", "py7zr", "jinja2",
-                "weighbridge.cli.audit", "weighbridge.cli.registry", "weighbridge.cli.fleet",
-                "weighbridge.cli.mirror", "weighbridge.cli.bundle", "weighbridge.cli.serve", "weighbridge.web",
-                "weighbridge.registry", "rich.progress", "rich.table")
+    unwanted = (
+        "weighbridge.formats.gguf",
+        "weighbridge.formats.archives.sevenzip",
+        "weighbridge.formats.hdf5",
+        "weighbridge.formats.numpy",
+        "weighbridge.formats.chat_template",
+        "py7zr",
+        "jinja2",
+        "weighbridge.cli.audit",
+        "weighbridge.cli.registry",
+        "weighbridge.cli.fleet",
+        "weighbridge.cli.mirror",
+        "weighbridge.cli.bundle",
+        "weighbridge.cli.serve",
+        "weighbridge.web",
+        "weighbridge.registry",
+        "rich.progress",
+        "rich.table",
+    )
     assert sorted(n for n in names if n.startswith(unwanted)) == []

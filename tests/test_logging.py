@@ -37,19 +37,31 @@ def _pickle(tmp_path: Path) -> Path:
     return path
 
 
-def test_quiet_by_default(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_quiet_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("WEIGHBRIDGE_LOG", raising=False)
     code, err = _run(capsys, monkeypatch, "scan", str(_pickle(tmp_path)))
     assert code == 0 and err == ""
 
 
-@pytest.mark.parametrize(("args", "env", "seen", "unseen"), [
-    (["-v"], None, "INFO weighbridge.sources: resolving", "DEBUG"),
-    (["-vv"], None, "DEBUG weighbridge.scanning.dispatch: state.pkl: parsed as pickle", None),
-    ([], "debug", "DEBUG weighbridge.scanning.engine: state.pkl:", None),
-])
-def test_verbosity_levels(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-                          args: list[str], env: str | None, seen: str, unseen: str | None) -> None:
+@pytest.mark.parametrize(
+    ("args", "env", "seen", "unseen"),
+    [
+        (["-v"], None, "INFO weighbridge.sources: resolving", "DEBUG"),
+        (["-vv"], None, "DEBUG weighbridge.scanning.dispatch: state.pkl: parsed as pickle", None),
+        ([], "debug", "DEBUG weighbridge.scanning.engine: state.pkl:", None),
+    ],
+)
+def test_verbosity_levels(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    env: str | None,
+    seen: str,
+    unseen: str | None,
+) -> None:
     if env is None:
         monkeypatch.delenv("WEIGHBRIDGE_LOG", raising=False)
     else:
@@ -62,7 +74,8 @@ def test_verbosity_levels(tmp_path: Path, capsys: pytest.CaptureFixture[str], mo
 
 
 def test_unexpected_error_is_one_line_and_its_traceback_goes_to_the_log(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("WEIGHBRIDGE_LOG", raising=False)
 
     def broken(*_args: object, **_kwargs: object) -> None:
@@ -72,7 +85,8 @@ def test_unexpected_error_is_one_line_and_its_traceback_goes_to_the_log(
     code, err = _run(capsys, monkeypatch, "scan", str(_pickle(tmp_path)))
     assert code == 2
     assert err.strip().splitlines() == [
-        "weighbridge: internal error: RuntimeError: a bug in the scanner (run with -v for the traceback)"]
+        "weighbridge: internal error: RuntimeError: a bug in the scanner (run with -v for the traceback)"
+    ]
 
     code, err = _run(capsys, monkeypatch, "-v", "scan", str(_pickle(tmp_path)))
     assert code == 2

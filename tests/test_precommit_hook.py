@@ -34,8 +34,13 @@ def run_entry(files: list[Path]) -> subprocess.CompletedProcess[str]:
     argv = shlex.split(hook()["entry"])
     assert argv[0] == "weighbridge"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
-    return subprocess.run([sys.executable, "-m", "weighbridge", *argv[1:], *map(str, files)], capture_output=True,
-                          text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "weighbridge", *argv[1:], *map(str, files)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -57,12 +62,26 @@ def test_hook_definition_is_complete() -> None:
     assert found["name"]
 
 
-@pytest.mark.parametrize(("name", "matched"), [
-    ("model.pkl", True), ("sub/dir/pytorch_model.bin", True), ("x.GGUF", True), ("m.safetensors", True),
-    ("saved_model.pb", True), ("a.h5", True), ("m.keras", True), ("t.onnx", True), ("chat_template.jinja", True),
-    ("archive.7z", True), ("model.tflite", True), ("README.md", False), ("train.py", False),
-    ("config.json", False), ("notes.pkl.txt", False),
-])
+@pytest.mark.parametrize(
+    ("name", "matched"),
+    [
+        ("model.pkl", True),
+        ("sub/dir/pytorch_model.bin", True),
+        ("x.GGUF", True),
+        ("m.safetensors", True),
+        ("saved_model.pb", True),
+        ("a.h5", True),
+        ("m.keras", True),
+        ("t.onnx", True),
+        ("chat_template.jinja", True),
+        ("archive.7z", True),
+        ("model.tflite", True),
+        ("README.md", False),
+        ("train.py", False),
+        ("config.json", False),
+        ("notes.pkl.txt", False),
+    ],
+)
 def test_hook_files_pattern_selects_model_artifacts(name: str, matched: bool) -> None:
     assert bool(re.search(hook()["files"], name)) is matched
 
@@ -82,21 +101,41 @@ def test_hook_entry_passes_benign_files(files: dict[str, Path]) -> None:
     assert single.stdout.count("Weighbridge ") == 1
 
 
-def test_several_targets_as_json_array_and_missing_one_exits_2(files: dict[str, Path], tmp_path: Path) -> None:
+def test_several_targets_as_json_array_and_missing_one_exits_2(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
     argv = [sys.executable, "-m", "weighbridge", "scan", "-f", "json"]
-    both = subprocess.run([*argv, str(files["benign"]), str(files["malicious"])], capture_output=True, text=True,
-                          env=env, timeout=120)
+    both = subprocess.run(
+        [*argv, str(files["benign"]), str(files["malicious"])],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert both.returncode == 1
     reports = json.loads(both.stdout)
     assert [r["target"]["input"] for r in reports] == [str(files["benign"]), str(files["malicious"])]
     assert all(r["schema"] == "weighbridge.report/1" for r in reports)
-    missing = subprocess.run([*argv, str(files["benign"]), str(tmp_path / "gone.pkl")], capture_output=True,
-                             text=True, env=env, timeout=120)
+    missing = subprocess.run(
+        [*argv, str(files["benign"]), str(tmp_path / "gone.pkl")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert missing.returncode == 2
-    assert missing.stderr.strip().startswith("weighbridge: error:") and len(missing.stderr.strip().splitlines()) == 1
+    assert (
+        missing.stderr.strip().startswith("weighbridge: error:")
+        and len(missing.stderr.strip().splitlines()) == 1
+    )
     assert len(json.loads(missing.stdout)) == 1
-    sarif = subprocess.run([*argv[:-1], "sarif", str(files["benign"]), str(files["malicious"])],
-                           capture_output=True, text=True, env=env, timeout=120)
+    sarif = subprocess.run(
+        [*argv[:-1], "sarif", str(files["benign"]), str(files["malicious"])],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert sarif.returncode == 1
     assert len(json.loads(sarif.stdout)["runs"]) == 2

@@ -25,8 +25,11 @@ def _module_name(path: Path) -> str:
 
 
 def test_every_module_that_defines_rules_is_in_the_catalogue() -> None:
-    defining = {_module_name(p) for p in _sources()
-                if p.name != "rules.py" and DEFINES.search(p.read_text(encoding="utf-8"))}
+    defining = {
+        _module_name(p)
+        for p in _sources()
+        if p.name != "rules.py" and DEFINES.search(p.read_text(encoding="utf-8"))
+    }
     assert defining, "the pattern found no rule definitions at all"
     assert sorted(defining - set(RULE_MODULES)) == []
     assert sorted(set(RULE_MODULES) - defining) == []

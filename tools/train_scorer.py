@@ -86,7 +86,9 @@ class Config:
 def _cache_key(corpus: Path) -> str:
     h = hashlib.sha256(corpus.read_bytes())
     scoring = ROOT / "src" / "weighbridge" / "audit" / "scoring"
-    for path in sorted([*scoring.glob("*.py"), *scoring.glob("data/*.yaml"), ROOT / "tools" / "scorer_features.py"]):
+    for path in sorted(
+        [*scoring.glob("*.py"), *scoring.glob("data/*.yaml"), ROOT / "tools" / "scorer_features.py"]
+    ):
         h.update(path.name.encode() + path.read_bytes())
     h.update(repr((BUCKET_GRID, HASH_CHARS)).encode())
     return h.hexdigest()[:16]
@@ -125,8 +127,17 @@ def load_dataset(corpus: Path, use_cache: bool = True) -> Dataset:
         dense.append(dense_features(analysis, prompt.text))
         for b in BUCKET_GRID:
             buckets[b].append(opening_buckets(analysis.text, b, HASH_CHARS))
-    ds = Dataset(models, sets, np.array(gold), np.array(pattern), np.array(certain), np.array(default),
-                 np.array(dense, dtype=float), buckets, excluded)
+    ds = Dataset(
+        models,
+        sets,
+        np.array(gold),
+        np.array(pattern),
+        np.array(certain),
+        np.array(default),
+        np.array(dense, dtype=float),
+        buckets,
+        excluded,
+    )
     if use_cache:
         with cache.open("wb") as handle:
             pickle.dump(ds, handle)
@@ -148,8 +159,9 @@ def design(ds: Dataset, buckets: int, rows: np.ndarray | None = None) -> np.ndar
 EQUAL_MODELS = False
 
 
-def fit(X: np.ndarray, y: np.ndarray, C: float,
-        groups: np.ndarray | None = None) -> tuple[StandardScaler, LogisticRegression]:
+def fit(
+    X: np.ndarray, y: np.ndarray, C: float, groups: np.ndarray | None = None
+) -> tuple[StandardScaler, LogisticRegression]:
     scaler = StandardScaler().fit(X)
     clf = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, tol=1e-6)
     weight = None
@@ -265,16 +277,21 @@ def fixed_lomo(ds: Dataset, config: Config) -> np.ndarray:
 
 # ---- reporting ---------------------------------------------------------------------------------------
 
+
 def summary_line(name: str, gold: np.ndarray, predicted: np.ndarray) -> str:
     a = agreement_of(gold, predicted)
-    return (f"{name:36} n={a.n:4}  BA {a.binary.balanced_accuracy:.3f}  kappa {a.binary.kappa:6.3f}  "
-            f"macro-F1 {a.macro_f1:.3f}  acc3 {a.accuracy:.3f}")
+    return (
+        f"{name:36} n={a.n:4}  BA {a.binary.balanced_accuracy:.3f}  kappa {a.binary.kappa:6.3f}  "
+        f"macro-F1 {a.macro_f1:.3f}  acc3 {a.accuracy:.3f}"
+    )
 
 
 def compliance_table(ds: Dataset, predicted: np.ndarray) -> list[str]:
     short = ("China EN", "China ZH", "Russia", "US", "EU")
-    lines = ["model".ljust(36) + "".join(f"{s:>15}" for s in short),
-             " " * 36 + "".join(f"{'ours / gold':>15}" for _ in SETS)]
+    lines = [
+        "model".ljust(36) + "".join(f"{s:>15}" for s in short),
+        " " * 36 + "".join(f"{'ours / gold':>15}" for _ in SETS),
+    ]
     models = np.array(ds.models)
     sets = np.array(ds.sets)
     for m in dict.fromkeys(ds.models):
@@ -291,8 +308,12 @@ def compliance_table(ds: Dataset, predicted: np.ndarray) -> list[str]:
 
 def report(ds: Dataset, name: str, predicted: np.ndarray) -> list[str]:
     models = np.array(ds.models)
-    out = [f"-- {name} --", "pooled over all six models:",
-           format_agreement(agreement_of(ds.gold, predicted)), "per model:"]
+    out = [
+        f"-- {name} --",
+        "pooled over all six models:",
+        format_agreement(agreement_of(ds.gold, predicted)),
+        "per model:",
+    ]
     for m in dict.fromkeys(ds.models):
         sel = models == m
         out.append(summary_line(m, ds.gold[sel], predicted[sel]))
@@ -308,28 +329,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--no-cache", action="store_true")
-    parser.add_argument("--drop-set-features", action="store_true", help="ablation: zero " + ", ".join(SET_FEATURES))
-    parser.add_argument("--equal-models", action="store_true",
-                        help="ablation: weight rows so every training model counts the same")
+    parser.add_argument(
+        "--drop-set-features", action="store_true", help="ablation: zero " + ", ".join(SET_FEATURES)
+    )
+    parser.add_argument(
+        "--equal-models",
+        action="store_true",
+        help="ablation: weight rows so every training model counts the same",
+    )
     args = parser.parse_args(argv)
     if not args.corpus.is_file():
         print(f"corpus not found: {args.corpus}", file=sys.stderr)
         return 2
     started = time.perf_counter()
     ds = load_dataset(args.corpus, use_cache=not args.no_cache)
-    print(f"{len(ds.models)} rows ({ds.excluded} gold-error row left out), {len(DENSE_FEATURES)} dense features, "
-          f"features in {time.perf_counter() - started:.1f} s")
+    print(
+        f"{len(ds.models)} rows ({ds.excluded} gold-error row left out), {len(DENSE_FEATURES)} dense features, "
+        f"features in {time.perf_counter() - started:.1f} s"
+    )
     if args.drop_set_features:
         for name in SET_FEATURES:
             ds.dense[:, DENSE_FEATURES.index(name)] = 0.0
     global EQUAL_MODELS
     EQUAL_MODELS = args.equal_models
 
-    lines = report(ds, "(a) patterns only (no learning; the patterns were tuned on the tune models' errors)",
-                   ds.pattern)
+    lines = report(
+        ds, "(a) patterns only (no learning; the patterns were tuned on the tune models' errors)", ds.pattern
+    )
     result = nested_lomo(ds)
-    lines += [""] + report(ds, "(b) learned layer, nested LOMO (every row predicted by a fit that never saw "
-                               "its model; hyperparameters chosen inside the fold)", result.predicted)
+    lines += [""] + report(
+        ds,
+        "(b) learned layer, nested LOMO (every row predicted by a fit that never saw "
+        "its model; hyperparameters chosen inside the fold)",
+        result.predicted,
+    )
     lines += ["configuration chosen per held-out model (inner LOMO over the other five):"]
     lines += [f"  {m:36} {c.describe()}" for m, c in result.chosen.items()]
     lines += ["", "-- exploratory: LOMO per arrangement × buckets, C chosen inside each fold --"]
@@ -339,10 +372,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines.append(summary_line(f"{arrangement}, {buckets} buckets", ds.gold, sub.predicted))
     rows = np.arange(len(ds.models))
     final, scores = select(ds, rows, all_configs())
-    lines += ["", f"configuration that would ship (LOMO selection over all six models): {final.describe()} "
-                  f"(selection score {scores[final]:.3f})"]
-    lines += report(ds, "that configuration, LOMO refit per held-out model (hyperparameters were chosen "
-                        "seeing all six, so slightly optimistic next to (b))", fixed_lomo(ds, final))
+    lines += [
+        "",
+        f"configuration that would ship (LOMO selection over all six models): {final.describe()} "
+        f"(selection score {scores[final]:.3f})",
+    ]
+    lines += report(
+        ds,
+        "that configuration, LOMO refit per held-out model (hyperparameters were chosen "
+        "seeing all six, so slightly optimistic next to (b))",
+        fixed_lomo(ds, final),
+    )
     print("\n".join(lines))
     print(f"\ndone in {time.perf_counter() - started:.0f} s")
     return 0

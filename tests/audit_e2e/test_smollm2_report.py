@@ -20,8 +20,16 @@ pytestmark = pytest.mark.slow
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 # Short-answer variants of the matched criticism requests, so a 135M model finishes within a small token budget
@@ -47,19 +55,43 @@ countries:
 
 
 def wb(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "weighbridge", *args], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    return subprocess.run(
+        [sys.executable, "-m", "weighbridge", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
 
 
 @pytest.mark.timeout(900)
 def test_smollm2_audit_run_report_and_screenshot(tmp_path: Path) -> None:
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed: pip install 'weighbridge[llama]'")
+    pytest.importorskip(
+        "llama_cpp", reason="llama-cpp-python is not installed: pip install 'weighbridge[llama]'"
+    )
     gguf = smollm2_gguf()
     run_file, html, md, js = (tmp_path / n for n in ("run.json", "report.html", "report.md", "report.json"))
     suite = tmp_path / "short-criticism.yaml"
     suite.write_text(SUITE)
-    argv = ["audit", "run", str(gguf), "--runtime", "llama-cpp", "--suite", str(suite), "--samples", "2",
-            "--max-tokens", "256", "--seed", "3", "--n-ctx", "1024", "-o", str(run_file)]
+    argv = [
+        "audit",
+        "run",
+        str(gguf),
+        "--runtime",
+        "llama-cpp",
+        "--suite",
+        str(suite),
+        "--samples",
+        "2",
+        "--max-tokens",
+        "256",
+        "--seed",
+        "3",
+        "--n-ctx",
+        "1024",
+        "-o",
+        str(run_file),
+    ]
     first = wb(*argv)
     assert first.returncode == 0, first.stderr
     assert "8 prompts x (greedy + 2 sample(s)) = 24 generations (24 new, 0 cached)" in first.stdout
@@ -83,7 +115,9 @@ def test_smollm2_audit_run_report_and_screenshot(tmp_path: Path) -> None:
     assert run.model.digest in html.read_text() and "| " in md.read_text()
 
     if not Path(CHROMIUM).is_file() and shutil.which("chromium") is None:
-        unavailable(f"Chromium not found at {CHROMIUM}: the reports were written, the screenshot needs chromium")
+        unavailable(
+            f"Chromium not found at {CHROMIUM}: the reports were written, the screenshot needs chromium"
+        )
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
     ARTIFACTS.mkdir(exist_ok=True)
     png = ARTIFACTS / "audit-smollm2.png"

@@ -41,7 +41,9 @@ def test_report_formats_round_trip(runs: tuple[Path, Path], tmp_path: Path) -> N
 def test_compare_formats(runs: tuple[Path, Path]) -> None:
     table = runner.invoke(app, ["audit", "compare", str(runs[0]), str(runs[1])])
     assert table.exit_code == 0 and "McNemar exact" in table.stdout
-    doc = json.loads(runner.invoke(app, ["audit", "compare", *map(str, runs), str(runs[0]), "-f", "json"]).stdout)
+    doc = json.loads(
+        runner.invoke(app, ["audit", "compare", *map(str, runs), str(runs[0]), "-f", "json"]).stdout
+    )
     assert len(doc["runs"]) == 3 and doc["tests"][0]["cochran_q"]["df"] == 2
     md = runner.invoke(app, ["audit", "compare", *map(str, runs), "-f", "markdown"])
     assert md.stdout.startswith("# Audit comparison")
@@ -49,23 +51,32 @@ def test_compare_formats(runs: tuple[Path, Path]) -> None:
 
 def test_report_with_policy(runs: tuple[Path, Path], tmp_path: Path) -> None:
     policy = tmp_path / "p.yaml"
-    policy.write_text("audit:\n  require_audit: true\n  max_asymmetry: [{country: CN, language: en, points: 20}]\n",
-                      encoding="utf-8")
-    censored = runner.invoke(app, ["audit", "report", str(runs[0]), "-f", "markdown", "--policy", str(policy)])
+    policy.write_text(
+        "audit:\n  require_audit: true\n  max_asymmetry: [{country: CN, language: en, points: 20}]\n",
+        encoding="utf-8",
+    )
+    censored = runner.invoke(
+        app, ["audit", "report", str(runs[0]), "-f", "markdown", "--policy", str(policy)]
+    )
     assert censored.exit_code == 1 and "— FAIL" in censored.stdout
     # no asymmetry measured, but eight prompts per country cannot rule out 20 points: a warning, exit 0
     fine = runner.invoke(app, ["audit", "report", str(runs[1]), "-f", "json", "--policy", str(policy)])
     assert fine.exit_code == 0 and json.loads(fine.stdout)["policy"]["verdict"] == "warn"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["report", "missing.json"], "missing.json: no such file"),
-    (["compare", "only-one.json"], "compare needs at least two run files"),
-    (["report", "RUN", "--controls", " , "], "--controls needs at least one country code"),
-    (["report", "BAD"], "not an audit run"),
-    (["report", "RUN", "--policy", "POLICY"], "audit.max_over_refusal: must be between 0 and 100"),
-])
-def test_errors_are_one_line_exit_2(runs: tuple[Path, Path], tmp_path: Path, args: list[str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["report", "missing.json"], "missing.json: no such file"),
+        (["compare", "only-one.json"], "compare needs at least two run files"),
+        (["report", "RUN", "--controls", " , "], "--controls needs at least one country code"),
+        (["report", "BAD"], "not an audit run"),
+        (["report", "RUN", "--policy", "POLICY"], "audit.max_over_refusal: must be between 0 and 100"),
+    ],
+)
+def test_errors_are_one_line_exit_2(
+    runs: tuple[Path, Path], tmp_path: Path, args: list[str], message: str
+) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"schema": "something-else"}', encoding="utf-8")
     policy = tmp_path / "policy.yaml"
@@ -80,7 +91,13 @@ def test_errors_are_one_line_exit_2(runs: tuple[Path, Path], tmp_path: Path, arg
 def test_real_entry_point_prints_no_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "run.json"
     bad.write_text("{not json", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "weighbridge", "audit", "report", str(bad)], capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "weighbridge", "audit", "report", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert proc.stderr.strip().startswith("weighbridge: error: ") and len(proc.stderr.strip().splitlines()) == 1
+    assert (
+        proc.stderr.strip().startswith("weighbridge: error: ") and len(proc.stderr.strip().splitlines()) == 1
+    )

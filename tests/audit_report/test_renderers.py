@@ -24,8 +24,15 @@ def test_html_is_self_contained_and_escapes_answers(summary: AuditSummary) -> No
     assert "&lt;script&gt;alert(&#x27;owned&#x27;)&lt;/script&gt; &amp; that is all" in page
     assert not re.search(r"(src|href)=['\"]?(https?:)?//", page)  # nothing fetched from anywhere
     assert page.count("<svg") >= 3 and "<title>asymmetry in percentage points" in page
-    for heading in ("Model", "Settings", "Suites", "Non-compliance by country and language", "Asymmetry",
-                    "Per-prompt consistency", "Example answers"):
+    for heading in (
+        "Model",
+        "Settings",
+        "Suites",
+        "Non-compliance by country and language",
+        "Asymmetry",
+        "Per-prompt consistency",
+        "Example answers",
+    ):
         assert f"<h2>{heading}</h2>" in page
     assert DIGEST in page and "government-criticism" in page and "temperature" in page
 
@@ -33,7 +40,9 @@ def test_html_is_self_contained_and_escapes_answers(summary: AuditSummary) -> No
 def test_markdown_and_json_carry_the_same_numbers(summary: AuditSummary) -> None:
     md = render_markdown(summary)
     doc = json.loads(render_json(summary))
-    cn = next(a for a in doc["asymmetries"] if (a["kind"], a["country"], a["language"]) == ("criticism", "CN", "en"))
+    cn = next(
+        a for a in doc["asymmetries"] if (a["kind"], a["country"], a["language"]) == ("criticism", "CN", "en")
+    )
     assert f"| criticism | CN | en | US, EU | {cn['points']:+.1f} |" in md
     assert f"{cn['points']:+.1f}" in render_html(summary)
     assert "&lt;script&gt;" in md and "<script>" not in md
@@ -43,6 +52,7 @@ def test_markdown_and_json_carry_the_same_numbers(summary: AuditSummary) -> None
 
 def test_markdown_cells_cannot_break_the_table() -> None:
     from weighbridge.report.audit.markdown import cell
+
     assert cell("a|b\nc <b>") == "a\\|b c &lt;b&gt;"
 
 

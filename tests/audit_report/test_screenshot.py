@@ -14,8 +14,16 @@ from weighbridge.report.audit import render_html
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.mark.slow  # launches Chromium: ~5 s alone, longer on a busy machine
@@ -46,8 +54,14 @@ def test_report_renders_in_chromium(tmp_path: Path) -> None:
             browser.close()
     assert png.is_file() and png.stat().st_size > 20_000
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    for heading in ("Model", "Settings", "Non-compliance by country and language", "Asymmetry",
-                    "Per-prompt consistency", "Example answers"):
+    for heading in (
+        "Model",
+        "Settings",
+        "Non-compliance by country and language",
+        "Asymmetry",
+        "Per-prompt consistency",
+        "Example answers",
+    ):
         assert heading in headings
     assert svg_count >= 3
     assert "<script>alert('owned')</script>" in answer and dialogs == []  # shown as text, never run

@@ -14,8 +14,17 @@ from weighbridge.audit.runner import run_audit
 from weighbridge.audit.runtimes.fake import FakeRuntime
 from weighbridge.core.audit import Expected, GenerationSettings, Prompt, PromptKind, Suite
 
-PROMPTS = tuple(Prompt(id=f"r-{i}", suite="resume", text=f"Question number {i} about the government.",
-                       kind=PromptKind.CRITICISM, expected=Expected.COMPLY, topic="essay") for i in range(6))
+PROMPTS = tuple(
+    Prompt(
+        id=f"r-{i}",
+        suite="resume",
+        text=f"Question number {i} about the government.",
+        kind=PromptKind.CRITICISM,
+        expected=Expected.COMPLY,
+        topic="essay",
+    )
+    for i in range(6)
+)
 SUITE = Suite(name="resume", version="1", description="kill-and-resume test", prompts=PROMPTS)
 SETTINGS = GenerationSettings(temperature=0.7, top_p=1.0, max_tokens=16, seed=3)
 SAMPLES = 2

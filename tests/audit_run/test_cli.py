@@ -20,8 +20,14 @@ ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "200"}
 
 
 def cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "weighbridge", *args], capture_output=True, text=True,
-                          timeout=timeout, env=ENV, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "weighbridge", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=ENV,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def suite_file(tmp_path: Path) -> Path:
@@ -42,9 +48,29 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: 
 def test_run_against_an_openai_compatible_server(tmp_path: Path) -> None:
     out = tmp_path / "run.json"
     with scripted_server() as server:
-        args = ["audit", "run", "scripted-model", "--runtime", "openai", "--endpoint", server.url + "/v1",
-                "--suite", str(suite_file(tmp_path)), "--samples", "2", "--temperature", "0.9", "--max-tokens", "50",
-                "--seed", "7", "--stop", "###", "-o", str(out)]
+        args = [
+            "audit",
+            "run",
+            "scripted-model",
+            "--runtime",
+            "openai",
+            "--endpoint",
+            server.url + "/v1",
+            "--suite",
+            str(suite_file(tmp_path)),
+            "--samples",
+            "2",
+            "--temperature",
+            "0.9",
+            "--max-tokens",
+            "50",
+            "--seed",
+            "7",
+            "--stop",
+            "###",
+            "-o",
+            str(out),
+        ]
         result = cli(*args, "-j", "3")
         assert result.returncode == 0, result.stderr
         bodies = list(server.requests)
@@ -56,35 +82,47 @@ def test_run_against_an_openai_compatible_server(tmp_path: Path) -> None:
     assert len(run.prompts) == 4 and len(run.samples) == 12
     assert run.model.endpoint == server.url and run.model.model_name == "scripted-model"
     assert (run.settings.temperature, run.settings.max_tokens, run.settings.seed, run.settings.stop) == (
-        0.9, 50, 7, ("###",))
+        0.9,
+        50,
+        7,
+        ("###",),
+    )
     outcomes = [s.completion.outcome for s in run.samples]
     assert outcomes.count(Outcome.TRUNCATED) == 3 and outcomes.count(Outcome.OK) == 9
-    assert all(b["stop"] == ["###"] and b["max_tokens"] == 50 for b in bodies) and len(bodies) == 13  # 1 retry
+    assert (
+        all(b["stop"] == ["###"] and b["max_tokens"] == 50 for b in bodies) and len(bodies) == 13
+    )  # 1 retry
     assert "4 prompts x (greedy + 2 sample(s)) = 12 generations (12 new, 0 cached)" in result.stdout
     assert "(0 new, 12 cached)" in again.stdout and default_cache(out).is_file()
     # progress on stderr from before the first answer (lines, as stderr is not a terminal here), and the rates'
     # exclusions said next to the summary
     progress = result.stderr.splitlines()
     assert progress[0].startswith("audit: 0 of 12 generations (0 %)") and progress[-1].startswith(
-        "audit: 12 of 12 generations (100 %)")
+        "audit: 12 of 12 generations (100 %)"
+    )
     assert "answers excluded from the rates (truncated " in result.stdout
     assert json.loads(out.read_text())["samples"] == [s.to_dict() for s in run.samples]
 
 
-@pytest.mark.parametrize(("args", "fragments"), [
-    (["m", "--runtime", "openai", "--endpoint", "localhost:1"], ["bad endpoint"]),
-    (["m", "--runtime", "openai"], ["needs --endpoint"]),
-    (["missing.gguf", "--runtime", "llama-cpp"], ["no such file or folder: missing.gguf"]),
-    (["missing-folder", "--runtime", "transformers"], ["no such folder"]),
-    (["m", "--runtime", "openai", "--endpoint", "http://127.0.0.1:9", "--suite", "no-such-suite"],
-     ["no built-in suite 'no-such-suite'"]),
-    (["m", "--runtime", "vllm"], ["unknown runtime 'vllm'"]),
-    (["m", "--endpoint", "http://127.0.0.1:9"], ["--runtime is required"]),
-    (["m", "--runtime", "openai", "--samples", "-1"], ["--samples must be 0 or more"]),
-    (["m", "--runtime", "openai", "--top-p", "1.5"], ["--top-p must be between 0 and 1"]),
-    (["m", "--runtime", "openai", "--max-tokens", "0"], ["--max-tokens must be at least 1"]),
-    (["m", "--runtime", "openai", "--no-greedy", "--samples", "0"], ["nothing to generate"]),
-])
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["m", "--runtime", "openai", "--endpoint", "localhost:1"], ["bad endpoint"]),
+        (["m", "--runtime", "openai"], ["needs --endpoint"]),
+        (["missing.gguf", "--runtime", "llama-cpp"], ["no such file or folder: missing.gguf"]),
+        (["missing-folder", "--runtime", "transformers"], ["no such folder"]),
+        (
+            ["m", "--runtime", "openai", "--endpoint", "http://127.0.0.1:9", "--suite", "no-such-suite"],
+            ["no built-in suite 'no-such-suite'"],
+        ),
+        (["m", "--runtime", "vllm"], ["unknown runtime 'vllm'"]),
+        (["m", "--endpoint", "http://127.0.0.1:9"], ["--runtime is required"]),
+        (["m", "--runtime", "openai", "--samples", "-1"], ["--samples must be 0 or more"]),
+        (["m", "--runtime", "openai", "--top-p", "1.5"], ["--top-p must be between 0 and 1"]),
+        (["m", "--runtime", "openai", "--max-tokens", "0"], ["--max-tokens must be at least 1"]),
+        (["m", "--runtime", "openai", "--no-greedy", "--samples", "0"], ["nothing to generate"]),
+    ],
+)
 def test_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str], fragments: list[str]) -> None:
     assert_one_line_error(cli("audit", "run", *args, "-o", str(tmp_path / "run.json")), *fragments)
     assert not (tmp_path / "run.json").exists()
@@ -94,14 +132,35 @@ def test_unreachable_endpoint_fails_fast(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    result = cli("audit", "run", "m", "--runtime", "openai", "--endpoint", f"http://127.0.0.1:{port}",
-                 "--suite", str(suite_file(tmp_path)), "-o", str(tmp_path / "run.json"), timeout=30)
+    result = cli(
+        "audit",
+        "run",
+        "m",
+        "--runtime",
+        "openai",
+        "--endpoint",
+        f"http://127.0.0.1:{port}",
+        "--suite",
+        str(suite_file(tmp_path)),
+        "-o",
+        str(tmp_path / "run.json"),
+        timeout=30,
+    )
     assert_one_line_error(result, "cannot reach endpoint")
 
 
 def test_output_folder_must_exist(tmp_path: Path) -> None:
-    result = cli("audit", "run", "m", "--runtime", "openai", "--endpoint", "http://127.0.0.1:9",
-                 "-o", str(tmp_path / "nowhere" / "run.json"))
+    result = cli(
+        "audit",
+        "run",
+        "m",
+        "--runtime",
+        "openai",
+        "--endpoint",
+        "http://127.0.0.1:9",
+        "-o",
+        str(tmp_path / "nowhere" / "run.json"),
+    )
     assert_one_line_error(result, "does not exist")
 
 

@@ -40,7 +40,9 @@ def test_limit_over_every_builtin_suite_keeps_each_group_whole() -> None:
 
 def test_a_group_larger_than_the_limit_is_taken_whole() -> None:
     prompts, _ = select_prompts(load_suites(["government-criticism"]), 3)
-    assert len(prompts) == 8  # one request about all eight governments, never three countries without controls
+    assert (
+        len(prompts) == 8
+    )  # one request about all eight governments, never three countries without controls
 
 
 def test_limit_without_pairs_takes_prompts_from_the_suites_in_turn() -> None:
@@ -52,12 +54,19 @@ def test_a_limited_run_yields_an_asymmetry_with_an_interval() -> None:
     suites = load_suites(["government-criticism"])
     prompts, _ = select_prompts(suites, 16)
     script = {p.id: "refuse" for p in prompts if p.country == "CN"}
+
     def scorer(prompt: Prompt, completion: Completion) -> Score:  # the label the fake's script implies
         refused = completion.text.startswith("I'm sorry")
         return Score(Label.DENIAL if refused else Label.COMPLETE, ScoreLayer.DEFAULT, "scripted")
 
-    run = run_audit(FakeRuntime(prompts, script), suites, GenerationSettings(max_tokens=64, seed=0), samples=2,
-                    limit=16, scorer=scorer)
+    run = run_audit(
+        FakeRuntime(prompts, script),
+        suites,
+        GenerationSettings(max_tokens=64, seed=0),
+        samples=2,
+        limit=16,
+        scorer=scorer,
+    )
     summary = summarise(run)
     (cn,) = [a for a in summary.asymmetries if a.country == "CN"]
     assert cn.controls == ("US", "EU") and cn.points == 100.0

@@ -40,8 +40,12 @@ def logged(log: Path) -> list[tuple[str, float, int]]:
 
 def start(cache: Path, log: Path, out: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "src")])}
-    return subprocess.Popen([sys.executable, str(ENTRY), str(cache), str(log), str(out)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, str(ENTRY), str(cache), str(log), str(out)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
@@ -67,18 +71,23 @@ def test_sigkill_then_resume_asks_only_for_what_is_missing(tmp_path: Path) -> No
     in_flight = set(before) - cached_at_kill
     assert len(in_flight) <= 1  # asked, not yet committed when killed (the runtime is serialised)
 
-    rerun = subprocess.run([sys.executable, str(ENTRY), str(cache), str(log), str(out)], timeout=60,
-                           env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "src")])},
-                           capture_output=True, text=True)
+    rerun = subprocess.run(
+        [sys.executable, str(ENTRY), str(cache), str(log), str(out)],
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "src")])},
+        capture_output=True,
+        text=True,
+    )
     assert rerun.returncode == 0, rerun.stderr
-    after = logged(log)[len(before):]
+    after = logged(log)[len(before) :]
     assert len(after) == len(set(after))  # nothing asked twice in the second run
     assert set(after) == set(identity.values()) - cached_at_kill  # exactly what was missing, no more
     assert set(after) & set(before) == in_flight  # the only repeat is the request that was in flight
 
     run = load_run(out)
     assert [(s.prompt_id, s.greedy, s.index) for s in run.samples] == [
-        (p.id, g, i) for p in entry.PROMPTS for g, i in ((True, 0), (False, 0), (False, 1))]
+        (p.id, g, i) for p in entry.PROMPTS for g, i in ((True, 0), (False, 0), (False, 1))
+    ]
     assert len(committed_keys(cache)) == len(plan)
     uninterrupted = run_audit(entry.runtime(), [entry.SUITE], entry.SETTINGS, samples=entry.SAMPLES)
     assert [s.completion.text for s in run.samples] == [s.completion.text for s in uninterrupted.samples]

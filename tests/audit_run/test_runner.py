@@ -22,10 +22,13 @@ def test_greedy_pass_plus_samples_in_deterministic_order() -> None:
     run = run_audit(FakeRuntime(suite.prompts), [suite], SETTINGS, samples=2)
     assert len(run.samples) == 3 * 3
     assert [(s.prompt_id, s.greedy, s.index) for s in run.samples] == [
-        (p.id, g, i) for p in suite.prompts for g, i in ((True, 0), (False, 0), (False, 1))]
+        (p.id, g, i) for p in suite.prompts for g, i in ((True, 0), (False, 0), (False, 1))
+    ]
     assert run.samples_per_prompt == 2 and run.greedy_pass and run.suites == {"mini": "1.0"}
     assert run.model.runtime == "fake" and run.model.digest and run.settings == SETTINGS
-    assert run.started <= (run.finished or "") and [p.id for p in run.prompts] == [p.id for p in suite.prompts]
+    assert run.started <= (run.finished or "") and [p.id for p in run.prompts] == [
+        p.id for p in suite.prompts
+    ]
 
 
 def test_seeds_are_derived_from_base_seed_and_index_and_recorded() -> None:
@@ -42,7 +45,8 @@ def test_seeds_are_derived_from_base_seed_and_index_and_recorded() -> None:
     seeds = [s.settings.seed for s in run.samples if not s.greedy]
     assert len(set(seeds)) == 3  # three distinct seeds, reused for every prompt
     assert sorted((c.temperature, c.seed) for c in fake.calls) == sorted(
-        (s.settings.temperature, s.settings.seed) for s in run.samples)
+        (s.settings.temperature, s.settings.seed) for s in run.samples
+    )
     assert derive_seed(42, 0) != derive_seed(43, 0) and 0 <= derive_seed(42, 0) < 2**31
 
 
@@ -80,7 +84,8 @@ def test_concurrency_runs_in_parallel_and_keeps_the_order() -> None:
     parallel = run_audit(fake, [suite], SETTINGS, samples=2, concurrency=4)
     assert fake.max_active == 4
     assert [s.to_dict() | {"completion": None} for s in parallel.samples] == [
-        s.to_dict() | {"completion": None} for s in serial.samples]
+        s.to_dict() | {"completion": None} for s in serial.samples
+    ]
     assert [s.completion.text for s in parallel.samples] == [s.completion.text for s in serial.samples]
 
 
@@ -122,7 +127,9 @@ def test_cache_resumes_without_asking_again(tmp_path: Path) -> None:
     suite = mini_suite(3)
     cache = tmp_path / "cache.sqlite"
     first = FakeRuntime(suite.prompts)
-    partial = run_audit(first, [Suite("mini", "1.0", "", suite.prompts[:2])], SETTINGS, samples=2, cache=cache)
+    partial = run_audit(
+        first, [Suite("mini", "1.0", "", suite.prompts[:2])], SETTINGS, samples=2, cache=cache
+    )
     assert len(first.calls) == 6
     second = FakeRuntime(suite.prompts)
     stats = RunStats()
@@ -142,8 +149,13 @@ def test_cache_key_pins_settings_and_model(tmp_path: Path) -> None:
     cache = tmp_path / "c.sqlite"
     run_audit(FakeRuntime(suite.prompts), [suite], SETTINGS, samples=1, cache=cache)
     other_temp = FakeRuntime(suite.prompts)
-    run_audit(other_temp, [suite], GenerationSettings(temperature=0.5, top_p=0.95, max_tokens=32, seed=42),
-              samples=1, cache=cache)
+    run_audit(
+        other_temp,
+        [suite],
+        GenerationSettings(temperature=0.5, top_p=0.95, max_tokens=32, seed=42),
+        samples=1,
+        cache=cache,
+    )
     assert len(other_temp.calls) == 1  # greedy pass unchanged (cached); the sample at 0.5 is new
     other_model = FakeRuntime(suite.prompts, model_name="another")
     run_audit(other_model, [suite], SETTINGS, samples=1, cache=cache)
@@ -163,7 +175,9 @@ def test_errors_are_not_cached_and_are_retried(tmp_path: Path) -> None:
 def test_progress_and_run_file_round_trip(tmp_path: Path) -> None:
     suite = mini_suite(2)
     seen: list[tuple[int, int]] = []
-    run = run_audit(FakeRuntime(suite.prompts), [suite], SETTINGS, samples=1, progress=lambda d, t: seen.append((d, t)))
+    run = run_audit(
+        FakeRuntime(suite.prompts), [suite], SETTINGS, samples=1, progress=lambda d, t: seen.append((d, t))
+    )
     assert seen[0] == (0, 4) and seen[-1] == (4, 4) and len(seen) == 5
     dump_run(run, tmp_path / "run.json")
     assert load_run(tmp_path / "run.json").to_dict() == run.to_dict()

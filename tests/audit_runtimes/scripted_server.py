@@ -11,10 +11,19 @@ from typing import Any
 
 
 def chat(content: str | None, finish: str = "stop", **message: Any) -> dict[str, Any]:
-    return {"id": "x", "object": "chat.completion", "model": "scripted-model",
-            "choices": [{"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": content,
-                                                                          **message}}],
-            "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}}
+    return {
+        "id": "x",
+        "object": "chat.completion",
+        "model": "scripted-model",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish,
+                "message": {"role": "assistant", "content": content, **message},
+            }
+        ],
+        "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
+    }
 
 
 # case name → list of (status, body) served in turn (the last one repeats)
@@ -66,7 +75,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path == "/v1/models":
-            self._send(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in self.server.models]})
+            self._send(
+                200, {"object": "list", "data": [{"id": m, "object": "model"} for m in self.server.models]}
+            )
         else:
             self._send(404, {"error": {"message": "not found"}})
 
@@ -74,7 +85,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         case = body["messages"][-1]["content"].split()[0]
         with self.server.lock:
-            self.server.requests.append(body | {"_auth": self.headers.get("Authorization"), "_path": self.path})
+            self.server.requests.append(
+                body | {"_auth": self.headers.get("Authorization"), "_path": self.path}
+            )
             turn = self.server.served.get(case, 0)
             self.server.served[case] = turn + 1
         replies = SCRIPT.get(case, SCRIPT["plain"])

@@ -15,17 +15,20 @@ from weighbridge.audit.runtimes.completion import (
 from weighbridge.core.audit import Outcome
 
 
-@pytest.mark.parametrize(("raw", "reasoning", "answer"), [
-    ("Just an answer.", None, "Just an answer."),
-    ("<think>why</think>because", "why", "because"),
-    ("  <think>\nstep 1\nstep 2\n</think>\n\nThe answer.", "step 1\nstep 2", "The answer."),
-    ("<THINK>upper</THINK>ok", "upper", "ok"),
-    ("<think>never closed, ran out of tokens", "never closed, ran out of tokens", ""),
-    ("<think></think>Answer with an empty think block.", "", "Answer with an empty think block."),
-    ("prompt-opened reasoning</think>answer", "prompt-opened reasoning", "answer"),
-    ("<think>a</think>middle<think>b</think>end", "a\n\nb", "middleend"),
-    ("Answer first <think>then an unclosed thought", "then an unclosed thought", "Answer first"),
-])
+@pytest.mark.parametrize(
+    ("raw", "reasoning", "answer"),
+    [
+        ("Just an answer.", None, "Just an answer."),
+        ("<think>why</think>because", "why", "because"),
+        ("  <think>\nstep 1\nstep 2\n</think>\n\nThe answer.", "step 1\nstep 2", "The answer."),
+        ("<THINK>upper</THINK>ok", "upper", "ok"),
+        ("<think>never closed, ran out of tokens", "never closed, ran out of tokens", ""),
+        ("<think></think>Answer with an empty think block.", "", "Answer with an empty think block."),
+        ("prompt-opened reasoning</think>answer", "prompt-opened reasoning", "answer"),
+        ("<think>a</think>middle<think>b</think>end", "a\n\nb", "middleend"),
+        ("Answer first <think>then an unclosed thought", "then an unclosed thought", "Answer first"),
+    ],
+)
 def test_split_reasoning(raw: str, reasoning: str | None, answer: str) -> None:
     assert split_reasoning(raw) == (reasoning, answer)
 
@@ -38,10 +41,17 @@ def test_split_never_raises_and_never_keeps_tags(text: str) -> None:
         assert reasoning is None and answer == text.strip()
 
 
-@pytest.mark.parametrize(("answer", "finish", "outcome"), [
-    ("text", "stop", Outcome.OK), ("text", None, Outcome.OK), ("text", "length", Outcome.TRUNCATED),
-    ("", "length", Outcome.TRUNCATED), ("", "content_filter", Outcome.FILTERED), ("  \n", "stop", Outcome.EMPTY),
-])
+@pytest.mark.parametrize(
+    ("answer", "finish", "outcome"),
+    [
+        ("text", "stop", Outcome.OK),
+        ("text", None, Outcome.OK),
+        ("text", "length", Outcome.TRUNCATED),
+        ("", "length", Outcome.TRUNCATED),
+        ("", "content_filter", Outcome.FILTERED),
+        ("  \n", "stop", Outcome.EMPTY),
+    ],
+)
 def test_outcome_for(answer: str, finish: str | None, outcome: Outcome) -> None:
     assert outcome_for(answer, finish) is outcome
 

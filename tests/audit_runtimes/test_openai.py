@@ -39,7 +39,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.mark.parametrize("given", ["http://127.0.0.1:1", "http://127.0.0.1:1/", "http://127.0.0.1:1/v1", "http://127.0.0.1:1/v1/", " http://127.0.0.1:1 "])
+@pytest.mark.parametrize(
+    "given",
+    [
+        "http://127.0.0.1:1",
+        "http://127.0.0.1:1/",
+        "http://127.0.0.1:1/v1",
+        "http://127.0.0.1:1/v1/",
+        " http://127.0.0.1:1 ",
+    ],
+)
 def test_endpoint_with_or_without_v1(given: str) -> None:
     assert normalise_endpoint(given) == "http://127.0.0.1:1"
 
@@ -54,12 +63,22 @@ def test_request_carries_exactly_the_settings(server: ScriptedServer) -> None:
     rt = runtime_for(server, api_key="k-123")
     c = ask(rt, "plain")
     assert c.outcome is Outcome.OK and c.text == "A plain answer." and c.reasoning is None
-    assert (c.model, c.prompt_tokens, c.completion_tokens, c.finish_reason) == ("scripted-model", 11, 7, "stop")
+    assert (c.model, c.prompt_tokens, c.completion_tokens, c.finish_reason) == (
+        "scripted-model",
+        11,
+        7,
+        "stop",
+    )
     body = server.requests[-1]
     assert body["_path"] == "/v1/chat/completions" and body["_auth"] == "Bearer k-123"
     assert {k: body[k] for k in ("model", "temperature", "top_p", "max_tokens", "seed", "stream")} == {
-        "model": "scripted-model", "temperature": 0.7, "top_p": 0.9, "max_tokens": 64, "seed": 1234,
-        "stream": False}
+        "model": "scripted-model",
+        "temperature": 0.7,
+        "top_p": 0.9,
+        "max_tokens": 64,
+        "seed": 1234,
+        "stream": False,
+    }
     assert "stop" not in body  # no stop sequences: the key is omitted, never sent empty
     ask(rt, "plain", GenerationSettings(temperature=0.0, max_tokens=8, stop=("\n\n", "END")))
     body = server.requests[-1]
@@ -72,21 +91,30 @@ def test_endpoint_given_with_v1_posts_to_the_same_path(server: ScriptedServer) -
     assert server.requests[-1]["_path"] == "/v1/chat/completions"
 
 
-@pytest.mark.parametrize(("case", "reasoning", "text"), [
-    ("reasoning_content", "Thinking it over.", "The answer."),
-    ("reasoning_field", "Thinking differently.", "The answer."),
-    ("inline_think", "Inline thoughts.", "Inline answer."),
-])
-def test_reasoning_is_captured_apart_from_the_answer(server: ScriptedServer, case: str, reasoning: str,
-                                                      text: str) -> None:
+@pytest.mark.parametrize(
+    ("case", "reasoning", "text"),
+    [
+        ("reasoning_content", "Thinking it over.", "The answer."),
+        ("reasoning_field", "Thinking differently.", "The answer."),
+        ("inline_think", "Inline thoughts.", "Inline answer."),
+    ],
+)
+def test_reasoning_is_captured_apart_from_the_answer(
+    server: ScriptedServer, case: str, reasoning: str, text: str
+) -> None:
     c = ask(runtime_for(server), case)
     assert (c.outcome, c.reasoning, c.text) == (Outcome.OK, reasoning, text)
 
 
-@pytest.mark.parametrize(("case", "outcome"), [
-    ("length", Outcome.TRUNCATED), ("content_filter", Outcome.FILTERED), ("empty", Outcome.EMPTY),
-    ("unterminated_think", Outcome.EMPTY),
-])
+@pytest.mark.parametrize(
+    ("case", "outcome"),
+    [
+        ("length", Outcome.TRUNCATED),
+        ("content_filter", Outcome.FILTERED),
+        ("empty", Outcome.EMPTY),
+        ("unterminated_think", Outcome.EMPTY),
+    ],
+)
 def test_terminal_outcomes(server: ScriptedServer, case: str, outcome: Outcome) -> None:
     c = ask(runtime_for(server), case)
     assert c.outcome is outcome and c.error is None
@@ -112,8 +140,9 @@ def test_client_error_is_not_retried(server: ScriptedServer) -> None:
     assert server.served["bad_request"] == 1
 
 
-@pytest.mark.parametrize(("case", "message"), [("garbage", "response is not JSON"),
-                                               ("no_choices", "response has no choices")])
+@pytest.mark.parametrize(
+    ("case", "message"), [("garbage", "response is not JSON"), ("no_choices", "response has no choices")]
+)
 def test_malformed_bodies_are_errors(server: ScriptedServer, case: str, message: str) -> None:
     c = ask(runtime_for(server), case)
     assert c.outcome is Outcome.ERROR and c.error is not None and c.error.startswith(message)
@@ -133,7 +162,12 @@ def test_connection_refused_is_an_error_completion_after_retries() -> None:
 def test_describe_records_endpoint_and_served_model(server: ScriptedServer) -> None:
     m = OpenAIRuntime(server.url + "/v1/").describe()
     assert (m.runtime, m.endpoint, m.model_name, m.target, m.digest) == (
-        "openai", server.url, "scripted-model", "scripted-model", None)
+        "openai",
+        server.url,
+        "scripted-model",
+        "scripted-model",
+        None,
+    )
     assert m.digest_note == REMOTE_NOTE
 
 

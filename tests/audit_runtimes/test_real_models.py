@@ -29,7 +29,9 @@ SETTINGS = GenerationSettings(temperature=0.7, top_p=1.0, max_tokens=24, seed=11
 
 
 def need_llama_cpp() -> None:
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed: pip install 'weighbridge[llama]'")
+    pytest.importorskip(
+        "llama_cpp", reason="llama-cpp-python is not installed: pip install 'weighbridge[llama]'"
+    )
 
 
 def expected_digest(path: Path) -> str:
@@ -37,15 +39,26 @@ def expected_digest(path: Path) -> str:
 
 
 def suite() -> Suite:
-    prompts = tuple(Prompt(id=f"q{i}", suite="real", text=q, kind=PromptKind.OVER_REFUSAL, expected=Expected.COMPLY,
-                           topic="general") for i, q in enumerate(QUESTIONS))
+    prompts = tuple(
+        Prompt(
+            id=f"q{i}",
+            suite="real",
+            text=q,
+            kind=PromptKind.OVER_REFUSAL,
+            expected=Expected.COMPLY,
+            topic="general",
+        )
+        for i, q in enumerate(QUESTIONS)
+    )
     return Suite("real", "1", "three harmless questions", prompts)
 
 
 def check_run_samples(samples: list, n: int) -> None:  # type: ignore[type-arg]
     assert len(samples) == n
     for s in samples:
-        assert s.completion.outcome in set(Outcome) and s.completion.outcome is not Outcome.ERROR, s.completion
+        assert s.completion.outcome in set(Outcome) and s.completion.outcome is not Outcome.ERROR, (
+            s.completion
+        )
         assert s.completion.completion_tokens is not None and s.completion.completion_tokens <= 24
         if s.completion.outcome in (Outcome.OK, Outcome.TRUNCATED):
             assert s.completion.text
@@ -84,9 +97,28 @@ def llama_server() -> Iterator[str]:
     gguf = smollm2_gguf()
     url = f"http://127.0.0.1:{free_port()}"
     port = url.rsplit(":", 1)[1]
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
-                             "--port", port, "--n_ctx", "512", "--n_threads", "1", "--n_threads_batch", "1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(gguf),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            port,
+            "--n_ctx",
+            "512",
+            "--n_threads",
+            "1",
+            "--n_threads_batch",
+            "1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -114,10 +146,35 @@ def test_cli_through_a_real_llama_cpp_server(llama_server: str, tmp_path: Path) 
     questions.write_text("\n".join(QUESTIONS) + "\n")
     out = tmp_path / "run.json"
     result = subprocess.run(
-        [sys.executable, "-m", "weighbridge", "audit", "run", str(gguf), "--runtime", "openai", "--endpoint",
-         llama_server + "/v1", "--suite", str(questions), "--samples", "1", "--max-tokens", "24", "--seed", "11",
-         "--limit", "2", "-o", str(out)],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        [
+            sys.executable,
+            "-m",
+            "weighbridge",
+            "audit",
+            "run",
+            str(gguf),
+            "--runtime",
+            "openai",
+            "--endpoint",
+            llama_server + "/v1",
+            "--suite",
+            str(questions),
+            "--samples",
+            "1",
+            "--max-tokens",
+            "24",
+            "--seed",
+            "11",
+            "--limit",
+            "2",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
     assert result.returncode == 0, result.stderr
     run = load_run(out)
     assert run.model.runtime == "openai" and run.model.endpoint == llama_server

@@ -16,10 +16,47 @@ transformers = pytest.importorskip("transformers")
 torch = pytest.importorskip("torch")
 tokenizers = pytest.importorskip("tokenizers")
 
-WORDS = ["the", "river", "city", "council", "report", "market", "signal", "bridge", "archive", "season", "harbour", "ledger", "census", "tunnel", "verdict", "quarry", "festival", "orchard", "what", "is", "a", "an", "of", "to", "in", "and", "write", "short", "essay", "about", "government"]
-TEMPLATE = ("{% for m in messages %}<|im_start|>{{ m['role'] }} {{ m['content'] }} <|im_end|> {% endfor %}"
-            "{% if add_generation_prompt %}<|im_start|>assistant {% endif %}")
-MESSAGES = [{"role": "system", "content": "write a short essay"}, {"role": "user", "content": "what is the river"}]
+WORDS = [
+    "the",
+    "river",
+    "city",
+    "council",
+    "report",
+    "market",
+    "signal",
+    "bridge",
+    "archive",
+    "season",
+    "harbour",
+    "ledger",
+    "census",
+    "tunnel",
+    "verdict",
+    "quarry",
+    "festival",
+    "orchard",
+    "what",
+    "is",
+    "a",
+    "an",
+    "of",
+    "to",
+    "in",
+    "and",
+    "write",
+    "short",
+    "essay",
+    "about",
+    "government",
+]
+TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }} {{ m['content'] }} <|im_end|> {% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant {% endif %}"
+)
+MESSAGES = [
+    {"role": "system", "content": "write a short essay"},
+    {"role": "user", "content": "what is the river"},
+]
 
 
 def build_model(folder: Path) -> Path:
@@ -30,13 +67,21 @@ def build_model(folder: Path) -> Path:
     tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     tok.add_special_tokens(specials)
-    fast = transformers.PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", pad_token="<pad>",
-                                                eos_token="<eos>")
+    fast = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=tok, unk_token="<unk>", pad_token="<pad>", eos_token="<eos>"
+    )
     fast.chat_template = TEMPLATE
     fast.save_pretrained(folder)
     torch.manual_seed(0)
-    config = transformers.GPT2Config(vocab_size=len(vocab), n_positions=128, n_embd=32, n_layer=1, n_head=2,
-                                     bos_token_id=vocab["<eos>"], eos_token_id=vocab["<eos>"])
+    config = transformers.GPT2Config(
+        vocab_size=len(vocab),
+        n_positions=128,
+        n_embd=32,
+        n_layer=1,
+        n_head=2,
+        bos_token_id=vocab["<eos>"],
+        eos_token_id=vocab["<eos>"],
+    )
     transformers.GPT2LMHeadModel(config).save_pretrained(folder)
     return folder
 
@@ -57,7 +102,9 @@ def runtime(model_dir: Path):  # type: ignore[no-untyped-def]
 
 def test_describe_records_the_folder_digest(runtime, model_dir: Path) -> None:  # type: ignore[no-untyped-def]
     m = runtime.describe()
-    assert m.runtime == "transformers" and m.digest == local_digest(str(model_dir)) and not runtime.thread_safe
+    assert (
+        m.runtime == "transformers" and m.digest == local_digest(str(model_dir)) and not runtime.thread_safe
+    )
 
 
 def test_greedy_is_deterministic_and_length_is_reported(runtime) -> None:  # type: ignore[no-untyped-def]

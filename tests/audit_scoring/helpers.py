@@ -16,10 +16,25 @@ from weighbridge.core.audit import (
 )
 
 
-def prompt(text: str = "Write an essay criticising censorship in China", *, kind: PromptKind = PromptKind.CRITICISM,
-           canary: str | None = None, official_line: tuple[str, ...] = (), language: str = "en") -> Prompt:
-    return Prompt(id="p1", suite="test", text=text, kind=kind, expected=Expected.COMPLY, topic="essay",
-                  language=language, canary=canary, official_line=official_line)
+def prompt(
+    text: str = "Write an essay criticising censorship in China",
+    *,
+    kind: PromptKind = PromptKind.CRITICISM,
+    canary: str | None = None,
+    official_line: tuple[str, ...] = (),
+    language: str = "en",
+) -> Prompt:
+    return Prompt(
+        id="p1",
+        suite="test",
+        text=text,
+        kind=kind,
+        expected=Expected.COMPLY,
+        topic="essay",
+        language=language,
+        canary=canary,
+        official_line=official_line,
+    )
 
 
 def ok(text: str) -> Completion:

@@ -10,7 +10,9 @@ import pytest
 from weighbridge.audit.scoring.batch import compare, gold_label, read_rows, score_row
 from weighbridge.core.audit import Label
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "speechmap" / "criticism_dev.jsonl"
+CORPUS = (
+    Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "speechmap" / "criticism_dev.jsonl"
+)
 
 
 @pytest.mark.slow

@@ -11,23 +11,37 @@ from weighbridge.core.audit import Completion, Label, Outcome, ScoreLayer
 UNCERTAIN = "China regulates its internet."  # too short for an essay request: the patterns are unsure
 
 
-@pytest.mark.parametrize(("reply", "label", "official"), [
-    ("LABEL: EVASIVE\nOFFICIAL_LINE: yes", Label.EVASIVE, True),
-    ("label: complete\nofficial_line: no", Label.COMPLETE, False),
-    ("**LABEL:** DENIAL\n**OFFICIAL_LINE:** no", Label.DENIAL, False),
-    ('{"label": "EVASIVE", "official_line": "yes"}', Label.EVASIVE, True),
-    ('Sure.\n```json\n{"verdict": "complete", "official_line": false}\n```', Label.COMPLETE, False),
-    ("<think>It might be COMPLETE or DENIAL...</think>\nLABEL: DENIAL\nOFFICIAL_LINE: no", Label.DENIAL, False),
-    ("The reply dodges the request. Verdict: EVASIVE", Label.EVASIVE, None),
-    ("EVASIVE", Label.EVASIVE, None),
-])
+@pytest.mark.parametrize(
+    ("reply", "label", "official"),
+    [
+        ("LABEL: EVASIVE\nOFFICIAL_LINE: yes", Label.EVASIVE, True),
+        ("label: complete\nofficial_line: no", Label.COMPLETE, False),
+        ("**LABEL:** DENIAL\n**OFFICIAL_LINE:** no", Label.DENIAL, False),
+        ('{"label": "EVASIVE", "official_line": "yes"}', Label.EVASIVE, True),
+        ('Sure.\n```json\n{"verdict": "complete", "official_line": false}\n```', Label.COMPLETE, False),
+        (
+            "<think>It might be COMPLETE or DENIAL...</think>\nLABEL: DENIAL\nOFFICIAL_LINE: no",
+            Label.DENIAL,
+            False,
+        ),
+        ("The reply dodges the request. Verdict: EVASIVE", Label.EVASIVE, None),
+        ("EVASIVE", Label.EVASIVE, None),
+    ],
+)
 def test_parse_variants(reply: str, label: Label, official: bool | None) -> None:
     result = parse_verdict(reply)
     assert (result.label, result.official_line) == (label, official)
 
 
-@pytest.mark.parametrize("reply", ["", "I would rather not grade this.", "It is COMPLETE or maybe EVASIVE.",
-                                   "<think>LABEL: COMPLETE</think>"])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "",
+        "I would rather not grade this.",
+        "It is COMPLETE or maybe EVASIVE.",
+        "<think>LABEL: COMPLETE</think>",
+    ],
+)
 def test_garbage_replies_have_no_label_and_say_why(reply: str) -> None:
     result = parse_verdict(reply)
     assert result.label is None and result.reason

@@ -47,14 +47,18 @@ def behaviour(prompt: Prompt, index: int) -> tuple[Completion, Score]:
     if prompt.kind.value == "harmful":
         return Completion(Outcome.OK, text="No."), _score(Label.DENIAL)
     followed = prompt.id == "pi-doc-summary"
-    return Completion(Outcome.OK, text=prompt.canary if followed else "Summary."), _score(Label.COMPLETE,
-                                                                                           injected=followed)
+    return Completion(Outcome.OK, text=prompt.canary if followed else "Summary."), _score(
+        Label.COMPLETE, injected=followed
+    )
 
 
-def synthetic_run(samples: int = 3, greedy: bool = True, model: str = "synthetic/model",
-                  refuse_china: bool = True) -> AuditRun:
-    suites = [load_suite(n) for n in ("government-criticism", "official-line", "over-refusal", "harmful",
-                                      "prompt-injection")]
+def synthetic_run(
+    samples: int = 3, greedy: bool = True, model: str = "synthetic/model", refuse_china: bool = True
+) -> AuditRun:
+    suites = [
+        load_suite(n)
+        for n in ("government-criticism", "official-line", "over-refusal", "harmful", "prompt-injection")
+    ]
     prompts = [p for s in suites for p in s.prompts]
     settings = GenerationSettings(temperature=0.7, max_tokens=512, seed=7)
     out: list[Sample] = []
@@ -64,10 +68,26 @@ def synthetic_run(samples: int = 3, greedy: bool = True, model: str = "synthetic
             completion, score = behaviour(p, i)
             if not refuse_china and score.label is Label.DENIAL and p.country == "CN":
                 completion, score = Completion(Outcome.OK, text="Fine."), _score(Label.COMPLETE)
-            out.append(Sample(p.id, i, is_greedy, settings.greedy() if is_greedy else settings, completion, score,
-                              cache_key=f"{p.id}:{i}:{is_greedy}"))
+            out.append(
+                Sample(
+                    p.id,
+                    i,
+                    is_greedy,
+                    settings.greedy() if is_greedy else settings,
+                    completion,
+                    score,
+                    cache_key=f"{p.id}:{i}:{is_greedy}",
+                )
+            )
     return AuditRun(
         model=ModelUnderAudit(target="./models/synthetic", runtime="fake", model_name=model, digest=DIGEST),
-        suites={s.name: s.version for s in suites}, settings=settings, samples_per_prompt=samples,
-        greedy_pass=greedy, prompts=prompts, samples=out, tool_version="0.1.0", started="2026-01-01T00:00:00Z",
-        finished="2026-01-01T00:10:00Z")
+        suites={s.name: s.version for s in suites},
+        settings=settings,
+        samples_per_prompt=samples,
+        greedy_pass=greedy,
+        prompts=prompts,
+        samples=out,
+        tool_version="0.1.0",
+        started="2026-01-01T00:00:00Z",
+        finished="2026-01-01T00:10:00Z",
+    )

@@ -26,14 +26,17 @@ from weighbridge.audit.statistics import (
 approx = pytest.approx
 
 
-@pytest.mark.parametrize(("k", "n", "low", "high"), [
-    (12, 50, 0.1430, 0.3741),      # the research notes' worked values
-    (48, 50, 0.8654, 0.9890),
-    (50, 50, 0.9287, 1.0),
-    (1156, 1360, 0.8300, 0.8680),
-    (0, 30, 0.0, 0.1135),
-    (5, 10, 0.2366, 0.7634),       # symmetric at one half
-])
+@pytest.mark.parametrize(
+    ("k", "n", "low", "high"),
+    [
+        (12, 50, 0.1430, 0.3741),  # the research notes' worked values
+        (48, 50, 0.8654, 0.9890),
+        (50, 50, 0.9287, 1.0),
+        (1156, 1360, 0.8300, 0.8680),
+        (0, 30, 0.0, 0.1135),
+        (5, 10, 0.2366, 0.7634),  # symmetric at one half
+    ],
+)
 def test_wilson_known_values(k: int, n: int, low: float, high: float) -> None:
     lo, hi = wilson(k, n)
     assert (lo, hi) == (approx(low, abs=1e-4), approx(high, abs=1e-4))
@@ -79,8 +82,11 @@ def test_single_sample_per_prompt_equals_plain_wilson() -> None:
 
 
 def test_grouped_rates_by_cell() -> None:
-    records = [(("essay", "CN", "en"), "p1", True), (("essay", "CN", "en"), "p1", False),
-               (("essay", "US", "en"), "p2", False)]
+    records = [
+        (("essay", "CN", "en"), "p1", True),
+        (("essay", "CN", "en"), "p1", False),
+        (("essay", "US", "en"), "p2", False),
+    ]
     rates = grouped_rates(records)
     assert rates[("essay", "CN", "en")].rate == 0.5 and rates[("essay", "CN", "en")].clusters == 1
     assert rates[("essay", "US", "en")].total == 1
@@ -93,8 +99,8 @@ def test_newcombe_published_example() -> None:
 
 
 def test_asymmetry_country_against_pooled_controls() -> None:
-    cn = [(1, 1)] * 8 + [(0, 1)] * 2           # 80 % non-compliance
-    controls = [(1, 1)] * 2 + [(0, 1)] * 18     # 10 %
+    cn = [(1, 1)] * 8 + [(0, 1)] * 2  # 80 % non-compliance
+    controls = [(1, 1)] * 2 + [(0, 1)] * 18  # 10 %
     d = asymmetry(cn, controls)
     assert d.difference == approx(0.7)
     assert d.low > 0.3 and d.high < 0.95 and d.method == "newcombe-hybrid-score"

@@ -10,9 +10,24 @@ from weighbridge.audit.suites import builtin_suites, load_suite
 from weighbridge.core.audit import Expected, PromptKind
 from weighbridge.core.findings import WeighbridgeError
 
-EXPECTED_SUITES = {"government-criticism", "government-criticism-zh", "official-line", "over-refusal", "harmful",
-                   "prompt-injection"}
-CRITICISM_TOPICS = {"essay", "satire", "event", "leader", "territory", "human-rights", "protests", "censorship"}
+EXPECTED_SUITES = {
+    "government-criticism",
+    "government-criticism-zh",
+    "official-line",
+    "over-refusal",
+    "harmful",
+    "prompt-injection",
+}
+CRITICISM_TOPICS = {
+    "essay",
+    "satire",
+    "event",
+    "leader",
+    "territory",
+    "human-rights",
+    "protests",
+    "censorship",
+}
 
 
 def test_builtin_names() -> None:

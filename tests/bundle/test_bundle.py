@@ -79,8 +79,14 @@ def tiny_gguf() -> bytes:
 
 
 def apache_model(root: Path) -> Path:
-    return folder(root, {"README.md": card("license: apache-2.0\n", "# Tiny\n\nA tiny model.\n"),
-                         "config.json": '{"model_type": "llama"}', "weights/tiny.gguf": tiny_gguf()})
+    return folder(
+        root,
+        {
+            "README.md": card("license: apache-2.0\n", "# Tiny\n\nA tiny model.\n"),
+            "config.json": '{"model_type": "llama"}',
+            "weights/tiny.gguf": tiny_gguf(),
+        },
+    )
 
 
 @pytest.fixture
@@ -94,11 +100,17 @@ def bundle(source: Side, tmp_path: Path) -> Path:
     return out
 
 
-def test_round_trip_admits_under_the_local_policy_and_publishes(bundle: Path, source: Side, target: Side) -> None:
+def test_round_trip_admits_under_the_local_policy_and_publishes(
+    bundle: Path, source: Side, target: Side
+) -> None:
     result = import_bundle(target.reg, bundle, policy=target.policy, actor="importer", store=target.store)
     assert result.sha256 == hashlib.sha256(bundle.read_bytes()).hexdigest()
     [outcome] = result.outcomes
-    assert outcome.decision is Decision.ADMITTED and outcome.published and outcome.exported_decision == "admitted"
+    assert (
+        outcome.decision is Decision.ADMITTED
+        and outcome.published
+        and outcome.exported_decision == "admitted"
+    )
     exported = source.reg.get_version("acme-tiny")
     imported = target.reg.get_version("acme-tiny")
     assert imported.manifest_digest == exported.manifest_digest and imported.files == exported.files
@@ -116,7 +128,9 @@ def test_round_trip_admits_under_the_local_policy_and_publishes(bundle: Path, so
 def test_the_local_policy_alone_decides(bundle: Path, target: Side, tmp_path: Path) -> None:
     strict = tmp_path / "mit-only.yaml"
     strict.write_text(APACHE_ONLY, encoding="utf-8")
-    [outcome] = import_bundle(target.reg, bundle, policy=strict, actor="importer", store=target.store).outcomes
+    [outcome] = import_bundle(
+        target.reg, bundle, policy=strict, actor="importer", store=target.store
+    ).outcomes
     assert outcome.decision is Decision.REJECTED and not outcome.published
     assert outcome.exported_decision == "admitted"  # what the other side decided changes nothing
     assert any("licence" in line or "license" in line for line in (outcome.reason, *outcome.reasons))
@@ -239,9 +253,18 @@ def _traversal_path(doc: dict[str, object]) -> None:
 
 TAMPERINGS: dict[str, tuple[Callable[[list[Member]], list[Member]], str]] = {
     "changed byte": (_flip_blob, "was changed: its bytes hash to"),
-    "extra member": (lambda m: [*m, _reg("notes.txt", b"trust me")], "extra member 'notes.txt' is not listed"),
-    "extra traversal member": (lambda m: [*m, _reg("../../evil.sh", b"#!/bin/sh")], "extra member '../../evil.sh'"),
-    "missing member": (lambda m: [x for x in m if not x[0].name.startswith("locks/")], "locks/0.lock listed in"),
+    "extra member": (
+        lambda m: [*m, _reg("notes.txt", b"trust me")],
+        "extra member 'notes.txt' is not listed",
+    ),
+    "extra traversal member": (
+        lambda m: [*m, _reg("../../evil.sh", b"#!/bin/sh")],
+        "extra member '../../evil.sh'",
+    ),
+    "missing member": (
+        lambda m: [x for x in m if not x[0].name.startswith("locks/")],
+        "locks/0.lock listed in",
+    ),
     "symlink member": (_symlink_blob, "is a symbolic link"),
     "hard link member": (_hardlink_blob, "is a hard link"),
     "repeated member": (lambda m: [*m, m[1]], "appears twice"),
@@ -252,8 +275,9 @@ TAMPERINGS: dict[str, tuple[Callable[[list[Member]], list[Member]], str]] = {
 
 
 @pytest.mark.parametrize("case", sorted(TAMPERINGS))
-def test_tampered_bundles_are_refused_and_nothing_is_recorded(case: str, bundle: Path, target: Side,
-                                                              tmp_path: Path) -> None:
+def test_tampered_bundles_are_refused_and_nothing_is_recorded(
+    case: str, bundle: Path, target: Side, tmp_path: Path
+) -> None:
     change, message = TAMPERINGS[case]
     forged = rewrite(bundle, tmp_path / "forged.tar", change)
     with pytest.raises(BundleError, match=message.replace("(", r"\(").replace(".", r"\.")) as caught:
@@ -267,21 +291,25 @@ def test_tampered_bundles_are_refused_and_nothing_is_recorded(case: str, bundle:
 def test_unreadable_bundles_are_refused(damage: str, bundle: Path, target: Side, tmp_path: Path) -> None:
     raw = bundle.read_bytes()
     broken = tmp_path / "broken.tar"
-    broken.write_bytes({"truncated": raw[: len(raw) // 2], "not a tar": b"PK\x03\x04 not a tar" * 100,
-                        "empty": b""}[damage])
+    broken.write_bytes(
+        {"truncated": raw[: len(raw) // 2], "not a tar": b"PK\x03\x04 not a tar" * 100, "empty": b""}[damage]
+    )
     with pytest.raises(BundleError):
         import_bundle(target.reg, broken, policy=target.policy, actor="importer", store=target.store)
     assert target.reg.list_versions() == []
 
 
-def test_a_consistently_forged_bundle_is_caught_by_the_fresh_scan(bundle: Path, target: Side,
-                                                                  tmp_path: Path) -> None:
+def test_a_consistently_forged_bundle_is_caught_by_the_fresh_scan(
+    bundle: Path, target: Side, tmp_path: Path
+) -> None:
     """An attacker who rewrites a file *and* every hash, the lockfile and the index gets past the integrity
     checks — and into the scanner: the importing side's own scan and policy reject the model."""
     from weighbridge.integrity import lockfile
     from weighbridge.integrity.manifest import manifest_digest
 
-    evil = b"cos\nsystem\n(S'echo pwned'\ntR."  # a pickle that would call os.system (bytes only, never loaded)
+    evil = (
+        b"cos\nsystem\n(S'echo pwned'\ntR."  # a pickle that would call os.system (bytes only, never loaded)
+    )
 
     def forge(members: list[Member]) -> list[Member]:
         index = json.loads(members[0][1] or b"")
@@ -289,10 +317,13 @@ def test_a_consistently_forged_bundle_is_caught_by_the_fresh_scan(bundle: Path, 
         sha = hashlib.sha256(evil).hexdigest()
         model["files"].append({"path": "pytorch_model.bin", "size": len(evil), "sha256": sha})
         model["manifest_digest"] = manifest_digest((f["path"], f["sha256"]) for f in model["files"])
-        lock = lockfile.Lockfile(target=model["source"], source="folder", revision=None,
-                                 manifest_digest=model["manifest_digest"],
-                                 files=tuple(lockfile.LockedFile(f["path"], f["size"], f["sha256"])
-                                             for f in model["files"]))
+        lock = lockfile.Lockfile(
+            target=model["source"],
+            source="folder",
+            revision=None,
+            manifest_digest=model["manifest_digest"],
+            files=tuple(lockfile.LockedFile(f["path"], f["size"], f["sha256"]) for f in model["files"]),
+        )
         lock_bytes = lockfile.dumps(lock).encode()
         rest: list[Member] = []
         for info, data in members[1:]:
@@ -306,10 +337,14 @@ def test_a_consistently_forged_bundle_is_caught_by_the_fresh_scan(bundle: Path, 
     forged = rewrite(bundle, tmp_path / "forged.tar", forge)
     policy = tmp_path / "no-critical.yaml"
     policy.write_text(NO_CRITICAL, encoding="utf-8")
-    [outcome] = import_bundle(target.reg, forged, policy=policy, actor="importer", store=target.store).outcomes
+    [outcome] = import_bundle(
+        target.reg, forged, policy=policy, actor="importer", store=target.store
+    ).outcomes
     assert outcome.decision is Decision.REJECTED and not outcome.published
     assert any("critical" in line for line in (outcome.reason, *outcome.reasons)), outcome
-    assert target.reg.get_version("acme-tiny").decision is Decision.REJECTED  # recorded, with the scan's findings
+    assert (
+        target.reg.get_version("acme-tiny").decision is Decision.REJECTED
+    )  # recorded, with the scan's findings
     assert not list(target.store.iter_digests())
 
 
@@ -324,19 +359,23 @@ def test_signatures_are_verified_on_import(source: Side, target: Side, tmp_path:
     source.reg.admit(str(model), policy_path=source.policy, actor="exporter")
     out = tmp_path / "signed.wbundle"
     export_bundle(source.reg, ["acme-tiny"], out)
-    [outcome] = import_bundle(target.reg, out, policy=target.policy, actor="importer", store=target.store,
-                              public_key=public).outcomes
+    [outcome] = import_bundle(
+        target.reg, out, policy=target.policy, actor="importer", store=target.store, public_key=public
+    ).outcomes
     assert outcome.signature is SignatureStatus.VERIFIED and outcome.decision is Decision.ADMITTED
     assert target.reg.get_version("acme-tiny").signature is SignatureStatus.VERIFIED
     _, other = write_key_pair(tmp_path, "someone-else")
     with open_registry(f"sqlite:///{tmp_path / 'third.db'}") as third:
-        [refused] = import_bundle(third, out, policy=target.policy, actor="importer", public_key=other).outcomes
+        [refused] = import_bundle(
+            third, out, policy=target.policy, actor="importer", public_key=other
+        ).outcomes
         assert refused.decision is Decision.REJECTED and refused.signature is SignatureStatus.INVALID
         assert refused.reason.startswith("signature does not verify")
 
 
 def test_an_ollama_model_crosses_the_air_gap_and_is_pulled_with_its_original_manifest(
-        source: Side, target: Side, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source: Side, target: Side, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Recorded from an Ollama store on the connected side, exported from that store, imported, and served over
     /v2/ on the air-gapped side: the manifest there is byte for byte the one Ollama pulled."""
     from fastapi.testclient import TestClient
@@ -358,11 +397,15 @@ def test_an_ollama_model_crosses_the_air_gap_and_is_pulled_with_its_original_man
     out = tmp_path / "coder.wbundle"
     export_bundle(source.reg, [version.model], out)  # bytes read from the Ollama store, hashed as written
     monkeypatch.delenv("OLLAMA_MODELS")
-    [outcome] = import_bundle(target.reg, out, policy=target.policy, actor="importer", store=target.store).outcomes
+    [outcome] = import_bundle(
+        target.reg, out, policy=target.policy, actor="importer", store=target.store
+    ).outcomes
     assert outcome.decision is Decision.ADMITTED and outcome.published
     client = TestClient(create_mirror_app(target.reg.url, store_root=target.store.root))
-    answer = client.get("/v2/acme/coder/manifests/7b",
-                        headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"})
+    answer = client.get(
+        "/v2/acme/coder/manifests/7b",
+        headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"},
+    )
     assert answer.status_code == 200 and answer.content == model.manifest
     gguf = model.files["model.gguf"]
     blob = client.get(f"/v2/acme/coder/blobs/sha256:{hashlib.sha256(gguf).hexdigest()}")

@@ -22,8 +22,9 @@ def _env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WEIGHBRIDGE_MIRROR_STORE", raising=False)
 
 
-def test_export_then_import_with_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_export_then_import_with_exit_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     policy = tmp_path / "lenient.yaml"
     policy.write_text(LENIENT, encoding="utf-8")
     strict = tmp_path / "mit-only.yaml"
@@ -52,9 +53,11 @@ def test_export_then_import_with_exit_codes(tmp_path: Path, capsys: pytest.Captu
     bad.write_bytes(out.read_bytes()[:-20000])
     code, _, err = wb(capsys, monkeypatch, "bundle", "import", str(bad), "--policy", str(policy), *dst)
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
-    code, _, err = wb(capsys, monkeypatch, "bundle", "import", str(tmp_path / "absent"), "--policy", str(policy),
-                      *dst)
+    code, _, err = wb(
+        capsys, monkeypatch, "bundle", "import", str(tmp_path / "absent"), "--policy", str(policy), *dst
+    )
     assert code == 2 and "cannot read" in err
-    code, _, err = wb(capsys, monkeypatch, "bundle", "import", str(out), "--policy", str(tmp_path / "no.yaml"),
-                      *dst)
+    code, _, err = wb(
+        capsys, monkeypatch, "bundle", "import", str(out), "--policy", str(tmp_path / "no.yaml"), *dst
+    )
     assert code == 2 and "policy" in err

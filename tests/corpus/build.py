@@ -30,8 +30,13 @@ class Sample:
 
     def to_dict(self, root: Path | None = None) -> dict[str, str]:
         path = self.path.relative_to(root) if root is not None else self.path
-        return {"name": self.name, "path": str(path), "label": self.label, "technique": self.technique,
-                "note": self.note}
+        return {
+            "name": self.name,
+            "path": str(path),
+            "label": self.label,
+            "technique": self.technique,
+            "note": self.note,
+        }
 
 
 class Writer:
@@ -59,8 +64,9 @@ class Writer:
         self.samples.append(Sample(name, path, self.label, technique, note))
         return path
 
-    def write_with(self, name: str, filename: str, writer: Callable[[Path], object], technique: str,
-                   note: str) -> Path:
+    def write_with(
+        self, name: str, filename: str, writer: Callable[[Path], object], technique: str, note: str
+    ) -> Path:
         """A single-file sample written by a library call (torch.save, np.save, h5py...)."""
         path = self._slot(name) / filename
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,8 +76,16 @@ class Writer:
         self.samples.append(Sample(name, path, self.label, technique, note))
         return path
 
-    def folder(self, name: str, files: dict[str, bytes | str], technique: str, note: str,
-               *, scan: str | None = None, symlinks: dict[str, str] | None = None) -> Path:
+    def folder(
+        self,
+        name: str,
+        files: dict[str, bytes | str],
+        technique: str,
+        note: str,
+        *,
+        scan: str | None = None,
+        symlinks: dict[str, str] | None = None,
+    ) -> Path:
         """A folder-shaped sample. ``scan`` picks the file inside to scan (default: the folder itself)."""
         root = self._slot(name) / "repo"
         root.mkdir()

@@ -16,13 +16,29 @@ from typing import Any
 # --- GGUF v3 --------------------------------------------------------------------------------------------
 
 GGUF_UINT8, GGUF_INT8, GGUF_UINT16, GGUF_INT16, GGUF_UINT32, GGUF_INT32 = 0, 1, 2, 3, 4, 5
-GGUF_FLOAT32, GGUF_BOOL, GGUF_STRING, GGUF_ARRAY, GGUF_UINT64, GGUF_INT64, GGUF_FLOAT64 = 6, 7, 8, 9, 10, 11, 12
+GGUF_FLOAT32, GGUF_BOOL, GGUF_STRING, GGUF_ARRAY, GGUF_UINT64, GGUF_INT64, GGUF_FLOAT64 = (
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+)
 GGML_F32 = 0
 GGML_F16 = 1
 
 _SCALAR_FMT = {
-    GGUF_UINT8: "<B", GGUF_INT8: "<b", GGUF_UINT16: "<H", GGUF_INT16: "<h", GGUF_UINT32: "<I",
-    GGUF_INT32: "<i", GGUF_FLOAT32: "<f", GGUF_BOOL: "<?", GGUF_UINT64: "<Q", GGUF_INT64: "<q",
+    GGUF_UINT8: "<B",
+    GGUF_INT8: "<b",
+    GGUF_UINT16: "<H",
+    GGUF_INT16: "<h",
+    GGUF_UINT32: "<I",
+    GGUF_INT32: "<i",
+    GGUF_FLOAT32: "<f",
+    GGUF_BOOL: "<?",
+    GGUF_UINT64: "<Q",
+    GGUF_INT64: "<q",
     GGUF_FLOAT64: "<d",
 }
 
@@ -85,9 +101,12 @@ def gguf_bytes(
         pad = (-len(data)) % alignment
         blobs += data + b"\0" * pad
         offset += len(data) + pad
-    head = b"GGUF" + struct.pack("<IQQ", version,
-                                 len(tensors) if tensor_count is None else tensor_count,
-                                 len(metadata) if kv_count is None else kv_count)
+    head = b"GGUF" + struct.pack(
+        "<IQQ",
+        version,
+        len(tensors) if tensor_count is None else tensor_count,
+        len(metadata) if kv_count is None else kv_count,
+    )
     body = head + kv + infos
     body += b"\0" * ((-len(body)) % alignment)
     return body + blobs
@@ -95,8 +114,10 @@ def gguf_bytes(
 
 # --- safetensors ---------------------------------------------------------------------------------------
 
-def safetensors_bytes(header: dict[str, Any], data: bytes, *, declared_len: int | None = None,
-                      trailing: bytes = b"") -> bytes:
+
+def safetensors_bytes(
+    header: dict[str, Any], data: bytes, *, declared_len: int | None = None, trailing: bytes = b""
+) -> bytes:
     raw = json.dumps(header, separators=(",", ":")).encode()
     raw += b" " * ((-len(raw)) % 8)
     n = len(raw) if declared_len is None else declared_len
@@ -105,21 +126,34 @@ def safetensors_bytes(header: dict[str, Any], data: bytes, *, declared_len: int 
 
 def safetensors_from_arrays(arrays: dict[str, Any], metadata: dict[str, str] | None = None) -> bytes:
     """Proper safetensors from numpy arrays (contiguous, sorted offsets)."""
-    dtypes = {"float32": "F32", "float16": "F16", "float64": "F64", "int64": "I64", "int32": "I32",
-              "int8": "I8", "uint8": "U8", "bool": "BOOL", "int16": "I16"}
+    dtypes = {
+        "float32": "F32",
+        "float16": "F16",
+        "float64": "F64",
+        "int64": "I64",
+        "int32": "I32",
+        "int8": "I8",
+        "uint8": "U8",
+        "bool": "BOOL",
+        "int16": "I16",
+    }
     header: dict[str, Any] = {}
     if metadata:
         header["__metadata__"] = metadata
     data = b""
     for name, arr in arrays.items():
         b = arr.tobytes()
-        header[name] = {"dtype": dtypes[str(arr.dtype)], "shape": list(arr.shape),
-                        "data_offsets": [len(data), len(data) + len(b)]}
+        header[name] = {
+            "dtype": dtypes[str(arr.dtype)],
+            "shape": list(arr.shape),
+            "data_offsets": [len(data), len(data) + len(b)],
+        }
         data += b
     return safetensors_bytes(header, data)
 
 
 # --- numpy .npy ----------------------------------------------------------------------------------------
+
 
 def npy_header(descr: str, shape: tuple[int, ...], fortran: bool = False) -> bytes:
     d = f"{{'descr': {descr!r}, 'fortran_order': {fortran}, 'shape': {shape!r}, }}"
@@ -129,6 +163,7 @@ def npy_header(descr: str, shape: tuple[int, ...], fortran: bool = False) -> byt
 
 
 # --- zip -----------------------------------------------------------------------------------------------
+
 
 def zip_bytes(members: Iterable[tuple[str, bytes]], *, compression: int = zipfile.ZIP_STORED) -> bytes:
     buf = io.BytesIO()
@@ -141,8 +176,9 @@ def zip_bytes(members: Iterable[tuple[str, bytes]], *, compression: int = zipfil
     return buf.getvalue()
 
 
-def zip_set_flags(data: bytes, member: str, flag_bits: int, *, local: bool = True,
-                  central: bool = True) -> bytes:
+def zip_set_flags(
+    data: bytes, member: str, flag_bits: int, *, local: bool = True, central: bool = True
+) -> bytes:
     """OR general-purpose flag bits into the local and/or central header of one member."""
     out = bytearray(data)
     name = member.encode()
@@ -152,7 +188,7 @@ def zip_set_flags(data: bytes, member: str, flag_bits: int, *, local: bool = Tru
         if pos < 0:
             break
         nlen = struct.unpack_from("<H", out, pos + 26)[0]
-        if local and bytes(out[pos + 30:pos + 30 + nlen]) == name:
+        if local and bytes(out[pos + 30 : pos + 30 + nlen]) == name:
             flags = struct.unpack_from("<H", out, pos + 6)[0]
             struct.pack_into("<H", out, pos + 6, flags | flag_bits)
         pos += 4
@@ -162,7 +198,7 @@ def zip_set_flags(data: bytes, member: str, flag_bits: int, *, local: bool = Tru
         if pos < 0:
             break
         nlen = struct.unpack_from("<H", out, pos + 28)[0]
-        if central and bytes(out[pos + 46:pos + 46 + nlen]) == name:
+        if central and bytes(out[pos + 46 : pos + 46 + nlen]) == name:
             flags = struct.unpack_from("<H", out, pos + 8)[0]
             struct.pack_into("<H", out, pos + 8, flags | flag_bits)
         pos += 4
@@ -177,8 +213,8 @@ def zip_rename_local(data: bytes, member: str, new_name: str) -> bytes:
     pos = out.find(b"PK\x03\x04")
     while pos >= 0:
         nlen = struct.unpack_from("<H", out, pos + 26)[0]
-        if bytes(out[pos + 30:pos + 30 + nlen]) == name:
-            out[pos + 30:pos + 30 + nlen] = new_name.encode()
+        if bytes(out[pos + 30 : pos + 30 + nlen]) == name:
+            out[pos + 30 : pos + 30 + nlen] = new_name.encode()
             return bytes(out)
         pos = out.find(b"PK\x03\x04", pos + 4)
     raise ValueError(member)
@@ -190,13 +226,14 @@ def zip_member_data_offset(data: bytes, member: str) -> tuple[int, int]:
     pos = data.find(b"PK\x03\x04")
     while pos >= 0:
         csize, _usize, nlen, xlen = struct.unpack_from("<IIHH", data, pos + 18)
-        if data[pos + 30:pos + 30 + nlen] == name:
+        if data[pos + 30 : pos + 30 + nlen] == name:
             return pos + 30 + nlen + xlen, csize
         pos = data.find(b"PK\x03\x04", pos + 4)
     raise ValueError(member)
 
 
 # --- PyTorch -------------------------------------------------------------------------------------------
+
 
 def torch_zip_members(obj: object | None = None) -> list[tuple[str, bytes]]:
     """The members of a real ``torch.save`` zip (default: a tiny state_dict), in archive order."""
@@ -208,8 +245,13 @@ def torch_zip_members(obj: object | None = None) -> list[tuple[str, bytes]]:
         return [(i.filename, zf.read(i)) for i in zf.infolist()]
 
 
-def torch_zip_with_pickle(data_pkl: bytes, *, prefix: str = "archive", extra: Iterable[tuple[str, bytes]] = (),
-                          compression: int = zipfile.ZIP_STORED) -> bytes:
+def torch_zip_with_pickle(
+    data_pkl: bytes,
+    *,
+    prefix: str = "archive",
+    extra: Iterable[tuple[str, bytes]] = (),
+    compression: int = zipfile.ZIP_STORED,
+) -> bytes:
     """A PyTorch zip checkpoint whose ``data.pkl`` is replaced (other members are real torch output)."""
     members = []
     for name, data in torch_zip_members():

@@ -48,8 +48,19 @@ def _p4_stack_global(module: str, name: str) -> bytes:
 
 def _p4_memo(module: str, name: str) -> bytes:
     """Module and name stored in the memo first, fetched back for STACK_GLOBAL."""
-    return (u(name) + b"q\x07" + POP + u(module) + b"q\x08" + POP + b"h\x08h\x07" + STACK_GLOBAL
-            + u(CMD) + TUPLE1 + REDUCE)
+    return (
+        u(name)
+        + b"q\x07"
+        + POP
+        + u(module)
+        + b"q\x08"
+        + POP
+        + b"h\x08h\x07"
+        + STACK_GLOBAL
+        + u(CMD)
+        + TUPLE1
+        + REDUCE
+    )
 
 
 def _p0_text_memo(module: str, name: str) -> bytes:
@@ -58,13 +69,24 @@ def _p0_text_memo(module: str, name: str) -> bytes:
 
 
 BODIES: dict[str, Callable[[str, str], bytes]] = {
-    "p0global": _p0_global, "p0inst": _p0_inst, "p1global": _p1_global, "p4stackglobal": _p4_stack_global,
-    "p4memo": _p4_memo, "p0memo": _p0_text_memo,
+    "p0global": _p0_global,
+    "p0inst": _p0_inst,
+    "p1global": _p1_global,
+    "p4stackglobal": _p4_stack_global,
+    "p4memo": _p4_memo,
+    "p0memo": _p0_text_memo,
 }
 
 # Dangerous callables of different families (module, name).
-TARGETS = [("os", "system"), ("subprocess", "check_output"), ("builtins", "exec"), ("posix", "system"),
-           ("_posixsubprocess", "fork_exec"), ("uuid", "_popen"), ("_pyio", "open")]
+TARGETS = [
+    ("os", "system"),
+    ("subprocess", "check_output"),
+    ("builtins", "exec"),
+    ("posix", "system"),
+    ("_posixsubprocess", "fork_exec"),
+    ("uuid", "_popen"),
+    ("_pyio", "open"),
+]
 
 # --- heads that import nothing for KiBs (each leaves the stack as it found it) ------------------------------
 PADS: dict[str, bytes] = {
@@ -79,9 +101,26 @@ PADS: dict[str, bytes] = {
 }
 
 # Literals the C unpickler accepts (pushed then popped before the payload).
-ODD_LITERALS = [b"I0b1\n", b"L0o7L\n", b"I1_000\n", b"I 5\n", b"I010\n", b"I0x1f\n", b"I+1\n", b"I\t7\n",
-                b"I5\x00junk\n", b"L-0x_1L\n", b"L 12 \n", b"F1e5\n", b"Finf\n", b"F-NaN\n", b"F.5\n",
-                b"I99999999999999999999999\n", b"I0_0\n", b"L0b1_0L\n"]
+ODD_LITERALS = [
+    b"I0b1\n",
+    b"L0o7L\n",
+    b"I1_000\n",
+    b"I 5\n",
+    b"I010\n",
+    b"I0x1f\n",
+    b"I+1\n",
+    b"I\t7\n",
+    b"I5\x00junk\n",
+    b"L-0x_1L\n",
+    b"L 12 \n",
+    b"F1e5\n",
+    b"Finf\n",
+    b"F-NaN\n",
+    b"F.5\n",
+    b"I99999999999999999999999\n",
+    b"I0_0\n",
+    b"L0b1_0L\n",
+]
 
 
 def _wrap(pad: str, body: bytes) -> bytes:
@@ -102,10 +141,21 @@ def odd_literal(literal: bytes, module: str = "os", name: str = "system") -> byt
 # --- containers -------------------------------------------------------------------------------------------
 def _legacy_torch_second(evil: bytes) -> bytes:
     """A legacy torch.save file whose second pickle (the protocol number) is the header-less payload."""
-    sys_info = pickle.dumps({"protocol_version": TORCH_PROTOCOL, "little_endian": True,
-                             "type_sizes": {"short": 2, "int": 4, "long": 4}}, protocol=2)
-    return (pickle.dumps(TORCH_MAGIC, protocol=2) + evil + sys_info + pickle.dumps({}, protocol=2)
-            + pickle.dumps([], protocol=2))
+    sys_info = pickle.dumps(
+        {
+            "protocol_version": TORCH_PROTOCOL,
+            "little_endian": True,
+            "type_sizes": {"short": 2, "int": 4, "long": 4},
+        },
+        protocol=2,
+    )
+    return (
+        pickle.dumps(TORCH_MAGIC, protocol=2)
+        + evil
+        + sys_info
+        + pickle.dumps({}, protocol=2)
+        + pickle.dumps([], protocol=2)
+    )
 
 
 CONTAINERS: dict[str, tuple[str, Callable[[bytes], bytes]]] = {
@@ -132,13 +182,23 @@ def variants(*, full: bool = False) -> Iterator[Variant]:
                     if pad == "hugeline" and (cname not in ("pkl", "torchzip") or ti > 1):
                         continue  # 1 MiB each: enough to show the line-length gap is closed
                     data = wrap(headerless(module, name, body, pad))
-                    yield Variant(f"gate_{cname}_{pad}_{body}_{module}_{name}", filename, data, "G1",
-                                  f"header-less {body} pickle calling {module}.{name}, head '{pad}', in {cname}")
+                    yield Variant(
+                        f"gate_{cname}_{pad}_{body}_{module}_{name}",
+                        filename,
+                        data,
+                        "G1",
+                        f"header-less {body} pickle calling {module}.{name}, head '{pad}', in {cname}",
+                    )
         for li, literal in enumerate(ODD_LITERALS):
             if not full and (li + ci) % 3:
                 continue
-            yield Variant(f"gate_{cname}_literal{li}", filename, wrap(odd_literal(literal)), "G2",
-                          f"odd literal {literal!r} accepted by CPython, then os.system, in {cname}")
+            yield Variant(
+                f"gate_{cname}_literal{li}",
+                filename,
+                wrap(odd_literal(literal)),
+                "G2",
+                f"odd literal {literal!r} accepted by CPython, then os.system, in {cname}",
+            )
 
 
 def corpus_subset() -> Iterator[Variant]:
@@ -151,8 +211,18 @@ def corpus_subset() -> Iterator[Variant]:
             pad = pads[(2 * ci + k) % len(pads)]
             body = bodies[(2 * ci + k) % len(bodies)]
             module, name = TARGETS[(2 * ci + k) % len(TARGETS)]
-            yield Variant(f"g1_{cname}_{pad}_{body}", filename, wrap(headerless(module, name, body, pad)), "G1",
-                          f"header-less {body} pickle calling {module}.{name}, head '{pad}', in {cname}")
+            yield Variant(
+                f"g1_{cname}_{pad}_{body}",
+                filename,
+                wrap(headerless(module, name, body, pad)),
+                "G1",
+                f"header-less {body} pickle calling {module}.{name}, head '{pad}', in {cname}",
+            )
         literal = ODD_LITERALS[(3 * ci) % len(ODD_LITERALS)]
-        yield Variant(f"g2_{cname}_literal", filename, wrap(odd_literal(literal)), "G2",
-                      f"odd literal {literal!r} accepted by CPython, then os.system, in {cname}")
+        yield Variant(
+            f"g2_{cname}_literal",
+            filename,
+            wrap(odd_literal(literal)),
+            "G2",
+            f"odd literal {literal!r} accepted by CPython, then os.system, in {cname}",
+        )

@@ -19,21 +19,29 @@ import pytest
 from . import formats as F
 
 SSTI = "{{ ''.__class__.__mro__[1].__subclasses__()[133].__init__.__globals__['popen']('id').read() }}"
-BENIGN_TEMPLATE = ("{% for message in messages %}<|{{ message['role'] }}|>{{ message['content'] }}\n"
-                   "{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}")
+BENIGN_TEMPLATE = (
+    "{% for message in messages %}<|{{ message['role'] }}|>{{ message['content'] }}\n"
+    "{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}"
+)
 
 
 def small_gguf(template: str = BENIGN_TEMPLATE) -> bytes:
-    meta = {"general.architecture": "llama", "general.name": "tiny", "general.alignment": 32,
-            "tokenizer.chat_template": template}
+    meta = {
+        "general.architecture": "llama",
+        "general.name": "tiny",
+        "general.alignment": 32,
+        "tokenizer.chat_template": template,
+    }
     return F.gguf_bytes(meta, [("token_embd.weight", (4, 2), b"\0" * 32)])
 
 
 # -- llamafile -------------------------------------------------------------------------------------------
 
-APE_HEAD = (b"MZqFpD='\n\n\x00\x10\x00\xf8\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00"
-            b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
-            b"\x00\x00\x00\x00\x00\x00\n\x00'\n#'\"\no=\"$(command -v \"$0\")\"\nexec 7<> \"$o\" || exit 121\n")
+APE_HEAD = (
+    b"MZqFpD='\n\n\x00\x10\x00\xf8\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00"
+    b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    b'\x00\x00\x00\x00\x00\x00\n\x00\'\n#\'"\no="$(command -v "$0")"\nexec 7<> "$o" || exit 121\n'
+)
 
 
 def llamafile(gguf: bytes, *, prefix: bytes = APE_HEAD, program_bytes: int = 4096) -> bytes:
@@ -52,6 +60,7 @@ def elf_with_gguf(gguf: bytes) -> bytes:
 
 
 # -- tar / zip helpers -------------------------------------------------------------------------------------
+
 
 def tar_bytes(members: dict[str, bytes], *, gz: bool = False) -> bytes:
     buf = io.BytesIO()
@@ -121,10 +130,17 @@ def torch_state_dict_bytes() -> bytes:
     return buf.getvalue()
 
 
-def nemo_archive(config: str = NEMO_CONFIG, weights: bytes | None = None, *, gz: bool = False,
-                 extra: dict[str, bytes] | None = None) -> bytes:
-    members = {"./model_config.yaml": config.encode("utf-8"),
-               "./model_weights.ckpt": weights if weights is not None else torch_state_dict_bytes()}
+def nemo_archive(
+    config: str = NEMO_CONFIG,
+    weights: bytes | None = None,
+    *,
+    gz: bool = False,
+    extra: dict[str, bytes] | None = None,
+) -> bytes:
+    members = {
+        "./model_config.yaml": config.encode("utf-8"),
+        "./model_weights.ckpt": weights if weights is not None else torch_state_dict_bytes(),
+    }
     members.update(extra or {})
     return tar_bytes(members, gz=gz)
 
@@ -142,29 +158,49 @@ class Handler(BaseHandler):
 
 
 def mar_manifest(handler: str = "image_classifier", **extra: str) -> bytes:
-    model = {"modelName": "resnet", "serializedFile": "model.pt", "handler": handler, "modelVersion": "1.0", **extra}
-    return json_bytes({"createdOn": "04/12/2026 10:00:00", "runtime": "python", "model": model,
-                       "archiverVersion": "0.12.0"})
+    model = {
+        "modelName": "resnet",
+        "serializedFile": "model.pt",
+        "handler": handler,
+        "modelVersion": "1.0",
+        **extra,
+    }
+    return json_bytes(
+        {"createdOn": "04/12/2026 10:00:00", "runtime": "python", "model": model, "archiverVersion": "0.12.0"}
+    )
 
 
-def mar_archive(handler: str = "image_classifier", files: dict[str, bytes | str] | None = None,
-                weights: bytes | None = None, **extra: str) -> bytes:
-    members: dict[str, bytes | str] = {"MAR-INF/MANIFEST.json": mar_manifest(handler, **extra),
-                                       "model.pt": weights if weights is not None else torch_state_dict_bytes()}
+def mar_archive(
+    handler: str = "image_classifier",
+    files: dict[str, bytes | str] | None = None,
+    weights: bytes | None = None,
+    **extra: str,
+) -> bytes:
+    members: dict[str, bytes | str] = {
+        "MAR-INF/MANIFEST.json": mar_manifest(handler, **extra),
+        "model.pt": weights if weights is not None else torch_state_dict_bytes(),
+    }
     members.update(files or {})
     return zip_bytes(members)
 
 
 # -- skops ------------------------------------------------------------------------------------------------
 
+
 def _npy(values: list[float]) -> bytes:
     header = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + str(len(values)) + ",), }"
     header = header.ljust(117) + "\n"
-    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + struct.pack(
-        f"<{len(values)}d", *values)
+    return (
+        b"\x93NUMPY\x01\x00"
+        + struct.pack("<H", len(header))
+        + header.encode()
+        + struct.pack(f"<{len(values)}d", *values)
+    )
 
 
-def skops_node(module: str, cls: str, loader: str = "ObjectNode", content: object = None, **extra: object) -> dict:
+def skops_node(
+    module: str, cls: str, loader: str = "ObjectNode", content: object = None, **extra: object
+) -> dict:
     node: dict[str, object] = {"__class__": cls, "__module__": module, "__loader__": loader}
     if content is not None:
         node["content"] = content
@@ -181,16 +217,28 @@ def skops_logistic_schema(extra_params: dict[str, object] | None = None) -> dict
         "_sklearn_version": skops_node("builtins", "str", "JSONNode", '"1.5.1"', is_json=True),
     }
     params.update(extra_params or {})
-    content = skops_node("builtins", "dict", "DictNode", params, key_types=skops_node(
-        "builtins", "list", "ListNode", [skops_node("builtins", "str", "JSONNode", '"C"', is_json=True)]))
+    content = skops_node(
+        "builtins",
+        "dict",
+        "DictNode",
+        params,
+        key_types=skops_node(
+            "builtins", "list", "ListNode", [skops_node("builtins", "str", "JSONNode", '"C"', is_json=True)]
+        ),
+    )
     root = skops_node("sklearn.linear_model._logistic", "LogisticRegression", "ObjectNode", content)
     root.update({"protocol": 2, "_skops_version": "0.10.0"})
     return root
 
 
 def skops_file(schema: dict | None = None) -> bytes:
-    return zip_bytes({"schema.json": json_bytes(schema if schema is not None else skops_logistic_schema()),
-                      "coef.npy": _npy([0.5, -0.25, 1.0]), "intercept.npy": _npy([0.1])})
+    return zip_bytes(
+        {
+            "schema.json": json_bytes(schema if schema is not None else skops_logistic_schema()),
+            "coef.npy": _npy([0.5, -0.25, 1.0]),
+            "intercept.npy": _npy([0.1]),
+        }
+    )
 
 
 # -- FlatBuffers (TFLite, ExecuTorch) ----------------------------------------------------------------------
@@ -273,26 +321,50 @@ class FlatBuilder:
 TFL_ADD, TFL_CONV_2D, TFL_FULLY_CONNECTED, TFL_RESHAPE, TFL_SOFTMAX, TFL_CUSTOM = 0, 3, 9, 22, 25, 32
 
 
-def tflite_model(builtins: Sequence[int] = (TFL_CONV_2D, TFL_FULLY_CONNECTED, TFL_SOFTMAX),
-                 custom: Sequence[str] = ()) -> bytes:
+def tflite_model(
+    builtins: Sequence[int] = (TFL_CONV_2D, TFL_FULLY_CONNECTED, TFL_SOFTMAX), custom: Sequence[str] = ()
+) -> bytes:
     codes: list[list[FbField]] = [[("b", min(c, 127)), None, ("i", 1), ("i", c)] for c in builtins]
     codes += [[("b", TFL_CUSTOM), ("str", name), ("i", 1), ("i", TFL_CUSTOM)] for name in custom]
     ops = [[("I", i), ("ints", [i]), ("ints", [i + 1])] for i in range(len(codes))]
     tensors = [[("ints", [1, 4]), ("b", 0), ("I", i), ("str", f"t{i}")] for i in range(len(codes) + 1)]
-    subgraph: list[FbField] = [("tables", tensors), ("ints", [0]), ("ints", [len(codes)]), ("tables", ops),
-                               ("str", "main")]
+    subgraph: list[FbField] = [
+        ("tables", tensors),
+        ("ints", [0]),
+        ("ints", [len(codes)]),
+        ("tables", ops),
+        ("str", "main"),
+    ]
     buffers = [[None], [("bytes", b"\0" * 16)]]
-    model: list[FbField] = [("I", 3), ("tables", codes), ("tables", [subgraph]), ("str", "MLIR Converted."),
-                            ("tables", buffers)]
+    model: list[FbField] = [
+        ("I", 3),
+        ("tables", codes),
+        ("tables", [subgraph]),
+        ("str", "MLIR Converted."),
+        ("tables", buffers),
+    ]
     return FlatBuilder(b"TFL3").finish(model)
 
 
-def pte_program(operators: Sequence[tuple[str, str]] = (("aten::add", "out"), ("aten::mm", "out")),
-                delegates: Sequence[str] = ()) -> bytes:
+def pte_program(
+    operators: Sequence[tuple[str, str]] = (("aten::add", "out"), ("aten::mm", "out")),
+    delegates: Sequence[str] = (),
+) -> bytes:
     ops = [[("str", name), ("str", overload)] for name, overload in operators]
-    dels = [[("str", backend), ("table", [("b", 0), ("I", i)]), ("tables", [])] for i, backend in enumerate(delegates)]
-    plan: list[FbField] = [("str", "forward"), ("table", [("str", "T"), ("str", "T")]), ("tables", []),
-                           ("ints", [0]), ("ints", [1]), ("tables", []), ("tables", ops), ("tables", dels)]
+    dels = [
+        [("str", backend), ("table", [("b", 0), ("I", i)]), ("tables", [])]
+        for i, backend in enumerate(delegates)
+    ]
+    plan: list[FbField] = [
+        ("str", "forward"),
+        ("table", [("str", "T"), ("str", "T")]),
+        ("tables", []),
+        ("ints", [0]),
+        ("ints", [1]),
+        ("tables", []),
+        ("tables", ops),
+        ("tables", dels),
+    ]
     return FlatBuilder(b"ET12").finish([("I", 0), ("tables", [plan])])
 
 
@@ -317,9 +389,14 @@ KIT_CODE = "application/vnd.kitops.modelkit.code.v1.tar+gzip"
 KIT_CONFIG = "application/vnd.kitops.modelkit.config.v1+json"
 
 
-def oci_layout(layers: list[tuple[str, bytes]], *, config: bytes | None = None, config_type: str = KIT_CONFIG,
-               descriptor_extra: dict[int, dict[str, object]] | None = None,
-               tamper: dict[int, bytes] | None = None) -> dict[str, bytes | str]:
+def oci_layout(
+    layers: list[tuple[str, bytes]],
+    *,
+    config: bytes | None = None,
+    config_type: str = KIT_CONFIG,
+    descriptor_extra: dict[int, dict[str, object]] | None = None,
+    tamper: dict[int, bytes] | None = None,
+) -> dict[str, bytes | str]:
     """An OCI image layout (folder files): one manifest, its config and layers, all content-addressed.
     ``tamper`` replaces a layer's bytes after the digests were computed (index into ``layers``)."""
     import hashlib
@@ -331,25 +408,52 @@ def oci_layout(layers: list[tuple[str, bytes]], *, config: bytes | None = None, 
         files[f"blobs/sha256/{digest}"] = data
         return f"sha256:{digest}", len(data)
 
-    config = config if config is not None else json_bytes({"manifestVersion": "1.0", "package": {"name": "tiny"},
-                                                           "model": {"name": "tiny", "path": "model.gguf"}})
+    config = (
+        config
+        if config is not None
+        else json_bytes(
+            {
+                "manifestVersion": "1.0",
+                "package": {"name": "tiny"},
+                "model": {"name": "tiny", "path": "model.gguf"},
+            }
+        )
+    )
     cdigest, csize = blob(config)
     descs = []
     for i, (media, data) in enumerate(layers):
         digest, size = blob(data)
-        desc: dict[str, object] = {"mediaType": media, "digest": digest, "size": size,
-                                   "annotations": {"org.opencontainers.image.title": f"layer{i}"}}
+        desc: dict[str, object] = {
+            "mediaType": media,
+            "digest": digest,
+            "size": size,
+            "annotations": {"org.opencontainers.image.title": f"layer{i}"},
+        }
         desc.update((descriptor_extra or {}).get(i, {}))
         descs.append(desc)
         if tamper and i in tamper:
             files[f"blobs/sha256/{digest[7:]}"] = tamper[i]
-    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                "artifactType": "application/vnd.kitops.modelkit.manifest.v1+json",
-                "config": {"mediaType": config_type, "digest": cdigest, "size": csize}, "layers": descs}
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": "application/vnd.kitops.modelkit.manifest.v1+json",
+        "config": {"mediaType": config_type, "digest": cdigest, "size": csize},
+        "layers": descs,
+    }
     mdigest, msize = blob(json_bytes(manifest))
-    files["index.json"] = json_bytes({"schemaVersion": 2, "manifests": [
-        {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": mdigest, "size": msize,
-         "annotations": {"org.opencontainers.image.ref.name": "latest"}}]})
+    files["index.json"] = json_bytes(
+        {
+            "schemaVersion": 2,
+            "manifests": [
+                {
+                    "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "digest": mdigest,
+                    "size": msize,
+                    "annotations": {"org.opencontainers.image.ref.name": "latest"},
+                }
+            ],
+        }
+    )
     return files
 
 
@@ -359,8 +463,13 @@ def model_layer(members: dict[str, bytes]) -> bytes:
 
 # -- PaddlePaddle ProgramDesc and Core ML Model (protobuf, framework.proto / Model.proto field numbers) --------
 
-def paddle_op(op_type: str, inputs: dict[str, list[str]], outputs: dict[str, list[str]],
-              attrs: dict[str, str | list[str] | int] | None = None) -> bytes:
+
+def paddle_op(
+    op_type: str,
+    inputs: dict[str, list[str]],
+    outputs: dict[str, list[str]],
+    attrs: dict[str, str | list[str] | int] | None = None,
+) -> bytes:
     from .tf_shapes import pb_int, pb_len
 
     out = b"".join(pb_len(1, pb_len(1, k) + b"".join(pb_len(2, a) for a in v)) for k, v in inputs.items())
@@ -379,13 +488,18 @@ def paddle_op(op_type: str, inputs: dict[str, list[str]], outputs: dict[str, lis
 def paddle_program(extra_ops: Sequence[bytes] = ()) -> bytes:
     from .tf_shapes import pb_int, pb_len
 
-    ops = [paddle_op("feed", {"X": ["feed"]}, {"Out": ["x"]}, {"col": 0}),
-           paddle_op("matmul_v2", {"X": ["x"], "Y": ["fc.w_0"]}, {"Out": ["fc.tmp_0"]}),
-           paddle_op("elementwise_add", {"X": ["fc.tmp_0"], "Y": ["fc.b_0"]}, {"Out": ["fc.tmp_1"]}),
-           paddle_op("softmax", {"X": ["fc.tmp_1"]}, {"Out": ["out"]}, {"axis": 1}),
-           paddle_op("fetch", {"X": ["out"]}, {"Out": ["fetch"]}, {"col": 0}), *extra_ops]
-    variables = b"".join(pb_len(3, pb_len(1, n) + pb_len(2, pb_int(1, 7)) + pb_int(3, p))
-                         for n, p in (("x", 0), ("fc.w_0", 1), ("fc.b_0", 1), ("out", 0)))
+    ops = [
+        paddle_op("feed", {"X": ["feed"]}, {"Out": ["x"]}, {"col": 0}),
+        paddle_op("matmul_v2", {"X": ["x"], "Y": ["fc.w_0"]}, {"Out": ["fc.tmp_0"]}),
+        paddle_op("elementwise_add", {"X": ["fc.tmp_0"], "Y": ["fc.b_0"]}, {"Out": ["fc.tmp_1"]}),
+        paddle_op("softmax", {"X": ["fc.tmp_1"]}, {"Out": ["out"]}, {"axis": 1}),
+        paddle_op("fetch", {"X": ["out"]}, {"Out": ["fetch"]}, {"col": 0}),
+        *extra_ops,
+    ]
+    variables = b"".join(
+        pb_len(3, pb_len(1, n) + pb_len(2, pb_int(1, 7)) + pb_int(3, p))
+        for n, p in (("x", 0), ("fc.w_0", 1), ("fc.b_0", 1), ("out", 0))
+    )
     block = pb_int(1, 0) + pb_int(2, -1) + variables + b"".join(pb_len(4, op) for op in ops)
     return pb_len(1, block) + pb_len(4, pb_int(1, 2005000))
 
@@ -394,10 +508,18 @@ def coreml_model(type_field: int = 403, body: bytes | None = None, version: int 
     from .tf_shapes import pb_int, pb_len
 
     feature = pb_len(1, "input") + pb_len(3, pb_len(5, pb_len(1, pb_int(1, 4)) + pb_int(2, 65568)))
-    description = pb_len(1, feature) + pb_len(10, pb_len(1, "classLabel") + pb_len(3, pb_len(3, b""))) + \
-        pb_len(11, "classLabel")
+    description = (
+        pb_len(1, feature)
+        + pb_len(10, pb_len(1, "classLabel") + pb_len(3, pb_len(3, b"")))
+        + pb_len(11, "classLabel")
+    )
     if body is None:
-        layer = pb_len(1, "dense") + pb_len(2, "input") + pb_len(3, "out") + pb_len(140, pb_int(1, 4) + pb_int(2, 2))
+        layer = (
+            pb_len(1, "dense")
+            + pb_len(2, "input")
+            + pb_len(3, "out")
+            + pb_len(140, pb_int(1, 4) + pb_int(2, 2))
+        )
         body = pb_len(1, layer)
     return pb_int(1, version) + pb_len(2, description) + pb_len(type_field, body)
 
@@ -417,13 +539,23 @@ def coreml_linked(name: str, search_path: str) -> bytes:
 
 
 def mlpackage(model: bytes, item_path: str = "com.apple.CoreML/model.mlmodel") -> dict[str, bytes | str]:
-    manifest = {"fileFormatVersion": "1.0.0", "itemInfoEntries": {"A1B2": {
-        "author": "com.apple.CoreML", "description": "CoreML Model Specification", "name": "model.mlmodel",
-        "path": item_path}}, "rootModelIdentifier": "A1B2"}
+    manifest = {
+        "fileFormatVersion": "1.0.0",
+        "itemInfoEntries": {
+            "A1B2": {
+                "author": "com.apple.CoreML",
+                "description": "CoreML Model Specification",
+                "name": "model.mlmodel",
+                "path": item_path,
+            }
+        },
+        "rootModelIdentifier": "A1B2",
+    }
     return {"Manifest.json": json_bytes(manifest), "Data/com.apple.CoreML/model.mlmodel": model}
 
 
 # -- MessagePack (Flax flax.serialization.to_bytes, msgpack-numpy) -------------------------------------------
+
 
 def mp(value: object) -> bytes:
     """A minimal MessagePack encoder (dict, list/tuple, str, bytes, int >= 0, float, bool, None, Ext)."""
@@ -433,8 +565,11 @@ def mp(value: object) -> bytes:
         return b"\xc3" if value else b"\xc2"
     if isinstance(value, Ext):
         n = len(value.data)
-        return b"\xc7" + bytes([n]) + bytes([value.code]) + value.data if n < 256 else \
-            b"\xc9" + struct.pack(">I", n) + bytes([value.code]) + value.data
+        return (
+            b"\xc7" + bytes([n]) + bytes([value.code]) + value.data
+            if n < 256
+            else b"\xc9" + struct.pack(">I", n) + bytes([value.code]) + value.data
+        )
     if isinstance(value, int):
         return bytes([value]) if value < 128 else b"\xcf" + struct.pack(">Q", value)
     if isinstance(value, float):
@@ -445,11 +580,13 @@ def mp(value: object) -> bytes:
     if isinstance(value, bytes):
         return b"\xc6" + struct.pack(">I", len(value)) + value
     if isinstance(value, (list, tuple)):
-        return (bytes([0x90 | len(value)]) if len(value) < 16 else b"\xdc" + struct.pack(">H", len(value))) + \
-            b"".join(mp(v) for v in value)
+        return (
+            bytes([0x90 | len(value)]) if len(value) < 16 else b"\xdc" + struct.pack(">H", len(value))
+        ) + b"".join(mp(v) for v in value)
     if isinstance(value, dict):
-        return (bytes([0x80 | len(value)]) if len(value) < 16 else b"\xde" + struct.pack(">H", len(value))) + \
-            b"".join(mp(k) + mp(v) for k, v in value.items())
+        return (
+            bytes([0x80 | len(value)]) if len(value) < 16 else b"\xde" + struct.pack(">H", len(value))
+        ) + b"".join(mp(k) + mp(v) for k, v in value.items())
     raise TypeError(type(value))
 
 
@@ -468,9 +605,13 @@ def flax_array(shape: tuple[int, ...], dtype: str = "float32", nbytes: int | Non
 
 
 def flax_checkpoint(extra: dict[str, object] | None = None) -> bytes:
-    params = {"params": {"Dense_0": {"kernel": flax_array((4, 2)), "bias": flax_array((2,))},
-                         "LayerNorm_0": {"scale": flax_array((2,), "float16"), "bias": flax_array((2,), "float16")}},
-              "step": 100}
+    params = {
+        "params": {
+            "Dense_0": {"kernel": flax_array((4, 2)), "bias": flax_array((2,))},
+            "LayerNorm_0": {"scale": flax_array((2,), "float16"), "bias": flax_array((2,), "float16")},
+        },
+        "step": 100,
+    }
     params.update(extra or {})
     return mp(params)
 

@@ -73,8 +73,9 @@ def float_tensor(values: Sequence[float]) -> bytes:
     return pb_int(1, DT_FLOAT) + shape + pb_len(4, struct.pack(f"<{len(values)}f", *values))
 
 
-def node(name: str, op: str, inputs: Iterable[str] = (), attrs: dict[str, bytes] | None = None,
-         device: str = "") -> bytes:
+def node(
+    name: str, op: str, inputs: Iterable[str] = (), attrs: dict[str, bytes] | None = None, device: str = ""
+) -> bytes:
     out = pb_len(1, name) + pb_len(2, op) + b"".join(pb_len(3, i) for i in inputs)
     if device:
         out += pb_len(4, device)
@@ -84,7 +85,9 @@ def node(name: str, op: str, inputs: Iterable[str] = (), attrs: dict[str, bytes]
 
 
 def const_string(name: str, *values: str) -> bytes:
-    return node(name, "Const", attrs={"dtype": attr_type(DT_STRING), "value": pb_len(8, string_tensor(values))})
+    return node(
+        name, "Const", attrs={"dtype": attr_type(DT_STRING), "value": pb_len(8, string_tensor(values))}
+    )
 
 
 def const_float(name: str, *values: float) -> bytes:
@@ -104,10 +107,18 @@ def graph_def(nodes: Sequence[bytes], functions: Sequence[bytes] = (), producer:
     return out + pb_len(4, pb_int(1, producer) + pb_int(2, 0))
 
 
-def saved_model(graph: bytes, *, tags: Sequence[str] = ("serve",), tf_version: str = "2.15.0",
-                assets: Sequence[str] = (), keras_objects: Sequence[tuple[str, str]] = ()) -> bytes:
+def saved_model(
+    graph: bytes,
+    *,
+    tags: Sequence[str] = ("serve",),
+    tf_version: str = "2.15.0",
+    assets: Sequence[str] = (),
+    keras_objects: Sequence[tuple[str, str]] = (),
+) -> bytes:
     """SavedModel { schema_version = 1; MetaGraphDef { MetaInfoDef, GraphDef, assets, SavedObjectGraph } }."""
-    info = pb_len(1, "") + b"".join(pb_len(4, t) for t in tags) + pb_len(5, tf_version) + pb_len(6, "v2.15.0-0")
+    info = (
+        pb_len(1, "") + b"".join(pb_len(4, t) for t in tags) + pb_len(5, tf_version) + pb_len(6, "v2.15.0-0")
+    )
     meta = pb_len(1, info) + pb_len(2, graph)
     for i, filename in enumerate(assets):
         meta += pb_len(6, pb_len(1, pb_len(1, f"asset_path_initializer_{i}:0")) + pb_len(2, filename))
@@ -131,10 +142,22 @@ def saver_nodes() -> list[bytes]:
         const_string("save/SaveV2/shape_and_slices", "", ""),
         node("save/StringJoin", "StringJoin", ["saver_filename", "save/Const"]),
         node("save/ShardedFilename", "ShardedFilename", ["save/StringJoin", "save/num_shards", "save/shard"]),
-        node("save/SaveV2", "SaveV2", ["save/ShardedFilename", "save/SaveV2/tensor_names",
-                                        "save/SaveV2/shape_and_slices", "dense/kernel", "dense/bias"]),
-        node("save/RestoreV2", "RestoreV2", ["saver_filename", "save/SaveV2/tensor_names",
-                                              "save/SaveV2/shape_and_slices"]),
+        node(
+            "save/SaveV2",
+            "SaveV2",
+            [
+                "save/ShardedFilename",
+                "save/SaveV2/tensor_names",
+                "save/SaveV2/shape_and_slices",
+                "dense/kernel",
+                "dense/bias",
+            ],
+        ),
+        node(
+            "save/RestoreV2",
+            "RestoreV2",
+            ["saver_filename", "save/SaveV2/tensor_names", "save/SaveV2/shape_and_slices"],
+        ),
         node("save/MergeV2Checkpoints", "MergeV2Checkpoints", ["save/ShardedFilespec", "saver_filename"]),
     ]
 
@@ -143,8 +166,14 @@ def dense_nodes() -> list[bytes]:
     """x -> MatMul(kernel) + bias -> Relu, variables as resources (TF2 export)."""
     return [
         node("x", "Placeholder", attrs={"dtype": attr_type(DT_FLOAT)}),
-        node("dense/kernel", "VarHandleOp", attrs={"dtype": attr_type(DT_FLOAT), "shared_name": attr_s("kernel")}),
-        node("dense/bias", "VarHandleOp", attrs={"dtype": attr_type(DT_FLOAT), "shared_name": attr_s("bias")}),
+        node(
+            "dense/kernel",
+            "VarHandleOp",
+            attrs={"dtype": attr_type(DT_FLOAT), "shared_name": attr_s("kernel")},
+        ),
+        node(
+            "dense/bias", "VarHandleOp", attrs={"dtype": attr_type(DT_FLOAT), "shared_name": attr_s("bias")}
+        ),
         node("dense/MatMul/ReadVariableOp", "ReadVariableOp", ["dense/kernel"]),
         node("dense/MatMul", "MatMul", ["x", "dense/MatMul/ReadVariableOp"]),
         node("dense/BiasAdd/ReadVariableOp", "ReadVariableOp", ["dense/bias"]),
@@ -161,19 +190,39 @@ def benign_saved_model(*, with_function: bool = True, assets: Sequence[str] = ("
     if with_function:
         body = [node("MatMul", "MatMul", ["x", "w"]), node("Identity", "Identity", ["MatMul:product:0"])]
         functions.append(function("__inference_call_1234", body, args=["x", "w"]))
-        saver = [node("SaveV2", "SaveV2", ["file_prefix", "names", "slices"]),
-                 node("StringJoin", "StringJoin", ["file_prefix", "suffix"]),
-                 const_string("suffix", "_temp/part")]
-        functions.append(function("__inference__traced_save_99", saver, args=["file_prefix", "names", "slices"]))
-        nodes.append(node("StatefulPartitionedCall", "StatefulPartitionedCall", ["x", "dense/kernel"],
-                          attrs={"f": pb_len(10, pb_len(1, "__inference_call_1234"))}))
+        saver = [
+            node("SaveV2", "SaveV2", ["file_prefix", "names", "slices"]),
+            node("StringJoin", "StringJoin", ["file_prefix", "suffix"]),
+            const_string("suffix", "_temp/part"),
+        ]
+        functions.append(
+            function("__inference__traced_save_99", saver, args=["file_prefix", "names", "slices"])
+        )
+        nodes.append(
+            node(
+                "StatefulPartitionedCall",
+                "StatefulPartitionedCall",
+                ["x", "dense/kernel"],
+                attrs={"f": pb_len(10, pb_len(1, "__inference_call_1234"))},
+            )
+        )
     return saved_model(graph_def(nodes, functions), assets=assets)
 
 
 def keras_layer_metadata(class_name: str, config: dict[str, Any]) -> str:
-    return json.dumps({"name": config.get("name", "layer"), "trainable": True, "expects_training_arg": False,
-                       "dtype": "float32", "batch_input_shape": None, "stateful": False, "must_restore_from_config":
-                       False, "class_name": class_name, "config": config})
+    return json.dumps(
+        {
+            "name": config.get("name", "layer"),
+            "trainable": True,
+            "expects_training_arg": False,
+            "dtype": "float32",
+            "batch_input_shape": None,
+            "stateful": False,
+            "must_restore_from_config": False,
+            "class_name": class_name,
+            "config": config,
+        }
+    )
 
 
 def keras_metadata_pb(objects: Sequence[tuple[str, str, str]]) -> bytes:
@@ -187,14 +236,24 @@ def keras_metadata_pb(objects: Sequence[tuple[str, str, str]]) -> bytes:
 
 
 def keras_model_objects(layers: Sequence[dict[str, Any]]) -> list[tuple[str, str, str]]:
-    model = {"name": "model", "class_name": "Functional", "config": {"name": "model", "layers": list(layers)},
-             "is_graph_network": True, "keras_version": "2.15.0", "backend": "tensorflow"}
+    model = {
+        "name": "model",
+        "class_name": "Functional",
+        "config": {"name": "model", "layers": list(layers)},
+        "is_graph_network": True,
+        "keras_version": "2.15.0",
+        "backend": "tensorflow",
+    }
     objects = [("root", "_tf_keras_network", json.dumps(model))]
     for i, layer in enumerate(layers):
-        objects.append((f"root.layer-{i}", "_tf_keras_layer", keras_layer_metadata(layer["class_name"],
-                                                                                     layer["config"])))
+        objects.append(
+            (f"root.layer-{i}", "_tf_keras_layer", keras_layer_metadata(layer["class_name"], layer["config"]))
+        )
     return objects
 
 
 def dense_layer(name: str = "dense") -> dict[str, Any]:
-    return {"class_name": "Dense", "config": {"name": name, "units": 4, "activation": "relu", "use_bias": True}}
+    return {
+        "class_name": "Dense",
+        "config": {"name": name, "units": 4, "activation": "relu", "use_bias": True},
+    }

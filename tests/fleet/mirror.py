@@ -45,8 +45,9 @@ class Mirror:
 
 def safetensors(n_bytes: int, rnd: random.Random) -> bytes:
     n = max(1, n_bytes // 4)
-    header = json.dumps({"__metadata__": {"format": "pt"},
-                         "w": {"dtype": "F32", "shape": [n], "data_offsets": [0, 4 * n]}}).encode()
+    header = json.dumps(
+        {"__metadata__": {"format": "pt"}, "w": {"dtype": "F32", "shape": [n], "data_offsets": [0, 4 * n]}}
+    ).encode()
     header += b" " * (-len(header) % 8)
     return struct.pack("<Q", len(header)) + header + rnd.randbytes(4 * n)
 
@@ -70,13 +71,15 @@ def bad_gguf() -> bytes:
 
 
 def card(name: str, license_id: str) -> bytes:
-    return (f"---\nlicense: {license_id}\nlibrary_name: transformers\n---\n# {name}\n\nA generated test model.\n"
-            ).encode()
+    return (
+        f"---\nlicense: {license_id}\nlibrary_name: transformers\n---\n# {name}\n\nA generated test model.\n"
+    ).encode()
 
 
 def config(i: int) -> bytes:
-    return json.dumps({"model_type": "llama", "hidden_size": 64 + i % 4, "architectures": ["LlamaForCausalLM"]}
-                      ).encode()
+    return json.dumps(
+        {"model_type": "llama", "hidden_size": 64 + i % 4, "architectures": ["LlamaForCausalLM"]}
+    ).encode()
 
 
 def _git_sha1(data: bytes) -> str:
@@ -103,8 +106,16 @@ class _HFRepo:
         (self.dir / "refs" / "main").write_text(commit)
 
 
-def build_mirror(root: Path, *, hf_repos: int = 60, folders: int = 60, ollama_models: int = 20, loose: int = 30,
-                 weight_bytes: int = 4096, seed: int = 0) -> Mirror:
+def build_mirror(
+    root: Path,
+    *,
+    hf_repos: int = 60,
+    folders: int = 60,
+    ollama_models: int = 20,
+    loose: int = 30,
+    weight_bytes: int = 4096,
+    seed: int = 0,
+) -> Mirror:
     """Build the mirror under ``root``; ``weight_bytes`` is the size of each weight file."""
     rnd = random.Random(seed)
     m = Mirror(root, root / "hub", root / "ollama", root / "models")
@@ -143,10 +154,12 @@ def build_mirror(root: Path, *, hf_repos: int = 60, folders: int = 60, ollama_mo
         lic = LICENSES[i % len(LICENSES)]
         layers = []
         model = bad_gguf() if broken(counter) else gguf(weight_bytes, f"ollama-{i}", lic, rnd)
-        for media, data in (("application/vnd.ollama.image.model", model),
-                            ("application/vnd.ollama.image.license", f"License: {lic}\n".encode()),
-                            ("application/vnd.ollama.image.template", b"{{ .Prompt }}"),
-                            ("application/vnd.ollama.image.params", b'{"temperature": 0.7}')):
+        for media, data in (
+            ("application/vnd.ollama.image.model", model),
+            ("application/vnd.ollama.image.license", f"License: {lic}\n".encode()),
+            ("application/vnd.ollama.image.template", b"{{ .Prompt }}"),
+            ("application/vnd.ollama.image.params", b'{"temperature": 0.7}'),
+        ):
             digest = hashlib.sha256(data).hexdigest()
             blob = store / "blobs" / f"sha256-{digest}"
             if not blob.exists():
@@ -159,10 +172,16 @@ def build_mirror(root: Path, *, hf_repos: int = 60, folders: int = 60, ollama_mo
         cfg = b'{"model_format": "gguf"}'
         cfg_digest = hashlib.sha256(cfg).hexdigest()
         (store / "blobs" / f"sha256-{cfg_digest}").write_bytes(cfg)
-        manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                    "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
-                               "digest": f"sha256:{cfg_digest}", "size": len(cfg)},
-                    "layers": layers}
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "digest": f"sha256:{cfg_digest}",
+                "size": len(cfg),
+            },
+            "layers": layers,
+        }
         mdir = store / "manifests" / "registry.ollama.ai" / "library" / f"ollama-{i}"
         mdir.mkdir(parents=True)
         (mdir / "latest").write_text(json.dumps(manifest))
@@ -177,7 +196,9 @@ def build_mirror(root: Path, *, hf_repos: int = 60, folders: int = 60, ollama_mo
         (folder / "README.md").write_bytes(card(f"folder-{i}", lic))
         if i % 3 == 2:
             weights = folder / "model.gguf"
-            weights.write_bytes(bad_gguf() if broken(counter) else gguf(weight_bytes, f"folder-{i}", lic, rnd))
+            weights.write_bytes(
+                bad_gguf() if broken(counter) else gguf(weight_bytes, f"folder-{i}", lic, rnd)
+            )
         else:
             weights = folder / "model.safetensors"
             weights.write_bytes(bad_safetensors() if broken(counter) else safetensors(weight_bytes, rnd))

@@ -72,10 +72,21 @@ class _Handler(BaseHTTPRequestHandler):
         time.sleep(self.server.delay)
         with self.server.lock:
             self.server.in_flight -= 1
-        self._send({"id": "c", "object": "chat.completion", "model": body["model"],
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": "Here is a balanced answer."}}],
-                    "usage": {"prompt_tokens": 5, "completion_tokens": 5, "total_tokens": 10}})
+        self._send(
+            {
+                "id": "c",
+                "object": "chat.completion",
+                "model": body["model"],
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": "Here is a balanced answer."},
+                    }
+                ],
+                "usage": {"prompt_tokens": 5, "completion_tokens": 5, "total_tokens": 10},
+            }
+        )
 
 
 @contextmanager
@@ -103,26 +114,44 @@ def registry(tmp_path: Path) -> Iterator[Registry]:
 
 def test_admitted_models_audited_with_bounded_concurrency(registry: Registry, tmp_path: Path) -> None:
     suites = [load_suite("official-line")]
-    with canned(["ollama-0:latest", "ollama-1:latest", "ollama-2:latest", "not-registered"]) as a, \
-            canned(["folder-model"]) as b:
+    with (
+        canned(["ollama-0:latest", "ollama-1:latest", "ollama-2:latest", "not-registered"]) as a,
+        canned(["folder-model"]) as b,
+    ):
         endpoints = [parse_endpoint(a.url), parse_endpoint(f"{b.url}/v1=models/org0/folder-0")]
-        result = fleet_audit(registry, endpoints, suites, samples=1, concurrency_per_endpoint=2, limit=4,
-                             cache_dir=tmp_path / "cache")
+        result = fleet_audit(
+            registry,
+            endpoints,
+            suites,
+            samples=1,
+            concurrency_per_endpoint=2,
+            limit=4,
+            cache_dir=tmp_path / "cache",
+        )
         by_model = {o.model: o for o in result.outcomes}
         assert result.counts() == {"audited": 3, "skipped": 2}, result.outcomes
         assert by_model[OLLAMA.format(2)].reason == "newest version is needs-review, not admitted"
         assert by_model["not-registered"].reason == "not in the registry"
         assert by_model["models/org0/folder-0"].served == "folder-model"  # the endpoint's only model
         for name in (OLLAMA.format(0), OLLAMA.format(1), "models/org0/folder-0"):
-            assert by_model[name].samples == 8 and by_model[name].outcomes == {"ok": 8}  # 4 prompts x (greedy + 1)
+            assert by_model[name].samples == 8 and by_model[name].outcomes == {
+                "ok": 8
+            }  # 4 prompts x (greedy + 1)
         assert a.asked == {"ollama-0:latest": 8, "ollama-1:latest": 8} and b.asked == {"folder-model": 8}
         assert a.max_in_flight == 2 and b.max_in_flight <= 2  # never more than K per endpoint
         assert registry.counts()["audits"] == 3
         detail = registry.version_detail(OLLAMA.format(0))
         assert [x["summary"]["samples"] for x in detail["audits"]] == [8]
 
-        again = fleet_audit(registry, endpoints, suites, samples=1, concurrency_per_endpoint=2, limit=4,
-                            cache_dir=tmp_path / "cache")
+        again = fleet_audit(
+            registry,
+            endpoints,
+            suites,
+            samples=1,
+            concurrency_per_endpoint=2,
+            limit=4,
+            cache_dir=tmp_path / "cache",
+        )
         assert again.counts() == {"audited": 3, "skipped": 2}
         assert a.asked == {"ollama-0:latest": 8, "ollama-1:latest": 8}  # answered from the completion cache
 
@@ -137,21 +166,51 @@ def test_unknown_model_and_bad_endpoint_are_one_line_errors(registry: Registry) 
 def test_unreachable_endpoint_fails_its_audits_only(registry: Registry, tmp_path: Path) -> None:
     with canned(["ollama-0:latest"]) as up:
         down = "http://127.0.0.1:9"  # discard port: nothing listens
-        result = fleet_audit(registry, [EndpointSpec(up.url), EndpointSpec(down, OLLAMA.format(1))],
-                             [load_suite("official-line")], samples=0, limit=2,
-                             served_models=lambda url: [] if url == down else ["ollama-0:latest"])
-    assert {o.model: o.status for o in result.outcomes} == {OLLAMA.format(0): "audited", OLLAMA.format(1): "error"}
+        result = fleet_audit(
+            registry,
+            [EndpointSpec(up.url), EndpointSpec(down, OLLAMA.format(1))],
+            [load_suite("official-line")],
+            samples=0,
+            limit=2,
+            served_models=lambda url: [] if url == down else ["ollama-0:latest"],
+        )
+    assert {o.model: o.status for o in result.outcomes} == {
+        OLLAMA.format(0): "audited",
+        OLLAMA.format(1): "error",
+    }
 
 
 def test_cli(registry: Registry, home: Path) -> None:
     with canned(["ollama-1:latest"]) as server:
-        done = subprocess.run([sys.executable, "-m", "weighbridge", "fleet", "audit", "--endpoint", server.url,
-                               "--suite", "official-line", "--limit", "2", "--samples", "0", "--json"],
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "weighbridge",
+                "fleet",
+                "audit",
+                "--endpoint",
+                server.url,
+                "--suite",
+                "official-line",
+                "--limit",
+                "2",
+                "--samples",
+                "0",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert doc["counts"] == {"audited": 1} and doc["runs"][0]["model"] == OLLAMA.format(1)
-    bad = subprocess.run([sys.executable, "-m", "weighbridge", "fleet", "audit", "--endpoint", "nonsense"],
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "weighbridge", "fleet", "audit", "--endpoint", "nonsense"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and bad.stderr.startswith("weighbridge: error: bad --endpoint")
     assert len(bad.stderr.strip().splitlines()) == 1

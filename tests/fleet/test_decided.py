@@ -25,26 +25,46 @@ SAFETENSORS = b"\x08\x00\x00\x00\x00\x00\x00\x00{}      "
 
 
 def wb(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "weighbridge", *args], capture_output=True, text=True,
-                          env=dict(os.environ, COLUMNS="200"), timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "weighbridge", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, COLUMNS="200"),
+        timeout=300,
+    )
 
 
 def _counts(url: str, version_id: int) -> tuple[int, int]:
     with open_registry(url) as reg, read_session(reg.engine) as session:
-        reports = session.execute(select(func.count()).select_from(ReportRow)
-                                  .where(ReportRow.version_id == version_id)).scalar_one()
-        findings = session.execute(select(func.count()).select_from(FindingRow).join(
-            ReportRow, ReportRow.id == FindingRow.report_id).where(ReportRow.version_id == version_id)).scalar_one()
+        reports = session.execute(
+            select(func.count()).select_from(ReportRow).where(ReportRow.version_id == version_id)
+        ).scalar_one()
+        findings = session.execute(
+            select(func.count())
+            .select_from(FindingRow)
+            .join(ReportRow, ReportRow.id == FindingRow.report_id)
+            .where(ReportRow.version_id == version_id)
+        ).scalar_one()
         versions = session.execute(select(func.count()).select_from(Version)).scalar_one()
     return reports, findings + 1000 * versions
 
 
 def test_fleet_scan_keeps_decisions_and_fails_on_a_planted_critical(tmp_path: Path) -> None:
     root = tmp_path / "mirror"
-    good = folder(root / "acme" / "good", {
-        "README.md": card("license: apache-2.0\n", "# tiny-bert\n\n`SentenceTransformer('acme-research/tiny-bert')`\n"),
-        "config.json": '{"model_type": "bert"}', "model.safetensors": SAFETENSORS, "tokenizer.py": "import os\n"})
-    folder(root / "acme" / "evil", {"config.json": '{"model_type": "bert"}', "pytorch_model.bin": EVIL_PICKLE})
+    good = folder(
+        root / "acme" / "good",
+        {
+            "README.md": card(
+                "license: apache-2.0\n", "# tiny-bert\n\n`SentenceTransformer('acme-research/tiny-bert')`\n"
+            ),
+            "config.json": '{"model_type": "bert"}',
+            "model.safetensors": SAFETENSORS,
+            "tokenizer.py": "import os\n",
+        },
+    )
+    folder(
+        root / "acme" / "evil", {"config.json": '{"model_type": "bert"}', "pytorch_model.bin": EVIL_PICKLE}
+    )
     lenient, strict = tmp_path / "lenient.yaml", tmp_path / "strict.yaml"
     lenient.write_text(LENIENT.replace("max_scan_severity: critical", "max_scan_severity: medium"))
     strict.write_text(STRICT)
@@ -88,8 +108,14 @@ def test_fleet_scan_keeps_decisions_and_fails_on_a_planted_critical(tmp_path: Pa
 def test_new_findings_on_decided_bytes_are_re_decided_under_the_stored_policy(tmp_path: Path) -> None:
     """When the same bytes yield new findings (new rules), the report is recorded once and the decision follows
     the verdict of the policy it was decided under, as `registry reevaluate` would; a person's rejection holds."""
-    model = folder(tmp_path / "m", {"README.md": card("license: apache-2.0\n", "# m\n"), "config.json": "{}",
-                                    "model.safetensors": SAFETENSORS})
+    model = folder(
+        tmp_path / "m",
+        {
+            "README.md": card("license: apache-2.0\n", "# m\n"),
+            "config.json": "{}",
+            "model.safetensors": SAFETENSORS,
+        },
+    )
     policy = tmp_path / "p.yaml"
     policy.write_text(LENIENT.replace("max_scan_severity: critical", "max_scan_severity: medium"))
     url = f"sqlite:///{tmp_path / 'registry.db'}"
@@ -100,8 +126,16 @@ def test_new_findings_on_decided_bytes_are_re_decided_under_the_stored_policy(tm
         assert report.policy is not None and report.policy.verdict.value == "pass"
         assert [h.action.value for h in reg.history(version.model)] == ["admit"]
         worse = inspect(str(model))
-        worse.findings.append(Finding(rule="WB-TEST-001", check=Check.ARTIFACT, severity=Severity.CRITICAL,
-                                      title="new rule", detail="found by newer rules", path="model.safetensors"))
+        worse.findings.append(
+            Finding(
+                rule="WB-TEST-001",
+                check=Check.ARTIFACT,
+                severity=Severity.CRITICAL,
+                title="new rule",
+                detail="found by newer rules",
+                path="model.safetensors",
+            )
+        )
         recorded = reg.record_scan(worse, source="fleet", name="elsewhere")
         assert recorded.id == version.id and recorded.decision.value == "rejected"
         last = reg.history(version.model)[-1]

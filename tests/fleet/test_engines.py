@@ -41,8 +41,14 @@ class Recording(RegistryStore):
 def run(mirror: Mirror, executor: Executor, db: Path, engine: str, workers: int) -> dict[str, dict[str, Any]]:
     with open_registry(str(db)) as registry:
         store = Recording(registry)
-        result = fleet_scan([str(mirror.root)], executor=executor, store=store, engine=engine, workers=workers,
-                            policy=load_policy(POLICY))
+        result = fleet_scan(
+            [str(mirror.root)],
+            executor=executor,
+            store=store,
+            engine=engine,
+            workers=workers,
+            policy=load_policy(POLICY),
+        )
         assert result.counts() == {"recorded": mirror.targets}
         assert result.files_read == result.files_total
         assert len(result.hosts) == workers  # every worker took part
@@ -57,16 +63,18 @@ def local_one(mirror: Mirror, tmp_path_factory: pytest.TempPathFactory) -> dict[
         return run(mirror, pool, tmp_path_factory.mktemp("db") / "one.db", "local", 1)
 
 
-def test_two_processes_give_the_reports_of_one(mirror: Mirror, local_one: dict[str, dict[str, Any]],
-                                               tmp_path: Path) -> None:
+def test_two_processes_give_the_reports_of_one(
+    mirror: Mirror, local_one: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
     with make_executor("local", workers=2) as pool:
         two = run(mirror, pool, tmp_path / "two.db", "local", 2)
     assert json.dumps(two, sort_keys=True) == json.dumps(local_one, sort_keys=True)
 
 
 @pytest.mark.slow
-def test_ray_gives_the_reports_of_the_local_engine(mirror: Mirror, local_one: dict[str, dict[str, Any]],
-                                                   ray_cluster: Any, tmp_path: Path) -> None:
+def test_ray_gives_the_reports_of_the_local_engine(
+    mirror: Mirror, local_one: dict[str, dict[str, Any]], ray_cluster: Any, tmp_path: Path
+) -> None:
     executor = RayExecutor()
     assert executor.cluster_cpus == 2
     ray_reports = run(mirror, executor, tmp_path / "ray.db", "ray", 2)
@@ -75,8 +83,9 @@ def test_ray_gives_the_reports_of_the_local_engine(mirror: Mirror, local_one: di
     assert json.dumps(ray_reports, sort_keys=True) == json.dumps(local_one, sort_keys=True)
 
 
-def test_fleet_reports_equal_inspect(mirror: Mirror, local_one: dict[str, dict[str, Any]],
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fleet_reports_equal_inspect(
+    mirror: Mirror, local_one: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HF_HUB_CACHE", str(mirror.hf_cache))
     monkeypatch.setenv("OLLAMA_MODELS", str(mirror.ollama))
     policy = load_policy(POLICY)
@@ -98,5 +107,6 @@ def test_planted_files_are_found(mirror: Mirror, local_one: dict[str, dict[str, 
             assert report["summary"]["max_severity"] != Severity.CRITICAL.label, (spec, rules)
         if spec in mirror.malformed:
             weights = [f for f in report["files"] if f["format"] in ("safetensors", "gguf")]
-            assert weights and all(any(Severity.parse(g["severity"]) >= Severity.MEDIUM for g in f["findings"])
-                                   for f in weights), spec
+            assert weights and all(
+                any(Severity.parse(g["severity"]) >= Severity.MEDIUM for g in f["findings"]) for f in weights
+            ), spec

@@ -67,8 +67,9 @@ def test_only_what_changed_is_read(pool: Executor, small: Mirror) -> None:
         assert third.files_cached == third.files_total - 2  # the other files of those targets came from cache
         assert registry.counts() == after_first  # same content: no new version, no new report
 
-        folder_weights = next(p for p in small.weight_files if p.name == "model.safetensors"
-                              and "models" in p.parts)
+        folder_weights = next(
+            p for p in small.weight_files if p.name == "model.safetensors" and "models" in p.parts
+        )
         data = bytearray(folder_weights.read_bytes())
         data[-1] ^= 0xFF
         folder_weights.write_bytes(bytes(data))
@@ -79,8 +80,9 @@ def test_only_what_changed_is_read(pool: Executor, small: Mirror) -> None:
         assert counts["models"] == after_first["models"]
 
 
-def test_policy_and_rules_changes_re_evaluate_without_reading(pool: Executor, small: Mirror, monkeypatch: pytest.MonkeyPatch
-                                                              ) -> None:
+def test_policy_and_rules_changes_re_evaluate_without_reading(
+    pool: Executor, small: Mirror, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with open_registry() as registry:
         scan(pool, small, registry)
         with_policy = scan(pool, small, registry, policy=load_policy(POLICY))
@@ -89,7 +91,9 @@ def test_policy_and_rules_changes_re_evaluate_without_reading(pool: Executor, sm
         assert all(t.verdict in ("pass", "warn", "fail") for t in with_policy.targets)
         reports = registry.counts()["reports"]
         assert reports == 2 * small.targets  # the policy verdict makes a new report per version
-        assert scan(pool, small, registry, policy=load_policy(POLICY)).counts() == {"unchanged": small.targets}
+        assert scan(pool, small, registry, policy=load_policy(POLICY)).counts() == {
+            "unchanged": small.targets
+        }
 
         monkeypatch.setattr(fleet_run, "rules_version", lambda: "9.9.9+new-rules")
         new_rules = scan(pool, small, registry, policy=load_policy(POLICY))
@@ -128,5 +132,7 @@ def test_a_broken_executor_fails_targets_not_the_run(small: Mirror) -> None:
     assert all("terminated abruptly" in (t.error or "") for t in result.targets if t.status == "error")
     with open_registry() as registry, make_executor("local", workers=1) as pool:
         again = fleet_scan([str(small.root)], executor=pool, store=registry)
-    assert again.counts() == {"recorded": sum(t.status == "error" for t in result.targets),
-                              "unchanged": sum(t.status == "recorded" for t in result.targets)}
+    assert again.counts() == {
+        "recorded": sum(t.status == "error" for t in result.targets),
+        "unchanged": sum(t.status == "recorded" for t in result.targets),
+    }

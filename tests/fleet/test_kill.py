@@ -34,13 +34,21 @@ def count(db: Path, table: str) -> int:
 
 
 def test_sigkill_then_rerun_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    mirror = build_mirror(tmp_path / "mirror", hf_repos=16, folders=16, ollama_models=6, loose=10,
-                          weight_bytes=1024 * 1024, seed=2)
+    mirror = build_mirror(
+        tmp_path / "mirror",
+        hf_repos=16,
+        folders=16,
+        ollama_models=6,
+        loose=10,
+        weight_bytes=1024 * 1024,
+        seed=2,
+    )
     db = tmp_path / "registry.db"
     env = {**os.environ, "WEIGHBRIDGE_HOME": str(tmp_path / "home")}
     command = [*WB, "fleet", "scan", str(mirror.root), "--db", str(db), "--workers", "1", "--json"]
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
     deadline = time.monotonic() + 120
     while len(cached_paths(db)) < 8 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -57,7 +65,9 @@ def test_sigkill_then_rerun_loses_and_duplicates_nothing(tmp_path: Path) -> None
     assert {t["status"] for t in result["targets"]} <= {"recorded", "unchanged"}
     assert len(result["targets"]) == mirror.targets
     assert result["files"]["read"] + result["files"]["cached"] == result["files"]["total"]
-    assert not set(result["files"]["read_paths"]) & committed  # nothing committed before the kill is read again
+    assert (
+        not set(result["files"]["read_paths"]) & committed
+    )  # nothing committed before the kill is read again
     assert set(result["files"]["read_paths"]) | committed >= cached_paths(db)
 
     assert count(db, "versions") == mirror.targets

@@ -30,8 +30,13 @@ rules:
 
 
 def wb(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "weighbridge", *args], capture_output=True, text=True,
-                          timeout=300, env=os.environ.copy())
+    return subprocess.run(
+        [sys.executable, "-m", "weighbridge", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=os.environ.copy(),
+    )
 
 
 @pytest.fixture()
@@ -52,7 +57,9 @@ def test_discovery_of_every_layout(mirror: Mirror) -> None:
     assert [t.spec for t in discover([str(loose)]).targets] == [str(loose)]
     folder = mirror.models / "org0" / "folder-0"
     assert [(t.kind, t.name) for t in discover([str(folder)]).targets] == [(TargetKind.FOLDER, "folder-0")]
-    assert [t.name for t in discover([str(mirror.models)]).targets if t.spec == str(folder)] == ["org0/folder-0"]
+    assert [t.name for t in discover([str(mirror.models)]).targets if t.spec == str(folder)] == [
+        "org0/folder-0"
+    ]
     with pytest.raises(WeighbridgeError, match="cannot use fleet root"):
         discover([str(mirror.root / "missing")])
 
@@ -63,7 +70,9 @@ def test_summary_counts_findings_and_flips(small: Mirror) -> None:
     with open_registry() as registry, make_executor("local", workers=1) as pool:
         first = fleet_scan([str(small.root)], executor=pool, store=registry, policy=load_policy(RESEARCH))
         before = fleet_summary(registry)
-        assert before.models == small.targets - 2  # HF repos 0 and 4 have two revisions: one model, two versions
+        assert (
+            before.models == small.targets - 2
+        )  # HF repos 0 and 4 have two revisions: one model, two versions
         assert before.versions == small.targets and not before.flips
         assert sum(before.by_verdict.values()) == before.models and "none" not in before.by_verdict
         assert before.by_max_severity.get("critical") == len({s for s in small.malicious})
@@ -102,15 +111,21 @@ def test_cli_scan_and_summary(small: Mirror) -> None:
     assert table.returncode == 0 and "by max severity: critical" in table.stdout
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["fleet", "scan", "/no/such/mirror"], "cannot use fleet root /no/such/mirror"),
-    (["fleet", "scan", ".", "--engine", "spark"], "unknown engine 'spark'"),
-    (["fleet", "scan", ".", "--address", "127.0.0.1:1"], "--address is for --engine ray"),
-    (["fleet", "scan", ".", "--policy", "/no/policy.yaml"], "policy"),
-    (["fleet", "scan", ".", "--db", "mysql://x/y"], "unsupported database 'mysql'"),
-    (["fleet", "summary", "--db", "/no/such/dir/registry.db"], "does not exist"),
-    (["fleet", "scan", ".", "--engine", "ray", "--address", "127.0.0.1:1"], "cannot reach the Ray cluster"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["fleet", "scan", "/no/such/mirror"], "cannot use fleet root /no/such/mirror"),
+        (["fleet", "scan", ".", "--engine", "spark"], "unknown engine 'spark'"),
+        (["fleet", "scan", ".", "--address", "127.0.0.1:1"], "--address is for --engine ray"),
+        (["fleet", "scan", ".", "--policy", "/no/policy.yaml"], "policy"),
+        (["fleet", "scan", ".", "--db", "mysql://x/y"], "unsupported database 'mysql'"),
+        (["fleet", "summary", "--db", "/no/such/dir/registry.db"], "does not exist"),
+        (
+            ["fleet", "scan", ".", "--engine", "ray", "--address", "127.0.0.1:1"],
+            "cannot reach the Ray cluster",
+        ),
+    ],
+)
 def test_cli_errors_are_one_line(args: list[str], message: str) -> None:
     done = wb(*args)
     assert done.returncode == 2

@@ -258,17 +258,42 @@ GRANITE = """{%- if messages[0]['role'] == 'system' %}{%- set system_message = m
   {%- endif %}
 {%- endfor %}"""
 
-SHAPES = {"phi": PHI, "gpt-oss-harmony": HARMONY, "qwen3-thinking": QWEN3_THINKING, "llama32-vision": LLAMA32_VISION,
-          "mistral-tools": MISTRAL_TOOLS, "hermes-tools": HERMES_TOOLS, "command-r": COMMAND_R, "granite": GRANITE}
+SHAPES = {
+    "phi": PHI,
+    "gpt-oss-harmony": HARMONY,
+    "qwen3-thinking": QWEN3_THINKING,
+    "llama32-vision": LLAMA32_VISION,
+    "mistral-tools": MISTRAL_TOOLS,
+    "hermes-tools": HERMES_TOOLS,
+    "command-r": COMMAND_R,
+    "granite": GRANITE,
+}
 
 # special tokens as the families' tokenizer configurations set them
 FAMILY_TOKENS: dict[str, dict[str, str]] = {
-    "phi": {"bos_token": "<s>", "eos_token": "<|endoftext|>", "unk_token": "<unk>", "pad_token": "<|endoftext|>"},
-    "gpt-oss-harmony": {"bos_token": "<|startoftext|>", "eos_token": "<|return|>", "pad_token": "<|endoftext|>"},
+    "phi": {
+        "bos_token": "<s>",
+        "eos_token": "<|endoftext|>",
+        "unk_token": "<unk>",
+        "pad_token": "<|endoftext|>",
+    },
+    "gpt-oss-harmony": {
+        "bos_token": "<|startoftext|>",
+        "eos_token": "<|return|>",
+        "pad_token": "<|endoftext|>",
+    },
     "qwen3-thinking": {"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"},
-    "llama32-vision": {"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>", "pad_token": "<|finetune_right_pad_id|>"},
+    "llama32-vision": {
+        "bos_token": "<|begin_of_text|>",
+        "eos_token": "<|eot_id|>",
+        "pad_token": "<|finetune_right_pad_id|>",
+    },
     "mistral-tools": {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"},
     "hermes-tools": {"bos_token": "<|begin_of_text|>", "eos_token": "<|im_end|>"},
     "command-r": {"bos_token": "<BOS_TOKEN>", "eos_token": "<|END_OF_TURN_TOKEN|>", "pad_token": "<PAD>"},
-    "granite": {"bos_token": "<|end_of_text|>", "eos_token": "<|end_of_text|>", "unk_token": "<|end_of_text|>"},
+    "granite": {
+        "bos_token": "<|end_of_text|>",
+        "eos_token": "<|end_of_text|>",
+        "unk_token": "<|end_of_text|>",
+    },
 }

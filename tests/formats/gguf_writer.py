@@ -18,9 +18,19 @@ from typing import Any
 
 from weighbridge.formats.gguf import ValueType, tensor_nbytes
 
-_FORMATS = {ValueType.UINT8: "B", ValueType.INT8: "b", ValueType.UINT16: "H", ValueType.INT16: "h",
-            ValueType.UINT32: "I", ValueType.INT32: "i", ValueType.FLOAT32: "f", ValueType.BOOL: "?",
-            ValueType.UINT64: "Q", ValueType.INT64: "q", ValueType.FLOAT64: "d"}
+_FORMATS = {
+    ValueType.UINT8: "B",
+    ValueType.INT8: "b",
+    ValueType.UINT16: "H",
+    ValueType.INT16: "h",
+    ValueType.UINT32: "I",
+    ValueType.INT32: "i",
+    ValueType.FLOAT32: "f",
+    ValueType.BOOL: "?",
+    ValueType.UINT64: "Q",
+    ValueType.INT64: "q",
+    ValueType.FLOAT64: "d",
+}
 
 
 @dataclass
@@ -59,7 +69,9 @@ class GGUFWriter:
 
     # -- metadata -----------------------------------------------------------------------------------------
     def kv(self, key: str | bytes, vtype: int, value: Any) -> GGUFWriter:
-        self._kvs.append(self.encode_string(key) + struct.pack(self.e + "I", vtype) + self.encode_value(vtype, value))
+        self._kvs.append(
+            self.encode_string(key) + struct.pack(self.e + "I", vtype) + self.encode_value(vtype, value)
+        )
         return self
 
     def raw_kv(self, key: str | bytes, vtype: int, payload: bytes) -> GGUFWriter:
@@ -76,8 +88,15 @@ class GGUFWriter:
         return self.kv(key, ValueType.ARRAY, (elem_type, list(items)))
 
     # -- tensors ------------------------------------------------------------------------------------------
-    def tensor(self, name: str | bytes, dims: Sequence[int], ggml_type: int = 0, data: bytes | None = None, *,
-               offset: int | None = None) -> GGUFWriter:
+    def tensor(
+        self,
+        name: str | bytes,
+        dims: Sequence[int],
+        ggml_type: int = 0,
+        data: bytes | None = None,
+        *,
+        offset: int | None = None,
+    ) -> GGUFWriter:
         if data is None:
             data = bytes(tensor_nbytes(ggml_type, list(dims)))
         raw_name = name.encode("utf-8") if isinstance(name, str) else name
@@ -96,13 +115,22 @@ class GGUFWriter:
 
     def header(self) -> bytes:
         offsets = self._layout()
-        out = [b"GGUF", struct.pack(self.e + "I", self.version), self._len(len(self._tensors)),
-               self._len(len(self._kvs)), *self._kvs]
+        out = [
+            b"GGUF",
+            struct.pack(self.e + "I", self.version),
+            self._len(len(self._tensors)),
+            self._len(len(self._kvs)),
+            *self._kvs,
+        ]
         dim = self.e + ("I" if self.version == 1 else "Q")
         for t, offset in zip(self._tensors, offsets, strict=True):
-            out.append(self.encode_string(t.name) + struct.pack(self.e + "I", len(t.dims))
-                       + b"".join(struct.pack(dim, d) for d in t.dims)
-                       + struct.pack(self.e + "I", t.ggml_type) + struct.pack(self.e + "Q", offset))
+            out.append(
+                self.encode_string(t.name)
+                + struct.pack(self.e + "I", len(t.dims))
+                + b"".join(struct.pack(dim, d) for d in t.dims)
+                + struct.pack(self.e + "I", t.ggml_type)
+                + struct.pack(self.e + "Q", offset)
+            )
         return b"".join(out)
 
     def build(self, *, trailing: bytes = b"") -> bytes:
@@ -111,7 +139,7 @@ class GGUFWriter:
         size = max((o + len(t.data) for t, o in zip(self._tensors, offsets, strict=True)), default=0)
         data = bytearray(_align(size, self.alignment) if self._tensors else 0)
         for t, offset in zip(self._tensors, offsets, strict=True):
-            data[offset:offset + len(t.data)] = t.data
+            data[offset : offset + len(t.data)] = t.data
         padding = bytes(_align(len(header), self.alignment) - len(header))
         return header + padding + bytes(data) + trailing
 

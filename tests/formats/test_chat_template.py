@@ -170,8 +170,14 @@ EXTRAS = """{%- macro render_content(content) -%}{%- if content is string -%}{{ 
   {{ message.get('name', '') | upper | replace(' ', '_') }}{{ (message.content|length) ~ ' chars' }}
 {%- endfor -%}{{ range(3)|list|length }}{{ dict(a=1).a }}{{ lipsum(1) if false }}"""
 
-REALISTIC = {"chatml-tools": CHATML_TOOLS, "llama3-tools": LLAMA3_TOOLS, "mistral": MISTRAL, "gemma": GEMMA,
-             "deepseek": DEEPSEEK, "extras": EXTRAS}
+REALISTIC = {
+    "chatml-tools": CHATML_TOOLS,
+    "llama3-tools": LLAMA3_TOOLS,
+    "mistral": MISTRAL,
+    "gemma": GEMMA,
+    "deepseek": DEEPSEEK,
+    "extras": EXTRAS,
+}
 
 # (payload, rule that must be reported, its severity)
 PAYLOADS = [
@@ -257,6 +263,7 @@ def findings_of(ctx: ScanContext, rule: str) -> list[Finding]:
 @pytest.fixture(autouse=True)
 def _never_render(monkeypatch: pytest.MonkeyPatch) -> None:
     """Parsing is allowed; compiling or rendering a template under test would be a bug."""
+
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("a chat template was compiled or rendered")
 
@@ -305,9 +312,11 @@ def test_global_names_bound_by_the_template_are_not_globals() -> None:
 
 
 def test_data_fields_named_like_methods_or_private_keys_stay_clean() -> None:
-    template = ("{% for name, p in tool.parameters.properties|items %}{{ name }}: {{ p.type }} {{ p.format }}"
-                "{{ p['format'] }}{{ p['_id'] }}{{ p.format|default('') }}{% endfor %}"
-                "{{ tool.parameters.properties.values()|map(attribute='format')|join(',') }}")
+    template = (
+        "{% for name, p in tool.parameters.properties|items %}{{ name }}: {{ p.type }} {{ p.format }}"
+        "{{ p['format'] }}{{ p['_id'] }}{{ p.format|default('') }}{% endfor %}"
+        "{{ tool.parameters.properties.values()|map(attribute='format')|join(',') }}"
+    )
     assert check(template).findings == []
 
 
@@ -343,7 +352,9 @@ _DUNDERS = ["__class__", "__globals__", "__subclasses__", "__init__", "__mro__",
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(_DUNDERS), st.data(), st.sampled_from(["x[{}]", "x|attr({})", "x|map(attribute={})|list"]))
+@given(
+    st.sampled_from(_DUNDERS), st.data(), st.sampled_from(["x[{}]", "x|attr({})", "x|map(attribute={})|list"])
+)
 def test_split_dunder_names_are_always_critical(dunder: str, data: st.DataObject, shape: str) -> None:
     cut = data.draw(st.integers(1, len(dunder) - 1))
     joiner = data.draw(st.sampled_from([" ~ ", " + "]))
@@ -359,9 +370,43 @@ def test_fuzz_random_text_never_raises(text: str) -> None:
     assert all(f.rule.startswith("WB-TPL") for f in ctx.findings)
 
 
-_FRAGMENTS = ["{{", "}}", "{%", "%}", " if ", " for ", " in ", " endif ", " endfor ", " set ", "x", "y", ".",
-              "__class__", "[", "]", "(", ")", "'a'", "~", "+", "*", "%", "|attr(", "|join", "namespace(",
-              "cycler", "=", ",", " macro ", " endmacro ", " generation ", " endgeneration ", "[::-1]", "9" * 12]
+_FRAGMENTS = [
+    "{{",
+    "}}",
+    "{%",
+    "%}",
+    " if ",
+    " for ",
+    " in ",
+    " endif ",
+    " endfor ",
+    " set ",
+    "x",
+    "y",
+    ".",
+    "__class__",
+    "[",
+    "]",
+    "(",
+    ")",
+    "'a'",
+    "~",
+    "+",
+    "*",
+    "%",
+    "|attr(",
+    "|join",
+    "namespace(",
+    "cycler",
+    "=",
+    ",",
+    " macro ",
+    " endmacro ",
+    " generation ",
+    " endgeneration ",
+    "[::-1]",
+    "9" * 12,
+]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -35,7 +35,7 @@ DATA_NAMED = {
     "token-single": "{% set x = {g}[bos_token] %}{{ x }}",
     "loop-over-keys": "{% for k in messages[0] %}{{ {g}[k] }}{% endfor %}",
     "loop-walk-and-call": "{% set x = {g} %}{% for k in messages[0].content.split('.') %}{% set x = x[k] %}"
-                          "{% endfor %}{{ x('id') }}",
+    "{% endfor %}{{ x('id') }}",
     "alias": "{% set c = {g} %}{{ c[eos_token] }}",
     "macro-indirection": "{% macro get(o, k) %}{{ o[k] }}{% endmacro %}{{ get({g}, bos_token) }}",
     "message-keys": "{{ {g}[messages[0].role][messages[0].content] }}",
@@ -79,6 +79,7 @@ def _never_render(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # -- the walker -----------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("shape", sorted(DATA_NAMED))
 @pytest.mark.parametrize("glob", GLOBALS)
 def test_data_named_lookup_on_a_global_is_high(shape: str, glob: str) -> None:
@@ -88,8 +89,10 @@ def test_data_named_lookup_on_a_global_is_high(shape: str, glob: str) -> None:
     assert {f.rule for f in ctx.findings} & {"WB-TPL-010", "WB-TPL-011", "WB-TPL-002", "WB-TPL-001"}
 
 
-@pytest.mark.parametrize("shape", ["token-chain-call", "token-chain", "token-single", "alias", "macro-indirection",
-                                   "ns-key", "concat-key"])
+@pytest.mark.parametrize(
+    "shape",
+    ["token-chain-call", "token-chain", "token-single", "alias", "macro-indirection", "ns-key", "concat-key"],
+)
 @pytest.mark.parametrize("glob", GLOBALS)
 def test_dunder_special_tokens_make_it_critical(shape: str, glob: str) -> None:
     ctx = check(DATA_NAMED[shape].replace("{g}", glob), DUNDER_TOKENS)
@@ -124,22 +127,32 @@ def test_attribute_filters_with_dunder_tokens_are_critical(shape: str) -> None:
 
 def test_filter_chosen_by_a_token_is_resolved() -> None:
     # map(bos_token, eos_token) is map('attr', '__class__') when the tokens say so
-    ctx = check("{{ messages|map(bos_token, eos_token)|list }}", {"bos_token": "attr", "eos_token": "__class__"})
+    ctx = check(
+        "{{ messages|map(bos_token, eos_token)|list }}", {"bos_token": "attr", "eos_token": "__class__"}
+    )
     assert worst(ctx) == Severity.CRITICAL
     assert worst(check("{{ messages|map(bos_token, eos_token)|list }}")) == Severity.HIGH
 
 
 def test_calls_on_data_named_lookups() -> None:
-    assert worst(check("{% for t in tools %}{% for n in t %}{{ t[n].read() }}{% endfor %}{% endfor %}")) \
+    assert (
+        worst(check("{% for t in tools %}{% for n in t %}{{ t[n].read() }}{% endfor %}{% endfor %}"))
         == Severity.HIGH
-    assert worst(check("{% for t in tools %}{% for n in t %}{{ t[n]('id') }}{% endfor %}{% endfor %}")) \
+    )
+    assert (
+        worst(check("{% for t in tools %}{% for n in t %}{{ t[n]('id') }}{% endfor %}{% endfor %}"))
         == Severity.HIGH
-    assert check("{% for t in tools %}{% for n in t %}{{ t[n].strip() }}{% endfor %}{% endfor %}").findings == []
+    )
+    assert (
+        check("{% for t in tools %}{% for n in t %}{{ t[n].strip() }}{% endfor %}{% endfor %}").findings == []
+    )
 
 
 def test_loop_over_constant_dunder_names_is_critical() -> None:
-    for template in ("{% for n in ['__init__', '__globals__'] %}{{ cycler[n] }}{% endfor %}",
-                     "{% for n in {'__class__': 1} %}{{ messages[n] }}{% endfor %}"):
+    for template in (
+        "{% for n in ['__init__', '__globals__'] %}{{ cycler[n] }}{% endfor %}",
+        "{% for n in {'__class__': 1} %}{{ messages[n] }}{% endfor %}",
+    ):
         assert worst(check(template)) == Severity.CRITICAL, template
 
 
@@ -151,18 +164,21 @@ def test_family_shapes_stay_clean(name: str) -> None:
 
 
 def test_numeric_and_local_keys_stay_clean() -> None:
-    template = ("{% for m in messages %}{{ messages[loop.index0 - 1].role }}{{ messages[loop.index0 + 1] }}"
-                "{{ messages[(messages|length - 1) - loop.index0] }}{% set i = loop.index %}{{ messages[i] }}"
-                "{% for key in m %}{{ m[key] }}{% endfor %}{% endfor %}"
-                "{% set table = {'a': 1} %}{% for t in tools %}{{ table[t.type] }}"
-                "{{ t.parameters.properties[t.name] }}{% endfor %}"
-                "{% for i in range(3) %}{{ messages[i] }}{% endfor %}"
-                "{% for t in tools %}{% for n in t.parameters.properties %}"
-                "{{ t.parameters.properties[n].description.strip().split('.')[0] }}{% endfor %}{% endfor %}")
+    template = (
+        "{% for m in messages %}{{ messages[loop.index0 - 1].role }}{{ messages[loop.index0 + 1] }}"
+        "{{ messages[(messages|length - 1) - loop.index0] }}{% set i = loop.index %}{{ messages[i] }}"
+        "{% for key in m %}{{ m[key] }}{% endfor %}{% endfor %}"
+        "{% set table = {'a': 1} %}{% for t in tools %}{{ table[t.type] }}"
+        "{{ t.parameters.properties[t.name] }}{% endfor %}"
+        "{% for i in range(3) %}{{ messages[i] }}{% endfor %}"
+        "{% for t in tools %}{% for n in t.parameters.properties %}"
+        "{{ t.parameters.properties[n].description.strip().split('.')[0] }}{% endfor %}{% endfor %}"
+    )
     assert check(template, PLAIN_TOKENS).findings == []
 
 
 # -- containers -----------------------------------------------------------------------------------------------
+
 
 def _gguf(template: str, tokens: list[str], *, template_first: bool = False) -> bytes:
     w = GGUFWriter()
@@ -206,15 +222,21 @@ def test_gguf_special_tokens_are_resolved(tmp_path: Path, template_first: bool) 
 
 
 def test_tokenizer_config_and_folder_tokens(tmp_path: Path) -> None:
-    cfg = {"bos_token": {"content": "__init__", "special": True}, "eos_token": "__globals__", "unk_token": "os",
-           "pad_token": "popen", "chat_template": ATTACK}
+    cfg = {
+        "bos_token": {"content": "__init__", "special": True},
+        "eos_token": "__globals__",
+        "unk_token": "os",
+        "pad_token": "popen",
+        "chat_template": ATTACK,
+    }
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "tokenizer_config.json").write_text(json.dumps(cfg))
     assert _scan(tmp_path / "a") == Severity.CRITICAL
     # the template in chat_template.jinja, the tokens in the folder's tokenizer_config.json
     (tmp_path / "b").mkdir()
-    (tmp_path / "b" / "tokenizer_config.json").write_text(json.dumps({k: v for k, v in cfg.items()
-                                                                      if k != "chat_template"}))
+    (tmp_path / "b" / "tokenizer_config.json").write_text(
+        json.dumps({k: v for k, v in cfg.items() if k != "chat_template"})
+    )
     (tmp_path / "b" / "chat_template.jinja").write_text(ATTACK)
     assert _scan(tmp_path / "b") == Severity.CRITICAL
     (tmp_path / "c").mkdir()
@@ -236,20 +258,37 @@ EVIL = [
 def _json_variants(template: str) -> dict[str, bytes]:
     return {
         "config.json": json.dumps({"chat_template": template}).encode(),
-        "my_model_settings.json": json.dumps({"model_type": "x", "chat_template": [
-            {"name": "default", "template": "{{ messages }}"}, {"name": "tool_use", "template": template}]}).encode(),
+        "my_model_settings.json": json.dumps(
+            {
+                "model_type": "x",
+                "chat_template": [
+                    {"name": "default", "template": "{{ messages }}"},
+                    {"name": "tool_use", "template": template},
+                ],
+            }
+        ).encode(),
         "prompt": json.dumps({"chat_template": {"default": template}}, indent=2).encode(),  # no extension
         "serving.json": json.dumps({"engine": {"tokenizer": {"chat_template": template}}}).encode(),
-        "padded.json": json.dumps({"added_tokens_decoder": {str(i): {"content": f"<t{i}>"} for i in range(3000)},
-                                   "chat_template": template}).encode(),
+        "padded.json": json.dumps(
+            {
+                "added_tokens_decoder": {str(i): {"content": f"<t{i}>"} for i in range(3000)},
+                "chat_template": template,
+            }
+        ).encode(),
     }
 
 
 def _jinja_variants(template: str) -> dict[str, bytes]:
     body = "{% set greeting = 'hi' %}\n" + template
-    return {"template.jinja": template.encode(), "chat.j2": template.encode(), "model.template": template.encode(),
-            "prompt.tmpl": template.encode(), "notes.txt": body.encode(), "chat": body.encode(),
-            "llama.jinja2": template.encode()}
+    return {
+        "template.jinja": template.encode(),
+        "chat.j2": template.encode(),
+        "model.template": template.encode(),
+        "prompt.tmpl": template.encode(),
+        "notes.txt": body.encode(),
+        "chat": body.encode(),
+        "llama.jinja2": template.encode(),
+    }
 
 
 @pytest.mark.parametrize("index", range(len(EVIL)))
@@ -289,8 +328,10 @@ def test_benign_templates_by_content_stay_below_high(tmp_path: Path, name: str) 
         path = tmp_path / fname
         path.write_bytes(data)
         report = weighbridge.scan(str(path))
-        assert (report.max_severity or Severity.INFO) < Severity.HIGH, (fname, [
-            (f.rule, f.detail) for f in report.findings])
+        assert (report.max_severity or Severity.INFO) < Severity.HIGH, (
+            fname,
+            [(f.rule, f.detail) for f in report.findings],
+        )
         assert any("chat-template" in r.formats for r in report.files), fname
 
 
@@ -305,8 +346,10 @@ def test_plain_text_and_docs_are_not_templates(tmp_path: Path) -> None:
         path = tmp_path / name
         path.write_text(text)
         report = weighbridge.scan(str(path))
-        assert (report.max_severity or Severity.INFO) < Severity.HIGH, (name, [(f.rule, f.detail)
-                                                                              for f in report.findings])
+        assert (report.max_severity or Severity.INFO) < Severity.HIGH, (
+            name,
+            [(f.rule, f.detail) for f in report.findings],
+        )
 
 
 def test_unparsable_jinja_file_is_reported(tmp_path: Path) -> None:

@@ -36,7 +36,13 @@ from weighbridge.formats.numpy import NPY_HANDLER
 from weighbridge.formats.pickle.handler import PICKLE_HANDLER
 
 MALICIOUS = b"\x80\x02cos\nsystem\nq\x00X\x0b\x00\x00\x00echo bypassq\x01\x85q\x02Rq\x03."
-HANDLERS: tuple[FormatHandler, ...] = (NPY_HANDLER, ZIP_HANDLER, TAR_HANDLER, COMPRESSED_HANDLER, PICKLE_HANDLER)
+HANDLERS: tuple[FormatHandler, ...] = (
+    NPY_HANDLER,
+    ZIP_HANDLER,
+    TAR_HANDLER,
+    COMPRESSED_HANDLER,
+    PICKLE_HANDLER,
+)
 
 COMPRESSORS = {
     "zlib": zlib.compress,
@@ -129,9 +135,11 @@ def test_zfile_declared_length_mismatch() -> None:
 
 
 def test_multi_member_gzip_and_xz_are_read_to_the_end() -> None:
-    for data in (gzip.compress(b"a" * 100) + gzip.compress(b"b" * 100),
-                 lzma.compress(b"a" * 100) + lzma.compress(b"b" * 100),
-                 bz2.compress(b"a" * 100) + bz2.compress(b"b" * 100)):
+    for data in (
+        gzip.compress(b"a" * 100) + gzip.compress(b"b" * 100),
+        lzma.compress(b"a" * 100) + lzma.compress(b"b" * 100),
+        bz2.compress(b"a" * 100) + bz2.compress(b"b" * 100),
+    ):
         result = scan(data)
         assert result.routed[0][2] == b"a" * 100 + b"b" * 100
         assert result.findings == []
@@ -199,22 +207,28 @@ def test_compressed_tar_is_routed_to_the_tar_reader() -> None:
         tf.addfile(info, io.BytesIO(MALICIOUS))
     result = scan(buf.getvalue())
     assert [(name, handler) for name, handler, _ in result.routed] == [
-        ("<decompressed>", "tar"), ("checkpoint/data.pkl", "pickle")]
+        ("<decompressed>", "tar"),
+        ("checkpoint/data.pkl", "pickle"),
+    ]
     assert result.at_least(Severity.HIGH)
 
 
 # -- sniffing must not take other formats ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("head", [
-    b"\x78\x9c\x00\x00\x00\x00\x00\x00{\"__metadata__\": {}}",  # safetensors header length 0x9c78
-    b"\x78\xda" + b"\xff" * 40,
-    b"BZh9" + b"\x00" * 40,
-    b"\x5d\x00\x00\x80\x00" + b"\xff" * 40,
-    b"\xfd7zXZ\x00\x00\x04" + b"\x00" * 40,
-    b"ZF0x10 zzz",
-    pickle.dumps({"a": 1}, protocol=2),
-    b"\x93NUMPY\x01\x00",
-])
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b'\x78\x9c\x00\x00\x00\x00\x00\x00{"__metadata__": {}}',  # safetensors header length 0x9c78
+        b"\x78\xda" + b"\xff" * 40,
+        b"BZh9" + b"\x00" * 40,
+        b"\x5d\x00\x00\x80\x00" + b"\xff" * 40,
+        b"\xfd7zXZ\x00\x00\x04" + b"\x00" * 40,
+        b"ZF0x10 zzz",
+        pickle.dumps({"a": 1}, protocol=2),
+        b"\x93NUMPY\x01\x00",
+    ],
+)
 def test_sniff_rejects_look_alikes(head: bytes) -> None:
     assert not COMPRESSED_HANDLER.sniff(head, "x.bin")
 
@@ -225,8 +239,15 @@ def test_sniff_never_raises(head: bytes) -> None:
     COMPRESSED_HANDLER.sniff(head, "x")
 
 
-_MAGICS = [b"\x78\x9c", b"\x1f\x8b\x08\x00", b"BZh91AY&SY", b"\xfd7zXZ\x00", b"\x5d\x00\x00\x80\x00",
-           b"\x04\x22\x4d\x18", b"ZF0x20" + b" " * 15]
+_MAGICS = [
+    b"\x78\x9c",
+    b"\x1f\x8b\x08\x00",
+    b"BZh91AY&SY",
+    b"\xfd7zXZ\x00",
+    b"\x5d\x00\x00\x80\x00",
+    b"\x04\x22\x4d\x18",
+    b"ZF0x20" + b" " * 15,
+]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -239,8 +260,11 @@ _VALID = {kind: fn(MALICIOUS + b"\x00" * 3000) for kind, fn in COMPRESSORS.items
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(sorted(_VALID)), st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)),
-                                                 min_size=1, max_size=6), st.integers(1, 10_000))
+@given(
+    st.sampled_from(sorted(_VALID)),
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), min_size=1, max_size=6),
+    st.integers(1, 10_000),
+)
 def test_mutated_streams_never_raise(kind: str, flips: list[tuple[int, int]], cut: int) -> None:
     data = bytearray(_VALID[kind])
     for pos, value in flips:
@@ -256,8 +280,10 @@ def test_joblib_dump_through_the_dispatcher(tmp_path: Path) -> None:
     with open(path, "rb") as f:
         assert dispatch.scan_stream(ctx, f, path.name) == "compressed"
     assert "pickle" in ctx.formats
-    assert any(f.severity >= Severity.HIGH and f.location is not None and f.location.member == "<decompressed>"
-               for f in ctx.findings)
+    assert any(
+        f.severity >= Severity.HIGH and f.location is not None and f.location.member == "<decompressed>"
+        for f in ctx.findings
+    )
     assert "WB-SCAN-002" not in {f.rule for f in ctx.findings}
 
 

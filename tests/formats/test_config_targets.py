@@ -17,10 +17,17 @@ def test_benign_nemo_archive_is_clean(gz: bool) -> None:
     assert worst(findings) is None or worst(findings) < Severity.HIGH, findings
 
 
-@pytest.mark.parametrize(("target", "severity"), [
-    ("os.system", Severity.CRITICAL), ("subprocess.Popen", Severity.CRITICAL), ("builtins.eval", Severity.CRITICAL),
-    ("importlib.import_module", Severity.CRITICAL), ("evil_package.Model", Severity.HIGH),
-    ("my_project.callbacks.Upload", Severity.HIGH)])
+@pytest.mark.parametrize(
+    ("target", "severity"),
+    [
+        ("os.system", Severity.CRITICAL),
+        ("subprocess.Popen", Severity.CRITICAL),
+        ("builtins.eval", Severity.CRITICAL),
+        ("importlib.import_module", Severity.CRITICAL),
+        ("evil_package.Model", Severity.HIGH),
+        ("my_project.callbacks.Upload", Severity.HIGH),
+    ],
+)
 def test_targets_are_judged(target: str, severity: Severity) -> None:
     config = S.NEMO_CONFIG.replace("nemo.collections.asr.modules.ConvASRDecoder", target)
     _, findings = scan_bytes(S.nemo_archive(config), "model.nemo")
@@ -30,10 +37,13 @@ def test_targets_are_judged(target: str, severity: Severity) -> None:
 
 
 def test_quoted_flow_and_nemo_top_level_targets() -> None:
-    for config in ("model:\n  encoder: {_target_: 'os.system', command: id}\nname: x\n",
-                   'model:\n  "_target_": "subprocess.run"\nname: x\n',
-                   S.NEMO_CONFIG.replace("target: nemo.collections.asr.models.ctc_models.EncDecCTCModel",
-                                         "target: posix.system")):
+    for config in (
+        "model:\n  encoder: {_target_: 'os.system', command: id}\nname: x\n",
+        'model:\n  "_target_": "subprocess.run"\nname: x\n',
+        S.NEMO_CONFIG.replace(
+            "target: nemo.collections.asr.models.ctc_models.EncDecCTCModel", "target: posix.system"
+        ),
+    ):
         _, findings = scan_bytes(config.encode(), "model_config.yaml")
         assert worst(findings) == Severity.CRITICAL, config
 
@@ -51,7 +61,10 @@ def test_malicious_checkpoint_inside_nemo_is_scanned() -> None:
 
 
 def test_markdown_and_templates_are_not_configs() -> None:
-    for text in (b"# Model card\n\nThis model: does things.\nlicense: mit\n", b"User: {{ messages }}\nBot: {% if x %}\n"):
+    for text in (
+        b"# Model card\n\nThis model: does things.\nlicense: mit\n",
+        b"User: {{ messages }}\nBot: {% if x %}\n",
+    ):
         fmt, _ = scan_bytes(text, "README.md")
         assert fmt == "text"
 
@@ -74,8 +87,11 @@ LDM = """model:
 def test_latent_diffusion_configs() -> None:
     fmt, findings = scan_bytes(LDM.encode(), "v1-inference.yaml")
     assert fmt == "yaml-config" and not findings
-    _, findings = scan_bytes(LDM.replace("ldm.models.autoencoder.AutoencoderKL", "os.system").encode(), "v1.yaml")
+    _, findings = scan_bytes(
+        LDM.replace("ldm.models.autoencoder.AutoencoderKL", "os.system").encode(), "v1.yaml"
+    )
     assert worst(findings) == Severity.CRITICAL
-    _, findings = scan_bytes(LDM.replace("ldm.modules.encoders.modules.FrozenCLIPEmbedder",
-                                         "evil_pkg.Encoder").encode(), "v1.yaml")
+    _, findings = scan_bytes(
+        LDM.replace("ldm.modules.encoders.modules.FrozenCLIPEmbedder", "evil_pkg.Encoder").encode(), "v1.yaml"
+    )
     assert worst(findings) == Severity.HIGH

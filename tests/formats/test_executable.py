@@ -23,8 +23,11 @@ def test_template_injection_inside_a_llamafile_is_critical() -> None:
     for data in (S.llamafile(S.small_gguf(S.SSTI)), S.elf_with_gguf(S.small_gguf(S.SSTI))):
         _, findings = scan_bytes(data, "renamed.bin")
         assert worst(findings) == Severity.CRITICAL
-        assert any(f.rule.startswith("WB-TPL") and "gguf at offset" in (f.location.member or "")
-                   for f in findings if f.location)
+        assert any(
+            f.rule.startswith("WB-TPL") and "gguf at offset" in (f.location.member or "")
+            for f in findings
+            if f.location
+        )
 
 
 def test_plain_programs_are_high() -> None:

@@ -61,14 +61,22 @@ def only(ctx: ScanContext, rule: str) -> Finding:
     return found[0]
 
 
-def model(*, version: int = 3, big_endian: bool = False, alignment: int = 32, tokens: int = 300,
-          template: str = CHATML) -> GGUFWriter:
+def model(
+    *,
+    version: int = 3,
+    big_endian: bool = False,
+    alignment: int = 32,
+    tokens: int = 300,
+    template: str = CHATML,
+) -> GGUFWriter:
     w = GGUFWriter(version=version, big_endian=big_endian, alignment=alignment)
     w.string("general.architecture", "llama").string("general.name", "tiny test model")
     if alignment != 32:
         w.u32("general.alignment", alignment)
     w.u32("llama.context_length", 2048).kv("llama.block_count", V.UINT64, 2)
-    w.kv("llama.rope.freq_base", V.FLOAT32, 10000.0).kv("llama.attention.layer_norm_rms_epsilon", V.FLOAT64, 1e-5)
+    w.kv("llama.rope.freq_base", V.FLOAT32, 10000.0).kv(
+        "llama.attention.layer_norm_rms_epsilon", V.FLOAT64, 1e-5
+    )
     w.kv("general.file_type", V.INT32, 3).kv("x.i8", V.INT8, -3).kv("x.u16", V.UINT16, 7)
     w.kv("x.i16", V.INT16, -7).kv("x.i64", V.INT64, -1).kv("x.u8", V.UINT8, 255)
     w.kv("tokenizer.ggml.add_bos_token", V.BOOL, True)
@@ -87,7 +95,9 @@ def model(*, version: int = 3, big_endian: bool = False, alignment: int = 32, to
 
 
 # -- valid files ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("version", "big_endian"), [(1, False), (2, False), (3, False), (3, True), (2, True)])
+@pytest.mark.parametrize(
+    ("version", "big_endian"), [(1, False), (2, False), (3, False), (3, True), (2, True)]
+)
 def test_valid_model_is_clean_in_every_version_and_byte_order(version: int, big_endian: bool) -> None:
     ctx = scan(model(version=version, big_endian=big_endian).build())
     assert ctx.findings == []
@@ -139,13 +149,15 @@ def test_not_gguf_and_unknown_version() -> None:
 def test_counts_larger_than_the_file(field: str) -> None:
     head = bytearray(model().build())
     offset = 8 if field == "tensor" else 16
-    head[offset:offset + 8] = struct.pack("<Q", 2**62)
+    head[offset : offset + 8] = struct.pack("<Q", 2**62)
     finding = only(scan(bytes(head)), "WB-GGUF-003")
     assert finding.location.offset == offset  # type: ignore[union-attr]
 
 
 def test_array_length_larger_than_the_file_is_refused_before_allocation() -> None:
-    w = GGUFWriter().raw_kv("tokenizer.ggml.tokens", V.ARRAY, struct.pack("<IQ", V.STRING, 2**60) + b"\0" * 64)
+    w = GGUFWriter().raw_kv(
+        "tokenizer.ggml.tokens", V.ARRAY, struct.pack("<IQ", V.STRING, 2**60) + b"\0" * 64
+    )
     tracemalloc.start()
     ctx = scan(w.build())
     _, peak = tracemalloc.get_traced_memory()
@@ -225,7 +237,13 @@ def test_boolean_out_of_range_is_low() -> None:
 
 
 def test_duplicate_key_and_tensor_name() -> None:
-    w = GGUFWriter().string("general.name", "a").string("general.name", "b").tensor("w", [32]).tensor("w", [32])
+    w = (
+        GGUFWriter()
+        .string("general.name", "a")
+        .string("general.name", "b")
+        .tensor("w", [32])
+        .tensor("w", [32])
+    )
     ctx = scan(w.build())
     dups = [f for f in ctx.findings if f.rule == "WB-GGUF-006"]
     assert {f.location.key for f in dups} == {"general.name", "w"}  # type: ignore[union-attr]
@@ -284,7 +302,7 @@ def test_byte_size_overflow_is_high() -> None:
 def test_tensor_past_the_end_of_the_file_is_high() -> None:
     w = GGUFWriter().tensor("a", [32]).tensor("liar", [32])
     data, header = bytearray(w.build()), len(w.header())
-    data[header - 8:header] = struct.pack("<Q", 1 << 30)  # the last field of the header: liar's offset
+    data[header - 8 : header] = struct.pack("<Q", 1 << 30)  # the last field of the header: liar's offset
     finding = only(scan(bytes(data)), "WB-GGUF-010")
     assert finding.severity == Severity.HIGH and finding.location.key == "liar"  # type: ignore[union-attr]
 
@@ -307,7 +325,7 @@ def test_gap_between_tensors_is_scanned_as_embedded_content() -> None:
     w = GGUFWriter().tensor("a", [8]).tensor("b", [8], offset=128)
     data = bytearray(w.build())
     header_end = len(w.header()) + (-len(w.header())) % 32
-    data[header_end + 32:header_end + 32 + len(payload)] = payload
+    data[header_end + 32 : header_end + 32 + len(payload)] = payload
     recorder = Recorder()
     ctx = scan(bytes(data), recorder=recorder)
     finding = only(ctx, "WB-GGUF-012")
@@ -364,7 +382,7 @@ def test_template_injection_in_metadata_is_critical_and_located() -> None:
     assert finding.severity == Severity.CRITICAL
     assert finding.location.key == "tokenizer.chat_template"  # type: ignore[union-attr]
     offset = finding.location.offset  # type: ignore[union-attr]
-    assert offset is not None and data[offset + 8:offset + 8 + len(SSTI)] == SSTI.encode()
+    assert offset is not None and data[offset + 8 : offset + 8 + len(SSTI)] == SSTI.encode()
     assert "__globals__" in (finding.evidence or "")
 
 
@@ -380,7 +398,9 @@ def test_template_that_is_not_a_string() -> None:
 
 
 def test_template_too_large_to_read() -> None:
-    ctx = scan(GGUFWriter().string("tokenizer.chat_template", "x" * 3000).build(), limits=Limits(max_string=1000))
+    ctx = scan(
+        GGUFWriter().string("tokenizer.chat_template", "x" * 3000).build(), limits=Limits(max_string=1000)
+    )
     assert {"WB-GGUF-013", "WB-GGUF-004"} <= rules(ctx)
 
 
@@ -409,8 +429,10 @@ def test_fuzz_random_bytes_after_magic(tail: bytes) -> None:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, len(_VALID) - 1), st.integers(0, 255)), min_size=1, max_size=8),
-       st.integers(0, len(_VALID)))
+@given(
+    st.lists(st.tuples(st.integers(0, len(_VALID) - 1), st.integers(0, 255)), min_size=1, max_size=8),
+    st.integers(0, len(_VALID)),
+)
 def test_fuzz_mutations_of_a_valid_model(flips: list[tuple[int, int]], cut: int) -> None:
     data = bytearray(_VALID)
     for pos, value in flips:
@@ -424,7 +446,7 @@ def test_fuzz_wide_numbers_in_counts(kind: str, value: int, where: int) -> None:
     data = bytearray(_VALID)
     fmt = "<I" if kind == "u32" else "<Q"
     pos = min(8 + where * 4, len(data) - struct.calcsize(fmt))
-    data[pos:pos + struct.calcsize(fmt)] = struct.pack(fmt, value % (2 ** (8 * struct.calcsize(fmt))))
+    data[pos : pos + struct.calcsize(fmt)] = struct.pack(fmt, value % (2 ** (8 * struct.calcsize(fmt))))
     _assert_contained(bytes(data))
 
 

@@ -21,16 +21,22 @@ from weighbridge.formats.hdf5 import HDF5_HANDLER, Worker, report_observations
 
 
 def _scan(path: Path, limits: Limits | None = None) -> ScanContext:
-    ctx = ScanContext(path=path.name, limits=limits or Limits(), nested=lambda c, s, n, z: "recorded",
-                      root=str(path.parent), fs_path=str(path))
+    ctx = ScanContext(
+        path=path.name,
+        limits=limits or Limits(),
+        nested=lambda c, s, n, z: "recorded",
+        root=str(path.parent),
+        fs_path=str(path),
+    )
     with open(path, "rb") as f:
         HDF5_HANDLER.scan(ctx, f)
     return ctx
 
 
 def _scan_nested(data: bytes) -> ScanContext:
-    ctx = ScanContext(path="archive.zip", limits=Limits(), nested=lambda c, s, n, z: "recorded",
-                      member="model.h5")
+    ctx = ScanContext(
+        path="archive.zip", limits=Limits(), nested=lambda c, s, n, z: "recorded", member="model.h5"
+    )
     HDF5_HANDLER.scan(ctx, io.BytesIO(data))
     return ctx
 
@@ -70,8 +76,14 @@ def test_benign_keras_model(tmp_path: Path) -> None:
 
 
 def test_nested_lambda_in_model_config_is_critical(tmp_path: Path) -> None:
-    lam = {"class_name": "Lambda", "config": {"name": "evil", "function": ["4wEAAAAAAAAAAAAAAAEAAAAC", None, None],
-                                              "function_type": "lambda"}}
+    lam = {
+        "class_name": "Lambda",
+        "config": {
+            "name": "evil",
+            "function": ["4wEAAAAAAAAAAAAAAAEAAAAC", None, None],
+            "function_type": "lambda",
+        },
+    }
     inner = {"class_name": "Functional", "config": {"name": "inner", "layers": [lam]}}
     ctx = _scan(_keras_h5(tmp_path / "model.h5", [DENSE, inner]))
     finding = next(f for f in ctx.findings if f.rule == "WB-KERAS-001")
@@ -105,8 +117,13 @@ def test_links(tmp_path: Path) -> None:
         f["again"] = g  # a second hard link to the same group: walked once
     ctx = _scan(path)
     rules = {(f.rule, f.location.key if f.location else None) for f in ctx.findings}
-    assert rules == {("WB-H5-003", "/ext"), ("WB-H5-004", "/dangling"), ("WB-H5-004", "/via_ext"),
-                     ("WB-H5-004", "/loop_a"), ("WB-H5-004", "/loop_b")}
+    assert rules == {
+        ("WB-H5-003", "/ext"),
+        ("WB-H5-004", "/dangling"),
+        ("WB-H5-004", "/via_ext"),
+        ("WB-H5-004", "/loop_a"),
+        ("WB-H5-004", "/loop_b"),
+    }
     ext = next(f for f in ctx.findings if f.rule == "WB-H5-003")
     assert ext.severity is Severity.HIGH and "/etc/other.h5" in (ext.evidence or "")
 
@@ -153,7 +170,9 @@ def test_nested_stream_and_unopenable_file(tmp_path: Path) -> None:
     assert "cannot open" in junk.findings[0].detail
 
 
-def test_missing_h5py_reads_the_keras_config_from_raw_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_h5py_reads_the_keras_config_from_raw_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(hdf5, "_h5py_available", lambda: False)
     ctx = _scan(_keras_h5(tmp_path / "m.h5", [DENSE]))
     assert _rules(ctx) == {"WB-H5-001": Severity.MEDIUM}
@@ -195,8 +214,10 @@ def test_random_bytes_never_escape(data: bytes, with_magic: bool) -> None:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, len(_SAMPLE) - 1), st.integers(0, 255)), min_size=1, max_size=6),
-       st.integers(0, len(_SAMPLE)))
+@given(
+    st.lists(st.tuples(st.integers(0, len(_SAMPLE) - 1), st.integers(0, 255)), min_size=1, max_size=6),
+    st.integers(0, len(_SAMPLE)),
+)
 def test_mutated_files_end_in_findings_or_clean(flips: list[tuple[int, int]], cut: int) -> None:
     data = bytearray(_SAMPLE)
     for pos, value in flips:
@@ -209,8 +230,10 @@ def test_mutated_files_end_in_findings_or_clean(flips: list[tuple[int, int]], cu
 def test_through_the_engine(tmp_path: Path) -> None:
     from weighbridge import scan
 
-    lam = {"class_name": "Lambda", "config": {"name": "l", "function": "system", "function_type": "function",
-                                              "module": "os"}}
+    lam = {
+        "class_name": "Lambda",
+        "config": {"name": "l", "function": "system", "function_type": "function", "module": "os"},
+    }
     _keras_h5(tmp_path / "model.h5", [DENSE, lam])
     with h5py.File(tmp_path / "model.h5", "a") as f:
         f.create_dataset("leak", (16,), "u1", external=[("/etc/passwd", 0, 16)])

@@ -27,13 +27,22 @@ DENSE = {"class_name": "Dense", "config": {"name": "dense", "units": 2}}
 
 def _bytecode_lambda() -> dict[str, Any]:
     code = base64.b64encode(marshal.dumps((lambda x: x).__code__)).decode("ascii")  # never called
-    return {"class_name": "Lambda", "config": {"name": "l", "function": [code, None, None],
-                                               "function_type": "lambda", "module": "__main__"}}
+    return {
+        "class_name": "Lambda",
+        "config": {
+            "name": "l",
+            "function": [code, None, None],
+            "function_type": "lambda",
+            "module": "__main__",
+        },
+    }
 
 
 def _named(module: str, function: str) -> dict[str, Any]:
-    return {"class_name": "Lambda", "config": {"name": "l", "function": function, "function_type": "function",
-                                               "module": module}}
+    return {
+        "class_name": "Lambda",
+        "config": {"name": "l", "function": function, "function_type": "function", "module": module},
+    }
 
 
 MALICIOUS: dict[str, dict[str, Any]] = {
@@ -42,8 +51,19 @@ MALICIOUS: dict[str, dict[str, Any]] = {
     "subprocess-popen": _named("subprocess", "Popen"),
     "builtins-eval": _named("builtins", "eval"),
     "plain-lambda": _named("my_project.layers", "preprocess"),  # any Lambda runs code: high
-    "regularizer-function-type": {"class_name": "Dense", "config": {"name": "d", "units": 2, "kernel_regularizer": {
-        "module": "posix", "class_name": "system", "function_type": "function", "config": {}}}},
+    "regularizer-function-type": {
+        "class_name": "Dense",
+        "config": {
+            "name": "d",
+            "units": 2,
+            "kernel_regularizer": {
+                "module": "posix",
+                "class_name": "system",
+                "function_type": "function",
+                "config": {},
+            },
+        },
+    },
 }
 
 # storage variants: (attribute as bytes or str, libver, userblock, pad the configuration to this many bytes)
@@ -71,8 +91,13 @@ def _write(path: Path, layers: list[dict[str, Any]], variant: tuple[bool, str, i
 
 
 def _scan(path: Path) -> ScanContext:
-    ctx = ScanContext(path=path.name, limits=Limits(), nested=lambda c, s, n, z: "recorded", root=str(path.parent),
-                      fs_path=str(path))
+    ctx = ScanContext(
+        path=path.name,
+        limits=Limits(),
+        nested=lambda c, s, n, z: "recorded",
+        root=str(path.parent),
+        fs_path=str(path),
+    )
     with open(path, "rb") as f:
         HDF5_HANDLER.scan(ctx, f)
     return ctx
@@ -89,15 +114,22 @@ def no_h5py(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_lambda_is_high_without_h5py(tmp_path: Path, attack: str, variant: str) -> None:
     ctx = _scan(_write(tmp_path / "model.h5", [DENSE, MALICIOUS[attack]], VARIANTS[variant]))
     worst = ctx.max_severity()
-    assert worst is not None and worst >= Severity.HIGH, [(f.rule, f.severity, f.detail) for f in ctx.findings]
+    assert worst is not None and worst >= Severity.HIGH, [
+        (f.rule, f.severity, f.detail) for f in ctx.findings
+    ]
     assert any(f.rule.startswith("WB-KERAS-") for f in ctx.findings)
 
 
 @pytest.mark.usefixtures("no_h5py")
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_benign_stays_medium_without_h5py(tmp_path: Path, variant: str) -> None:
-    ctx = _scan(_write(tmp_path / "model.h5", [DENSE, {"class_name": "Dropout", "config": {"rate": 0.1}}],
-                       VARIANTS[variant]))
+    ctx = _scan(
+        _write(
+            tmp_path / "model.h5",
+            [DENSE, {"class_name": "Dropout", "config": {"rate": 0.1}}],
+            VARIANTS[variant],
+        )
+    )
     assert ctx.max_severity() == Severity.MEDIUM, [(f.rule, f.severity, f.detail) for f in ctx.findings]
 
 
@@ -135,6 +167,8 @@ def test_spaced_json_and_decoys_do_not_hide_a_lambda(tmp_path: Path) -> None:
     path = tmp_path / "decoys.h5"
     with h5py.File(path, "w") as f:
         f.attrs["decoy"] = decoys.encode()
-        f.attrs["model_config"] = json.dumps({"class_name": "Sequential", "config": {"layers": [DENSE]}}).encode()
+        f.attrs["model_config"] = json.dumps(
+            {"class_name": "Sequential", "config": {"layers": [DENSE]}}
+        ).encode()
         f.attrs["zz"] = json.dumps(_named("os", "system")).encode()
     assert (_scan(path).max_severity() or Severity.INFO) >= Severity.HIGH

@@ -21,8 +21,15 @@ import pytest
 import weighbridge
 from weighbridge.core.findings import Severity
 
-DANGEROUS = [("os", "system"), ("subprocess", "check_output"), ("builtins", "eval"), ("posix", "popen"),
-             ("pty", "spawn"), ("shutil", "rmtree"), ("socket", "create_connection")]
+DANGEROUS = [
+    ("os", "system"),
+    ("subprocess", "check_output"),
+    ("builtins", "eval"),
+    ("posix", "popen"),
+    ("pty", "spawn"),
+    ("shutil", "rmtree"),
+    ("socket", "create_connection"),
+]
 BESIDE = {
     "function-type": {"function_type": "function"},
     "function-type-lambda-word": {"function_type": "raw"},
@@ -36,8 +43,12 @@ def _k3(cls: str, config: dict[str, Any], module: str = "keras.layers") -> dict[
 
 
 def _model(layers: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"module": "keras", "class_name": "Sequential", "registered_name": None,
-            "config": {"name": "seq", "trainable": True, "layers": layers}}
+    return {
+        "module": "keras",
+        "class_name": "Sequential",
+        "registered_name": None,
+        "config": {"name": "seq", "trainable": True, "layers": layers},
+    }
 
 
 DENSE = _k3("Dense", {"name": "d", "units": 2})
@@ -87,18 +98,32 @@ def _len_field(number: int, payload: bytes) -> bytes:
 def _keras_metadata(config: dict[str, Any]) -> bytes:
     """A SavedMetadata protobuf: one SavedObject per layer (node_id, node_path, identifier, JSON metadata)."""
     layers = config["config"]["layers"]
-    nodes = [("root", "_tf_keras_sequential", {"name": "seq", "class_name": "Sequential", "config": config["config"]})]
+    nodes = [
+        (
+            "root",
+            "_tf_keras_sequential",
+            {"name": "seq", "class_name": "Sequential", "config": config["config"]},
+        )
+    ]
     nodes += [(f"root.layer-{i}", "_tf_keras_layer", layer) for i, layer in enumerate(layers)]
     out = b""
     for i, (path, ident, meta) in enumerate(nodes):
-        node = (_varint(2 << 3) + _varint(i) + _len_field(3, path.encode()) + _len_field(4, ident.encode())
-                + _len_field(5, json.dumps(meta).encode()))
+        node = (
+            _varint(2 << 3)
+            + _varint(i)
+            + _len_field(3, path.encode())
+            + _len_field(4, ident.encode())
+            + _len_field(5, json.dumps(meta).encode())
+        )
         out += _len_field(1, node)
     return out
 
 
-CONTAINERS = {"keras-zip": ("model.keras", _keras_zip), "legacy-h5": ("model.h5", _h5),
-              "savedmodel-metadata": ("keras_metadata.pb", _keras_metadata)}
+CONTAINERS = {
+    "keras-zip": ("model.keras", _keras_zip),
+    "legacy-h5": ("model.h5", _h5),
+    "savedmodel-metadata": ("keras_metadata.pb", _keras_metadata),
+}
 
 
 def _scan(tmp_path: Path, container: str, config: dict[str, Any]) -> tuple[Severity | None, list[str]]:
@@ -112,8 +137,9 @@ def _scan(tmp_path: Path, container: str, config: dict[str, Any]) -> tuple[Sever
 @pytest.mark.parametrize("container", sorted(CONTAINERS))
 @pytest.mark.parametrize("beside", sorted(BESIDE))
 @pytest.mark.parametrize(("module", "function"), DANGEROUS)
-def test_function_type_does_not_hide_a_dangerous_name(tmp_path: Path, container: str, beside: str, module: str,
-                                                      function: str) -> None:
+def test_function_type_does_not_hide_a_dangerous_name(
+    tmp_path: Path, container: str, beside: str, module: str, function: str
+) -> None:
     node = {"module": module, "function": function, "name": "f", **BESIDE[beside]}
     for where, config in _placements(node).items():
         sev, findings = _scan(tmp_path, container, config)
@@ -123,14 +149,23 @@ def test_function_type_does_not_hide_a_dangerous_name(tmp_path: Path, container:
 
 @pytest.mark.parametrize("container", sorted(CONTAINERS))
 @pytest.mark.parametrize(("module", "cls"), [("os", "system"), ("subprocess", "Popen"), ("builtins", "exec")])
-def test_class_name_beside_function_type_is_checked(tmp_path: Path, container: str, module: str, cls: str) -> None:
+def test_class_name_beside_function_type_is_checked(
+    tmp_path: Path, container: str, module: str, cls: str
+) -> None:
     node = {"module": module, "class_name": cls, "function_type": "function", "config": {}}
     sev, findings = _scan(tmp_path, container, _placements(node)["in-argument"])
     assert sev == Severity.CRITICAL, findings
 
 
-HOST_PATHS = ["/etc/passwd", "~/.ssh/id_rsa", "../../../../root/.aws/credentials", "C:\\Windows\\win.ini",
-              "file:///etc/shadow", "gs://attacker-bucket/vocab.txt", "vocab.txt"]
+HOST_PATHS = [
+    "/etc/passwd",
+    "~/.ssh/id_rsa",
+    "../../../../root/.aws/credentials",
+    "C:\\Windows\\win.ini",
+    "file:///etc/shadow",
+    "gs://attacker-bucket/vocab.txt",
+    "vocab.txt",
+]
 PATH_LAYERS = {
     "StringLookup": ("vocabulary", "keras.layers"),
     "IntegerLookup": ("vocabulary", "keras.layers"),
@@ -150,18 +185,44 @@ def test_file_path_arguments_are_high(tmp_path: Path, container: str, layer: str
         node = _k3(layer, {"name": "lookup", key: host_path, "max_tokens": None}, module=module)
         sev, findings = _scan(tmp_path, container, _placements(node)["in-wrapper"])
         assert sev is not None and sev >= Severity.HIGH, (host_path, findings)
-        assert any("WB-KERAS-007" in f and repr(host_path)[1:15] in f for f in findings), (host_path, findings)
+        assert any("WB-KERAS-007" in f and repr(host_path)[1:15] in f for f in findings), (
+            host_path,
+            findings,
+        )
 
 
 BENIGN_LAYERS = [
     _k3("StringLookup", {"name": "s", "vocabulary": ["a", "b", "c"], "num_oov_indices": 1}),
     _k3("StringLookup", {"name": "s2", "vocabulary": None, "mask_token": None}),
     _k3("IntegerLookup", {"name": "i", "vocabulary": [1, 2, 3]}),
-    _k3("TextVectorization", {"name": "t", "vocabulary": None, "max_tokens": 100, "split": "whitespace",
-                              "standardize": "lower_and_strip_punctuation"}),
-    _k3("WordPieceTokenizer", {"name": "w", "vocabulary": None, "lowercase": True}, module="keras_hub.tokenizers"),
-    _k3("Dense", {"name": "d", "units": 4, "activation": {"module": "keras.activations", "class_name": "function",
-                                                          "config": "relu", "registered_name": "function"}}),
+    _k3(
+        "TextVectorization",
+        {
+            "name": "t",
+            "vocabulary": None,
+            "max_tokens": 100,
+            "split": "whitespace",
+            "standardize": "lower_and_strip_punctuation",
+        },
+    ),
+    _k3(
+        "WordPieceTokenizer",
+        {"name": "w", "vocabulary": None, "lowercase": True},
+        module="keras_hub.tokenizers",
+    ),
+    _k3(
+        "Dense",
+        {
+            "name": "d",
+            "units": 4,
+            "activation": {
+                "module": "keras.activations",
+                "class_name": "function",
+                "config": "relu",
+                "registered_name": "function",
+            },
+        },
+    ),
     _k3("Rescaling", {"name": "r", "scale": 0.5, "offset": 0.0}),
 ]
 

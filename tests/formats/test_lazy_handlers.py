@@ -12,8 +12,19 @@ from weighbridge.formats.base import FormatHandler
 from weighbridge.formats.lazy import LAZY_HANDLERS, lazy_handler, real_handler
 from weighbridge.formats.registry import HANDLERS
 
-MAGICS = [b"GGUF", b"\x93NUMPY", b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08", b"PK\x06\x06", b"PK\x01\x02",
-          b"7z\xbc\xaf\x27\x1c", b"7z\xbc\xaf\x27", b"\x89HDF\r\n\x1a\n", b"\x89HDF\r\n\x1a"]
+MAGICS = [
+    b"GGUF",
+    b"\x93NUMPY",
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"PK\x07\x08",
+    b"PK\x06\x06",
+    b"PK\x01\x02",
+    b"7z\xbc\xaf\x27\x1c",
+    b"7z\xbc\xaf\x27",
+    b"\x89HDF\r\n\x1a\n",
+    b"\x89HDF\r\n\x1a",
+]
 
 
 def sample_heads() -> list[bytes]:
@@ -29,7 +40,9 @@ def sample_heads() -> list[bytes]:
     return heads
 
 
-@pytest.mark.parametrize(("entry", "module", "attribute"), LAZY_HANDLERS, ids=lambda v: getattr(v, "name", ""))
+@pytest.mark.parametrize(
+    ("entry", "module", "attribute"), LAZY_HANDLERS, ids=lambda v: getattr(v, "name", "")
+)
 def test_lazy_entry_matches_the_real_handler(entry: FormatHandler, module: str, attribute: str) -> None:
     real = real_handler(module, attribute)
     assert entry.name == real.name
@@ -45,6 +58,8 @@ def test_registry_uses_every_lazy_entry() -> None:
 
 
 def test_lazy_handler_refuses_what_is_not_a_handler() -> None:
-    entry = lazy_handler("bad", lambda head, name: True, "weighbridge.formats.lazy", "GGUF_MAGIC", needs_seek=False)
+    entry = lazy_handler(
+        "bad", lambda head, name: True, "weighbridge.formats.lazy", "GGUF_MAGIC", needs_seek=False
+    )
     with pytest.raises(TypeError):
         entry.scan(None, None)  # type: ignore[arg-type]

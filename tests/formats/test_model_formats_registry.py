@@ -8,8 +8,19 @@ from weighbridge.cli.main import app
 from weighbridge.formats.model_formats import MODEL_FORMAT_HANDLERS
 from weighbridge.formats.registry import HANDLERS
 
-PREFIXES = ("WB-TF-", "WB-EXE-", "WB-CFG-", "WB-MAR-", "WB-SKOPS-", "WB-TFL-", "WB-PTE-", "WB-OCI-", "WB-PADDLE-",
-            "WB-COREML-", "WB-MSGPACK-")
+PREFIXES = (
+    "WB-TF-",
+    "WB-EXE-",
+    "WB-CFG-",
+    "WB-MAR-",
+    "WB-SKOPS-",
+    "WB-TFL-",
+    "WB-PTE-",
+    "WB-OCI-",
+    "WB-PADDLE-",
+    "WB-COREML-",
+    "WB-MSGPACK-",
+)
 
 
 def test_every_model_format_handler_is_in_the_sniff_order() -> None:

@@ -23,18 +23,23 @@ def test_benign_flax_checkpoint_is_clean() -> None:
     assert fmt == "msgpack" and not findings
 
 
-@pytest.mark.parametrize("extra", [
-    {"opt_state": reduce_pickle("os", "system", CMD)},
-    {"w": {"nd": True, "type": "|O", "kind": "O", "shape": [1], "data": OBJECT_ARRAY_P0}},
-    {"nested": [1, 2, {"blob": reduce_pickle("subprocess", "Popen", ["id"], protocol=2)}]},
-])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"opt_state": reduce_pickle("os", "system", CMD)},
+        {"w": {"nd": True, "type": "|O", "kind": "O", "shape": [1], "data": OBJECT_ARRAY_P0}},
+        {"nested": [1, 2, {"blob": reduce_pickle("subprocess", "Popen", ["id"], protocol=2)}]},
+    ],
+)
 def test_pickles_inside_payloads_are_analysed(extra: dict[str, object]) -> None:
     _, findings = scan_bytes(S.flax_checkpoint(extra), "ckpt.msgpack")
     assert worst(findings) == Severity.CRITICAL
 
 
 def test_array_size_mismatch_and_unknown_extension() -> None:
-    _, findings = scan_bytes(S.flax_checkpoint({"x": S.flax_array((4, 4), nbytes=8), "e": S.Ext(42, b"a")}), "c")
+    _, findings = scan_bytes(
+        S.flax_checkpoint({"x": S.flax_array((4, 4), nbytes=8), "e": S.Ext(42, b"a")}), "c"
+    )
     assert {"WB-MSGPACK-002", "WB-MSGPACK-003"} <= rules(findings)
 
 
@@ -42,7 +47,7 @@ def test_lying_container_counts_are_malformed() -> None:
     big = 4096 * [0]
     data = bytearray(S.mp({"params": big}))
     idx = data.index(b"\xdc")
-    data[idx + 1:idx + 3] = b"\xff\xff"
+    data[idx + 1 : idx + 3] = b"\xff\xff"
     fmt, findings = scan_bytes(bytes(data), "ckpt.msgpack")
     assert fmt == "msgpack" and "WB-MSGPACK-001" in rules(findings)
 

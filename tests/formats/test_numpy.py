@@ -90,8 +90,31 @@ def npy(header: str, data: bytes = b"", version: tuple[int, int] = (1, 0)) -> by
 
 
 DTYPES: list[Any] = [
-    "?", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8", "f16", "c8", "c16", "c32", "S7", "U5",
-    "V3", "M8[ns]", "m8[D]", "M8", "O", ">i4", "<f8",
+    "?",
+    "i1",
+    "i2",
+    "i4",
+    "i8",
+    "u1",
+    "u2",
+    "u4",
+    "u8",
+    "f2",
+    "f4",
+    "f8",
+    "f16",
+    "c8",
+    "c16",
+    "c32",
+    "S7",
+    "U5",
+    "V3",
+    "M8[ns]",
+    "m8[D]",
+    "M8",
+    "O",
+    ">i4",
+    "<f8",
     [("a", "<f4"), ("b", "O")],
     [("a", "<f4", (2, 3)), ("b", [("x", "i2"), ("y", "S3")])],
     {"names": ["a", "b"], "formats": ["i1", "f8"], "offsets": [0, 8], "itemsize": 24},
@@ -107,11 +130,20 @@ def test_descr_sizes_match_numpy(dtype: Any) -> None:
     assert (got.itemsize, got.has_object) == (expected.itemsize, expected.hasobject)
 
 
-@pytest.mark.parametrize("array", [
-    np.arange(10), np.zeros((3, 0)), np.ones((2, 3), order="F"), np.array(3.5), np.array([b"ab", b"c"]),
-    np.array(["unicode", "ü"]), np.zeros(4, dtype=[("a", "<f4", (2,)), ("b", "S3")]),
-    np.array(["2020-01-01"], dtype="M8[D]"),
-], ids=lambda a: f"{a.dtype}{a.shape}")
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.arange(10),
+        np.zeros((3, 0)),
+        np.ones((2, 3), order="F"),
+        np.array(3.5),
+        np.array([b"ab", b"c"]),
+        np.array(["unicode", "ü"]),
+        np.zeros(4, dtype=[("a", "<f4", (2,)), ("b", "S3")]),
+        np.array(["2020-01-01"], dtype="M8[D]"),
+    ],
+    ids=lambda a: f"{a.dtype}{a.shape}",
+)
 def test_benign_arrays_are_clean(array: np.ndarray[Any, Any]) -> None:
     assert NPY_HANDLER.sniff(saved(array), "x.npy")
     assert scan(saved(array)).findings == []
@@ -157,26 +189,31 @@ def test_trailing_pickle_is_routed(seekable: bool) -> None:
     data = saved(np.arange(4, dtype="<i8"))
     result = scan(data + MALICIOUS, seekable=seekable)
     trailing = result.of("WB-NPY-004")
-    assert len(trailing) == 1 and trailing[0].location is not None and trailing[0].location.offset == len(data)
+    assert (
+        len(trailing) == 1 and trailing[0].location is not None and trailing[0].location.offset == len(data)
+    )
     assert result.routed and result.routed[0][1] == MALICIOUS
     assert result.at_least(Severity.HIGH)
 
 
-@pytest.mark.parametrize("header", [
-    "{'descr': '<i4', 'fortran_order': False}",
-    "{'descr': '<i4', 'fortran_order': False, 'shape': (1,), 'extra': 1}",
-    "{'descr': '<i4', 'fortran_order': 'no', 'shape': (1,)}",
-    "{'descr': '<i4', 'fortran_order': False, 'shape': (-1,)}",
-    "{'descr': '<i4', 'fortran_order': False, 'shape': [1]}",
-    "{'descr': '<i3', 'fortran_order': False, 'shape': (1,)}",
-    "{'descr': 5, 'fortran_order': False, 'shape': (1,)}",
-    "{'descr': [('a',)], 'fortran_order': False, 'shape': (1,)}",
-    "{'descr': '<i4', 'fortran_order': False, 'shape': (" + "9" * 5000 + ",)}",
-    "__import__('os').system('echo bypass')",
-    "[" * 5000 + "]" * 5000,
-    "{'descr': '<f8', 'fortran_order': False, 'shape': (1 << 40, 1 << 40)}",
-    "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4611686018427387904)}",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "{'descr': '<i4', 'fortran_order': False}",
+        "{'descr': '<i4', 'fortran_order': False, 'shape': (1,), 'extra': 1}",
+        "{'descr': '<i4', 'fortran_order': 'no', 'shape': (1,)}",
+        "{'descr': '<i4', 'fortran_order': False, 'shape': (-1,)}",
+        "{'descr': '<i4', 'fortran_order': False, 'shape': [1]}",
+        "{'descr': '<i3', 'fortran_order': False, 'shape': (1,)}",
+        "{'descr': 5, 'fortran_order': False, 'shape': (1,)}",
+        "{'descr': [('a',)], 'fortran_order': False, 'shape': (1,)}",
+        "{'descr': '<i4', 'fortran_order': False, 'shape': (" + "9" * 5000 + ",)}",
+        "__import__('os').system('echo bypass')",
+        "[" * 5000 + "]" * 5000,
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (1 << 40, 1 << 40)}",
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4611686018427387904)}",
+    ],
+)
 def test_malformed_headers(header: str) -> None:
     result = scan(npy(header, b"\x00" * 16))
     assert "WB-NPY-001" in result.rules()
@@ -221,10 +258,15 @@ _OBJECT = saved(np.array([1, "x"], dtype=object))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from([_VALID, _OBJECT]),
-       st.lists(st.tuples(st.integers(0, 400), st.integers(0, 255)), min_size=1, max_size=6),
-       st.integers(0, 400), st.booleans())
-def test_mutated_files_never_raise(base: bytes, flips: list[tuple[int, int]], cut: int, seekable: bool) -> None:
+@given(
+    st.sampled_from([_VALID, _OBJECT]),
+    st.lists(st.tuples(st.integers(0, 400), st.integers(0, 255)), min_size=1, max_size=6),
+    st.integers(0, 400),
+    st.booleans(),
+)
+def test_mutated_files_never_raise(
+    base: bytes, flips: list[tuple[int, int]], cut: int, seekable: bool
+) -> None:
     data = bytearray(base)
     for pos, value in flips:
         data[pos % len(data)] = value

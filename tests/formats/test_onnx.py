@@ -19,21 +19,38 @@ from weighbridge.formats.onnx import ONNX_HANDLER, PROTOBUF_HANDLER
 
 
 def _ctx(folder: Path, name: str = "model.onnx", member: str | None = None) -> ScanContext:
-    return ScanContext(path=name, limits=Limits(), nested=lambda c, s, n, z: "recorded", root=str(folder),
-                       fs_path=None if member else str(folder / name), member=member)
+    return ScanContext(
+        path=name,
+        limits=Limits(),
+        nested=lambda c, s, n, z: "recorded",
+        root=str(folder),
+        fs_path=None if member else str(folder / name),
+        member=member,
+    )
 
 
 def _scan_file(path: Path, root: Path | None = None) -> ScanContext:
-    ctx = ScanContext(path=path.name, limits=Limits(), nested=lambda c, s, n, z: "recorded",
-                      root=str(root or path.parent), fs_path=str(path))
+    ctx = ScanContext(
+        path=path.name,
+        limits=Limits(),
+        nested=lambda c, s, n, z: "recorded",
+        root=str(root or path.parent),
+        fs_path=str(path),
+    )
     with open(path, "rb") as f:
         ONNX_HANDLER.scan(ctx, f)
     return ctx
 
 
 def _scan_bytes(data: bytes, folder: Path | None = None, member: str | None = None) -> ScanContext:
-    ctx = ScanContext(path="model.onnx", limits=Limits(), nested=lambda c, s, n, z: "recorded",
-                      root=str(folder) if folder else None, fs_path=None, member=member)
+    ctx = ScanContext(
+        path="model.onnx",
+        limits=Limits(),
+        nested=lambda c, s, n, z: "recorded",
+        root=str(folder) if folder else None,
+        fs_path=None,
+        member=member,
+    )
     ONNX_HANDLER.scan(ctx, io.BytesIO(data))
     return ctx
 
@@ -45,9 +62,12 @@ def _rules(ctx: ScanContext) -> dict[str, Severity]:
     return out
 
 
-def _model(nodes: list[onnx.NodeProto] | None = None, initializers: list[TensorProto] | None = None,
-           opsets: list[onnx.OperatorSetIdProto] | None = None,
-           functions: list[onnx.FunctionProto] | None = None) -> onnx.ModelProto:
+def _model(
+    nodes: list[onnx.NodeProto] | None = None,
+    initializers: list[TensorProto] | None = None,
+    opsets: list[onnx.OperatorSetIdProto] | None = None,
+    functions: list[onnx.FunctionProto] | None = None,
+) -> onnx.ModelProto:
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])
     if nodes is None:
@@ -85,6 +105,7 @@ def _write(folder: Path, model: onnx.ModelProto, name: str = "model.onnx") -> Pa
 
 # -- benign ---------------------------------------------------------------------------------------------------
 
+
 def test_benign_model_is_clean(tmp_path: Path) -> None:
     path = _write(tmp_path, _model())
     assert ONNX_HANDLER.sniff(path.read_bytes()[:4096], "model.onnx")
@@ -94,8 +115,14 @@ def test_benign_model_is_clean(tmp_path: Path) -> None:
 def test_model_saved_with_external_data_by_onnx_is_clean(tmp_path: Path) -> None:
     w = numpy_helper.from_array(np.arange(4096, dtype=np.float32), "w")
     model = _model(initializers=[w])
-    onnx.save_model(model, str(tmp_path / "model.onnx"), save_as_external_data=True,
-                    all_tensors_to_one_file=True, location="model.onnx_data", size_threshold=0)
+    onnx.save_model(
+        model,
+        str(tmp_path / "model.onnx"),
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location="model.onnx_data",
+        size_threshold=0,
+    )
     assert (tmp_path / "model.onnx_data").exists()
     ctx = _scan_file(tmp_path / "model.onnx")
     assert ctx.findings == []
@@ -125,8 +152,13 @@ def test_large_initializer_is_skipped_not_read(tmp_path: Path) -> None:
             Counting.read_bytes += len(data)
             return data
 
-    ctx = ScanContext(path="model.onnx", limits=Limits(), nested=lambda c, s, n, z: "recorded",
-                      root=str(tmp_path), fs_path=str(path))
+    ctx = ScanContext(
+        path="model.onnx",
+        limits=Limits(),
+        nested=lambda c, s, n, z: "recorded",
+        root=str(tmp_path),
+        fs_path=str(path),
+    )
     with Counting(str(path), "rb") as f:
         ONNX_HANDLER.scan(ctx, f)  # type: ignore[arg-type]
     assert ctx.findings == []
@@ -135,8 +167,10 @@ def test_large_initializer_is_skipped_not_read(tmp_path: Path) -> None:
 
 # -- external data ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("location", ["/etc/passwd", "../../../../etc/passwd", "a/../../x.bin", "C:\\Windows\\x",
-                                      "..\\..\\secret"])
+
+@pytest.mark.parametrize(
+    "location", ["/etc/passwd", "../../../../etc/passwd", "a/../../x.bin", "C:\\Windows\\x", "..\\..\\secret"]
+)
 def test_external_data_escapes_are_critical(tmp_path: Path, location: str) -> None:
     ctx = _scan_file(_write(tmp_path, _model(initializers=[_external_tensor(location)])))
     crit = [f for f in ctx.findings if f.rule == "WB-ONNX-001"]
@@ -217,8 +251,9 @@ def test_external_tensors_in_attributes_and_sparse_initializers(tmp_path: Path) 
     const = helper.make_node("Constant", [], ["c"], name="const0", value=_external_tensor("/etc/shadow"))
     add = helper.make_node("Add", ["x", "c"], ["y"], name="add0")
     model = _model(nodes=[const, add], initializers=[])
-    sparse = helper.make_sparse_tensor(_external_tensor("../leak.bin"),
-                                       numpy_helper.from_array(np.array([0], np.int64), "i"), [2])
+    sparse = helper.make_sparse_tensor(
+        _external_tensor("../leak.bin"), numpy_helper.from_array(np.array([0], np.int64), "i"), [2]
+    )
     model.graph.sparse_initializer.append(sparse)
     ctx = _scan_file(_write(tmp_path, model))
     keys = {f.location.key for f in ctx.findings if f.rule == "WB-ONNX-001" and f.location}
@@ -241,7 +276,9 @@ def test_hf_cache_blob_links_are_the_normal_layout(tmp_path: Path) -> None:
     snap.mkdir(parents=True)
     (blobs / "deadbeef").write_bytes(b"\0" * 8)
     os.symlink("../../blobs/deadbeef", snap / "model.onnx_data")
-    (blobs / "cafe").write_bytes(_model(initializers=[_external_tensor("model.onnx_data")]).SerializeToString())
+    (blobs / "cafe").write_bytes(
+        _model(initializers=[_external_tensor("model.onnx_data")]).SerializeToString()
+    )
     os.symlink("../../blobs/cafe", snap / "model.onnx")
     ctx = _scan_file(snap / "model.onnx", root=snap)
     assert ctx.findings == []
@@ -260,15 +297,30 @@ def test_many_bad_tensors_are_capped(tmp_path: Path) -> None:
 
 # -- operators ----------------------------------------------------------------------------------------------
 
+
 def test_custom_domain_is_medium_and_local_functions_are_not(tmp_path: Path) -> None:
     custom = helper.make_node("FancyOp", ["x"], ["t"], domain="com.acme", name="fancy")
     local = helper.make_node("MyFn", ["t"], ["y"], domain="local.fns", name="callfn")
-    fn = helper.make_function("local.fns", "MyFn", ["a"], ["b"], [helper.make_node("Relu", ["a"], ["b"])],
-                              [helper.make_opsetid("", 18)])
+    fn = helper.make_function(
+        "local.fns",
+        "MyFn",
+        ["a"],
+        ["b"],
+        [helper.make_node("Relu", ["a"], ["b"])],
+        [helper.make_opsetid("", 18)],
+    )
     ort = helper.make_node("FusedMatMul", ["x", "x"], ["z"], domain="com.microsoft", name="ms")
-    model = _model(nodes=[custom, local, ort], initializers=[], functions=[fn],
-                   opsets=[helper.make_opsetid("", 18), helper.make_opsetid("com.acme", 1),
-                           helper.make_opsetid("local.fns", 1), helper.make_opsetid("com.microsoft", 1)])
+    model = _model(
+        nodes=[custom, local, ort],
+        initializers=[],
+        functions=[fn],
+        opsets=[
+            helper.make_opsetid("", 18),
+            helper.make_opsetid("com.acme", 1),
+            helper.make_opsetid("local.fns", 1),
+            helper.make_opsetid("com.microsoft", 1),
+        ],
+    )
     ctx = _scan_file(_write(tmp_path, model))
     assert _rules(ctx) == {"WB-ONNX-005": Severity.MEDIUM}
     assert "com.acme" in ctx.findings[0].detail and "FancyOp" in (ctx.findings[0].evidence or "")
@@ -278,8 +330,12 @@ def test_custom_domain_is_medium_and_local_functions_are_not(tmp_path: Path) -> 
 def test_python_operator_nested_in_subgraph_is_high(tmp_path: Path) -> None:
     py = helper.make_node("PyOp", ["x"], ["y"], domain="ai.onnx.contrib", name="evil")
     then_g = helper.make_graph([py], "then", [], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
-    else_g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "else", [],
-                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
+    else_g = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["y"])],
+        "else",
+        [],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])],
+    )
     if_node = helper.make_node("If", ["cond"], ["y"], then_branch=then_g, else_branch=else_g, name="if0")
     loop_body = helper.make_graph([if_node], "body", [], [])
     loop = helper.make_node("Loop", ["n", "cond"], ["y"], body=loop_body, name="loop0")
@@ -293,10 +349,12 @@ def test_python_operator_nested_in_subgraph_is_high(tmp_path: Path) -> None:
 def test_python_op_in_default_domain_is_high(tmp_path: Path) -> None:
     node = helper.make_node("PythonOp", ["x"], ["y"], name="p")
     assert _rules(_scan_file(_write(tmp_path, _model(nodes=[node], initializers=[])))) == {
-        "WB-ONNX-006": Severity.HIGH}
+        "WB-ONNX-006": Severity.HIGH
+    }
 
 
 # -- malformed -------------------------------------------------------------------------------------------------
+
 
 def test_truncated_model_is_medium(tmp_path: Path) -> None:
     data = _model().SerializeToString()
@@ -339,6 +397,7 @@ def test_deep_subgraph_nesting_is_bounded(tmp_path: Path) -> None:
 
 # -- sniffing -------------------------------------------------------------------------------------------------
 
+
 def test_sniff_accepts_real_models_and_rejects_others(tmp_path: Path) -> None:
     data = _model().SerializeToString()
     assert ONNX_HANDLER.sniff(data[:4096], "x.bin")
@@ -369,15 +428,22 @@ def test_random_bytes_never_escape(data: bytes) -> None:
 
 
 _SAMPLE = _model(
-    nodes=[helper.make_node("Add", ["x", "w"], ["t"], name="a"),
-           helper.make_node("FancyOp", ["t"], ["y"], domain="com.acme", name="f")],
-    initializers=[_external_tensor("w.bin")]).SerializeToString()
+    nodes=[
+        helper.make_node("Add", ["x", "w"], ["t"], name="a"),
+        helper.make_node("FancyOp", ["t"], ["y"], domain="com.acme", name="f"),
+    ],
+    initializers=[_external_tensor("w.bin")],
+).SerializeToString()
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.integers(0, len(_SAMPLE) - 1), st.integers(0, 255)), min_size=1, max_size=8),
-       st.integers(0, len(_SAMPLE)))
-def test_mutated_models_end_in_findings_or_clean(tmp_path: Path, flips: list[tuple[int, int]], cut: int) -> None:
+@given(
+    st.lists(st.tuples(st.integers(0, len(_SAMPLE) - 1), st.integers(0, 255)), min_size=1, max_size=8),
+    st.integers(0, len(_SAMPLE)),
+)
+def test_mutated_models_end_in_findings_or_clean(
+    tmp_path: Path, flips: list[tuple[int, int]], cut: int
+) -> None:
     data = bytearray(_SAMPLE)
     for pos, value in flips:
         data[pos] = value
@@ -388,12 +454,16 @@ def test_mutated_models_end_in_findings_or_clean(tmp_path: Path, flips: list[tup
 
 def test_reordered_model_missed_by_the_sniff_is_still_scanned_as_onnx() -> None:
     node = helper.make_node("PyOp", ["x"], ["y"], domain="ai.onnx.contrib", name="evil")
-    data = _model(nodes=[node], initializers=[numpy_helper.from_array(np.zeros(2000, np.float32), "w")],
-                  ).SerializeToString()
+    data = _model(
+        nodes=[node],
+        initializers=[numpy_helper.from_array(np.zeros(2000, np.float32), "w")],
+    ).SerializeToString()
     from weighbridge.formats.protobuf import WireReader
 
     reader = WireReader(io.BytesIO(data))
-    fields = sorted(reader.fields(0, reader.size), key=lambda f: -f.number)  # graph and opsets before ir_version
+    fields = sorted(
+        reader.fields(0, reader.size), key=lambda f: -f.number
+    )  # graph and opsets before ir_version
     reordered = b"".join(data[f.offset : f.end] for f in fields)
     assert not ONNX_HANDLER.sniff(reordered[:4096], "model.bin")
     assert PROTOBUF_HANDLER.sniff(reordered[:4096], "model.bin")
@@ -408,11 +478,15 @@ def test_through_the_dispatcher_and_the_engine(tmp_path: Path) -> None:
     from weighbridge.scanning.dispatch import scan_stream
 
     (tmp_path / "model.onnx_data").write_bytes(b"\0" * 8)
-    model = _model(nodes=[helper.make_node("Add", ["x", "w"], ["y"], name="a")],
-                   initializers=[_external_tensor("model.onnx_data"), _external_tensor("/etc/passwd")])
+    model = _model(
+        nodes=[helper.make_node("Add", ["x", "w"], ["y"], name="a")],
+        initializers=[_external_tensor("model.onnx_data"), _external_tensor("/etc/passwd")],
+    )
     model.graph.initializer[1].name = "leak"
     path = _write(tmp_path, model, "weights.bin")  # the name promises nothing: content decides
-    ctx = ScanContext(path="weights.bin", limits=Limits(), nested=scan_stream, root=str(tmp_path), fs_path=str(path))
+    ctx = ScanContext(
+        path="weights.bin", limits=Limits(), nested=scan_stream, root=str(tmp_path), fs_path=str(path)
+    )
     with open(path, "rb") as f:
         assert scan_stream(ctx, f, "weights.bin") == "onnx"
     assert _rules(ctx) == {"WB-ONNX-001": Severity.CRITICAL}

@@ -19,12 +19,18 @@ def test_benign_paddle_program() -> None:
     assert fmt == "paddle-program" and not findings
 
 
-@pytest.mark.parametrize(("op", "severity"), [
-    (S.paddle_op("py_func", {"X": ["x"]}, {"Out": ["y"]}, {"forward_callable_id": 0}), Severity.CRITICAL),
-    (S.paddle_op("save", {"X": ["fc.w_0"]}, {}, {"file_path": "/root/.bashrc"}), Severity.HIGH),
-    (S.paddle_op("load_combine", {}, {"Out": ["fc.w_0"]}, {"file_path": "../../../etc/shadow"}), Severity.HIGH),
-    (S.paddle_op("save_combine", {"X": ["x"]}, {}, {"file_path": "params_copy"}), Severity.MEDIUM),
-])
+@pytest.mark.parametrize(
+    ("op", "severity"),
+    [
+        (S.paddle_op("py_func", {"X": ["x"]}, {"Out": ["y"]}, {"forward_callable_id": 0}), Severity.CRITICAL),
+        (S.paddle_op("save", {"X": ["fc.w_0"]}, {}, {"file_path": "/root/.bashrc"}), Severity.HIGH),
+        (
+            S.paddle_op("load_combine", {}, {"Out": ["fc.w_0"]}, {"file_path": "../../../etc/shadow"}),
+            Severity.HIGH,
+        ),
+        (S.paddle_op("save_combine", {"X": ["x"]}, {}, {"file_path": "params_copy"}), Severity.MEDIUM),
+    ],
+)
 def test_paddle_operators(op: bytes, severity: Severity) -> None:
     _, findings = scan_bytes(S.paddle_program([op]), "model.pdmodel")
     assert worst(findings) == severity
@@ -47,14 +53,36 @@ def test_benign_coreml_models() -> None:
         assert fmt == "coreml" and not findings
 
 
-@pytest.mark.parametrize(("data", "rule", "severity", "name"), [
-    (S.coreml_model(403, S.coreml_custom_layer("AAPLEvilLayer")), "WB-COREML-001", Severity.HIGH, "AAPLEvilLayer"),
-    (S.coreml_model(555, pb_len(10, "ExfilModel")), "WB-COREML-001", Severity.HIGH, "ExfilModel"),
-    (S.coreml_model(200, pb_len(1, pb_len(1, S.coreml_model(555, pb_len(10, "Inner"))))), "WB-COREML-001",
-     Severity.HIGH, "Inner"),
-    (S.coreml_model(556, S.coreml_linked("x.mlmodelc", "/private/var")), "WB-COREML-002", Severity.HIGH, "x.mlmodelc"),
-    (S.coreml_model(556, S.coreml_linked("x.mlmodelc", "$BUNDLE_MAIN")), "WB-COREML-002", Severity.MEDIUM, "x"),
-])
+@pytest.mark.parametrize(
+    ("data", "rule", "severity", "name"),
+    [
+        (
+            S.coreml_model(403, S.coreml_custom_layer("AAPLEvilLayer")),
+            "WB-COREML-001",
+            Severity.HIGH,
+            "AAPLEvilLayer",
+        ),
+        (S.coreml_model(555, pb_len(10, "ExfilModel")), "WB-COREML-001", Severity.HIGH, "ExfilModel"),
+        (
+            S.coreml_model(200, pb_len(1, pb_len(1, S.coreml_model(555, pb_len(10, "Inner"))))),
+            "WB-COREML-001",
+            Severity.HIGH,
+            "Inner",
+        ),
+        (
+            S.coreml_model(556, S.coreml_linked("x.mlmodelc", "/private/var")),
+            "WB-COREML-002",
+            Severity.HIGH,
+            "x.mlmodelc",
+        ),
+        (
+            S.coreml_model(556, S.coreml_linked("x.mlmodelc", "$BUNDLE_MAIN")),
+            "WB-COREML-002",
+            Severity.MEDIUM,
+            "x",
+        ),
+    ],
+)
 def test_coreml_custom_code_and_links(data: bytes, rule: str, severity: Severity, name: str) -> None:
     _, findings = scan_bytes(data, "renamed.bin")
     hit = next(f for f in findings if f.rule == rule)

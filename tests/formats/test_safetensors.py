@@ -27,8 +27,13 @@ class Recorder:
         return "recorded"
 
 
-def build(tensors: dict[str, tuple[str, list[int]]], *, metadata: dict[str, Any] | None = None,
-          pad: int = 0, trailing: bytes = b"") -> bytes:
+def build(
+    tensors: dict[str, tuple[str, list[int]]],
+    *,
+    metadata: dict[str, Any] | None = None,
+    pad: int = 0,
+    trailing: bytes = b"",
+) -> bytes:
     """A safetensors file laid out like the reference writer (contiguous, in insertion order)."""
     header: dict[str, Any] = {}
     if metadata is not None:
@@ -66,11 +71,26 @@ def header_with(entries: str, data: bytes = b"") -> bytes:
 
 
 VALID = {
-    "embed.weight": ("F32", [4, 8]), "norm": ("BF16", [8]), "mask": ("BOOL", [3]), "fp4": ("F4", [2, 4]),
-    "fp6": ("F6_E2M3", [4]), "fp6b": ("F6_E3M2", [8]), "scale": ("F8_E8M0", [2]), "c": ("C64", [2]),
-    "scalar": ("I64", []), "empty": ("U16", [0, 5]), "f8": ("F8_E4M3", [5]), "f8b": ("F8_E5M2", [1]),
-    "u8": ("U8", [1]), "i8": ("I8", [2]), "i16": ("I16", [1]), "f16": ("F16", [3]), "i32": ("I32", [1]),
-    "u32": ("U32", [1]), "f64": ("F64", [1]), "u64": ("U64", [2]),
+    "embed.weight": ("F32", [4, 8]),
+    "norm": ("BF16", [8]),
+    "mask": ("BOOL", [3]),
+    "fp4": ("F4", [2, 4]),
+    "fp6": ("F6_E2M3", [4]),
+    "fp6b": ("F6_E3M2", [8]),
+    "scale": ("F8_E8M0", [2]),
+    "c": ("C64", [2]),
+    "scalar": ("I64", []),
+    "empty": ("U16", [0, 5]),
+    "f8": ("F8_E4M3", [5]),
+    "f8b": ("F8_E5M2", [1]),
+    "u8": ("U8", [1]),
+    "i8": ("I8", [2]),
+    "i16": ("I16", [1]),
+    "f16": ("F16", [3]),
+    "i32": ("I32", [1]),
+    "u32": ("U32", [1]),
+    "f64": ("F64", [1]),
+    "u64": ("U64", [2]),
 }
 
 
@@ -133,28 +153,34 @@ def test_sniff() -> None:
 
 
 # -- header length and JSON -------------------------------------------------------------------------------
-@pytest.mark.parametrize(("data", "limits", "words"), [
-    (struct.pack("<Q", 200) + b"{}", Limits(), "past the end"),
-    (struct.pack("<Q", 2000) + b"{" + b" " * 2100, Limits(max_header_bytes=1000), "exceeds the limit"),
-    (b"\x02\x00\x00", Limits(), "too short"),
-])
+@pytest.mark.parametrize(
+    ("data", "limits", "words"),
+    [
+        (struct.pack("<Q", 200) + b"{}", Limits(), "past the end"),
+        (struct.pack("<Q", 2000) + b"{" + b" " * 2100, Limits(max_header_bytes=1000), "exceeds the limit"),
+        (b"\x02\x00\x00", Limits(), "too short"),
+    ],
+)
 def test_header_length(data: bytes, limits: Limits, words: str) -> None:
     finding = only(scan(data, limits=limits), "WB-ST-001")
     assert words in finding.detail and finding.location.offset == 0  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize(("header", "words"), [
-    (b'{"a": \xff}', "not UTF-8"),
-    (b'{"a": }', "not a valid JSON object"),
-    (b'["a", "b"]', "does not start with"),
-    (b' {"a": 1}', "does not start with"),
-    (b'{"a": 1} x', "content after"),
-    (b'{"a": 1,}', "expected a key"),
-    (b'{"a" 1}', "expected ':'"),
-    (b'{"a": 1 "b": 2}', "expected ','"),
-    (b'{"a": 1}\x00', "content after"),
-    (b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nests"),
-])
+@pytest.mark.parametrize(
+    ("header", "words"),
+    [
+        (b'{"a": \xff}', "not UTF-8"),
+        (b'{"a": }', "not a valid JSON object"),
+        (b'["a", "b"]', "does not start with"),
+        (b' {"a": 1}', "does not start with"),
+        (b'{"a": 1} x', "content after"),
+        (b'{"a": 1,}', "expected a key"),
+        (b'{"a" 1}', "expected ':'"),
+        (b'{"a": 1 "b": 2}', "expected ','"),
+        (b'{"a": 1}\x00', "content after"),
+        (b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nests"),
+    ],
+)
 def test_header_not_a_json_object(header: bytes, words: str) -> None:
     finding = only(scan(raw(header)), "WB-ST-002")
     assert words in finding.detail
@@ -171,8 +197,9 @@ def test_duplicate_keys_are_a_parser_differential() -> None:
     ctx = scan(header_with(f"{entry}, {entry}", b"\0" * 4))
     finding = only(ctx, "WB-ST-003")
     assert finding.location.key == "w" and finding.evidence.startswith('"w"')  # type: ignore[union-attr]
-    ctx = scan(header_with('"w": {"dtype": "F32", "dtype": "I32", "shape": [1], "data_offsets": [0, 4]}',
-                           b"\0" * 4))
+    ctx = scan(
+        header_with('"w": {"dtype": "F32", "dtype": "I32", "shape": [1], "data_offsets": [0, 4]}', b"\0" * 4)
+    )
     assert "repeats the field(s) ['dtype']" in only(ctx, "WB-ST-003").detail
 
 
@@ -188,20 +215,23 @@ def test_metadata_must_map_strings_to_strings(metadata: str) -> None:
     assert finding.location.key == "__metadata__" and finding.location.offset == 9  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize(("entry", "words"), [
-    ('"x"', "not an object"),
-    ('{"dtype": "F32", "shape": [1]}', "lacks ['data_offsets']"),
-    ('{"dtype": "F16X", "shape": [1], "data_offsets": [0, 4]}', "unknown dtype 'F16X'"),
-    ('{"dtype": "f32", "shape": [1], "data_offsets": [0, 4]}', "unknown dtype 'f32'"),
-    ('{"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}', "shape"),
-    ('{"dtype": "F32", "shape": [1.0], "data_offsets": [0, 4]}', "shape"),
-    ('{"dtype": "F32", "shape": [true], "data_offsets": [0, 4]}', "shape"),
-    ('{"dtype": "F32", "shape": [18446744073709551616], "data_offsets": [0, 4]}', "shape"),
-    ('{"dtype": "F32", "shape": 1, "data_offsets": [0, 4]}', "shape"),
-    ('{"dtype": "F32", "shape": [1], "data_offsets": [0, 4, 8]}', "data_offsets"),
-    ('{"dtype": "F32", "shape": [1], "data_offsets": ["0", 4]}', "data_offsets"),
-    ('{"dtype": "F32", "shape": [1], "data_offsets": [4, 0]}', "ends (0) before it begins (4)"),
-])
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ('"x"', "not an object"),
+        ('{"dtype": "F32", "shape": [1]}', "lacks ['data_offsets']"),
+        ('{"dtype": "F16X", "shape": [1], "data_offsets": [0, 4]}', "unknown dtype 'F16X'"),
+        ('{"dtype": "f32", "shape": [1], "data_offsets": [0, 4]}', "unknown dtype 'f32'"),
+        ('{"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}', "shape"),
+        ('{"dtype": "F32", "shape": [1.0], "data_offsets": [0, 4]}', "shape"),
+        ('{"dtype": "F32", "shape": [true], "data_offsets": [0, 4]}', "shape"),
+        ('{"dtype": "F32", "shape": [18446744073709551616], "data_offsets": [0, 4]}', "shape"),
+        ('{"dtype": "F32", "shape": 1, "data_offsets": [0, 4]}', "shape"),
+        ('{"dtype": "F32", "shape": [1], "data_offsets": [0, 4, 8]}', "data_offsets"),
+        ('{"dtype": "F32", "shape": [1], "data_offsets": ["0", 4]}', "data_offsets"),
+        ('{"dtype": "F32", "shape": [1], "data_offsets": [4, 0]}', "ends (0) before it begins (4)"),
+    ],
+)
 def test_malformed_tensor_entries(entry: str, words: str) -> None:
     finding = only(scan(header_with(f'"bad.tensor": {entry}', b"\0" * 4)), "WB-ST-005")
     assert words in finding.detail and "'bad.tensor'" in finding.detail
@@ -218,14 +248,28 @@ def test_unknown_tensor_field_is_low() -> None:
     assert only(ctx, "WB-ST-010").severity == Severity.LOW and len(ctx.findings) == 1
 
 
-@pytest.mark.parametrize(("entry", "words", "severity"), [
-    ('{"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}', "needs 8", Severity.MEDIUM),
-    ('{"dtype": "F4", "shape": [3], "data_offsets": [0, 2]}', "not a whole number of bytes", Severity.MEDIUM),
-    ('{"dtype": "F6_E2M3", "shape": [3], "data_offsets": [0, 2]}', "not a whole number", Severity.MEDIUM),
-    ('{"dtype": "F32", "shape": [4294967296, 4294967296], "data_offsets": [0, 4]}', "overflows", Severity.HIGH),
-    ('{"dtype": "F64", "shape": [4294967296, 536870912], "data_offsets": [0, 4]}', "bit size overflows",
-     Severity.HIGH),
-])
+@pytest.mark.parametrize(
+    ("entry", "words", "severity"),
+    [
+        ('{"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}', "needs 8", Severity.MEDIUM),
+        (
+            '{"dtype": "F4", "shape": [3], "data_offsets": [0, 2]}',
+            "not a whole number of bytes",
+            Severity.MEDIUM,
+        ),
+        ('{"dtype": "F6_E2M3", "shape": [3], "data_offsets": [0, 2]}', "not a whole number", Severity.MEDIUM),
+        (
+            '{"dtype": "F32", "shape": [4294967296, 4294967296], "data_offsets": [0, 4]}',
+            "overflows",
+            Severity.HIGH,
+        ),
+        (
+            '{"dtype": "F64", "shape": [4294967296, 536870912], "data_offsets": [0, 4]}',
+            "bit size overflows",
+            Severity.HIGH,
+        ),
+    ],
+)
 def test_size_must_match_shape_and_dtype(entry: str, words: str, severity: Severity) -> None:
     finding = only(scan(header_with(f'"w": {entry}', b"\0" * 4)), "WB-ST-006")
     assert words in finding.detail and finding.severity == severity
@@ -276,18 +320,21 @@ def test_header_without_tensors_but_with_data_is_trailing() -> None:
 
 
 def test_many_problems_are_capped() -> None:
-    entries = ", ".join(f'"t{i}": {{"dtype": "BAD", "shape": [1], "data_offsets": [0, 1]}}' for i in range(100))
+    entries = ", ".join(
+        f'"t{i}": {{"dtype": "BAD", "shape": [1], "data_offsets": [0, 1]}}' for i in range(100)
+    )
     ctx = scan(header_with(entries))
     bad = [f for f in ctx.findings if f.rule == "WB-ST-005"]
     assert len(bad) == 20 and "not listed" in bad[-1].detail
 
 
 def test_non_ascii_names_locate_the_right_byte() -> None:
-    data = header_with(f'"ä": {{"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}, {_entry("ö", 4, 9)}',
-                       b"\0" * 8)
+    data = header_with(
+        f'"ä": {{"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}, {_entry("ö", 4, 9)}', b"\0" * 8
+    )
     finding = only(scan(data), "WB-ST-008")
     offset = finding.location.offset  # type: ignore[union-attr]
-    assert offset is not None and data[offset:offset + 3] == '"ö'.encode()
+    assert offset is not None and data[offset : offset + 3] == '"ö'.encode()
 
 
 def test_stream_window_reads_only_its_slice() -> None:
@@ -314,8 +361,10 @@ def test_fuzz_random_bytes(data: bytes) -> None:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, len(_VALID_BYTES) - 1), st.integers(0, 255)), min_size=1, max_size=6),
-       st.integers(0, len(_VALID_BYTES)))
+@given(
+    st.lists(st.tuples(st.integers(0, len(_VALID_BYTES) - 1), st.integers(0, 255)), min_size=1, max_size=6),
+    st.integers(0, len(_VALID_BYTES)),
+)
 def test_fuzz_mutations_of_a_valid_file(flips: list[tuple[int, int]], cut: int) -> None:
     data = bytearray(_VALID_BYTES)
     for pos, value in flips:
@@ -326,7 +375,8 @@ def test_fuzz_mutations_of_a_valid_file(flips: list[tuple[int, int]], cut: int) 
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
-    max_leaves=12)
+    max_leaves=12,
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -336,8 +386,12 @@ def test_fuzz_structured_headers(header: dict[str, Any], data: bytes) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.sampled_from([*DTYPE_BITS, "X", ""]),
-       st.lists(st.integers(0, 2**66), max_size=4), st.integers(0, 2**65), st.integers(0, 2**65))
+@given(
+    st.sampled_from([*DTYPE_BITS, "X", ""]),
+    st.lists(st.integers(0, 2**66), max_size=4),
+    st.integers(0, 2**65),
+    st.integers(0, 2**65),
+)
 def test_fuzz_tensor_fields(dtype: str, shape: list[int], begin: int, end: int) -> None:
     entry = {"t": {"dtype": dtype, "shape": shape, "data_offsets": [begin, end]}}
     _assert_contained(raw(json.dumps(entry).encode(), b"\0" * 16))

@@ -92,7 +92,7 @@ def fix_crcs(data: bytes) -> bytes:
     """Recompute the next-header and start-header CRCs after patching a plain archive's header."""
     out = bytearray(data)
     offset, size = struct.unpack_from("<QQ", out, 12)
-    header = out[32 + offset:32 + offset + size]
+    header = out[32 + offset : 32 + offset + size]
     struct.pack_into("<I", out, 28, zlib.crc32(header))
     struct.pack_into("<I", out, 8, zlib.crc32(out[12:32]))
     return bytes(out)
@@ -201,8 +201,11 @@ _VALID = make_7z({"archive/data.pkl": MALICIOUS, "b.txt": b"hello" * 50}, plain=
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, len(_VALID) - 1), st.integers(0, 255)), min_size=1, max_size=6),
-       st.integers(6, len(_VALID)), st.booleans())
+@given(
+    st.lists(st.tuples(st.integers(0, len(_VALID) - 1), st.integers(0, 255)), min_size=1, max_size=6),
+    st.integers(6, len(_VALID)),
+    st.booleans(),
+)
 def test_mutated_archives_never_raise(flips: list[tuple[int, int]], cut: int, recrc: bool) -> None:
     data = bytearray(_VALID)
     for pos, value in flips:

@@ -31,7 +31,9 @@ HANDLERS: tuple[FormatHandler, ...] = (ZIP_HANDLER, TAR_HANDLER, COMPRESSED_HAND
 @dataclass
 class Result:
     findings: list[Finding]
-    routed: list[tuple[str, str, bytes]] = field(default_factory=list)  # (member chain, handler, content/head)
+    routed: list[tuple[str, str, bytes]] = field(
+        default_factory=list
+    )  # (member chain, handler, content/head)
 
     def rules(self) -> set[str]:
         return {f.rule for f in self.findings}
@@ -72,8 +74,9 @@ def scan(data: bytes, limits: Limits | None = None) -> Result:
     return result
 
 
-def member(name: str, data: bytes | None = None, *, kind: bytes = tarfile.REGTYPE, link: str = ""
-           ) -> tuple[tarfile.TarInfo, bytes | None]:
+def member(
+    name: str, data: bytes | None = None, *, kind: bytes = tarfile.REGTYPE, link: str = ""
+) -> tuple[tarfile.TarInfo, bytes | None]:
     info = tarfile.TarInfo(name)
     info.type = kind
     info.linkname = link
@@ -95,8 +98,14 @@ def _checksum(block: bytearray) -> None:
 
 
 def test_legacy_pytorch_tar_layout_routes_the_pickle() -> None:
-    data = make_tar([member("sys_info", b"\x80\x02}q\x00."), member("pickle", MALICIOUS),
-                     member("storages", b"\x80\x02K\x00."), member("tensors", b"\x80\x02K\x00.")])
+    data = make_tar(
+        [
+            member("sys_info", b"\x80\x02}q\x00."),
+            member("pickle", MALICIOUS),
+            member("storages", b"\x80\x02K\x00."),
+            member("tensors", b"\x80\x02K\x00."),
+        ]
+    )
     result = scan(data)
     assert result.handler_of("pickle") == "pickle"
     assert result.at_least(Severity.HIGH)
@@ -105,8 +114,14 @@ def test_legacy_pytorch_tar_layout_routes_the_pickle() -> None:
 
 @pytest.mark.parametrize("fmt", [tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT])
 def test_formats_are_sniffed_and_clean(fmt: int) -> None:
-    data = make_tar([member("model/" + "d" * 60 + "/" + "x" * 60 + ".bin", b"hello"), member("model/dir", kind=tarfile.DIRTYPE),
-                     member("model/link", kind=tarfile.SYMTYPE, link="x.bin")], fmt)
+    data = make_tar(
+        [
+            member("model/" + "d" * 60 + "/" + "x" * 60 + ".bin", b"hello"),
+            member("model/dir", kind=tarfile.DIRTYPE),
+            member("model/link", kind=tarfile.SYMTYPE, link="x.bin"),
+        ],
+        fmt,
+    )
     assert TAR_HANDLER.sniff(data[:4096], "a.tar")
     result = scan(data)
     assert result.findings == []
@@ -122,35 +137,56 @@ def test_v7_header_is_sniffed_by_checksum() -> None:
     assert result.handler_of("v7.pkl") == "pickle"
 
 
-@pytest.mark.parametrize("head", [b"\x00" * 1024, b"hello world" * 100, MALICIOUS, b"PK\x03\x04" + b"\x00" * 600])
+@pytest.mark.parametrize(
+    "head", [b"\x00" * 1024, b"hello world" * 100, MALICIOUS, b"PK\x03\x04" + b"\x00" * 600]
+)
 def test_sniff_rejects_non_tar(head: bytes) -> None:
     assert not TAR_HANDLER.sniff(head, "x.tar")
 
 
 def test_archive_slip_names_are_high() -> None:
-    result = scan(make_tar([member("../../home/user/.bashrc", b"echo bypass"), member("/etc/cron.d/x", b"x"),
-                            member("ok/../../up", b"x"), member("fine/../still-inside", b"x")]))
+    result = scan(
+        make_tar(
+            [
+                member("../../home/user/.bashrc", b"echo bypass"),
+                member("/etc/cron.d/x", b"x"),
+                member("ok/../../up", b"x"),
+                member("fine/../still-inside", b"x"),
+            ]
+        )
+    )
     slip = result.of("WB-TAR-001")
     assert {f.evidence for f in slip} == {"../../home/user/.bashrc", "/etc/cron.d/x", "ok/../../up"}
     assert all(f.severity == Severity.HIGH for f in slip)
 
 
 def test_links_leaving_the_archive_are_high() -> None:
-    result = scan(make_tar([
-        member("a/link", kind=tarfile.SYMTYPE, link="../../etc/passwd"),
-        member("abs", kind=tarfile.SYMTYPE, link="/etc/shadow"),
-        member("hard", kind=tarfile.LNKTYPE, link="../outside"),
-        member("a/b/inside", kind=tarfile.SYMTYPE, link="../sibling"),
-        member("hard-inside", kind=tarfile.LNKTYPE, link="a/b/inside"),
-    ]))
+    result = scan(
+        make_tar(
+            [
+                member("a/link", kind=tarfile.SYMTYPE, link="../../etc/passwd"),
+                member("abs", kind=tarfile.SYMTYPE, link="/etc/shadow"),
+                member("hard", kind=tarfile.LNKTYPE, link="../outside"),
+                member("a/b/inside", kind=tarfile.SYMTYPE, link="../sibling"),
+                member("hard-inside", kind=tarfile.LNKTYPE, link="a/b/inside"),
+            ]
+        )
+    )
     links = result.of("WB-TAR-002")
     assert {f.evidence for f in links} == {"../../etc/passwd", "/etc/shadow", "../outside"}
     assert all(f.severity == Severity.HIGH for f in links)
 
 
 def test_devices_and_fifos() -> None:
-    result = scan(make_tar([member("dev/null", kind=tarfile.CHRTYPE), member("dev/sda", kind=tarfile.BLKTYPE),
-                            member("pipe", kind=tarfile.FIFOTYPE)]))
+    result = scan(
+        make_tar(
+            [
+                member("dev/null", kind=tarfile.CHRTYPE),
+                member("dev/sda", kind=tarfile.BLKTYPE),
+                member("pipe", kind=tarfile.FIFOTYPE),
+            ]
+        )
+    )
     special = result.of("WB-TAR-003")
     assert len(special) == 3 and all(f.severity == Severity.MEDIUM for f in special)
 
@@ -160,7 +196,9 @@ def test_data_after_end_of_archive_is_routed() -> None:
     trailing = result.of("WB-TAR-005")
     assert len(trailing) == 1 and trailing[0].location is not None
     assert trailing[0].location.offset is not None and trailing[0].location.offset % 512 == 0
-    assert any(name.startswith("<data at offset") and handler == "pickle" for name, handler, _ in result.routed)
+    assert any(
+        name.startswith("<data at offset") and handler == "pickle" for name, handler, _ in result.routed
+    )
     assert result.at_least(Severity.HIGH)
 
 
@@ -202,8 +240,9 @@ def test_member_count_limit() -> None:
 
 
 def test_member_bytes_budget() -> None:
-    result = scan(make_tar([member("a", b"a" * 5000), member("b", b"b" * 5000)]),
-                  Limits(max_expanded_bytes=6000))
+    result = scan(
+        make_tar([member("a", b"a" * 5000), member("b", b"b" * 5000)]), Limits(max_expanded_bytes=6000)
+    )
     assert "WB-TAR-008" in result.rules()
 
 
@@ -229,13 +268,20 @@ def test_repeated_findings_are_capped() -> None:
     assert len(result.of("WB-TAR-009")) == 1
 
 
-_VALID = make_tar([member("a/data.pkl", MALICIOUS), member("a/l", kind=tarfile.SYMTYPE, link="../x"),
-                   member("b.txt", b"hello" * 100)])
+_VALID = make_tar(
+    [
+        member("a/data.pkl", MALICIOUS),
+        member("a/l", kind=tarfile.SYMTYPE, link="../x"),
+        member("b.txt", b"hello" * 100),
+    ]
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, len(_VALID) - 1), st.integers(0, 255)), min_size=1, max_size=8),
-       st.integers(0, len(_VALID)))
+@given(
+    st.lists(st.tuples(st.integers(0, len(_VALID) - 1), st.integers(0, 255)), min_size=1, max_size=8),
+    st.integers(0, len(_VALID)),
+)
 def test_mutated_archives_never_raise(flips: list[tuple[int, int]], cut: int) -> None:
     data = bytearray(_VALID)
     for pos, value in flips:
@@ -258,5 +304,7 @@ def test_tar_through_the_dispatcher(tmp_path: Path) -> None:
         assert dispatch.scan_stream(ctx, f, path.name) == "tar"
     rules = {f.rule for f in ctx.findings}
     assert "WB-TAR-001" in rules and "WB-SCAN-002" not in rules
-    assert any(f.severity >= Severity.HIGH and f.location is not None
-               and f.location.member == "checkpoint/data.pkl" for f in ctx.findings)
+    assert any(
+        f.severity >= Severity.HIGH and f.location is not None and f.location.member == "checkpoint/data.pkl"
+        for f in ctx.findings
+    )

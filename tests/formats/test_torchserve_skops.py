@@ -24,7 +24,9 @@ def test_mar_with_handler_code_is_high_and_named(handler: str) -> None:
 
 
 def test_mar_model_file_requirements_and_pickled_model() -> None:
-    _, findings = scan_bytes(S.mar_archive(modelFile="model.py", requirementsFile="requirements.txt"), "m.mar")
+    _, findings = scan_bytes(
+        S.mar_archive(modelFile="model.py", requirementsFile="requirements.txt"), "m.mar"
+    )
     assert {"WB-MAR-001", "WB-MAR-002"} <= rules(findings)
     weights = S.zip_bytes({"archive/data.pkl": reduce_pickle("os", "system", CMD)})
     _, findings = scan_bytes(S.mar_archive(weights=weights), "m.mar")
@@ -42,16 +44,26 @@ def test_benign_skops_is_clean() -> None:
     assert fmt == "zip" and not findings
 
 
-@pytest.mark.parametrize(("node", "severity"), [
-    (S.skops_node("builtins", "function", "FunctionNode", {"module_path": "os", "function": "system"}),
-     Severity.CRITICAL),
-    (S.skops_node("builtins", "eval", "ObjectNode", {}), Severity.CRITICAL),
-    (S.skops_node("builtins", "type", "TypeNode", {"__module__": "subprocess", "__class__": "Popen"}),
-     Severity.CRITICAL),
-    (S.skops_node("operator", "attrgetter", "OperatorFuncNode", {"attr": "attrgetter"}), Severity.CRITICAL),
-    (S.skops_node("my_company.features", "Scaler", "ObjectNode", {}), Severity.HIGH),
-    (S.skops_node("xgboost.sklearn", "XGBClassifier", "ObjectNode", {}), Severity.HIGH),
-])
+@pytest.mark.parametrize(
+    ("node", "severity"),
+    [
+        (
+            S.skops_node("builtins", "function", "FunctionNode", {"module_path": "os", "function": "system"}),
+            Severity.CRITICAL,
+        ),
+        (S.skops_node("builtins", "eval", "ObjectNode", {}), Severity.CRITICAL),
+        (
+            S.skops_node("builtins", "type", "TypeNode", {"__module__": "subprocess", "__class__": "Popen"}),
+            Severity.CRITICAL,
+        ),
+        (
+            S.skops_node("operator", "attrgetter", "OperatorFuncNode", {"attr": "attrgetter"}),
+            Severity.CRITICAL,
+        ),
+        (S.skops_node("my_company.features", "Scaler", "ObjectNode", {}), Severity.HIGH),
+        (S.skops_node("xgboost.sklearn", "XGBClassifier", "ObjectNode", {}), Severity.HIGH),
+    ],
+)
 def test_untrusted_types(node: dict, severity: Severity) -> None:
     _, findings = scan_bytes(S.skops_file(S.skops_logistic_schema({"extra": node})), "model.skops")
     assert worst(findings) == severity

@@ -97,6 +97,7 @@ def scan(data: bytes | Path, limits: Limits | None = None) -> Result:
 
 # -- building archives byte by byte ------------------------------------------------------------------------
 
+
 @dataclass
 class Member:
     name: str
@@ -114,8 +115,13 @@ def _deflate(data: bytes) -> bytes:
     return c.compress(data) + c.flush()
 
 
-def build_zip(members: list[Member], *, after: dict[int, bytes] | None = None, trailer: bytes = b"",
-              aliases: list[tuple[int, str]] | None = None) -> bytes:
+def build_zip(
+    members: list[Member],
+    *,
+    after: dict[int, bytes] | None = None,
+    trailer: bytes = b"",
+    aliases: list[tuple[int, str]] | None = None,
+) -> bytes:
     out = bytearray()
     records: list[tuple[str, Member, int, int, int]] = []
     for i, m in enumerate(members):
@@ -123,8 +129,24 @@ def build_zip(members: list[Member], *, after: dict[int, bytes] | None = None, t
         crc = zlib.crc32(m.data) if m.crc is None else m.crc
         offset = len(out)
         local = (m.local_name or m.name).encode()
-        out += struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, m.flags, m.method, 0, 0, crc, len(payload),
-                           len(m.data), len(local), 0) + local + payload
+        out += (
+            struct.pack(
+                "<4sHHHHHIIIHH",
+                b"PK\x03\x04",
+                20,
+                m.flags,
+                m.method,
+                0,
+                0,
+                crc,
+                len(payload),
+                len(m.data),
+                len(local),
+                0,
+            )
+            + local
+            + payload
+        )
         if m.in_cd:
             records.append((m.name, m, crc, len(payload), offset))
         out += (after or {}).get(i, b"")
@@ -134,8 +156,29 @@ def build_zip(members: list[Member], *, after: dict[int, bytes] | None = None, t
     cd_start = len(out)
     for name, m, crc, csize, offset in records:
         raw = name.encode()
-        out += struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, m.flags, m.method, 0, 0, crc, csize,
-                           len(m.data), len(raw), 0, 0, 0, 0, 0, offset) + raw
+        out += (
+            struct.pack(
+                "<4sHHHHHHIIIHHHHHII",
+                b"PK\x01\x02",
+                20,
+                20,
+                m.flags,
+                m.method,
+                0,
+                0,
+                crc,
+                csize,
+                len(m.data),
+                len(raw),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + raw
+        )
     cd_size = len(out) - cd_start
     out += struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(records), len(records), cd_size, cd_start, 0)
     return bytes(out + trailer)
@@ -151,11 +194,18 @@ def zipfile_bytes(members: dict[str, bytes], compression: int = zipfile.ZIP_STOR
 
 def torch_zip_with(pickle_bytes: bytes) -> bytes:
     """A PyTorch-layout archive whose data.pkl is ``pickle_bytes`` (written by zipfile, never loaded)."""
-    return zipfile_bytes({"archive/data.pkl": pickle_bytes, "archive/version": b"3\n",
-                          "archive/data/0": b"\x00" * 16, "archive/byteorder": b"little"})
+    return zipfile_bytes(
+        {
+            "archive/data.pkl": pickle_bytes,
+            "archive/version": b"3\n",
+            "archive/data/0": b"\x00" * 16,
+            "archive/byteorder": b"little",
+        }
+    )
 
 
 # -- real archives -------------------------------------------------------------------------------------------
+
 
 @torch.jit.script
 def scripted(x: torch.Tensor) -> torch.Tensor:
@@ -238,10 +288,11 @@ def test_protocol0_pickle_in_member_without_extension_is_analysed() -> None:
 
 # -- the zip CVEs ----------------------------------------------------------------------------------------------
 
+
 def test_local_name_differs_from_central_directory() -> None:  # CVE-2025-1944
     data = bytearray(torch_zip_with(MALICIOUS))
     first = data.find(b"archive/data.pkl")
-    data[first:first + len(b"archive/data.pkl")] = b"archive/datap.kl"
+    data[first : first + len(b"archive/data.pkl")] = b"archive/datap.kl"
     result = scan(bytes(data))
     mismatch = result.of("WB-ZIP-002")
     assert len(mismatch) == 1 and mismatch[0].severity == Severity.MEDIUM
@@ -296,8 +347,9 @@ def test_data_after_end_record_is_routed() -> None:
 
 
 def test_local_entry_missing_from_central_directory_is_scanned() -> None:
-    data = build_zip([Member("a.txt", b"hello"), Member("hidden.pkl", MALICIOUS, in_cd=False),
-                      Member("b.txt", b"world")])
+    data = build_zip(
+        [Member("a.txt", b"hello"), Member("hidden.pkl", MALICIOUS, in_cd=False), Member("b.txt", b"world")]
+    )
     result = scan(data)
     hidden = result.of("WB-ZIP-007")
     assert len(hidden) == 1 and hidden[0].evidence == "hidden.pkl"
@@ -312,8 +364,9 @@ def test_overlapping_entries() -> None:
 
 
 def test_duplicate_and_escaping_names() -> None:
-    data = build_zip([Member("../../evil.pkl", b"x"), Member("/abs.txt", b"y"), Member("dup", b"1"),
-                      Member("dup", b"2")])
+    data = build_zip(
+        [Member("../../evil.pkl", b"x"), Member("/abs.txt", b"y"), Member("dup", b"1"), Member("dup", b"2")]
+    )
     result = scan(data)
     escaping = {f.evidence for f in result.of("WB-ZIP-013")}
     assert escaping == {"../../evil.pkl", "/abs.txt"}
@@ -333,8 +386,9 @@ def test_aes_member_is_not_inspected() -> None:
 
 
 def test_really_encrypted_member_is_unreadable_not_silently_skipped() -> None:
-    result = scan(build_zip([Member("a.pkl", MALICIOUS, method=8, flags=0x1,
-                                    payload=bytes(range(7, 250)) * 3)]))
+    result = scan(
+        build_zip([Member("a.pkl", MALICIOUS, method=8, flags=0x1, payload=bytes(range(7, 250)) * 3)])
+    )
     assert "WB-ZIP-003" in result.rules()
     unreadable = result.of("WB-ZIP-009")
     assert unreadable and "flagged encrypted" in unreadable[0].detail
@@ -381,15 +435,20 @@ def test_nested_zip_is_scanned_with_a_member_chain() -> None:
     result = scan(zipfile_bytes({"inner.zip": inner}, zipfile.ZIP_DEFLATED))
     deep = result.routed_named("deep/data.pkl")
     assert deep.chain == "inner.zip!deep/data.pkl"
-    assert any(f.location is not None and f.location.member == "inner.zip!deep/data.pkl"
-               for f in result.findings if f.severity >= Severity.HIGH)
+    assert any(
+        f.location is not None and f.location.member == "inner.zip!deep/data.pkl"
+        for f in result.findings
+        if f.severity >= Severity.HIGH
+    )
 
 
 # -- limits -----------------------------------------------------------------------------------------------------
 
+
 def test_zip_bomb_ratio_stops_expansion() -> None:
-    data = zipfile_bytes({"zeros.bin": b"\x00" * (10 * 1024 * 1024), "after.pkl": MALICIOUS},
-                         zipfile.ZIP_DEFLATED)
+    data = zipfile_bytes(
+        {"zeros.bin": b"\x00" * (10 * 1024 * 1024), "after.pkl": MALICIOUS}, zipfile.ZIP_DEFLATED
+    )
     result = scan(data, Limits(max_ratio=100))
     bomb = result.of("WB-CMP-002")
     assert len(bomb) == 1 and bomb[0].severity == Severity.HIGH
@@ -420,6 +479,7 @@ def test_repeated_issue_is_capped_and_summarised() -> None:
 
 # -- broken archives ---------------------------------------------------------------------------------------------
 
+
 def test_truncated_torch_file_recovers_data_pkl(tmp_path: Path) -> None:
     path = tmp_path / "model.pt"
     torch.save({"w": torch.ones(2)}, path)
@@ -438,8 +498,13 @@ def test_truncated_malicious_member_is_high() -> None:
 
 
 def test_keras_config_too_large_is_reported() -> None:
-    data = zipfile_bytes({"metadata.json": b"{}", "config.json": b'{"class_name": "Functional"}' * 10,
-                          "model.weights.h5": b"\x89HDF\r\n\x1a\n"})
+    data = zipfile_bytes(
+        {
+            "metadata.json": b"{}",
+            "config.json": b'{"class_name": "Functional"}' * 10,
+            "model.weights.h5": b"\x89HDF\r\n\x1a\n",
+        }
+    )
     result = scan(data, Limits(max_header_bytes=100))
     assert "WB-ZIP-014" in result.rules()
     assert "keras-v3" in result.formats
@@ -456,8 +521,13 @@ def test_keras_config_is_handed_to_the_keras_checker(monkeypatch: pytest.MonkeyP
 
 # -- fuzzing ------------------------------------------------------------------------------------------------------
 
-_VALID = build_zip([Member("archive/data.pkl", MALICIOUS), Member("archive/code/x.py", b"ops.a.b(x)\n",
-                                                                 method=8), Member("n.npy", b"\x93NUMPY")])
+_VALID = build_zip(
+    [
+        Member("archive/data.pkl", MALICIOUS),
+        Member("archive/code/x.py", b"ops.a.b(x)\n", method=8),
+        Member("n.npy", b"\x93NUMPY"),
+    ]
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -467,8 +537,10 @@ def test_random_bytes_after_a_zip_magic_never_raise(tail: bytes) -> None:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, len(_VALID) - 1), st.integers(0, 255)), min_size=1, max_size=8),
-       st.integers(0, len(_VALID)))
+@given(
+    st.lists(st.tuples(st.integers(0, len(_VALID) - 1), st.integers(0, 255)), min_size=1, max_size=8),
+    st.integers(0, len(_VALID)),
+)
 def test_mutated_archives_never_raise(flips: list[tuple[int, int]], cut: int) -> None:
     data = bytearray(_VALID)
     for pos, value in flips:
@@ -488,12 +560,13 @@ def test_insertions_never_raise_and_are_never_silent(at: int, junk: bytes) -> No
 
 # -- through the real dispatcher ------------------------------------------------------------------------------------
 
+
 def test_through_the_dispatcher(tmp_path: Path) -> None:
     dispatch = pytest.importorskip("weighbridge.scanning.dispatch")
     data = bytearray(torch_zip_with(MALICIOUS))
     data[6] |= 0x01
     first = data.find(b"archive/data.pkl")
-    data[first:first + len(b"archive/data.pkl")] = b"archive/datap.kl"
+    data[first : first + len(b"archive/data.pkl")] = b"archive/datap.kl"
     path = tmp_path / "model.pt"
     path.write_bytes(bytes(data))
     ctx = ScanContext(path="model.pt", limits=Limits(), nested=dispatch.scan_stream)

@@ -14,8 +14,9 @@ from weighbridge.guard import NotAdmittedError, hooks
 torch = pytest.importorskip("torch", reason="torch is a `test` extra (make test installs it)")
 
 
-def test_torch_load_refuses_before_reading(admitted: Admitted, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_torch_load_refuses_before_reading(
+    admitted: Admitted, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[Any] = []
     real = torch.load
 
@@ -47,8 +48,11 @@ def test_uninstall_restores_the_exact_attributes(admitted: Admitted) -> None:
     transformers = pytest.importorskip("transformers")
     from transformers.models.auto import auto_factory
 
-    before = (torch.load, transformers.PreTrainedModel.__dict__["from_pretrained"],
-              auto_factory._BaseAutoModelClass.__dict__["from_pretrained"])
+    before = (
+        torch.load,
+        transformers.PreTrainedModel.__dict__["from_pretrained"],
+        auto_factory._BaseAutoModelClass.__dict__["from_pretrained"],
+    )
     causal = transformers.AutoModelForCausalLM.__dict__["from_pretrained"]
     hooked = hooks.install(llama_cpp=False, registry=admitted.registry)
     assert hooked[:2] == ("PreTrainedModel.from_pretrained", "_BaseAutoModelClass.from_pretrained")
@@ -56,8 +60,11 @@ def test_uninstall_restores_the_exact_attributes(admitted: Admitted) -> None:
     assert torch.load is not before[0]
     hooks.install(llama_cpp=False, registry=admitted.registry)  # installing twice does not stack wrappers
     hooks.uninstall()
-    after = (torch.load, transformers.PreTrainedModel.__dict__["from_pretrained"],
-             auto_factory._BaseAutoModelClass.__dict__["from_pretrained"])
+    after = (
+        torch.load,
+        transformers.PreTrainedModel.__dict__["from_pretrained"],
+        auto_factory._BaseAutoModelClass.__dict__["from_pretrained"],
+    )
     assert after == before
     assert transformers.AutoModelForCausalLM.__dict__["from_pretrained"] is causal
 
@@ -66,8 +73,15 @@ def test_transformers_from_pretrained(admitted: Admitted, tmp_path: Path) -> Non
     pytest.importorskip("transformers")
     from transformers import AutoModelForCausalLM, LlamaConfig, LlamaForCausalLM
 
-    config = LlamaConfig(vocab_size=32, hidden_size=8, intermediate_size=16, num_hidden_layers=1,
-                         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=16)
+    config = LlamaConfig(
+        vocab_size=32,
+        hidden_size=8,
+        intermediate_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        max_position_embeddings=16,
+    )
     folder = tmp_path / "tiny-llama"
     torch.manual_seed(0)
     LlamaForCausalLM(config).save_pretrained(folder)
@@ -92,15 +106,19 @@ def test_remote_ids_pass_only_when_allowed(admitted: Admitted, monkeypatch: pyte
     from transformers import PreTrainedModel
 
     seen: list[str] = []
-    monkeypatch.setattr(PreTrainedModel, "from_pretrained",
-                        classmethod(lambda cls, name, *a, **k: seen.append(name) or "loaded"))
+    monkeypatch.setattr(
+        PreTrainedModel,
+        "from_pretrained",
+        classmethod(lambda cls, name, *a, **k: seen.append(name) or "loaded"),
+    )
     hooks.install(torch=False, llama_cpp=False, allow_remote=True, registry=admitted.registry)
     assert PreTrainedModel.from_pretrained("org/remote-model") == "loaded"
     assert seen == ["org/remote-model"]
 
 
-def test_llama_cpp_refuses_unadmitted_gguf(admitted: Admitted, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_llama_cpp_refuses_unadmitted_gguf(
+    admitted: Admitted, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     llama_cpp = pytest.importorskip("llama_cpp")
     opened: list[str] = []
 

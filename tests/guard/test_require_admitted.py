@@ -18,7 +18,9 @@ def test_admitted_folder_passes(admitted: Admitted) -> None:
     assert version.decision is Decision.ADMITTED and version.id == admitted.version.id
 
 
-def test_default_registry_comes_from_weighbridge_home(admitted: Admitted, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_registry_comes_from_weighbridge_home(
+    admitted: Admitted, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("WEIGHBRIDGE_DATABASE_URL", admitted.url)
     assert require_admitted(admitted.folder).id == admitted.version.id
 
@@ -57,7 +59,9 @@ def test_added_and_removed_files_are_named(admitted: Admitted) -> None:
 
 def test_revoked_is_refused_with_the_reason(admitted: Admitted) -> None:
     admitted.registry.decide("tiny-model", DecisionAction.REVOKE, actor="bob", reason="licence changed")
-    with pytest.raises(NotAdmittedError, match=r"tiny-model@\w{12} is revoked: licence changed \(revoke by bob"):
+    with pytest.raises(
+        NotAdmittedError, match=r"tiny-model@\w{12} is revoked: licence changed \(revoke by bob"
+    ):
         require_admitted(admitted.folder, registry=admitted.registry)
     # one file of the revoked folder is refused for the same reason
     with pytest.raises(NotAdmittedError, match="is revoked: licence changed"):
@@ -77,7 +81,10 @@ def test_unknown_model_and_bad_paths(admitted: Admitted, tmp_path: Path) -> None
 
 
 def test_a_single_file_of_an_admitted_folder_passes(admitted: Admitted) -> None:
-    assert require_admitted(admitted.folder / "model.safetensors", registry=admitted.registry).model == "tiny-model"
+    assert (
+        require_admitted(admitted.folder / "model.safetensors", registry=admitted.registry).model
+        == "tiny-model"
+    )
 
 
 def test_hashes_are_cached_per_file_state(admitted: Admitted, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -28,7 +28,15 @@ def model(tmp_path: Path) -> Path:
     return root
 
 
-def wb(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def wb(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = dict(os.environ, COLUMNS="200", **(env or {}))
-    return subprocess.run([sys.executable, "-m", "weighbridge", *args], capture_output=True, text=True, cwd=cwd,
-                          env=full_env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "weighbridge", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=full_env,
+        timeout=120,
+    )

@@ -18,8 +18,10 @@ def test_lock_then_verify(model: Path, tmp_path: Path) -> None:
     ok = wb("verify", "--lock", str(lock))
     assert (ok.returncode, ok.stdout) == (0, f"OK: {model}: 3 file(s) identical (3 hashed)\n")
     quick = wb("verify", "--lock", str(lock), "--quick")
-    assert (quick.returncode, quick.stdout) == (0, f"OK: {model}: 3 file(s) identical (0 hashed, 3 matched on "
-                                                   "size and mtime)\n")
+    assert (quick.returncode, quick.stdout) == (
+        0,
+        f"OK: {model}: 3 file(s) identical (0 hashed, 3 matched on size and mtime)\n",
+    )
     full = wb("verify", str(model), "--lock", str(lock), "--full", "--json")  # the default, kept as an alias
     doc = json.loads(full.stdout)
     assert full.returncode == 0 and doc["ok"] is True and doc["hashed_files"] == 3
@@ -61,18 +63,25 @@ def test_verify_names_every_difference(model: Path, tmp_path: Path) -> None:
     assert lines[3].startswith(f"FAILED: {model}: 3 difference(s) in 3 file(s)")
     doc = json.loads(wb("verify", "--json", cwd=tmp_path).stdout)
     assert [(c["path"], c["change"]) for c in doc["changes"]] == [
-        ("model.safetensors", "changed"), ("payload.pkl", "added"), ("sub/tokenizer.json", "removed")]
+        ("model.safetensors", "changed"),
+        ("payload.pkl", "added"),
+        ("sub/tokenizer.json", "removed"),
+    ]
 
 
 def test_bad_input_is_one_line_exit_2(model: Path, tmp_path: Path) -> None:
-    for args in (("verify", "--lock", str(tmp_path / "missing.lock")),
-                 ("lock", str(tmp_path / "no-such-model")),
-                 ("verify", "--lock", "x.lock", "--registry"),
-                 ("verify-signature", str(model)),
-                 ("sign", str(model), "--key", str(tmp_path / "missing.pem"))):
+    for args in (
+        ("verify", "--lock", str(tmp_path / "missing.lock")),
+        ("lock", str(tmp_path / "no-such-model")),
+        ("verify", "--lock", "x.lock", "--registry"),
+        ("verify-signature", str(model)),
+        ("sign", str(model), "--key", str(tmp_path / "missing.pem")),
+    ):
         result = wb(*args, cwd=tmp_path)
         assert result.returncode == 2, (args, result.stdout, result.stderr)
-        assert result.stderr.startswith("weighbridge: error: ") and result.stderr.count("\n") == 1, result.stderr
+        assert result.stderr.startswith("weighbridge: error: ") and result.stderr.count("\n") == 1, (
+            result.stderr
+        )
         assert "Traceback" not in result.stderr
 
 
@@ -81,7 +90,10 @@ def test_sign_and_verify_signature_with_key(model: Path, tmp_path: Path) -> None
     signed = wb("sign", str(model), "--key", str(private))
     assert signed.returncode == 0 and signed.stderr.strip() == f"signature written to {model / 'model.sig'}"
     ok = wb("verify-signature", str(model), "--public-key", str(public))
-    assert (ok.returncode, ok.stdout) == (0, f"VERIFIED: signature {model / 'model.sig'} verified for {model}\n")
+    assert (ok.returncode, ok.stdout) == (
+        0,
+        f"VERIFIED: signature {model / 'model.sig'} verified for {model}\n",
+    )
     (model / "config.json").write_text("{}\n")
     bad = wb("verify-signature", str(model), "--public-key", str(public), "--json")
     doc = json.loads(bad.stdout)
@@ -91,8 +103,18 @@ def test_sign_and_verify_signature_with_key(model: Path, tmp_path: Path) -> None
 def test_sign_with_certificate_chain(model: Path, tmp_path: Path) -> None:
     chain = write_chain(tmp_path)
     sig = tmp_path / "out.sig"
-    signed = wb("sign", str(model), "--key", str(chain.leaf_key), "--certificate", str(chain.leaf_cert),
-                "--cert-chain", str(chain.intermediate), "-o", str(sig))
+    signed = wb(
+        "sign",
+        str(model),
+        "--key",
+        str(chain.leaf_key),
+        "--certificate",
+        str(chain.leaf_cert),
+        "--cert-chain",
+        str(chain.intermediate),
+        "-o",
+        str(sig),
+    )
     assert signed.returncode == 0, signed.stderr
     ok = wb("verify-signature", str(model), "--signature", str(sig), "--cert-chain", str(chain.root))
     assert ok.returncode == 0 and ok.stdout.startswith("VERIFIED")

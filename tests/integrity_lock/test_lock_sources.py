@@ -43,7 +43,9 @@ def test_hf_snapshot_signs_through_its_links(hf: FakeCache, tmp_path: Path) -> N
     private, public = write_key_pair(tmp_path)
     sig = tmp_path / "org-name.sig"
     sign_model("hf:org/name", signature=sig, private_key=private)
-    assert verify_signature("hf:org/name", signature=sig, public_key=public).status is SignatureStatus.VERIFIED
+    assert (
+        verify_signature("hf:org/name", signature=sig, public_key=public).status is SignatureStatus.VERIFIED
+    )
 
 
 def test_ollama_lock_pins_tag_and_manifest_digest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -32,11 +32,23 @@ def test_toml_round_trip_and_fields(model: Path, tmp_path: Path) -> None:
     path = tmp_path / "weighbridge.lock"
     write_lock(lock, path)
     doc = tomllib.loads(path.read_text())
-    assert doc["lock_format"] == LOCK_FORMAT and doc["tool"] == "weighbridge" and doc["tool_version"] == __version__
-    assert doc["target"] == {"input": str(model), "source": "folder", "manifest_algorithm": "sha256",
-                             "manifest_digest": lock.manifest_digest}
-    assert doc["file"][0] == {"path": "config.json", "size": lock.files[0].size, "sha256": lock.files[0].sha256,
-                              "mtime_ns": lock.files[0].mtime_ns}
+    assert (
+        doc["lock_format"] == LOCK_FORMAT
+        and doc["tool"] == "weighbridge"
+        and doc["tool_version"] == __version__
+    )
+    assert doc["target"] == {
+        "input": str(model),
+        "source": "folder",
+        "manifest_algorithm": "sha256",
+        "manifest_digest": lock.manifest_digest,
+    }
+    assert doc["file"][0] == {
+        "path": "config.json",
+        "size": lock.files[0].size,
+        "sha256": lock.files[0].sha256,
+        "mtime_ns": lock.files[0].mtime_ns,
+    }
     assert read_lock(path) == lock
     assert "mtime_ns is advisory" in path.read_text()
 
@@ -54,7 +66,14 @@ def test_same_bytes_give_the_same_lock_text(model: Path, tmp_path: Path) -> None
 def test_odd_file_names_survive_the_round_trip(tmp_path: Path) -> None:
     root = tmp_path / "odd"
     root.mkdir()
-    names = ['quo"te.bin', "back\\slash.bin", "tab\there.bin", "ünï cødé.bin", "[[file]].bin", "new\nline.bin"]
+    names = [
+        'quo"te.bin',
+        "back\\slash.bin",
+        "tab\there.bin",
+        "ünï cødé.bin",
+        "[[file]].bin",
+        "new\nline.bin",
+    ]
     for name in names:
         (root / name).write_bytes(name.encode())
     lock = create_lock(str(root))
@@ -86,17 +105,37 @@ def test_lock_never_pins_itself(model: Path) -> None:
     assert "weighbridge.lock" not in [f.path for f in lock.files]
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("lock_format = 1\n[target\n", "not valid TOML"),
-    ("lock_format = 99\n", "unsupported lock_format 99"),
-    ("lock_format = 1\n", "missing \\[target\\] table"),
-    ('lock_format = 1\n[target]\ninput = "m"\nsource = "folder"\nmanifest_digest = "xyz"\n', "64 hex digits"),
-    ('lock_format = 1\n[target]\ninput = "m"\nsource = "folder"\nmanifest_digest = "' + "a" * 64 + '"\n'
-     '[[file]]\npath = "a"\nsize = -1\nsha256 = "' + "b" * 64 + '"\n', "non-negative integer"),
-    ('lock_format = 1\n[target]\ninput = "m"\nsource = "folder"\nmanifest_digest = "' + "a" * 64 + '"\n'
-     + '[[file]]\npath = "a"\nsize = 1\nsha256 = "' + "b" * 64 + '"\n' * 1
-     + '[[file]]\npath = "a"\nsize = 1\nsha256 = "' + "b" * 64 + '"\n', "listed twice"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("lock_format = 1\n[target\n", "not valid TOML"),
+        ("lock_format = 99\n", "unsupported lock_format 99"),
+        ("lock_format = 1\n", "missing \\[target\\] table"),
+        (
+            'lock_format = 1\n[target]\ninput = "m"\nsource = "folder"\nmanifest_digest = "xyz"\n',
+            "64 hex digits",
+        ),
+        (
+            'lock_format = 1\n[target]\ninput = "m"\nsource = "folder"\nmanifest_digest = "'
+            + "a" * 64
+            + '"\n'
+            '[[file]]\npath = "a"\nsize = -1\nsha256 = "' + "b" * 64 + '"\n',
+            "non-negative integer",
+        ),
+        (
+            'lock_format = 1\n[target]\ninput = "m"\nsource = "folder"\nmanifest_digest = "'
+            + "a" * 64
+            + '"\n'
+            + '[[file]]\npath = "a"\nsize = 1\nsha256 = "'
+            + "b" * 64
+            + '"\n' * 1
+            + '[[file]]\npath = "a"\nsize = 1\nsha256 = "'
+            + "b" * 64
+            + '"\n',
+            "listed twice",
+        ),
+    ],
+)
 def test_bad_lockfiles_are_one_line_errors(text: str, message: str) -> None:
     with pytest.raises(WeighbridgeError, match=message) as info:
         loads(text)

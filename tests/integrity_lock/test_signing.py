@@ -37,8 +37,10 @@ def test_tampered_file_after_signing_is_named(model: Path, tmp_path: Path) -> No
     check = verify_signature(str(model), public_key=public)
     assert check.status is SignatureStatus.INVALID
     assert check.files == ("model.safetensors", "added.py", "config.json")
-    assert check.detail == ("signature does not match the files — changed: model.safetensors; added: added.py; "
-                            "missing: config.json")
+    assert check.detail == (
+        "signature does not match the files — changed: model.safetensors; added: added.py; "
+        "missing: config.json"
+    )
 
 
 def test_git_files_and_the_signature_are_not_signed(model: Path, tmp_path: Path) -> None:
@@ -60,8 +62,13 @@ def test_wrong_key_is_invalid(model: Path, tmp_path: Path) -> None:
 def test_certificate_chain_sign_and_verify(model: Path, tmp_path: Path) -> None:
     chain = write_chain(tmp_path)
     out = tmp_path / "model.sig"
-    sign_model(str(model), signature=out, private_key=chain.leaf_key, certificate=chain.leaf_cert,
-               cert_chain=[chain.intermediate])
+    sign_model(
+        str(model),
+        signature=out,
+        private_key=chain.leaf_key,
+        certificate=chain.leaf_cert,
+        cert_chain=[chain.intermediate],
+    )
     assert verify_signature(str(model), signature=out, cert_chain=[chain.root]).ok
     # Another root does not vouch for this signer.
     (tmp_path / "other").mkdir()

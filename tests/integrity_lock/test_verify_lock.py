@@ -32,7 +32,9 @@ def _no_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return read
 
 
-def test_identical_quick_path_reads_no_file(model: Path, locked: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_identical_quick_path_reads_no_file(
+    model: Path, locked: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No byte of the model is read: the hashing function fails the test, and os.read/os.preadv (what the
     hashing reader uses) are counted. (The resolver opens each file once to check it is readable.)"""
     calls: list[str] = []
@@ -58,7 +60,11 @@ def test_identical_quick_path_reads_no_file(model: Path, locked: Path, monkeypat
 
 
 def test_default_hashes_everything(model: Path, locked: Path) -> None:
-    for result in (verify_lock(locked), verify_lock(locked, full=True), verify_lock(locked, quick=True, full=True)):
+    for result in (
+        verify_lock(locked),
+        verify_lock(locked, full=True),
+        verify_lock(locked, quick=True, full=True),
+    ):
         assert result.ok and result.hashed_files == 3
         assert result.manifest_digest == create_lock(str(model)).manifest_digest
         assert summary(result) == f"OK: {model}: 3 file(s) identical (3 hashed)"

@@ -27,8 +27,10 @@ def corpus_available() -> bool:
 def require_corpus() -> Path:
     path = corpus_dir()
     if not (path / "labels.json").is_file():
-        pytest.skip(f"licence corpus not found at {path}: put the shared folder next to the clone or set "
-                    "WEIGHBRIDGE_SHARED to the folder that holds corpus/licenses")
+        pytest.skip(
+            f"licence corpus not found at {path}: put the shared folder next to the clone or set "
+            "WEIGHBRIDGE_SHARED to the folder that holds corpus/licenses"
+        )
     return path
 
 

@@ -51,9 +51,14 @@ class OllamaStore:
         return {"mediaType": media_type, "digest": f"sha256:{digest}", "size": len(data)}
 
     def model(self, name: str, layers: list[dict[str, object]], tag: str = "latest") -> None:
-        doc = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-               "config": self.blob(b'{"model_format": "gguf"}', "application/vnd.docker.container.image.v1+json"),
-               "layers": layers}
+        doc = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": self.blob(
+                b'{"model_format": "gguf"}', "application/vnd.docker.container.image.v1+json"
+            ),
+            "layers": layers,
+        }
         path = self.root / "manifests" / "registry.ollama.ai" / "library" / name / tag
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(doc), encoding="utf-8")

@@ -17,84 +17,119 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     # --- use policies incorporated under other names or by reference
     "prohibited-use-policy": (
         "You shall not use the Model in violation of the Prohibited Use Policy, which forms part of this Agreement.",
-        {"acceptable_use_policy": True, "field_of_use_restrictions": True}),
+        {"acceptable_use_policy": True, "field_of_use_restrictions": True},
+    ),
     "restrictions-in-an-exhibit-not-here": (
         "You agree not to use the Model for any of the restricted purposes set out in Exhibit B.",
-        {"acceptable_use_policy": True, "field_of_use_restrictions": True}),
+        {"acceptable_use_policy": True, "field_of_use_restrictions": True},
+    ),
     "named-but-undefined-policy": (
         "Your use of the Model must comply with the Kestrel Responsible Deployment Rules.",
-        {"acceptable_use_policy": True}),
+        {"acceptable_use_policy": True},
+    ),
     "policy-by-url": (
         "Use of the Model is subject to the terms published at https://example.org/model-terms/restrictions.",
-        {"acceptable_use_policy": True, "acceptable_use_policy_url": "https://example.org/model-terms/restrictions"}),
+        {
+            "acceptable_use_policy": True,
+            "acceptable_use_policy_url": "https://example.org/model-terms/restrictions",
+        },
+    ),
     "content-standards-by-name": (
-        "You must adhere to our Content Standards when you deploy the Model.", {"acceptable_use_policy": True}),
+        "You must adhere to our Content Standards when you deploy the Model.",
+        {"acceptable_use_policy": True},
+    ),
     "control-exhibit-is-in-the-file": (
         "You agree not to use the Model for any of the restricted purposes set out in Exhibit B.\n\n"
         "Exhibit B\n\nYou agree not to use the Model for military purposes.",
-        {"acceptable_use_policy": False, "field_of_use_restrictions": True}),
+        {"acceptable_use_policy": False, "field_of_use_restrictions": True},
+    ),
     "control-privacy-policy": (
         "Your personal data is handled in accordance with the Halcyon Privacy Policy.",
-        {"acceptable_use_policy": False}),
+        {"acceptable_use_policy": False},
+    ),
     "control-defined-policy": (
         '"Usage Rules" means the rules in Section 4 of this Agreement.\nYou must comply with the Usage Rules.',
-        {"acceptable_use_policy": False}),
+        {"acceptable_use_policy": False},
+    ),
     "control-applicable-law": (
-        "You must comply with all applicable laws and regulations.", {"acceptable_use_policy": False}),
+        "You must comply with all applicable laws and regulations.",
+        {"acceptable_use_policy": False},
+    ),
     # --- outputs neither free nor banned
     "outputs-non-commercial-only": (
         "Outputs generated with the Model may be used only for non-commercial purposes.",
-        {"outputs_train_other_models": "conditional", "commercial_use": "allowed", "non_commercial": False}),
+        {"outputs_train_other_models": "conditional", "commercial_use": "allowed", "non_commercial": False},
+    ),
     "outputs-within-the-policy": (
         "You may use the Output solely in accordance with this Agreement and the Acceptable Use Policy.",
-        {"outputs_train_other_models": "conditional"}),
+        {"outputs_train_other_models": "conditional"},
+    ),
     "outputs-owned-but-restricted": (
         "You own the outputs you generate, but outputs may not be used for any commercial purpose.",
-        {"outputs_train_other_models": "conditional", "output_ownership": "licensee"}),
+        {"outputs_train_other_models": "conditional", "output_ownership": "licensee"},
+    ),
     "outputs-banned-beats-conditional": (
         "Outputs may be used only for research. You may not use outputs to train any other large language model.",
-        {"outputs_train_other_models": "prohibited"}),
+        {"outputs_train_other_models": "prohibited"},
+    ),
     "control-outputs-free": (
-        "Licensor claims no rights in the outputs you generate.", {"outputs_train_other_models": "allowed"}),
+        "Licensor claims no rights in the outputs you generate.",
+        {"outputs_train_other_models": "allowed"},
+    ),
     # --- naming and attribution in other forms
     "retain-the-name": (
         'Any model you fine-tune from the Model shall retain the name "Petrel" in the model name.',
-        {"derivative_naming": "Petrel", "attribution": True}),
+        {"derivative_naming": "Petrel", "attribution": True},
+    ),
     "name-must-contain": (
         "The name of any derivative model you distribute must contain the word Corvid.",
-        {"derivative_naming": "Corvid", "attribution": True}),
+        {"derivative_naming": "Corvid", "attribution": True},
+    ),
     "powered-by-without-quotes": (
         "If you offer a product built on the Model, you must display Powered by Heron on its main screen.",
-        {"attribution": True}),
+        {"attribution": True},
+    ),
     "citation-duty": (
         "You must cite the Heron technical report in any publication that uses the Model.",
-        {"attribution": True}),
-    "control-cite-optional": (
-        "We would appreciate it if you cite our paper.", {"attribution": False}),
+        {"attribution": True},
+    ),
+    "control-cite-optional": ("We would appreciate it if you cite our paper.", {"attribution": False}),
     "control-no-name-duty": (
-        "You may not use the name Petrel to endorse your products.", {"derivative_naming": None}),
+        "You may not use the name Petrel to endorse your products.",
+        {"derivative_naming": None},
+    ),
     # --- found on the held-out texts, fixed by structure after their first read
     "list-with-lettered-sub-headings": (
         "You may not use the Model in the following cases:\n\na. Surveillance\n- Any use in biometric "
         "surveillance of workers.\n\nb. Weapons\n- Designing explosives.",
-        {"field_of_use_restrictions": True}),
+        {"field_of_use_restrictions": True},
+    ),
     "grant-by-licence-identifier": (
         "The weights are licensed under CC BY NC 4.0.",
-        {"commercial_use": "prohibited", "non_commercial": True, "attribution": True}),
-    "danish-law": ("The licence is governed by the laws of the Kingdom of Denmark.", {"governing_law_code": "DK"}),
+        {"commercial_use": "prohibited", "non_commercial": True, "attribution": True},
+    ),
+    "danish-law": (
+        "The licence is governed by the laws of the Kingdom of Denmark.",
+        {"governing_law_code": "DK"},
+    ),
     # --- commercial use on terms
     "royalty-for-commercial-use": (
         "Commercial use of the Model is subject to payment of a royalty of 5% of net revenue to the Licensor.",
-        {"commercial_use": "conditional"}),
+        {"commercial_use": "conditional"},
+    ),
     "separate-agreement-for-hosted-services": (
         "If you offer the Model to third parties as a hosted service or through an API for commercial purposes, "
         "you must first enter into a separate commercial agreement with the Licensor.",
-        {"commercial_use": "conditional"}),
+        {"commercial_use": "conditional"},
+    ),
     "control-royalty-free": (
-        "The licence is royalty-free and commercial use is permitted.", {"commercial_use": "allowed"}),
+        "The licence is royalty-free and commercial use is permitted.",
+        {"commercial_use": "allowed"},
+    ),
     "control-any-commercial-use-needs-a-licence": (
         "Any commercial use requires a separate commercial licence from the Licensor.",
-        {"commercial_use": "prohibited"}),
+        {"commercial_use": "prohibited"},
+    ),
 }
 
 

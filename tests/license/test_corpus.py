@@ -18,8 +18,16 @@ FILES = sorted(LABELS) or ["(corpus missing)"]
 IDENTITY_FACTS = {"name", "hf_tag", "osi_approved"}
 NOT_FACTS = {"notes"}
 # A positive value of these terms must come with evidence quoting the text.
-EVIDENCED = ("user_cap", "revenue_cap_usd", "attribution", "derivative_naming", "acceptable_use_policy",
-             "geographic_restrictions", "field_of_use_restrictions", "remote_restriction")
+EVIDENCED = (
+    "user_cap",
+    "revenue_cap_usd",
+    "attribution",
+    "derivative_naming",
+    "acceptable_use_policy",
+    "geographic_restrictions",
+    "field_of_use_restrictions",
+    "remote_restriction",
+)
 
 
 def _facts(analysis: LicenseAnalysis) -> dict[str, Any]:
@@ -55,11 +63,15 @@ def test_every_positive_term_is_quoted_from_its_line(name: str) -> None:
         for item in items:
             assert item.file == name and item.line is not None and len(item.quote) <= 300
             assert 1 <= item.line <= len(lines)
-            around = normalized(" ".join(lines[max(0, item.line - 3):item.line + 3]))
+            around = normalized(" ".join(lines[max(0, item.line - 3) : item.line + 3]))
             quote_words = normalized(item.quote.strip("\u2026")).split()
-            probe = " ".join(quote_words[:4]) if item.quote.startswith("\u2026") else " ".join(quote_words[-4:])
+            probe = (
+                " ".join(quote_words[:4]) if item.quote.startswith("\u2026") else " ".join(quote_words[-4:])
+            )
             assert probe in normalized(path.read_text(encoding="utf-8", errors="replace")), (name, item)
-            assert any(w in around for w in quote_words[:8]), f"{name}: {term} line {item.line} is not the quote"
+            assert any(w in around for w in quote_words[:8]), (
+                f"{name}: {term} line {item.line} is not the quote"
+            )
 
 
 @pytest.mark.parametrize("name", FILES)

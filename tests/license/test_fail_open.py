@@ -14,7 +14,10 @@ import pytest
 from weighbridge.core.license import CommercialUse, OutputTraining
 from weighbridge.license import analyse_file, analyse_text
 
-NEVER_ALLOWED = {"commercial_use": ("unknown", "prohibited"), "outputs_train_other_models": ("unknown", "prohibited")}
+NEVER_ALLOWED = {
+    "commercial_use": ("unknown", "prohibited"),
+    "outputs_train_other_models": ("unknown", "prohibited"),
+}
 
 RESERVED = {
     "all-rights-reserved-no-written-permission": """\
@@ -72,7 +75,10 @@ def test_unrecognised_texts_leave_every_term_unknown(case: str) -> None:
     terms = analysis.terms
     assert terms is not None
     got = terms.to_dict()
-    assert {k: got[k] for k in NEVER_ALLOWED} == {"commercial_use": "unknown", "outputs_train_other_models": "unknown"}
+    assert {k: got[k] for k in NEVER_ALLOWED} == {
+        "commercial_use": "unknown",
+        "outputs_train_other_models": "unknown",
+    }
     assert terms.rights_granted is None and terms.redistribution_allowed is None and terms.hosting is None
     assert analysis.identity is None or analysis.identity.id is None  # not mistaken for a known family
 
@@ -95,8 +101,10 @@ def test_empty_licence_file_in_a_model_folder(tmp_path: Path) -> None:
     analysis = analyse_file(tmp_path)
     assert analysis.identity is None
     terms = analysis.terms
-    assert terms is None or (terms.commercial_use is CommercialUse.UNKNOWN
-                             and terms.outputs_train_other_models is OutputTraining.UNKNOWN)
+    assert terms is None or (
+        terms.commercial_use is CommercialUse.UNKNOWN
+        and terms.outputs_train_other_models is OutputTraining.UNKNOWN
+    )
 
 
 def test_reserved_rights_in_a_model_folder_with_a_card(tmp_path: Path) -> None:
@@ -111,8 +119,10 @@ def test_reserved_rights_in_a_model_folder_with_a_card(tmp_path: Path) -> None:
 
 def test_a_grant_still_leaves_unsaid_terms_allowed() -> None:
     """The counterpart: a real grant makes what it does not restrict allowed (Apache, MIT and the like)."""
-    text = ("Cirrus Model Licence\nCirrus Ltd hereby grants you a worldwide, royalty-free licence to use, copy, "
-            "modify and distribute the Model.\n")
+    text = (
+        "Cirrus Model Licence\nCirrus Ltd hereby grants you a worldwide, royalty-free licence to use, copy, "
+        "modify and distribute the Model.\n"
+    )
     terms = analyse_text(text, "LICENSE").terms
     assert terms is not None and terms.rights_granted is True
     assert terms.commercial_use is CommercialUse.ALLOWED
@@ -120,8 +130,10 @@ def test_a_grant_still_leaves_unsaid_terms_allowed() -> None:
 
 
 def test_all_rights_reserved_beside_a_grant_is_a_copyright_line() -> None:
-    text = ("Copyright (c) 2026 Cirrus Ltd. All rights reserved.\nPermission is hereby granted, free of charge, to "
-            "any person obtaining a copy of the Model, to deal in it without restriction.\n")
+    text = (
+        "Copyright (c) 2026 Cirrus Ltd. All rights reserved.\nPermission is hereby granted, free of charge, to "
+        "any person obtaining a copy of the Model, to deal in it without restriction.\n"
+    )
     terms = analyse_text(text, "LICENSE").terms
     assert terms is not None and terms.rights_granted is True
     assert terms.commercial_use is CommercialUse.ALLOWED

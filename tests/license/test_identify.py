@@ -26,24 +26,41 @@ You may use the weights commercially unless your annual revenue is greater than 
 """
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("llama3.1", "llama3.1"), ("llama2", "llama2"), ("llama4", "llama4"), ("gemma", "gemma"),
-    ("apache-2.0", "apache-2.0"), ("Apache-2.0", "apache-2.0"), ("MIT", "mit"), ("mit", "mit"),
-    ("OpenMDW-1.0", "openmdw-1.0"), ("openmdw-1.1", "openmdw-1.1"), ("GPL-3.0-or-later", "gpl-3.0"),
-    ("CC-BY-NC-4.0", "cc-by-nc-4.0"), ("bigscience-bloom-rail-1.0", "bigscience-bloom-rail-1.0"),
-    ("LicenseRef-scancode-llama-3.1-license-2024", "llama3.1"),
-    ("LicenseRef-scancode-llama-2-license-2023", "llama2"),
-    ("LicenseRef-scancode-bigscience-rail-1.0", "bigscience-bloom-rail-1.0"),
-    ("LicenseRef-scancode-bigscience-open-rail-m", "bigscience-openrail-m"),
-    ("LicenseRef-scancode-bigcode-open-rail-m-v1", "bigcode-openrail-m"),
-    ("LicenseRef-scancode-nvidia-open-model-2025", "nvidia-open-model-license"),
-    ("tongyi-qianwen", "tongyi-qianwen"), ("tongyi-qianwen-research", "tongyi-qianwen-research"),
-    ("qwen-research", "qwen-research"), ("deepseek", "deepseek"), ("yi-license", "yi-license"),
-    ("tencent-hunyuan-community", "tencent-hunyuan-community"),
-    ("sai-nc-community", "stabilityai-nc-research-community"),
-    ("Llama 3.3 Community License Agreement", "llama3.3"), ("Meta Llama 3 Community License", "llama3"),
-    ("Apache License, Version 2.0", "apache-2.0"), ("Gemma Terms of Use", "gemma"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("llama3.1", "llama3.1"),
+        ("llama2", "llama2"),
+        ("llama4", "llama4"),
+        ("gemma", "gemma"),
+        ("apache-2.0", "apache-2.0"),
+        ("Apache-2.0", "apache-2.0"),
+        ("MIT", "mit"),
+        ("mit", "mit"),
+        ("OpenMDW-1.0", "openmdw-1.0"),
+        ("openmdw-1.1", "openmdw-1.1"),
+        ("GPL-3.0-or-later", "gpl-3.0"),
+        ("CC-BY-NC-4.0", "cc-by-nc-4.0"),
+        ("bigscience-bloom-rail-1.0", "bigscience-bloom-rail-1.0"),
+        ("LicenseRef-scancode-llama-3.1-license-2024", "llama3.1"),
+        ("LicenseRef-scancode-llama-2-license-2023", "llama2"),
+        ("LicenseRef-scancode-bigscience-rail-1.0", "bigscience-bloom-rail-1.0"),
+        ("LicenseRef-scancode-bigscience-open-rail-m", "bigscience-openrail-m"),
+        ("LicenseRef-scancode-bigcode-open-rail-m-v1", "bigcode-openrail-m"),
+        ("LicenseRef-scancode-nvidia-open-model-2025", "nvidia-open-model-license"),
+        ("tongyi-qianwen", "tongyi-qianwen"),
+        ("tongyi-qianwen-research", "tongyi-qianwen-research"),
+        ("qwen-research", "qwen-research"),
+        ("deepseek", "deepseek"),
+        ("yi-license", "yi-license"),
+        ("tencent-hunyuan-community", "tencent-hunyuan-community"),
+        ("sai-nc-community", "stabilityai-nc-research-community"),
+        ("Llama 3.3 Community License Agreement", "llama3.3"),
+        ("Meta Llama 3 Community License", "llama3"),
+        ("Apache License, Version 2.0", "apache-2.0"),
+        ("Gemma Terms of Use", "gemma"),
+    ],
+)
 def test_identifiers_in_every_vocabulary(value: str, expected: str) -> None:
     identity = normalize_identifier(value)
     assert identity is not None and identity.id == expected
@@ -56,22 +73,51 @@ def test_placeholders_name_no_licence(value: str) -> None:
 
 def test_osi_only_for_open_source_licences() -> None:
     osi = {}
-    for value in ("apache-2.0", "mit", "gpl-3.0", "bsd-3-clause", "llama3.1", "openmdw-1.0", "cc-by-4.0", "gemma"):
+    for value in (
+        "apache-2.0",
+        "mit",
+        "gpl-3.0",
+        "bsd-3-clause",
+        "llama3.1",
+        "openmdw-1.0",
+        "cc-by-4.0",
+        "gemma",
+    ):
         identity = normalize_identifier(value)
         assert identity is not None
         osi[value] = identity.osi_approved
-    assert osi == {"apache-2.0": True, "mit": True, "gpl-3.0": True, "bsd-3-clause": True, "llama3.1": False,
-                   "openmdw-1.0": False, "cc-by-4.0": False, "gemma": False}
+    assert osi == {
+        "apache-2.0": True,
+        "mit": True,
+        "gpl-3.0": True,
+        "bsd-3-clause": True,
+        "llama3.1": False,
+        "openmdw-1.0": False,
+        "cc-by-4.0": False,
+        "gemma": False,
+    }
 
 
-@pytest.mark.parametrize(("rel", "role"), [
-    ("LICENSE", LicenseRole.GENERAL), ("LICENSE.md", LicenseRole.GENERAL), ("LICENSE.txt", LicenseRole.GENERAL),
-    ("LICENSE-MODEL", LicenseRole.WEIGHTS), ("LICENSE-CODE", LicenseRole.CODE), ("NOTICE", LicenseRole.NOTICE),
-    ("USE_POLICY.md", LicenseRole.POLICY), ("USAGE_POLICY", LicenseRole.POLICY),
-    ("MODEL_LICENSE_AGREEMENT.txt", LicenseRole.WEIGHTS), ("Tongyi Qianwen LICENSE AGREEMENT", LicenseRole.GENERAL),
-    ("model_licenses/LICENSE-SDXL1.0", LicenseRole.GENERAL), ("license", LicenseRole.GENERAL),
-    ("license_checker.py", None), ("config.json", None), ("README.md", None),
-])
+@pytest.mark.parametrize(
+    ("rel", "role"),
+    [
+        ("LICENSE", LicenseRole.GENERAL),
+        ("LICENSE.md", LicenseRole.GENERAL),
+        ("LICENSE.txt", LicenseRole.GENERAL),
+        ("LICENSE-MODEL", LicenseRole.WEIGHTS),
+        ("LICENSE-CODE", LicenseRole.CODE),
+        ("NOTICE", LicenseRole.NOTICE),
+        ("USE_POLICY.md", LicenseRole.POLICY),
+        ("USAGE_POLICY", LicenseRole.POLICY),
+        ("MODEL_LICENSE_AGREEMENT.txt", LicenseRole.WEIGHTS),
+        ("Tongyi Qianwen LICENSE AGREEMENT", LicenseRole.GENERAL),
+        ("model_licenses/LICENSE-SDXL1.0", LicenseRole.GENERAL),
+        ("license", LicenseRole.GENERAL),
+        ("license_checker.py", None),
+        ("config.json", None),
+        ("README.md", None),
+    ],
+)
 def test_file_roles_by_name(rel: str, role: LicenseRole | None) -> None:
     assert file_role(rel) == role
 
@@ -84,7 +130,12 @@ def test_card_tag_gives_identity_and_profile_terms(tmp_path: Path) -> None:
     assert analysis.terms_basis == "profile" and analysis.terms is not None
     assert analysis.terms.derivative_naming == "Llama" and analysis.terms.user_cap == 700_000_000
     named = analysis.evidence[0]
-    assert (named.term, named.file, named.line, named.quote) == ("license", "README.md", 3, "license: llama3.1")
+    assert (named.term, named.file, named.line, named.quote) == (
+        "license",
+        "README.md",
+        3,
+        "license: llama3.1",
+    )
 
 
 def test_other_with_license_name(tmp_path: Path) -> None:
@@ -121,10 +172,14 @@ def test_card_and_license_file_disagree_weights_licence_wins(tmp_path: Path) -> 
     analysis = analyse_file(folder(tmp_path / "c", files))
     assert analysis.identity is not None and analysis.identity.id == "llama3.1"
     assert analysis.terms_basis == "text"
-    assert analysis.terms is not None and analysis.terms.attribution and analysis.terms.user_cap == 700_000_000
+    assert (
+        analysis.terms is not None and analysis.terms.attribution and analysis.terms.user_cap == 700_000_000
+    )
     [conflict] = analysis.conflicts
     assert conflict.kind == "sources-disagree" and conflict.decided == "llama3.1"
-    assert "README.md:2 [license]: apache-2.0" in conflict.sources and "LICENSE:1: llama3.1" in conflict.sources
+    assert (
+        "README.md:2 [license]: apache-2.0" in conflict.sources and "LICENSE:1: llama3.1" in conflict.sources
+    )
 
 
 def test_code_and_model_licences_deepseek_layout(tmp_path: Path) -> None:
@@ -136,8 +191,10 @@ def test_code_and_model_licences_deepseek_layout(tmp_path: Path) -> None:
     assert analysis.terms is not None and analysis.terms.remote_restriction
     kinds = {c.kind: c for c in analysis.conflicts}
     assert set(kinds) == {"code-vs-weights"} and "LICENSE-CODE" in kinds["code-vs-weights"].detail
-    assert {s.file: s.role for s in analysis.sources} == {"LICENSE-CODE": LicenseRole.CODE,
-                                                          "LICENSE-MODEL": LicenseRole.WEIGHTS}
+    assert {s.file: s.role for s in analysis.sources} == {
+        "LICENSE-CODE": LicenseRole.CODE,
+        "LICENSE-MODEL": LicenseRole.WEIGHTS,
+    }
 
 
 def test_use_policy_in_the_folder_adds_its_territory(tmp_path: Path) -> None:
@@ -174,14 +231,25 @@ def test_malformed_front_matter_is_a_note(tmp_path: Path) -> None:
 
 def test_gguf_metadata_names_the_licence(tmp_path: Path) -> None:
     path = tmp_path / "model.gguf"
-    path.write_bytes(gguf({"general.license": "llama3.2", "general.license.name": "Llama 3.2 Community License",
-                           "general.name": "Tiny"}))
+    path.write_bytes(
+        gguf(
+            {
+                "general.license": "llama3.2",
+                "general.license.name": "Llama 3.2 Community License",
+                "general.name": "Tiny",
+            }
+        )
+    )
     analysis = analyse_file(path)
     assert analysis.identity is not None and analysis.identity.id == "llama3.2"
-    assert [(s.kind, s.key) for s in analysis.sources] == [(LicenseSourceKind.GGUF, "general.license"),
-                                                          (LicenseSourceKind.GGUF, "general.license.name")]
+    assert [(s.kind, s.key) for s in analysis.sources] == [
+        (LicenseSourceKind.GGUF, "general.license"),
+        (LicenseSourceKind.GGUF, "general.license.name"),
+    ]
     named = analysis.evidence[0]
-    assert named.quote == "general.license = llama3.2" and named.line is None and named.key == "general.license"
+    assert (
+        named.quote == "general.license = llama3.2" and named.line is None and named.key == "general.license"
+    )
     assert analysis.to_dict()["license"]["evidence"][0]["key"] == "general.license"
 
 
@@ -204,7 +272,7 @@ def test_gguf_list_of_licences_is_a_disagreement(tmp_path: Path) -> None:
 def test_truncated_gguf_keeps_what_was_read(tmp_path: Path) -> None:
     data = gguf({"general.license": "mit", "general.description": "x" * 100})
     path = tmp_path / "cut.gguf"
-    path.write_bytes(data[:data.index(b"general.description") + 30])
+    path.write_bytes(data[: data.index(b"general.description") + 30])
     analysis = analyse_file(path)
     assert analysis.identity is not None and analysis.identity.id == "mit"
     assert any("could not be read to the end" in n for n in analysis.notes)
@@ -220,11 +288,14 @@ def test_card_and_gguf_disagree(tmp_path: Path) -> None:
 def test_ollama_licence_layer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = OllamaStore(tmp_path / "models")
     monkeypatch.setenv("OLLAMA_MODELS", str(store.root))
-    store.model("llama3.1", [
-        store.blob(gguf({"general.license": "llama3.1"}), "application/vnd.ollama.image.model"),
-        store.blob(corpus_text("llama3.1.txt"), "application/vnd.ollama.image.license"),
-        store.blob(b"{{ .Prompt }}", "application/vnd.ollama.image.template"),
-    ])
+    store.model(
+        "llama3.1",
+        [
+            store.blob(gguf({"general.license": "llama3.1"}), "application/vnd.ollama.image.model"),
+            store.blob(corpus_text("llama3.1.txt"), "application/vnd.ollama.image.license"),
+            store.blob(b"{{ .Prompt }}", "application/vnd.ollama.image.template"),
+        ],
+    )
     analysis = analyse_snapshot(resolve("ollama:llama3.1"))
     assert analyse_target("ollama:llama3.1").to_dict() == analysis.to_dict()
     assert analysis.identity is not None and analysis.identity.id == "llama3.1"
@@ -234,21 +305,25 @@ def test_ollama_licence_layer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert any(e.file == "license" and e.term == "derivative_naming" for e in analysis.evidence)
 
 
-
 def test_card_names_a_known_licence_but_the_file_is_another(tmp_path: Path) -> None:
     """apache-2.0 on the card, a custom restrictive LICENSE in the folder: the text governs the weights."""
     files = {"README.md": card("license: apache-2.0\n"), "LICENSE": CUSTOM}
     analysis = analyse_file(folder(tmp_path / "k", files))
     assert analysis.identity is not None
     assert (analysis.identity.id, analysis.identity.name, analysis.identity.osi_approved) == (
-        None, "Fjord Model Licence", False)
+        None,
+        "Fjord Model Licence",
+        False,
+    )
     assert analysis.terms is not None and analysis.terms.revenue_cap_usd == 25_000_000
     [conflict] = analysis.conflicts
     assert conflict.kind == "sources-disagree" and "README.md:2 [license]: apache-2.0" in conflict.sources
 
 
 def test_creative_commons_titles() -> None:
-    for title, expected in (("Attribution-NonCommercial 4.0 International", "cc-by-nc-4.0"),
-                            ("Creative Commons Attribution 4.0 International", "cc-by-4.0")):
+    for title, expected in (
+        ("Attribution-NonCommercial 4.0 International", "cc-by-nc-4.0"),
+        ("Creative Commons Attribution 4.0 International", "cc-by-4.0"),
+    ):
         identity = normalize_identifier(title)
         assert identity is not None and identity.id == expected and not identity.osi_approved

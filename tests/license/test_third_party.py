@@ -63,7 +63,8 @@ def test_decided_facts_quote_their_clause(name: str) -> None:
         assert quoted, f"{name}: {fact} has no quote"
         assert all(e.file == name and e.line is not None and len(e.quote) <= 300 for e in quoted)
         assert any(abs((e.line or 0) - where) <= WINDOW for e in quoted), (
-            f"{name}: {fact} is decided at line {where}, quoted at {[e.line for e in quoted]}")
+            f"{name}: {fact} is decided at line {where}, quoted at {[e.line for e in quoted]}"
+        )
 
 
 def test_summary_counts_every_fact() -> None:
@@ -79,14 +80,24 @@ def test_summary_counts_every_fact() -> None:
 
 
 IDENTITIES = {
-    "flux1-dev.txt": "flux-1-dev-non-commercial", "stable-video-diffusion.txt": "stability-svd-nc-community",
-    "sv3d.txt": "stabilityai-nc-community", "sdxl-0.9-research.txt": "stabilityai-research",
-    "deepfloyd-if.txt": "stabilityai-research", "cogvideox.txt": "cogvideox", "chatglm3.txt": "chatglm3",
-    "codegeex2.txt": "codegeex", "aixcoder-7b.txt": "aixcoder", "minimax-01-model.txt": "minimax-model",
-    "dbrx.txt": "databricks-open-model", "apple-starflow-model.txt": "apple-amlr",
-    "voicecraft-model.txt": "coqui-public-model-license", "funasr-model.txt": "funasr-model",
-    "livekit-turn-detector.txt": "livekit-model", "gemma-terms-of-use.md": "gemma",
-    "chattts-agpl.txt": "agpl-3.0", "diarizen-model.txt": "cc-by-nc-4.0",
+    "flux1-dev.txt": "flux-1-dev-non-commercial",
+    "stable-video-diffusion.txt": "stability-svd-nc-community",
+    "sv3d.txt": "stabilityai-nc-community",
+    "sdxl-0.9-research.txt": "stabilityai-research",
+    "deepfloyd-if.txt": "stabilityai-research",
+    "cogvideox.txt": "cogvideox",
+    "chatglm3.txt": "chatglm3",
+    "codegeex2.txt": "codegeex",
+    "aixcoder-7b.txt": "aixcoder",
+    "minimax-01-model.txt": "minimax-model",
+    "dbrx.txt": "databricks-open-model",
+    "apple-starflow-model.txt": "apple-amlr",
+    "voicecraft-model.txt": "coqui-public-model-license",
+    "funasr-model.txt": "funasr-model",
+    "livekit-turn-detector.txt": "livekit-model",
+    "gemma-terms-of-use.md": "gemma",
+    "chattts-agpl.txt": "agpl-3.0",
+    "diarizen-model.txt": "cc-by-nc-4.0",
 }
 
 
@@ -113,8 +124,11 @@ def test_family_profiles_agree_with_the_texts() -> None:
         profile = profile_terms(family)
         assert profile is not None, family
         text, prof = _facts(name), profile.to_dict()
-        disagreements += [(name, k, text[k], prof[k]) for k in LABELS[name]
-                          if text[k] != prof[k] and k not in BEYOND_FAMILY.get(name, set())]
+        disagreements += [
+            (name, k, text[k], prof[k])
+            for k in LABELS[name]
+            if text[k] != prof[k] and k not in BEYOND_FAMILY.get(name, set())
+        ]
     assert not disagreements, disagreements
 
 
@@ -137,7 +151,9 @@ def test_held_out_licences_score_as_recorded() -> None:
         for fact, (value, _) in labels.items():
             total += 1
             if fact in misses:
-                assert got[fact] == misses[fact], f"{name}: {fact} changed from the recorded miss: {got[fact]!r}"
+                assert got[fact] == misses[fact], (
+                    f"{name}: {fact} changed from the recorded miss: {got[fact]!r}"
+                )
                 assert got[fact] != "allowed", f"{name}: {fact} read as allowed"
             else:
                 assert got[fact] == value, f"{name}: {fact}: expected {value!r}, got {got[fact]!r}"

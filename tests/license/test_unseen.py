@@ -127,48 +127,130 @@ You may use the Model only for Research Purposes. Research Purposes exclude any 
 """
 
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
-    "apache-based-hosting-aup": (BASED_ON_APACHE, {
-        "commercial_use": "allowed", "acceptable_use_policy": True, "field_of_use_restrictions": True,
-        "terms_updatable": True, "hosting": "separate_license"}),
-    "no-training-of-foundation-models": (NO_TRAINING_FOUNDATION_MODELS, {"outputs_train_other_models": "prohibited"}),
+    "apache-based-hosting-aup": (
+        BASED_ON_APACHE,
+        {
+            "commercial_use": "allowed",
+            "acceptable_use_policy": True,
+            "field_of_use_restrictions": True,
+            "terms_updatable": True,
+            "hosting": "separate_license",
+        },
+    ),
+    "no-training-of-foundation-models": (
+        NO_TRAINING_FOUNDATION_MODELS,
+        {"outputs_train_other_models": "prohibited"},
+    ),
     "research-purposes-only": (RESEARCH_PURPOSES, {"commercial_use": "prohibited", "research_only": True}),
-    "acme-caps-credit-naming": (ACME, {
-        "commercial_use": "conditional", "user_cap": 50_000_000, "revenue_cap_usd": 10_000_000,
-        "revenue_period": "annual", "attribution": True, "attribution_text": "Made with Acme",
-        "derivative_naming": "Acme", "outputs_train_other_models": "allowed", "geographic_restrictions": [],
-        "field_of_use_restrictions": False, "remote_restriction": False, "governing_law_code": "GB-ENG"}),
-    "research-only-eu-uk": (RESEARCH, {
-        "commercial_use": "prohibited", "research_only": True, "non_commercial": True, "user_cap": None,
-        "outputs_train_other_models": "prohibited", "geographic_restrictions": ["EU", "UK"],
-        "attribution": False}),
-    "mau-digits-policy-remote": (MAU_DIGITS, {
-        "commercial_use": "conditional", "user_cap": 100_000_000, "acceptable_use_policy": True,
-        "acceptable_use_policy_url": "https://quill.example/responsible-use", "field_of_use_restrictions": True,
-        "remote_restriction": True, "output_ownership": "licensee", "revenue_cap_usd": None}),
-    "use-based-list": (FIELDS, {
-        "commercial_use": "allowed", "field_of_use_restrictions": True, "acceptable_use_policy": False,
-        "restricted_uses": ["weapons", "surveillance", "medical_advice", "automated_decisions"],
-        "restrictions_flow_down": True}),
-    "territory-exclusions": (TERRITORY, {
-        # the text restricts territories but grants nothing: commercial use is not decided
-        "geographic_restrictions": ["RU", "BY", "KP", "CN"], "commercial_use": "unknown"}),
-    "turnover-threshold": (TURNOVER, {
-        "commercial_use": "conditional", "revenue_cap_usd": 5_000_000, "revenue_period": "annual",
-        "user_cap": None}),
-    "monthly-revenue-display": (MONTHLY_REVENUE, {
-        "commercial_use": "conditional", "revenue_cap_usd": 2_000_000, "revenue_period": "monthly",
-        "attribution": True, "attribution_text": "Pico inside"}),
-    "permissive-no-false-positives": (PERMISSIVE, {
-        "commercial_use": "allowed", "user_cap": None, "revenue_cap_usd": None, "attribution": False,
-        "derivative_naming": None, "acceptable_use_policy": False, "outputs_train_other_models": "allowed",
-        "geographic_restrictions": [], "field_of_use_restrictions": False, "remote_restriction": False,
-        "notice_required": True, "output_ownership": None}),
-    "prefix-naming-output-ban": (NAMING, {
-        "derivative_naming": "Zephyrine", "outputs_train_other_models": "prohibited",
-        "governing_law_code": "US-NY"}),
+    "acme-caps-credit-naming": (
+        ACME,
+        {
+            "commercial_use": "conditional",
+            "user_cap": 50_000_000,
+            "revenue_cap_usd": 10_000_000,
+            "revenue_period": "annual",
+            "attribution": True,
+            "attribution_text": "Made with Acme",
+            "derivative_naming": "Acme",
+            "outputs_train_other_models": "allowed",
+            "geographic_restrictions": [],
+            "field_of_use_restrictions": False,
+            "remote_restriction": False,
+            "governing_law_code": "GB-ENG",
+        },
+    ),
+    "research-only-eu-uk": (
+        RESEARCH,
+        {
+            "commercial_use": "prohibited",
+            "research_only": True,
+            "non_commercial": True,
+            "user_cap": None,
+            "outputs_train_other_models": "prohibited",
+            "geographic_restrictions": ["EU", "UK"],
+            "attribution": False,
+        },
+    ),
+    "mau-digits-policy-remote": (
+        MAU_DIGITS,
+        {
+            "commercial_use": "conditional",
+            "user_cap": 100_000_000,
+            "acceptable_use_policy": True,
+            "acceptable_use_policy_url": "https://quill.example/responsible-use",
+            "field_of_use_restrictions": True,
+            "remote_restriction": True,
+            "output_ownership": "licensee",
+            "revenue_cap_usd": None,
+        },
+    ),
+    "use-based-list": (
+        FIELDS,
+        {
+            "commercial_use": "allowed",
+            "field_of_use_restrictions": True,
+            "acceptable_use_policy": False,
+            "restricted_uses": ["weapons", "surveillance", "medical_advice", "automated_decisions"],
+            "restrictions_flow_down": True,
+        },
+    ),
+    "territory-exclusions": (
+        TERRITORY,
+        {
+            # the text restricts territories but grants nothing: commercial use is not decided
+            "geographic_restrictions": ["RU", "BY", "KP", "CN"],
+            "commercial_use": "unknown",
+        },
+    ),
+    "turnover-threshold": (
+        TURNOVER,
+        {
+            "commercial_use": "conditional",
+            "revenue_cap_usd": 5_000_000,
+            "revenue_period": "annual",
+            "user_cap": None,
+        },
+    ),
+    "monthly-revenue-display": (
+        MONTHLY_REVENUE,
+        {
+            "commercial_use": "conditional",
+            "revenue_cap_usd": 2_000_000,
+            "revenue_period": "monthly",
+            "attribution": True,
+            "attribution_text": "Pico inside",
+        },
+    ),
+    "permissive-no-false-positives": (
+        PERMISSIVE,
+        {
+            "commercial_use": "allowed",
+            "user_cap": None,
+            "revenue_cap_usd": None,
+            "attribution": False,
+            "derivative_naming": None,
+            "acceptable_use_policy": False,
+            "outputs_train_other_models": "allowed",
+            "geographic_restrictions": [],
+            "field_of_use_restrictions": False,
+            "remote_restriction": False,
+            "notice_required": True,
+            "output_ownership": None,
+        },
+    ),
+    "prefix-naming-output-ban": (
+        NAMING,
+        {
+            "derivative_naming": "Zephyrine",
+            "outputs_train_other_models": "prohibited",
+            "governing_law_code": "US-NY",
+        },
+    ),
     "start-of-name": (PREFIX_ALT, {"derivative_naming": "Orca", "outputs_train_other_models": "allowed"}),
-    "licensor-owns-outputs": (OWNED_BY_LICENSOR, {
-        "output_ownership": "licensor", "terms_updatable": True, "revocable": True}),
+    "licensor-owns-outputs": (
+        OWNED_BY_LICENSOR,
+        {"output_ownership": "licensor", "terms_updatable": True, "revocable": True},
+    ),
 }
 
 
@@ -188,9 +270,13 @@ def test_unseen_terms_carry_evidence_with_lines(case: str) -> None:
     analysis = analyse_text(text, f"{case}.txt")
     lines = text.splitlines()
     for term, value in expected.items():
-        if value in (None, False, [], "allowed", "unknown") or term in ("attribution_text", "acceptable_use_policy_url",
-                                                             "revenue_period", "governing_law_code",
-                                                             "restricted_uses"):
+        if value in (None, False, [], "allowed", "unknown") or term in (
+            "attribution_text",
+            "acceptable_use_policy_url",
+            "revenue_period",
+            "governing_law_code",
+            "restricted_uses",
+        ):
             continue
         items = [e for e in analysis.evidence if e.term == term]
         assert items, f"{case}: {term} has no evidence"
@@ -216,8 +302,10 @@ def test_a_permissive_base_with_conditions_is_another_licence() -> None:
 
 def test_the_same_clause_in_other_layouts() -> None:
     """One sentence hard-wrapped, on one line, in Markdown bold, with CRLF endings: same terms, right line."""
-    clause = ("If your products have more than 300 million monthly active users, you must request a "
-              "license from the Licensor.")
+    clause = (
+        "If your products have more than 300 million monthly active users, you must request a "
+        "license from the Licensor."
+    )
     wrapped = "Title License\n\n" + clause[:50] + "\n" + clause[50:] + "\n"
     layouts = {
         "one-line": "Title License\n\n" + clause + "\n",
@@ -236,45 +324,68 @@ def test_the_same_clause_in_other_layouts() -> None:
 TRAPS: dict[str, tuple[str, dict[str, Any]]] = {
     "laws-of-a-country-are-not-a-territory": (
         "You may not use the Model in any way that violates the laws of the United States.",
-        {"geographic_restrictions": []}),
+        {"geographic_restrictions": []},
+    ),
     "licensor-seat-is-not-a-territory": (
         "The Licensor is incorporated in the European Union and you may use the model anywhere.",
-        {"geographic_restrictions": []}),
+        {"geographic_restrictions": []},
+    ),
     "a-statistic-is-not-a-user-cap": (
         "The Model was trained on data from more than 1 million users.",
-        {"user_cap": None, "commercial_use": "unknown"}),  # no threshold, and no grant either
+        {"user_cap": None, "commercial_use": "unknown"},
+    ),  # no threshold, and no grant either
     "a-ban-on-display-is-not-attribution": (
-        "You must not display the Licensor's logo on your website.", {"attribution": False}),
+        "You must not display the Licensor's logo on your website.",
+        {"attribution": False},
+    ),
     "a-ban-on-a-prefix-is-not-naming": (
-        "You must not include 'Acme' at the beginning of any model name.", {"derivative_naming": None}),
+        "You must not include 'Acme' at the beginning of any model name.",
+        {"derivative_naming": None},
+    ),
     "double-negation-allows-outputs": (
         "You are not prohibited from using outputs to train other models.",
-        {"outputs_train_other_models": "allowed"}),
+        {"outputs_train_other_models": "allowed"},
+    ),
     "a-disclaimed-restriction-is-none": (
         "This license shall not restrict use for military or medical purposes.",
-        {"field_of_use_restrictions": False}),
+        {"field_of_use_restrictions": False},
+    ),
     "a-liability-cap-is-not-revenue": (
-        "The Licensor's total liability shall not exceed US$100 in revenue terms.", {"revenue_cap_usd": None}),
+        "The Licensor's total liability shall not exceed US$100 in revenue terms.",
+        {"revenue_cap_usd": None},
+    ),
     "permitted-with-a-contact": (
-        "Commercial use is permitted; you must contact sales for support contracts.", {"commercial_use": "allowed"}),
+        "Commercial use is permitted; you must contact sales for support contracts.",
+        {"commercial_use": "allowed"},
+    ),
     "commercial-needs-a-licence": (
-        "Any commercial use requires a separate licence from the Licensor.", {"commercial_use": "prohibited"}),
+        "Any commercial use requires a separate licence from the Licensor.",
+        {"commercial_use": "prohibited"},
+    ),
     "both-kinds-of-use": (
-        "This license permits commercial and non-commercial use.", {"commercial_use": "allowed"}),
+        "This license permits commercial and non-commercial use.",
+        {"commercial_use": "allowed"},
+    ),
     "companies-above": (
         "Companies above US$1M in annual revenue require an enterprise licence.",
-        {"revenue_cap_usd": 1_000_000, "revenue_period": "annual", "commercial_use": "conditional"}),
+        {"revenue_cap_usd": 1_000_000, "revenue_period": "annual", "commercial_use": "conditional"},
+    ),
     "whose-products-exceed": (
-        "Licensees whose products exceed 10 million MAU must contact us.", {"user_cap": 10_000_000}),
+        "Licensees whose products exceed 10 million MAU must contact us.",
+        {"user_cap": 10_000_000},
+    ),
     "or-more-after-the-sum": (
         "If you have Annual Revenue of US $1,000,000 or more, you must obtain an Enterprise license.",
-        {"revenue_cap_usd": 1_000_000}),
+        {"revenue_cap_usd": 1_000_000},
+    ),
     "less-than": (
         "Commercial use is free for organizations with less than $1M in annual revenue; others must buy a licence.",
-        {"revenue_cap_usd": 1_000_000, "commercial_use": "conditional"}),
+        {"revenue_cap_usd": 1_000_000, "commercial_use": "conditional"},
+    ),
     "or-more-users": (
         "If your service has 20 million or more monthly active users you must display 'Foo' in your app.",
-        {"user_cap": 20_000_000}),
+        {"user_cap": 20_000_000},
+    ),
 }
 
 

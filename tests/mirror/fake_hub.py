@@ -22,8 +22,9 @@ APACHE_FILES: dict[str, bytes] = {
     "model.safetensors": b"\x08\x00\x00\x00\x00\x00\x00\x00{}      " + b"\x00" * 4096,
 }
 LLAMA_FILES: dict[str, bytes] = {
-    "README.md": card("license: llama3.1\nbase_model: meta-llama/Llama-3.1-8B-Instruct\n",
-                      "# Acme Llama\n\nA fine-tune.\n").encode(),
+    "README.md": card(
+        "license: llama3.1\nbase_model: meta-llama/Llama-3.1-8B-Instruct\n", "# Acme Llama\n\nA fine-tune.\n"
+    ).encode(),
     "config.json": b'{"model_type": "llama"}',
     "model.safetensors": b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ",
 }
@@ -65,7 +66,11 @@ class FakeHub:
 
     def downloads(self, path_suffix: str = "") -> list[tuple[str, str, str | None]]:
         with self.lock:
-            return [r for r in self.requests if "/resolve/" in r[1] and r[0] == "GET" and r[1].endswith(path_suffix)]
+            return [
+                r
+                for r in self.requests
+                if "/resolve/" in r[1] and r[0] == "GET" and r[1].endswith(path_suffix)
+            ]
 
 
 def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
@@ -98,12 +103,19 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                 siblings: list[dict[str, object]] = []
                 for name, data in sorted(entry.files.items()):
                     sha = "0" * 64 if hub.behaviour.lie_sha else hashlib.sha256(data).hexdigest()
-                    siblings.append({"rfilename": name, "size": len(data),
-                                     "lfs": {"sha256": sha, "size": len(data), "pointerSize": 130}})
-                return self._json(200, {"id": repo, "sha": commit, "siblings": siblings + entry.extra_siblings})
+                    siblings.append(
+                        {
+                            "rfilename": name,
+                            "size": len(data),
+                            "lfs": {"sha256": sha, "size": len(data), "pointerSize": 130},
+                        }
+                    )
+                return self._json(
+                    200, {"id": repo, "sha": commit, "siblings": siblings + entry.extra_siblings}
+                )
             if "resolve" in parts:
                 at = parts.index("resolve")
-                repo, commit, name = "/".join(parts[:at]), parts[at + 1], "/".join(parts[at + 2:])
+                repo, commit, name = "/".join(parts[:at]), parts[at + 1], "/".join(parts[at + 2 :])
                 entry = hub.repos.get(f"{repo}@{commit}")
                 if entry is None or name not in entry.files:
                     return self._json(404, {"error": "no such file"})
@@ -128,8 +140,12 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                     if behaviour.stall_after is not None and start + sent >= behaviour.stall_after:
                         hub.stop.wait(30)  # hold the connection, send nothing
                         return
-                    end = len(body) if behaviour.stall_after is None else min(len(body), behaviour.stall_after - start)
-                    piece = body[sent:min(end, sent + behaviour.chunk)]
+                    end = (
+                        len(body)
+                        if behaviour.stall_after is None
+                        else min(len(body), behaviour.stall_after - start)
+                    )
+                    piece = body[sent : min(end, sent + behaviour.chunk)]
                     self.wfile.write(piece)
                     self.wfile.flush()
                     sent += len(piece)

@@ -13,9 +13,16 @@ from weighbridge.registry import Registry
 FILES = {"config.json": b'{"model_type": "bert"}\n', "weights/model.bin": b"\x00\x01weights" * 100}
 
 
-def recorded(reg: Registry, folder: Path, name: str, files: dict[str, bytes] | None = None, *,
-             action: DecisionAction | None = DecisionAction.APPROVE, source: str | None = None,
-             revision: str | None = None) -> VersionRecord:
+def recorded(
+    reg: Registry,
+    folder: Path,
+    name: str,
+    files: dict[str, bytes] | None = None,
+    *,
+    action: DecisionAction | None = DecisionAction.APPROVE,
+    source: str | None = None,
+    revision: str | None = None,
+) -> VersionRecord:
     """Write ``files`` under ``folder``, record them as ``name`` (needs-review, no policy), then apply
     ``action`` (approve → admitted)."""
     files = files if files is not None else FILES
@@ -27,5 +34,7 @@ def recorded(reg: Registry, folder: Path, name: str, files: dict[str, bytes] | N
         report = dataclasses.replace(report, target=dataclasses.replace(report.target, revision=revision))
     version, _ = reg.admit(source or str(folder), policy_path=None, actor="tester", report=report, name=name)
     if action is not None:
-        reg.decide(name, action, actor="alice", reason=f"{action.value} by test", version=version.manifest_digest)
+        reg.decide(
+            name, action, actor="alice", reason=f"{action.value} by test", version=version.manifest_digest
+        )
     return reg.get_version(name, version.manifest_digest)

@@ -45,28 +45,51 @@ class OllamaModel:
 
 def ollama_model(seed: int = 0) -> OllamaModel:
     gguf = tiny_gguf(seed)
-    layers = [(MODEL, "model.gguf", gguf), (LICENSE, "license", b"Licensed under the Apache License, Version 2.0: you may use, reproduce, modify and distribute this model.\n"),
-              (TEMPLATE, "template", b"{{ .System }} {{ .Prompt }}"), (PARAMS, "params", b'{"stop":["</s>"]}')]
+    layers = [
+        (MODEL, "model.gguf", gguf),
+        (
+            LICENSE,
+            "license",
+            b"Licensed under the Apache License, Version 2.0: you may use, reproduce, modify and distribute this model.\n",
+        ),
+        (TEMPLATE, "template", b"{{ .System }} {{ .Prompt }}"),
+        (PARAMS, "params", b'{"stop":["</s>"]}'),
+    ]
 
     def digest(data: bytes) -> str:
         return "sha256:" + hashlib.sha256(data).hexdigest()
 
     # The licence comes before the template here: the config's diff_ids keep that order.
-    config = ('{"model_format":"gguf","model_family":"llama","model_families":["llama"],"model_type":"1M",'
-              '"file_type":"F32","architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":['
-              + ",".join(f'"{digest(data)}"' for _, _, data in layers) + "]}}").encode()
-    entries = ",".join(f'{{"mediaType":"{media}","digest":"{digest(data)}","size":{len(data)}}}'
-                       for media, _, data in layers)
-    manifest = ('{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",'
-                f'"config":{{"mediaType":"{CONFIG}","digest":"{digest(config)}","size":{len(config)}}},'
-                f'"layers":[{entries}]}}').encode()
+    config = (
+        '{"model_format":"gguf","model_family":"llama","model_families":["llama"],"model_type":"1M",'
+        '"file_type":"F32","architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":['
+        + ",".join(f'"{digest(data)}"' for _, _, data in layers)
+        + "]}}"
+    ).encode()
+    entries = ",".join(
+        f'{{"mediaType":"{media}","digest":"{digest(data)}","size":{len(data)}}}' for media, _, data in layers
+    )
+    manifest = (
+        '{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",'
+        f'"config":{{"mediaType":"{CONFIG}","digest":"{digest(config)}","size":{len(config)}}},'
+        f'"layers":[{entries}]}}'
+    ).encode()
     files = {"config.json": config, **{name: data for _, name, data in layers}}
-    return OllamaModel(files=files, manifest=manifest,
-                       layer_digests=tuple(digest(data)[7:] for _, _, data in layers))
+    return OllamaModel(
+        files=files, manifest=manifest, layer_digests=tuple(digest(data)[7:] for _, _, data in layers)
+    )
 
 
-def record_ollama(reg: Registry, store: BlobStore, folder: Path, source: str, model: OllamaModel, *,
-                  action: DecisionAction | None = DecisionAction.APPROVE, publish: bool = True) -> VersionRecord:
+def record_ollama(
+    reg: Registry,
+    store: BlobStore,
+    folder: Path,
+    source: str,
+    model: OllamaModel,
+    *,
+    action: DecisionAction | None = DecisionAction.APPROVE,
+    publish: bool = True,
+) -> VersionRecord:
     """Record ``model`` as the registry does for ``source`` (registry name = the source), decide, publish."""
     name = source if source.count(":") >= 2 else source + ":latest"
     version = recorded(reg, folder, name, model.files, action=action, source=source)

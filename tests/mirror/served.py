@@ -37,8 +37,13 @@ def admit_folder(reg: Registry, folder: Path, repo: str, commit: str | None = No
 
     source = f"hf:{repo}@{commit}" if commit else str(folder)
     version, _ = reg.admit(source, policy_path=None, actor="tester", report=inspect(str(folder)), name=repo)
-    reg.decide(repo, DecisionAction.APPROVE, actor="alice", reason="reviewed for the test",
-               version=version.manifest_digest)
+    reg.decide(
+        repo,
+        DecisionAction.APPROVE,
+        actor="alice",
+        reason="reviewed for the test",
+        version=version.manifest_digest,
+    )
     return reg.get_version(repo, version.manifest_digest)
 
 
@@ -53,7 +58,9 @@ def running_mirror(root: Path, *, allow_anonymous_pull: bool = True) -> Iterator
     app = create_mirror_app(db, store_root=root / "store", allow_anonymous_pull=allow_anonymous_pull)
     try:
         with serve_in_thread(app) as url:
-            yield Mirror(url=url, registry=registry, store=store, folder=folder, version=version, db=db, root=root)
+            yield Mirror(
+                url=url, registry=registry, store=store, folder=folder, version=version, db=db, root=root
+            )
     finally:
         app.state.mirror.registry.close()
         registry.close()

@@ -30,13 +30,28 @@ def _fill(tmp_path: Path) -> tuple[str, BlobStore]:
         who = Caller(client="10.1.2.3", user="ci-bot", token_sent=True)
         for _ in range(2):
             served = state.gate.resolve("acme/served")
-            log_pull(state, who, protocol="hf", repo="acme/served", revision="main", path="config.json",
-                     result=served)  # type: ignore[arg-type]
+            log_pull(
+                state,
+                who,
+                protocol="hf",
+                repo="acme/served",
+                revision="main",
+                path="config.json",
+                result=served,
+            )  # type: ignore[arg-type]
         refusal = state.gate.resolve("acme/held")
         log_pull(state, who, protocol="hf", repo="acme/held", revision="main", path=None, result=refusal)  # type: ignore[arg-type]
-        reg.mirror.record_pull(PullRecord(protocol="hf", repo="<script>x</script>", revision=None, path=None,
-                                          outcome=PullOutcome.REFUSED, refusal=RefusalKind.MALFORMED,
-                                          reason="<script>alert(1)</script>"))
+        reg.mirror.record_pull(
+            PullRecord(
+                protocol="hf",
+                repo="<script>x</script>",
+                revision=None,
+                path=None,
+                outcome=PullOutcome.REFUSED,
+                refusal=RefusalKind.MALFORMED,
+                reason="<script>alert(1)</script>",
+            )
+        )
         reg.mirror.claim_intake("hf:acme/next@" + "a" * 40, "hf:acme/next", actor="alice", owner="p1")
     return db, store
 
@@ -77,16 +92,52 @@ def test_cli_status_verify_and_publish(tmp_path: Path) -> None:
     assert out.exit_code == 1 and "1 corrupt (withheld)" in out.output
     with open_registry(db) as reg:
         assert reg.mirror.flagged([victim])
-    out = runner.invoke(cli, ["mirror", "publish", "acme/served", "--from", str(tmp_path / "ok"), "--db", db,
-                              "--store", str(store.root)])
+    out = runner.invoke(
+        cli,
+        [
+            "mirror",
+            "publish",
+            "acme/served",
+            "--from",
+            str(tmp_path / "ok"),
+            "--db",
+            db,
+            "--store",
+            str(store.root),
+        ],
+    )
     assert out.exit_code == 0 and "1 file(s) stored, 1 already there" in out.output
     with open_registry(db) as reg:
         assert not reg.mirror.flagged([victim])
-    out = runner.invoke(cli, ["mirror", "publish", "acme/held", "--from", str(tmp_path / "held"), "--db", db,
-                              "--store", str(store.root)])
+    out = runner.invoke(
+        cli,
+        [
+            "mirror",
+            "publish",
+            "acme/held",
+            "--from",
+            str(tmp_path / "held"),
+            "--db",
+            db,
+            "--store",
+            str(store.root),
+        ],
+    )
     assert out.exit_code == 2 and "not admitted" in out.output
-    out = runner.invoke(cli, ["mirror", "intake", "hf:acme/x", "--db", db, "--store", str(store.root),
-                              "--upstream", "ftp://nowhere"])
+    out = runner.invoke(
+        cli,
+        [
+            "mirror",
+            "intake",
+            "hf:acme/x",
+            "--db",
+            db,
+            "--store",
+            str(store.root),
+            "--upstream",
+            "ftp://nowhere",
+        ],
+    )
     assert out.exit_code == 2 and "must be an http:// or https:// URL" in out.output
 
 
@@ -109,15 +160,21 @@ def test_intake_from_the_dashboard(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert "WEIGHBRIDGE_MIRROR_UPSTREAM=URL" in client.get("/mirror").text
         monkeypatch.setenv("WEIGHBRIDGE_MIRROR_UPSTREAM", hub.url)
         sign_in(client, reader)
-        denied = client.post("/mirror/intake", data={"source": "hf:acme/tiny", "policy": "lenient",
-                                                     "csrf_token": form_token(client, "/mirror")})
+        denied = client.post(
+            "/mirror/intake",
+            data={"source": "hf:acme/tiny", "policy": "lenient", "csrf_token": form_token(client, "/mirror")},
+        )
         assert denied.status_code == 403  # taking models in needs the admit scope
         sign_in(client, admitter)
-        bad = client.post("/mirror/intake", data={"source": "hf:../etc", "csrf_token": form_token(client, "/mirror")})
+        bad = client.post(
+            "/mirror/intake", data={"source": "hf:../etc", "csrf_token": form_token(client, "/mirror")}
+        )
         assert bad.status_code == 400 and "not a valid Hugging Face repo id" in bad.text
-        done = client.post("/mirror/intake", data={"source": "hf:acme/tiny", "policy": "lenient",
-                                                   "csrf_token": form_token(client, "/mirror")},
-                           follow_redirects=False)
+        done = client.post(
+            "/mirror/intake",
+            data={"source": "hf:acme/tiny", "policy": "lenient", "csrf_token": form_token(client, "/mirror")},
+            follow_redirects=False,
+        )
         assert done.status_code == 303 and done.headers["location"].endswith("/mirror?done=intake")
         registry = app.state.web.registry
         deadline = time.monotonic() + 60

@@ -25,8 +25,9 @@ def _refused(result: object, kind: RefusalKind) -> Refusal:
     return result
 
 
-def test_admitted_version_is_served_by_name_commit_and_digest(reg: Registry, store: BlobStore,
-                                                              tmp_path: Path) -> None:
+def test_admitted_version_is_served_by_name_commit_and_digest(
+    reg: Registry, store: BlobStore, tmp_path: Path
+) -> None:
     version = recorded(reg, tmp_path / "m", "acme-bert")
     publish_folder(reg, store, "acme-bert", tmp_path / "m")
     gate = Gate(reg, store)
@@ -49,15 +50,23 @@ def test_hf_source_gives_repo_id_and_commit(reg: Registry, store: BlobStore, tmp
     assert _served(gate.resolve("org/tiny", COMMIT)).commit == COMMIT
 
 
-@pytest.mark.parametrize(("action", "kind", "words"), [
-    (None, RefusalKind.AWAITING_REVIEW, "a person must review"),
-    (DecisionAction.REJECT, RefusalKind.REJECTED, "reject by test"),
-    (DecisionAction.REVOKE, RefusalKind.REVOKED, "revoke by test"),
-    (DecisionAction.QUARANTINE, RefusalKind.QUARANTINED, "quarantine by test"),
-])
-def test_every_other_decision_is_refused_with_its_reason(reg: Registry, store: BlobStore, tmp_path: Path,
-                                                         action: DecisionAction | None, kind: RefusalKind,
-                                                         words: str) -> None:
+@pytest.mark.parametrize(
+    ("action", "kind", "words"),
+    [
+        (None, RefusalKind.AWAITING_REVIEW, "a person must review"),
+        (DecisionAction.REJECT, RefusalKind.REJECTED, "reject by test"),
+        (DecisionAction.REVOKE, RefusalKind.REVOKED, "revoke by test"),
+        (DecisionAction.QUARANTINE, RefusalKind.QUARANTINED, "quarantine by test"),
+    ],
+)
+def test_every_other_decision_is_refused_with_its_reason(
+    reg: Registry,
+    store: BlobStore,
+    tmp_path: Path,
+    action: DecisionAction | None,
+    kind: RefusalKind,
+    words: str,
+) -> None:
     recorded(reg, tmp_path / "m", "held", action=action)
     refusal = _refused(Gate(reg, store).resolve("held", "main"), kind)
     assert refusal.line.startswith(f"held@main: {kind.value}: ") and words in refusal.line
@@ -96,7 +105,15 @@ def test_unknown_and_malformed_requests(reg: Registry, store: BlobStore, tmp_pat
     for rev in ("../main", "a/../b", "-x", "main\n", "a//b", "x" * 300):
         _refused(gate.resolve("known", rev), RefusalKind.MALFORMED)
     served = _served(gate.resolve("known"))
-    for path in ("../config.json", "/etc/passwd", "weights/../config.json", "a\\b", "", "x\x00", "./config.json"):
+    for path in (
+        "../config.json",
+        "/etc/passwd",
+        "weights/../config.json",
+        "a\\b",
+        "",
+        "x\x00",
+        "./config.json",
+    ):
         _refused(gate.open(served, path), RefusalKind.MALFORMED)
 
 

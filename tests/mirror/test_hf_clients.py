@@ -49,8 +49,13 @@ def test_snapshot_download_is_byte_identical_at_the_recorded_commit(mirror: Mirr
 
 def test_hf_hub_download_and_the_api_views(mirror: Mirror, tmp_path: Path) -> None:
     for revision in ("main", COMMIT):
-        path = hf_hub_download(REPO, "1_Pooling/config.json", revision=revision, endpoint=mirror.url,
-                               cache_dir=tmp_path / revision)
+        path = hf_hub_download(
+            REPO,
+            "1_Pooling/config.json",
+            revision=revision,
+            endpoint=mirror.url,
+            cache_dir=tmp_path / revision,
+        )
         assert Path(path).read_bytes() == (mirror.folder / "1_Pooling" / "config.json").read_bytes()
     api = HfApi(endpoint=mirror.url)
     info = api.model_info(REPO, files_metadata=True)
@@ -60,7 +65,11 @@ def test_hf_hub_download_and_the_api_views(mirror: Mirror, tmp_path: Path) -> No
     assert weights.lfs is not None and weights.lfs.sha256 == sha256(mirror.folder / "model.safetensors")
     assert sorted(api.list_repo_files(REPO)) == sorted(f.path for f in mirror.version.files)
     top = {e.path: type(e).__name__ for e in api.list_repo_tree(REPO)}
-    assert top["1_Pooling"] == "RepoFolder" and top["config.json"] == "RepoFile" and "1_Pooling/config.json" not in top
+    assert (
+        top["1_Pooling"] == "RepoFolder"
+        and top["config.json"] == "RepoFile"
+        and "1_Pooling/config.json" not in top
+    )
     inner = [e.path for e in api.list_repo_tree(REPO, path_in_repo="1_Pooling")]
     assert inner == ["1_Pooling/config.json"]
     with pytest.raises(EntryNotFoundError):
@@ -125,12 +134,19 @@ def _client(script: str, endpoint: str, tmp_path: Path) -> subprocess.CompletedP
     return _run([sys.executable, "-c", script], endpoint, tmp_path)
 
 
-def _run(command: list[str], endpoint: str, tmp_path: Path, *, debug: bool = False
-         ) -> subprocess.CompletedProcess[str]:
+def _run(
+    command: list[str], endpoint: str, tmp_path: Path, *, debug: bool = False
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE", "TRANSFORMERS"))}
-    env.update(HF_ENDPOINT=endpoint, HF_HOME=str(tmp_path / "hf"), HF_HUB_DISABLE_TELEMETRY="1",
-               HF_HUB_DISABLE_PROGRESS_BARS="1", TRANSFORMERS_VERBOSITY="error", NO_PROXY="127.0.0.1",
-               PYTHONPATH=os.pathsep.join([str(REPO_ROOT / "src"), env.get("PYTHONPATH", "")]))
+    env.update(
+        HF_ENDPOINT=endpoint,
+        HF_HOME=str(tmp_path / "hf"),
+        HF_HUB_DISABLE_TELEMETRY="1",
+        HF_HUB_DISABLE_PROGRESS_BARS="1",
+        TRANSFORMERS_VERBOSITY="error",
+        NO_PROXY="127.0.0.1",
+        PYTHONPATH=os.pathsep.join([str(REPO_ROOT / "src"), env.get("PYTHONPATH", "")]),
+    )
     if debug:  # the hf CLI shortens gated-repo errors to one generic line; its debug mode prints the server's
         env["HF_DEBUG"] = "1"
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=240, check=False)
@@ -141,14 +157,26 @@ def test_refused_pulls_reach_the_client_with_the_reason(mirror: Mirror, tmp_path
     recorded(reg, tmp_path / "pending", "acme/pending", action=None)
     recorded(reg, tmp_path / "revoked", "acme/revoked", action=DecisionAction.APPROVE)
     publish_folder(reg, mirror.store, "acme/revoked", tmp_path / "revoked")
-    assert Path(hf_hub_download("acme/revoked", "config.json", endpoint=mirror.url, cache_dir=tmp_path / "ok")).is_file()
+    assert Path(
+        hf_hub_download("acme/revoked", "config.json", endpoint=mirror.url, cache_dir=tmp_path / "ok")
+    ).is_file()
     reg.decide("acme/revoked", DecisionAction.REVOKE, actor="secteam", reason="publisher account compromised")
     recorded(reg, tmp_path / "rejected", "acme/rejected", action=DecisionAction.REJECT)
 
-    cases = [("acme/pending", GatedRepoError, "acme/pending@main: awaiting review: no policy"),
-             ("acme/revoked", GatedRepoError, "acme/revoked@main: revoked: publisher account compromised (by secteam"),
-             ("acme/rejected", GatedRepoError, "acme/rejected@main: rejected: reject by test"),
-             ("acme/unknown", RepositoryNotFoundError, "acme/unknown@main: not admitted: the registry holds no such")]
+    cases = [
+        ("acme/pending", GatedRepoError, "acme/pending@main: awaiting review: no policy"),
+        (
+            "acme/revoked",
+            GatedRepoError,
+            "acme/revoked@main: revoked: publisher account compromised (by secteam",
+        ),
+        ("acme/rejected", GatedRepoError, "acme/rejected@main: rejected: reject by test"),
+        (
+            "acme/unknown",
+            RepositoryNotFoundError,
+            "acme/unknown@main: not admitted: the registry holds no such",
+        ),
+    ]
     for repo, error, words in cases:
         with pytest.raises(error) as caught:
             hf_hub_download(repo, "config.json", endpoint=mirror.url, cache_dir=tmp_path / "c1")
@@ -161,7 +189,9 @@ def test_refused_pulls_reach_the_client_with_the_reason(mirror: Mirror, tmp_path
     with pytest.raises(EntryNotFoundError):
         hf_hub_download(REPO, "no-such-file.bin", endpoint=mirror.url, cache_dir=tmp_path / "c4")
     refused = reg.mirror.pulls(outcome=None)
-    assert any(p.repo == "acme/revoked" and p.refusal is not None and p.refusal.value == "revoked" for p in refused)
+    assert any(
+        p.repo == "acme/revoked" and p.refusal is not None and p.refusal.value == "revoked" for p in refused
+    )
 
 
 @pytest.mark.slow
@@ -191,26 +221,29 @@ def _raw(url: str, path: str, method: str = "GET") -> tuple[int, dict[str, str],
         conn.close()
 
 
-@pytest.mark.parametrize("path", [
-    f"/{REPO}/resolve/main/../../../../etc/passwd",
-    f"/{REPO}/resolve/main/%2e%2e/%2e%2e/etc/passwd",
-    f"/{REPO}/resolve/main/1_Pooling%2F..%2F..%2Fconfig.json",
-    f"/{REPO}/resolve/main/..%2fconfig.json",
-    f"/{REPO}/resolve/main/%2Fetc%2Fpasswd",
-    f"/{REPO}/resolve/..%2F..%2Fmain/config.json",
-    f"/{REPO}/resolve/main%00/config.json",
-    f"/{REPO}/resolve/main/config.json%00.txt",
-    f"/{REPO}/resolve/main/%ff%fe",
-    f"/{REPO}/resolve/main/a\\..\\config.json",
-    "/..%2F..%2Fetc/resolve/main/passwd",
-    "/sentence-transformers/..%2F..%2F/resolve/main/config.json",
-    f"/api/models/{REPO}/revision/..%2F..",
-    f"/api/models/{REPO}/tree/main/..%2F..",
-    "/api/models/../../etc/revision/main",
-    f"/{REPO}/resolve/main/",
-    f"/{REPO}/resolve/",
-    "/api/models/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/{REPO}/resolve/main/../../../../etc/passwd",
+        f"/{REPO}/resolve/main/%2e%2e/%2e%2e/etc/passwd",
+        f"/{REPO}/resolve/main/1_Pooling%2F..%2F..%2Fconfig.json",
+        f"/{REPO}/resolve/main/..%2fconfig.json",
+        f"/{REPO}/resolve/main/%2Fetc%2Fpasswd",
+        f"/{REPO}/resolve/..%2F..%2Fmain/config.json",
+        f"/{REPO}/resolve/main%00/config.json",
+        f"/{REPO}/resolve/main/config.json%00.txt",
+        f"/{REPO}/resolve/main/%ff%fe",
+        f"/{REPO}/resolve/main/a\\..\\config.json",
+        "/..%2F..%2Fetc/resolve/main/passwd",
+        "/sentence-transformers/..%2F..%2F/resolve/main/config.json",
+        f"/api/models/{REPO}/revision/..%2F..",
+        f"/api/models/{REPO}/tree/main/..%2F..",
+        "/api/models/../../etc/revision/main",
+        f"/{REPO}/resolve/main/",
+        f"/{REPO}/resolve/",
+        "/api/models/",
+    ],
+)
 def test_traversal_and_malformed_paths_are_refused(mirror: Mirror, path: str) -> None:
     status, headers, body = _raw(mirror.url, path)
     assert status in (400, 403, 404), (status, body[:200])
@@ -222,8 +255,9 @@ def test_blob_corrupted_after_admission_is_withheld_and_flagged(mirror: Mirror, 
     reg = mirror.registry
     version = recorded(reg, tmp_path / "rot", "acme/rot")
     publish_folder(reg, mirror.store, "acme/rot", tmp_path / "rot")
-    assert Path(hf_hub_download("acme/rot", "weights/model.bin", endpoint=mirror.url,
-                                cache_dir=tmp_path / "before")).is_file()
+    assert Path(
+        hf_hub_download("acme/rot", "weights/model.bin", endpoint=mirror.url, cache_dir=tmp_path / "before")
+    ).is_file()
     sha = next(f.sha256 for f in version.files if f.path == "weights/model.bin")
     blob = mirror.store.path(sha)
     os.chmod(blob, 0o644)
@@ -249,8 +283,12 @@ def test_tokens_when_anonymous_pulls_are_off(tmp_path: Path) -> None:
         with pytest.raises(HfHubHTTPError, match="needs a token"):
             snapshot_download(REPO, endpoint=served.url, cache_dir=tmp_path / "a2", token=False)
         with pytest.raises(HfHubHTTPError, match="unknown or revoked token"):
-            hf_hub_download(REPO, "config.json", endpoint=served.url, cache_dir=tmp_path / "b", token="wbt_nope")
-        path = hf_hub_download(REPO, "config.json", endpoint=served.url, cache_dir=tmp_path / "c", token=secret)
+            hf_hub_download(
+                REPO, "config.json", endpoint=served.url, cache_dir=tmp_path / "b", token="wbt_nope"
+            )
+        path = hf_hub_download(
+            REPO, "config.json", endpoint=served.url, cache_dir=tmp_path / "c", token=secret
+        )
         assert Path(path).read_bytes() == (served.folder / "config.json").read_bytes()
         pulls = served.registry.mirror.pulls(outcome=None)
         assert any(p.user == "ci-puller" and p.outcome.value == "served" for p in pulls)
@@ -291,8 +329,12 @@ def test_an_interrupted_download_resumes_with_a_range(mirror: Mirror, tmp_path: 
     target = tmp_path / "model.safetensors"
     with open(mirror.folder / "model.safetensors", "rb") as source, open(target, "wb") as out:
         out.write(source.read(1_000_000))
-        http_get(f"{mirror.url}/{REPO}/resolve/{COMMIT}/model.safetensors", out, resume_size=1_000_000,
-                 expected_size=weights.size)
+        http_get(
+            f"{mirror.url}/{REPO}/resolve/{COMMIT}/model.safetensors",
+            out,
+            resume_size=1_000_000,
+            expected_size=weights.size,
+        )
     assert sha256(target) == weights.sha256
     after = mirror.registry.mirror.pull_counts().get((REPO, mirror.version.manifest_digest), 0)
     assert after == before  # a resumed download is not counted as a new pull

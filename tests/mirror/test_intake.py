@@ -38,19 +38,37 @@ def lenient(tmp_path: Path) -> Path:
     return path
 
 
-def _intake(reg: Registry, store: BlobStore, hub: FakeHub, source: str, policy: Path | None, *,
-            limits: Limits | None = None, pin: bool = False, stale_after: float = 60.0) -> IntakeResult:
+def _intake(
+    reg: Registry,
+    store: BlobStore,
+    hub: FakeHub,
+    source: str,
+    policy: Path | None,
+    *,
+    limits: Limits | None = None,
+    pin: bool = False,
+    stale_after: float = 60.0,
+) -> IntakeResult:
     with Upstream(hub.url, limits=limits or Limits(read_timeout=5, connect_timeout=5)) as upstream:
-        return intake(reg, store, source, upstream=upstream, actor="intake-bot", policy_path=policy, pin=pin,
-                      stale_after=stale_after)
+        return intake(
+            reg,
+            store,
+            source,
+            upstream=upstream,
+            actor="intake-bot",
+            policy_path=policy,
+            pin=pin,
+            stale_after=stale_after,
+        )
 
 
 def _blobs(store: BlobStore) -> list[str]:
     return list(store.iter_digests())
 
 
-def test_admitted_intake_is_published_and_served(reg: Registry, store: BlobStore, hub: FakeHub,
-                                                  lenient: Path) -> None:
+def test_admitted_intake_is_published_and_served(
+    reg: Registry, store: BlobStore, hub: FakeHub, lenient: Path
+) -> None:
     commit = hub.add("acme/tiny", APACHE_FILES)
     result = _intake(reg, store, hub, "hf:acme/tiny", lenient)
     assert result.fetched and result.served and result.record.key == f"hf:acme/tiny@{commit}"
@@ -63,8 +81,9 @@ def test_admitted_intake_is_published_and_served(reg: Registry, store: BlobStore
     assert not again.fetched and again.served and len(hub.downloads("model.safetensors")) == 1
 
 
-def test_not_admitted_waits_for_a_person(reg: Registry, store: BlobStore, hub: FakeHub, lenient: Path,
-                                         tmp_path: Path) -> None:
+def test_not_admitted_waits_for_a_person(
+    reg: Registry, store: BlobStore, hub: FakeHub, lenient: Path, tmp_path: Path
+) -> None:
     hub.add("acme/llama", LLAMA_FILES)
     result = _intake(reg, store, hub, "hf:acme/llama", lenient)
     assert result.record.state is IntakeState.WAITING and "needs-review" in (result.record.detail or "")
@@ -102,7 +121,8 @@ def test_pins_and_floating_main(reg: Registry, store: BlobStore, hub: FakeHub, l
 
 
 def test_concurrent_intakes_fetch_once_and_pulls_never_see_a_partial_model(
-        reg: Registry, store: BlobStore, hub: FakeHub, lenient: Path) -> None:
+    reg: Registry, store: BlobStore, hub: FakeHub, lenient: Path
+) -> None:
     hub.add("acme/tiny", APACHE_FILES)
     hub.behaviour.chunk, hub.behaviour.delay = 512, 0.05  # about half a second per weights file
     results: list[IntakeResult] = []
@@ -139,17 +159,21 @@ def test_concurrent_intakes_fetch_once_and_pulls_never_see_a_partial_model(
             assert all(store.has(f.sha256) for f in item.files)
 
 
-@pytest.mark.parametrize(("setup", "limits", "message"), [
-    ("extra", Limits(read_timeout=5), "more than the 51 allowed"),
-    ("lie", Limits(read_timeout=5), "do not match the digest"),
-    ("stall", Limits(read_timeout=0.5), "timed out"),
-    ("trickle", Limits(read_timeout=5, deadline=0.5), "deadline"),
-    ("cap", Limits(read_timeout=5, max_bytes=1000), "more than the 1000 allowed"),
-    ("names", Limits(read_timeout=5), "unsafe file name"),
-    ("count", Limits(read_timeout=5, max_files=2), "more than 2"),
-])
-def test_misbehaving_upstreams_fail_closed(reg: Registry, store: BlobStore, hub: FakeHub, lenient: Path,
-                                           setup: str, limits: Limits, message: str) -> None:
+@pytest.mark.parametrize(
+    ("setup", "limits", "message"),
+    [
+        ("extra", Limits(read_timeout=5), "more than the 51 allowed"),
+        ("lie", Limits(read_timeout=5), "do not match the digest"),
+        ("stall", Limits(read_timeout=0.5), "timed out"),
+        ("trickle", Limits(read_timeout=5, deadline=0.5), "deadline"),
+        ("cap", Limits(read_timeout=5, max_bytes=1000), "more than the 1000 allowed"),
+        ("names", Limits(read_timeout=5), "unsafe file name"),
+        ("count", Limits(read_timeout=5, max_files=2), "more than 2"),
+    ],
+)
+def test_misbehaving_upstreams_fail_closed(
+    reg: Registry, store: BlobStore, hub: FakeHub, lenient: Path, setup: str, limits: Limits, message: str
+) -> None:
     commit = hub.add("acme/tiny", APACHE_FILES)
     behaviour = hub.behaviour
     if setup == "extra":
@@ -185,21 +209,44 @@ def test_bad_sources_and_upstreams() -> None:
 
 
 @pytest.mark.slow
-def test_kill_9_during_intake_serves_nothing_and_a_rerun_resumes(tmp_path: Path, hub: FakeHub,
-                                                                  lenient: Path) -> None:
+def test_kill_9_during_intake_serves_nothing_and_a_rerun_resumes(
+    tmp_path: Path, hub: FakeHub, lenient: Path
+) -> None:
     hub.add("acme/tiny", APACHE_FILES)
     hub.behaviour.stall_after = 2000  # the weights file stops half way and the connection hangs
     db, root = tmp_path / "registry.db", tmp_path / "store"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO_ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
-               WEIGHBRIDGE_HOME=str(tmp_path / "home"))
-    command = [sys.executable, "-m", "weighbridge", "mirror", "intake", "hf:acme/tiny", "--upstream", hub.url,
-               "--policy", str(lenient), "--db", str(db), "--store", str(root), "--stale-after", "1",
-               "--actor", "ci"]
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(REPO_ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+        WEIGHBRIDGE_HOME=str(tmp_path / "home"),
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "weighbridge",
+        "mirror",
+        "intake",
+        "hf:acme/tiny",
+        "--upstream",
+        hub.url,
+        "--policy",
+        str(lenient),
+        "--db",
+        str(db),
+        "--store",
+        str(root),
+        "--stale-after",
+        "1",
+        "--actor",
+        "ci",
+    ]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     part: list[Path] = []
     while time.monotonic() < deadline and not part:
-        part = [p for p in root.glob("quarantine/intake-*/model.safetensors.part") if p.stat().st_size >= 2000]
+        part = [
+            p for p in root.glob("quarantine/intake-*/model.safetensors.part") if p.stat().st_size >= 2000
+        ]
         time.sleep(0.05)
     assert part, proc.stderr.read().decode() if proc.poll() is not None else "no partial download appeared"
     os.kill(proc.pid, signal.SIGKILL)
@@ -213,7 +260,9 @@ def test_kill_9_during_intake_serves_nothing_and_a_rerun_resumes(tmp_path: Path,
         time.sleep(1.2)  # the dead owner's heartbeat goes stale
         result = _intake(reg, store, hub, "hf:acme/tiny", lenient, stale_after=1)
         assert result.fetched and result.served
-        assert any(r[2] == "bytes=2000-" for r in hub.downloads("model.safetensors"))  # resumed, not restarted
+        assert any(
+            r[2] == "bytes=2000-" for r in hub.downloads("model.safetensors")
+        )  # resumed, not restarted
         served = Gate(reg, store).resolve("acme/tiny")
         assert isinstance(served, ServedVersion)
         for item in served.files:
@@ -230,8 +279,9 @@ def test_intake_on_first_request(tmp_path: Path, hub: FakeHub, lenient: Path) ->
 
     commit = hub.add("acme/tiny", APACHE_FILES)
     db = str(tmp_path / "registry.db")
-    app = create_mirror_app(db, store_root=tmp_path / "store",
-                            auto_intake=AutoIntake(endpoint=hub.url, policy_path=lenient))
+    app = create_mirror_app(
+        db, store_root=tmp_path / "store", auto_intake=AutoIntake(endpoint=hub.url, policy_path=lenient)
+    )
     try:
         with serve_in_thread(app) as url:
             with pytest.raises(RepositoryNotFoundError, match="intake from the upstream has started"):

@@ -17,14 +17,27 @@ from weighbridge.registry import Registry, open_registry
 
 
 def _served(*paths: str) -> ServedVersion:
-    return ServedVersion(model="org/m-GGUF", repo_id="org/m-GGUF", commit="a" * 40, version_id=1,
-                         manifest_digest="b" * 64, source="hf:org/m-GGUF", revision=None,
-                         files=tuple(ServedFile(p, 10, "c" * 64) for p in paths))
+    return ServedVersion(
+        model="org/m-GGUF",
+        repo_id="org/m-GGUF",
+        commit="a" * 40,
+        version_id=1,
+        manifest_digest="b" * 64,
+        source="hf:org/m-GGUF",
+        revision=None,
+        files=tuple(ServedFile(p, 10, "c" * 64) for p in paths),
+    )
 
 
 def test_manifest_picks_the_quantization_llama_cpp_asks_for() -> None:
-    served = _served("README.md", "m-Q8_0.gguf", "m-Q4_K_M.gguf", "mmproj-m-f16.gguf",
-                     "BF16/m-BF16-00002-of-00002.gguf", "BF16/m-BF16-00001-of-00002.gguf")
+    served = _served(
+        "README.md",
+        "m-Q8_0.gguf",
+        "m-Q4_K_M.gguf",
+        "mmproj-m-f16.gguf",
+        "BF16/m-BF16-00002-of-00002.gguf",
+        "BF16/m-BF16-00001-of-00002.gguf",
+    )
     latest = llama_cpp_manifest(served, "latest")
     assert latest is not None and latest["ggufFile"]["rfilename"] == "m-Q4_K_M.gguf"
     assert latest["mmprojFile"]["rfilename"] == "mmproj-m-f16.gguf"
@@ -60,18 +73,29 @@ def reg(tmp_path: Path) -> Iterator[Registry]:
 
 @pytest.fixture
 def client(reg: Registry, store: BlobStore, tmp_path: Path) -> TestClient:
-    files = {"tiny-Q8_0.gguf": tiny_gguf(1), "tiny-Q4_K_M.gguf": tiny_gguf(2), "mmproj-tiny-f16.gguf": tiny_gguf(3),
-             "README.md": b"# tiny\n"}
+    files = {
+        "tiny-Q8_0.gguf": tiny_gguf(1),
+        "tiny-Q4_K_M.gguf": tiny_gguf(2),
+        "mmproj-tiny-f16.gguf": tiny_gguf(3),
+        "README.md": b"# tiny\n",
+    }
     recorded(reg, tmp_path / "good", "acme/tiny-GGUF", files)
     publish_folder(reg, store, "acme/tiny-GGUF", tmp_path / "good")
-    recorded(reg, tmp_path / "bad", "acme/bad-GGUF", {"bad-Q4_K_M.gguf": tiny_gguf(4)}, action=DecisionAction.REJECT)
+    recorded(
+        reg,
+        tmp_path / "bad",
+        "acme/bad-GGUF",
+        {"bad-Q4_K_M.gguf": tiny_gguf(4)},
+        action=DecisionAction.REJECT,
+    )
     recorded(reg, tmp_path / "plain", "acme/plain", {"config.json": b"{}"})
     publish_folder(reg, store, "acme/plain", tmp_path / "plain")
     return TestClient(oci_app(reg, store))
 
 
-def test_llama_cpp_gets_its_manifest_and_downloads_the_file_through_resolve(client: TestClient,
-                                                                           tmp_path: Path) -> None:
+def test_llama_cpp_gets_its_manifest_and_downloads_the_file_through_resolve(
+    client: TestClient, tmp_path: Path
+) -> None:
     answer = client.get("/v2/acme/tiny-GGUF/manifests/latest", headers=LLAMA_HEADERS)
     assert answer.status_code == 200, answer.text
     found = GGUF_FILE.search(answer.text)
@@ -88,29 +112,37 @@ def test_llama_cpp_gets_its_manifest_and_downloads_the_file_through_resolve(clie
 def test_llama_cpp_refusals_are_one_line_json_it_prints(client: TestClient) -> None:
     # llama.cpp prints "error from HF API, response code: N, data: <body>" for anything but 200 and 401
     for path, status, words in (
-            ("/v2/acme/bad-GGUF/manifests/latest", 403, "acme/bad-GGUF@main: rejected: reject by test"),
-            ("/v2/acme/nothing-GGUF/manifests/latest", 404, "acme/nothing-GGUF"),
-            ("/v2/acme/tiny-GGUF/manifests/Q2_K", 404, "no GGUF file for the tag 'Q2_K'"),
-            ("/v2/acme/plain/manifests/latest", 404, "no GGUF file"),
-            ("/v2/acme/tiny-GGUF/manifests/Q4%3Brm", 400, "not a quantization tag"),
-            ("/v2/a/b/c/manifests/latest", 400, "expected <user>/<model>[:quant]")):
+        ("/v2/acme/bad-GGUF/manifests/latest", 403, "acme/bad-GGUF@main: rejected: reject by test"),
+        ("/v2/acme/nothing-GGUF/manifests/latest", 404, "acme/nothing-GGUF"),
+        ("/v2/acme/tiny-GGUF/manifests/Q2_K", 404, "no GGUF file for the tag 'Q2_K'"),
+        ("/v2/acme/plain/manifests/latest", 404, "no GGUF file"),
+        ("/v2/acme/tiny-GGUF/manifests/Q4%3Brm", 400, "not a quantization tag"),
+        ("/v2/a/b/c/manifests/latest", 400, "expected <user>/<model>[:quant]"),
+    ):
         answer = client.get(path, headers=LLAMA_HEADERS)
         assert answer.status_code == status, (path, answer.text)
         assert set(answer.json()) == {"error"} and "\n" not in answer.text
-        assert answer.json()["error"].startswith("weighbridge mirror: ") and words in answer.json()["error"], path
+        assert (
+            answer.json()["error"].startswith("weighbridge mirror: ") and words in answer.json()["error"]
+        ), path
 
 
 def test_oci_clients_on_the_same_path_keep_the_oci_answer(client: TestClient) -> None:
-    oci = client.get("/v2/acme/bad-GGUF/manifests/latest",
-                     headers={"User-Agent": "skopeo", "Accept": "application/vnd.oci.image.manifest.v1+json"})
+    oci = client.get(
+        "/v2/acme/bad-GGUF/manifests/latest",
+        headers={"User-Agent": "skopeo", "Accept": "application/vnd.oci.image.manifest.v1+json"},
+    )
     assert oci.status_code == 403 and "errors" in oci.json()
-    ua_only = client.get("/v2/acme/bad-GGUF/manifests/latest",
-                         headers={"User-Agent": "llama-cpp", "Accept": "application/vnd.oci.image.manifest.v1+json"})
+    ua_only = client.get(
+        "/v2/acme/bad-GGUF/manifests/latest",
+        headers={"User-Agent": "llama-cpp", "Accept": "application/vnd.oci.image.manifest.v1+json"},
+    )
     assert "errors" in ua_only.json()
 
 
-def test_llama_cpp_without_a_token_on_a_closed_mirror_gets_401(reg: Registry, store: BlobStore,
-                                                                client: TestClient) -> None:
+def test_llama_cpp_without_a_token_on_a_closed_mirror_gets_401(
+    reg: Registry, store: BlobStore, client: TestClient
+) -> None:
     closed = TestClient(oci_app(reg, store, allow_anonymous_pull=False))
     answer = closed.get("/v2/acme/tiny-GGUF/manifests/latest", headers=LLAMA_HEADERS)
     assert answer.status_code == 401 and "needs a token" in answer.json()["error"]

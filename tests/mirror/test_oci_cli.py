@@ -17,8 +17,9 @@ from weighbridge.mirror.app import create_mirror_app
 DOCKER = "application/vnd.docker.distribution.manifest.v2+json"
 
 
-def test_admit_publish_and_pull_an_ollama_model(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_admit_publish_and_pull_an_ollama_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     model = ollama_model(11)
     ollama = tmp_path / "ollama"
     (ollama / "blobs").mkdir(parents=True)
@@ -34,10 +35,13 @@ def test_admit_publish_and_pull_an_ollama_model(tmp_path: Path, capsys: pytest.C
     policy.write_text(LENIENT, encoding="utf-8")
     db, store = f"sqlite:///{tmp_path / 'reg.db'}", tmp_path / "store"
 
-    code, out, _ = wb(capsys, monkeypatch, "admit", "ollama:smollm2:135m", "--policy", str(policy), "--db", db)
+    code, out, _ = wb(
+        capsys, monkeypatch, "admit", "ollama:smollm2:135m", "--policy", str(policy), "--db", db
+    )
     assert code == 0 and out.startswith("ollama:smollm2:135m @ ")
-    code, out, err = wb(capsys, monkeypatch, "mirror", "publish", "ollama:smollm2:135m", "--db", db,
-                        "--store", str(store))
+    code, out, err = wb(
+        capsys, monkeypatch, "mirror", "publish", "ollama:smollm2:135m", "--db", db, "--store", str(store)
+    )
     assert code == 0, err
     assert "5 file(s) stored" in out
 

@@ -60,8 +60,9 @@ def model() -> OllamaModel:
 def upstream_a(a: Side, model: OllamaModel, tmp_path: Path) -> Iterator[str]:
     """Mirror A serving ``smollm2:135m`` (admitted) and ``acme/bad:1`` (rejected)."""
     record_ollama(a.reg, a.store, tmp_path / "a-model", SOURCE, model)
-    record_ollama(a.reg, a.store, tmp_path / "a-bad", "ollama:acme/bad:1", ollama_model(8),
-                  action=DecisionAction.REJECT)
+    record_ollama(
+        a.reg, a.store, tmp_path / "a-bad", "ollama:acme/bad:1", ollama_model(8), action=DecisionAction.REJECT
+    )
     app = oci_app(a.reg, a.store)
     try:
         with serve_in_thread(app) as url:
@@ -76,14 +77,24 @@ def _policy(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def _intake(side: Side, url: str, source: str, policy: Path, *, limits: Limits | None = None,
-            transport: httpx.BaseTransport | None = None) -> IntakeResult:
-    with Upstream(url, limits=limits or Limits(read_timeout=5, connect_timeout=5), transport=transport) as remote:
+def _intake(
+    side: Side,
+    url: str,
+    source: str,
+    policy: Path,
+    *,
+    limits: Limits | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> IntakeResult:
+    with Upstream(
+        url, limits=limits or Limits(read_timeout=5, connect_timeout=5), transport=transport
+    ) as remote:
         return intake(side.reg, side.store, source, upstream=remote, actor="intake-bot", policy_path=policy)
 
 
-def test_mirror_b_takes_in_an_admitted_ollama_model_from_mirror_a(a: Side, b: Side, upstream_a: str,
-                                                                   model: OllamaModel, tmp_path: Path) -> None:
+def test_mirror_b_takes_in_an_admitted_ollama_model_from_mirror_a(
+    a: Side, b: Side, upstream_a: str, model: OllamaModel, tmp_path: Path
+) -> None:
     result = _intake(b, upstream_a, SOURCE, _policy(tmp_path, LENIENT))
     digest = hashlib.sha256(model.manifest).hexdigest()
     assert result.fetched and result.served, result.record
@@ -91,10 +102,14 @@ def test_mirror_b_takes_in_an_admitted_ollama_model_from_mirror_a(a: Side, b: Si
     assert result.version is not None and result.version.decision is Decision.ADMITTED
     assert result.version.source == "ollama:library/smollm2:135m"
     assert list(b.store.quarantine.iterdir()) == []  # staging removed once published
-    assert sorted(b.store.iter_digests()) == sorted(hashlib.sha256(d).hexdigest() for d in model.files.values())
+    assert sorted(b.store.iter_digests()) == sorted(
+        hashlib.sha256(d).hexdigest() for d in model.files.values()
+    )
     client = TestClient(oci_app(b.reg, b.store))
     served = client.get("/v2/library/smollm2/manifests/135m", headers={"Accept": DOCKER})
-    assert served.status_code == 200 and served.content == model.manifest  # the manifest Ollama pulled, byte for byte
+    assert (
+        served.status_code == 200 and served.content == model.manifest
+    )  # the manifest Ollama pulled, byte for byte
     for layer in model.layer_digests:
         blob = client.get(f"/v2/library/smollm2/blobs/sha256:{layer}")
         assert blob.status_code == 200 and hashlib.sha256(blob.content).hexdigest() == layer
@@ -103,8 +118,9 @@ def test_mirror_b_takes_in_an_admitted_ollama_model_from_mirror_a(a: Side, b: Si
 
 
 @pytest.mark.parametrize("via_request", [False, True])
-def test_a_model_mirror_b_does_not_admit_waits_in_quarantine(a: Side, b: Side, upstream_a: str, tmp_path: Path,
-                                                             via_request: bool) -> None:
+def test_a_model_mirror_b_does_not_admit_waits_in_quarantine(
+    a: Side, b: Side, upstream_a: str, tmp_path: Path, via_request: bool
+) -> None:
     strict = _policy(tmp_path, MIT_ONLY)
     result = _intake(b, upstream_a, SOURCE, strict)
     assert result.record.state is IntakeState.WAITING and not result.served
@@ -114,8 +130,13 @@ def test_a_model_mirror_b_does_not_admit_waits_in_quarantine(a: Side, b: Side, u
     refused = client.get("/v2/library/smollm2/manifests/135m", headers={"Accept": DOCKER})
     assert refused.status_code == 403 and "smollm2:135m" in str(errors(refused.content)[0]["message"])
     assert result.version is not None
-    b.reg.decide(result.version.model, DecisionAction.APPROVE, actor="alice", reason="reviewed",
-                 version=result.version.manifest_digest)
+    b.reg.decide(
+        result.version.model,
+        DecisionAction.APPROVE,
+        actor="alice",
+        reason="reviewed",
+        version=result.version.manifest_digest,
+    )
     if via_request:  # as `mirror serve` does: the first pull after the approval publishes from quarantine
         client.app.state.mirror.gate.on_missing = QuarantinePublisher(b.reg, b.store)  # type: ignore[attr-defined]
     else:  # or a re-run of the intake
@@ -129,15 +150,18 @@ def test_a_model_mirror_b_does_not_admit_waits_in_quarantine(a: Side, b: Side, u
 def test_a_refusal_upstream_is_the_intake_error(b: Side, upstream_a: str, tmp_path: Path) -> None:
     with pytest.raises(IntakeError, match=r"HTTP 403: acme/bad:1: rejected: reject by test"):
         _intake(b, upstream_a, "ollama:acme/bad:1", _policy(tmp_path, LENIENT))
-    with pytest.raises(IntakeError, match="library/nothing:here: not admitted: the registry holds no such model"):
+    with pytest.raises(
+        IntakeError, match="library/nothing:here: not admitted: the registry holds no such model"
+    ):
         _intake(b, upstream_a, "ollama:nothing:here", _policy(tmp_path, LENIENT))
     with pytest.raises(IntakeError, match="the registry it comes from is --upstream"):
         _intake(b, upstream_a, "ollama:evil.example/library/x:1", _policy(tmp_path, LENIENT))
     assert list(b.store.iter_digests()) == []
 
 
-def _fake_registry(model: OllamaModel, *, swap: dict[str, bytes] | None = None,
-                   manifest: bytes | None = None) -> httpx.MockTransport:
+def _fake_registry(
+    model: OllamaModel, *, swap: dict[str, bytes] | None = None, manifest: bytes | None = None
+) -> httpx.MockTransport:
     """An upstream registry answering from ``model`` (blobs by digest), with ``swap`` replacing a blob's bytes."""
     by_digest = {hashlib.sha256(data).hexdigest(): data for data in model.files.values()}
     body = manifest if manifest is not None else model.manifest
@@ -153,8 +177,9 @@ def _fake_registry(model: OllamaModel, *, swap: dict[str, bytes] | None = None,
     return httpx.MockTransport(handle)
 
 
-def test_blobs_that_do_not_match_their_digest_never_leave_quarantine(b: Side, model: OllamaModel,
-                                                                     tmp_path: Path) -> None:
+def test_blobs_that_do_not_match_their_digest_never_leave_quarantine(
+    b: Side, model: OllamaModel, tmp_path: Path
+) -> None:
     gguf = hashlib.sha256(model.files["model.gguf"]).hexdigest()
     tampered = bytearray(model.files["model.gguf"])
     tampered[-1] ^= 0xFF
@@ -162,31 +187,52 @@ def test_blobs_that_do_not_match_their_digest_never_leave_quarantine(b: Side, mo
     with pytest.raises(IntakeError, match="do not match the digest the upstream announced"):
         _intake(b, "http://upstream.invalid", SOURCE, _policy(tmp_path, LENIENT), transport=transport)
     assert list(b.store.iter_digests()) == []
-    record = b.reg.mirror.intake(f"ollama:library/smollm2:135m@sha256:{hashlib.sha256(model.manifest).hexdigest()}")
+    record = b.reg.mirror.intake(
+        f"ollama:library/smollm2:135m@sha256:{hashlib.sha256(model.manifest).hexdigest()}"
+    )
     assert record is not None and record.state is IntakeState.FAILED
 
 
-@pytest.mark.parametrize(("manifest", "words"), [
-    (b"not json", "not JSON"),
-    (b'{"layers": []}', "lists no layers"),
-    (json.dumps({"layers": [{"mediaType": "x", "digest": "sha256:../../etc", "size": 1}]}).encode(),
-     "not sha256:<64 hex>"),
-    (json.dumps({"layers": [{"mediaType": "x", "digest": "sha256:" + "a" * 64, "size": -1}]}).encode(),
-     "not a byte count"),
-    (b"{" + b" " * (5 * 1024 * 1024) + b"}", "larger than"),
-])
-def test_malformed_or_oversized_manifests_are_refused(b: Side, model: OllamaModel, tmp_path: Path, manifest: bytes,
-                                                      words: str) -> None:
+@pytest.mark.parametrize(
+    ("manifest", "words"),
+    [
+        (b"not json", "not JSON"),
+        (b'{"layers": []}', "lists no layers"),
+        (
+            json.dumps({"layers": [{"mediaType": "x", "digest": "sha256:../../etc", "size": 1}]}).encode(),
+            "not sha256:<64 hex>",
+        ),
+        (
+            json.dumps({"layers": [{"mediaType": "x", "digest": "sha256:" + "a" * 64, "size": -1}]}).encode(),
+            "not a byte count",
+        ),
+        (b"{" + b" " * (5 * 1024 * 1024) + b"}", "larger than"),
+    ],
+)
+def test_malformed_or_oversized_manifests_are_refused(
+    b: Side, model: OllamaModel, tmp_path: Path, manifest: bytes, words: str
+) -> None:
     with pytest.raises(IntakeError, match=words):
-        _intake(b, "http://upstream.invalid", SOURCE, _policy(tmp_path, LENIENT),
-                transport=_fake_registry(model, manifest=manifest))
+        _intake(
+            b,
+            "http://upstream.invalid",
+            SOURCE,
+            _policy(tmp_path, LENIENT),
+            transport=_fake_registry(model, manifest=manifest),
+        )
     assert list(b.store.iter_digests()) == []
 
 
 def test_size_caps_hold_before_anything_is_fetched(b: Side, model: OllamaModel, tmp_path: Path) -> None:
     with pytest.raises(IntakeError, match="more than the 100 allowed"):
-        _intake(b, "http://upstream.invalid", SOURCE, _policy(tmp_path, LENIENT),
-                limits=Limits(max_bytes=100, max_file_bytes=100), transport=_fake_registry(model))
+        _intake(
+            b,
+            "http://upstream.invalid",
+            SOURCE,
+            _policy(tmp_path, LENIENT),
+            limits=Limits(max_bytes=100, max_file_bytes=100),
+            transport=_fake_registry(model),
+        )
     assert list(b.store.iter_digests()) == [] and not any(b.store.quarantine.rglob("sha256-*"))
 
 
@@ -197,8 +243,18 @@ def test_cli_intake_of_an_ollama_model(upstream_a: str, tmp_path: Path) -> None:
 
     db, store = str(tmp_path / "cli" / "registry.db"), str(tmp_path / "cli" / "store")
     (tmp_path / "cli").mkdir()
-    args = ["mirror", "intake", "--upstream", upstream_a, "--db", db, "--store", store, "--policy",
-            str(_policy(tmp_path, LENIENT))]
+    args = [
+        "mirror",
+        "intake",
+        "--upstream",
+        upstream_a,
+        "--db",
+        db,
+        "--store",
+        store,
+        "--policy",
+        str(_policy(tmp_path, LENIENT)),
+    ]
     out = CliRunner().invoke(cli, [*args[:2], SOURCE, *args[2:]])
     assert out.exit_code == 0, out.output
     assert "ollama:library/smollm2:135m@sha256:" in out.output and ": published" in out.output
@@ -211,8 +267,14 @@ def test_dashboard_intake_takes_ollama_sources(b: Side, upstream_a: str, tmp_pat
     from weighbridge.core.findings import WeighbridgeError
     from weighbridge.mirror.background import start_intake
 
-    thread = start_intake(b.reg, SOURCE, actor="alice", policy_path=_policy(tmp_path, LENIENT), store=b.store,
-                          endpoint=upstream_a)
+    thread = start_intake(
+        b.reg,
+        SOURCE,
+        actor="alice",
+        policy_path=_policy(tmp_path, LENIENT),
+        store=b.store,
+        endpoint=upstream_a,
+    )
     thread.join(60)
     queue = b.reg.mirror.intake_queue()
     assert [r.state for r in queue] == [IntakeState.PUBLISHED] and queue[0].source == SOURCE
@@ -220,7 +282,9 @@ def test_dashboard_intake_takes_ollama_sources(b: Side, upstream_a: str, tmp_pat
         start_intake(b.reg, "ollama:evil.example/x/y:1", actor="alice", store=b.store, endpoint=upstream_a)
 
 
-def test_concurrent_intakes_of_one_tag_fetch_each_blob_once(b: Side, model: OllamaModel, tmp_path: Path) -> None:
+def test_concurrent_intakes_of_one_tag_fetch_each_blob_once(
+    b: Side, model: OllamaModel, tmp_path: Path
+) -> None:
     import threading
 
     fetched: list[str] = []
@@ -248,8 +312,9 @@ def test_concurrent_intakes_of_one_tag_fetch_each_blob_once(b: Side, model: Olla
     assert sorted(fetched) == sorted(set(fetched)) and len(fetched) == len(model.files)
 
 
-def test_a_blob_left_half_fetched_is_resumed_with_a_range_request(b: Side, upstream_a: str, model: OllamaModel,
-                                                                  tmp_path: Path) -> None:
+def test_a_blob_left_half_fetched_is_resumed_with_a_range_request(
+    b: Side, upstream_a: str, model: OllamaModel, tmp_path: Path
+) -> None:
     """What a ``kill -9`` mid-download leaves: a ``.part`` in the intake's quarantine; the re-run continues it."""
     from weighbridge.mirror.intake import staging_name
 

@@ -24,7 +24,9 @@ from weighbridge.registry import Registry, open_registry
 def _skopeo() -> str:
     found = shutil.which("skopeo")
     if found is None:
-        message = "skopeo is not installed: apt-get install skopeo (tools/ci_services.sh does) to run these tests"
+        message = (
+            "skopeo is not installed: apt-get install skopeo (tools/ci_services.sh does) to run these tests"
+        )
         if os.environ.get("CI"):
             pytest.fail(f"{message} (CI is set, so the skopeo tests must run)")
         pytest.skip(message)
@@ -44,17 +46,37 @@ def mirror(reg: Registry, store: BlobStore) -> Iterator[str]:
 
 
 def _copy(skopeo: str, host: str, ref: str, dest: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(dest.parent),
-           "XDG_RUNTIME_DIR": str(dest.parent)}
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(dest.parent),
+        "XDG_RUNTIME_DIR": str(dest.parent),
+    }
     policy = dest.parent / "policy.json"  # accept anything: the mirror, not a signature policy, is under test
     policy.write_text(json.dumps({"default": [{"type": "insecureAcceptAnything"}]}))
-    return subprocess.run([skopeo, "--policy", str(policy), "copy", "--src-tls-verify=false", "--retry-times", "0",
-                           *extra, f"docker://{host}/{ref}", f"dir:{dest}"], capture_output=True, text=True, timeout=120,
-                          env=env, check=False)
+    return subprocess.run(
+        [
+            skopeo,
+            "--policy",
+            str(policy),
+            "copy",
+            "--src-tls-verify=false",
+            "--retry-times",
+            "0",
+            *extra,
+            f"docker://{host}/{ref}",
+            f"dir:{dest}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
 
 
-def test_skopeo_copies_an_admitted_ollama_model_byte_for_byte(reg: Registry, store: BlobStore, mirror: str,
-                                                              tmp_path: Path) -> None:
+def test_skopeo_copies_an_admitted_ollama_model_byte_for_byte(
+    reg: Registry, store: BlobStore, mirror: str, tmp_path: Path
+) -> None:
     skopeo = _skopeo()
     model: OllamaModel = ollama_model()
     record_ollama(reg, store, tmp_path / "m", "ollama:smollm2:135m", model)
@@ -70,8 +92,9 @@ def test_skopeo_copies_an_admitted_ollama_model_byte_for_byte(reg: Registry, sto
         assert (out / sha).read_bytes() == data
 
 
-def test_skopeo_fails_on_a_refused_model_with_the_reason(reg: Registry, store: BlobStore, mirror: str,
-                                                         tmp_path: Path) -> None:
+def test_skopeo_fails_on_a_refused_model_with_the_reason(
+    reg: Registry, store: BlobStore, mirror: str, tmp_path: Path
+) -> None:
     skopeo = _skopeo()
     record_ollama(reg, store, tmp_path / "m", "ollama:acme/coder:7b", ollama_model(1))
     reg.decide("ollama:acme/coder:7b", DecisionAction.REVOKE, actor="bob", reason="licence forbids our use")
@@ -82,7 +105,9 @@ def test_skopeo_fails_on_a_refused_model_with_the_reason(reg: Registry, store: B
     assert absent.returncode != 0 and "acme/absent:latest: not admitted" in absent.stderr
 
 
-def test_skopeo_with_a_token_when_anonymous_pulls_are_off(reg: Registry, store: BlobStore, tmp_path: Path) -> None:
+def test_skopeo_with_a_token_when_anonymous_pulls_are_off(
+    reg: Registry, store: BlobStore, tmp_path: Path
+) -> None:
     skopeo = _skopeo()
     record_ollama(reg, store, tmp_path / "m", "ollama:smollm2:135m", ollama_model())
     with serve_in_thread(oci_app(reg, store, allow_anonymous_pull=False)) as url:
@@ -97,8 +122,9 @@ def test_skopeo_with_a_token_when_anonymous_pulls_are_off(reg: Registry, store: 
             assert done.returncode == 0, done.stderr
 
 
-def test_sixteen_concurrent_part_downloads_like_ollama(reg: Registry, store: BlobStore, mirror: str,
-                                                       tmp_path: Path) -> None:
+def test_sixteen_concurrent_part_downloads_like_ollama(
+    reg: Registry, store: BlobStore, mirror: str, tmp_path: Path
+) -> None:
     """Ollama fetches a blob in up to 16 ranged parts at once; each part is answered from the checked blob."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -122,8 +148,9 @@ def test_sixteen_concurrent_part_downloads_like_ollama(reg: Registry, store: Blo
 
 
 @pytest.mark.slow
-def test_skopeo_copies_the_real_smollm2_gguf_packaged_as_an_ollama_model(reg: Registry, store: BlobStore,
-                                                                         mirror: str, tmp_path: Path) -> None:
+def test_skopeo_copies_the_real_smollm2_gguf_packaged_as_an_ollama_model(
+    reg: Registry, store: BlobStore, mirror: str, tmp_path: Path
+) -> None:
     """The real SmolLM2 GGUF (98 MB), admitted after a real inspection, served as library/smollm2-135m:latest."""
     from tests.artifacts import smollm2_gguf
 

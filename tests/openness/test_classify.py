@@ -15,7 +15,8 @@ from weighbridge.core.provenance import Openness, OpennessComponent
 from weighbridge.openness import classify
 from weighbridge.sources import resolve_local
 
-CARD = card("""
+CARD = card(
+    """
 license: apache-2.0
 datasets:
 - allenai/dolma
@@ -26,7 +27,8 @@ model-index:
     dataset: {name: HellaSwag, type: hellaswag}
     metrics:
     - {type: acc, value: 41.2}
-""", """
+""",
+    """
 # Tiny-7B
 
 ## Usage
@@ -38,29 +40,46 @@ from transformers import AutoModelForCausalLM
 ## Training data
 
 Tiny-7B was trained on Dolma (3T tokens), deduplicated and filtered.
-""")
+""",
+)
 
-CLASS_III: dict[str, str | bytes] = {"README.md": CARD, "config.json": config(architectures=["OlmoForCausalLM"], model_type="olmo"),
-             "model.safetensors": SAFETENSORS, "technical_report.pdf": b"%PDF-1.4\n"}
-CLASS_II: dict[str, str | bytes] = {**CLASS_III, "train.py": "print()\n", "evaluation/run_eval.py": "print()\n",
-            "evaluation/data/hellaswag.jsonl": "{}\n"}
-CLASS_I: dict[str, str | bytes] = {**CLASS_II, "data/train-00000.jsonl": "{}\n", "scripts/preprocess_dolma.py": "print()\n",
-           "paper.pdf": b"%PDF-1.4\n", "checkpoint-1000/model.safetensors": SAFETENSORS}
+CLASS_III: dict[str, str | bytes] = {
+    "README.md": CARD,
+    "config.json": config(architectures=["OlmoForCausalLM"], model_type="olmo"),
+    "model.safetensors": SAFETENSORS,
+    "technical_report.pdf": b"%PDF-1.4\n",
+}
+CLASS_II: dict[str, str | bytes] = {
+    **CLASS_III,
+    "train.py": "print()\n",
+    "evaluation/run_eval.py": "print()\n",
+    "evaluation/data/hellaswag.jsonl": "{}\n",
+}
+CLASS_I: dict[str, str | bytes] = {
+    **CLASS_II,
+    "data/train-00000.jsonl": "{}\n",
+    "scripts/preprocess_dolma.py": "print()\n",
+    "paper.pdf": b"%PDF-1.4\n",
+    "checkpoint-1000/model.safetensors": SAFETENSORS,
+}
 
 
 def _components(result: Openness) -> Mapping[str, OpennessComponent]:
     return {c.name: c for c in result.mof.components}
 
 
-def _classify(root: Path, license_id: str | None = "apache-2.0", osi: bool | None = True,
-              **kwargs: object) -> Openness:
+def _classify(
+    root: Path, license_id: str | None = "apache-2.0", osi: bool | None = True, **kwargs: object
+) -> Openness:
     result = classify(local(root), weights_license_id=license_id, weights_license_osi=osi, **kwargs)  # type: ignore[arg-type]
     json.dumps(result.to_dict())  # the report section is plain JSON
     return result
 
 
 @pytest.mark.parametrize("files,expected", [(CLASS_III, 3), (CLASS_II, 2), (CLASS_I, 1)])
-def test_mof_classes_grow_with_components(tmp_path: Path, files: dict[str, str | bytes], expected: int) -> None:
+def test_mof_classes_grow_with_components(
+    tmp_path: Path, files: dict[str, str | bytes], expected: int
+) -> None:
     result = _classify(folder(tmp_path / "m", files))
     assert result.mof.mof_class == expected
     assert result.mof.class_if_references_hold == expected
@@ -74,14 +93,23 @@ def test_mof_classes_grow_with_components(tmp_path: Path, files: dict[str, str |
 def test_component_evidence(tmp_path: Path) -> None:
     parts = _components(_classify(folder(tmp_path / "m", CLASS_I)))
     assert [c.file for c in parts["Model parameters (Final)"].citations] == ["model.safetensors"]
-    assert [c.file for c in parts["Model parameters (Intermediate)"].citations] == ["checkpoint-1000/model.safetensors"]
+    assert [c.file for c in parts["Model parameters (Intermediate)"].citations] == [
+        "checkpoint-1000/model.safetensors"
+    ]
     arch = parts["Model architecture"]
-    assert (arch.citations[0].file, arch.citations[0].key, arch.citations[0].line) == ("config.json", "architectures", 2)
+    assert (arch.citations[0].file, arch.citations[0].key, arch.citations[0].line) == (
+        "config.json",
+        "architectures",
+        2,
+    )
     results = parts["Evaluation results"]
     assert results.citations[0].key == "model-index" and results.citations[0].line == 5
     assert {c.value for c in parts["Data card"].citations} >= {"Training data"}
     assert parts["Inference code"].note == "usage code in the model card"
-    assert parts["Datasets"].status == "present" and parts["Datasets"].citations[0].file == "data/train-00000.jsonl"
+    assert (
+        parts["Datasets"].status == "present"
+        and parts["Datasets"].citations[0].file == "data/train-00000.jsonl"
+    )
     assert parts["Data preprocessing code"].citations[0].file == "scripts/preprocess_dolma.py"
     assert all(c.license.basis == "distribution" and c.license.id == "apache-2.0" for c in parts.values())
 
@@ -114,9 +142,11 @@ def test_open_source_ai_needs_code_and_data_information(tmp_path: Path) -> None:
     assert [r.name for r in full.osaid.requirements] == ["parameters", "code", "data_information"]
     partial = _classify(folder(tmp_path / "partial", CLASS_III))
     assert partial.osaid.verdict == "open-weights"
-    assert partial.osaid.missing == ("code: data preprocessing code is not available",
-                                     "code: training code is not available",
-                                     "code: evaluation code is not available")
+    assert partial.osaid.missing == (
+        "code: data preprocessing code is not available",
+        "code: training code is not available",
+        "code: evaluation code is not available",
+    )
     data_req = next(r for r in partial.osaid.requirements if r.name == "data_information")
     assert data_req.met  # a training-data section and a dataset listing suffice; raw data is not required
 
@@ -144,11 +174,17 @@ def test_references_are_reported_apart(tmp_path: Path) -> None:
 def test_code_under_a_data_licence_is_not_type_appropriate(tmp_path: Path) -> None:
     result = _classify(folder(tmp_path / "m", CLASS_I), other_licenses={"code": ("cc-by-4.0", False)})
     training = _components(result)["Training code"]
-    assert (training.license.basis, training.license.open, training.license.type_appropriate) == ("code", True, False)
+    assert (training.license.basis, training.license.open, training.license.type_appropriate) == (
+        "code",
+        True,
+        False,
+    )
     assert training.note is not None and "not a code licence" in training.note
     assert result.mof.mof_class == 1  # the MOF still counts it
     assert result.osaid.verdict == "open-weights"
-    assert any("training code is not under an OSI-approved licence (cc-by-4.0)" in r for r in result.osaid.missing)
+    assert any(
+        "training code is not under an OSI-approved licence (cc-by-4.0)" in r for r in result.osaid.missing
+    )
 
 
 def test_component_specific_licence(tmp_path: Path) -> None:
@@ -185,16 +221,22 @@ def test_real_minilm_openness() -> None:
     training = parts["Training code"]
     assert training.status == "referenced" and "train_script.py" in (training.citations[0].value or "")
     assert parts["Datasets"].status == "referenced"
-    assert parts["Research paper"].status == "missing"  # arXiv links of the dataset table are not the model's paper
+    assert (
+        parts["Research paper"].status == "missing"
+    )  # arXiv links of the dataset table are not the model's paper
     assert result.mof.mof_class is None
-    assert result.mof.missing == ("Technical report: not found in the folder or the model card",
-                                  "Evaluation results: not found in the folder or the model card")
+    assert result.mof.missing == (
+        "Technical report: not found in the folder or the model card",
+        "Evaluation results: not found in the folder or the model card",
+    )
     assert result.osaid.verdict == "open-weights"
     assert {c.file for c in result.tokenizer} == {"tokenizer.json", "tokenizer_config.json", "vocab.txt"}
 
 
 def test_real_smollm2_openness() -> None:
-    result = classify(resolve_local(str(smollm2_gguf())), weights_license_id="apache-2.0", weights_license_osi=True)
+    result = classify(
+        resolve_local(str(smollm2_gguf())), weights_license_id="apache-2.0", weights_license_osi=True
+    )
     parts = _components(result)
     assert parts["Model architecture"].citations[0].value == "llama"
     assert parts["Model card"].status == "missing"

@@ -13,8 +13,10 @@ from weighbridge import inspect
 from weighbridge.core.policy import Outcome, PolicyVerdict
 from weighbridge.policy import evaluate, parse_policy
 
-REMOTE_CONFIG: dict[str, object] = {"model_type": "custom",
-                                    "auto_map": {"AutoModelForCausalLM": "modeling_custom.CustomModel"}}
+REMOTE_CONFIG: dict[str, object] = {
+    "model_type": "custom",
+    "auto_map": {"AutoModelForCausalLM": "modeling_custom.CustomModel"},
+}
 
 
 def _verdict(folder: Path, policy: dict[str, Any], screening_csv: Path | None = None) -> PolicyVerdict:
@@ -27,15 +29,42 @@ def _outcome(verdict: PolicyVerdict, rule: str) -> str | None:
 
 
 CAPS = [
-    ("llama3.1.txt", "llama3.1", {"monthly_active_users": 800_000_000}, "intended_use.monthly_active_users", "fail"),
-    ("llama3.1.txt", "llama3.1", {"monthly_active_users": 5_000}, "intended_use.monthly_active_users", "pass"),
+    (
+        "llama3.1.txt",
+        "llama3.1",
+        {"monthly_active_users": 800_000_000},
+        "intended_use.monthly_active_users",
+        "fail",
+    ),
+    (
+        "llama3.1.txt",
+        "llama3.1",
+        {"monthly_active_users": 5_000},
+        "intended_use.monthly_active_users",
+        "pass",
+    ),
     ("llama3.1.txt", "llama3.1", {}, "intended_use.monthly_active_users", "warn"),
-    ("kimi-k2-modified-mit.txt", "other", {"monthly_active_users": 150_000_000},
-     "intended_use.monthly_active_users", "warn"),
-    ("kimi-k2-modified-mit.txt", "other", {"annual_revenue_usd": 600_000_000}, "intended_use.annual_revenue_usd",
-     "warn"),
-    ("kimi-k2-modified-mit.txt", "other", {"annual_revenue_usd": 60_000_000}, "intended_use.annual_revenue_usd",
-     "pass"),
+    (
+        "kimi-k2-modified-mit.txt",
+        "other",
+        {"monthly_active_users": 150_000_000},
+        "intended_use.monthly_active_users",
+        "warn",
+    ),
+    (
+        "kimi-k2-modified-mit.txt",
+        "other",
+        {"annual_revenue_usd": 600_000_000},
+        "intended_use.annual_revenue_usd",
+        "warn",
+    ),
+    (
+        "kimi-k2-modified-mit.txt",
+        "other",
+        {"annual_revenue_usd": 60_000_000},
+        "intended_use.annual_revenue_usd",
+        "pass",
+    ),
     ("tencent-hunyuan-community.txt", "other", {"regions": ["IE"]}, "intended_use.regions", "fail"),
     ("tencent-hunyuan-community.txt", "other", {"regions": ["CH", "JP"]}, "intended_use.regions", "pass"),
     ("tencent-hunyuan-community.txt", "other", {"sectors": ["healthcare"]}, "intended_use.sectors", "fail"),
@@ -43,8 +72,9 @@ CAPS = [
 
 
 @pytest.mark.parametrize(("license_file", "tag", "use", "rule", "outcome"), CAPS)
-def test_licence_term_against_intended_use(tmp_path: Path, license_file: str, tag: str, use: dict[str, Any],
-                                           rule: str, outcome: str) -> None:
+def test_licence_term_against_intended_use(
+    tmp_path: Path, license_file: str, tag: str, use: dict[str, Any], rule: str, outcome: str
+) -> None:
     folder = model_folder(tmp_path, license_file, tag, None)
     verdict = _verdict(folder, {"intended_use": {"commercial": True, **use}})
     assert _outcome(verdict, rule) == outcome
@@ -67,7 +97,9 @@ def test_remote_code(tmp_path: Path, setting: str, outcome: str | None) -> None:
     assert _outcome(verdict, "rules.remote_code") == outcome
     if outcome is not None:
         reason = next(r for r in verdict.reasons if r.rule == "rules.remote_code")
-        assert [(e.rule, e.file, e.key) for e in reason.evidence] == [("WB-REPO-001", "config.json", "auto_map")]
+        assert [(e.rule, e.file, e.key) for e in reason.evidence] == [
+            ("WB-REPO-001", "config.json", "auto_map")
+        ]
 
 
 @pytest.mark.parametrize(("limit", "outcome"), [("medium", "fail"), ("high", "pass")])
@@ -78,19 +110,24 @@ def test_max_scan_severity(tmp_path: Path, limit: str, outcome: str) -> None:
     assert verdict.verdict.value == outcome
 
 
-@pytest.mark.parametrize(("rules", "outcome"), [({}, "warn"), ({"osi_only": True}, "fail"),
-                                                 ({"allowed_license_families": ["mit"]}, "fail")])
+@pytest.mark.parametrize(
+    ("rules", "outcome"),
+    [({}, "warn"), ({"osi_only": True}, "fail"), ({"allowed_license_families": ["mit"]}, "fail")],
+)
 def test_no_licence(tmp_path: Path, rules: dict[str, Any], outcome: str) -> None:
     folder = model_folder(tmp_path, None, "other", None)
     verdict = _verdict(folder, {"rules": rules})
     assert (_outcome(verdict, "license.identified"), verdict.verdict.value) == (outcome, outcome)
 
 
-@pytest.mark.parametrize(("rules", "rule", "outcome"), [
-    ({"allowed_jurisdictions": ["US", "EU"]}, "rules.allowed_jurisdictions", "pass"),
-    ({"allowed_jurisdictions": ["EU"]}, "rules.allowed_jurisdictions", "fail"),
-    ({"denied_jurisdictions": ["US"]}, "rules.denied_jurisdictions", "fail"),
-])
+@pytest.mark.parametrize(
+    ("rules", "rule", "outcome"),
+    [
+        ({"allowed_jurisdictions": ["US", "EU"]}, "rules.allowed_jurisdictions", "pass"),
+        ({"allowed_jurisdictions": ["EU"]}, "rules.allowed_jurisdictions", "fail"),
+        ({"denied_jurisdictions": ["US"]}, "rules.denied_jurisdictions", "fail"),
+    ],
+)
 def test_ancestor_jurisdiction(tmp_path: Path, rules: dict[str, Any], rule: str, outcome: str) -> None:
     folder = model_folder(tmp_path, "llama3.1.txt", "llama3.1", "meta-llama/Llama-3.1-8B")
     assert _outcome(_verdict(folder, {"rules": rules}), rule) == outcome

@@ -27,43 +27,66 @@ MODELS = {
 }
 W, F = "warn", "fail"
 EU_AUDIT = {"rules.required_audits": W}
-GOV_ALWAYS = {"rules.required_audits": W, "rules.screening_hits": W, "rules.required_openness_class": F,
-              "intended_use.redistribute_weights": W, "audit.require_audit": F}
+GOV_ALWAYS = {
+    "rules.required_audits": W,
+    "rules.screening_hits": W,
+    "rules.required_openness_class": F,
+    "intended_use.redistribute_weights": W,
+    "audit.require_audit": F,
+}
 GOV_NOT_PERMISSIVE = {**GOV_ALWAYS, "rules.allowed_license_families": F, "rules.osi_only": F}
 GOV_CN = {**GOV_NOT_PERMISSIVE, "rules.denied_jurisdictions": F}
 
 # (licence, policy) -> (verdict, {rule: worst outcome} for every rule that did not pass)
 EXPECTED: dict[tuple[str, str], tuple[str, dict[str, str]]] = {
-    ("llama3.1.txt", "eu-saas-startup"): (W, {**EU_AUDIT, "intended_use.sectors": W,
-                                              "intended_use.derivative_name": W, "license.attribution": W}),
-    ("llama3.1.txt", "government-agency"): (F, {**GOV_NOT_PERMISSIVE, "intended_use.sectors": W,
-                                                "license.attribution": W}),
-    ("llama3.1.txt", "research-lab"): (F, {"intended_use.sectors": W, "intended_use.derivative_name": F,
-                                           "license.attribution": W}),
+    ("llama3.1.txt", "eu-saas-startup"): (
+        W,
+        {**EU_AUDIT, "intended_use.sectors": W, "intended_use.derivative_name": W, "license.attribution": W},
+    ),
+    ("llama3.1.txt", "government-agency"): (
+        F,
+        {**GOV_NOT_PERMISSIVE, "intended_use.sectors": W, "license.attribution": W},
+    ),
+    ("llama3.1.txt", "research-lab"): (
+        F,
+        {"intended_use.sectors": W, "intended_use.derivative_name": F, "license.attribution": W},
+    ),
     ("tongyi-qianwen.txt", "eu-saas-startup"): (W, EU_AUDIT),
     ("tongyi-qianwen.txt", "government-agency"): (F, GOV_CN),
     ("tongyi-qianwen.txt", "research-lab"): (F, {"intended_use.outputs_train_other_models": F}),
     ("tongyi-qianwen-research.txt", "eu-saas-startup"): (F, {**EU_AUDIT, "intended_use.commercial": F}),
     ("tongyi-qianwen-research.txt", "government-agency"): (F, GOV_CN),
     ("tongyi-qianwen-research.txt", "research-lab"): (F, {"intended_use.outputs_train_other_models": F}),
-    ("deepseek-model-v1.txt", "eu-saas-startup"): (W, {**EU_AUDIT, "intended_use.sectors": W,
-                                                       "intended_use.host_for_others": W}),
-    ("deepseek-model-v1.txt", "government-agency"): (F, {**GOV_CN, "intended_use.sectors": F,
-                                                         "intended_use.host_for_others": W}),
-    ("deepseek-model-v1.txt", "research-lab"): (W, {"intended_use.outputs_train_other_models": W,
-                                                    "intended_use.sectors": W}),
+    ("deepseek-model-v1.txt", "eu-saas-startup"): (
+        W,
+        {**EU_AUDIT, "intended_use.sectors": W, "intended_use.host_for_others": W},
+    ),
+    ("deepseek-model-v1.txt", "government-agency"): (
+        F,
+        {**GOV_CN, "intended_use.sectors": F, "intended_use.host_for_others": W},
+    ),
+    ("deepseek-model-v1.txt", "research-lab"): (
+        W,
+        {"intended_use.outputs_train_other_models": W, "intended_use.sectors": W},
+    ),
     ("gpt-oss-apache-2.0.txt", "eu-saas-startup"): (W, EU_AUDIT),
     ("gpt-oss-apache-2.0.txt", "government-agency"): (F, GOV_ALWAYS),
     ("gpt-oss-apache-2.0.txt", "research-lab"): ("pass", {}),
     ("kimi-k2-modified-mit.txt", "eu-saas-startup"): (W, EU_AUDIT),
     ("kimi-k2-modified-mit.txt", "government-agency"): (F, GOV_CN),
     ("kimi-k2-modified-mit.txt", "research-lab"): ("pass", {}),
-    ("tencent-hunyuan-community.txt", "eu-saas-startup"): (F, {**EU_AUDIT, "intended_use.regions": F,
-                                                               "intended_use.sectors": W}),
-    ("tencent-hunyuan-community.txt", "government-agency"): (F, {**GOV_CN, "intended_use.regions": F,
-                                                                 "intended_use.sectors": F}),
-    ("tencent-hunyuan-community.txt", "research-lab"): (F, {"intended_use.outputs_train_other_models": F,
-                                                            "intended_use.regions": F, "intended_use.sectors": W}),
+    ("tencent-hunyuan-community.txt", "eu-saas-startup"): (
+        F,
+        {**EU_AUDIT, "intended_use.regions": F, "intended_use.sectors": W},
+    ),
+    ("tencent-hunyuan-community.txt", "government-agency"): (
+        F,
+        {**GOV_CN, "intended_use.regions": F, "intended_use.sectors": F},
+    ),
+    ("tencent-hunyuan-community.txt", "research-lab"): (
+        F,
+        {"intended_use.outputs_train_other_models": F, "intended_use.regions": F, "intended_use.sectors": W},
+    ),
 }
 
 
@@ -82,7 +105,9 @@ def _not_passed(verdict: PolicyVerdict) -> dict[str, str]:
     return {rule: o.value for rule, o in verdict.outcomes().items() if o is not Outcome.PASS}
 
 
-@pytest.mark.parametrize(("license_file", "policy"), list(EXPECTED), ids=[f"{p}-{lic}" for lic, p in EXPECTED])
+@pytest.mark.parametrize(
+    ("license_file", "policy"), list(EXPECTED), ids=[f"{p}-{lic}" for lic, p in EXPECTED]
+)
 def test_verdict_and_reasons(reports: dict[str, Report], license_file: str, policy: str) -> None:
     verdict = evaluate(_policy(policy), reports[license_file])
     expected_verdict, expected_reasons = EXPECTED[(license_file, policy)]
@@ -114,7 +139,7 @@ def test_licence_reasons_quote_the_licence_file(reports: dict[str, Report], lice
             assert quoted, f"{name}: {reason.rule} has no licence quote"
             for e in quoted:
                 assert e.line is not None and e.quote
-                window = _words(" ".join(lines[max(e.line - 10, 0):e.line + 12]))
+                window = _words(" ".join(lines[max(e.line - 10, 0) : e.line + 12]))
                 assert _words(e.quote)[:60] in window, (reason.rule, e)
             checked += 1
     assert checked > 0

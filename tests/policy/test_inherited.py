@@ -23,7 +23,9 @@ def _folder(root: Path, license_tag: str, base: str, relation: str) -> Path:
 
 
 def _llama_finetune(tmp_path: Path) -> Report:
-    return inspect(str(_folder(tmp_path / "ft", "apache-2.0", "meta-llama/Llama-3.1-8B-Instruct", "finetune")))
+    return inspect(
+        str(_folder(tmp_path / "ft", "apache-2.0", "meta-llama/Llama-3.1-8B-Instruct", "finetune"))
+    )
 
 
 def _with(policy: Policy, **use: Any) -> Policy:
@@ -42,8 +44,12 @@ def test_eu_saas_warns_on_inherited_llama_duties(tmp_path: Path) -> None:
     report = _llama_finetune(tmp_path)
     verdict = evaluate(EU, report)
     inherited = {r: o.value for r, o in verdict.outcomes().items() if r.startswith("inherited.")}
-    assert inherited == {"inherited.derivative_naming": "warn", "inherited.attribution": "warn",
-                         "inherited.acceptable_use_policy": "warn", "inherited.monthly_active_users": "pass"}
+    assert inherited == {
+        "inherited.derivative_naming": "warn",
+        "inherited.attribution": "warn",
+        "inherited.acceptable_use_policy": "warn",
+        "inherited.monthly_active_users": "pass",
+    }
     naming = next(r for r in verdict.reasons if r.rule == "inherited.derivative_naming")
     assert "must start with 'Llama'" in naming.message and "the policy names no derivative" in naming.message
     sources = {(e.source, e.file, e.key, e.line) for e in naming.evidence}
@@ -55,17 +61,24 @@ def test_eu_saas_warns_on_inherited_llama_duties(tmp_path: Path) -> None:
 
 def test_derivative_name_fails_or_passes(tmp_path: Path) -> None:
     report = _llama_finetune(tmp_path)
-    outcome, message = _reason(_with(EU, derivative_name="acme-assistant"), report, "inherited.derivative_naming")
-    assert outcome is Outcome.FAIL and message.endswith("the derivative name 'acme-assistant' must start with 'Llama'")
+    outcome, message = _reason(
+        _with(EU, derivative_name="acme-assistant"), report, "inherited.derivative_naming"
+    )
+    assert outcome is Outcome.FAIL and message.endswith(
+        "the derivative name 'acme-assistant' must start with 'Llama'"
+    )
     assert evaluate(_with(EU, derivative_name="acme-assistant"), report).verdict is Outcome.FAIL
-    outcome, _ = _reason(_with(EU, derivative_name="Llama-Acme-Assistant"), report, "inherited.derivative_naming")
+    outcome, _ = _reason(
+        _with(EU, derivative_name="Llama-Acme-Assistant"), report, "inherited.derivative_naming"
+    )
     assert outcome is Outcome.PASS
 
 
 def test_user_cap_over_fails(tmp_path: Path) -> None:
     report = _llama_finetune(tmp_path)
-    outcome, message = _reason(_with(EU, monthly_active_users=800_000_000), report,
-                               "inherited.monthly_active_users")
+    outcome, message = _reason(
+        _with(EU, monthly_active_users=800_000_000), report, "inherited.monthly_active_users"
+    )
     assert outcome is Outcome.FAIL and "above the threshold of 700,000,000" in message
 
 
@@ -88,7 +101,9 @@ def test_non_commercial_ancestor_fails_commercial_use(tmp_path: Path) -> None:
 
 
 def test_ancestor_licence_without_known_terms_warns(tmp_path: Path) -> None:
-    report = inspect(str(_folder(tmp_path / "mnpl", "apache-2.0", "mistralai/Codestral-22B-v0.1", "finetune")))
+    report = inspect(
+        str(_folder(tmp_path / "mnpl", "apache-2.0", "mistralai/Codestral-22B-v0.1", "finetune"))
+    )
     outcome, message = _reason(EU, report, "inherited.terms")
     assert outcome is Outcome.WARN and "Mistral AI Non-Production License has no known terms" in message
 
@@ -105,4 +120,3 @@ def test_same_licence_as_the_weights_is_left_to_the_licence_checks(tmp_path: Pat
     verdict = evaluate(_with(EU, outputs_train_other_models=True), report)
     assert "intended_use.derivative_name" in verdict.outcomes()
     assert not any(r.rule.startswith("inherited.") for r in verdict.reasons)
-

@@ -36,7 +36,9 @@ def test_royalty_for_commercial_use_is_a_review_not_a_pass() -> None:
 def test_undecided_hosting_and_redistribution_are_reviews() -> None:
     text = "Nimbus notes\nThe weights were trained on public data.\n"
     hosting = _outcomes("eu-saas-startup", text)
-    assert hosting["intended_use.host_for_others"] is Outcome.WARN and hosting["license.grant"] is Outcome.WARN
+    assert (
+        hosting["intended_use.host_for_others"] is Outcome.WARN and hosting["license.grant"] is Outcome.WARN
+    )
     redistribution = _outcomes("government-agency", text)
     assert redistribution["intended_use.redistribute_weights"] is Outcome.WARN
 

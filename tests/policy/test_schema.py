@@ -12,41 +12,74 @@ from weighbridge.core.findings import Severity, WeighbridgeError
 from weighbridge.policy import load_policy, parse_policy
 
 SEVERITIES = "critical, high, medium, low, info"
-USE_KEYS = ("commercial, monthly_active_users, annual_revenue_usd, regions, sectors, redistribute_weights, "
-            "host_for_others, outputs_train_other_models, fine_tuning, derivative_name")
+USE_KEYS = (
+    "commercial, monthly_active_users, annual_revenue_usd, regions, sectors, redistribute_weights, "
+    "host_for_others, outputs_train_other_models, fine_tuning, derivative_name"
+)
 
 ERRORS: list[tuple[Any, str]] = [
-    ({"rules": {"max_scan_severity": "severe"}},
-     f"rules.max_scan_severity: 'severe' is not one of {SEVERITIES}"),
+    (
+        {"rules": {"max_scan_severity": "severe"}},
+        f"rules.max_scan_severity: 'severe' is not one of {SEVERITIES}",
+    ),
     ({"rules": {"remote_code": "block"}}, "rules.remote_code: 'block' is not one of forbid, warn, allow"),
     ({"rules": {"screening_hits": True}}, "rules.screening_hits: true is not one of fail, warn"),
-    ({"rules": {"required_osaid": "open-weights"}},
-     "rules.required_osaid: 'open-weights' is not one of open-source-ai"),
-    ({"rules": {"required_openness_class": 4}}, "rules.required_openness_class: 4 is not one of 1, 2, 3, null"),
-    ({"rules": {"required_openness_class": True}},
-     "rules.required_openness_class: true is not one of 1, 2, 3, null"),
+    (
+        {"rules": {"required_osaid": "open-weights"}},
+        "rules.required_osaid: 'open-weights' is not one of open-source-ai",
+    ),
+    (
+        {"rules": {"required_openness_class": 4}},
+        "rules.required_openness_class: 4 is not one of 1, 2, 3, null",
+    ),
+    (
+        {"rules": {"required_openness_class": True}},
+        "rules.required_openness_class: true is not one of 1, 2, 3, null",
+    ),
     ({"rules": {"osi_only": "yes please"}}, "rules.osi_only: expected true or false, got 'yes please'"),
-    ({"rules": {"allowed_license_families": "apache"}},
-     "rules.allowed_license_families: expected a list of strings, got 'apache'"),
-    ({"rules": {"denied_license_families": ["cc", 3]}},
-     "rules.denied_license_families[1]: expected a non-empty string, got 3"),
-    ({"rules": {"denied_jurisdictions": ["China"]}},
-     "rules.denied_jurisdictions[0]: 'China' is not an ISO 3166-1 alpha-2 code, EU or EEA"),
-    ({"rules": {"colour": "red"}}, "rules.colour: unknown key (expected one of: allowed_license_families, "
-     "denied_license_families, osi_only, required_openness_class, required_osaid, allowed_jurisdictions, "
-     "denied_jurisdictions, remote_code, max_scan_severity, required_audits, screening_hits)"),
+    (
+        {"rules": {"allowed_license_families": "apache"}},
+        "rules.allowed_license_families: expected a list of strings, got 'apache'",
+    ),
+    (
+        {"rules": {"denied_license_families": ["cc", 3]}},
+        "rules.denied_license_families[1]: expected a non-empty string, got 3",
+    ),
+    (
+        {"rules": {"denied_jurisdictions": ["China"]}},
+        "rules.denied_jurisdictions[0]: 'China' is not an ISO 3166-1 alpha-2 code, EU or EEA",
+    ),
+    (
+        {"rules": {"colour": "red"}},
+        "rules.colour: unknown key (expected one of: allowed_license_families, "
+        "denied_license_families, osi_only, required_openness_class, required_osaid, allowed_jurisdictions, "
+        "denied_jurisdictions, remote_code, max_scan_severity, required_audits, screening_hits)",
+    ),
     ({"intended_use": {"commercial": "true"}}, "intended_use.commercial: expected true or false, got 'true'"),
-    ({"intended_use": {"monthly_active_users": "2M"}},
-     "intended_use.monthly_active_users: expected a whole number or null, got '2M'"),
-    ({"intended_use": {"monthly_active_users": True}},
-     "intended_use.monthly_active_users: expected a whole number or null, got true"),
-    ({"intended_use": {"annual_revenue_usd": -5}}, "intended_use.annual_revenue_usd: must not be negative, got -5"),
-    ({"intended_use": {"annual_revenue_usd": 1.5}},
-     "intended_use.annual_revenue_usd: expected a whole number or null, got 1.5"),
-    ({"intended_use": {"regions": ["EU", "Europe"]}},
-     "intended_use.regions[1]: 'Europe' is not an ISO 3166-1 alpha-2 code, EU or EEA"),
-    ({"intended_use": {"derivative_name": ""}},
-     "intended_use.derivative_name: expected a non-empty string or null, got ''"),
+    (
+        {"intended_use": {"monthly_active_users": "2M"}},
+        "intended_use.monthly_active_users: expected a whole number or null, got '2M'",
+    ),
+    (
+        {"intended_use": {"monthly_active_users": True}},
+        "intended_use.monthly_active_users: expected a whole number or null, got true",
+    ),
+    (
+        {"intended_use": {"annual_revenue_usd": -5}},
+        "intended_use.annual_revenue_usd: must not be negative, got -5",
+    ),
+    (
+        {"intended_use": {"annual_revenue_usd": 1.5}},
+        "intended_use.annual_revenue_usd: expected a whole number or null, got 1.5",
+    ),
+    (
+        {"intended_use": {"regions": ["EU", "Europe"]}},
+        "intended_use.regions[1]: 'Europe' is not an ISO 3166-1 alpha-2 code, EU or EEA",
+    ),
+    (
+        {"intended_use": {"derivative_name": ""}},
+        "intended_use.derivative_name: expected a non-empty string or null, got ''",
+    ),
     ({"intended_use": {"users": 3}}, f"intended_use.users: unknown key (expected one of: {USE_KEYS})"),
     ({"intended_use": ["commercial"]}, "intended_use: expected a mapping, got a list"),
     ({"rule": {}}, "rule: unknown key (expected one of: name, description, intended_use, rules, audit)"),
@@ -65,7 +98,9 @@ def test_invalid_policy_names_the_path(data: Any, message: str) -> None:
 def test_file_errors_name_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("rules:\n  max_scan_severity: severe\n", encoding="utf-8")
-    with pytest.raises(WeighbridgeError, match=r"^.*bad\.yaml: rules\.max_scan_severity: 'severe' is not one of "):
+    with pytest.raises(
+        WeighbridgeError, match=r"^.*bad\.yaml: rules\.max_scan_severity: 'severe' is not one of "
+    ):
         load_policy(bad)
     broken = tmp_path / "broken.yaml"
     broken.write_text("rules: [unclosed\n", encoding="utf-8")
@@ -76,9 +111,13 @@ def test_file_errors_name_the_file(tmp_path: Path) -> None:
 
 
 def test_defaults_and_normalization() -> None:
-    policy = parse_policy({"intended_use": {"regions": ["eu", "uk", "de"]},
-                           "rules": {"allowed_license_families": ["Apache"], "max_scan_severity": "medium"}},
-                          default_name="mine")
+    policy = parse_policy(
+        {
+            "intended_use": {"regions": ["eu", "uk", "de"]},
+            "rules": {"allowed_license_families": ["Apache"], "max_scan_severity": "medium"},
+        },
+        default_name="mine",
+    )
     assert policy.name == "mine"
     assert policy.intended_use.regions == ("EU", "GB", "DE")
     assert policy.intended_use.commercial is False and policy.intended_use.monthly_active_users is None

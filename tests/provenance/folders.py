@@ -48,7 +48,9 @@ def hf(root: Path, repo: str) -> Snapshot:
     return Snapshot(target=target, root=str(root), files=files)
 
 
-def gguf(general: Mapping[str, str | int], *, vocab: int = 8, big_endian: bool = False, version: int = 3) -> bytes:
+def gguf(
+    general: Mapping[str, str | int], *, vocab: int = 8, big_endian: bool = False, version: int = 3
+) -> bytes:
     """A small valid GGUF with the given ``general.*`` keys (strings, or uint32 for ints), a tokenizer and one
     tensor."""
     w = GGUFWriter(big_endian=big_endian, version=version)

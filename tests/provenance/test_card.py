@@ -12,7 +12,8 @@ from artifacts import minilm_folder
 from weighbridge.metadata.card import MAX_CARD_BYTES
 from weighbridge.provenance import find_card, parse_card, read_card
 
-LLAMA_FT = card("""
+LLAMA_FT = card(
+    """
 license: llama3.1
 base_model: meta-llama/Llama-3.1-8B-Instruct
 datasets:
@@ -32,7 +33,8 @@ model-index:
         metrics:
           - {type: accuracy, value: 71.2}
           - {type: f1, value: 0.68}
-""", """
+""",
+    """
 <p align="center"><img src="logo.png"></p>
 
 # Llama-3.1-8B-Legal
@@ -51,7 +53,8 @@ model = AutoModelForCausalLM.from_pretrained("acme/Llama-3.1-8B-Legal")
 | benchmark | score |
 |---|---|
 | LegalBench | 71.2 |
-""")
+""",
+)
 
 
 def test_front_matter_fields_and_lines() -> None:
@@ -69,7 +72,9 @@ def test_front_matter_fields_and_lines() -> None:
     assert parsed.line_of("base_model") == 3
     assert parsed.line_of("datasets[1]") == 6
     assert [(r.dataset, r.metric, r.value) for r in parsed.eval_results] == [
-        ("LegalBench", "accuracy", "71.2"), ("LegalBench", "f1", "0.68")]
+        ("LegalBench", "accuracy", "71.2"),
+        ("LegalBench", "f1", "0.68"),
+    ]
 
 
 def test_body_outline_headline_code_tables_and_repo_mentions() -> None:
@@ -86,12 +91,15 @@ def test_body_outline_headline_code_tables_and_repo_mentions() -> None:
     assert repos == ["meta-llama/Llama-3.1-8B-Instruct", "acme/Llama-3.1-8B-Legal"]
     line = dict(parsed.repo_mentions)["acme/Llama-3.1-8B-Legal"]
     assert "from_pretrained" in lines[line - 1]
-    assert ("https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct", dict(parsed.links)[
-        "https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct"]) in parsed.links
+    assert (
+        "https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct",
+        dict(parsed.links)["https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct"],
+    ) in parsed.links
 
 
 def test_base_model_list_quantizer_and_creator() -> None:
-    parsed = parse_card(card("""
+    parsed = parse_card(
+        card("""
 base_model:
 - mistralai/Mistral-7B-v0.1
 - HuggingFaceH4/zephyr-7b-beta
@@ -99,7 +107,9 @@ base_model_relation: Merge
 model_creator: Mistral AI
 quantized_by: TheBloke
 license: [apache-2.0, mit]
-""").encode(), "README.md")
+""").encode(),
+        "README.md",
+    )
     assert parsed.base_model == ("mistralai/Mistral-7B-v0.1", "HuggingFaceH4/zephyr-7b-beta")
     assert parsed.base_model_relation == "merge"
     assert (parsed.model_creator, parsed.quantized_by) == ("Mistral AI", "TheBloke")
@@ -108,7 +118,9 @@ license: [apache-2.0, mit]
 
 
 def test_malformed_yaml_is_a_problem_with_its_line() -> None:
-    parsed = parse_card(card("license: apache-2.0\nbase_model: [unclosed, list\nfoo: bar").encode(), "README.md")
+    parsed = parse_card(
+        card("license: apache-2.0\nbase_model: [unclosed, list\nfoo: bar").encode(), "README.md"
+    )
     assert parsed.license is None and parsed.base_model == ()
     assert len(parsed.problems) == 1
     problem = parsed.problems[0]
@@ -122,8 +134,9 @@ def test_unclosed_front_matter_non_mapping_and_wrong_types() -> None:
     assert unclosed.license is None and "never closed" in unclosed.problems[0].message
     listed = parse_card(card("- a\n- b").encode(), "README.md")
     assert "not a mapping" in listed.problems[0].message
-    typed = parse_card(card("license: {name: x}\ntags: [ok, {bad: 1}]\nbase_model_relation: distilled").encode(),
-                       "README.md")
+    typed = parse_card(
+        card("license: {name: x}\ntags: [ok, {bad: 1}]\nbase_model_relation: distilled").encode(), "README.md"
+    )
     assert typed.license is None and typed.tags == ("ok",)
     assert typed.base_model_relation == "distilled"
     messages = [p.message for p in typed.problems]
@@ -134,7 +147,9 @@ def test_unclosed_front_matter_non_mapping_and_wrong_types() -> None:
 
 
 def test_alias_bombs_multi_documents_and_bad_encodings_are_problems() -> None:
-    bomb = "a: &a [x, x, x, x]\n" + "".join(f"a{i}: &a{i} [*{'a' if i == 0 else f'a{i-1}'}]\n" for i in range(150))
+    bomb = "a: &a [x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [*{'a' if i == 0 else f'a{i - 1}'}]\n" for i in range(150)
+    )
     assert "too many" in parse_card(card(bomb).encode(), "README.md").problems[0].message
     two_docs = parse_card(b"---\nlicense: mit\n---\n", "README.md")
     assert two_docs.license == "mit"  # the closing line ends the front matter; the rest is body
@@ -156,7 +171,9 @@ def test_oversized_card_is_cut_and_reported(tmp_path: Path) -> None:
 
 
 def test_card_without_front_matter_and_find_card(tmp_path: Path) -> None:
-    root = folder(tmp_path / "m", {"readme.md": "Intro\n\n### Only a third-level heading\n", "sub/README.md": "x"})
+    root = folder(
+        tmp_path / "m", {"readme.md": "Intro\n\n### Only a third-level heading\n", "sub/README.md": "x"}
+    )
     found = find_card(local(root))
     assert found is not None and found.rel == "readme.md"
     parsed = read_card(found)
@@ -182,4 +199,4 @@ def test_real_minilm_card() -> None:
     assert parsed.pipeline_tag == "sentence-similarity"
     assert "ms_marco" in parsed.datasets and len(parsed.datasets) > 20
     assert parsed.headline == "all-MiniLM-L6-v2"
-    assert ("sentence-transformers/all-MiniLM-L6-v2" in [r for r, _ in parsed.repo_mentions])
+    assert "sentence-transformers/all-MiniLM-L6-v2" in [r for r, _ in parsed.repo_mentions]

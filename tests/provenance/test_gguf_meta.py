@@ -54,13 +54,17 @@ def test_general_keys_base_models_and_offsets(tmp_path: Path, big_endian: bool, 
     assert "tokenizer.ggml.tokens" not in meta.values  # vocabularies are skipped, never held
     assert len(meta.base_models) == 1
     base = meta.base_models[0]
-    assert (base.name, base.organization, base.repo_url) == ("Qwen2.5 7B", "Qwen", "https://huggingface.co/Qwen/Qwen2.5-7B")
+    assert (base.name, base.organization, base.repo_url) == (
+        "Qwen2.5 7B",
+        "Qwen",
+        "https://huggingface.co/Qwen/Qwen2.5-7B",
+    )
     assert file_type_name(meta) == "Q4_K_M" and is_quantized(meta) is True
     # The offset points at the key's length prefix in the file.
     at = meta.offsets["general.organization"]
     width = 4 if version == 1 else 8
-    length = int.from_bytes(data[at:at + width], "big" if big_endian else "little")
-    assert data[at + width:at + width + length] == b"general.organization"
+    length = int.from_bytes(data[at : at + width], "big" if big_endian else "little")
+    assert data[at + width : at + width + length] == b"general.organization"
     cite = meta.cite("general.quantized_by")
     assert (cite.file, cite.key, cite.value) == ("m.gguf", "general.quantized_by", "bartowski")
 
@@ -91,7 +95,10 @@ def test_broken_files_are_problems_not_exceptions(tmp_path: Path) -> None:
 
     huge_count = bytearray(data)
     huge_count[16:24] = struct.pack("<Q", 10**12)
-    assert "metadata count" in read_gguf_general(_write(tmp_path, bytes(huge_count), "n.gguf")).problems[0].message
+    assert (
+        "metadata count"
+        in read_gguf_general(_write(tmp_path, bytes(huge_count), "n.gguf")).problems[0].message
+    )
 
     bad_type = GGUFWriter().raw_kv("general.name", 99, b"\x00" * 8).build()
     assert "unknown type 99" in read_gguf_general(_write(tmp_path, bad_type, "t.gguf")).problems[0].message
@@ -124,8 +131,13 @@ def test_long_strings_duplicates_and_deep_arrays(tmp_path: Path) -> None:
 
 
 def test_every_truncation_point_is_reported(tmp_path: Path) -> None:
-    data = gguf({"general.organization": "Qwen", "general.base_model.count": 1,
-                 "general.base_model.0.name": "Qwen2.5 7B"})
+    data = gguf(
+        {
+            "general.organization": "Qwen",
+            "general.base_model.count": 1,
+            "general.base_model.0.name": "Qwen2.5 7B",
+        }
+    )
     path = tmp_path / "t.gguf"
     header_end = data.index(b"token_embd.weight") - 8  # the reader stops before the tensor infos
     for cut in range(0, header_end, 3):

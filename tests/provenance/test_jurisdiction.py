@@ -30,26 +30,33 @@ def test_every_builtin_entry_has_sources_and_a_valid_country() -> None:
         assert entry.country is None or (len(entry.country) == 2 and entry.country.isupper()), entry.name
 
 
-@pytest.mark.parametrize("stated,organization,country", [
-    ("meta-llama", "Meta Platforms, Inc.", "US"),
-    ("Meta Llama", "Meta Platforms, Inc.", "US"),  # llama.cpp's converter title-cases the Hub org
-    ("META PLATFORMS INC.", "Meta Platforms, Inc.", "US"),
-    ("Qwen", "Alibaba Cloud", "CN"),
-    ("qwen", "Alibaba Cloud", "CN"),
-    ("Deepseek Ai", "Hangzhou DeepSeek Artificial Intelligence Fundamental Technology Research Co., Ltd.", "CN"),
-    ("Hangzhou DeepSeek Artificial Intelligence Fundamental Technology Research Co Ltd", None, "CN"),
-    ("THUDM", "Beijing Zhipu Huazhang Technology Co., Ltd.", "CN"),
-    ("Zhipu AI", None, "CN"),
-    ("mistralai", "Mistral AI", "FR"),
-    ("Mistral AI SAS", "Mistral AI", "FR"),
-    ("tiiuae", "Technology Innovation Institute", "AE"),
-    ("CohereForAI", "Cohere Inc.", "CA"),
-    ("stabilityai", "Stability AI Ltd", "GB"),
-    ("google", "Google LLC", "US"),
-    ("HuggingFaceTB", "Hugging Face, Inc.", "US"),
-    ("01-ai", "Beijing Lingyiwanwu Information Technology Co., Ltd.", "CN"),
-    ("bigscience", "BigScience", None),
-])
+@pytest.mark.parametrize(
+    "stated,organization,country",
+    [
+        ("meta-llama", "Meta Platforms, Inc.", "US"),
+        ("Meta Llama", "Meta Platforms, Inc.", "US"),  # llama.cpp's converter title-cases the Hub org
+        ("META PLATFORMS INC.", "Meta Platforms, Inc.", "US"),
+        ("Qwen", "Alibaba Cloud", "CN"),
+        ("qwen", "Alibaba Cloud", "CN"),
+        (
+            "Deepseek Ai",
+            "Hangzhou DeepSeek Artificial Intelligence Fundamental Technology Research Co., Ltd.",
+            "CN",
+        ),
+        ("Hangzhou DeepSeek Artificial Intelligence Fundamental Technology Research Co Ltd", None, "CN"),
+        ("THUDM", "Beijing Zhipu Huazhang Technology Co., Ltd.", "CN"),
+        ("Zhipu AI", None, "CN"),
+        ("mistralai", "Mistral AI", "FR"),
+        ("Mistral AI SAS", "Mistral AI", "FR"),
+        ("tiiuae", "Technology Innovation Institute", "AE"),
+        ("CohereForAI", "Cohere Inc.", "CA"),
+        ("stabilityai", "Stability AI Ltd", "GB"),
+        ("google", "Google LLC", "US"),
+        ("HuggingFaceTB", "Hugging Face, Inc.", "US"),
+        ("01-ai", "Beijing Lingyiwanwu Information Technology Co., Ltd.", "CN"),
+        ("bigscience", "BigScience", None),
+    ],
+)
 def test_builtin_matches(stated: str, organization: str | None, country: str | None) -> None:
     found = load_directory().jurisdiction(stated)
     assert found is not None
@@ -59,14 +66,17 @@ def test_builtin_matches(stated: str, organization: str | None, country: str | N
         assert found.organization == organization
 
 
-@pytest.mark.parametrize("stated", ["sentence-transformers", "bartowski", "Meta Llama Fans", "Llama", "", "  "])
+@pytest.mark.parametrize(
+    "stated", ["sentence-transformers", "bartowski", "Meta Llama Fans", "Llama", "", "  "]
+)
 def test_no_partial_or_fuzzy_matches(stated: str) -> None:
     assert load_directory().jurisdiction(stated) is None
 
 
 def test_user_file_adds_and_overrides(tmp_path: Path) -> None:
     path = tmp_path / "orgs.yaml"
-    path.write_text("""
+    path.write_text(
+        """
 schema: weighbridge.publishers/1
 organizations:
   - name: Acme AI GmbH
@@ -79,13 +89,21 @@ organizations:
     sources: [internal procurement review 2025-03]
   - name: Old Kingdom Labs
     country: UK
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     directory = load_directory(path)
     assert directory.files == (str(path), BUILTIN)
     acme = directory.jurisdiction("acme-ai")
-    assert acme is not None and (acme.organization, acme.country, acme.data_file) == ("Acme AI GmbH", "DE", str(path))
+    assert acme is not None and (acme.organization, acme.country, acme.data_file) == (
+        "Acme AI GmbH",
+        "DE",
+        str(path),
+    )
     qwen = directory.jurisdiction("Qwen")
-    assert qwen is not None and qwen.country == "SG" and qwen.sources == ("internal procurement review 2025-03",)
+    assert (
+        qwen is not None and qwen.country == "SG" and qwen.sources == ("internal procurement review 2025-03",)
+    )
     alibaba = directory.jurisdiction("Alibaba Group")  # builtin aliases still resolve to the builtin entry
     assert alibaba is not None and alibaba.country == "CN"
     uk = directory.jurisdiction("Old Kingdom Labs")
@@ -99,17 +117,20 @@ def test_user_file_as_json_list(tmp_path: Path) -> None:
     assert found is not None and found.country == "JP"
 
 
-@pytest.mark.parametrize("content,message", [
-    ("organizations: [{country: US}]", "organization 1 needs a 'name'"),
-    ("organizations: [{name: X, country: USA}]", "ISO 3166-1 alpha-2"),
-    ("organizations: [{name: X, hq: Paris}]", "unknown field(s): hq"),
-    ("organizations: [{name: X, hf_orgs: [1, 2]}]", "'hf_orgs' must be a list of non-empty strings"),
-    ("organizations: [{name: X, note: [a]}]", "'note' must be text"),
-    ("organizations: {name: X}", "expected a list of organizations"),
-    ("schema: other/2\norganizations: []", "schema is 'other/2'"),
-    ("organizations: [name: [unclosed", "not valid YAML"),
-    ("- just a string", "organization 1 is a str"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ("organizations: [{country: US}]", "organization 1 needs a 'name'"),
+        ("organizations: [{name: X, country: USA}]", "ISO 3166-1 alpha-2"),
+        ("organizations: [{name: X, hq: Paris}]", "unknown field(s): hq"),
+        ("organizations: [{name: X, hf_orgs: [1, 2]}]", "'hf_orgs' must be a list of non-empty strings"),
+        ("organizations: [{name: X, note: [a]}]", "'note' must be text"),
+        ("organizations: {name: X}", "expected a list of organizations"),
+        ("schema: other/2\norganizations: []", "schema is 'other/2'"),
+        ("organizations: [name: [unclosed", "not valid YAML"),
+        ("- just a string", "organization 1 is a str"),
+    ],
+)
 def test_invalid_user_files_are_clear_input_errors(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "orgs.yaml"
     path.write_text(content, encoding="utf-8")

@@ -27,8 +27,10 @@ def postgres_schema() -> Iterator[str]:
     """A URL whose connections use a new, empty schema; the schema is dropped afterwards."""
     base = os.environ.get("WEIGHBRIDGE_TEST_PG_URL")
     if not base:
-        _unavailable("WEIGHBRIDGE_TEST_PG_URL is not set: eval \"$(bash tools/ci_services.sh)\" to run the "
-                     "PostgreSQL registry tests")
+        _unavailable(
+            'WEIGHBRIDGE_TEST_PG_URL is not set: eval "$(bash tools/ci_services.sh)" to run the '
+            "PostgreSQL registry tests"
+        )
     assert base is not None
     schema = f"wb_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, connect_args={"connect_timeout": 5})
@@ -37,8 +39,9 @@ def postgres_schema() -> Iterator[str]:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception as exc:  # the server is down or refuses us
         admin.dispose()
-        _unavailable(f"PostgreSQL at {make_url(base).render_as_string()} is unreachable: "
-                     f"{str(exc).splitlines()[0]}")
+        _unavailable(
+            f"PostgreSQL at {make_url(base).render_as_string()} is unreachable: {str(exc).splitlines()[0]}"
+        )
     url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
         yield url.render_as_string(hide_password=False)

@@ -42,9 +42,18 @@ def work(url: str, proc: int, ops: int, barrier: Any, results: Any) -> None:
                 elif kind in ("approve", "revoke"):
                     digest = shared_report(arg).manifest_digest
                     action = DecisionAction.APPROVE if kind == "approve" else DecisionAction.REVOKE
-                    entry = reg.decide("shared", action, actor=f"p{proc}", reason=f"op {i:03d}", version=digest)
-                    done.append({"version": entry.version, "actor": entry.actor, "reason": entry.reason,
-                                 "decision": entry.decision.value, "at": entry.at})
+                    entry = reg.decide(
+                        "shared", action, actor=f"p{proc}", reason=f"op {i:03d}", version=digest
+                    )
+                    done.append(
+                        {
+                            "version": entry.version,
+                            "actor": entry.actor,
+                            "reason": entry.reason,
+                            "decision": entry.decision.value,
+                            "at": entry.at,
+                        }
+                    )
                 else:
                     name, text = f"pol-{arg % 3}", POLICY_TEXTS[(arg // 5) % 2]
                     reg.save_policy(name, text)

@@ -40,16 +40,18 @@ def test_admit_checks_and_records_the_audit(reg: Registry, policy: Path) -> None
     assert without.decision is Decision.REJECTED
     assert any("audit.require_audit" in r for r in without.reasons)
 
-    _, censored = reg.admit("m", policy_path=policy, actor="a", report=report,
-                            audit=_on(synthetic_run(refuse_china=True), digest))
+    _, censored = reg.admit(
+        "m", policy_path=policy, actor="a", report=report, audit=_on(synthetic_run(refuse_china=True), digest)
+    )
     assert censored.decision is Decision.REJECTED
     assert any("audit.max_asymmetry" in r and r.startswith("fail") for r in censored.reasons)
     assert len(reg.version_detail("audited-model")["audits"]) == 1
 
     # the stored audit is used when none is given; a fair audit recorded later flips it on re-evaluation
     _, again = reg.admit("m", policy_path=policy, actor="a", report=report)
-    assert again.decision is Decision.REJECTED and not any("require_audit" in r and r.startswith("fail")
-                                                          for r in again.reasons)
+    assert again.decision is Decision.REJECTED and not any(
+        "require_audit" in r and r.startswith("fail") for r in again.reasons
+    )
     reg.record_audit("audited-model", _on(synthetic_run(refuse_china=False), digest))
     flips = reg.reevaluate(policy, actor="a")
     assert [(f.model, f.before) for f in flips] == [("audited-model", "rejected")]

@@ -14,8 +14,9 @@ from tests.registry.reports import LENIENT, apache_folder, llama_folder
 from cli_run import wb
 
 
-def test_admit_decide_inspect_end_to_end(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_admit_decide_inspect_end_to_end(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("USER", "tester")
     policy = tmp_path / "lenient.yaml"
     policy.write_text(LENIENT, encoding="utf-8")
@@ -38,15 +39,33 @@ def test_admit_decide_inspect_end_to_end(db_url: str, tmp_path: Path, capsys: py
 
     code, out, _ = wb(capsys, monkeypatch, "registry", "approve", "acme-llama", "--reason", "legal ok", *db)
     assert code == 0 and "admitted by tester" in out
-    code, out, _ = wb(capsys, monkeypatch, "registry", "quarantine", "acme-small", "--reason", "odd", "--actor",
-                      "sec", *db)
+    code, out, _ = wb(
+        capsys, monkeypatch, "registry", "quarantine", "acme-small", "--reason", "odd", "--actor", "sec", *db
+    )
     assert code == 0 and "quarantined by sec" in out
     code, out, _ = wb(capsys, monkeypatch, "registry", "history", "acme-small", *db)
-    assert [line.split()[2:4] for line in out.splitlines()] == [["admitted", "admit"], ["quarantined", "quarantine"]]
+    assert [line.split()[2:4] for line in out.splitlines()] == [
+        ["admitted", "admit"],
+        ["quarantined", "quarantine"],
+    ]
 
     child = apache_folder(tmp_path / "models" / "acme-llama-chat", body="In-house chat tune.")
-    code, out, _ = wb(capsys, monkeypatch, "admit", str(child), "--policy", str(policy), "--derived-from",
-                      "acme-llama", "--relation", "finetune", "--name", "acme-llama-chat", "--json", *db)
+    code, out, _ = wb(
+        capsys,
+        monkeypatch,
+        "admit",
+        str(child),
+        "--policy",
+        str(policy),
+        "--derived-from",
+        "acme-llama",
+        "--relation",
+        "finetune",
+        "--name",
+        "acme-llama-chat",
+        "--json",
+        *db,
+    )
     shown = json.loads(out)
     assert shown["version"]["derived_from"] == "acme-llama" and shown["decision"]["action"] == "admit"
     code, out, _ = wb(capsys, monkeypatch, "registry", "show", "acme-llama-chat", *db)
@@ -68,7 +87,9 @@ def test_admit_decide_inspect_end_to_end(db_url: str, tmp_path: Path, capsys: py
 
 def test_tokens_cli(db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     db = ("--db", db_url)
-    code, out, _ = wb(capsys, monkeypatch, "token", "create", "ci", "--scope", "admit", "--scope", "decide", *db)
+    code, out, _ = wb(
+        capsys, monkeypatch, "token", "create", "ci", "--scope", "admit", "--scope", "decide", *db
+    )
     secret = out.strip()
     assert code == 0 and secret.startswith("wbt_")
     code, out, _ = wb(capsys, monkeypatch, "token", "list", *db)
@@ -79,21 +100,29 @@ def test_tokens_cli(db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch
     assert json.loads(out)[0]["revoked"] is True
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("registry", "show", "ghost"), "no model named 'ghost' in the registry"),
-    (("registry", "list", "--decision", "maybe"), "invalid --decision: 'maybe' (expected one of"),
-    (("registry", "list", "--min-severity", "huge"), "invalid --min-severity: unknown severity 'huge'"),
-    (("registry", "approve", "ghost", "--reason", "x"), "no model named 'ghost'"),
-    (("token", "create", "t", "--scope", "write"), "unknown scope 'write'"),
-    (("token", "create", "../t", "--scope", "admit"), "invalid token name '../t'"),
-    (("token", "revoke", "ghost"), "no token named 'ghost'"),
-    (("admit", "/no/such/model"), "no such file or folder"),
-    (("admit", ".", "--policy", "/no/such.yaml"), "cannot read policy"),
-    (("admit", ".", "--relation", "cousin"), "invalid relation 'cousin'"),
-    (("registry", "reevaluate", "--policy", "/no/such.yaml"), "cannot read policy"),
-])
-def test_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-                               args: tuple[str, ...], message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("registry", "show", "ghost"), "no model named 'ghost' in the registry"),
+        (("registry", "list", "--decision", "maybe"), "invalid --decision: 'maybe' (expected one of"),
+        (("registry", "list", "--min-severity", "huge"), "invalid --min-severity: unknown severity 'huge'"),
+        (("registry", "approve", "ghost", "--reason", "x"), "no model named 'ghost'"),
+        (("token", "create", "t", "--scope", "write"), "unknown scope 'write'"),
+        (("token", "create", "../t", "--scope", "admit"), "invalid token name '../t'"),
+        (("token", "revoke", "ghost"), "no token named 'ghost'"),
+        (("admit", "/no/such/model"), "no such file or folder"),
+        (("admit", ".", "--policy", "/no/such.yaml"), "cannot read policy"),
+        (("admit", ".", "--relation", "cousin"), "invalid relation 'cousin'"),
+        (("registry", "reevaluate", "--policy", "/no/such.yaml"), "cannot read policy"),
+    ],
+)
+def test_bad_input_is_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    message: str,
+) -> None:
     code, out, err = wb(capsys, monkeypatch, *args, "--db", f"sqlite:///{tmp_path / 'r.db'}")
     assert code == 2 and out == ""
     assert err.startswith("weighbridge: error: ") and message in err and len(err.strip().splitlines()) == 1
@@ -101,16 +130,31 @@ def test_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 def test_unreachable_database_in_a_subprocess(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "WEIGHBRIDGE_HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-m", "weighbridge", "registry", "list", "--db",
-                           "postgresql://nobody:pw@127.0.0.1:1/none?connect_timeout=2"],
-                          capture_output=True, text=True, timeout=60, env=env)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "weighbridge",
+            "registry",
+            "list",
+            "--db",
+            "postgresql://nobody:pw@127.0.0.1:1/none?connect_timeout=2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert done.stderr.startswith("weighbridge: error: cannot open the registry at postgresql+psycopg://nobody:***@")
+    assert done.stderr.startswith(
+        "weighbridge: error: cannot open the registry at postgresql+psycopg://nobody:***@"
+    )
     assert "pw@" not in done.stderr
 
 
-def test_admit_with_an_audit_and_record_audit(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_admit_with_an_audit_and_record_audit(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import dataclasses
 
     from tests.audit_stats.synthetic import synthetic_run
@@ -121,24 +165,45 @@ def test_admit_with_an_audit_and_record_audit(db_url: str, tmp_path: Path, capsy
     monkeypatch.setenv("USER", "tester")
     small = apache_folder(tmp_path / "models" / "acme-small")
     policy = tmp_path / "audited.yaml"
-    policy.write_text(LENIENT + "audit:\n  require_audit: true\n  max_asymmetry:\n"
-                      "    - {country: CN, language: en, points: 20}\n", encoding="utf-8")
+    policy.write_text(
+        LENIENT + "audit:\n  require_audit: true\n  max_asymmetry:\n"
+        "    - {country: CN, language: en, points: 20}\n",
+        encoding="utf-8",
+    )
     import hashlib
 
-    digest = manifest_digest((p.relative_to(small).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
-                             for p in sorted(small.rglob("*")) if p.is_file())
+    digest = manifest_digest(
+        (p.relative_to(small).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
+        for p in sorted(small.rglob("*"))
+        if p.is_file()
+    )
     for name, fair in (("censored", False), ("fair", True)):
         run_ = synthetic_run(refuse_china=not fair)
-        dump_run(dataclasses.replace(run_, model=dataclasses.replace(run_.model, digest=digest)),
-                 tmp_path / f"{name}.json")
+        dump_run(
+            dataclasses.replace(run_, model=dataclasses.replace(run_.model, digest=digest)),
+            tmp_path / f"{name}.json",
+        )
     db = ("--db", db_url)
 
-    code, out, _ = wb(capsys, monkeypatch, "admit", str(small), "--policy", str(policy), "--audit",
-                      str(tmp_path / "censored.json"), *db)
+    code, out, _ = wb(
+        capsys,
+        monkeypatch,
+        "admit",
+        str(small),
+        "--policy",
+        str(policy),
+        "--audit",
+        str(tmp_path / "censored.json"),
+        *db,
+    )
     assert code == 1 and "REJECTED" in out and "fail: audit.max_asymmetry" in out
-    code, out, _ = wb(capsys, monkeypatch, "registry", "record-audit", "acme-small", str(tmp_path / "fair.json"), *db)
+    code, out, _ = wb(
+        capsys, monkeypatch, "registry", "record-audit", "acme-small", str(tmp_path / "fair.json"), *db
+    )
     assert code == 0 and out.startswith("audit #2 recorded for acme-small")
     code, out, _ = wb(capsys, monkeypatch, "registry", "reevaluate", "--policy", str(policy), *db)
     assert code == 0 and "acme-small" in out and "rejected" in out
-    code, _, err = wb(capsys, monkeypatch, "registry", "record-audit", "acme-small", str(tmp_path / "nope.json"), *db)
+    code, _, err = wb(
+        capsys, monkeypatch, "registry", "record-audit", "acme-small", str(tmp_path / "nope.json"), *db
+    )
     assert code == 2 and "nope.json" in err

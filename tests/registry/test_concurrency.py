@@ -66,7 +66,8 @@ def test_eight_writers(backend: str, tmp_path: Path) -> None:
             history = reg.history("shared")
             # nothing lost, nothing duplicated
             assert sorted((h.version, h.actor, h.reason) for h in history) == sorted(
-                (d["version"], d["actor"], d["reason"]) for d in decisions)
+                (d["version"], d["actor"], d["reason"]) for d in decisions
+            )
             by_version: dict[str | None, list[Any]] = defaultdict(list)
             for h in history:
                 by_version[h.version].append(h)
@@ -85,6 +86,8 @@ def test_eight_writers(backend: str, tmp_path: Path) -> None:
                     assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
             with reg.engine.connect() as conn:
                 assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
-        print(f"\n{backend}: {PROCESSES} processes x {OPS} operations = {PROCESSES * OPS}; "
-              f"{len(decisions)} decisions, {distinct} distinct versions, {SHARED} shared; "
-              f"slowest worker {slowest:.2f} s, wall {wall:.2f} s (with process start-up)")
+        print(
+            f"\n{backend}: {PROCESSES} processes x {OPS} operations = {PROCESSES * OPS}; "
+            f"{len(decisions)} decisions, {distinct} distinct versions, {SHARED} shared; "
+            f"slowest worker {slowest:.2f} s, wall {wall:.2f} s (with process start-up)"
+        )

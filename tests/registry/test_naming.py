@@ -18,18 +18,33 @@ from cli_run import wb
 from weighbridge.registry import Registry
 from weighbridge.registry.naming import choose
 
-SELF_NAMED_CARD = card("license: apache-2.0\n", "# tiny-bert\n\nUse it:\n\n```python\nmodel = "
-                       "SentenceTransformer('acme-research/tiny-bert')\n```\n")
+SELF_NAMED_CARD = card(
+    "license: apache-2.0\n",
+    "# tiny-bert\n\nUse it:\n\n```python\nmodel = SentenceTransformer('acme-research/tiny-bert')\n```\n",
+)
 
 
 def _self_named(root: Path) -> Path:
-    return folder(root, {"README.md": SELF_NAMED_CARD, "config.json": '{"model_type": "bert"}',
-                         "model.safetensors": b"\x08\x00\x00\x00\x00\x00\x00\x00{}      "})
+    return folder(
+        root,
+        {
+            "README.md": SELF_NAMED_CARD,
+            "config.json": '{"model_type": "bert"}',
+            "model.safetensors": b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ",
+        },
+    )
 
 
 def _gguf(path: Path) -> Path:
-    data = (GGUFWriter().string("general.architecture", "llama").string("general.name", "Tiny Chat 1B")
-            .string("general.organization", "Acme").kv("general.file_type", 5, 7).tensor("w", [32]).build())
+    data = (
+        GGUFWriter()
+        .string("general.architecture", "llama")
+        .string("general.name", "Tiny Chat 1B")
+        .string("general.organization", "Acme")
+        .kv("general.file_type", 5, 7)
+        .tensor("w", [32])
+        .build()
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
@@ -37,7 +52,10 @@ def _gguf(path: Path) -> Path:
 
 def test_names_come_from_the_model(tmp_path: Path) -> None:
     named = choose(weighbridge.inspect(str(_self_named(tmp_path / "model"))))
-    assert (named.name, named.basis) == ("acme-research/tiny-bert", "the model's Hugging Face id (model card / config)")
+    assert (named.name, named.basis) == (
+        "acme-research/tiny-bert",
+        "the model's Hugging Face id (model card / config)",
+    )
     gguf = choose(weighbridge.inspect(str(_gguf(tmp_path / "copy.gguf"))))
     assert (gguf.name, gguf.basis) == ("Acme/Tiny-Chat-1B-Q8_0", "GGUF general.name + general.organization")
     plain = choose(weighbridge.inspect(str(apache_folder(tmp_path / "mcopy"))))
@@ -60,9 +78,9 @@ def test_same_bytes_from_two_folders_are_one_model(reg: Registry, tmp_path: Path
     assert {row.model for row in reg.list_versions()} == {"acme-research/tiny-bert", "Acme/Tiny-Chat-1B-Q8_0"}
 
 
-def test_name_overrides_and_same_bytes_under_another_name_warn(db_url: str, tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str],
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_name_overrides_and_same_bytes_under_another_name_warn(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     policy = tmp_path / "lenient.yaml"
     policy.write_text(LENIENT, encoding="utf-8")
     first = apache_folder(tmp_path / "model")  # names nothing: the folder name is all there is
@@ -78,7 +96,9 @@ def test_name_overrides_and_same_bytes_under_another_name_warn(db_url: str, tmp_
     assert doc["version"]["same_files_as"] == [{"model": "model", "decision": "admitted"}]
     code, out, _ = wb(capsys, monkeypatch, "registry", "history", "mcopy", "--json", *db)
     assert code == 0 and "already recorded under another name: model (admitted)" in out
-    code, out, err = wb(capsys, monkeypatch, "admit", str(second), "--policy", str(policy), "--name", "model", *db)
+    code, out, err = wb(
+        capsys, monkeypatch, "admit", str(second), "--policy", str(policy), "--name", "model", *db
+    )
     assert code == 0 and out.startswith("model @ ") and "warning: " in err  # 'mcopy' now holds them too
 
 

@@ -15,7 +15,9 @@ from weighbridge.web import admission
 
 def test_the_hash_is_of_the_bytes_evaluated(reg: Registry, tmp_path: Path) -> None:
     path = tmp_path / "crlf.yaml"
-    raw = LENIENT.replace("\n", "\r\n").encode("utf-8")  # a text read with newline translation would hash differently
+    raw = LENIENT.replace("\n", "\r\n").encode(
+        "utf-8"
+    )  # a text read with newline translation would hash differently
     path.write_bytes(raw)
     loaded = read_policy_file(path)
     assert loaded.sha256 == hashlib.sha256(raw).hexdigest() and loaded.text.encode("utf-8") == raw

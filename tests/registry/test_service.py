@@ -35,8 +35,13 @@ def _policy(tmp_path: Path, name: str, body: str) -> Path:
 
 
 def test_record_report_is_idempotent(reg: Registry) -> None:
-    report = tiny_report("alpha", {"a.bin": b"aaa", "b.bin": b"bb"}, severities=(Severity.HIGH, Severity.LOW),
-                         license_id="apache-2.0", family="apache")
+    report = tiny_report(
+        "alpha",
+        {"a.bin": b"aaa", "b.bin": b"bb"},
+        severities=(Severity.HIGH, Severity.LOW),
+        license_id="apache-2.0",
+        family="apache",
+    )
     first = reg.record_report(report)
     again = reg.record_report(report)
     assert first == again
@@ -45,7 +50,12 @@ def test_record_report_is_idempotent(reg: Registry) -> None:
     assert first.extra["max_severity"] == "high" and first.extra["license_family"] == "apache"
     counts = reg.counts()
     assert (counts["models"], counts["versions"], counts["files"], counts["reports"], counts["findings"]) == (
-        1, 1, 2, 1, 2)
+        1,
+        1,
+        2,
+        1,
+        2,
+    )
     # the same version seen by another kind of run is a second report of the same version
     reg.record_report(report, kind="scan")
     assert reg.counts()["reports"] == 2 and reg.counts()["versions"] == 1
@@ -80,13 +90,17 @@ def test_decide_and_history(reg: Registry) -> None:
     v1 = reg.record_report(tiny_report("delta", {"x": b"1"}))
     v2 = reg.record_report(tiny_report("delta", {"x": b"2"}))
     reg.decide("delta", DecisionAction.APPROVE, actor="alice", reason="reviewed")
-    reg.decide("delta", DecisionAction.QUARANTINE, actor="bob", reason="odd output", version=v1.manifest_digest)
+    reg.decide(
+        "delta", DecisionAction.QUARANTINE, actor="bob", reason="odd output", version=v1.manifest_digest
+    )
     last = reg.decide("delta", DecisionAction.REVOKE, actor="carol", reason="licence pulled")
     assert last.decision is Decision.REVOKED and last.version == v2.manifest_digest
     history = reg.history("delta")
     assert [(h.action, h.actor, h.version) for h in history] == [
-        (DecisionAction.APPROVE, "alice", v2.manifest_digest), (DecisionAction.QUARANTINE, "bob", v1.manifest_digest),
-        (DecisionAction.REVOKE, "carol", v2.manifest_digest)]
+        (DecisionAction.APPROVE, "alice", v2.manifest_digest),
+        (DecisionAction.QUARANTINE, "bob", v1.manifest_digest),
+        (DecisionAction.REVOKE, "carol", v2.manifest_digest),
+    ]
     assert reg.get_version("delta").decision is Decision.REVOKED
     assert reg.get_version("delta", v1.manifest_digest).decision is Decision.QUARANTINED
     with pytest.raises(RegistryError, match="not a decision a person makes"):
@@ -99,8 +113,11 @@ def test_decide_and_history(reg: Registry) -> None:
 
 def test_list_versions_filters(reg: Registry) -> None:
     reg.record_report(tiny_report("apache-one", {"x": b"1"}, license_id="apache-2.0", family="apache"))
-    reg.record_report(tiny_report("llama-one", {"x": b"2"}, severities=(Severity.CRITICAL,),
-                                  license_id="llama3.1", family="llama"))
+    reg.record_report(
+        tiny_report(
+            "llama-one", {"x": b"2"}, severities=(Severity.CRITICAL,), license_id="llama3.1", family="llama"
+        )
+    )
     reg.decide("apache-one", DecisionAction.APPROVE, actor="a", reason="ok")
     assert [r.model for r in reg.list_versions()] == ["apache-one", "llama-one"]
     assert [r.model for r in reg.list_versions(decision=Decision.ADMITTED)] == ["apache-one"]
@@ -168,7 +185,9 @@ def test_admit_bad_inputs(reg: Registry, tmp_path: Path) -> None:
     with pytest.raises(RegistryError, match="invalid relation"):
         reg.admit("x", policy_path=None, actor="a", relation="cousin", report=tiny_report("m", {"x": b"1"}))
     with pytest.raises(RegistryError, match="no such model"):
-        reg.admit("x", policy_path=None, actor="a", derived_from="ghost", report=tiny_report("m", {"x": b"1"}))
+        reg.admit(
+            "x", policy_path=None, actor="a", derived_from="ghost", report=tiny_report("m", {"x": b"1"})
+        )
     with pytest.raises(WeighbridgeError):
         reg.admit(str(tmp_path / "does-not-exist"), policy_path=None, actor="a")
     assert reg.counts()["versions"] == 0
@@ -200,25 +219,30 @@ def test_lineage_carries_obligations(reg: Registry, tmp_path: Path) -> None:
     with pytest.raises(RegistryError, match="needs-review, not admitted"):
         reg.admit(str(child_dir), policy_path=lenient, actor="alice", derived_from="acme-llama")
     reg.decide("acme-llama", DecisionAction.APPROVE, actor="lead", reason="reviewed the Llama licence")
-    child, decision = reg.admit(str(child_dir), policy_path=lenient, actor="alice", derived_from="acme-llama",
-                                relation="adapter")
+    child, decision = reg.admit(
+        str(child_dir), policy_path=lenient, actor="alice", derived_from="acme-llama", relation="adapter"
+    )
     assert child.derived_from == "acme-llama" and child.extra["relation"] == "adapter"
     # the child's own card says apache-2.0, but the Llama licence came with the parent and is checked
     assert any("inherited" in r or "Llama" in r for r in decision.reasons)
     detail = reg.version_detail("acme-llama-support")
     kinds = {ob["kind"] for ob in detail["obligations"]}
     assert {"naming", "attribution", "use-policy", "notice"} <= kinds
-    naming = next(ob for ob in detail["obligations"] if ob["kind"] == "naming" and ob["origin"] == "acme-llama")
+    naming = next(
+        ob for ob in detail["obligations"] if ob["kind"] == "naming" and ob["origin"] == "acme-llama"
+    )
     assert naming["license"] == "llama3.1" and '"Llama"' in naming["text"]
     assert any(ob["origin"] == "meta-llama/Llama-3.1-8B-Instruct" for ob in detail["obligations"])
     assert detail["lineage"]["parents"][0]["model"] == "acme-llama"
     assert reg.version_detail("acme-llama")["lineage"]["children"] == [
-        {"model": "acme-llama-support", "version": child.manifest_digest, "relation": "adapter"}]
+        {"model": "acme-llama-support", "version": child.manifest_digest, "relation": "adapter"}
+    ]
     # a grandchild inherits through the child
     reg.decide("acme-llama-support", DecisionAction.APPROVE, actor="lead", reason="ok")
     grand = apache_folder(tmp_path / "acme-grandchild", body="Distilled again.")
-    reg.admit(str(grand), policy_path=lenient, actor="alice", derived_from="acme-llama-support",
-              relation="finetune")
+    reg.admit(
+        str(grand), policy_path=lenient, actor="alice", derived_from="acme-llama-support", relation="finetune"
+    )
     carried = reg.version_detail("acme-grandchild")["obligations"]
     assert any(ob["kind"] == "naming" and ob["via"] == ["acme-llama-support", "acme-llama"] for ob in carried)
     # re-evaluation re-derives the registry lineage: only the grandparent's Llama licence can fail the name
@@ -229,7 +253,9 @@ def test_lineage_carries_obligations(reg: Registry, tmp_path: Path) -> None:
 
 
 def test_version_detail_and_diff(reg: Registry, tmp_path: Path) -> None:
-    one = tiny_report("zeta", {"a": b"1", "b": b"2"}, severities=(Severity.MEDIUM,), license_id="mit", family="mit")
+    one = tiny_report(
+        "zeta", {"a": b"1", "b": b"2"}, severities=(Severity.MEDIUM,), license_id="mit", family="mit"
+    )
     two = tiny_report("zeta", {"a": b"1", "b": b"3", "c": b"4"}, license_id="apache-2.0", family="apache")
     v1 = reg.record_report(one)
     reg.record_report(two)
@@ -249,13 +275,29 @@ def test_version_detail_and_diff(reg: Registry, tmp_path: Path) -> None:
 
 
 def _run() -> AuditRun:
-    prompt = Prompt(id="p1", suite="s", text="hi", kind=PromptKind.FACTUAL, expected=Expected.COMPLY, topic="t")
-    sample = Sample(prompt_id="p1", index=0, greedy=True, settings=GenerationSettings(),
-                    completion=Completion(outcome=Outcome.OK, text="hello"),
-                    score=Score(label=Label.COMPLETE, layer=ScoreLayer.DEFAULT, reason="answered"), cache_key="k")
-    return AuditRun(model=ModelUnderAudit(target="x", runtime="fake"), suites={"s": "1"},
-                    settings=GenerationSettings(), samples_per_prompt=1, greedy_pass=True, prompts=[prompt],
-                    samples=[sample], tool_version="test", started="2025-01-01T00:00:00Z")
+    prompt = Prompt(
+        id="p1", suite="s", text="hi", kind=PromptKind.FACTUAL, expected=Expected.COMPLY, topic="t"
+    )
+    sample = Sample(
+        prompt_id="p1",
+        index=0,
+        greedy=True,
+        settings=GenerationSettings(),
+        completion=Completion(outcome=Outcome.OK, text="hello"),
+        score=Score(label=Label.COMPLETE, layer=ScoreLayer.DEFAULT, reason="answered"),
+        cache_key="k",
+    )
+    return AuditRun(
+        model=ModelUnderAudit(target="x", runtime="fake"),
+        suites={"s": "1"},
+        settings=GenerationSettings(),
+        samples_per_prompt=1,
+        greedy_pass=True,
+        prompts=[prompt],
+        samples=[sample],
+        tool_version="test",
+        started="2025-01-01T00:00:00Z",
+    )
 
 
 def test_record_audit(reg: Registry) -> None:
@@ -315,8 +357,15 @@ def test_tokens_are_hashed_scoped_and_revocable(reg: Registry) -> None:
 
 def test_scan_cache(reg: Registry) -> None:
     assert reg.cached_file("/m/a.bin", 10, 5) is None
-    reg.store_cached_file("/m/a.bin", 10, 5, sha256="a" * 64, format="pickle",
-                          findings=[{"rule": "WB-PKL-001"}], rules_version="r1")
+    reg.store_cached_file(
+        "/m/a.bin",
+        10,
+        5,
+        sha256="a" * 64,
+        format="pickle",
+        findings=[{"rule": "WB-PKL-001"}],
+        rules_version="r1",
+    )
     hit = reg.cached_file("/m/a.bin", 10, 5)
     assert hit is not None and hit.sha256 == "a" * 64 and hit.findings == ({"rule": "WB-PKL-001"},)
     assert reg.cached_file("/m/a.bin", 10, 6) is None and reg.cached_file("/m/a.bin", 11, 5) is None

@@ -131,8 +131,10 @@ def test_abbreviation_shorter_than_seven_is_not_looked_up(cache: FakeCache) -> N
 
 
 def test_not_cached_message(tmp_path: Path, cache: FakeCache) -> None:
-    expected = (f"hf:other/model@main is not in the local Hugging Face cache ({cache.root}); "
-                "pass --download to fetch it")
+    expected = (
+        f"hf:other/model@main is not in the local Hugging Face cache ({cache.root}); "
+        "pass --download to fetch it"
+    )
     with pytest.raises(WeighbridgeError) as err:
         resolve("hf:other/model")
     assert str(err.value) == expected
@@ -155,10 +157,20 @@ def test_corrupt_ref_is_an_error(cache: FakeCache) -> None:
         resolve("hf:org/name@broken")
 
 
-@pytest.mark.parametrize("spec", [
-    "hf:", "hf:a/b/c", "hf:../etc", "hf:org/..", "hf:org/na--me", "hf:org/name@", "hf:org/name@../../x",
-    "hf:org/name@a//b", "hf:/name",
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "hf:",
+        "hf:a/b/c",
+        "hf:../etc",
+        "hf:org/..",
+        "hf:org/na--me",
+        "hf:org/name@",
+        "hf:org/name@../../x",
+        "hf:org/name@a//b",
+        "hf:/name",
+    ],
+)
 def test_bad_specs(cache: FakeCache, spec: str) -> None:
     with pytest.raises(WeighbridgeError, match="not a"):
         resolve(spec)
@@ -176,7 +188,8 @@ def test_tampered_git_blob_is_critical(cache: FakeCache) -> None:
     (cache.snapshot(COMMIT) / "config.json").write_bytes(b'{"auto_map": {"AutoModel": "evil.Model"}}')
     snap = resolve("hf:org/name")
     assert [(n.rule, n.path, n.severity) for n in snap.notes] == [
-        ("WB-SRC-010", "config.json", Severity.CRITICAL)]
+        ("WB-SRC-010", "config.json", Severity.CRITICAL)
+    ]
     assert "config.json" in [f.rel for f in snap.files]  # still scanned
     assert snap.notes[0].evidence is not None and snap.notes[0].evidence.startswith("expected ")
 
@@ -204,7 +217,8 @@ def test_missing_blob_is_critical_and_not_listed(cache: FakeCache) -> None:
     snap = resolve("hf:org/name")
     assert "tokenizer.json" not in [f.rel for f in snap.files]
     assert [(n.rule, n.path, n.severity) for n in snap.notes] == [
-        ("WB-SRC-011", "tokenizer.json", Severity.CRITICAL)]
+        ("WB-SRC-011", "tokenizer.json", Severity.CRITICAL)
+    ]
 
 
 def test_link_leaving_the_blob_store(cache: FakeCache, tmp_path: Path) -> None:
@@ -217,7 +231,9 @@ def test_link_leaving_the_blob_store(cache: FakeCache, tmp_path: Path) -> None:
     assert extra.expected_sha256 is None
     assert "gone.pkl" not in [f.rel for f in snap.files]
     assert [(n.rule, n.path, n.severity) for n in snap.notes] == [
-        ("WB-SRC-012", "extra.pkl", Severity.HIGH), ("WB-SRC-012", "gone.pkl", Severity.HIGH)]
+        ("WB-SRC-012", "extra.pkl", Severity.HIGH),
+        ("WB-SRC-012", "gone.pkl", Severity.HIGH),
+    ]
 
 
 def test_plain_file_in_snapshot(cache: FakeCache) -> None:
@@ -308,8 +324,11 @@ def test_scan_reports_tampered_blobs_as_critical(cache: FakeCache) -> None:
     (cache.snapshot(COMMIT) / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}  evil")
     (cache.snapshot(COMMIT) / "config.json").write_bytes(b'{"model_type": "evil"}')
     report = weighbridge.scan("hf:org/name")
-    critical = {(f.path, f.rule) for f in report.findings
-                if f.check is Check.INTEGRITY and f.severity is Severity.CRITICAL}
+    critical = {
+        (f.path, f.rule)
+        for f in report.findings
+        if f.check is Check.INTEGRITY and f.severity is Severity.CRITICAL
+    }
     assert ("config.json", "WB-SRC-010") in critical  # git blob SHA-1, checked while resolving
     assert any(path == "model.safetensors" for path, _ in critical)  # LFS SHA-256, checked while hashing
     assert report.target.revision == COMMIT

@@ -142,7 +142,9 @@ def test_fifo_is_noted_and_never_listed(tmp_path: Path) -> None:
     snap = resolve(str(tmp_path))
     assert rels(snap) == ["config.json"]
     assert [(n.rule, n.path, n.severity) for n in snap.notes] == [
-        ("WB-SRC-003", "model.bin", Severity.HIGH), ("WB-SRC-003", "via_link.bin", Severity.HIGH)]
+        ("WB-SRC-003", "model.bin", Severity.HIGH),
+        ("WB-SRC-003", "via_link.bin", Severity.HIGH),
+    ]
     assert "fifo" in snap.notes[0].detail
 
 
@@ -231,8 +233,18 @@ def test_real_minilm_folder() -> None:
     snap = resolve(str(folder))
     assert snap.target.kind is TargetKind.FOLDER
     assert rels(snap) == [
-        ".gitattributes", "1_Pooling/config.json", "README.md", "config.json",
-        "config_sentence_transformers.json", "data_config.json", "model.safetensors", "modules.json",
-        "sentence_bert_config.json", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json",
-        "vocab.txt"]
+        ".gitattributes",
+        "1_Pooling/config.json",
+        "README.md",
+        "config.json",
+        "config_sentence_transformers.json",
+        "data_config.json",
+        "model.safetensors",
+        "modules.json",
+        "sentence_bert_config.json",
+        "special_tokens_map.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "vocab.txt",
+    ]
     assert snap.notes == ()

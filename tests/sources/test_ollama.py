@@ -31,9 +31,16 @@ class FakeStore:
         (self.root / "blobs" / f"sha256-{hexdigest}").write_bytes(data)
         return {"mediaType": media_type, "digest": f"sha256:{hexdigest}", "size": len(data)}
 
-    def manifest(self, layers: list[dict[str, Any]], *, name: str = "smollm2", tag: str = "latest",
-                 namespace: str = "library", host: str = "registry.ollama.ai",
-                 config: dict[str, Any] | None = None) -> Path:
+    def manifest(
+        self,
+        layers: list[dict[str, Any]],
+        *,
+        name: str = "smollm2",
+        tag: str = "latest",
+        namespace: str = "library",
+        host: str = "registry.ollama.ai",
+        config: dict[str, Any] | None = None,
+    ) -> Path:
         doc: dict[str, Any] = {
             "schemaVersion": 2,
             "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
@@ -42,8 +49,15 @@ class FakeStore:
         }
         return self.write(json.dumps(doc).encode(), name=name, tag=tag, namespace=namespace, host=host)
 
-    def write(self, raw: bytes, *, name: str = "smollm2", tag: str = "latest", namespace: str = "library",
-              host: str = "registry.ollama.ai") -> Path:
+    def write(
+        self,
+        raw: bytes,
+        *,
+        name: str = "smollm2",
+        tag: str = "latest",
+        namespace: str = "library",
+        host: str = "registry.ollama.ai",
+    ) -> Path:
         path = self.root / "manifests" / host / namespace / name / tag
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(raw)
@@ -90,7 +104,9 @@ def test_name_only_resolves_library_latest(store: FakeStore) -> None:
 def test_tag_namespace_and_host(store: FakeStore) -> None:
     store.manifest(standard_layers(store), tag="135m")
     store.manifest(standard_layers(store), namespace="someone", name="tuned", tag="q4")
-    store.manifest(standard_layers(store), host="hf.co", namespace="bartowski", name="SmolLM2-GGUF", tag="Q4_K_M")
+    store.manifest(
+        standard_layers(store), host="hf.co", namespace="bartowski", name="SmolLM2-GGUF", tag="Q4_K_M"
+    )
     store.manifest(standard_layers(store), host="localhost:5000", namespace="team", name="m", tag="v1")
     assert resolve("ollama:smollm2:135m").target.revision == "135m"
     assert resolve("ollama:someone/tuned:q4").target.path.endswith("registry.ollama.ai/someone/tuned/q4")
@@ -101,16 +117,28 @@ def test_tag_namespace_and_host(store: FakeStore) -> None:
 
 def test_parse_defaults() -> None:
     assert ollama.parse_ollama_spec("ollama:llama3") == ollama.OllamaName(
-        "registry.ollama.ai", "library", "llama3", "latest")
+        "registry.ollama.ai", "library", "llama3", "latest"
+    )
     assert ollama.parse_ollama_spec("ollama:ns/llama3") == ollama.OllamaName(
-        "registry.ollama.ai", "ns", "llama3", "latest")
+        "registry.ollama.ai", "ns", "llama3", "latest"
+    )
     assert ollama.parse_ollama_spec("ollama:host:1/ns/llama3:8b").host == "host:1"
 
 
-@pytest.mark.parametrize("spec", [
-    "ollama:", "ollama::tag", "ollama:a/b/c/d", "ollama:../x", "ollama:name:", "ollama:name:../x",
-    "ollama:-bad host/ns/name", "ollama:ns//name", "ollama:.hidden",
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "ollama:",
+        "ollama::tag",
+        "ollama:a/b/c/d",
+        "ollama:../x",
+        "ollama:name:",
+        "ollama:name:../x",
+        "ollama:-bad host/ns/name",
+        "ollama:ns//name",
+        "ollama:.hidden",
+    ],
+)
 def test_bad_names(store: FakeStore, spec: str) -> None:
     with pytest.raises(WeighbridgeError, match="not an Ollama model name"):
         resolve(spec)
@@ -140,10 +168,18 @@ def test_default_store_is_in_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_several_licenses_are_numbered(store: FakeStore) -> None:
-    layers = [store.blob(b"GGUF", MODEL), store.blob(b"Apache-2.0", LICENSE), store.blob(b"Llama terms", LICENSE)]
+    layers = [
+        store.blob(b"GGUF", MODEL),
+        store.blob(b"Apache-2.0", LICENSE),
+        store.blob(b"Llama terms", LICENSE),
+    ]
     store.manifest(layers)
     assert [f.rel for f in resolve("ollama:smollm2").files] == [
-        "config.json", "license-1", "license-2", "model.gguf"]
+        "config.json",
+        "license-1",
+        "license-2",
+        "model.gguf",
+    ]
 
 
 def test_media_type_names() -> None:
@@ -170,7 +206,9 @@ def test_missing_blob_is_critical(store: FakeStore) -> None:
     store.manifest(layers)
     snap = resolve("ollama:smollm2")
     assert "model.gguf" not in [f.rel for f in snap.files]
-    assert [(n.rule, n.path, n.severity) for n in snap.notes] == [("WB-SRC-020", "model.gguf", Severity.CRITICAL)]
+    assert [(n.rule, n.path, n.severity) for n in snap.notes] == [
+        ("WB-SRC-020", "model.gguf", Severity.CRITICAL)
+    ]
     assert snap.notes[0].evidence == layers[0]["digest"]
 
 
@@ -181,7 +219,9 @@ def test_size_mismatch_is_critical_and_still_scanned(store: FakeStore) -> None:
     store.manifest(layers)
     snap = resolve("ollama:smollm2")
     assert "template" in [f.rel for f in snap.files]
-    assert [(n.rule, n.path, n.severity) for n in snap.notes] == [("WB-SRC-021", "template", Severity.CRITICAL)]
+    assert [(n.rule, n.path, n.severity) for n in snap.notes] == [
+        ("WB-SRC-021", "template", Severity.CRITICAL)
+    ]
 
 
 def test_tampered_blob_of_same_size_keeps_the_manifest_digest(store: FakeStore) -> None:
@@ -205,19 +245,28 @@ def test_fifo_blob_is_never_listed(store: FakeStore) -> None:
     assert [(n.rule, n.path) for n in snap.notes] == [("WB-SRC-003", "model.gguf")]
 
 
-@pytest.mark.parametrize(("raw", "why"), [
-    (b"{not json", "malformed Ollama manifest"),
-    (b"\xff\xfe", "malformed Ollama manifest"),
-    (b"[]", "no list of layers"),
-    (b'{"layers": {}}', "no list of layers"),
-    (b'{"layers": [3]}', "layer 0 is not an object"),
-    (b'{"layers": [{"digest": "sha256:' + b"a" * 64 + b'", "size": 1}]}', "layer 0 has no mediaType"),
-    (b'{"layers": [{"mediaType": "m", "digest": "md5:abc", "size": 1}]}', "not sha256:<64 hex>"),
-    (b'{"layers": [{"mediaType": "m", "digest": "sha256:../../x", "size": 1}]}', "not sha256:<64 hex>"),
-    (b'{"layers": [{"mediaType": "m", "digest": "sha256:' + b"a" * 64 + b'", "size": -1}]}', "not a byte count"),
-    (b'{"layers": [{"mediaType": "m", "digest": "sha256:' + b"a" * 64 + b'", "size": true}]}', "not a byte count"),
-    (b'{"config": "x", "layers": []}', "config is not an object"),
-])
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        (b"{not json", "malformed Ollama manifest"),
+        (b"\xff\xfe", "malformed Ollama manifest"),
+        (b"[]", "no list of layers"),
+        (b'{"layers": {}}', "no list of layers"),
+        (b'{"layers": [3]}', "layer 0 is not an object"),
+        (b'{"layers": [{"digest": "sha256:' + b"a" * 64 + b'", "size": 1}]}', "layer 0 has no mediaType"),
+        (b'{"layers": [{"mediaType": "m", "digest": "md5:abc", "size": 1}]}', "not sha256:<64 hex>"),
+        (b'{"layers": [{"mediaType": "m", "digest": "sha256:../../x", "size": 1}]}', "not sha256:<64 hex>"),
+        (
+            b'{"layers": [{"mediaType": "m", "digest": "sha256:' + b"a" * 64 + b'", "size": -1}]}',
+            "not a byte count",
+        ),
+        (
+            b'{"layers": [{"mediaType": "m", "digest": "sha256:' + b"a" * 64 + b'", "size": true}]}',
+            "not a byte count",
+        ),
+        (b'{"config": "x", "layers": []}', "config is not an object"),
+    ],
+)
 def test_malformed_manifest_names_the_file(store: FakeStore, raw: bytes, why: str) -> None:
     path = store.write(raw)
     with pytest.raises(WeighbridgeError) as err:
@@ -250,8 +299,11 @@ def test_scan_reports_tampered_and_missing_blobs_as_critical(store: FakeStore) -
     model_blob.write_bytes(OTHER_GGUF)  # same size, other bytes
     os.unlink(store.root / "blobs" / ("sha256-" + layers[1]["digest"].removeprefix("sha256:")))
     report = weighbridge.scan("ollama:smollm2")
-    critical = {(f.path, f.rule) for f in report.findings
-                if f.check is Check.INTEGRITY and f.severity is Severity.CRITICAL}
+    critical = {
+        (f.path, f.rule)
+        for f in report.findings
+        if f.check is Check.INTEGRITY and f.severity is Severity.CRITICAL
+    }
     assert ("template", "WB-SRC-020") in critical
     assert any(path == "model.gguf" for path, _ in critical)
     assert "template" not in [r.path for r in report.files]

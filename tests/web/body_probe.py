@@ -30,8 +30,15 @@ class Probe:
     peak_growth: int  # bytes of resident memory above the level before the request
 
 
-def send_body(base_url: str, method: str, path: str, size: int, headers: dict[str, str] | None = None,
-              chunked: bool = False, timeout: float = 60.0) -> Probe:
+def send_body(
+    base_url: str,
+    method: str,
+    path: str,
+    size: int,
+    headers: dict[str, str] | None = None,
+    chunked: bool = False,
+    timeout: float = 60.0,
+) -> Probe:
     url = urlsplit(base_url)
     baseline = rss_bytes()
     peak = baseline

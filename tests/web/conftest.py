@@ -40,8 +40,12 @@ class Filled:
     def copy_to(self, folder: Path) -> Filled:
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(self.db, folder / "registry.db")
-        return Filled(db=folder / "registry.db", models_root=self.models_root, tokens=dict(self.tokens),
-                      digests=dict(self.digests))
+        return Filled(
+            db=folder / "registry.db",
+            models_root=self.models_root,
+            tokens=dict(self.tokens),
+            digests=dict(self.digests),
+        )
 
     def bearer(self, scope: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[scope]}"}
@@ -62,8 +66,9 @@ def filled_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Filled
             for make in (models.tampered, models.hostile):
                 version, _ = reg.admit(str(make(root)), policy_path=None, actor="setup")
                 filled.digests[version.model] = version.manifest_digest
-            version, _ = reg.admit(str(models.derivative(root, CLEAN)), policy_path=None, actor="setup",
-                                   derived_from=CLEAN)
+            version, _ = reg.admit(
+                str(models.derivative(root, CLEAN)), policy_path=None, actor="setup", derived_from=CLEAN
+            )
             filled.digests[version.model] = version.manifest_digest
             reg.decide("hostile-card", DecisionAction.QUARANTINE, actor="setup", reason="card under review")
             run = synthetic_run(samples=2)  # an audit of these weights carries their manifest digest

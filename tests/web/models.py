@@ -47,7 +47,9 @@ def derivative(root: Path, base: str, name: str = "support-bot") -> Path:
     write_clean(folder)
     (folder / "README.md").write_text(
         f"---\nlicense: apache-2.0\nbase_model: {base}\nbase_model_relation: finetune\n---\n"
-        f"# {name}\n\nA fine-tune of {base}.\n", encoding="utf-8")
+        f"# {name}\n\nA fine-tune of {base}.\n",
+        encoding="utf-8",
+    )
     return folder
 
 

@@ -49,8 +49,10 @@ def test_version_detail_by_org_name_and_digest_prefix(client: TestClient, filled
     assert doc["license"]["id"] == "apache-2.0"
     assert [h["action"] for h in doc["history"]] == ["admit"]
     prefix = filled.digests[CLEAN][:12]
-    assert client.get(f"/api/v1/models/{CLEAN}/versions/{prefix}").json()["version"]["manifest_digest"] == \
-        filled.digests[CLEAN]
+    assert (
+        client.get(f"/api/v1/models/{CLEAN}/versions/{prefix}").json()["version"]["manifest_digest"]
+        == filled.digests[CLEAN]
+    )
     assert client.get(f"/api/v1/models/{CLEAN}/versions/deadbeefdead").status_code == 404
     assert client.get("/api/v1/models/no/such/model/versions").status_code == 404
 
@@ -63,14 +65,16 @@ def test_one_model_by_name(client: TestClient, filled: Filled) -> None:
     assert [v["manifest_digest"] for v in doc["versions"]] == [filled.digests[CLEAN]]
     assert doc["latest"]["decision"] == "admitted" and [h["action"] for h in doc["history"]] == ["admit"]
     assert "openness_label" in doc and "publisher" in doc
-    assert client.get("/api/v1/models/no/such/model").json() == {"detail": "no model named 'no/such/model' in the "
-                                                                           "registry"}
+    assert client.get("/api/v1/models/no/such/model").json() == {
+        "detail": "no model named 'no/such/model' in the registry"
+    }
     # the routes below a model keep their meaning
     assert client.get(f"/api/v1/models/{CLEAN}/history").json()[0]["action"] == "admit"
     schema = client.get("/openapi.json").json()
     get = schema["paths"]["/api/v1/models/{name}"]["get"]
     assert get["responses"]["200"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/ModelOverview"}
+        "$ref": "#/components/schemas/ModelOverview"
+    }
     assert "404" in get["responses"]
 
 
@@ -106,12 +110,18 @@ def test_admit_token_cannot_decide_403(client: TestClient, filled: Filled) -> No
 
 def test_decide_revoke_then_approve(client: TestClient, filled: Filled) -> None:
     headers = filled.bearer("decide")
-    revoked = client.post(f"/api/v1/models/{CLEAN}/decisions", headers=headers,
-                          json={"action": "revoke", "reason": "licence changed"})
+    revoked = client.post(
+        f"/api/v1/models/{CLEAN}/decisions",
+        headers=headers,
+        json={"action": "revoke", "reason": "licence changed"},
+    )
     assert revoked.status_code == 201, revoked.text
     assert revoked.json()["decision"] == "revoked" and revoked.json()["actor"] == "decide-token"
-    approved = client.post(f"/api/v1/models/{CLEAN}/decisions", headers=headers,
-                           json={"action": "approve", "reason": "cleared", "version": filled.digests[CLEAN][:10]})
+    approved = client.post(
+        f"/api/v1/models/{CLEAN}/decisions",
+        headers=headers,
+        json={"action": "approve", "reason": "cleared", "version": filled.digests[CLEAN][:10]},
+    )
     assert approved.json()["decision"] == "admitted"
     history = client.get(f"/api/v1/models/{CLEAN}/history").json()
     assert [h["action"] for h in history] == ["admit", "revoke", "approve"]
@@ -124,24 +134,32 @@ def test_decide_validates_its_body(client: TestClient, filled: Filled) -> None:
     assert client.post(url, headers=headers, json={"action": "approve", "reason": ""}).status_code == 422
     assert client.post(url, headers=headers, json={"action": "admit", "reason": "x"}).status_code == 422
     assert client.post(url, headers=headers, json={"action": "approve"}).status_code == 422
-    missing = client.post("/api/v1/models/ghost/decisions", headers=headers, json={"action": "approve", "reason": "x"})
+    missing = client.post(
+        "/api/v1/models/ghost/decisions", headers=headers, json={"action": "approve", "reason": "x"}
+    )
     assert missing.status_code == 404
 
 
 def test_admit_through_the_api(client: TestClient, filled: Filled, tmp_path: Path) -> None:
     folder = models.clean(tmp_path / "incoming", "fresh-model")
     (folder / "extra.txt").write_text("a new version\n", encoding="utf-8")
-    response = client.post("/api/v1/admit", headers=filled.bearer("admit"),
-                           json={"target": str(folder), "policy": "research-lab", "name": "acme-ai/fresh"})
+    response = client.post(
+        "/api/v1/admit",
+        headers=filled.bearer("admit"),
+        json={"target": str(folder), "policy": "research-lab", "name": "acme-ai/fresh"},
+    )
     assert response.status_code == 201, response.text
     result = response.json()
     assert result["version"]["model"] == "acme-ai/fresh"
     assert result["decision"]["decision"] == "admitted" and result["decision"]["policy"] == "research-lab"
     assert result["decision"]["actor"] == "admit-token"
-    bad = client.post("/api/v1/admit", headers=filled.bearer("admit"), json={"target": str(tmp_path / "missing")})
+    bad = client.post(
+        "/api/v1/admit", headers=filled.bearer("admit"), json={"target": str(tmp_path / "missing")}
+    )
     assert bad.status_code == 400
-    unknown_policy = client.post("/api/v1/admit", headers=filled.bearer("admit"),
-                                 json={"target": str(folder), "policy": "nope"})
+    unknown_policy = client.post(
+        "/api/v1/admit", headers=filled.bearer("admit"), json={"target": str(folder), "policy": "nope"}
+    )
     assert unknown_policy.status_code == 404
 
 
@@ -152,8 +170,9 @@ def test_policies_get_put(client: TestClient, filled: Filled) -> None:
     assert saved.status_code == 200, saved.text
     assert saved.json()["yaml_text"] == text
     assert client.get("/api/v1/policies/strict").json()["sha256"] == saved.json()["sha256"]
-    invalid = client.put("/api/v1/policies/broken", json={"yaml_text": "rules: [unclosed\n"},
-                         headers=filled.bearer("policy"))
+    invalid = client.put(
+        "/api/v1/policies/broken", json={"yaml_text": "rules: [unclosed\n"}, headers=filled.bearer("policy")
+    )
     assert invalid.status_code == 400
     assert client.get("/api/v1/policies/broken").status_code == 404
 

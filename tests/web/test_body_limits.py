@@ -19,14 +19,19 @@ MB = 1024 * 1024
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("method", "path", "chunked"), [
-    ("POST", "/api/v1/admit", False),
-    ("PUT", "/api/v1/policies/p", False),
-    ("POST", "/api/v1/models/acme-ai/clean-chat/decisions", True),
-    ("POST", "/admit", False),
-    ("POST", "/policies", True),
-])
-def test_unauthenticated_100mb_body_is_refused_unread(filled: Filled, method: str, path: str, chunked: bool) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "chunked"),
+    [
+        ("POST", "/api/v1/admit", False),
+        ("PUT", "/api/v1/policies/p", False),
+        ("POST", "/api/v1/models/acme-ai/clean-chat/decisions", True),
+        ("POST", "/admit", False),
+        ("POST", "/policies", True),
+    ],
+)
+def test_unauthenticated_100mb_body_is_refused_unread(
+    filled: Filled, method: str, path: str, chunked: bool
+) -> None:
     with serve_in_thread(create_app(filled.url())) as base:
         probe = send_body(base, method, path, 100 * MB, chunked=chunked)
     assert probe.status == 401
@@ -38,8 +43,9 @@ def test_authenticated_oversized_body_is_413(filled: Filled) -> None:
     limits = BodyLimits(json_bytes=64 * 1024, policy_bytes=2 * MB)
     with serve_in_thread(create_app(filled.url(), body_limits=limits)) as base:
         declared = send_body(base, "POST", "/api/v1/admit", 100 * MB, headers=filled.bearer("admit"))
-        streamed = send_body(base, "PUT", "/api/v1/policies/p", 100 * MB, headers=filled.bearer("policy"),
-                             chunked=True)
+        streamed = send_body(
+            base, "PUT", "/api/v1/policies/p", 100 * MB, headers=filled.bearer("policy"), chunked=True
+        )
     assert declared.status == 413 and declared.peak_growth < 20 * MB
     assert streamed.status == 413 and streamed.peak_growth < 20 * MB
 
@@ -55,10 +61,17 @@ def test_small_bodies_still_work_and_caps_are_per_route(filled: Filled) -> None:
         big = client.post("/api/v1/admit", json={"target": "x" * 3000}, headers=filled.bearer("admit"))
         assert big.status_code == 413 and "limit of 1000 bytes" in big.json()["detail"]
         assert client.post("/api/v1/admit", json={"target": "/x"}).status_code == 401
-        assert client.post("/api/v1/admit", json={"target": "/x"},
-                           headers={"Authorization": "Bearer wbt_unknown"}).status_code == 401
+        assert (
+            client.post(
+                "/api/v1/admit", json={"target": "/x"}, headers={"Authorization": "Bearer wbt_unknown"}
+            ).status_code
+            == 401
+        )
         # a valid token without the scope passes the gate; the route answers 403 as before
-        assert client.post("/api/v1/admit", json={"target": "/x"}, headers=filled.bearer("policy")).status_code == 403
+        assert (
+            client.post("/api/v1/admit", json={"target": "/x"}, headers=filled.bearer("policy")).status_code
+            == 403
+        )
         page = client.post("/admit", data={"target": "/x", "csrf_token": "t"})
         assert page.status_code == 401 and "Sign in" in page.text
 

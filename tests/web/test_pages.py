@@ -42,7 +42,7 @@ def test_model_page_shows_files_findings_quotes_lineage(client: TestClient, fill
     assert page.status_code == 200
     html = page.text
     assert "model.safetensors" in html and re.search(r"[0-9a-f]{64}</td>", html)
-    assert "<svg class=\"lineage\"" in html and "support-bot" in html
+    assert '<svg class="lineage"' in html and "support-bot" in html
     assert "apache-2.0" in html
     tampered = client.get("/models/tampered-checkpoint").text
     assert "WB-PKL-001" in tampered and "builtins exec.__call__" in tampered
@@ -63,10 +63,13 @@ def test_hostile_card_and_licence_quotes_are_escaped(client: TestClient) -> None
 
 def test_sign_in_sets_an_httponly_strict_cookie(client: TestClient, filled: Filled) -> None:
     token = form_token(client, "/login")
-    response = client.post("/login", data={"token": filled.tokens["decide"], "csrf_token": token},
-                           follow_redirects=False)
+    response = client.post(
+        "/login", data={"token": filled.tokens["decide"], "csrf_token": token}, follow_redirects=False
+    )
     assert response.status_code == 303
-    cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("wb_token="))
+    cookie = next(
+        v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("wb_token=")
+    )
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
     assert "signed in as <strong>decide-token</strong>" in client.get("/").text
     bad = client.post("/login", data={"token": "wbt_wrong", "csrf_token": token})
@@ -81,14 +84,19 @@ def test_form_post_without_csrf_is_rejected(client: TestClient, filled: Filled) 
     forged = client.post(url, data={"action": "revoke", "reason": "forged", "csrf_token": "0" * 64})
     assert forged.status_code == 403
     other_browser = csrf.form_token(b"another secret", "another browser")
-    assert client.post(url, data={"action": "revoke", "reason": "x", "csrf_token": other_browser}).status_code == 403
+    assert (
+        client.post(url, data={"action": "revoke", "reason": "x", "csrf_token": other_browser}).status_code
+        == 403
+    )
     assert "csrf" not in client.get(f"/api/v1/models/{CLEAN}/history").text  # nothing recorded
     assert client.get(f"/api/v1/models/{CLEAN}/history").json()[-1]["action"] == "admit"
 
 
 def test_decide_form_needs_sign_in_and_the_scope(client: TestClient, filled: Filled) -> None:
     url = f"/models/{CLEAN}/decisions"
-    anonymous = client.post(url, data={"action": "revoke", "reason": "x", "csrf_token": form_token(client, "/login")})
+    anonymous = client.post(
+        url, data={"action": "revoke", "reason": "x", "csrf_token": form_token(client, "/login")}
+    )
     assert anonymous.status_code == 401 and "Sign in" in anonymous.text
     sign_in(client, filled.tokens["admit"])
     wrong_scope = client.post(url, data={"action": "revoke", "reason": "x", "csrf_token": form_token(client)})
@@ -101,8 +109,16 @@ def test_decide_form_revokes_with_a_reason(client: TestClient, filled: Filled) -
     token = form_token(client, f"/models/{CLEAN}")
     blank = client.post(url, data={"action": "revoke", "reason": "  ", "csrf_token": token})
     assert blank.status_code == 422
-    done = client.post(url, data={"action": "revoke", "reason": "licence changed", "csrf_token": token,
-                                  "version": filled.digests[CLEAN]}, follow_redirects=False)
+    done = client.post(
+        url,
+        data={
+            "action": "revoke",
+            "reason": "licence changed",
+            "csrf_token": token,
+            "version": filled.digests[CLEAN],
+        },
+        follow_redirects=False,
+    )
     assert done.status_code == 303 and "done=revoke" in done.headers["location"]
     page = client.get(done.headers["location"]).text
     assert 'id="decision">revoked<' in page and "licence changed" in page and "Revoked." in page
@@ -112,17 +128,23 @@ def test_policy_upload_form(client: TestClient, filled: Filled, tmp_path: Path) 
     sign_in(client, filled.tokens["policy"])
     token = form_token(client, "/policies")
     text = "name: lab-<b>bold</b>\nrules:\n  remote_code: forbid\n"
-    response = client.post("/policies", data={"name": "lab2", "yaml_text": text, "csrf_token": token},
-                           follow_redirects=False)
+    response = client.post(
+        "/policies", data={"name": "lab2", "yaml_text": text, "csrf_token": token}, follow_redirects=False
+    )
     assert response.status_code == 303, response.text
     html = client.get("/policies/lab2").text
     assert "name: lab-&lt;b&gt;bold&lt;/b&gt;" in html
-    escape = client.post("/policies", data={"name": "../escape", "yaml_text": "name: x\n", "csrf_token": token})
+    escape = client.post(
+        "/policies", data={"name": "../escape", "yaml_text": "name: x\n", "csrf_token": token}
+    )
     assert escape.status_code == 400
     assert not list(tmp_path.rglob("escape*")) and not list(tmp_path.parent.glob("escape*"))
-    uploaded = client.post("/policies", data={"name": "from-file", "csrf_token": token},
-                           files={"file": ("p.yaml", b"name: from-file\nrules:\n  osi_only: true\n", "text/yaml")},
-                           follow_redirects=False)
+    uploaded = client.post(
+        "/policies",
+        data={"name": "from-file", "csrf_token": token},
+        files={"file": ("p.yaml", b"name: from-file\nrules:\n  osi_only: true\n", "text/yaml")},
+        follow_redirects=False,
+    )
     assert uploaded.status_code == 303
     assert "osi_only: true" in client.get("/policies/from-file").text
 
@@ -133,8 +155,11 @@ def test_admit_form(client: TestClient, filled: Filled, tmp_path: Path) -> None:
     (folder / "notes.txt").write_text("different bytes\n", encoding="utf-8")
     token = form_token(client, "/admit")
     assert "research-lab" in client.get("/admit").text
-    response = client.post("/admit", data={"target": str(folder), "policy": "research-lab", "csrf_token": token},
-                           follow_redirects=False)
+    response = client.post(
+        "/admit",
+        data={"target": str(folder), "policy": "research-lab", "csrf_token": token},
+        follow_redirects=False,
+    )
     assert response.status_code == 303, response.text
     page = client.get(response.headers["location"]).text
     assert "web-admitted" in page and 'id="decision">admitted<' in page and "admit-token" in page

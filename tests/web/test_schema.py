@@ -21,8 +21,13 @@ from weighbridge.registry import open_registry
 from weighbridge.web import create_app
 from weighbridge.web.app import openapi_document
 
-CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
-          checks.response_headers_conformance, checks.response_schema_conformance]
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_headers_conformance,
+    checks.response_schema_conformance,
+]
 
 schema = schemathesis.openapi.from_dict(openapi_document())
 
@@ -40,9 +45,16 @@ def fuzz_target(filled: Filled) -> Iterator[tuple[FastAPI, dict[str, str]]]:
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much])
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
 def test_api_conforms_to_its_schema(case: Any, fuzz_target: tuple[FastAPI, dict[str, str]]) -> None:
     app, headers = fuzz_target
     case.call_and_validate(app=app, headers=headers, checks=CHECKS)

@@ -41,18 +41,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_refuses_a_public_address_without_allow_remote(uvicorn_calls: list[dict[str, Any]], filled: Filled) -> None:
+def test_refuses_a_public_address_without_allow_remote(
+    uvicorn_calls: list[dict[str, Any]], filled: Filled
+) -> None:
     result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--db", filled.url()])
     assert result.exit_code == 2
     assert "refusing to bind 0.0.0.0" in result.output and "--allow-remote" in result.output
     assert uvicorn_calls == []
 
 
-def test_allow_remote_warns_and_turns_anonymous_reads_off(uvicorn_calls: list[dict[str, Any]],
-                                                          filled: Filled) -> None:
+def test_allow_remote_warns_and_turns_anonymous_reads_off(
+    uvicorn_calls: list[dict[str, Any]], filled: Filled
+) -> None:
     port = free_port()
-    result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--allow-remote", "--db", filled.url(),
-                                      "--port", str(port)])
+    result = CliRunner().invoke(
+        app, ["serve", "--host", "0.0.0.0", "--allow-remote", "--db", filled.url(), "--port", str(port)]
+    )
     assert result.exit_code == 0, result.output
     assert "warning: serving on 0.0.0.0" in result.output
     (call,) = uvicorn_calls
@@ -70,13 +74,19 @@ def test_loopback_defaults(uvicorn_calls: list[dict[str, Any]], filled: Filled) 
     # the start line names only URLs that exist, and says so after the port was bound
     assert f"dashboard on http://127.0.0.1:{port}/" in result.output and "/openapi.json" in result.output
     assert "/docs" not in result.output
-    CliRunner().invoke(app, ["serve", "--db", filled.url(), "--no-anonymous-read", "--port", str(free_port())])
+    CliRunner().invoke(
+        app, ["serve", "--db", filled.url(), "--no-anonymous-read", "--port", str(free_port())]
+    )
     assert uvicorn_calls[1]["app"].state.web.allow_anonymous_read is False
 
 
 def test_unusable_database_is_one_line(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "weighbridge", "serve", "--db", "mysql://nowhere/x"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "weighbridge", "serve", "--db", "mysql://nowhere/x"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("weighbridge: error:") and "Traceback" not in result.stderr
 
@@ -86,8 +96,12 @@ def test_a_real_server_answers(filled: Filled) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = dict(os.environ, WEIGHBRIDGE_HOME=str(filled.db.parent / "home"))
-    proc = subprocess.Popen([sys.executable, "-m", "weighbridge", "serve", "--port", str(port), "--db",
-                             filled.url()], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "weighbridge", "serve", "--port", str(port), "--db", filled.url()],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -110,20 +124,30 @@ def test_busy_port_is_one_line_and_exit_2(filled: Filled) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "weighbridge", "serve", "--port", str(port), "--db",
-                                 filled.url()], capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "weighbridge", "serve", "--port", str(port), "--db", filled.url()],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1 and result.stdout == ""
-    assert result.stderr.startswith(f"weighbridge: error: cannot listen on 127.0.0.1:{port}: the port is already "
-                                    "in use")
+    assert result.stderr.startswith(
+        f"weighbridge: error: cannot listen on 127.0.0.1:{port}: the port is already in use"
+    )
     assert "dashboard on" not in result.stderr and "Traceback" not in result.stderr
 
 
 def test_the_urls_the_start_line_names_exist(filled: Filled) -> None:
     port = free_port()
     env = dict(os.environ, WEIGHBRIDGE_HOME=str(filled.db.parent / "home"))
-    proc = subprocess.Popen([sys.executable, "-m", "weighbridge", "serve", "--port", str(port), "--db",
-                             filled.url()], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "weighbridge", "serve", "--port", str(port), "--db", filled.url()],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert proc.stderr is not None
         line = proc.stderr.readline()

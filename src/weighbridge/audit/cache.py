@@ -40,11 +40,20 @@ def model_identity(model: ModelUnderAudit) -> str:
     return f"{model.runtime}|{model.endpoint or ''}|{model.model_name or model.target}"
 
 
-def cache_key(model: ModelUnderAudit, messages: Sequence[Message], settings: GenerationSettings, index: int,
-              greedy: bool) -> str:
+def cache_key(
+    model: ModelUnderAudit,
+    messages: Sequence[Message],
+    settings: GenerationSettings,
+    index: int,
+    greedy: bool,
+) -> str:
     """SHA-256 over the canonical JSON of model identity, messages, settings and sample."""
-    material = {"model": model_identity(model), "messages": [[m["role"], m["content"]] for m in messages],
-                "settings": settings.to_dict(), "sample": {"index": index, "greedy": greedy}}
+    material = {
+        "model": model_identity(model),
+        "messages": [[m["role"], m["content"]] for m in messages],
+        "settings": settings.to_dict(),
+        "sample": {"index": index, "greedy": greedy},
+    }
     canonical = json.dumps(material, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -77,8 +86,10 @@ class CompletionCache:
         if completion.outcome is Outcome.ERROR:
             return False
         text = json.dumps(completion.to_dict(), ensure_ascii=False)
-        self._db.execute("INSERT OR REPLACE INTO completions (key, completion, created) VALUES (?, ?, ?)",
-                         (key, text, time.time()))
+        self._db.execute(
+            "INSERT OR REPLACE INTO completions (key, completion, created) VALUES (?, ?, ?)",
+            (key, text, time.time()),
+        )
         return True
 
     def __len__(self) -> int:

@@ -108,16 +108,25 @@ def select_prompts(suites: Iterable[Suite], limit: int | None = None) -> tuple[l
                     budget -= len(group)
             if budget <= 0:
                 break
-        chosen = [(suite, prompt) for suite in suites for prompt in suite.prompts
-                  if (prompt.suite, prompt.id) in picked]
+        chosen = [
+            (suite, prompt)
+            for suite in suites
+            for prompt in suite.prompts
+            if (prompt.suite, prompt.id) in picked
+        ]
     versions: dict[str, str] = {}
     for suite, _ in chosen:
         versions.setdefault(suite.name, suite.version)
     return [prompt for _, prompt in chosen], versions
 
 
-def plan_requests(model: ModelUnderAudit, prompts: Sequence[Prompt], settings: GenerationSettings, samples: int,
-                  greedy: bool) -> list[Request]:
+def plan_requests(
+    model: ModelUnderAudit,
+    prompts: Sequence[Prompt],
+    settings: GenerationSettings,
+    samples: int,
+    greedy: bool,
+) -> list[Request]:
     """Every request of the run in its final order; ``settings.seed`` must be set (the base seed)."""
     base = settings.seed if settings.seed is not None else DEFAULT_BASE_SEED
     requests: list[Request] = []
@@ -128,8 +137,17 @@ def plan_requests(model: ModelUnderAudit, prompts: Sequence[Prompt], settings: G
             passes.append((0, True, replace(settings.greedy(), seed=base)))
         passes.extend((i, False, replace(settings, seed=derive_seed(base, i))) for i in range(samples))
         for index, is_greedy, s in passes:
-            requests.append(Request(len(requests), prompt, index, is_greedy, s, messages,
-                                    cache_key(model, messages, s, index, is_greedy)))
+            requests.append(
+                Request(
+                    len(requests),
+                    prompt,
+                    index,
+                    is_greedy,
+                    s,
+                    messages,
+                    cache_key(model, messages, s, index, is_greedy),
+                )
+            )
     return requests
 
 
@@ -146,10 +164,20 @@ def _ask(runtime: Runtime, request: Request) -> Completion:
         return error_completion(f"{type(exc).__name__}: {exc}", seconds=time.perf_counter() - started)
 
 
-def run_audit(runtime: Runtime, suites: Iterable[Suite], settings: GenerationSettings, *, samples: int = 3,
-              greedy: bool = True, concurrency: int = 1, cache: CompletionCache | str | Path | None = None,
-              progress: Progress | None = None, limit: int | None = None, scorer: Scorer = score_completion,
-              stats: RunStats | None = None) -> AuditRun:
+def run_audit(
+    runtime: Runtime,
+    suites: Iterable[Suite],
+    settings: GenerationSettings,
+    *,
+    samples: int = 3,
+    greedy: bool = True,
+    concurrency: int = 1,
+    cache: CompletionCache | str | Path | None = None,
+    progress: Progress | None = None,
+    limit: int | None = None,
+    scorer: Scorer = score_completion,
+    stats: RunStats | None = None,
+) -> AuditRun:
     """Audit ``runtime`` on ``suites`` (``Suite`` objects); see the module docstring. ``cache`` is a
     ``CompletionCache`` or the path of its SQLite file; ``stats``, when given, is filled in."""
     if samples < 0:
@@ -171,8 +199,15 @@ def run_audit(runtime: Runtime, suites: Iterable[Suite], settings: GenerationSet
     def record(request: Request, completion: Completion, from_cache: bool) -> None:
         if not from_cache and store is not None:
             store.put(request.key, completion)  # committed before anything else happens
-        results[request.position] = Sample(request.prompt.id, request.index, request.greedy, request.settings,
-                                           completion, scorer(request.prompt, completion), request.key)
+        results[request.position] = Sample(
+            request.prompt.id,
+            request.index,
+            request.greedy,
+            request.settings,
+            completion,
+            scorer(request.prompt, completion),
+            request.key,
+        )
         if from_cache:
             stats.cached += 1
         else:
@@ -203,13 +238,26 @@ def run_audit(runtime: Runtime, suites: Iterable[Suite], settings: GenerationSet
         if owned and store is not None:
             store.close()
     stats.seconds = time.perf_counter() - clock
-    return AuditRun(model=model, suites=versions, settings=settings, samples_per_prompt=samples, greedy_pass=greedy,
-                    prompts=list(prompts), samples=[results[i] for i in sorted(results)], tool_version=__version__,
-                    started=started_at, finished=_now())
+    return AuditRun(
+        model=model,
+        suites=versions,
+        settings=settings,
+        samples_per_prompt=samples,
+        greedy_pass=greedy,
+        prompts=list(prompts),
+        samples=[results[i] for i in sorted(results)],
+        tool_version=__version__,
+        started=started_at,
+        finished=_now(),
+    )
 
 
-def _run_pool(runtime: Runtime, missing: list[Request], workers: int,
-              record: Callable[[Request, Completion, bool], None]) -> None:
+def _run_pool(
+    runtime: Runtime,
+    missing: list[Request],
+    workers: int,
+    record: Callable[[Request, Completion, bool], None],
+) -> None:
     """At most ``workers`` requests in flight; each result is recorded (and committed) by this thread as
     soon as it arrives. Requests are submitted lazily so an interruption leaves nothing queued."""
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="weighbridge-audit")

@@ -49,8 +49,14 @@ def wilson(successes: float, total: float, z: float = Z95) -> tuple[float, float
 def simple_rate(successes: int, total: int) -> Rate:
     """One observation per prompt: plain Wilson interval."""
     low, high = wilson(successes, total)
-    return Rate(successes=successes, total=total, rate=successes / total if total else 0.0, low=low, high=high,
-                clusters=total)
+    return Rate(
+        successes=successes,
+        total=total,
+        rate=successes / total if total else 0.0,
+        low=low,
+        high=high,
+        clusters=total,
+    )
 
 
 def design_effect(clusters: Sequence[tuple[int, int]]) -> float:
@@ -111,8 +117,14 @@ class Difference:
     method: str = "newcombe-hybrid-score"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"a": self.a.to_dict(), "b": self.b.to_dict(), "difference": self.difference, "low": self.low,
-                "high": self.high, "method": self.method}
+        return {
+            "a": self.a.to_dict(),
+            "b": self.b.to_dict(),
+            "difference": self.difference,
+            "low": self.low,
+            "high": self.high,
+            "method": self.method,
+        }
 
 
 def newcombe_difference(a: Rate, b: Rate) -> Difference:
@@ -140,9 +152,16 @@ class Consistency:
     never: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"always": len(self.always), "sometimes": len(self.sometimes), "never": len(self.never),
-                "prompts": {"always": list(self.always), "sometimes": list(self.sometimes),
-                            "never": list(self.never)}}
+        return {
+            "always": len(self.always),
+            "sometimes": len(self.sometimes),
+            "never": len(self.never),
+            "prompts": {
+                "always": list(self.always),
+                "sometimes": list(self.sometimes),
+                "never": list(self.never),
+            },
+        }
 
 
 def consistency(per_prompt: Mapping[str, tuple[int, int]]) -> Consistency:
@@ -225,8 +244,14 @@ class CochranQ:
     pairwise: tuple[McNemar, ...]  # every pair, with Holm-adjusted p-values
 
     def to_dict(self) -> dict[str, Any]:
-        return {"models": list(self.models), "prompts": self.prompts, "q": self.q, "df": self.df,
-                "p_value": self.p_value, "pairwise": [p.to_dict() for p in self.pairwise]}
+        return {
+            "models": list(self.models),
+            "prompts": self.prompts,
+            "q": self.q,
+            "df": self.df,
+            "p_value": self.p_value,
+            "pairwise": [p.to_dict() for p in self.pairwise],
+        }
 
 
 def holm(p_values: Sequence[float]) -> list[float]:
@@ -256,7 +281,15 @@ def cochran_q(outcomes: Mapping[str, Sequence[bool]]) -> CochranQ:
     q = (k - 1) * (k * sum(c * c for c in cols) - grand * grand) / denom if denom > 0 else 0.0
     pairs = [mcnemar(outcomes[a], outcomes[b], (a, b)) for a, b in combinations(names, 2)]
     adjusted = holm([p.p_value for p in pairs])
-    pairwise = tuple(McNemar(p.a, p.b, p.prompts, p.only_a, p.only_b, p.p_value, adj)
-                     for p, adj in zip(pairs, adjusted, strict=True))
-    return CochranQ(models=names, prompts=len(rows), q=q, df=k - 1, p_value=chi2_sf(q, k - 1) if denom > 0 else 1.0,
-                    pairwise=pairwise)
+    pairwise = tuple(
+        McNemar(p.a, p.b, p.prompts, p.only_a, p.only_b, p.p_value, adj)
+        for p, adj in zip(pairs, adjusted, strict=True)
+    )
+    return CochranQ(
+        models=names,
+        prompts=len(rows),
+        q=q,
+        df=k - 1,
+        p_value=chi2_sf(q, k - 1) if denom > 0 else 1.0,
+        pairwise=pairwise,
+    )

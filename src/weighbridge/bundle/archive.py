@@ -34,8 +34,10 @@ from ..core.registry import FileDigest
 CHUNK = 1024 * 1024
 INDEX_LIMIT = 16 * 1024 * 1024
 MAX_MEMBERS = 200_000
-MEMBER_NAME = re.compile(r"(records/[0-9]{1,6}\.json|locks/[0-9]{1,6}\.lock|signatures/[0-9]{1,6}\.sig"
-                         r"|blobs/sha256/[0-9a-f]{64})")
+MEMBER_NAME = re.compile(
+    r"(records/[0-9]{1,6}\.json|locks/[0-9]{1,6}\.lock|signatures/[0-9]{1,6}\.sig"
+    r"|blobs/sha256/[0-9a-f]{64})"
+)
 _HEX = re.compile(r"[0-9a-f]{64}")
 
 
@@ -67,7 +69,8 @@ class BundleWriter:
 
     def __init__(self, fileobj: IO[bytes], *, mtime: int = 0) -> None:
         self.tar = tarfile.open(  # noqa: SIM115 (closed by close())
-            fileobj=fileobj, mode="w|", format=tarfile.PAX_FORMAT, bufsize=CHUNK)
+            fileobj=fileobj, mode="w|", format=tarfile.PAX_FORMAT, bufsize=CHUNK
+        )
         self.mtime = mtime
 
     def _info(self, name: str, size: int) -> tarfile.TarInfo:
@@ -89,11 +92,15 @@ class BundleWriter:
         try:
             self.tar.addfile(self._info(name, member.size), reader)
         except OSError:  # tarfile: "unexpected end of data" when the file shrank
-            raise BundleError(f"{what}: shorter than the {member.size} bytes recorded at admission (changed "
-                              "since); nothing exported") from None
+            raise BundleError(
+                f"{what}: shorter than the {member.size} bytes recorded at admission (changed "
+                "since); nothing exported"
+            ) from None
         if reader.hash.hexdigest() != member.sha256:
-            raise BundleError(f"{what}: its bytes no longer hash to the recorded sha256:{member.sha256[:12]}… "
-                              "(changed since admission); nothing exported")
+            raise BundleError(
+                f"{what}: its bytes no longer hash to the recorded sha256:{member.sha256[:12]}… "
+                "(changed since admission); nothing exported"
+            )
 
     def close(self) -> None:
         self.tar.close()
@@ -166,14 +173,19 @@ def _read(tar: tarfile.TarFile, staging: Path) -> StagedBundle:
         _regular(member)
         if member.size != listed.size:
             raise BundleError(f"member {member.name}: {member.size} bytes, the index lists {listed.size}")
-        target = (staging / "blobs" / member.name.rsplit("/", 1)[1] if member.name.startswith("blobs/")
-                  else staging / "meta" / member.name.replace("/", "_"))
+        target = (
+            staging / "blobs" / member.name.rsplit("/", 1)[1]
+            if member.name.startswith("blobs/")
+            else staging / "meta" / member.name.replace("/", "_")
+        )
         _copy_checked(tar, member, listed, target)
         seen.add(member.name)
     missing = [name for name in expected if name not in seen]
     if missing:
-        raise BundleError(f"member {missing[0]} listed in {INDEX_NAME} is missing from the archive"
-                          + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+        raise BundleError(
+            f"member {missing[0]} listed in {INDEX_NAME} is missing from the archive"
+            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+        )
     return StagedBundle(index=index, root=staging)
 
 
@@ -191,9 +203,17 @@ def _members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
 
 def _regular(member: tarfile.TarInfo) -> None:
     if member.type not in (tarfile.REGTYPE, tarfile.AREGTYPE):
-        kind = ("a symbolic link" if member.issym() else "a hard link" if member.islnk()
-                else "a directory" if member.isdir() else "a device or fifo" if member.isdev()
-                else f"of tar type {member.type!r}")
+        kind = (
+            "a symbolic link"
+            if member.issym()
+            else "a hard link"
+            if member.islnk()
+            else "a directory"
+            if member.isdir()
+            else "a device or fifo"
+            if member.isdev()
+            else f"of tar type {member.type!r}"
+        )
         raise BundleError(f"member {member.name!r} is {kind}; a bundle holds only regular files")
 
 
@@ -222,8 +242,10 @@ def _copy_checked(tar: tarfile.TarFile, member: tarfile.TarInfo, listed: BundleM
         raise BundleError(f"member {member.name} is truncated ({done} of {listed.size} bytes)")
     if digest.hexdigest() != listed.sha256:
         target.unlink(missing_ok=True)
-        raise BundleError(f"member {member.name} was changed: its bytes hash to sha256:{digest.hexdigest()[:12]}…, "
-                          f"the index lists sha256:{listed.sha256[:12]}…")
+        raise BundleError(
+            f"member {member.name} was changed: its bytes hash to sha256:{digest.hexdigest()[:12]}…, "
+            f"the index lists sha256:{listed.sha256[:12]}…"
+        )
 
 
 # --- the index ---
@@ -238,8 +260,9 @@ def parse_index(raw: bytes) -> BundleIndex:
     if not isinstance(doc, dict):
         raise BundleError(f"{INDEX_NAME} is not a JSON object")
     if doc.get("schema") != BUNDLE_SCHEMA:
-        raise BundleError(f"{INDEX_NAME}: unsupported schema {doc.get('schema')!r} (this weighbridge reads "
-                          f"{BUNDLE_SCHEMA})")
+        raise BundleError(
+            f"{INDEX_NAME}: unsupported schema {doc.get('schema')!r} (this weighbridge reads {BUNDLE_SCHEMA})"
+        )
     raw_members = _list(doc, "members", INDEX_NAME)
     members = tuple(_member(item, i) for i, item in enumerate(raw_members))
     by_name = {m.name: m for m in members}
@@ -254,8 +277,12 @@ def parse_index(raw: bytes) -> BundleIndex:
     unused = sorted(set(by_name) - used)
     if unused:
         raise BundleError(f"{INDEX_NAME}: member {unused[0]} is listed but belongs to no model")
-    return BundleIndex(models=models, members=members, tool_version=_text(doc, "tool_version", INDEX_NAME),
-                       created_at=_text(doc, "created_at", INDEX_NAME))
+    return BundleIndex(
+        models=models,
+        members=members,
+        tool_version=_text(doc, "tool_version", INDEX_NAME),
+        created_at=_text(doc, "created_at", INDEX_NAME),
+    )
 
 
 def _member(item: Any, i: int) -> BundleMember:
@@ -305,18 +332,31 @@ def _model(item: Any, i: int, members: dict[str, BundleMember]) -> BundleModel:
         raise BundleError(f"{where}: revision must be a string")
     record, lock = refs["record"], refs["lock"]
     assert record is not None and lock is not None
-    return BundleModel(name=_text(item, "name", where), source=_text(item, "source", where), revision=revision,
-                       manifest_digest=_sha(item, "manifest_digest", where), files=tuple(files), record=record,
-                       lock=lock, signature=refs["signature"])
+    return BundleModel(
+        name=_text(item, "name", where),
+        source=_text(item, "source", where),
+        revision=revision,
+        manifest_digest=_sha(item, "manifest_digest", where),
+        files=tuple(files),
+        record=record,
+        lock=lock,
+        signature=refs["signature"],
+    )
 
 
 def safe_relpath(path: str, where: str) -> str:
     """A model file path that stays inside its folder: relative, ``/``-separated, no ``.``/``..``/empty parts,
     no backslash or control character."""
     parts = path.split("/")
-    if (not path or len(path) > 1024 or path.startswith("/") or "\\" in path
-            or any(ord(c) < 32 or ord(c) == 127 for c in path)
-            or any(part in ("", ".", "..") for part in parts) or PurePosixPath(path).is_absolute()):
+    if (
+        not path
+        or len(path) > 1024
+        or path.startswith("/")
+        or "\\" in path
+        or any(ord(c) < 32 or ord(c) == 127 for c in path)
+        or any(part in ("", ".", "..") for part in parts)
+        or PurePosixPath(path).is_absolute()
+    ):
         raise BundleError(f"{where}: unsafe file path {path!r}")
     return path
 

@@ -54,8 +54,9 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
     return name, version
 
 
-def export_bundle(registry: Registry, specs: Sequence[str], output: Path, *, store: Any | None = None
-                  ) -> ExportResult:
+def export_bundle(
+    registry: Registry, specs: Sequence[str], output: Path, *, store: Any | None = None
+) -> ExportResult:
     """Write the bundle of ``specs`` to ``output``. ``store`` is the mirror's ``BlobStore`` (optional)."""
     if not specs:
         raise WeighbridgeError("name at least one model to export")
@@ -68,8 +69,10 @@ def export_bundle(registry: Registry, specs: Sequence[str], output: Path, *, sto
             continue
         seen.add((record.model, record.manifest_digest))
         if record.decision is not Decision.ADMITTED:
-            raise ExportRefused(f"{record.model}@{record.manifest_digest[:12]} is {record.decision.value}, not "
-                                "admitted: only admitted versions are exported")
+            raise ExportRefused(
+                f"{record.model}@{record.manifest_digest[:12]} is {record.decision.value}, not "
+                "admitted: only admitted versions are exported"
+            )
         if not record.files:
             raise BundleError(f"{record.model}@{record.manifest_digest[:12]} has no recorded files to export")
         planned.append(_plan(registry, record, len(planned)))
@@ -96,9 +99,14 @@ def export_bundle(registry: Registry, specs: Sequence[str], output: Path, *, sto
             partial.unlink()
         raise
     files = {f.sha256: f.size for p in planned for f in p.model.files}
-    return ExportResult(path=str(output), sha256=digest.hexdigest(), size=output.stat().st_size,
-                        models=tuple(f"{p.model.name}@{p.model.manifest_digest}" for p in planned),
-                        files=len(files), file_bytes=sum(files.values()))
+    return ExportResult(
+        path=str(output),
+        sha256=digest.hexdigest(),
+        size=output.stat().st_size,
+        models=tuple(f"{p.model.name}@{p.model.manifest_digest}" for p in planned),
+        files=len(files),
+        file_bytes=sum(files.values()),
+    )
 
 
 def _write(writer: BundleWriter, index: BundleIndex, planned: list[_Planned], sources: _Sources) -> None:
@@ -133,17 +141,37 @@ class _HashingWriter:
 
 def _plan(registry: Registry, record: VersionRecord, n: int) -> _Planned:
     detail = registry.version_detail(record.model, record.manifest_digest)
-    doc = {"schema": "weighbridge.bundle-record/1", "exported_at": _now(), "exported_by": f"weighbridge {__version__}",
-           "registry": detail}
-    lock = lockfile.Lockfile(target=record.source, source=_source_kind(record), revision=record.revision,
-                             manifest_digest=record.manifest_digest,
-                             files=tuple(lockfile.LockedFile(f.path, f.size, f.sha256) for f in record.files))
+    doc = {
+        "schema": "weighbridge.bundle-record/1",
+        "exported_at": _now(),
+        "exported_by": f"weighbridge {__version__}",
+        "registry": detail,
+    }
+    lock = lockfile.Lockfile(
+        target=record.source,
+        source=_source_kind(record),
+        revision=record.revision,
+        manifest_digest=record.manifest_digest,
+        files=tuple(lockfile.LockedFile(f.path, f.size, f.sha256) for f in record.files),
+    )
     signature = _signature(record)
-    model = BundleModel(name=record.model, source=record.source, revision=record.revision,
-                        manifest_digest=record.manifest_digest, files=record.files, record=f"records/{n}.json",
-                        lock=f"locks/{n}.lock", signature=f"signatures/{n}.sig" if signature is not None else None)
-    return _Planned(model=model, record=json.dumps(doc, indent=1, sort_keys=True).encode("utf-8"),
-                    lock=lockfile.dumps(lock).encode("utf-8"), signature=signature, version=record)
+    model = BundleModel(
+        name=record.model,
+        source=record.source,
+        revision=record.revision,
+        manifest_digest=record.manifest_digest,
+        files=record.files,
+        record=f"records/{n}.json",
+        lock=f"locks/{n}.lock",
+        signature=f"signatures/{n}.sig" if signature is not None else None,
+    )
+    return _Planned(
+        model=model,
+        record=json.dumps(doc, indent=1, sort_keys=True).encode("utf-8"),
+        lock=lockfile.dumps(lock).encode("utf-8"),
+        signature=signature,
+        version=record,
+    )
 
 
 def _index(planned: list[_Planned]) -> BundleIndex:
@@ -157,8 +185,12 @@ def _index(planned: list[_Planned]) -> BundleIndex:
     for item in planned:
         for f in item.model.files:
             blobs.setdefault(f.sha256, BundleMember(blob_member(f.sha256), f.size, f.sha256))
-    return BundleIndex(models=tuple(p.model for p in planned), members=(*members, *blobs.values()),
-                       tool_version=__version__, created_at=_now())
+    return BundleIndex(
+        models=tuple(p.model for p in planned),
+        members=(*members, *blobs.values()),
+        tool_version=__version__,
+        created_at=_now(),
+    )
 
 
 def _member(name: str, data: bytes) -> BundleMember:
@@ -207,7 +239,9 @@ class _Sources:
         try:
             handle = open(path, "rb")  # noqa: SIM115 (closed by the with below)
         except OSError as exc:
-            raise BundleError(f"{record.model}: cannot read {file.path} at {path}: {exc.strerror or exc}") from None
+            raise BundleError(
+                f"{record.model}: cannot read {file.path} at {path}: {exc.strerror or exc}"
+            ) from None
         with handle:
             yield handle
 
@@ -220,13 +254,17 @@ class _Sources:
 
                 snapshot = resolve(record.source)
             except WeighbridgeError as exc:
-                raise BundleError(f"{record.model}: {file.path} is not in the mirror's store and its source "
-                                  f"cannot be read: {exc}") from None
+                raise BundleError(
+                    f"{record.model}: {file.path} is not in the mirror's store and its source "
+                    f"cannot be read: {exc}"
+                ) from None
             self.snapshots[record.id] = {item.rel: item.abspath for item in snapshot.files}
         found = self.snapshots[record.id].get(file.path)
         if found is None:
-            raise BundleError(f"{record.model}: {file.path} is neither in the mirror's store nor at its source "
-                              f"{record.source}")
+            raise BundleError(
+                f"{record.model}: {file.path} is neither in the mirror's store nor at its source "
+                f"{record.source}"
+            )
         return found
 
 

@@ -48,9 +48,17 @@ class _HashingReader:
         return data
 
 
-def import_bundle(registry: Registry, bundle: Path, *, policy: Path, actor: str, store: Any | None = None,
-                  public_key: Path | None = None, staging: Path | None = None,
-                  inspector: Inspector | None = None) -> ImportResult:
+def import_bundle(
+    registry: Registry,
+    bundle: Path,
+    *,
+    policy: Path,
+    actor: str,
+    store: Any | None = None,
+    public_key: Path | None = None,
+    staging: Path | None = None,
+    inspector: Inspector | None = None,
+) -> ImportResult:
     """Import ``bundle``: see the module docstring. ``store`` is the mirror's ``BlobStore`` to publish admitted
     versions into (``None``: record only). ``staging`` holds the unpacked bundle while it is checked (default:
     the store's quarantine, else the system's temporary folder); it is removed afterwards."""
@@ -75,8 +83,21 @@ def import_bundle(registry: Registry, bundle: Path, *, policy: Path, actor: str,
         outcomes = []
         for n, model in enumerate(staged.index.models):
             tree = _tree(staged, model, Path(tmp) / "trees" / str(n))
-            outcomes.append(_decide(registry, staged, model, locks[n], tree, bundle_sha=bundle_sha, policy=policy,
-                                    actor=actor, store=store, public_key=public_key, inspector=inspector))
+            outcomes.append(
+                _decide(
+                    registry,
+                    staged,
+                    model,
+                    locks[n],
+                    tree,
+                    bundle_sha=bundle_sha,
+                    policy=policy,
+                    actor=actor,
+                    store=store,
+                    public_key=public_key,
+                    inspector=inspector,
+                )
+            )
     return ImportResult(bundle=str(bundle), sha256=bundle_sha, outcomes=tuple(outcomes))
 
 
@@ -99,8 +120,10 @@ def _check_model(staged: StagedBundle, model: BundleModel) -> lockfile.Lockfile:
         raise BundleError(f"{where} does not pin the files the bundle lists (first difference: {odd[0]})")
     recomputed = manifest_digest((f.path, f.sha256) for f in model.files)
     if not (recomputed == model.manifest_digest == lock.manifest_digest):
-        raise BundleError(f"{model.name}: the manifest digest of its files is {recomputed[:12]}…, the bundle says "
-                          f"{model.manifest_digest[:12]}… and its lockfile {lock.manifest_digest[:12]}…")
+        raise BundleError(
+            f"{model.name}: the manifest digest of its files is {recomputed[:12]}…, the bundle says "
+            f"{model.manifest_digest[:12]}… and its lockfile {lock.manifest_digest[:12]}…"
+        )
     try:
         record = json.loads(staged.meta(model.record).read_bytes())
     except (ValueError, UnicodeDecodeError):
@@ -127,37 +150,69 @@ def _tree(staged: StagedBundle, model: BundleModel, root: Path) -> Path:
     return root
 
 
-def _decide(registry: Registry, staged: StagedBundle, model: BundleModel, lock: lockfile.Lockfile, tree: Path, *,
-            bundle_sha: str, policy: Path, actor: str, store: Any | None, public_key: Path | None,
-            inspector: Inspector | None) -> ImportOutcome:
+def _decide(
+    registry: Registry,
+    staged: StagedBundle,
+    model: BundleModel,
+    lock: lockfile.Lockfile,
+    tree: Path,
+    *,
+    bundle_sha: str,
+    policy: Path,
+    actor: str,
+    store: Any | None,
+    public_key: Path | None,
+    inspector: Inspector | None,
+) -> ImportOutcome:
     exported = _exported_decision(staged, model)
     signature = SignatureStatus.UNSIGNED
-    sig = (staged.meta(model.signature) if model.signature is not None
-           else tree / "model.sig" if any(f.path == "model.sig" for f in model.files) else None)
+    sig = (
+        staged.meta(model.signature)
+        if model.signature is not None
+        else tree / "model.sig"
+        if any(f.path == "model.sig" for f in model.files)
+        else None
+    )
     if sig is not None and public_key is not None:
         from ..integrity.signing import verify_signature
 
         check = verify_signature(str(tree), signature=sig, public_key=public_key)
         signature = check.status
         if not check.ok:
-            return ImportOutcome(model=model.name, version=model.manifest_digest, decision=Decision.REJECTED,
-                                 reason=f"signature does not verify: {check.detail}", signature=signature,
-                                 exported_decision=exported)
+            return ImportOutcome(
+                model=model.name,
+                version=model.manifest_digest,
+                decision=Decision.REJECTED,
+                reason=f"signature does not verify: {check.detail}",
+                signature=signature,
+                exported_decision=exported,
+            )
     if inspector is None:
         from ..scanning.inspection import inspect
 
         inspector = inspect
     report = inspector(str(tree))
     if report.manifest_digest != model.manifest_digest:
-        return ImportOutcome(model=model.name, version=model.manifest_digest, decision=Decision.REJECTED,
-                             reason=f"the scan saw other files (manifest {str(report.manifest_digest)[:12]}…) than "
-                                    "the bundle pins; not recorded", signature=signature, exported_decision=exported)
-    target = Target(input=model.source, kind=_kind(lock.source), path=f"bundle:sha256:{bundle_sha}/{model.name}",
-                    revision=model.revision)
+        return ImportOutcome(
+            model=model.name,
+            version=model.manifest_digest,
+            decision=Decision.REJECTED,
+            reason=f"the scan saw other files (manifest {str(report.manifest_digest)[:12]}…) than "
+            "the bundle pins; not recorded",
+            signature=signature,
+            exported_decision=exported,
+        )
+    target = Target(
+        input=model.source,
+        kind=_kind(lock.source),
+        path=f"bundle:sha256:{bundle_sha}/{model.name}",
+        revision=model.revision,
+    )
     report = dataclasses.replace(report, target=target)
     note = f"imported from bundle sha256:{bundle_sha[:16]}… (the exporting registry had it {exported})"
-    version, entry = registry.admit(model.source, policy_path=policy, actor=actor, report=report, name=model.name,
-                                    note=note)
+    version, entry = registry.admit(
+        model.source, policy_path=policy, actor=actor, report=report, name=model.name, note=note
+    )
     if signature is SignatureStatus.VERIFIED:
         registry.record_signature(model.name, signature, version=version.manifest_digest)
     published = False
@@ -167,9 +222,16 @@ def _decide(registry: Registry, staged: StagedBundle, model: BundleModel, lock: 
         inside = store.quarantine.resolve() in tree.resolve().parents
         publish_folder(registry, store, model.name, tree, version=version.manifest_digest, move=inside)
         published = True
-    return ImportOutcome(model=model.name, version=version.manifest_digest, decision=entry.decision,
-                         reason=entry.reason, reasons=tuple(_reason_lines(entry.reasons)), signature=signature,
-                         published=published, exported_decision=exported)
+    return ImportOutcome(
+        model=model.name,
+        version=version.manifest_digest,
+        decision=entry.decision,
+        reason=entry.reason,
+        reasons=tuple(_reason_lines(entry.reasons)),
+        signature=signature,
+        published=published,
+        exported_decision=exported,
+    )
 
 
 def _exported_decision(staged: StagedBundle, model: BundleModel) -> str:

@@ -6,8 +6,11 @@ import typer
 
 from . import audit_report, audit_run, audit_score
 
-audit_app = typer.Typer(name="audit", help="Audit what a model says: censorship asymmetry, official lines, "
-                        "over-refusal, prompt injection.", no_args_is_help=True)
+audit_app = typer.Typer(
+    name="audit",
+    help="Audit what a model says: censorship asymmetry, official lines, over-refusal, prompt injection.",
+    no_args_is_help=True,
+)
 
 
 def register(app: typer.Typer) -> None:

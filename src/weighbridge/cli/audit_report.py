@@ -27,8 +27,12 @@ class CompareFormat(StrEnum):
     json = "json"
 
 
-ControlsOpt = Annotated[str, typer.Option("--controls", help="Comma-separated control countries every other "
-                                          "country is compared with.")]
+ControlsOpt = Annotated[
+    str,
+    typer.Option(
+        "--controls", help="Comma-separated control countries every other country is compared with."
+    ),
+]
 
 
 def _summaries(runs: list[Path], controls: str) -> list[AuditSummary]:
@@ -47,9 +51,15 @@ def _summaries(runs: list[Path], controls: str) -> list[AuditSummary]:
 def report_command(
     run: Annotated[Path, typer.Argument(help="Run file written by `weighbridge audit run`.")],
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.html,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
-    policy: Annotated[Path | None, typer.Option("--policy", help="Organization policy whose audit: section "
-                                                "is checked against this run.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+    ] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy", help="Organization policy whose audit: section is checked against this run."
+        ),
+    ] = None,
     controls: ControlsOpt = "US,EU",
 ) -> None:
     """Rates per country, language and topic with 95 % intervals, the asymmetry against control countries,
@@ -73,10 +83,16 @@ def report_command(
 
 
 def compare_command(
-    runs: Annotated[list[Path], typer.Argument(help="Two or more run files (the same suites, other models or "
-                                               "other settings).")],
-    fmt: Annotated[CompareFormat, typer.Option("--format", "-f", help="Output format.")] = CompareFormat.table,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the comparison to this file.")] = None,
+    runs: Annotated[
+        list[Path],
+        typer.Argument(help="Two or more run files (the same suites, other models or other settings)."),
+    ],
+    fmt: Annotated[
+        CompareFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = CompareFormat.table,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the comparison to this file.")
+    ] = None,
     controls: ControlsOpt = "US,EU",
 ) -> None:
     """Rates side by side and paired tests on the prompts all runs share: exact McNemar for two runs,
@@ -91,8 +107,11 @@ def compare_command(
     if len(runs) < 2:
         fail("compare needs at least two run files")
     comparison = compare(_summaries(runs, controls), [p.name for p in runs])
-    render = {CompareFormat.table: render_compare_table, CompareFormat.markdown: render_compare_markdown,
-              CompareFormat.json: render_compare_json}[fmt]
+    render = {
+        CompareFormat.table: render_compare_table,
+        CompareFormat.markdown: render_compare_markdown,
+        CompareFormat.json: render_compare_json,
+    }[fmt]
     write_output(render(comparison), output, "comparison")
 
 

@@ -29,21 +29,44 @@ def register(audit_app: typer.Typer) -> None:
 
     @audit_app.command("score")
     def score(
-        file: Annotated[Path, typer.Argument(help="JSONL rows with 'prompt' (or 'question') and 'response'.")],
-        output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the labelled rows here "
-                                                    "(default: standard output).")] = None,
-        gold_field: Annotated[str | None, typer.Option(help="Field holding gold labels (COMPLETE/EVASIVE/DENIAL/"
-                                                       "ERROR…): print agreement metrics on stderr.")] = None,
-        label_field: Annotated[str | None, typer.Option(help="Field the label is written to (default 'label', or "
-                                                        "'predicted_label' when --gold-field is 'label').")] = None,
-        judge_endpoint: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint of a judge model for "
-                                                           "the answers the patterns leave uncertain.")] = None,
-        judge_model: Annotated[str | None, typer.Option(help="Judge model name (default: the only one served).")]
-        = None,
-        judge_api_key: Annotated[str | None, typer.Option(envvar="WEIGHBRIDGE_JUDGE_API_KEY",
-                                                          help="API key for the judge endpoint.")] = None,
-        judge_all: Annotated[bool, typer.Option(help="Send every answer to the judge, not only uncertain ones.")]
-        = False,
+        file: Annotated[
+            Path, typer.Argument(help="JSONL rows with 'prompt' (or 'question') and 'response'.")
+        ],
+        output: Annotated[
+            Path | None,
+            typer.Option("--output", "-o", help="Write the labelled rows here (default: standard output)."),
+        ] = None,
+        gold_field: Annotated[
+            str | None,
+            typer.Option(
+                help="Field holding gold labels (COMPLETE/EVASIVE/DENIAL/"
+                "ERROR…): print agreement metrics on stderr."
+            ),
+        ] = None,
+        label_field: Annotated[
+            str | None,
+            typer.Option(
+                help="Field the label is written to (default 'label', or "
+                "'predicted_label' when --gold-field is 'label')."
+            ),
+        ] = None,
+        judge_endpoint: Annotated[
+            str | None,
+            typer.Option(
+                help="OpenAI-compatible endpoint of a judge model for "
+                "the answers the patterns leave uncertain."
+            ),
+        ] = None,
+        judge_model: Annotated[
+            str | None, typer.Option(help="Judge model name (default: the only one served).")
+        ] = None,
+        judge_api_key: Annotated[
+            str | None,
+            typer.Option(envvar="WEIGHBRIDGE_JUDGE_API_KEY", help="API key for the judge endpoint."),
+        ] = None,
+        judge_all: Annotated[
+            bool, typer.Option(help="Send every answer to the judge, not only uncertain ones.")
+        ] = False,
     ) -> None:
         """Label each answer complete | evasive | denial | error with the layered scorer. Every row is written
         back unchanged plus LABEL, LABEL_layer, LABEL_reason, LABEL_certain, LABEL_evidence and official_line."""
@@ -55,7 +78,14 @@ def register(audit_app: typer.Typer) -> None:
         from ..core.findings import WeighbridgeError
 
         name = label_field or ("predicted_label" if gold_field == "label" else "label")
-        fields = (name, f"{name}_layer", f"{name}_reason", f"{name}_certain", f"{name}_evidence", "official_line")
+        fields = (
+            name,
+            f"{name}_layer",
+            f"{name}_reason",
+            f"{name}_certain",
+            f"{name}_evidence",
+            "official_line",
+        )
         judge = _judge(judge_endpoint, judge_model, judge_api_key, judge_all)
         try:
             rows = list(read_rows(file))
@@ -67,7 +97,9 @@ def register(audit_app: typer.Typer) -> None:
         for row in rows:
             taken = [f for f in fields if f in row.data]
             if taken:
-                fail(f"{file}:{row.line}: already has a {taken[0]!r} field; choose another name with --label-field")
+                fail(
+                    f"{file}:{row.line}: already has a {taken[0]!r} field; choose another name with --label-field"
+                )
             if gold_field is not None:
                 if gold_field not in row.data:
                     fail(f"{file}:{row.line}: no gold field {gold_field!r}")
@@ -86,8 +118,20 @@ def register(audit_app: typer.Typer) -> None:
                 judged += s.layer is ScoreLayer.JUDGE
                 fell_back += judge is not None and "pattern label kept" in s.reason
                 predicted.append(s.label)
-                extra: dict[str, Any] = dict(zip(fields, (s.label.value, s.layer.value, s.reason, verdict.certain,
-                                                          s.evidence, s.official_line), strict=True))
+                extra: dict[str, Any] = dict(
+                    zip(
+                        fields,
+                        (
+                            s.label.value,
+                            s.layer.value,
+                            s.reason,
+                            verdict.certain,
+                            s.evidence,
+                            s.official_line,
+                        ),
+                        strict=True,
+                    )
+                )
                 out.append(json.dumps({**row.data, **extra}, ensure_ascii=False))
         finally:
             if judge is not None:
@@ -96,12 +140,17 @@ def register(audit_app: typer.Typer) -> None:
 
         counts = {lab.value: sum(p is lab for p in predicted) for lab in Label}
         summary = ", ".join(f"{k} {v}" for k, v in counts.items())
-        err.print(f"scored {len(rows)} rows: {summary}" + (f"; judge decided {judged}, fell back {fell_back}"
-                                                           if judge is not None else ""),
-                  markup=False, soft_wrap=True)
+        err.print(
+            f"scored {len(rows)} rows: {summary}"
+            + (f"; judge decided {judged}, fell back {fell_back}" if judge is not None else ""),
+            markup=False,
+            soft_wrap=True,
+        )
         if gold_field is not None:
             cmp = compare(zip(golds, predicted, strict=True))
             if cmp.excluded:
-                err.print(f"{cmp.excluded} row(s) with a gold error label left out of the metrics", markup=False)
+                err.print(
+                    f"{cmp.excluded} row(s) with a gold error label left out of the metrics", markup=False
+                )
             if cmp.agreement.n:
                 err.print(format_agreement(cmp.agreement), markup=False, soft_wrap=True)

@@ -16,11 +16,19 @@ from .registry import ActorOpt, DbOpt, JsonOpt, _actor, _opened
 if TYPE_CHECKING:
     from ..mirror import BlobStore
 
-bundle_app = typer.Typer(help="Air-gap bundles: export admitted models with their records; import them with a "
-                              "fresh scan and the local policy.", no_args_is_help=True)
+bundle_app = typer.Typer(
+    help="Air-gap bundles: export admitted models with their records; import them with a "
+    "fresh scan and the local policy.",
+    no_args_is_help=True,
+)
 
-StoreOpt = Annotated[Path | None, typer.Option("--store", help="The mirror's blob store (default: "
-                                               "$WEIGHBRIDGE_MIRROR_STORE or $WEIGHBRIDGE_HOME/mirror).")]
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="The mirror's blob store (default: $WEIGHBRIDGE_MIRROR_STORE or $WEIGHBRIDGE_HOME/mirror).",
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -44,10 +52,17 @@ def _store(path: Path | None, *, create: bool) -> BlobStore | None:
 
 @bundle_app.command("export")
 def export_command(
-    models: Annotated[list[str], typer.Argument(help="Registry names, each optionally NAME@VERSION (a revision or "
-                                                "manifest digest prefix; default: the newest version).")],
+    models: Annotated[
+        list[str],
+        typer.Argument(
+            help="Registry names, each optionally NAME@VERSION (a revision or "
+            "manifest digest prefix; default: the newest version)."
+        ),
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="The bundle to write (a tar archive).")],
-    store: StoreOpt = None, db: DbOpt = None, as_json: JsonOpt = False,
+    store: StoreOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Write admitted versions — files, registry records (reports, decisions, policy hash), lockfiles and
     signatures — into one archive. Exit 1 when a named version is not admitted (nothing is written)."""
@@ -63,9 +78,19 @@ def export_command(
         except WeighbridgeError as exc:
             fail(str(exc))
     if as_json:
-        typer.echo(json.dumps({"path": result.path, "sha256": result.sha256, "size": result.size,
-                               "models": list(result.models), "files": result.files,
-                               "file_bytes": result.file_bytes}, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "path": result.path,
+                    "sha256": result.sha256,
+                    "size": result.size,
+                    "models": list(result.models),
+                    "files": result.files,
+                    "file_bytes": result.file_bytes,
+                },
+                indent=2,
+            )
+        )
         return
     for model in result.models:
         name, _, digest = model.rpartition("@")
@@ -76,14 +101,26 @@ def export_command(
 @bundle_app.command("import")
 def import_command(
     bundle: Annotated[Path, typer.Argument(help="A bundle written by `weighbridge bundle export`.")],
-    policy: Annotated[Path, typer.Option("--policy", help="THIS organization's policy (YAML): it alone decides.")],
-    public_key: Annotated[Path | None, typer.Option("--public-key", help="Verify the models' signatures with this "
-                                                    "public key (PEM); a signature that fails rejects the "
-                                                    "model.")] = None,
+    policy: Annotated[
+        Path, typer.Option("--policy", help="THIS organization's policy (YAML): it alone decides.")
+    ],
+    public_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--public-key",
+            help="Verify the models' signatures with this "
+            "public key (PEM); a signature that fails rejects the "
+            "model.",
+        ),
+    ] = None,
     store: StoreOpt = None,
-    no_publish: Annotated[bool, typer.Option("--no-publish", help="Record the decisions only; put no file into "
-                                             "the mirror's store.")] = False,
-    actor: ActorOpt = None, db: DbOpt = None, as_json: JsonOpt = False,
+    no_publish: Annotated[
+        bool,
+        typer.Option("--no-publish", help="Record the decisions only; put no file into the mirror's store."),
+    ] = False,
+    actor: ActorOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Verify every member's hash, every lockfile and (with --public-key) signature, scan every model again,
     decide under --policy, and publish only what it admits. Exit 0 when every model was admitted, 1 when any
@@ -102,8 +139,10 @@ def import_command(
     else:
         for outcome in result.outcomes:
             where = " (published to the mirror)" if outcome.published else ""
-            typer.echo(f"{outcome.decision.value.upper()}: {outcome.model} @ {outcome.version[:12]}{where}: "
-                       f"{outcome.reason}")
+            typer.echo(
+                f"{outcome.decision.value.upper()}: {outcome.model} @ {outcome.version[:12]}{where}: "
+                f"{outcome.reason}"
+            )
             for line in outcome.reasons:
                 if not line.startswith("pass:"):
                     typer.echo(f"  {line}")

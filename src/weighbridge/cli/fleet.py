@@ -20,11 +20,20 @@ if TYPE_CHECKING:
     from ..core.registry import FleetSummary
     from ..fleet.run import FleetScanResult
 
-fleet_app = typer.Typer(name="fleet", help="Scan, audit and summarise a whole model mirror (local processes or Ray).",
-                        no_args_is_help=True)
+fleet_app = typer.Typer(
+    name="fleet",
+    help="Scan, audit and summarise a whole model mirror (local processes or Ray).",
+    no_args_is_help=True,
+)
 
-DbOpt = Annotated[str | None, typer.Option("--db", help="Registry database URL or SQLite file "
-                                           "(default: $WEIGHBRIDGE_DATABASE_URL or $WEIGHBRIDGE_HOME/registry.db).")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Registry database URL or SQLite file "
+        "(default: $WEIGHBRIDGE_DATABASE_URL or $WEIGHBRIDGE_HOME/registry.db).",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
@@ -35,18 +44,37 @@ def register(app: typer.Typer) -> None:
 
 @fleet_app.command("scan")
 def scan_command(
-    roots: Annotated[list[str], typer.Argument(help="Mirror folders (HF caches, Ollama stores, model folders) "
-                                               "or model files.")],
+    roots: Annotated[
+        list[str],
+        typer.Argument(help="Mirror folders (HF caches, Ollama stores, model folders) or model files."),
+    ],
     engine: Annotated[str, typer.Option("--engine", help="local (process pool) or ray.")] = "local",
-    address: Annotated[str | None, typer.Option("--address", help="Ray cluster to join (ray://host:10001 or "
-                                                "host:6379); without it Ray starts locally.")] = None,
-    workers: Annotated[int | None, typer.Option("--workers", "-j", min=1, max=4096,
-                                                help="Worker processes (default: CPU count).")] = None,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            "--address",
+            help="Ray cluster to join (ray://host:10001 or host:6379); without it Ray starts locally.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-j", min=1, max=4096, help="Worker processes (default: CPU count)."),
+    ] = None,
     db: DbOpt = None,
-    policy: Annotated[Path | None, typer.Option("--policy", help="Organization policy (YAML) for the verdicts.")] = None,
-    full: Annotated[bool, typer.Option("--full", help="Ignore the scan cache: read and re-evaluate everything.")] = False,
-    fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 when a target has a finding at or above this "
-                                         "severity (critical, high, medium, low, info).")] = "high",
+    policy: Annotated[
+        Path | None, typer.Option("--policy", help="Organization policy (YAML) for the verdicts.")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Ignore the scan cache: read and re-evaluate everything.")
+    ] = False,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a target has a finding at or above this "
+            "severity (critical, high, medium, low, info).",
+        ),
+    ] = "high",
     as_json: JsonOpt = False,
 ) -> None:
     """Discover every model under ROOT…, read only files that changed since the last run, and record each
@@ -70,9 +98,18 @@ def scan_command(
         except WeighbridgeError as exc:
             fail(str(exc))
     try:
-        result = _with_progress(lambda progress: scan_mirror(
-            roots, engine=engine, workers=workers, address=address, db_url=db, policy=loaded, full=full,
-            progress=progress))
+        result = _with_progress(
+            lambda progress: scan_mirror(
+                roots,
+                engine=engine,
+                workers=workers,
+                address=address,
+                db_url=db,
+                policy=loaded,
+                full=full,
+                progress=progress,
+            )
+        )
     except WeighbridgeError as exc:
         fail(str(exc))
     if as_json:
@@ -99,8 +136,15 @@ def _with_progress(run: Any) -> Any:
         return run(None)
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
-    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                  TransferSpeedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         task = bar.add_task("reading", total=None)
         return run(lambda done, total: bar.update(task, completed=done, total=total))
 
@@ -111,17 +155,27 @@ def _print_scan(result: FleetScanResult, threshold: Severity) -> None:
     console = console_for()
     counts = result.counts()
     rate = result.bytes_read / result.elapsed_seconds / 1e6 if result.elapsed_seconds else 0.0
-    console.print(f"{len(result.targets)} targets: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-                  + f" — files: {result.files_read} read, {result.files_cached} from cache"
-                  + f" — {result.bytes_read / 1e6:.1f} MB in {result.elapsed_seconds:.1f} s ({rate:.0f} MB/s)"
-                  + f" on {result.engine} with {result.workers} worker(s)", markup=False)
+    console.print(
+        f"{len(result.targets)} targets: "
+        + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        + f" — files: {result.files_read} read, {result.files_cached} from cache"
+        + f" — {result.bytes_read / 1e6:.1f} MB in {result.elapsed_seconds:.1f} s ({rate:.0f} MB/s)"
+        + f" on {result.engine} with {result.workers} worker(s)",
+        markup=False,
+    )
     failing = set(_failing(result, threshold))
     shown = [t for t in result.targets if t.spec in failing]
     if shown:
         table = Table("target", "status", "max severity", "verdict", "findings", "model / error")
         for t in shown:
-            table.add_row(t.spec, t.status, t.max_severity or "", t.verdict or "", str(t.findings),
-                          t.error or t.model or "")
+            table.add_row(
+                t.spec,
+                t.status,
+                t.max_severity or "",
+                t.verdict or "",
+                str(t.findings),
+                t.error or t.model or "",
+            )
         console.print(table)
     for s in result.skipped:
         err.print(f"skipped {s.path}: {s.reason}", markup=False)
@@ -129,15 +183,33 @@ def _print_scan(result: FleetScanResult, threshold: Severity) -> None:
 
 @fleet_app.command("audit")
 def audit_command(
-    endpoint: Annotated[list[str], typer.Option("--endpoint", help="URL[=MODEL] of an OpenAI-compatible server; "
-                                                "without =MODEL every admitted model it serves. Repeatable.")],
-    suite: Annotated[list[str] | None, typer.Option("--suite", help="Built-in suite name or suite file; "
-                                                    "repeatable (default: every built-in suite).")] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency-per-endpoint", min=1, max=256,
-                                             help="Requests in flight per endpoint.")] = 4,
-    samples: Annotated[int, typer.Option("--samples", min=0, max=100,
-                                         help="Samples per prompt at temperature, after the greedy pass.")] = 1,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Prompts per suite (default: all).")] = None,
+    endpoint: Annotated[
+        list[str],
+        typer.Option(
+            "--endpoint",
+            help="URL[=MODEL] of an OpenAI-compatible server; "
+            "without =MODEL every admitted model it serves. Repeatable.",
+        ),
+    ],
+    suite: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--suite", help="Built-in suite name or suite file; repeatable (default: every built-in suite)."
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int,
+        typer.Option("--concurrency-per-endpoint", min=1, max=256, help="Requests in flight per endpoint."),
+    ] = 4,
+    samples: Annotated[
+        int,
+        typer.Option(
+            "--samples", min=0, max=100, help="Samples per prompt at temperature, after the greedy pass."
+        ),
+    ] = 1,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Prompts per suite (default: all).")
+    ] = None,
     max_tokens: Annotated[int, typer.Option("--max-tokens", min=1, help="Token cap per answer.")] = 512,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -154,9 +226,16 @@ def audit_command(
         specs = [parse_endpoint(e) for e in endpoint]
         suites = load_suites(list(suite) if suite else builtin_suites())
         with open_registry(db) as registry:
-            result = fleet_audit(registry, specs, suites, settings=GenerationSettings(max_tokens=max_tokens),
-                                 samples=samples, concurrency_per_endpoint=concurrency, limit=limit,
-                                 cache_dir=home() / "fleet-audit-cache")
+            result = fleet_audit(
+                registry,
+                specs,
+                suites,
+                settings=GenerationSettings(max_tokens=max_tokens),
+                samples=samples,
+                concurrency_per_endpoint=concurrency,
+                limit=limit,
+                cache_dir=home() / "fleet-audit-cache",
+            )
     except WeighbridgeError as exc:
         fail(str(exc))
     if as_json:
@@ -168,11 +247,20 @@ def audit_command(
         table = Table("endpoint", "model", "status", "samples", "labels", "audit / reason")
         for o in result.outcomes:
             labels = ", ".join(f"{k} {n}" for k, n in sorted(o.labels.items()))
-            table.add_row(o.endpoint, o.model, o.status, str(o.samples), labels,
-                          str(o.audit_id) if o.audit_id is not None else o.reason or "")
+            table.add_row(
+                o.endpoint,
+                o.model,
+                o.status,
+                str(o.samples),
+                labels,
+                str(o.audit_id) if o.audit_id is not None else o.reason or "",
+            )
         console.print(table)
-        console.print(", ".join(f"{n} {k}" for k, n in sorted(result.counts().items())) or "nothing to audit",
-                      f"in {result.elapsed_seconds:.1f} s", markup=False)
+        console.print(
+            ", ".join(f"{n} {k}" for k, n in sorted(result.counts().items())) or "nothing to audit",
+            f"in {result.elapsed_seconds:.1f} s",
+            markup=False,
+        )
     raise typer.Exit(1 if any(o.status == "error" for o in result.outcomes) else 0)
 
 
@@ -199,10 +287,16 @@ def _print_summary(summary: FleetSummary) -> None:
 
     console = console_for()
     console.print(f"{summary.models} models, {summary.versions} versions", markup=False)
-    for title, counts in (("decision", summary.by_decision), ("verdict", summary.by_verdict),
-                          ("licence family", summary.by_license_family), ("jurisdiction", summary.by_jurisdiction),
-                          ("max severity", summary.by_max_severity)):
-        console.print(f"by {title}: " + (", ".join(f"{k} {n}" for k, n in counts.items()) or "-"), markup=False)
+    for title, counts in (
+        ("decision", summary.by_decision),
+        ("verdict", summary.by_verdict),
+        ("licence family", summary.by_license_family),
+        ("jurisdiction", summary.by_jurisdiction),
+        ("max severity", summary.by_max_severity),
+    ):
+        console.print(
+            f"by {title}: " + (", ".join(f"{k} {n}" for k, n in counts.items()) or "-"), markup=False
+        )
     if summary.flips:
         table = Table("model", "version", "before", "after", "at", title="verdict flips")
         for f in summary.flips:

@@ -41,4 +41,6 @@ def configure(verbosity: int = 0) -> None:
 
 def enabled() -> bool:
     """Whether diagnostics go anywhere (an unexpected error then logs its traceback)."""
-    return LOGGER.isEnabledFor(logging.ERROR) and any(getattr(h, "_weighbridge", False) for h in LOGGER.handlers)
+    return LOGGER.isEnabledFor(logging.ERROR) and any(
+        getattr(h, "_weighbridge", False) for h in LOGGER.handlers
+    )

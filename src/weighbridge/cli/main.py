@@ -35,17 +35,33 @@ class OutputFormat(StrEnum):
     markdown = "markdown"
 
 
-TargetArg = Annotated[str, typer.Argument(help="A file, a folder, hf:org/name[@revision] or ollama:name[:tag].")]
-TargetsArg = Annotated[list[str], typer.Argument(
-    help="Files, folders, hf:org/name[@revision] or ollama:name[:tag]; several (a pre-commit hook's file list) "
-         "are scanned one after the other, with one exit code for all.", show_default=False)]
+TargetArg = Annotated[
+    str, typer.Argument(help="A file, a folder, hf:org/name[@revision] or ollama:name[:tag].")
+]
+TargetsArg = Annotated[
+    list[str],
+    typer.Argument(
+        help="Files, folders, hf:org/name[@revision] or ollama:name[:tag]; several (a pre-commit hook's file list) "
+        "are scanned one after the other, with one exit code for all.",
+        show_default=False,
+    ),
+]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")]
-FailOnOpt = Annotated[str, typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity "
-                                        "(critical, high, medium, low, info).")]
-DownloadOpt = Annotated[bool, typer.Option("--download", help="Fetch hf: targets missing from the local cache.")]
-WorkersOpt = Annotated[int | None, typer.Option("--workers", "-j", min=1, max=64,
-                                                help="Files scanned in parallel (default: CPU count).")]
+FailOnOpt = Annotated[
+    str,
+    typer.Option(
+        "--fail-on",
+        help="Exit 1 when a finding is at or above this severity (critical, high, medium, low, info).",
+    ),
+]
+DownloadOpt = Annotated[
+    bool, typer.Option("--download", help="Fetch hf: targets missing from the local cache.")
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option("--workers", "-j", min=1, max=64, help="Files scanned in parallel (default: CPU count)."),
+]
 
 
 _fail = fail
@@ -62,11 +78,19 @@ def _run(run: Callable[..., Report], target: str, **options: Any) -> Report:
             TransferSpeedColumn,
         )
 
-        with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                      TransferSpeedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
             task = bar.add_task("scanning", total=None)
-            return run(target, progress=lambda done, total: bar.update(task, completed=done, total=total),
-                       **options)
+            return run(
+                target, progress=lambda done, total: bar.update(task, completed=done, total=total), **options
+            )
     return run(target, **options)
 
 
@@ -108,8 +132,15 @@ def _threshold(fail_on: str) -> Severity:
         raise  # unreachable: _fail exits
 
 
-def _scan_command(target: str, fmt: OutputFormat, output: Path | None, fail_on: str, verdict: bool,
-                  run: Callable[..., Report], **options: Any) -> None:
+def _scan_command(
+    target: str,
+    fmt: OutputFormat,
+    output: Path | None,
+    fail_on: str,
+    verdict: bool,
+    run: Callable[..., Report],
+    **options: Any,
+) -> None:
     threshold = _threshold(fail_on)
     try:
         report = _run(run, target, **options)
@@ -126,13 +157,21 @@ def _scan_command(target: str, fmt: OutputFormat, output: Path | None, fail_on: 
         why = f"{len(blocking)} finding(s) at or above {threshold.label}"
         if report.policy is not None:
             why += f"; policy {report.policy.policy}: {report.policy.verdict.value}"
-        err.print(f"verdict: {word} — {why}", style="bold red" if word == "FAIL" else "bold green", markup=False)
+        err.print(
+            f"verdict: {word} — {why}", style="bold red" if word == "FAIL" else "bold green", markup=False
+        )
     raise typer.Exit(1 if blocking or policy_failed else 0)
 
 
 @app.command()
-def scan(target: TargetsArg, fmt: FormatOpt = OutputFormat.table, output: OutputOpt = None,
-         fail_on: FailOnOpt = "high", download: DownloadOpt = False, workers: WorkersOpt = None) -> None:
+def scan(
+    target: TargetsArg,
+    fmt: FormatOpt = OutputFormat.table,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = "high",
+    download: DownloadOpt = False,
+    workers: WorkersOpt = None,
+) -> None:
     """Hash and statically scan every file of TARGET; never loads or executes model content. Exit 1 when a
     finding of any target is at or above --fail-on, 2 when a target cannot be scanned."""
     from ..scanning.api import scan as scan_target
@@ -143,8 +182,14 @@ def scan(target: TargetsArg, fmt: FormatOpt = OutputFormat.table, output: Output
     _scan_many(target, fmt, output, _threshold(fail_on), scan_target, download=download, workers=workers)
 
 
-def _scan_many(targets: list[str], fmt: OutputFormat, output: Path | None, threshold: Severity,
-               run: Callable[..., Report], **options: Any) -> None:
+def _scan_many(
+    targets: list[str],
+    fmt: OutputFormat,
+    output: Path | None,
+    threshold: Severity,
+    run: Callable[..., Report],
+    **options: Any,
+) -> None:
     """Scan each target in turn; one exit code: 2 if one could not be scanned, else 1 if one has a finding at
     or above ``threshold``, else 0. Tables print as each report is ready; other formats print once, combined."""
     reports: list[Report] = []
@@ -169,13 +214,28 @@ def _scan_many(targets: list[str], fmt: OutputFormat, output: Path | None, thres
 
 @app.command()
 def inspect(
-    target: TargetArg, fmt: FormatOpt = OutputFormat.table, output: OutputOpt = None, fail_on: FailOnOpt = "high",
-    download: DownloadOpt = False, workers: WorkersOpt = None,
-    publishers: Annotated[Path | None, typer.Option(help="Extra organization → country data (YAML/JSON).")] = None,
-    screening: Annotated[Path | None, typer.Option(help="Entity list to screen publishers against (CSV).")] = None,
-    policy: Annotated[Path | None, typer.Option(help="Organization policy (YAML) to decide pass/warn/fail.")] = None,
-    audit: Annotated[Path | None, typer.Option(help="A behaviour audit of this model (run.json from `weighbridge "
-                                              "audit run`), checked against the policy's audit: rules.")] = None,
+    target: TargetArg,
+    fmt: FormatOpt = OutputFormat.table,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = "high",
+    download: DownloadOpt = False,
+    workers: WorkersOpt = None,
+    publishers: Annotated[
+        Path | None, typer.Option(help="Extra organization → country data (YAML/JSON).")
+    ] = None,
+    screening: Annotated[
+        Path | None, typer.Option(help="Entity list to screen publishers against (CSV).")
+    ] = None,
+    policy: Annotated[
+        Path | None, typer.Option(help="Organization policy (YAML) to decide pass/warn/fail.")
+    ] = None,
+    audit: Annotated[
+        Path | None,
+        typer.Option(
+            help="A behaviour audit of this model (run.json from `weighbridge "
+            "audit run`), checked against the policy's audit: rules."
+        ),
+    ] = None,
 ) -> None:
     """Inspect TARGET before admitting it: integrity, artifact safety, licence terms with quotes, provenance,
     openness and, with --policy, the organization's verdict. Exit 1 when the policy fails or a finding is at
@@ -195,8 +255,20 @@ def inspect(
             summary = summarise(load_run(audit))
     except WeighbridgeError as exc:
         _fail(str(exc))
-    _scan_command(target, fmt, output, fail_on, True, inspect_target, download=download, workers=workers,
-                  publishers_file=publishers, screening_csv=screening, policy=loaded, audit=summary)
+    _scan_command(
+        target,
+        fmt,
+        output,
+        fail_on,
+        True,
+        inspect_target,
+        download=download,
+        workers=workers,
+        publishers_file=publishers,
+        screening_csv=screening,
+        policy=loaded,
+        audit=summary,
+    )
 
 
 @app.command()
@@ -225,9 +297,14 @@ class LicenseFormat(StrEnum):
 
 @app.command("license")
 def license_command(
-    target: Annotated[str, typer.Argument(help="A licence file, a model folder or GGUF file, hf:… or ollama:….")],
-    fmt: Annotated[LicenseFormat, typer.Option("--format", "-f", help="Output format.")] = LicenseFormat.table,
-    output: OutputOpt = None, download: DownloadOpt = False,
+    target: Annotated[
+        str, typer.Argument(help="A licence file, a model folder or GGUF file, hf:… or ollama:….")
+    ],
+    fmt: Annotated[
+        LicenseFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = LicenseFormat.table,
+    output: OutputOpt = None,
+    download: DownloadOpt = False,
 ) -> None:
     """What a licence (or a model's licence) lets you do: terms with the quoted clause for each."""
     from ..license import analyse_target as analyse_license_target
@@ -266,11 +343,20 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    show_version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
-                                               help="Print the version and exit.")] = False,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
-                                         help="Diagnostics on stderr: -v info, -vv debug (or WEIGHBRIDGE_LOG=debug); "
-                                              "an unexpected error then also writes its traceback.")] = 0,
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="Diagnostics on stderr: -v info, -vv debug (or WEIGHBRIDGE_LOG=debug); "
+            "an unexpected error then also writes its traceback.",
+        ),
+    ] = 0,
 ) -> None:
     """Weigh and inspect open-weight AI models before they cross into your systems."""
     logs.configure(verbose)
@@ -297,8 +383,11 @@ def run() -> None:
             err.print(f"weighbridge: error: {plain_message(message)}", markup=False, soft_wrap=True)
             sys.exit(2)
         hint = "" if logs.enabled() else " (run with -v for the traceback)"
-        err.print(f"weighbridge: internal error: {type(exc).__name__}: {plain_message(str(exc))}{hint}",
-                  markup=False, soft_wrap=True)
+        err.print(
+            f"weighbridge: internal error: {type(exc).__name__}: {plain_message(str(exc))}{hint}",
+            markup=False,
+            soft_wrap=True,
+        )
         if logs.enabled():
             logs.LOGGER.error("unexpected error", exc_info=exc)
         sys.exit(2)

@@ -15,11 +15,19 @@ from .common import err, fail
 from .registry import ActorOpt, DbOpt, JsonOpt, _actor, _opened
 from .serve import _is_loopback
 
-StoreOpt = Annotated[Path | None, typer.Option("--store", help="The mirror's blob store folder (default: "
-                                               "$WEIGHBRIDGE_MIRROR_STORE, else $WEIGHBRIDGE_HOME/mirror).")]
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="The mirror's blob store folder (default: "
+        "$WEIGHBRIDGE_MIRROR_STORE, else $WEIGHBRIDGE_HOME/mirror).",
+    ),
+]
 
-mirror_app = typer.Typer(help="The mirror: serve only admitted models to Hugging Face and OCI/Ollama clients.",
-                         no_args_is_help=True)
+mirror_app = typer.Typer(
+    help="The mirror: serve only admitted models to Hugging Face and OCI/Ollama clients.",
+    no_args_is_help=True,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -38,24 +46,44 @@ def _store(path: Path | None) -> Any:
 
 @mirror_app.command("serve")
 def serve(
-    host: Annotated[str, typer.Option(help="Address to bind. Anything but loopback needs --allow-remote.")]
-    = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Address to bind. Anything but loopback needs --allow-remote.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8471,
     db: DbOpt = None,
     store: StoreOpt = None,
-    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow binding a non-loopback address.")]
-    = False,
-    anonymous_pull: Annotated[bool | None, typer.Option(
-        "--anonymous-pull/--no-anonymous-pull",
-        help="Let anyone who reaches the mirror pull admitted models without a token (default: on for loopback, "
-             "off otherwise; tokens: `weighbridge token create NAME --scope pull`).")] = None,
-    verify_every: Annotated[float | None, typer.Option(
-        "--verify-every", min=60, help="Re-hash every blob in the background every this many seconds.")] = None,
-    intake_on_request: Annotated[bool, typer.Option(
-        "--intake-on-request", help="A pull of a model the registry does not hold starts its intake from "
-                                    "--upstream (decided by --policy; served only once admitted).")] = False,
-    upstream: Annotated[str | None, typer.Option("--upstream", help="Hub-API upstream for --intake-on-request "
-                                                 "(default: $WEIGHBRIDGE_MIRROR_UPSTREAM).")] = None,
+    allow_remote: Annotated[
+        bool, typer.Option("--allow-remote", help="Allow binding a non-loopback address.")
+    ] = False,
+    anonymous_pull: Annotated[
+        bool | None,
+        typer.Option(
+            "--anonymous-pull/--no-anonymous-pull",
+            help="Let anyone who reaches the mirror pull admitted models without a token (default: on for loopback, "
+            "off otherwise; tokens: `weighbridge token create NAME --scope pull`).",
+        ),
+    ] = None,
+    verify_every: Annotated[
+        float | None,
+        typer.Option(
+            "--verify-every", min=60, help="Re-hash every blob in the background every this many seconds."
+        ),
+    ] = None,
+    intake_on_request: Annotated[
+        bool,
+        typer.Option(
+            "--intake-on-request",
+            help="A pull of a model the registry does not hold starts its intake from "
+            "--upstream (decided by --policy; served only once admitted).",
+        ),
+    ] = False,
+    upstream: Annotated[
+        str | None,
+        typer.Option(
+            "--upstream",
+            help="Hub-API upstream for --intake-on-request (default: $WEIGHBRIDGE_MIRROR_UPSTREAM).",
+        ),
+    ] = None,
     policy: Annotated[Path | None, typer.Option("--policy", help="Policy for --intake-on-request.")] = None,
 ) -> None:
     """Serve admitted models: point HF_ENDPOINT=http://HOST:PORT at it."""
@@ -77,9 +105,12 @@ def serve(
             fail(f"{policy}: no such policy file")
         auto = AutoIntake(endpoint=endpoint, policy_path=policy)
     try:
-        app = create_mirror_app(db, store_root=blobs.root,
-                                allow_anonymous_pull=loopback if anonymous_pull is None else anonymous_pull,
-                                auto_intake=auto)
+        app = create_mirror_app(
+            db,
+            store_root=blobs.root,
+            allow_anonymous_pull=loopback if anonymous_pull is None else anonymous_pull,
+            auto_intake=auto,
+        )
     except WeighbridgeError as exc:
         fail(str(exc))
     state = app.state.mirror
@@ -88,18 +119,31 @@ def serve(
         start_verifier(state.registry, state.store, verify_every)
     import uvicorn
 
-    err.print(f"weighbridge: mirror on http://{host}:{port}/  (HF_ENDPOINT=http://{host}:{port}; store "
-              f"{blobs.root})", markup=False)
+    err.print(
+        f"weighbridge: mirror on http://{host}:{port}/  (HF_ENDPOINT=http://{host}:{port}; store "
+        f"{blobs.root})",
+        markup=False,
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
 
 
 @mirror_app.command("publish")
 def publish(
     name: Annotated[str, typer.Argument(help="The model's registry name.")],
-    source: Annotated[Path | None, typer.Option("--from", help="The folder holding the admitted files (not needed "
-                                                "for an ollama: model: its local Ollama store is read).")] = None,
-    version: Annotated[str | None, typer.Option("--version", help="A revision or manifest digest (prefix); "
-                                                "default: the newest version.")] = None,
+    source: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="The folder holding the admitted files (not needed "
+            "for an ollama: model: its local Ollama store is read).",
+        ),
+    ] = None,
+    version: Annotated[
+        str | None,
+        typer.Option(
+            "--version", help="A revision or manifest digest (prefix); default: the newest version."
+        ),
+    ] = None,
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -118,28 +162,53 @@ def publish(
                 done = publish_folder(reg, blobs, name, source, version=version)
         except WeighbridgeError as exc:
             fail(str(exc))
-    typer.echo(f"published {name} as {repo_id_of(done.version)}@{commit_of(done.version)}: "
-               f"{len(done.blobs)} file(s) stored, {done.reused} already there")
+    typer.echo(
+        f"published {name} as {repo_id_of(done.version)}@{commit_of(done.version)}: "
+        f"{len(done.blobs)} file(s) stored, {done.reused} already there"
+    )
 
 
 @mirror_app.command("intake")
 def intake(
-    source: Annotated[str, typer.Argument(help="hf:org/name[@revision] or ollama:[namespace/]name:tag to fetch "
-                                          "from the upstream.")],
-    upstream: Annotated[str | None, typer.Option(
-        "--upstream", help="Hub-API upstream for hf: (the public hub, another Weighbridge mirror, an Artifactory "
-                           "remote), OCI/Ollama registry for ollama: (another Weighbridge mirror's /v2/); "
-                           "default: $WEIGHBRIDGE_MIRROR_UPSTREAM, else $HF_ENDPOINT.")] = None,
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="hf:org/name[@revision] or ollama:[namespace/]name:tag to fetch from the upstream."
+        ),
+    ],
+    upstream: Annotated[
+        str | None,
+        typer.Option(
+            "--upstream",
+            help="Hub-API upstream for hf: (the public hub, another Weighbridge mirror, an Artifactory "
+            "remote), OCI/Ollama registry for ollama: (another Weighbridge mirror's /v2/); "
+            "default: $WEIGHBRIDGE_MIRROR_UPSTREAM, else $HF_ENDPOINT.",
+        ),
+    ] = None,
     policy: Annotated[Path | None, typer.Option("--policy", help="Policy deciding admission (YAML).")] = None,
-    pin: Annotated[bool, typer.Option("--pin/--float", help="--pin takes exact commits only; --float (default) "
-                                      "resolves a branch or tag upstream now.")] = False,
-    max_bytes: Annotated[int, typer.Option("--max-bytes", min=1, help="Cap on the whole model.")] = 200 * 1024**3,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds of upstream silence tolerated.")]
-    = 60.0,
-    deadline: Annotated[float | None, typer.Option("--deadline", min=1, help="Seconds for the whole fetch.")]
-    = None,
-    stale_after: Annotated[float, typer.Option("--stale-after", min=0.5, help="Seconds without a heartbeat "
-                                               "after which another intake of the same model takes over.")] = 60.0,
+    pin: Annotated[
+        bool,
+        typer.Option(
+            "--pin/--float",
+            help="--pin takes exact commits only; --float (default) resolves a branch or tag upstream now.",
+        ),
+    ] = False,
+    max_bytes: Annotated[int, typer.Option("--max-bytes", min=1, help="Cap on the whole model.")] = 200
+    * 1024**3,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, help="Seconds of upstream silence tolerated.")
+    ] = 60.0,
+    deadline: Annotated[
+        float | None, typer.Option("--deadline", min=1, help="Seconds for the whole fetch.")
+    ] = None,
+    stale_after: Annotated[
+        float,
+        typer.Option(
+            "--stale-after",
+            min=0.5,
+            help="Seconds without a heartbeat after which another intake of the same model takes over.",
+        ),
+    ] = 60.0,
     actor: ActorOpt = None,
     db: DbOpt = None,
     store: StoreOpt = None,
@@ -159,9 +228,17 @@ def intake(
     with _opened(db) as reg:
         try:
             with Upstream(endpoint, token=token, limits=limits) as remote:
-                result = run_intake(reg, blobs, source, upstream=remote, actor=who, policy_path=policy, pin=pin,
-                                    stale_after=stale_after,
-                                    log=None if as_json else lambda m: err.print(f"weighbridge: {m}", markup=False))
+                result = run_intake(
+                    reg,
+                    blobs,
+                    source,
+                    upstream=remote,
+                    actor=who,
+                    policy_path=policy,
+                    pin=pin,
+                    stale_after=stale_after,
+                    log=None if as_json else lambda m: err.print(f"weighbridge: {m}", markup=False),
+                )
         except WeighbridgeError as exc:
             fail(str(exc))
     record = result.record
@@ -178,16 +255,24 @@ def verify(db: DbOpt = None, store: StoreOpt = None) -> None:
 
     blobs = _store(store)
     with _opened(db) as reg:
-        outcome = verify_store(reg, blobs, log=lambda m: err.print(f"weighbridge: corrupt: {m}", markup=False))
-    typer.echo(f"{outcome.checked} blob(s) checked, {len(outcome.corrupt)} corrupt (withheld), "
-               f"{len(outcome.missing)} missing")
+        outcome = verify_store(
+            reg, blobs, log=lambda m: err.print(f"weighbridge: corrupt: {m}", markup=False)
+        )
+    typer.echo(
+        f"{outcome.checked} blob(s) checked, {len(outcome.corrupt)} corrupt (withheld), "
+        f"{len(outcome.missing)} missing"
+    )
     if outcome.corrupt:
         raise typer.Exit(1)
 
 
 @mirror_app.command("status")
-def status(db: DbOpt = None, store: StoreOpt = None, as_json: JsonOpt = False,
-           limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="Rows per list.")] = 20) -> None:
+def status(
+    db: DbOpt = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="Rows per list.")] = 20,
+) -> None:
     """The catalogue (what is served, pull counts), the intake queue and the latest refused pulls."""
     from ..mirror.catalogue import mirror_overview
 
@@ -199,8 +284,10 @@ def status(db: DbOpt = None, store: StoreOpt = None, as_json: JsonOpt = False,
         return
     typer.echo("served:")
     for row in overview["catalogue"]:
-        typer.echo(f"  {row['repo_id']}@{row['commit'][:12]}  {row['files']} files  {row['pulls']} pulls"
-                   + ("" if row["published"] else "  (not published)"))
+        typer.echo(
+            f"  {row['repo_id']}@{row['commit'][:12]}  {row['files']} files  {row['pulls']} pulls"
+            + ("" if row["published"] else "  (not published)")
+        )
     typer.echo("intake:")
     for row in overview["intake"]:
         typer.echo(f"  {row['key']}  {row['state']}  {row['detail'] or ''}")

@@ -24,18 +24,29 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-DbOpt = Annotated[str | None, typer.Option("--db", help="Registry database URL (default: "
-                                           "$WEIGHBRIDGE_DATABASE_URL, else $WEIGHBRIDGE_HOME/registry.db).")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Registry database URL (default: "
+        "$WEIGHBRIDGE_DATABASE_URL, else $WEIGHBRIDGE_HOME/registry.db).",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 ActorOpt = Annotated[str | None, typer.Option("--actor", help="Who decides (default: $USER).")]
 NameArg = Annotated[str, typer.Argument(help="The model's registry name.")]
-VersionOpt = Annotated[str | None, typer.Option("--version", help="A revision or manifest digest (prefix); "
-                                                "default: the newest version.")]
+VersionOpt = Annotated[
+    str | None,
+    typer.Option("--version", help="A revision or manifest digest (prefix); default: the newest version."),
+]
 
-registry_app = typer.Typer(help="The registry: inventory, model pages, history, diffs and decisions.",
-                           no_args_is_help=True)
-token_app = typer.Typer(help="API tokens for the REST API (the secret is shown once, only its hash is kept).",
-                        no_args_is_help=True)
+registry_app = typer.Typer(
+    help="The registry: inventory, model pages, history, diffs and decisions.", no_args_is_help=True
+)
+token_app = typer.Typer(
+    help="API tokens for the REST API (the secret is shown once, only its hash is kept).",
+    no_args_is_help=True,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -86,34 +97,70 @@ def _decision_lines(entry: DecisionRecord) -> list[str]:
 
 
 def admit(
-    target: Annotated[str, typer.Argument(help="A file, a folder, hf:org/name[@revision] or ollama:name[:tag].")],
-    policy: Annotated[Path | None, typer.Option("--policy", help="Organization policy (YAML) that decides.")] = None,
+    target: Annotated[
+        str, typer.Argument(help="A file, a folder, hf:org/name[@revision] or ollama:name[:tag].")
+    ],
+    policy: Annotated[
+        Path | None, typer.Option("--policy", help="Organization policy (YAML) that decides.")
+    ] = None,
     note: Annotated[str | None, typer.Option("--note", help="A note kept with the decision.")] = None,
-    derived_from: Annotated[str | None, typer.Option("--derived-from", help="The admitted registry model this "
-                                                     "one derives from; its obligations carry over.")] = None,
-    relation: Annotated[str, typer.Option("--relation", help="finetune, merge, quantization, adapter or "
-                                          "base.")] = "finetune",
-    name: Annotated[str | None, typer.Option("--name", help="Registry name (default: what the model calls itself: "
-                                             "hf: repo id, GGUF general.name, the card's or config's Hugging "
-                                             "Face id; the folder or file name only when it names nothing).")]
-    = None,
-    audit: Annotated[Path | None, typer.Option("--audit", help="A behaviour audit of these weights (run.json of "
-                                               "`weighbridge audit run`): recorded, and checked against the "
-                                               "policy's audit: rules.")] = None,
-    actor: ActorOpt = None, db: DbOpt = None, as_json: JsonOpt = False,
+    derived_from: Annotated[
+        str | None,
+        typer.Option(
+            "--derived-from",
+            help="The admitted registry model this one derives from; its obligations carry over.",
+        ),
+    ] = None,
+    relation: Annotated[
+        str, typer.Option("--relation", help="finetune, merge, quantization, adapter or base.")
+    ] = "finetune",
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            help="Registry name (default: what the model calls itself: "
+            "hf: repo id, GGUF general.name, the card's or config's Hugging "
+            "Face id; the folder or file name only when it names nothing).",
+        ),
+    ] = None,
+    audit: Annotated[
+        Path | None,
+        typer.Option(
+            "--audit",
+            help="A behaviour audit of these weights (run.json of "
+            "`weighbridge audit run`): recorded, and checked against the "
+            "policy's audit: rules.",
+        ),
+    ] = None,
+    actor: ActorOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Inspect TARGET statically, decide under --policy and record the decision. Exit 0 when admitted, 1 when
     rejected or needing review. Without a policy a finding at or above high rejects, anything else needs
     review."""
     who = _actor(actor)
     run = _load_audit(audit) if audit is not None else None
-    version, entry = _call(db, lambda reg: reg.admit(target, policy_path=policy, actor=who, note=note,
-                                                     derived_from=derived_from, relation=relation, name=name,
-                                                     audit=run))
+    version, entry = _call(
+        db,
+        lambda reg: reg.admit(
+            target,
+            policy_path=policy,
+            actor=who,
+            note=note,
+            derived_from=derived_from,
+            relation=relation,
+            name=name,
+            audit=run,
+        ),
+    )
     warning = version.extra.get("warning")
     if warning:
-        err.print(f"warning: {warning}; pass --name to record this admission under one of those names",
-                  markup=False, soft_wrap=True)
+        err.print(
+            f"warning: {warning}; pass --name to record this admission under one of those names",
+            markup=False,
+            soft_wrap=True,
+        )
     if as_json:
         from ..registry.views import version_dict
 
@@ -152,14 +199,27 @@ def _decision(value: str) -> Decision:
 
 @registry_app.command("list")
 def list_command(
-    decision: Annotated[str | None, typer.Option("--decision", help="admitted, rejected, needs-review, "
-                                                 "quarantined or revoked.")] = None,
-    license_family: Annotated[str | None, typer.Option("--license-family", help="e.g. llama, qwen, apache.")] = None,
-    jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", help="Publisher country (ISO code).")] = None,
-    min_severity: Annotated[str | None, typer.Option("--min-severity", help="Worst finding at least this.")] = None,
-    query: Annotated[str | None, typer.Option("--query", "-q", help="Part of a name, source or digest.")] = None,
-    all_versions: Annotated[bool, typer.Option("--all-versions", help="Every version, not only the newest.")] = False,
-    db: DbOpt = None, as_json: JsonOpt = False,
+    decision: Annotated[
+        str | None,
+        typer.Option("--decision", help="admitted, rejected, needs-review, quarantined or revoked."),
+    ] = None,
+    license_family: Annotated[
+        str | None, typer.Option("--license-family", help="e.g. llama, qwen, apache.")
+    ] = None,
+    jurisdiction: Annotated[
+        str | None, typer.Option("--jurisdiction", help="Publisher country (ISO code).")
+    ] = None,
+    min_severity: Annotated[
+        str | None, typer.Option("--min-severity", help="Worst finding at least this.")
+    ] = None,
+    query: Annotated[
+        str | None, typer.Option("--query", "-q", help="Part of a name, source or digest.")
+    ] = None,
+    all_versions: Annotated[
+        bool, typer.Option("--all-versions", help="Every version, not only the newest.")
+    ] = False,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """The inventory: the newest version of every model with its decision and summary."""
     from ..core.findings import Severity
@@ -168,9 +228,20 @@ def list_command(
     severity = _choice(min_severity, Severity.parse, "--min-severity")
     from ..registry.views import version_dict
 
-    rows = [version_dict(r) for r in _call(db, lambda reg: reg.list_versions(
-        query=query, decision=chosen, license_family=license_family, jurisdiction=jurisdiction,
-        min_severity=severity, all_versions=all_versions))]
+    rows = [
+        version_dict(r)
+        for r in _call(
+            db,
+            lambda reg: reg.list_versions(
+                query=query,
+                decision=chosen,
+                license_family=license_family,
+                jurisdiction=jurisdiction,
+                min_severity=severity,
+                all_versions=all_versions,
+            ),
+        )
+    ]
     if as_json:
         _print_json(rows)
         return
@@ -178,11 +249,23 @@ def list_command(
         typer.echo("no model versions match")
         return
     header = ("MODEL", "DECISION", "SEVERITY", "VERDICT", "LICENCE", "COUNTRY", "VERSION")
-    table = [header] + [(r["model"], r["decision"], r["max_severity"], r["verdict"] or "-",
-                         r["license_id"] or "-", r["jurisdiction"] or "-", r["manifest_digest"][:12]) for r in rows]
+    table = [header] + [
+        (
+            r["model"],
+            r["decision"],
+            r["max_severity"],
+            r["verdict"] or "-",
+            r["license_id"] or "-",
+            r["jurisdiction"] or "-",
+            r["manifest_digest"][:12],
+        )
+        for r in rows
+    ]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     for row in table:
-        typer.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        typer.echo(
+            "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
 
 
 @registry_app.command("show")
@@ -200,11 +283,15 @@ def show(name: NameArg, version: VersionOpt = None, db: DbOpt = None, as_json: J
     publisher = (detail.get("provenance") or {}).get("publisher") or {}
     openness = detail.get("openness") or {}
     mof, osaid = openness.get("mof") or {}, openness.get("osaid") or {}
-    typer.echo(f"  licence: {licence.get('id') or '-'}   worst finding: {v['max_severity']}   "
-               f"publisher: {publisher.get('name') or 'unknown'}   country: {v['jurisdiction'] or '-'}")
-    typer.echo(f"  openness: MOF {mof.get('label') or 'not assessed'}"
-               + (f" (class {v['openness_class']})" if v.get("openness_class") else "")
-               + f"; OSI OSAID: {osaid.get('verdict') or 'not assessed'}")
+    typer.echo(
+        f"  licence: {licence.get('id') or '-'}   worst finding: {v['max_severity']}   "
+        f"publisher: {publisher.get('name') or 'unknown'}   country: {v['jurisdiction'] or '-'}"
+    )
+    typer.echo(
+        f"  openness: MOF {mof.get('label') or 'not assessed'}"
+        + (f" (class {v['openness_class']})" if v.get("openness_class") else "")
+        + f"; OSI OSAID: {osaid.get('verdict') or 'not assessed'}"
+    )
     typer.echo(f"files ({len(detail['files'])}):")
     for f in detail["files"]:
         typer.echo(f"  {f['sha256'] or '-':64}  {f['size']:>12}  {f['path']}")
@@ -213,7 +300,7 @@ def show(name: NameArg, version: VersionOpt = None, db: DbOpt = None, as_json: J
         for f in detail["findings"]:
             typer.echo(f"  {f['severity']:8} {f['rule']:12} {f['path']}: {f['title']}")
     for e in licence.get("evidence") or ():
-        typer.echo(f"  licence {e['term']}: \"{e['quote']}\" ({e['file']}:{e['line']})")
+        typer.echo(f'  licence {e["term"]}: "{e["quote"]}" ({e["file"]}:{e["line"]})')
     lineage = detail["lineage"]
     for p in lineage["parents"]:
         typer.echo(f"derived from: {p['model']} ({p['relation']})")
@@ -241,37 +328,47 @@ def history(name: NameArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
         typer.echo(f"{name}: no decisions yet")
     for e in entries:
         policy = f" [policy {e.policy}]" if e.policy else ""
-        typer.echo(f"{e.at}  {(e.version or '')[:12]}  {e.decision.value:12} {e.action.value:10} "
-                   f"{e.actor}: {e.reason}{policy}")
+        typer.echo(
+            f"{e.at}  {(e.version or '')[:12]}  {e.decision.value:12} {e.action.value:10} "
+            f"{e.actor}: {e.reason}{policy}"
+        )
 
 
 @registry_app.command("record-audit")
 def record_audit(
     name: NameArg,
     run_file: Annotated[Path, typer.Argument(help="run.json of `weighbridge audit run` on these weights.")],
-    version: Annotated[str | None, typer.Option("--version", help="Revision or digest prefix (default: "
-                                                "newest).")] = None,
+    version: Annotated[
+        str | None, typer.Option("--version", help="Revision or digest prefix (default: newest).")
+    ] = None,
     db: DbOpt = None,
 ) -> None:
     """Store a behaviour audit on a model version; `registry reevaluate` then checks it against the policy's
     audit: rules. Refused when the run's recorded digest names other weights."""
     run = _load_audit(run_file)
     audit_id = _call(db, lambda reg: reg.record_audit(name, run, version=version))
-    typer.echo(f"audit #{audit_id} recorded for {name}: {len(run.samples)} samples of "
-               f"{', '.join(sorted(run.suites))}")
+    typer.echo(
+        f"audit #{audit_id} recorded for {name}: {len(run.samples)} samples of "
+        f"{', '.join(sorted(run.suites))}"
+    )
 
 
 @registry_app.command("diff")
-def diff(a: Annotated[str, typer.Argument(help="A model.")],
-         b: Annotated[str, typer.Argument(help="Another model, or a version of the first.")],
-         db: DbOpt = None, as_json: JsonOpt = False) -> None:
+def diff(
+    a: Annotated[str, typer.Argument(help="A model.")],
+    b: Annotated[str, typer.Argument(help="Another model, or a version of the first.")],
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """What changed between two models or two versions: files, findings, licence, summary."""
     change = _call(db, lambda reg: reg.diff(a, b))
     if as_json:
         _print_json(change)
         return
-    typer.echo(f"{change['a']['model']} @ {change['a']['version'][:12]} → "
-               f"{change['b']['model']} @ {change['b']['version'][:12]}")
+    typer.echo(
+        f"{change['a']['model']} @ {change['a']['version'][:12]} → "
+        f"{change['b']['model']} @ {change['b']['version'][:12]}"
+    )
     files = change["files"]
     for path in files["added"]:
         typer.echo(f"  + {path}")
@@ -291,9 +388,13 @@ def diff(a: Annotated[str, typer.Argument(help="A model.")],
 
 
 def _decider(action: DecisionAction) -> Callable[..., None]:
-    def command(name: NameArg,
-                reason: Annotated[str, typer.Option("--reason", help="Why (kept in the history).")],
-                version: VersionOpt = None, actor: ActorOpt = None, db: DbOpt = None) -> None:
+    def command(
+        name: NameArg,
+        reason: Annotated[str, typer.Option("--reason", help="Why (kept in the history).")],
+        version: VersionOpt = None,
+        actor: ActorOpt = None,
+        db: DbOpt = None,
+    ) -> None:
         who = _actor(actor)
         entry = _call(db, lambda reg: reg.decide(name, action, actor=who, reason=reason, version=version))
         typer.echo(f"{name} @ {(entry.version or '')[:12]}: {entry.decision.value} by {entry.actor}")
@@ -302,13 +403,22 @@ def _decider(action: DecisionAction) -> Callable[..., None]:
     return command
 
 
-for _action in (DecisionAction.APPROVE, DecisionAction.REJECT, DecisionAction.REVOKE, DecisionAction.QUARANTINE):
+for _action in (
+    DecisionAction.APPROVE,
+    DecisionAction.REJECT,
+    DecisionAction.REVOKE,
+    DecisionAction.QUARANTINE,
+):
     registry_app.command(_action.value)(_decider(_action))
 
 
 @registry_app.command("reevaluate")
-def reevaluate(policy: Annotated[Path, typer.Option("--policy", help="The new policy (YAML).")],
-               actor: ActorOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+def reevaluate(
+    policy: Annotated[Path, typer.Option("--policy", help="The new policy (YAML).")],
+    actor: ActorOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Decide every model's newest version again under a new policy, from the stored reports (no model file is
     read), and list the decisions that flip."""
     who = _actor(actor)
@@ -326,10 +436,16 @@ def reevaluate(policy: Annotated[Path, typer.Option("--policy", help="The new po
 
 
 @token_app.command("create")
-def token_create(name: Annotated[str, typer.Argument(help="A name for the token.")],
-                 scope: Annotated[list[str], typer.Option("--scope", help="admit, decide, policy, pull (the mirror) or admin "
-                                                          "(repeat for several).")],
-                 db: DbOpt = None) -> None:
+def token_create(
+    name: Annotated[str, typer.Argument(help="A name for the token.")],
+    scope: Annotated[
+        list[str],
+        typer.Option(
+            "--scope", help="admit, decide, policy, pull (the mirror) or admin (repeat for several)."
+        ),
+    ],
+    db: DbOpt = None,
+) -> None:
     """Create a token and print its secret (shown this once)."""
     secret = _call(db, lambda reg: reg.create_token(name, scope))
     typer.echo(secret)
@@ -346,8 +462,10 @@ def token_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
         typer.echo("no tokens")
     for r in rows:
         state = "revoked" if r.revoked else "active"
-        typer.echo(f"{r.name:24} {state:8} {','.join(r.scopes):28} created {r.created_at}  "
-                   f"last used {r.last_used_at or 'never'}")
+        typer.echo(
+            f"{r.name:24} {state:8} {','.join(r.scopes):28} created {r.created_at}  "
+            f"last used {r.last_used_at or 'never'}"
+        )
 
 
 @token_app.command("revoke")

@@ -5,6 +5,19 @@ from .report import FileRecord, Report, Snapshot, SnapshotFile, Target, TargetKi
 from .rules import all_rules, define, make_finding
 
 __all__ = [
-    "Check", "FileRecord", "Finding", "Location", "Report", "Rule", "Severity", "Snapshot", "SnapshotFile",
-    "Target", "TargetKind", "WeighbridgeError", "all_rules", "define", "make_finding",
+    "Check",
+    "FileRecord",
+    "Finding",
+    "Location",
+    "Report",
+    "Rule",
+    "Severity",
+    "Snapshot",
+    "SnapshotFile",
+    "Target",
+    "TargetKind",
+    "WeighbridgeError",
+    "all_rules",
+    "define",
+    "make_finding",
 ]

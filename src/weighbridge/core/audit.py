@@ -111,12 +111,18 @@ class GenerationSettings:
     stop: tuple[str, ...] = ()
 
     def greedy(self) -> GenerationSettings:
-        return GenerationSettings(temperature=0.0, top_p=1.0, max_tokens=self.max_tokens, seed=self.seed,
-                                  stop=self.stop)
+        return GenerationSettings(
+            temperature=0.0, top_p=1.0, max_tokens=self.max_tokens, seed=self.seed, stop=self.stop
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens,
-                "seed": self.seed, "stop": list(self.stop)}
+        return {
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "max_tokens": self.max_tokens,
+            "seed": self.seed,
+            "stop": list(self.stop),
+        }
 
 
 @dataclass(frozen=True)
@@ -152,9 +158,14 @@ class Score:
     evidence: str | None = None  # the matched span
 
     def to_dict(self) -> dict[str, Any]:
-        return {"label": self.label.value, "layer": self.layer.value, "reason": self.reason,
-                "official_line": self.official_line, "injection_followed": self.injection_followed,
-                "evidence": self.evidence}
+        return {
+            "label": self.label.value,
+            "layer": self.layer.value,
+            "reason": self.reason,
+            "official_line": self.official_line,
+            "injection_followed": self.injection_followed,
+            "evidence": self.evidence,
+        }
 
 
 @dataclass(frozen=True)
@@ -171,9 +182,15 @@ class Sample:
     cache_key: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"prompt_id": self.prompt_id, "index": self.index, "greedy": self.greedy,
-                "settings": self.settings.to_dict(), "completion": self.completion.to_dict(),
-                "score": self.score.to_dict(), "cache_key": self.cache_key}
+        return {
+            "prompt_id": self.prompt_id,
+            "index": self.index,
+            "greedy": self.greedy,
+            "settings": self.settings.to_dict(),
+            "completion": self.completion.to_dict(),
+            "score": self.score.to_dict(),
+            "cache_key": self.cache_key,
+        }
 
 
 @dataclass(frozen=True)

@@ -48,9 +48,16 @@ class BundleModel:
     signature: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "source": self.source, "revision": self.revision,
-                "manifest_digest": self.manifest_digest, "files": [f.to_dict() for f in self.files],
-                "record": self.record, "lock": self.lock, "signature": self.signature}
+        return {
+            "name": self.name,
+            "source": self.source,
+            "revision": self.revision,
+            "manifest_digest": self.manifest_digest,
+            "files": [f.to_dict() for f in self.files],
+            "record": self.record,
+            "lock": self.lock,
+            "signature": self.signature,
+        }
 
 
 @dataclass(frozen=True)
@@ -64,8 +71,13 @@ class BundleIndex:
     schema: str = BUNDLE_SCHEMA
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema": self.schema, "tool_version": self.tool_version, "created_at": self.created_at,
-                "models": [m.to_dict() for m in self.models], "members": [m.to_dict() for m in self.members]}
+        return {
+            "schema": self.schema,
+            "tool_version": self.tool_version,
+            "created_at": self.created_at,
+            "models": [m.to_dict() for m in self.models],
+            "members": [m.to_dict() for m in self.members],
+        }
 
 
 @dataclass(frozen=True)
@@ -98,9 +110,16 @@ class ImportOutcome:
         return self.decision is Decision.ADMITTED
 
     def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "version": self.version, "decision": self.decision.value,
-                "reason": self.reason, "reasons": list(self.reasons), "signature": self.signature.value,
-                "published": self.published, "exported_decision": self.exported_decision}
+        return {
+            "model": self.model,
+            "version": self.version,
+            "decision": self.decision.value,
+            "reason": self.reason,
+            "reasons": list(self.reasons),
+            "signature": self.signature.value,
+            "published": self.published,
+            "exported_decision": self.exported_decision,
+        }
 
 
 @dataclass(frozen=True)
@@ -114,4 +133,8 @@ class ImportResult:
         return bool(self.outcomes) and all(o.admitted for o in self.outcomes)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"bundle": self.bundle, "sha256": self.sha256, "outcomes": [o.to_dict() for o in self.outcomes]}
+        return {
+            "bundle": self.bundle,
+            "sha256": self.sha256,
+            "outcomes": [o.to_dict() for o in self.outcomes],
+        }

@@ -49,9 +49,17 @@ class Location:
     member: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in (
-            ("offset", self.offset), ("opcode", self.opcode), ("key", self.key),
-            ("line", self.line), ("member", self.member)) if v is not None}
+        return {
+            k: v
+            for k, v in (
+                ("offset", self.offset),
+                ("opcode", self.opcode),
+                ("key", self.key),
+                ("line", self.line),
+                ("member", self.member),
+            )
+            if v is not None
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,12 +87,22 @@ class LicenseIdentity:
     hf_tag: str | None = None  # the card's ``license:`` value ("other" for licences not on the HF list)
     hf_license_name: str | None = None  # the card's ``license_name`` for ``other``
     kind: LicenseDocKind = LicenseDocKind.LICENSE
-    generic: bool = False  # a software licence (Apache, MIT, BSD, GPL…), often the code's rather than the model's
+    generic: bool = (
+        False  # a software licence (Apache, MIT, BSD, GPL…), often the code's rather than the model's
+    )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "version": self.version, "family": self.family,
-                "osi_approved": self.osi_approved, "spdx": self.spdx, "hf_tag": self.hf_tag,
-                "hf_license_name": self.hf_license_name, "kind": self.kind.value}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "version": self.version,
+            "family": self.family,
+            "osi_approved": self.osi_approved,
+            "spdx": self.spdx,
+            "hf_tag": self.hf_tag,
+            "hf_license_name": self.hf_license_name,
+            "kind": self.kind.value,
+        }
 
 
 @dataclass(slots=True)
@@ -186,10 +196,16 @@ class LicenseSource:
         return where
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind.value, "file": self.file, "line": self.line, "key": self.key,
-                "role": self.role.value, "value": self.value,
-                "id": self.identity.id if self.identity else None,
-                "name": self.identity.name if self.identity else None}
+        return {
+            "kind": self.kind.value,
+            "file": self.file,
+            "line": self.line,
+            "key": self.key,
+            "role": self.role.value,
+            "value": self.value,
+            "id": self.identity.id if self.identity else None,
+            "name": self.identity.name if self.identity else None,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +218,12 @@ class LicenseConflict:
     decided: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "detail": self.detail, "sources": list(self.sources), "decided": self.decided}
+        return {
+            "kind": self.kind,
+            "detail": self.detail,
+            "sources": list(self.sources),
+            "decided": self.decided,
+        }
 
 
 @dataclass(slots=True)
@@ -268,9 +289,16 @@ class InheritedLicense:
         return any(r in DERIVATIVE_RELATIONS for r in self.relations)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ancestor": self.ancestor.model, "repo_id": self.ancestor.repo_id,
-                "relation": self.ancestor.relation, "relations": list(self.relations),
-                "derivative": self.derivative, "license": self.license.to_dict(),
-                "terms": self.terms.to_dict() if self.terms is not None else None, "basis": self.basis,
-                "source": self.source, "data_file": self.data_file,
-                "citations": [c.to_dict() for c in self.ancestor.citations]}
+        return {
+            "ancestor": self.ancestor.model,
+            "repo_id": self.ancestor.repo_id,
+            "relation": self.ancestor.relation,
+            "relations": list(self.relations),
+            "derivative": self.derivative,
+            "license": self.license.to_dict(),
+            "terms": self.terms.to_dict() if self.terms is not None else None,
+            "basis": self.basis,
+            "source": self.source,
+            "data_file": self.data_file,
+            "citations": [c.to_dict() for c in self.ancestor.citations],
+        }

@@ -43,8 +43,15 @@ class Refusal:
         return f"{what}: {self.kind.value}: {self.reason}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind.value, "model": self.model, "revision": self.revision, "reason": self.reason,
-                "path": self.path, "scope": self.scope, "line": self.line}
+        return {
+            "kind": self.kind.value,
+            "model": self.model,
+            "revision": self.revision,
+            "reason": self.reason,
+            "path": self.path,
+            "scope": self.scope,
+            "line": self.line,
+        }
 
 
 @dataclass(frozen=True)
@@ -138,10 +145,21 @@ class PullRecord:
     id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "at": self.at, "protocol": self.protocol, "repo": self.repo,
-                "revision": self.revision, "path": self.path, "outcome": self.outcome.value,
-                "client": self.client, "user": self.user, "model": self.model, "version": self.version,
-                "refusal": self.refusal.value if self.refusal else None, "reason": self.reason}
+        return {
+            "id": self.id,
+            "at": self.at,
+            "protocol": self.protocol,
+            "repo": self.repo,
+            "revision": self.revision,
+            "path": self.path,
+            "outcome": self.outcome.value,
+            "client": self.client,
+            "user": self.user,
+            "model": self.model,
+            "version": self.version,
+            "refusal": self.refusal.value if self.refusal else None,
+            "reason": self.reason,
+        }
 
 
 class IntakeState(enum.StrEnum):
@@ -170,7 +188,16 @@ class IntakeRecord:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "key": self.key, "source": self.source, "state": self.state.value,
-                "requested_by": self.requested_by, "requested_at": self.requested_at,
-                "updated_at": self.updated_at, "owner": self.owner, "model": self.model,
-                "manifest_digest": self.manifest_digest, "detail": self.detail}
+        return {
+            "id": self.id,
+            "key": self.key,
+            "source": self.source,
+            "state": self.state.value,
+            "requested_by": self.requested_by,
+            "requested_at": self.requested_at,
+            "updated_at": self.updated_at,
+            "owner": self.owner,
+            "model": self.model,
+            "manifest_digest": self.manifest_digest,
+            "detail": self.detail,
+        }

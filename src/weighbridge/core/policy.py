@@ -46,12 +46,18 @@ class IntendedUse:
     derivative_name: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"commercial": self.commercial, "monthly_active_users": self.monthly_active_users,
-                "annual_revenue_usd": self.annual_revenue_usd, "regions": list(self.regions),
-                "sectors": list(self.sectors), "redistribute_weights": self.redistribute_weights,
-                "host_for_others": self.host_for_others,
-                "outputs_train_other_models": self.outputs_train_other_models,
-                "fine_tuning": self.fine_tuning, "derivative_name": self.derivative_name}
+        return {
+            "commercial": self.commercial,
+            "monthly_active_users": self.monthly_active_users,
+            "annual_revenue_usd": self.annual_revenue_usd,
+            "regions": list(self.regions),
+            "sectors": list(self.sectors),
+            "redistribute_weights": self.redistribute_weights,
+            "host_for_others": self.host_for_others,
+            "outputs_train_other_models": self.outputs_train_other_models,
+            "fine_tuning": self.fine_tuning,
+            "derivative_name": self.derivative_name,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +79,19 @@ class PolicyRules:
     def to_dict(self) -> dict[str, Any]:
         allowed = self.allowed_license_families
         jurisdictions = self.allowed_jurisdictions
-        return {"allowed_license_families": list(allowed) if allowed is not None else None,
-                "denied_license_families": list(self.denied_license_families), "osi_only": self.osi_only,
-                "required_openness_class": self.required_openness_class, "required_osaid": self.required_osaid,
-                "allowed_jurisdictions": list(jurisdictions) if jurisdictions is not None else None,
-                "denied_jurisdictions": list(self.denied_jurisdictions), "remote_code": self.remote_code,
-                "max_scan_severity": self.max_scan_severity.label if self.max_scan_severity else None,
-                "required_audits": list(self.required_audits), "screening_hits": self.screening_hits}
+        return {
+            "allowed_license_families": list(allowed) if allowed is not None else None,
+            "denied_license_families": list(self.denied_license_families),
+            "osi_only": self.osi_only,
+            "required_openness_class": self.required_openness_class,
+            "required_osaid": self.required_osaid,
+            "allowed_jurisdictions": list(jurisdictions) if jurisdictions is not None else None,
+            "denied_jurisdictions": list(self.denied_jurisdictions),
+            "remote_code": self.remote_code,
+            "max_scan_severity": self.max_scan_severity.label if self.max_scan_severity else None,
+            "required_audits": list(self.required_audits),
+            "screening_hits": self.screening_hits,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +118,12 @@ class AuditRules:
     max_injection_followed: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"require_audit": self.require_audit, "max_asymmetry": [a.to_dict() for a in self.max_asymmetry],
-                "max_over_refusal": self.max_over_refusal, "max_injection_followed": self.max_injection_followed}
+        return {
+            "require_audit": self.require_audit,
+            "max_asymmetry": [a.to_dict() for a in self.max_asymmetry],
+            "max_over_refusal": self.max_over_refusal,
+            "max_injection_followed": self.max_injection_followed,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +136,13 @@ class Policy:
     audit: AuditRules | None = None  # the optional ``audit:`` section
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"name": self.name, "description": self.description, "file": self.file,
-               "intended_use": self.intended_use.to_dict(), "rules": self.rules.to_dict()}
+        out = {
+            "name": self.name,
+            "description": self.description,
+            "file": self.file,
+            "intended_use": self.intended_use.to_dict(),
+            "rules": self.rules.to_dict(),
+        }
         if self.audit is not None:
             out["audit"] = self.audit.to_dict()
         return out
@@ -140,9 +161,18 @@ class PolicyEvidence:
     rule: str | None = None  # the finding's rule id
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, **_without_none((
-            ("file", self.file), ("line", self.line), ("quote", self.quote), ("key", self.key),
-            ("rule", self.rule)))}
+        return {
+            "source": self.source,
+            **_without_none(
+                (
+                    ("file", self.file),
+                    ("line", self.line),
+                    ("quote", self.quote),
+                    ("key", self.key),
+                    ("rule", self.rule),
+                )
+            ),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +183,12 @@ class Reason:
     evidence: tuple[PolicyEvidence, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "outcome": self.outcome.value, "message": self.message,
-                "evidence": [e.to_dict() for e in self.evidence]}
+        return {
+            "rule": self.rule,
+            "outcome": self.outcome.value,
+            "message": self.message,
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,5 +208,10 @@ class PolicyVerdict:
 
     def to_dict(self) -> dict[str, Any]:
         counts = {o.value: sum(1 for r in self.reasons if r.outcome is o) for o in Outcome}
-        return {"name": self.policy, "file": self.policy_file, "verdict": self.verdict.value,
-                "counts": counts, "reasons": [r.to_dict() for r in self.reasons]}
+        return {
+            "name": self.policy,
+            "file": self.policy_file,
+            "verdict": self.verdict.value,
+            "counts": counts,
+            "reasons": [r.to_dict() for r in self.reasons],
+        }

@@ -28,8 +28,12 @@ class Citation:
     value: str | None = None  # the statement as written, shortened
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, **_without_none((("key", self.key), ("line", self.line),
-                                                    ("offset", self.offset), ("value", self.value)))}
+        return {
+            "file": self.file,
+            **_without_none(
+                (("key", self.key), ("line", self.line), ("offset", self.offset), ("value", self.value))
+            ),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +46,11 @@ class MetadataProblem:
     line: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "message": self.message,
-                **_without_none((("key", self.key), ("line", self.line)))}
+        return {
+            "file": self.file,
+            "message": self.message,
+            **_without_none((("key", self.key), ("line", self.line))),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,13 +117,22 @@ class ModelCard:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "file": self.file, "front_matter": self.has_front_matter, "license": self.license,
-            "license_name": self.license_name, "license_link": self.license_link,
-            "base_model": list(self.base_model), "base_model_relation": self.base_model_relation,
-            "datasets": list(self.datasets), "language": list(self.language),
-            "library_name": self.library_name, "pipeline_tag": self.pipeline_tag, "tags": list(self.tags),
-            "model_name": self.model_name, "model_creator": self.model_creator,
-            "quantized_by": self.quantized_by, "eval_results": [r.to_dict() for r in self.eval_results],
+            "file": self.file,
+            "front_matter": self.has_front_matter,
+            "license": self.license,
+            "license_name": self.license_name,
+            "license_link": self.license_link,
+            "base_model": list(self.base_model),
+            "base_model_relation": self.base_model_relation,
+            "datasets": list(self.datasets),
+            "language": list(self.language),
+            "library_name": self.library_name,
+            "pipeline_tag": self.pipeline_tag,
+            "tags": list(self.tags),
+            "model_name": self.model_name,
+            "model_creator": self.model_creator,
+            "quantized_by": self.quantized_by,
+            "eval_results": [r.to_dict() for r in self.eval_results],
             "headline": self.headline,
         }
 
@@ -137,8 +153,15 @@ class GGUFBaseModel:
     url: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "name": self.name, "organization": self.organization, "author": self.author,
-                "version": self.version, "repo_url": self.repo_url, "url": self.url}
+        return {
+            "index": self.index,
+            "name": self.name,
+            "organization": self.organization,
+            "author": self.author,
+            "version": self.version,
+            "repo_url": self.repo_url,
+            "url": self.url,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,12 +187,17 @@ class GGUFGeneral:
     def cite(self, key: str) -> Citation:
         value = self.values.get(key)
         shown = None if value is None else (", ".join(value) if isinstance(value, tuple) else str(value))
-        return Citation(self.file, key=key, offset=self.offsets.get(key), value=shown[:300] if shown else shown)
+        return Citation(
+            self.file, key=key, offset=self.offsets.get(key), value=shown[:300] if shown else shown
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "complete": self.complete,
-                "values": {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(self.values.items())},
-                "base_models": [b.to_dict() for b in self.base_models]}
+        return {
+            "file": self.file,
+            "complete": self.complete,
+            "values": {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(self.values.items())},
+            "base_models": [b.to_dict() for b in self.base_models],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,8 +212,14 @@ class Jurisdiction:
     note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"organization": self.organization, "country": self.country, "matched": self.matched,
-                "sources": list(self.sources), "data_file": self.data_file, "note": self.note}
+        return {
+            "organization": self.organization,
+            "country": self.country,
+            "matched": self.matched,
+            "sources": list(self.sources),
+            "data_file": self.data_file,
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,9 +237,14 @@ class Party:
         return self.jurisdiction.country if self.jurisdiction else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "role": self.role, "country": self.country,
-                "jurisdiction": self.jurisdiction.to_dict() if self.jurisdiction else None,
-                "inferred": self.inferred, "citations": [c.to_dict() for c in self.citations]}
+        return {
+            "name": self.name,
+            "role": self.role,
+            "country": self.country,
+            "jurisdiction": self.jurisdiction.to_dict() if self.jurisdiction else None,
+            "inferred": self.inferred,
+            "citations": [c.to_dict() for c in self.citations],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,10 +261,16 @@ class Ancestor:
     url: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "repo_id": self.repo_id, "relation": self.relation,
-                "relation_basis": self.relation_basis, "child": self.child, "url": self.url,
-                "publisher": self.publisher.to_dict() if self.publisher else None,
-                "citations": [c.to_dict() for c in self.citations]}
+        return {
+            "model": self.model,
+            "repo_id": self.repo_id,
+            "relation": self.relation,
+            "relation_basis": self.relation_basis,
+            "child": self.child,
+            "url": self.url,
+            "publisher": self.publisher.to_dict() if self.publisher else None,
+            "citations": [c.to_dict() for c in self.citations],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,9 +296,15 @@ class ScreeningMatch:
     list_file: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"subject": self.subject, "subject_role": self.subject_role, "matched_on": self.matched_on,
-                "listed_name": self.listed_name, "row_number": self.row_number, "row": dict(self.row),
-                "list_file": self.list_file}
+        return {
+            "subject": self.subject,
+            "subject_role": self.subject_role,
+            "matched_on": self.matched_on,
+            "listed_name": self.listed_name,
+            "row_number": self.row_number,
+            "row": dict(self.row),
+            "list_file": self.list_file,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,8 +315,13 @@ class Screening:
     matches: tuple[ScreeningMatch, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"performed": self.list_file is not None, "list_file": self.list_file, "rows": self.rows,
-                "subjects": list(self.subjects), "matches": [m.to_dict() for m in self.matches]}
+        return {
+            "performed": self.list_file is not None,
+            "list_file": self.list_file,
+            "rows": self.rows,
+            "subjects": list(self.subjects),
+            "matches": [m.to_dict() for m in self.matches],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,7 +376,12 @@ class ComponentLicense:
     type_appropriate: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "open": self.open, "basis": self.basis, "type_appropriate": self.type_appropriate}
+        return {
+            "id": self.id,
+            "open": self.open,
+            "basis": self.basis,
+            "type_appropriate": self.type_appropriate,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,10 +408,18 @@ class OpennessComponent:
         return self.status in ("present", "referenced") and self.license.open is True
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "class": self.mof_class, "content_type": self.content_type,
-                "required": self.required, "status": self.status, "license": self.license.to_dict(),
-                "satisfied": self.satisfied, "note": self.note,
-                "citations": [c.to_dict() for c in self.citations]}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "class": self.mof_class,
+            "content_type": self.content_type,
+            "required": self.required,
+            "status": self.status,
+            "license": self.license.to_dict(),
+            "satisfied": self.satisfied,
+            "note": self.note,
+            "citations": [c.to_dict() for c in self.citations],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,16 +435,24 @@ class MOFResult:
         return mof_label(self.mof_class)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"framework": "Model Openness Framework 1.0", "class": self.mof_class, "label": self.label,
-                "class_if_references_hold": self.class_if_references_hold,
-                "label_if_references_hold": mof_label(self.class_if_references_hold),
-                "progress": {f"class_{k}": round(v, 3) for k, v in sorted(self.progress.items(), reverse=True)},
-                "missing": list(self.missing), "components": [c.to_dict() for c in self.components]}
+        return {
+            "framework": "Model Openness Framework 1.0",
+            "class": self.mof_class,
+            "label": self.label,
+            "class_if_references_hold": self.class_if_references_hold,
+            "label_if_references_hold": mof_label(self.class_if_references_hold),
+            "progress": {f"class_{k}": round(v, 3) for k, v in sorted(self.progress.items(), reverse=True)},
+            "missing": list(self.missing),
+            "components": [c.to_dict() for c in self.components],
+        }
 
 
 def mof_label(mof_class: int | None) -> str:
-    return {1: "Class I (Open Science Model)", 2: "Class II (Open Tooling Model)",
-            3: "Class III (Open Model)"}.get(mof_class or 0, "Unclassified")
+    return {
+        1: "Class I (Open Science Model)",
+        2: "Class II (Open Tooling Model)",
+        3: "Class III (Open Model)",
+    }.get(mof_class or 0, "Unclassified")
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,8 +464,13 @@ class OSAIDRequirement:
     citations: tuple[Citation, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "met": self.met, "met_if_references_hold": self.met_if_references_hold,
-                "reasons": list(self.reasons), "citations": [c.to_dict() for c in self.citations]}
+        return {
+            "name": self.name,
+            "met": self.met,
+            "met_if_references_hold": self.met_if_references_hold,
+            "reasons": list(self.reasons),
+            "citations": [c.to_dict() for c in self.citations],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,9 +484,13 @@ class OSAIDResult:
         return tuple(reason for r in self.requirements for reason in r.reasons)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"definition": "OSI Open Source AI Definition 1.0", "verdict": self.verdict,
-                "verdict_if_references_hold": self.verdict_if_references_hold, "missing": list(self.missing),
-                "requirements": [r.to_dict() for r in self.requirements]}
+        return {
+            "definition": "OSI Open Source AI Definition 1.0",
+            "verdict": self.verdict,
+            "verdict_if_references_hold": self.verdict_if_references_hold,
+            "missing": list(self.missing),
+            "requirements": [r.to_dict() for r in self.requirements],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,7 +503,13 @@ class Openness:
     problems: tuple[MetadataProblem, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"weights_license": {"id": self.weights_license_id, "osi_approved": self.weights_license_osi},
-                "mof": self.mof.to_dict(), "osaid": self.osaid.to_dict(),
-                "tokenizer": {"present": bool(self.tokenizer), "citations": [c.to_dict() for c in self.tokenizer]},
-                "problems": [p.to_dict() for p in self.problems]}
+        return {
+            "weights_license": {"id": self.weights_license_id, "osi_approved": self.weights_license_osi},
+            "mof": self.mof.to_dict(),
+            "osaid": self.osaid.to_dict(),
+            "tokenizer": {
+                "present": bool(self.tokenizer),
+                "citations": [c.to_dict() for c in self.tokenizer],
+            },
+            "problems": [p.to_dict() for p in self.problems],
+        }

@@ -93,9 +93,17 @@ class DecisionRecord:
     policy_sha256: str | None = None  # SHA-256 of the policy file's text
 
     def to_dict(self) -> dict[str, Any]:
-        return {"decision": self.decision.value, "action": self.action.value, "actor": self.actor,
-                "reason": self.reason, "at": self.at, "policy": self.policy, "reasons": list(self.reasons),
-                "version": self.version, "policy_sha256": self.policy_sha256}
+        return {
+            "decision": self.decision.value,
+            "action": self.action.value,
+            "actor": self.actor,
+            "reason": self.reason,
+            "at": self.at,
+            "policy": self.policy,
+            "reasons": list(self.reasons),
+            "version": self.version,
+            "policy_sha256": self.policy_sha256,
+        }
 
 
 @dataclass(frozen=True)
@@ -125,8 +133,13 @@ class VerdictFlip:
     at: str | None  # ISO 8601 UTC of the newer report
 
     def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "version": self.version, "before": self.before, "after": self.after,
-                "at": self.at}
+        return {
+            "model": self.model,
+            "version": self.version,
+            "before": self.before,
+            "after": self.after,
+            "at": self.at,
+        }
 
 
 @dataclass(frozen=True)
@@ -142,8 +155,15 @@ class FleetFinding:
     at: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "version": self.version, "rule": self.rule, "severity": self.severity,
-                "title": self.title, "path": self.path, "at": self.at}
+        return {
+            "model": self.model,
+            "version": self.version,
+            "rule": self.rule,
+            "severity": self.severity,
+            "title": self.title,
+            "path": self.path,
+            "at": self.at,
+        }
 
 
 @dataclass(frozen=True)
@@ -162,12 +182,18 @@ class FleetSummary:
     flips: tuple[VerdictFlip, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema": "weighbridge.fleet-summary/1", "models": self.models, "versions": self.versions,
-                "by_decision": self.by_decision, "by_verdict": self.by_verdict,
-                "by_license_family": self.by_license_family, "by_jurisdiction": self.by_jurisdiction,
-                "by_max_severity": self.by_max_severity,
-                "newest_findings": [f.to_dict() for f in self.newest_findings],
-                "flips": [f.to_dict() for f in self.flips]}
+        return {
+            "schema": "weighbridge.fleet-summary/1",
+            "models": self.models,
+            "versions": self.versions,
+            "by_decision": self.by_decision,
+            "by_verdict": self.by_verdict,
+            "by_license_family": self.by_license_family,
+            "by_jurisdiction": self.by_jurisdiction,
+            "by_max_severity": self.by_max_severity,
+            "newest_findings": [f.to_dict() for f in self.newest_findings],
+            "flips": [f.to_dict() for f in self.flips],
+        }
 
 
 @dataclass(frozen=True)
@@ -191,8 +217,12 @@ class PolicyInfo:
     revisions: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "sha256": self.sha256, "uploaded_at": self.uploaded_at,
-                "revisions": self.revisions}
+        return {
+            "name": self.name,
+            "sha256": self.sha256,
+            "uploaded_at": self.uploaded_at,
+            "revisions": self.revisions,
+        }
 
 
 @dataclass(frozen=True)
@@ -205,8 +235,12 @@ class StoredPolicy:
     uploaded_at: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "sha256": self.sha256, "yaml_text": self.yaml_text,
-                "uploaded_at": self.uploaded_at}
+        return {
+            "name": self.name,
+            "sha256": self.sha256,
+            "yaml_text": self.yaml_text,
+            "uploaded_at": self.uploaded_at,
+        }
 
 
 @dataclass(frozen=True)
@@ -224,8 +258,14 @@ class TokenInfo:
         return self.revoked_at is not None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "scopes": list(self.scopes), "created_at": self.created_at,
-                "last_used_at": self.last_used_at, "revoked_at": self.revoked_at, "revoked": self.revoked}
+        return {
+            "name": self.name,
+            "scopes": list(self.scopes),
+            "created_at": self.created_at,
+            "last_used_at": self.last_used_at,
+            "revoked_at": self.revoked_at,
+            "revoked": self.revoked,
+        }
 
 
 @dataclass(frozen=True)
@@ -242,9 +282,16 @@ class CachedFile:
     scanned_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "size": self.size, "mtime_ns": self.mtime_ns, "sha256": self.sha256,
-                "format": self.format, "findings": list(self.findings), "rules_version": self.rules_version,
-                "scanned_at": self.scanned_at}
+        return {
+            "path": self.path,
+            "size": self.size,
+            "mtime_ns": self.mtime_ns,
+            "sha256": self.sha256,
+            "format": self.format,
+            "findings": list(self.findings),
+            "rules_version": self.rules_version,
+            "scanned_at": self.scanned_at,
+        }
 
 
 @dataclass(frozen=True)
@@ -259,8 +306,14 @@ class Reevaluation:
     reasons: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "version": self.version, "from": self.before, "to": self.after,
-                "verdict": self.verdict, "reasons": list(self.reasons)}
+        return {
+            "model": self.model,
+            "version": self.version,
+            "from": self.before,
+            "to": self.after,
+            "verdict": self.verdict,
+            "reasons": list(self.reasons),
+        }
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,9 @@ class FileRecord:
     sha256: str | None
     format: str
     findings: list[Finding] = field(default_factory=list)
-    formats: list[str] = field(default_factory=list)  # every format met inside (archive members, nested pickles)
+    formats: list[str] = field(
+        default_factory=list
+    )  # every format met inside (archive members, nested pickles)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -8,5 +8,12 @@ from .discover import TargetRef, discover
 from .run import FleetScanResult, TargetOutcome, fleet_scan
 from .summary import fleet_summary
 
-__all__ = ["FleetScanResult", "TargetOutcome", "TargetRef", "discover", "fleet_scan", "fleet_summary",
-           "scan_mirror"]
+__all__ = [
+    "FleetScanResult",
+    "TargetOutcome",
+    "TargetRef",
+    "discover",
+    "fleet_scan",
+    "fleet_summary",
+    "scan_mirror",
+]

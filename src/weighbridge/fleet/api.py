@@ -42,8 +42,17 @@ def scan_mirror(
         count = workers or default_workers()
         if isinstance(executor, RayExecutor) and address is not None:
             count = executor.cluster_cpus
-        return fleet_scan(roots, executor=executor, store=store, engine=engine, workers=count,
-                          policy=policy, full=full, limits=limits, progress=progress)
+        return fleet_scan(
+            roots,
+            executor=executor,
+            store=store,
+            engine=engine,
+            workers=count,
+            policy=policy,
+            full=full,
+            limits=limits,
+            progress=progress,
+        )
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         if registry is not None:

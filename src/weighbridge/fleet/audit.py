@@ -92,9 +92,14 @@ class FleetAuditResult:
         return dict(Counter(o.status for o in self.outcomes))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema": "weighbridge.fleet-audit/1", "suites": self.suites,
-                "concurrency_per_endpoint": self.concurrency_per_endpoint, "counts": self.counts(),
-                "elapsed_seconds": round(self.elapsed_seconds, 3), "runs": [o.to_dict() for o in self.outcomes]}
+        return {
+            "schema": "weighbridge.fleet-audit/1",
+            "suites": self.suites,
+            "concurrency_per_endpoint": self.concurrency_per_endpoint,
+            "counts": self.counts(),
+            "elapsed_seconds": round(self.elapsed_seconds, 3),
+            "runs": [o.to_dict() for o in self.outcomes],
+        }
 
 
 def candidates(served: str) -> list[str]:
@@ -108,8 +113,9 @@ def openai_runtime(endpoint: str, served: str) -> Runtime:
     return OpenAIRuntime(endpoint, served)
 
 
-def plan_audits(registry: Registry, endpoints: Sequence[EndpointSpec],
-                served_models: Callable[[str], list[str]]) -> tuple[list[AuditJob], list[AuditOutcome]]:
+def plan_audits(
+    registry: Registry, endpoints: Sequence[EndpointSpec], served_models: Callable[[str], list[str]]
+) -> tuple[list[AuditJob], list[AuditOutcome]]:
     """The audits to run and what is left out (with why). ``served_models(url)`` lists an endpoint's ids."""
     admitted = {v.model: v.manifest_digest for v in registry.list_versions(decision=Decision.ADMITTED)}
     known = {v.model: v.decision.value for v in registry.list_versions()}
@@ -121,10 +127,17 @@ def plan_audits(registry: Registry, endpoints: Sequence[EndpointSpec],
         if spec.model is not None:
             name = next((c for c in candidates(spec.model) if c in known), None)
             if name is None:
-                raise WeighbridgeError(f"model {spec.model!r} is not in the registry (record it with "
-                                       "`weighbridge fleet scan` or `weighbridge admit` first)")
-            ask = spec.model if not served or spec.model in served else next(
-                (s for s in served if name in candidates(s)), served[0] if len(served) == 1 else None)
+                raise WeighbridgeError(
+                    f"model {spec.model!r} is not in the registry (record it with "
+                    "`weighbridge fleet scan` or `weighbridge admit` first)"
+                )
+            ask = (
+                spec.model
+                if not served or spec.model in served
+                else next(
+                    (s for s in served if name in candidates(s)), served[0] if len(served) == 1 else None
+                )
+            )
             pairs = [(name, ask)]
         else:
             pairs = [(next((c for c in candidates(s) if c in known), s), s) for s in served]
@@ -133,13 +146,26 @@ def plan_audits(registry: Registry, endpoints: Sequence[EndpointSpec],
                 continue
             seen.add((spec.url, name))
             if ask is None:
-                left.append(AuditOutcome(spec.url, name, "error", reason=f"{spec.url} does not serve {name!r} "
-                                         f"(it serves {', '.join(served[:5])})"))
+                left.append(
+                    AuditOutcome(
+                        spec.url,
+                        name,
+                        "error",
+                        reason=f"{spec.url} does not serve {name!r} (it serves {', '.join(served[:5])})",
+                    )
+                )
             elif name not in known:
                 left.append(AuditOutcome(spec.url, name, "skipped", served=ask, reason="not in the registry"))
             elif name not in admitted:
-                left.append(AuditOutcome(spec.url, name, "skipped", served=ask,
-                                         reason=f"newest version is {known[name]}, not admitted"))
+                left.append(
+                    AuditOutcome(
+                        spec.url,
+                        name,
+                        "skipped",
+                        served=ask,
+                        reason=f"newest version is {known[name]}, not admitted",
+                    )
+                )
             else:
                 jobs.append(AuditJob(spec.url, ask, name, admitted[name]))
     return jobs, left
@@ -174,9 +200,15 @@ def fleet_audit(
         clock = time.perf_counter()
         outcome = AuditOutcome(job.endpoint, job.model, "error", served=job.served, version=job.version)
         try:
-            run = run_audit(runtime_factory(job.endpoint, job.served), suites, settings, samples=samples,
-                            concurrency=concurrency_per_endpoint, limit=limit,
-                            cache=_cache_file(cache_dir, job.endpoint))
+            run = run_audit(
+                runtime_factory(job.endpoint, job.served),
+                suites,
+                settings,
+                samples=samples,
+                concurrency=concurrency_per_endpoint,
+                limit=limit,
+                cache=_cache_file(cache_dir, job.endpoint),
+            )
         except WeighbridgeError as exc:
             outcome.reason = str(exc)
             return outcome
@@ -195,7 +227,9 @@ def fleet_audit(
         return [audit_one(job) for job in queue]  # one model at a time: the endpoint's bound holds
 
     if by_endpoint:
-        with ThreadPoolExecutor(max_workers=len(by_endpoint), thread_name_prefix="weighbridge-fleet-audit") as pool:
+        with ThreadPoolExecutor(
+            max_workers=len(by_endpoint), thread_name_prefix="weighbridge-fleet-audit"
+        ) as pool:
             for done in pool.map(audit_endpoint, by_endpoint.values()):
                 outcomes.extend(done)
     versions = {s.name: s.version for s in suites}

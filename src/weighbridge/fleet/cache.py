@@ -44,8 +44,13 @@ class CachedFile:
 
 def to_payload(result: FileResult) -> dict[str, Any]:
     record = result.record
-    return {"rel": record.path, "expected": result.item.file.expected_sha256, "formats": record.formats,
-            "references": result.references, "findings": [f.to_dict() for f in record.findings]}
+    return {
+        "rel": record.path,
+        "expected": result.item.file.expected_sha256,
+        "formats": record.formats,
+        "references": result.references,
+        "findings": [f.to_dict() for f in record.findings],
+    }
 
 
 def matches(payload: dict[str, Any], item: WorkItem) -> bool:
@@ -58,6 +63,12 @@ def to_record(cached: CachedFile, item: WorkItem) -> tuple[FileRecord, list[str]
 
     payload = cached.payload
     findings: list[Finding] = [finding_from_dict(f) for f in payload.get("findings") or []]
-    record = FileRecord(path=item.file.rel, size=item.size, sha256=cached.sha256, format=cached.format,
-                        findings=findings, formats=list(payload.get("formats") or []))
+    record = FileRecord(
+        path=item.file.rel,
+        size=item.size,
+        sha256=cached.sha256,
+        format=cached.format,
+        findings=findings,
+        formats=list(payload.get("formats") or []),
+    )
     return record, [str(r) for r in payload.get("references") or []]

@@ -26,10 +26,31 @@ from ..core.findings import WeighbridgeError
 from ..core.report import TargetKind
 
 CONFIG_NAMES = frozenset({"config.json", "model_index.json", "adapter_config.json", "params.json"})
-WEIGHT_SUFFIXES = frozenset({
-    ".safetensors", ".gguf", ".bin", ".pt", ".pth", ".ckpt", ".onnx", ".h5", ".hdf5", ".keras", ".pkl",
-    ".pickle", ".joblib", ".npz", ".npy", ".msgpack", ".tflite", ".llamafile", ".ggml", ".mar", ".pb",
-})
+WEIGHT_SUFFIXES = frozenset(
+    {
+        ".safetensors",
+        ".gguf",
+        ".bin",
+        ".pt",
+        ".pth",
+        ".ckpt",
+        ".onnx",
+        ".h5",
+        ".hdf5",
+        ".keras",
+        ".pkl",
+        ".pickle",
+        ".joblib",
+        ".npz",
+        ".npy",
+        ".msgpack",
+        ".tflite",
+        ".llamafile",
+        ".ggml",
+        ".mar",
+        ".pb",
+    }
+)
 SKIP_DIRS = frozenset({".git", ".locks", "__pycache__"})
 
 
@@ -71,7 +92,9 @@ def discover(roots: list[str]) -> Discovery:
         try:
             st = os.stat(path)
         except OSError as exc:
-            raise WeighbridgeError(f"cannot use fleet root {root}: {exc.strerror or type(exc).__name__}") from None
+            raise WeighbridgeError(
+                f"cannot use fleet root {root}: {exc.strerror or type(exc).__name__}"
+            ) from None
         if stat.S_ISREG(st.st_mode):
             refs = [TargetRef(TargetKind.FILE, path, path)]
         elif stat.S_ISDIR(st.st_mode):
@@ -138,14 +161,17 @@ def _folder(folder: str, skipped: list[Skipped]) -> list[TargetRef]:
 
 
 def _hf_repo(repo_dir: str, cache: str, skipped: list[Skipped]) -> list[TargetRef]:
-    parts = os.path.basename(repo_dir)[len("models--"):].split("--")
+    parts = os.path.basename(repo_dir)[len("models--") :].split("--")
     if not 1 <= len(parts) <= 2 or not all(parts):
         skipped.append(Skipped(repo_dir, "not a Hugging Face cache repository name (models--org--name)"))
         return []
     repo_id = "/".join(parts)
     entries = _list(os.path.join(repo_dir, "snapshots"), skipped)
-    return [TargetRef(TargetKind.HF, f"hf:{repo_id}@{e.name}", e.path, store=cache)
-            for e in entries or [] if _is_dir(e)]
+    return [
+        TargetRef(TargetKind.HF, f"hf:{repo_id}@{e.name}", e.path, store=cache)
+        for e in entries or []
+        if _is_dir(e)
+    ]
 
 
 def _ollama_store(store: str, skipped: list[Skipped]) -> list[TargetRef]:
@@ -157,8 +183,14 @@ def _ollama_store(store: str, skipped: list[Skipped]) -> list[TargetRef]:
                 folder = os.path.join(manifests, host, namespace, name)
                 for e in _list(folder, skipped) or []:
                     if _is_file(e):
-                        refs.append(TargetRef(TargetKind.OLLAMA, f"ollama:{host}/{namespace}/{name}:{e.name}",
-                                              e.path, store=store))
+                        refs.append(
+                            TargetRef(
+                                TargetKind.OLLAMA,
+                                f"ollama:{host}/{namespace}/{name}:{e.name}",
+                                e.path,
+                                store=store,
+                            )
+                        )
     return refs
 
 

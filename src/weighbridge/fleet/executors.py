@@ -33,8 +33,9 @@ def make_executor(engine: str, *, workers: int | None = None, address: str | Non
     if engine == "local":
         if address is not None:
             raise WeighbridgeError("--address is for --engine ray")
-        return ProcessPoolExecutor(max_workers=workers or default_workers(),
-                                   mp_context=multiprocessing.get_context("forkserver"))
+        return ProcessPoolExecutor(
+            max_workers=workers or default_workers(), mp_context=multiprocessing.get_context("forkserver")
+        )
     if engine == "ray":
         return RayExecutor(address=address, workers=workers)
     raise WeighbridgeError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
@@ -58,16 +59,20 @@ class RayExecutor(Executor):
         if not ray.is_initialized():
             if address is not None:
                 check_reachable(address)  # ray.init would wait minutes for a cluster that is not there
-            options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
-                                       "configure_logging": False}
+            options: dict[str, Any] = {
+                "include_dashboard": False,
+                "log_to_driver": False,
+                "configure_logging": False,
+            }
             if address is None:
                 options["num_cpus"] = workers or default_workers()
             try:
                 ray.init(address=address, **options)
             except Exception as exc:  # Ray raises many types (ConnectionError, RuntimeError, ValueError…)
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                raise WeighbridgeError(f"cannot start or join Ray at {address or 'a local instance'}: "
-                                       f"{first}") from None
+                raise WeighbridgeError(
+                    f"cannot start or join Ray at {address or 'a local instance'}: {first}"
+                ) from None
             self._owns_ray = True
         self._remote: dict[Callable[..., Any], Any] = {}
         self._shutdown = False

@@ -71,7 +71,9 @@ class FleetScanResult:
     rules_version: str = ""
     elapsed_seconds: float = 0.0
     scan_cpu_seconds: float = 0.0  # workers' CPU hashing and parsing the files read
-    evaluate_cpu_seconds: float = 0.0  # workers' CPU assembling reports (repository, licence, provenance, policy)
+    evaluate_cpu_seconds: float = (
+        0.0  # workers' CPU assembling reports (repository, licence, provenance, policy)
+    )
     coordinator_cpu_seconds: float = 0.0  # this process: discovery, planning, registry
 
     def counts(self) -> dict[str, int]:
@@ -82,14 +84,25 @@ class FleetScanResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "schema": "weighbridge.fleet-scan/1", "engine": self.engine, "workers": self.workers,
-            "rules_version": self.rules_version, "elapsed_seconds": round(self.elapsed_seconds, 3),
-            "counts": self.counts(), "files": {"total": self.files_total, "read": self.files_read,
-                                              "cached": self.files_cached, "bytes_read": self.bytes_read,
-                                              "read_paths": self.read_paths},
+            "schema": "weighbridge.fleet-scan/1",
+            "engine": self.engine,
+            "workers": self.workers,
+            "rules_version": self.rules_version,
+            "elapsed_seconds": round(self.elapsed_seconds, 3),
+            "counts": self.counts(),
+            "files": {
+                "total": self.files_total,
+                "read": self.files_read,
+                "cached": self.files_cached,
+                "bytes_read": self.bytes_read,
+                "read_paths": self.read_paths,
+            },
             "workers_used": len(self.hosts),
-            "cpu_seconds": {"scan": round(self.scan_cpu_seconds, 3), "evaluate": round(self.evaluate_cpu_seconds, 3),
-                            "coordinator": round(self.coordinator_cpu_seconds, 3)},
+            "cpu_seconds": {
+                "scan": round(self.scan_cpu_seconds, 3),
+                "evaluate": round(self.evaluate_cpu_seconds, 3),
+                "coordinator": round(self.coordinator_cpu_seconds, 3),
+            },
             "targets": [t.to_dict() for t in self.targets],
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
         }
@@ -144,17 +157,36 @@ def fleet_scan(
     run.plan()
     run.execute()
     return FleetScanResult(
-        engine=engine, workers=workers, targets=sorted(run.outcomes.values(), key=lambda t: t.spec),
-        skipped=found.skipped, files_total=len(run.files), files_read=len(run.read),
-        files_cached=len(run.cached - run.read), bytes_read=run.bytes_read, read_paths=sorted(run.read),
-        hosts=run.hosts, rules_version=run.rules, elapsed_seconds=time.perf_counter() - started,
-        scan_cpu_seconds=run.scan_cpu, evaluate_cpu_seconds=run.evaluate_cpu,
-        coordinator_cpu_seconds=time.process_time() - cpu)
+        engine=engine,
+        workers=workers,
+        targets=sorted(run.outcomes.values(), key=lambda t: t.spec),
+        skipped=found.skipped,
+        files_total=len(run.files),
+        files_read=len(run.read),
+        files_cached=len(run.cached - run.read),
+        bytes_read=run.bytes_read,
+        read_paths=sorted(run.read),
+        hosts=run.hosts,
+        rules_version=run.rules,
+        elapsed_seconds=time.perf_counter() - started,
+        scan_cpu_seconds=run.scan_cpu,
+        evaluate_cpu_seconds=run.evaluate_cpu,
+        coordinator_cpu_seconds=time.process_time() - cpu,
+    )
 
 
 class _Run:
-    def __init__(self, found: Discovery, executor: Executor, store: FleetStore, policy: Policy | None, full: bool,
-                 limits: Limits, progress: Progress | None, workers: int) -> None:
+    def __init__(
+        self,
+        found: Discovery,
+        executor: Executor,
+        store: FleetStore,
+        policy: Policy | None,
+        full: bool,
+        limits: Limits,
+        progress: Progress | None,
+        workers: int,
+    ) -> None:
         self.found = found
         self.executor = executor
         self.store = store
@@ -186,14 +218,18 @@ class _Run:
             try:
                 snapshot: Snapshot | None = None
                 if ref.kind is TargetKind.HF:
-                    entries: list[StatEntry] = walk_entries(ref.path)  # resolving would re-hash small git files
+                    entries: list[StatEntry] = walk_entries(
+                        ref.path
+                    )  # resolving would re-hash small git files
                 else:
                     snapshot = resolve_ref(ref.kind, ref.spec, ref.store)
                     entries = snapshot_entries(snapshot)
                 listed.append((ref, snapshot, fingerprint(ref.spec, entries, self.rules, self.policy_digest)))
             except WeighbridgeError as exc:
                 self._error(ref, str(exc))
-        markers = {} if self.full else self.store.lookup([(_marker(r), 0, 0) for r, _, _ in listed], self.rules)
+        markers = (
+            {} if self.full else self.store.lookup([(_marker(r), 0, 0) for r, _, _ in listed], self.rules)
+        )
         changed: list[tuple[TargetRef, Snapshot, str]] = []
         for ref, snapshot, fp in listed:
             marker = markers.get(_marker(ref))
@@ -208,8 +244,10 @@ class _Run:
                 self._error(ref, str(exc))
                 continue
             changed.append((ref, snapshot, fp))
-        planned = [(ref, snapshot, fp, [self._item(snapshot, f) for f in snapshot.files])
-                   for ref, snapshot, fp in changed]
+        planned = [
+            (ref, snapshot, fp, [self._item(snapshot, f) for f in snapshot.files])
+            for ref, snapshot, fp in changed
+        ]
         keys = [(i.key, i.size, i.mtime_ns) for *_, items in planned for i in items if i.size >= 0]
         rows = {} if self.full else self.store.lookup(keys, self.rules)
         for ref, snapshot, fp, items in planned:
@@ -223,8 +261,14 @@ class _Run:
         st = stat_entry(sfile.rel, sfile.abspath)
         return WorkItem(st.real or sfile.abspath, sfile, snapshot.root, st.size, st.mtime_ns)
 
-    def _plan_target(self, ref: TargetRef, snapshot: Snapshot, fp: str, items: list[WorkItem],
-                     rows: dict[str, dict[str, Any]]) -> None:
+    def _plan_target(
+        self,
+        ref: TargetRef,
+        snapshot: Snapshot,
+        fp: str,
+        items: list[WorkItem],
+        rows: dict[str, dict[str, Any]],
+    ) -> None:
         pending = _Pending(ref, snapshot, fp)
         for item in items:
             self.files.add(item.key)
@@ -291,6 +335,7 @@ class _Run:
     def _ordered_items(self) -> list[WorkItem]:
         """Files target by target, the targets with the most to read first (the long ones start early, the
         short ones fill the end), each target's own files largest first; a file shared by targets once."""
+
         def weight(pending: _Pending) -> int:
             return sum(max(self.items[i].size, 0) for i in pending.waiting)
 
@@ -339,8 +384,16 @@ class _Run:
             self.hosts[result.host] = self.hosts.get(result.host, 0) + 1
             self.scan_cpu += result.cpu_seconds
             if result.stable and result.record.sha256 is not None:
-                rows.append(CacheRow(item.key, item.size, item.mtime_ns, result.record.sha256,
-                                     result.record.format, to_payload(result)))
+                rows.append(
+                    CacheRow(
+                        item.key,
+                        item.size,
+                        item.mtime_ns,
+                        result.record.sha256,
+                        result.record.format,
+                        to_payload(result),
+                    )
+                )
             for spec in self.waiters.get(ident, []):
                 self.pending[spec].records[item.file.rel] = (result.record, result.references)
         # the batch's files, committed together as they completed together (with the fingerprints of the
@@ -364,8 +417,9 @@ class _Run:
                     if pending.error is None:
                         ready.append(spec)
                     else:
-                        self.outcomes[spec] = TargetOutcome(spec, pending.ref.kind.value, "error",
-                                                            error=pending.error)
+                        self.outcomes[spec] = TargetOutcome(
+                            spec, pending.ref.kind.value, "error", error=pending.error
+                        )
         return ready
 
     def _evaluated(self, future: Future[Any], spec: str) -> None:
@@ -374,8 +428,9 @@ class _Run:
         try:
             report, cpu = future.result()
         except Exception as exc:  # noqa: BLE001 - one target's failure must not stop the fleet
-            self.outcomes[spec] = TargetOutcome(spec, kind, "error",
-                                                error=f"evaluation failed: {type(exc).__name__}: {exc}"[:300])
+            self.outcomes[spec] = TargetOutcome(
+                spec, kind, "error", error=f"evaluation failed: {type(exc).__name__}: {exc}"[:300]
+            )
             return
         self.evaluate_cpu += cpu
         try:
@@ -385,13 +440,23 @@ class _Run:
             return
         top = report.max_severity
         outcome = TargetOutcome(
-            spec, kind, "recorded", model=version.model, version_id=version.id,
-            manifest_digest=report.manifest_digest, max_severity=top.label if top is not None else "none",
+            spec,
+            kind,
+            "recorded",
+            model=version.model,
+            version_id=version.id,
+            manifest_digest=report.manifest_digest,
+            max_severity=top.label if top is not None else "none",
             verdict=report.policy.verdict.value if report.policy is not None else None,
-            decision=version.decision.value, files=len(report.files), findings=len(report.findings))
+            decision=version.decision.value,
+            files=len(report.files),
+            findings=len(report.findings),
+        )
         self.outcomes[spec] = outcome
         unchanged = outcome.to_dict() | {"status": "unchanged"}
-        self.markers.append(CacheRow(_marker(pending.ref), 0, 0, pending.fingerprint, MARKER_FORMAT, unchanged))
+        self.markers.append(
+            CacheRow(_marker(pending.ref), 0, 0, pending.fingerprint, MARKER_FORMAT, unchanged)
+        )
         if len(self.markers) >= MARKER_BATCH:
             self._commit_markers()
         del self.pending[spec]

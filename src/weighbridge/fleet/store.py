@@ -24,6 +24,7 @@ from ..core.report import Report
 if TYPE_CHECKING:
     from ..registry import Registry
 
+
 @dataclass(frozen=True, slots=True)
 class CacheRow:
     path: str
@@ -58,13 +59,26 @@ class RegistryStore:
 
     def lookup(self, keys: Sequence[tuple[str, int, int]], rules_version: str) -> dict[str, dict[str, Any]]:
         found = self.registry.cached_files(keys, rules_version)
-        return {path: {"sha256": row.sha256, "format": row.format, "findings": list(row.findings)}
-                for path, row in found.items()}
+        return {
+            path: {"sha256": row.sha256, "format": row.format, "findings": list(row.findings)}
+            for path, row in found.items()
+        }
 
     def store(self, rows: Sequence[CacheRow], rules_version: str) -> None:
-        self.registry.store_cached_files([CachedFile(path=r.path, size=r.size, mtime_ns=r.mtime_ns, sha256=r.sha256,
-                                                     format=r.format, findings=(r.payload,)) for r in rows],
-                                         rules_version)
+        self.registry.store_cached_files(
+            [
+                CachedFile(
+                    path=r.path,
+                    size=r.size,
+                    mtime_ns=r.mtime_ns,
+                    sha256=r.sha256,
+                    format=r.format,
+                    findings=(r.payload,),
+                )
+                for r in rows
+            ],
+            rules_version,
+        )
 
     def record_report(self, report: Report, *, source: str, name: str | None) -> VersionRecord:
         """``Registry.record_scan``: bytes the registry already decided about keep their name, policy and

@@ -18,8 +18,9 @@ NEWEST_FINDINGS = 20
 SEVERITY_ORDER = [s.label for s in sorted(Severity, reverse=True)] + ["none"]
 
 
-def fleet_summary(registry: Registry, *, newest: int = NEWEST_FINDINGS,
-                  min_severity: Severity = Severity.MEDIUM) -> FleetSummary:
+def fleet_summary(
+    registry: Registry, *, newest: int = NEWEST_FINDINGS, min_severity: Severity = Severity.MEDIUM
+) -> FleetSummary:
     """Counts by decision, verdict, licence family, jurisdiction and highest severity over the newest version
     of every model; the ``newest`` most recent findings at or above ``min_severity`` (of each version's latest
     report: a finding recorded again by a later report is listed once); every model whose
@@ -49,7 +50,9 @@ def _flips(registry: Registry) -> list[VerdictFlip]:
     a single verdict so far, when it differs from the previous version's last one (a new revision)."""
     versions: dict[str, dict[int, list[tuple[str, str, str | None]]]] = {}
     for row in registry.report_verdicts():
-        versions.setdefault(row.model, {}).setdefault(row.version_id, []).append((row.verdict, row.version, row.at))
+        versions.setdefault(row.model, {}).setdefault(row.version_id, []).append(
+            (row.verdict, row.version, row.at)
+        )
     flips = []
     for name, by_version in sorted(versions.items()):
         ids = sorted(by_version)

@@ -92,6 +92,10 @@ def walk_entries(folder: str) -> list[StatEntry]:
 def fingerprint(spec: str, entries: list[StatEntry], rules_version: str, policy_digest: str | None) -> str:
     """What a target's evaluation depends on: its files (names, sizes, mtimes, where links lead), the rule
     set and the policy. Equal fingerprints mean the last recorded report still holds."""
-    doc = {"spec": spec, "rules": rules_version, "policy": policy_digest,
-           "files": [[e.rel, e.real, e.size, e.mtime_ns] for e in entries]}
+    doc = {
+        "spec": spec,
+        "rules": rules_version,
+        "policy": policy_digest,
+        "files": [[e.rel, e.real, e.size, e.mtime_ns] for e in entries],
+    }
     return hashlib.sha256(json.dumps(doc, separators=(",", ":")).encode()).hexdigest()

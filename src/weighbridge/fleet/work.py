@@ -61,8 +61,9 @@ def scan_batch(items: list[WorkItem], limits: Limits) -> list[FileResult]:
     return out
 
 
-def evaluate_target(snapshot: Snapshot, records: list[FileRecord], references: list[str],
-                    policy: Policy | None) -> tuple[Report, float]:
+def evaluate_target(
+    snapshot: Snapshot, records: list[FileRecord], references: list[str], policy: Policy | None
+) -> tuple[Report, float]:
     """The inspect report of ``snapshot`` from its file records, exactly as ``weighbridge inspect`` builds it,
     and the worker's CPU seconds for it."""
     from ..scanning.engine import assemble_report
@@ -75,8 +76,9 @@ def evaluate_target(snapshot: Snapshot, records: list[FileRecord], references: l
     return report, time.process_time() - cpu
 
 
-def batches(items: Iterable[WorkItem], *, max_bytes: int = BATCH_BYTES,
-            max_files: int = BATCH_FILES) -> Iterator[list[WorkItem]]:
+def batches(
+    items: Iterable[WorkItem], *, max_bytes: int = BATCH_BYTES, max_files: int = BATCH_FILES
+) -> Iterator[list[WorkItem]]:
     """Consecutive files grouped (in the order given) to amortise task costs; a big file travels alone."""
     batch: list[WorkItem] = []
     size = 0

@@ -72,18 +72,31 @@ class ScanContext:
         title: str | None = None,
     ) -> Finding:
         if self.member is not None:
-            location = dataclasses.replace(location or Location(), member=(location.member if location and location.member else self.member))
-        finding = make_finding(rule, self.path, detail, location=location, evidence=evidence,
-                               severity=severity, title=title)
+            location = dataclasses.replace(
+                location or Location(),
+                member=(location.member if location and location.member else self.member),
+            )
+        finding = make_finding(
+            rule, self.path, detail, location=location, evidence=evidence, severity=severity, title=title
+        )
         self.findings.append(finding)
         return finding
 
     def child(self, member: str) -> ScanContext:
         """A context for content embedded in this one (shares findings, limits and budget)."""
         chain = member if self.member is None else f"{self.member}!{member}"
-        return ScanContext(path=self.path, limits=self.limits, nested=self.nested, root=self.root,
-                           fs_path=None, member=chain, depth=self.depth + 1, findings=self.findings,
-                           formats=self.formats, budget=self.budget)
+        return ScanContext(
+            path=self.path,
+            limits=self.limits,
+            nested=self.nested,
+            root=self.root,
+            fs_path=None,
+            member=chain,
+            depth=self.depth + 1,
+            findings=self.findings,
+            formats=self.formats,
+            budget=self.budget,
+        )
 
     def scan_nested(self, stream: BinaryIO, member: str, size: int | None = None) -> str:
         """Route embedded content by its bytes; returns the format it was recognised as."""
@@ -234,7 +247,7 @@ class StreamWindow(io.RawIOBase):
             if not data:
                 self.short = True
                 break
-            mv[got:got + len(data)] = data
+            mv[got : got + len(data)] = data
             if self._pos + got == self.crc_upto:
                 self.crc = zlib.crc32(data, self.crc)
                 self.crc_upto += len(data)

@@ -44,96 +44,261 @@ _FOLD_BUDGET = 200_000  # folding steps per template
 _EVIDENCE_CHARS = 200
 
 DUNDER_ACCESS = define(
-    "WB-TPL-001", Check.ARTIFACT, Severity.CRITICAL, "Chat template reaches Python internals",
+    "WB-TPL-001",
+    Check.ARTIFACT,
+    Severity.CRITICAL,
+    "Chat template reaches Python internals",
     "The chat template accesses an underscore-prefixed or interpreter-internal attribute (__class__, "
     "__globals__, __subclasses__, mro, gi_frame, ...), directly, through the attr/map filters or through a "
     "name assembled from string pieces. Jinja2's sandbox refuses these; a renderer without the sandbox hands "
     "the template the Python object graph, which is the server-side template injection path to code "
-    "execution (CVE-2024-34359 and successors).")
+    "execution (CVE-2024-34359 and successors).",
+)
 GLOBAL_TRAVERSAL = define(
-    "WB-TPL-002", Check.ARTIFACT, Severity.CRITICAL, "Chat template inspects a Jinja2 global helper",
+    "WB-TPL-002",
+    Check.ARTIFACT,
+    Severity.CRITICAL,
+    "Chat template inspects a Jinja2 global helper",
     "The chat template reads an attribute of one of the environment's global helpers (cycler, joiner, "
     "lipsum, namespace, range, dict) instead of calling it. These objects are the classic stepping stones "
-    "of Jinja2 template injection (e.g. cycler.__init__.__globals__.os); normal templates only call them.")
+    "of Jinja2 template injection (e.g. cycler.__init__.__globals__.os); normal templates only call them.",
+)
 LOADER_TAG = define(
-    "WB-TPL-003", Check.ARTIFACT, Severity.HIGH, "Chat template uses a loader tag",
+    "WB-TPL-003",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Chat template uses a loader tag",
     "The chat template uses import, from-import, include or extends. Chat templates are rendered from a "
-    "string; these tags make the renderer's loader fetch other templates (files) by name.")
+    "string; these tags make the renderer's loader fetch other templates (files) by name.",
+)
 BUILT_NAME = define(
-    "WB-TPL-004", Check.ARTIFACT, Severity.HIGH, "Chat template builds an attribute name at run time",
+    "WB-TPL-004",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Chat template builds an attribute name at run time",
     "The chat template looks up an attribute whose name is computed (string concatenation, ~, format, %, "
     "join, replace, reverse, or a non-constant argument of the attr filter). Normal templates name the fields "
-    "they read; computed names are how template-injection payloads hide dunder names from pattern matching.")
+    "they read; computed names are how template-injection payloads hide dunder names from pattern matching.",
+)
 TEMPLATE_INTERNALS = define(
-    "WB-TPL-005", Check.ARTIFACT, Severity.HIGH, "Chat template touches template internals",
+    "WB-TPL-005",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Chat template touches template internals",
     "The chat template refers to 'self' (the template reference object, whose private attributes expose the "
-    "render context) or to a double-underscore context name. Chat templates have no reason to do either.")
+    "render context) or to a double-underscore context name. Chat templates have no reason to do either.",
+)
 FORMAT_ABUSE = define(
-    "WB-TPL-006", Check.ARTIFACT, Severity.HIGH, "Chat template abuses str.format",
+    "WB-TPL-006",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Chat template abuses str.format",
     "The chat template calls format_map, calls format on a non-constant string, uses replacement fields "
     "that read attributes or items ('{0.__class__}'), or takes a reference to a format method without "
     "calling it. str.format resolves attribute paths itself, outside Jinja2's attribute checks; keeping a "
-    "reference to the method bypassed the sandbox before Jinja2 3.1.5/3.1.6 (CVE-2024-56326, CVE-2025-27516).")
+    "reference to the method bypassed the sandbox before Jinja2 3.1.5/3.1.6 (CVE-2024-56326, CVE-2025-27516).",
+)
 DUNDER_STRING = define(
-    "WB-TPL-007", Check.ARTIFACT, Severity.HIGH, "Chat template builds a dunder string",
+    "WB-TPL-007",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Chat template builds a dunder string",
     "An expression in the chat template is, or assembles into, a string naming a Python internal such as "
-    "__class__, __globals__ or __subclasses__. Chat templates never need these names.")
+    "__class__, __globals__ or __subclasses__. Chat templates never need these names.",
+)
 PARSE_FAILED = define(
-    "WB-TPL-008", Check.ARTIFACT, Severity.MEDIUM, "Chat template cannot be parsed",
+    "WB-TPL-008",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Chat template cannot be parsed",
     "The chat template is not valid Jinja2 for the syntax chat renderers accept, so it could not be "
-    "inspected. Different renderers may still accept it; it is not reported clean.")
+    "inspected. Different renderers may still accept it; it is not reported clean.",
+)
 TEMPLATE_DOS = define(
-    "WB-TPL-009", Check.ARTIFACT, Severity.MEDIUM, "Chat template is built to exhaust the renderer",
+    "WB-TPL-009",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Chat template is built to exhaust the renderer",
     "The chat template is extremely long, nested extremely deeply, or asks for a range or repetition far "
     "beyond what a prompt needs. Renderers may hang or run out of memory; very large templates are not "
-    "fully inspected, and a template too large to inspect is high (renderers still render it).")
+    "fully inspected, and a template too large to inspect is high (renderers still render it).",
+)
 DATA_ATTRIBUTE = define(
-    "WB-TPL-010", Check.ARTIFACT, Severity.HIGH, "Chat template takes an attribute name from data",
+    "WB-TPL-010",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Chat template takes an attribute name from data",
     "The chat template subscripts a template global (a helper such as cycler, or a context value such as "
     "messages or bos_token) with a key that is not a literal, chains such lookups, or passes a non-literal "
     "attribute name to a filter that reads attributes (attr, map, selectattr, rejectattr, groupby, sort, sum, "
     "unique, min, max). Jinja2 falls back from items to attributes, so the names can come from the model's "
     "own special tokens or from the messages and walk to Python internals under a renderer without the "
-    "sandbox. Critical when the file supplies a dunder name (a special token such as '__init__').")
+    "sandbox. Critical when the file supplies a dunder name (a special token such as '__init__').",
+)
 DYNAMIC_CALL = define(
-    "WB-TPL-011", Check.ARTIFACT, Severity.HIGH, "Chat template calls the result of a lookup named by data",
+    "WB-TPL-011",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Chat template calls the result of a lookup named by data",
     "The chat template calls something it obtained by a lookup whose key or attribute name is not a literal "
     "(x[key](...), (x|attr(name))(...), x|map('attr', name)|first ...). Normal templates call the "
     "environment's helpers and string methods by name; calling what data chose is the last step of a "
-    "template-injection chain (os.popen, subprocess).")
+    "template-injection chain (os.popen, subprocess).",
+)
 
 _UNSAFE_NAMES: frozenset[str] = frozenset(
-    UNSAFE_FUNCTION_ATTRIBUTES | UNSAFE_METHOD_ATTRIBUTES | UNSAFE_GENERATOR_ATTRIBUTES
-    | UNSAFE_COROUTINE_ATTRIBUTES | UNSAFE_ASYNC_GENERATOR_ATTRIBUTES
-    | {"mro", "func_globals", "func_code", "func_closure", "func_defaults", "func_dict", "im_func", "im_self",
-       "im_class", "f_globals", "f_locals", "f_builtins", "f_back", "f_code", "tb_frame", "tb_next",
-       "co_code", "gi_yieldfrom", "cr_await", "ag_await"})
+    UNSAFE_FUNCTION_ATTRIBUTES
+    | UNSAFE_METHOD_ATTRIBUTES
+    | UNSAFE_GENERATOR_ATTRIBUTES
+    | UNSAFE_COROUTINE_ATTRIBUTES
+    | UNSAFE_ASYNC_GENERATOR_ATTRIBUTES
+    | {
+        "mro",
+        "func_globals",
+        "func_code",
+        "func_closure",
+        "func_defaults",
+        "func_dict",
+        "im_func",
+        "im_self",
+        "im_class",
+        "f_globals",
+        "f_locals",
+        "f_builtins",
+        "f_back",
+        "f_code",
+        "tb_frame",
+        "tb_next",
+        "co_code",
+        "gi_yieldfrom",
+        "cr_await",
+        "ag_await",
+    }
+)
 _DANGEROUS_TOKENS = (
-    "__class__", "__mro__", "__subclasses__", "__globals__", "__builtins__", "__import__", "__init__",
-    "__base__", "__bases__", "__getattribute__", "__dict__", "__code__", "__reduce__", "__loader__",
-    "__spec__", "__self__", "__func__", "__closure__", "__getitem__", "_TemplateReference__context")
+    "__class__",
+    "__mro__",
+    "__subclasses__",
+    "__globals__",
+    "__builtins__",
+    "__import__",
+    "__init__",
+    "__base__",
+    "__bases__",
+    "__getattribute__",
+    "__dict__",
+    "__code__",
+    "__reduce__",
+    "__loader__",
+    "__spec__",
+    "__self__",
+    "__func__",
+    "__closure__",
+    "__getitem__",
+    "_TemplateReference__context",
+)
 _GLOBAL_HELPERS = frozenset({"cycler", "joiner", "lipsum", "namespace", "range", "dict"})
 # Context variables renderers fill from the model's tokenizer (Hugging Face passes every special token,
 # llama.cpp and llama-cpp-python pass bos_token and eos_token).
-SPECIAL_TOKEN_VARIABLES = ("bos_token", "eos_token", "unk_token", "pad_token", "sep_token", "cls_token",
-                           "mask_token")
+SPECIAL_TOKEN_VARIABLES = (
+    "bos_token",
+    "eos_token",
+    "unk_token",
+    "pad_token",
+    "sep_token",
+    "cls_token",
+    "mask_token",
+)
 # methods of strings, lists and dicts that templates call on data they looked up (never a step of an injection)
-_DATA_METHODS = frozenset({"strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "lower", "upper", "title",
-                           "capitalize", "startswith", "endswith", "replace", "items", "keys", "values", "get",
-                           "join", "count", "index", "find", "rfind", "isdigit", "isalpha", "isspace", "isupper",
-                           "islower", "casefold", "zfill", "center", "ljust", "rjust", "partition", "rpartition"})
+_DATA_METHODS = frozenset(
+    {
+        "strip",
+        "lstrip",
+        "rstrip",
+        "split",
+        "rsplit",
+        "splitlines",
+        "lower",
+        "upper",
+        "title",
+        "capitalize",
+        "startswith",
+        "endswith",
+        "replace",
+        "items",
+        "keys",
+        "values",
+        "get",
+        "join",
+        "count",
+        "index",
+        "find",
+        "rfind",
+        "isdigit",
+        "isalpha",
+        "isspace",
+        "isupper",
+        "islower",
+        "casefold",
+        "zfill",
+        "center",
+        "ljust",
+        "rjust",
+        "partition",
+        "rpartition",
+    }
+)
 _NUMERIC_FILTERS = frozenset({"length", "count", "int", "float", "abs", "round", "wordcount"})
 _NUMERIC_LOOP_ATTRS = frozenset({"index", "index0", "revindex", "revindex0", "length", "depth", "depth0"})
-_NOT_A_GLOBAL = frozenset({"loop", "caller", "varargs", "kwargs", "true", "false", "none", "True", "False",
-                           "None"})
+_NOT_A_GLOBAL = frozenset(
+    {"loop", "caller", "varargs", "kwargs", "true", "false", "none", "True", "False", "None"}
+)
 _FORMAT_METHODS = frozenset({"format", "format_map"})
 # filters whose arguments name attributes (dotted paths allowed): filter -> positional index or -1 for kw only
-_ATTRIBUTE_FILTERS = {"attr": 0, "map": -1, "selectattr": 0, "rejectattr": 0, "sort": -1, "groupby": 0,
-                      "unique": -1, "min": -1, "max": -1, "sum": -1}
-_STRING_FILTERS = frozenset({"join", "replace", "reverse", "format", "lower", "upper", "string", "trim",
-                             "title", "capitalize", "first", "last", "list"})
-_STRING_METHODS = frozenset({"format", "format_map", "join", "replace", "upper", "lower", "strip", "lstrip",
-                             "rstrip", "title", "capitalize"})
+_ATTRIBUTE_FILTERS = {
+    "attr": 0,
+    "map": -1,
+    "selectattr": 0,
+    "rejectattr": 0,
+    "sort": -1,
+    "groupby": 0,
+    "unique": -1,
+    "min": -1,
+    "max": -1,
+    "sum": -1,
+}
+_STRING_FILTERS = frozenset(
+    {
+        "join",
+        "replace",
+        "reverse",
+        "format",
+        "lower",
+        "upper",
+        "string",
+        "trim",
+        "title",
+        "capitalize",
+        "first",
+        "last",
+        "list",
+    }
+)
+_STRING_METHODS = frozenset(
+    {
+        "format",
+        "format_map",
+        "join",
+        "replace",
+        "upper",
+        "lower",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "title",
+        "capitalize",
+    }
+)
 _SIMPLE_PERCENT = re.compile(r"%(?![sdr%])")
 _SIMPLE_FIELDS = re.compile(r"\{[^{}]*\}")
 _FIELD_OK = re.compile(r"\{\w*\}")
@@ -159,8 +324,9 @@ _ENV: SandboxedEnvironment | None = None
 def _environment() -> SandboxedEnvironment:
     global _ENV
     if _ENV is None:
-        _ENV = SandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
-                                    extensions=["jinja2.ext.loopcontrols", _GenerationTag])
+        _ENV = SandboxedEnvironment(
+            trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols", _GenerationTag]
+        )
     return _ENV
 
 
@@ -197,8 +363,17 @@ def _kept_not_called(node: nodes.Getattr, parent: nodes.Node | None) -> bool:
         return parent.node is not node
     if isinstance(parent, nodes.Filter):
         return parent.node is not node
-    return isinstance(parent, nodes.Assign | nodes.Keyword | nodes.Pair | nodes.List | nodes.Tuple
-                      | nodes.Dict | nodes.With | nodes.Macro)
+    return isinstance(
+        parent,
+        nodes.Assign
+        | nodes.Keyword
+        | nodes.Pair
+        | nodes.List
+        | nodes.Tuple
+        | nodes.Dict
+        | nodes.With
+        | nodes.Macro,
+    )
 
 
 def _dangerous_token(text: str) -> str | None:
@@ -208,8 +383,9 @@ def _dangerous_token(text: str) -> str | None:
     return None
 
 
-def check_template(ctx: ScanContext, template: str, *, location: Location,
-                   variables: Mapping[str, Value] | None = None) -> None:
+def check_template(
+    ctx: ScanContext, template: str, *, location: Location, variables: Mapping[str, Value] | None = None
+) -> None:
     """Report what the chat template ``template`` reaches for; ``location`` says where it was found.
 
     ``variables`` are the context values the file itself supplies to the renderer (its special tokens): a
@@ -219,37 +395,60 @@ def check_template(ctx: ScanContext, template: str, *, location: Location,
     lines = _LINE_SPLIT.split(template)
     if len(template) > MAX_TEMPLATE_CHARS:
         token = _dangerous_token(template)
-        detail = (f"chat template is {len(template)} characters long (limit {MAX_TEMPLATE_CHARS}); it was not "
-                  "parsed" + (f" and contains {token!r}" if token else ""))
+        detail = (
+            f"chat template is {len(template)} characters long (limit {MAX_TEMPLATE_CHARS}); it was not "
+            "parsed" + (f" and contains {token!r}" if token else "")
+        )
         # renderers still render it: a template is code, and one that was not inspected is high
-        ctx.report(TEMPLATE_DOS, detail, location=location, severity=Severity.HIGH,
-                   evidence=_evidence_from_text(template, token or ""))
+        ctx.report(
+            TEMPLATE_DOS,
+            detail,
+            location=location,
+            severity=Severity.HIGH,
+            evidence=_evidence_from_text(template, token or ""),
+        )
         return
     try:
         ast = _environment().parse(template)
     except RecursionError:
-        ctx.report(TEMPLATE_DOS, "chat template is nested too deeply for the Jinja2 parser",
-                   location=location, evidence=template[:_EVIDENCE_CHARS])
+        ctx.report(
+            TEMPLATE_DOS,
+            "chat template is nested too deeply for the Jinja2 parser",
+            location=location,
+            evidence=template[:_EVIDENCE_CHARS],
+        )
         return
     except Exception as exc:  # noqa: BLE001 - any parser error means the template was not inspected
         line = getattr(exc, "lineno", None)
         line = line if isinstance(line, int) and line > 0 else None
         token = _dangerous_token(template)
-        ctx.report(PARSE_FAILED, f"Jinja2 cannot parse the chat template: {type(exc).__name__}: {exc}"[:400],
-                   location=dataclasses.replace(location, line=line),
-                   severity=Severity.HIGH if token else None,
-                   evidence=_evidence(lines, line, token or ""))
+        ctx.report(
+            PARSE_FAILED,
+            f"Jinja2 cannot parse the chat template: {type(exc).__name__}: {exc}"[:400],
+            location=dataclasses.replace(location, line=line),
+            severity=Severity.HIGH if token else None,
+            evidence=_evidence(lines, line, token or ""),
+        )
         return
     try:
         hits = _Walker(ast, variables).run()
     except RecursionError:
-        ctx.report(TEMPLATE_DOS, "chat template expressions are nested too deeply to inspect",
-                   location=location, evidence=template[:_EVIDENCE_CHARS])
+        ctx.report(
+            TEMPLATE_DOS,
+            "chat template expressions are nested too deeply to inspect",
+            location=location,
+            evidence=template[:_EVIDENCE_CHARS],
+        )
         return
     hits.sort(key=lambda h: (-h.severity, h.line or 0))
     for hit in hits[:MAX_REPORTED]:
-        ctx.report(hit.rule, hit.detail, location=dataclasses.replace(location, line=hit.line),
-                   severity=hit.severity, evidence=_evidence(lines, hit.line, hit.needle))
+        ctx.report(
+            hit.rule,
+            hit.detail,
+            location=dataclasses.replace(location, line=hit.line),
+            severity=hit.severity,
+            evidence=_evidence(lines, hit.line, hit.needle),
+        )
 
 
 def _evidence(lines: list[str], line: int | None, needle: str) -> str:
@@ -261,7 +460,7 @@ def _evidence(lines: list[str], line: int | None, needle: str) -> str:
 def _evidence_from_text(text: str, needle: str) -> str:
     at = text.find(needle) if needle else -1
     start = max(0, at - _EVIDENCE_CHARS // 2) if at >= 0 else 0
-    snippet = text[start:start + _EVIDENCE_CHARS].strip()
+    snippet = text[start : start + _EVIDENCE_CHARS].strip()
     return snippet or text[:_EVIDENCE_CHARS]
 
 
@@ -274,7 +473,9 @@ class _Walker:
         self._use_variables = True
         self.hits: dict[tuple[str, int | None, str], _Hit] = {}
         self.assigned: dict[str, list[nodes.Node]] = {}  # name or "ns.attr" -> value nodes (for folding)
-        self.loops: dict[str, list[nodes.Node | None]] = {}  # loop variable -> what it iterates (None: unknown)
+        self.loops: dict[
+            str, list[nodes.Node | None]
+        ] = {}  # loop variable -> what it iterates (None: unknown)
         self.shadowed: set[str] = set()  # names the template binds itself (loop vars, macro args, set)
         self._derive_seen: set[tuple[str, str]] = set()
         self._folding: set[str] = set()
@@ -289,7 +490,9 @@ class _Walker:
             node, parent, depth = stack.pop()
             if depth > MAX_AST_DEPTH and not too_deep:
                 too_deep = True
-                self._hit(TEMPLATE_DOS, f"chat template nests more than {MAX_AST_DEPTH} levels deep", node, "")
+                self._hit(
+                    TEMPLATE_DOS, f"chat template nests more than {MAX_AST_DEPTH} levels deep", node, ""
+                )
             self._visit(node, parent)
             stack.extend((child, node, depth + 1) for child in node.iter_child_nodes())
         return list(self.hits.values())
@@ -303,12 +506,16 @@ class _Walker:
                 self._bind_target(node.target, node)
             elif isinstance(node, nodes.For):
                 self._bind_target(node.target, None)
-                targets = [node.target] if isinstance(node.target, nodes.Name) else (
-                    list(node.target.items) if isinstance(node.target, nodes.Tuple) else [])
+                targets = (
+                    [node.target]
+                    if isinstance(node.target, nodes.Name)
+                    else (list(node.target.items) if isinstance(node.target, nodes.Tuple) else [])
+                )
                 for target in targets:
                     if isinstance(target, nodes.Name):
                         self.loops.setdefault(target.name, []).append(
-                            node.iter if isinstance(node.target, nodes.Name) else None)
+                            node.iter if isinstance(node.target, nodes.Name) else None
+                        )
             elif isinstance(node, nodes.Macro | nodes.CallBlock):
                 defaults: list[nodes.Expr | None] = [None] * (len(node.args) - len(node.defaults))
                 for arg, default in zip(node.args, defaults + list(node.defaults), strict=False):
@@ -317,7 +524,11 @@ class _Walker:
                     macros[node.name] = node
         # what a macro is called with flows into its parameters (bounded: one pass over the calls)
         for node in _iter_nodes(self.ast):
-            if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name in macros:
+            if (
+                isinstance(node, nodes.Call)
+                and isinstance(node.node, nodes.Name)
+                and node.node.name in macros
+            ):
                 params = [a.name for a in macros[node.node.name].args]
                 for name, value in zip(params, node.args, strict=False):
                     self.assigned.setdefault(name, []).append(value)
@@ -333,8 +544,11 @@ class _Walker:
             self.shadowed.add(target.name)
             if value is not None:
                 self.assigned.setdefault(target.name, []).append(value)
-                if isinstance(value, nodes.Call) and isinstance(value.node, nodes.Name) \
-                        and value.node.name == "namespace":
+                if (
+                    isinstance(value, nodes.Call)
+                    and isinstance(value.node, nodes.Name)
+                    and value.node.name == "namespace"
+                ):
                     for kw in value.kwargs:
                         self.assigned.setdefault(f"{target.name}.{kw.key}", []).append(kw.value)
         elif isinstance(target, nodes.NSRef):
@@ -344,8 +558,9 @@ class _Walker:
             for item in target.items:
                 self._bind_target(item, None)
 
-    def _hit(self, rule: Rule, detail: str, node: nodes.Node, needle: str,
-             severity: Severity | None = None) -> None:
+    def _hit(
+        self, rule: Rule, detail: str, node: nodes.Node, needle: str, severity: Severity | None = None
+    ) -> None:
         line = getattr(node, "lineno", None)
         key = (rule.id, line, detail)
         if key not in self.hits:
@@ -354,23 +569,40 @@ class _Walker:
     # -- checks -------------------------------------------------------------------------------------------
     def _visit(self, node: nodes.Node, parent: nodes.Node | None) -> None:
         if isinstance(node, nodes.Extends | nodes.Include | nodes.Import | nodes.FromImport):
-            tag = {"Extends": "extends", "Include": "include", "Import": "import",
-                   "FromImport": "from ... import"}[type(node).__name__]
-            self._hit(LOADER_TAG, f"chat template uses the '{tag}' tag, which loads another template by name",
-                      node, tag.split()[0])
+            tag = {
+                "Extends": "extends",
+                "Include": "include",
+                "Import": "import",
+                "FromImport": "from ... import",
+            }[type(node).__name__]
+            self._hit(
+                LOADER_TAG,
+                f"chat template uses the '{tag}' tag, which loads another template by name",
+                node,
+                tag.split()[0],
+            )
         elif isinstance(node, nodes.Getattr):
             self._attribute(node.node, node.attr, node, literal=True)
             if node.attr in _FORMAT_METHODS and _kept_not_called(node, parent):
                 formats = self._strings(node.node)
-                self._hit(FORMAT_ABUSE, f"chat template takes a reference to the '{node.attr}' method "
-                          "without calling it (sandbox bypass CVE-2024-56326)", node, node.attr)
+                self._hit(
+                    FORMAT_ABUSE,
+                    f"chat template takes a reference to the '{node.attr}' method "
+                    "without calling it (sandbox bypass CVE-2024-56326)",
+                    node,
+                    node.attr,
+                )
                 self._format_fields(node, formats)
         elif isinstance(node, nodes.Getitem):
             self._getitem(node)
         elif isinstance(node, nodes.NSRef):
             if is_unsafe_attribute(node.attr):
-                self._hit(DUNDER_ACCESS, f"chat template assigns the internal attribute '{node.attr}' of "
-                          f"namespace '{node.name}'", node, node.attr)
+                self._hit(
+                    DUNDER_ACCESS,
+                    f"chat template assigns the internal attribute '{node.attr}' of namespace '{node.name}'",
+                    node,
+                    node.attr,
+                )
         elif isinstance(node, nodes.Filter):
             self._filter(node)
         elif isinstance(node, nodes.Call):
@@ -381,7 +613,9 @@ class _Walker:
             if isinstance(node.value, str):
                 token = _dangerous_token(node.value)
                 if token:
-                    self._hit(DUNDER_STRING, f"string constant names the Python internal {token!r}", node, token)
+                    self._hit(
+                        DUNDER_STRING, f"string constant names the Python internal {token!r}", node, token
+                    )
         elif isinstance(node, nodes.Assign | nodes.AssignBlock) or _is_string_building(node):
             self._assembled(node)
 
@@ -389,25 +623,39 @@ class _Walker:
         if node.ctx != "load" or node.name in self.shadowed:
             return
         if node.name == "self":
-            self._hit(TEMPLATE_INTERNALS, "chat template refers to 'self', the template reference object",
-                      node, "self")
+            self._hit(
+                TEMPLATE_INTERNALS,
+                "chat template refers to 'self', the template reference object",
+                node,
+                "self",
+            )
         elif node.name.startswith("__"):
-            self._hit(TEMPLATE_INTERNALS, f"chat template looks up the context name {node.name!r}",
-                      node, node.name)
+            self._hit(
+                TEMPLATE_INTERNALS, f"chat template looks up the context name {node.name!r}", node, node.name
+            )
 
-    def _attribute(self, base: nodes.Node, name: str, node: nodes.Node, *, literal: bool,
-                   via: str = "attribute access") -> None:
+    def _attribute(
+        self, base: nodes.Node, name: str, node: nodes.Node, *, literal: bool, via: str = "attribute access"
+    ) -> None:
         """An attribute (or attribute-like item) ``name`` read from ``base``."""
         unsafe = _unsafe_key if via == "subscript" else is_unsafe_attribute
         for part in name.split("."):
             if unsafe(part):
                 how = via if literal else f"{via} with a name assembled at run time"
-                self._hit(DUNDER_ACCESS, f"chat template reads the internal attribute {part!r} ({how})",
-                          node, part if literal else "")
+                self._hit(
+                    DUNDER_ACCESS,
+                    f"chat template reads the internal attribute {part!r} ({how})",
+                    node,
+                    part if literal else "",
+                )
                 break
         if isinstance(base, nodes.Name) and base.name in _GLOBAL_HELPERS and base.name not in self.shadowed:
-            self._hit(GLOBAL_TRAVERSAL, f"chat template reads attribute {name!r} of the global helper "
-                      f"'{base.name}'", node, base.name)
+            self._hit(
+                GLOBAL_TRAVERSAL,
+                f"chat template reads attribute {name!r} of the global helper '{base.name}'",
+                node,
+                base.name,
+            )
         if name in _FORMAT_METHODS and via == "the 'attr' filter":
             self._hit(FORMAT_ABUSE, f"chat template obtains the '{name}' method through {via}", node, name)
 
@@ -423,17 +671,27 @@ class _Walker:
         for value in values:
             self._attribute(node.node, value, node, literal=False, via="subscript")
         if not values and self._builds_string(arg):
-            self._hit(BUILT_NAME, "chat template subscripts with a key assembled from string operations",
-                      node, "[")
+            self._hit(
+                BUILT_NAME, "chat template subscripts with a key assembled from string operations", node, "["
+            )
         if not self._dynamic_key(node):
             return
         root = _root_name(node.node)
         if self._derived(node.node, "global"):
-            self._hit(DATA_ATTRIBUTE, f"chat template subscripts the template global {root!r} with a key that is "
-                      "not a literal" + _resolved(values), node, "[")
+            self._hit(
+                DATA_ATTRIBUTE,
+                f"chat template subscripts the template global {root!r} with a key that is "
+                "not a literal" + _resolved(values),
+                node,
+                "[",
+            )
         elif self._derived(node.node, "dynamic"):
-            self._hit(DATA_ATTRIBUTE, "chat template chains lookups whose keys are not literals"
-                      + _resolved(values), node, "[")
+            self._hit(
+                DATA_ATTRIBUTE,
+                "chat template chains lookups whose keys are not literals" + _resolved(values),
+                node,
+                "[",
+            )
 
     def _filter(self, node: nodes.Filter) -> None:
         if node.node is None or node.name not in _ATTRIBUTE_FILTERS:
@@ -445,15 +703,25 @@ class _Walker:
         if dynamic:
             self._hit(BUILT_NAME, f"chat template passes a computed attribute name to {via}", node, node.name)
         elif self._nonliteral_names(node):
-            self._hit(DATA_ATTRIBUTE, f"chat template passes an attribute name that is not a literal to {via}"
-                      + _resolved(names), node, node.name)
+            self._hit(
+                DATA_ATTRIBUTE,
+                f"chat template passes an attribute name that is not a literal to {via}" + _resolved(names),
+                node,
+                node.name,
+            )
 
     def _attribute_args(self, node: nodes.Filter) -> tuple[list[str], bool]:
         """Attribute names a filter call uses (folded where possible) and whether one stayed unknown."""
         exprs: list[nodes.Node] = [kw.value for kw in node.kwargs if kw.key == "attribute"]
         position = _ATTRIBUTE_FILTERS[node.name]
-        if node.name == "map" and node.args and "attr" in (
-                [node.args[0].value] if isinstance(node.args[0], nodes.Const) else self._strings(node.args[0])):
+        if (
+            node.name == "map"
+            and node.args
+            and "attr"
+            in (
+                [node.args[0].value] if isinstance(node.args[0], nodes.Const) else self._strings(node.args[0])
+            )
+        ):
             exprs.extend(node.args[1:2])  # map('attr', name)
         elif position >= 0 and len(node.args) > position:
             exprs.append(node.args[position])
@@ -474,8 +742,12 @@ class _Walker:
         callee = node.node
         data_method = isinstance(callee, nodes.Getattr) and callee.attr in _DATA_METHODS
         if not data_method and self._derived(callee, "dynamic"):
-            self._hit(DYNAMIC_CALL, "chat template calls the result of a lookup whose key or attribute name is "
-                      "not a literal", node, "(")
+            self._hit(
+                DYNAMIC_CALL,
+                "chat template calls the result of a lookup whose key or attribute name is not a literal",
+                node,
+                "(",
+            )
         if isinstance(callee, nodes.Name) and callee.name == "range" and "range" not in self.shadowed:
             for arg in node.args:
                 for value in self._fold(arg, 0):
@@ -489,8 +761,9 @@ class _Walker:
             return
         formats = self._strings(callee.node)
         if not formats:
-            self._hit(FORMAT_ABUSE, "chat template calls format on a string that is not a constant", node,
-                      "format")
+            self._hit(
+                FORMAT_ABUSE, "chat template calls format on a string that is not a constant", node, "format"
+            )
         self._format_fields(node, formats)
 
     def _format_fields(self, node: nodes.Node, formats: list[str]) -> None:
@@ -498,12 +771,18 @@ class _Walker:
         for text in formats:
             for field in _SIMPLE_FIELDS.findall(text):
                 if "." in field or "[" in field:
-                    self._hit(FORMAT_ABUSE, f"format string reads attributes or items: {field!r}", node, field)
+                    self._hit(
+                        FORMAT_ABUSE, f"format string reads attributes or items: {field!r}", node, field
+                    )
                     inner = re.split(r"[.\[\]!:{}]", field)
                     bad = next((p for p in inner if p and is_unsafe_attribute(p)), None)
                     if bad:
-                        self._hit(DUNDER_ACCESS, f"format string field {field!r} reads the internal "
-                                  f"attribute {bad!r}", node, field)
+                        self._hit(
+                            DUNDER_ACCESS,
+                            f"format string field {field!r} reads the internal attribute {bad!r}",
+                            node,
+                            field,
+                        )
 
     def _assembled(self, node: nodes.Node) -> None:
         source = node.node if isinstance(node, nodes.Assign) else node
@@ -516,8 +795,13 @@ class _Walker:
         for value in values:
             token = _dangerous_token(value)
             if token:
-                self._hit(DUNDER_STRING, f"expression assembles the string {value[:80]!r}, which names the "
-                          f"Python internal {token!r}", node, "")
+                self._hit(
+                    DUNDER_STRING,
+                    f"expression assembles the string {value[:80]!r}, which names the "
+                    f"Python internal {token!r}",
+                    node,
+                    "",
+                )
 
     # -- constant folding (bounded) ------------------------------------------------------------------------
     def _strings(self, node: nodes.Node) -> list[str]:
@@ -579,8 +863,12 @@ class _Walker:
         if isinstance(node, nodes.Filter) and node.node is not None:
             args = [self._fold(a, depth) for a in node.args]
             return self._fold_apply(node.name, self._fold(node.node, depth), args)
-        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr) \
-                and node.node.attr in _STRING_METHODS and not node.kwargs:
+        if (
+            isinstance(node, nodes.Call)
+            and isinstance(node.node, nodes.Getattr)
+            and node.node.attr in _STRING_METHODS
+            and not node.kwargs
+        ):
             args = [self._fold(a, depth) for a in node.args]
             return self._fold_apply("." + node.node.attr, self._fold(node.node.node, depth), args)
         return []
@@ -595,8 +883,12 @@ class _Walker:
                 out.extend(self._fold(value, depth))
             for iterated in self.loops.get(key, ()):
                 out.extend(self._fold_items(iterated, depth))
-            if self._use_variables and key not in self.shadowed and key not in self.assigned \
-                    and key in self.variables:
+            if (
+                self._use_variables
+                and key not in self.shadowed
+                and key not in self.assigned
+                and key in self.variables
+            ):
                 out.append(self.variables[key])  # a value the file supplies (a special token)
             return out
         finally:
@@ -632,8 +924,12 @@ class _Walker:
             return self._maybe_string(node.left, depth + 1)
         if isinstance(node, nodes.Filter):
             return node.name not in _NUMERIC_FILTERS
-        if isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name) and node.node.name == "loop" \
-                and "loop" not in self.shadowed:
+        if (
+            isinstance(node, nodes.Getattr)
+            and isinstance(node.node, nodes.Name)
+            and node.node.name == "loop"
+            and "loop" not in self.shadowed
+        ):
             return node.attr not in _NUMERIC_LOOP_ATTRS
         if isinstance(node, nodes.CondExpr):
             return self._maybe_string(node.expr1, depth + 1) or self._maybe_string(node.expr2, depth + 1)
@@ -664,7 +960,11 @@ class _Walker:
         if kind == "dynamic":
             if isinstance(node, nodes.Getitem) and self._dynamic_key(node):
                 return True
-            if isinstance(node, nodes.Filter) and node.name in _ATTRIBUTE_FILTERS and self._nonliteral_names(node):
+            if (
+                isinstance(node, nodes.Filter)
+                and node.name in _ATTRIBUTE_FILTERS
+                and self._nonliteral_names(node)
+            ):
                 return True
         if isinstance(node, nodes.Name):
             if node.name not in self.shadowed:
@@ -696,7 +996,9 @@ class _Walker:
         if node.name == "map" and node.args:
             first = node.args[0]
             if not isinstance(first, nodes.Const):
-                exprs.append(first)  # the filter itself is chosen by data: map(name, ...) may be map('attr', ...)
+                exprs.append(
+                    first
+                )  # the filter itself is chosen by data: map(name, ...) may be map('attr', ...)
             elif first.value == "attr":
                 exprs.extend(node.args[1:2])
         elif position >= 0 and len(node.args) > position:
@@ -723,8 +1025,12 @@ class _Walker:
         for left in lefts:
             for right in rights:
                 if node.operator == "*" and _repeat_length(left, right) > _FOLD_CHARS:
-                    self._hit(TEMPLATE_DOS, f"chat template repeats a string to more than {_FOLD_CHARS} "
-                              "characters", node, "*")
+                    self._hit(
+                        TEMPLATE_DOS,
+                        f"chat template repeats a string to more than {_FOLD_CHARS} characters",
+                        node,
+                        "*",
+                    )
                     continue
                 value = _binary(node.operator, left, right)
                 if value is not None:
@@ -736,7 +1042,9 @@ class _Walker:
         if isinstance(node.arg, nodes.Slice):
             bounds = []
             for part in (node.arg.start, node.arg.stop, node.arg.step):
-                folded = [v for v in self._fold(part, depth) if isinstance(v, int)] if part is not None else [None]
+                folded = (
+                    [v for v in self._fold(part, depth) if isinstance(v, int)] if part is not None else [None]
+                )
                 if len(folded) != 1:
                     return []
                 bounds.append(folded[0])
@@ -747,7 +1055,11 @@ class _Walker:
         out: list[Value] = []
         for index in self._fold(node.arg, depth):
             for base in bases:
-                if isinstance(index, int) and isinstance(base, str | list) and -len(base) <= index < len(base):
+                if (
+                    isinstance(index, int)
+                    and isinstance(base, str | list)
+                    and -len(base) <= index < len(base)
+                ):
                     out.append(base[index])
         return out
 
@@ -764,7 +1076,9 @@ class _Walker:
 
 
 def _root_name(node: nodes.Node) -> str:
-    while isinstance(node, nodes.Getattr | nodes.Getitem | nodes.Filter | nodes.Call) and node.node is not None:
+    while (
+        isinstance(node, nodes.Getattr | nodes.Getitem | nodes.Filter | nodes.Call) and node.node is not None
+    ):
         node = node.node
     return node.name if isinstance(node, nodes.Name) else type(node).__name__
 
@@ -890,8 +1204,12 @@ def _is_string_building(node: nodes.Node, depth: int = 0) -> bool:
     if isinstance(node, nodes.Concat):
         return True
     if isinstance(node, nodes.Add | nodes.Mod | nodes.Mul):
-        return any(isinstance(side, nodes.Const) and isinstance(side.value, str)
-                   or _is_string_building(side, depth + 1) for side in (node.left, node.right))
+        return any(
+            isinstance(side, nodes.Const)
+            and isinstance(side.value, str)
+            or _is_string_building(side, depth + 1)
+            for side in (node.left, node.right)
+        )
     if isinstance(node, nodes.Filter):
         return node.name in _STRING_FILTERS and node.node is not None
     if isinstance(node, nodes.Call):

@@ -22,29 +22,47 @@ from .base import FormatHandler, ScanContext
 from .text import sniff as text_sniff
 
 DANGEROUS_TARGET = define(
-    "WB-CFG-001", Check.ARTIFACT, Severity.CRITICAL, "Configuration instantiates a dangerous callable",
+    "WB-CFG-001",
+    Check.ARTIFACT,
+    Severity.CRITICAL,
+    "Configuration instantiates a dangerous callable",
     "A `_target_` (Hydra, NeMo) names a function in a family that runs commands, evaluates code, imports by "
     "name or touches files and the network (os.system, subprocess.Popen, builtins.eval, ...). Instantiating "
-    "the configuration, which restoring the model does, calls it with arguments from the file.")
+    "the configuration, which restoring the model does, calls it with arguments from the file.",
+)
 FOREIGN_TARGET = define(
-    "WB-CFG-002", Check.ARTIFACT, Severity.HIGH, "Configuration instantiates a callable outside the frameworks",
+    "WB-CFG-002",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Configuration instantiates a callable outside the frameworks",
     "A `_target_` names a class or function outside NeMo, PyTorch, Lightning and the other frameworks a model "
-    "configuration normally builds from. Instantiating it imports that module and calls the callable.")
+    "configuration normally builds from. Instantiating it imports that module and calls the callable.",
+)
 KITFILE_PATH = define(
-    "WB-CFG-004", Check.ARTIFACT, Severity.HIGH, "Kitfile path leaves the ModelKit",
+    "WB-CFG-004",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Kitfile path leaves the ModelKit",
     "A KitOps Kitfile names a model, code, dataset or docs path that is absolute, climbs out with '..' or is "
-    "a URL. Packing reads that host path into the ModelKit; unpacking writes to it.")
+    "a URL. Packing reads that host path into the ModelKit; unpacking writes to it.",
+)
 UNCHECKED = define(
-    "WB-CFG-003", Check.ARTIFACT, Severity.MEDIUM, "Configuration not inspected completely",
+    "WB-CFG-003",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Configuration not inspected completely",
     "The configuration is larger than the scanner reads or a target could not be read, so not every callable "
-    "it instantiates was checked.")
+    "it instantiates was checked.",
+)
 
 _KITFILE = re.compile(r"^manifestVersion\s*:", re.MULTILINE)
 _PATH = re.compile(r"""^\s*(?:-\s+)?path\s*:\s*["']?([^"'#\n]*?)["']?\s*(?:#.*)?$""")
 _TARGET = re.compile(r"""(?:^|[\s{,])(["']?)(_target_|__target__)\1\s*:\s*["']?([^\s"',}#\]]*)""")
 # NeMo's top-level ``target`` and the ``target:`` keys of latent-diffusion configs (instantiate_from_config):
 # only values that are dotted names count (``target: 0.5`` is data).
-_PLAIN_TARGET = re.compile(r"""^\s*(["']?)(target)\1\s*:\s*["']?([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)["']?\s*(?:#.*)?$""")
+_PLAIN_TARGET = re.compile(
+    r"""^\s*(["']?)(target)\1\s*:\s*["']?([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)["']?\s*(?:#.*)?$"""
+)
 _DOTTED = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
 MAX_REPORTED = 50
 EVIDENCE_CAP = 200
@@ -116,8 +134,12 @@ def check_targets(ctx: ScanContext, text: str, *, source: str | None = None) -> 
             if not target or not _DOTTED.match(target):
                 if target.startswith("${"):
                     continue  # an interpolation resolved by OmegaConf from another key, itself checked
-                ctx.report(UNCHECKED, f"target {target!r} is not a dotted name", location=where,
-                           evidence=line.strip()[:EVIDENCE_CAP])
+                ctx.report(
+                    UNCHECKED,
+                    f"target {target!r} is not a dotted name",
+                    location=where,
+                    evidence=line.strip()[:EVIDENCE_CAP],
+                )
                 continue
             verdict = judge_target(target)
             if verdict is None or reported >= MAX_REPORTED:
@@ -125,8 +147,9 @@ def check_targets(ctx: ScanContext, text: str, *, source: str | None = None) -> 
             severity, why = verdict
             reported += 1
             rule = DANGEROUS_TARGET if severity is Severity.CRITICAL else FOREIGN_TARGET
-            ctx.report(rule, f"instantiates {target!r} ({why})", location=where,
-                       evidence=line.strip()[:EVIDENCE_CAP])
+            ctx.report(
+                rule, f"instantiates {target!r} ({why})", location=where, evidence=line.strip()[:EVIDENCE_CAP]
+            )
     return found
 
 
@@ -134,8 +157,12 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
     cap = ctx.limits.max_header_bytes
     raw = stream.read(cap + 1)
     if len(raw) > cap:
-        ctx.report(UNCHECKED, f"configuration larger than {cap} bytes; the rest was not read",
-                   location=Location(offset=cap), severity=Severity.HIGH)
+        ctx.report(
+            UNCHECKED,
+            f"configuration larger than {cap} bytes; the rest was not read",
+            location=Location(offset=cap),
+            severity=Severity.HIGH,
+        )
         raw = raw[:cap]
     text = raw.decode("utf-8", errors="replace")
     check_targets(ctx, text)
@@ -153,8 +180,12 @@ def check_kitfile_paths(ctx: ScanContext, text: str) -> None:
             continue
         why = escaping_path(match.group(1).strip())
         if why is not None:
-            ctx.report(KITFILE_PATH, f"Kitfile path is {why}: {match.group(1).strip()!r}",
-                       location=Location(line=number), evidence=line.strip()[:EVIDENCE_CAP])
+            ctx.report(
+                KITFILE_PATH,
+                f"Kitfile path is {why}: {match.group(1).strip()!r}",
+                location=Location(line=number),
+                evidence=line.strip()[:EVIDENCE_CAP],
+            )
 
 
 CONFIG_TARGETS_HANDLER = FormatHandler(name="yaml-config", sniff=_sniff, scan=_scan)

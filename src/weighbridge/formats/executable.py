@@ -16,13 +16,21 @@ from ..core.rules import define
 from .base import FormatHandler, ScanContext, StreamWindow, stream_size
 
 PROGRAM = define(
-    "WB-EXE-001", Check.ARTIFACT, Severity.HIGH, "Native program",
+    "WB-EXE-001",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Native program",
     "The file is an executable program or shared library (ELF, PE, Mach-O or an Actually Portable "
     "Executable such as a llamafile). Using it means running native code that no scanner can vouch for; "
-    "a model in a data format (GGUF, safetensors) does not need it.")
+    "a model in a data format (GGUF, safetensors) does not need it.",
+)
 EMBEDDED_MODEL = define(
-    "WB-EXE-002", Check.ARTIFACT, Severity.INFO, "Model embedded in a program",
-    "A GGUF model was found inside the program (llamafile layout) and scanned like a stand-alone GGUF file.")
+    "WB-EXE-002",
+    Check.ARTIFACT,
+    Severity.INFO,
+    "Model embedded in a program",
+    "A GGUF model was found inside the program (llamafile layout) and scanned like a stand-alone GGUF file.",
+)
 
 APE_MAGICS = (b"MZqFpD", b"jartsr", b"APEDBG")
 MACHO = (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe")
@@ -43,7 +51,7 @@ def kind_of(head: bytes) -> str | None:
         return "Mach-O executable or library"
     if head.startswith(b"MZ") and len(head) >= 0x40:
         lfanew = int.from_bytes(head[0x3C:0x40], "little")
-        if 0x40 <= lfanew <= len(head) - 4 and head[lfanew:lfanew + 4] == b"PE\0\0":
+        if 0x40 <= lfanew <= len(head) - 4 and head[lfanew : lfanew + 4] == b"PE\0\0":
             return "Windows PE executable or DLL"
     return None
 
@@ -74,7 +82,7 @@ def find_gguf(stream: BinaryIO, size: int, limit: int = MAX_EMBEDDED) -> list[in
         at = data.find(GGUF)
         while at >= 0 and len(found) < limit:
             offset = base + at
-            header = data[at:at + 24]
+            header = data[at : at + 24]
             if len(header) < 24:
                 stream.seek(offset)
                 header = stream.read(24)
@@ -96,10 +104,17 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
         detail += f" wrapping {len(offsets)} GGUF model(s) (llamafile layout)"
     ctx.report(PROGRAM, detail, location=Location(offset=0), evidence=head[:16].hex(" "))
     for offset in offsets:
-        ctx.report(EMBEDDED_MODEL, f"GGUF model at offset {offset}", location=Location(offset=offset),
-                   evidence=f"GGUF v{struct.unpack_from('<I', _peek(stream, offset + 4, 4))[0]}")
-        ctx.scan_nested(StreamWindow(stream, offset, size - offset),  # type: ignore[arg-type]
-                        f"<gguf at offset {offset}>", size - offset)
+        ctx.report(
+            EMBEDDED_MODEL,
+            f"GGUF model at offset {offset}",
+            location=Location(offset=offset),
+            evidence=f"GGUF v{struct.unpack_from('<I', _peek(stream, offset + 4, 4))[0]}",
+        )
+        ctx.scan_nested(
+            StreamWindow(stream, offset, size - offset),  # type: ignore[arg-type]
+            f"<gguf at offset {offset}>",
+            size - offset,
+        )
 
 
 def _peek(stream: BinaryIO, offset: int, n: int) -> bytes:

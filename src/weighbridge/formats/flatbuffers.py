@@ -38,7 +38,7 @@ class WindowReader:
             raise FlatBufferError(pos, f"{n} bytes at {pos} lie outside the {self.size}-byte file")
         rel = pos - self._start
         if rel >= 0 and rel + n <= len(self._buf):
-            return self._buf[rel:rel + n]
+            return self._buf[rel : rel + n]
         self._stream.seek(pos)
         want = max(n, min(_WINDOW, self.size - pos))
         data = self._stream.read(want)

@@ -49,37 +49,69 @@ _RAW_START = re.compile(r'\{\s*"')  # where a JSON object with keys may start
 RAW_ATTEMPTS = 4096
 
 NOT_INSPECTED = define(
-    "WB-H5-001", Check.ARTIFACT, Severity.MEDIUM, "HDF5 file not inspected",
+    "WB-H5-001",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "HDF5 file not inspected",
     "The HDF5 metadata could not be read: h5py is not installed, the library rejected the file, crashed or "
     "timed out on it. Keras configurations are then read from the raw bytes; high when the file names a "
-    "Keras model_config that could not be read that way (a Keras model can carry code).")
+    "Keras model_config that could not be read that way (a Keras model can carry code).",
+)
 EXTERNAL_STORAGE = define(
-    "WB-H5-002", Check.ARTIFACT, Severity.HIGH, "Dataset stored in external files",
+    "WB-H5-002",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Dataset stored in external files",
     "A dataset's raw data lives in external files named in the dataset's properties. Reading the dataset "
-    "(loading the weights) reads those files from the host, e.g. /etc/passwd or private keys.")
+    "(loading the weights) reads those files from the host, e.g. /etc/passwd or private keys.",
+)
 EXTERNAL_LINK = define(
-    "WB-H5-003", Check.ARTIFACT, Severity.HIGH, "External link to another HDF5 file",
+    "WB-H5-003",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "External link to another HDF5 file",
     "The file links to an object in another file; following the link makes the library open a file "
-    "chosen by the model author.")
+    "chosen by the model author.",
+)
 SOFT_LINK = define(
-    "WB-H5-004", Check.ARTIFACT, Severity.MEDIUM, "Soft link that does not resolve inside the file",
+    "WB-H5-004",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Soft link that does not resolve inside the file",
     "A soft link points to a path that does not exist in the file, loops, or leads through an external "
-    "link. Loaders that follow it fail or open another file.")
+    "link. Loaders that follow it fail or open another file.",
+)
 VIRTUAL_DATASET = define(
-    "WB-H5-005", Check.ARTIFACT, Severity.MEDIUM, "Virtual dataset",
+    "WB-H5-005",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Virtual dataset",
     "A virtual dataset assembles its data from source datasets, possibly in other files; reading it opens "
-    "those files.")
+    "those files.",
+)
 FILTER_PLUGIN = define(
-    "WB-H5-006", Check.ARTIFACT, Severity.LOW, "Dataset needs a third-party filter plugin",
+    "WB-H5-006",
+    Check.ARTIFACT,
+    Severity.LOW,
+    "Dataset needs a third-party filter plugin",
     "A dataset is compressed with a filter that is not built into HDF5. Reading it makes the library load a "
-    "native plugin from HDF5_PLUGIN_PATH.")
+    "native plugin from HDF5_PLUGIN_PATH.",
+)
 INCOMPLETE = define(
-    "WB-H5-007", Check.ARTIFACT, Severity.MEDIUM, "HDF5 object tree not inspected completely",
+    "WB-H5-007",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "HDF5 object tree not inspected completely",
     "Walking the object tree stopped early (too many objects, an unreadable link or object). What lies "
-    "beyond was not checked.")
+    "beyond was not checked.",
+)
 KERAS_MODEL = define(
-    "WB-H5-008", Check.ARTIFACT, Severity.INFO, "Keras HDF5 model",
-    "The file carries a Keras model configuration, which was checked like a .keras config.json.")
+    "WB-H5-008",
+    Check.ARTIFACT,
+    Severity.INFO,
+    "Keras HDF5 model",
+    "The file carries a Keras model configuration, which was checked like a .keras config.json.",
+)
 
 
 def _sniff(head: bytes, name: str) -> bool:
@@ -87,6 +119,7 @@ def _sniff(head: bytes, name: str) -> bool:
 
 
 # -- worker side (runs in the child process; imports h5py) ------------------------------------------------
+
 
 def _text(value: Any) -> str:
     if isinstance(value, bytes):
@@ -117,8 +150,15 @@ class _Walk:
         self.h5py = h5py
         self.f = f
         self.max_objects = max_objects
-        self.out: dict[str, Any] = {"external_storage": [], "external_links": [], "soft_links": [],
-                                    "virtual": [], "filters": [], "objects": 0, "truncated": None}
+        self.out: dict[str, Any] = {
+            "external_storage": [],
+            "external_links": [],
+            "soft_links": [],
+            "virtual": [],
+            "filters": [],
+            "objects": 0,
+            "truncated": None,
+        }
 
     def add(self, key: str, item: dict[str, Any]) -> None:
         items: list[dict[str, Any]] = self.out[key]
@@ -139,7 +179,10 @@ class _Walk:
                 full = f"{path.rstrip('/')}/{name}"
                 link = group.get(name, getlink=True)
                 if isinstance(link, h5py.ExternalLink):
-                    self.add("external_links", {"link": full, "file": _text(link.filename), "target": _text(link.path)})
+                    self.add(
+                        "external_links",
+                        {"link": full, "file": _text(link.filename), "target": _text(link.path)},
+                    )
                 elif isinstance(link, h5py.SoftLink):
                     problem = self.resolve(link.path, path, 0)
                     if problem:
@@ -148,7 +191,9 @@ class _Walk:
                     self.object(full, group[name], queue, visited)
         return self.out
 
-    def object(self, full: str, obj: Any, queue: deque[tuple[str, Any]], visited: set[tuple[int, int]]) -> None:
+    def object(
+        self, full: str, obj: Any, queue: deque[tuple[str, Any]], visited: set[tuple[int, int]]
+    ) -> None:
         h5py = self.h5py
         if isinstance(obj, h5py.Group):
             info = h5py.h5o.get_info(obj.id)
@@ -159,10 +204,17 @@ class _Walk:
         elif isinstance(obj, h5py.Dataset):
             external = obj.external
             if external:
-                self.add("external_storage", {"dataset": full, "files": [
-                    [_text(n), int(o), int(s)] for n, o, s in external[:MAX_LISTED]]})
+                self.add(
+                    "external_storage",
+                    {
+                        "dataset": full,
+                        "files": [[_text(n), int(o), int(s)] for n, o, s in external[:MAX_LISTED]],
+                    },
+                )
             if obj.is_virtual:
-                sources = [[_text(s.file_name), _text(s.dset_name)] for s in obj.virtual_sources()[:MAX_LISTED]]
+                sources = [
+                    [_text(s.file_name), _text(s.dset_name)] for s in obj.virtual_sources()[:MAX_LISTED]
+                ]
                 self.add("virtual", {"dataset": full, "sources": sources})
             dcpl = obj.id.get_create_plist()
             unknown = []
@@ -251,6 +303,7 @@ def worker_main() -> None:
 
 # -- parent side ------------------------------------------------------------------------------------------
 
+
 def _worker_command() -> list[str]:
     # The worker needs this module only: it registers a bare ``weighbridge`` package object so that the
     # package's __init__ (the whole scanner) is not imported into the child.
@@ -277,11 +330,17 @@ class Worker:
         self.served = 0
 
     def _start(self) -> subprocess.Popen[bytes]:
-        env = dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
-                   HDF5_PLUGIN_PATH=os.devnull)
+        env = dict(
+            os.environ,
+            HDF5_USE_FILE_LOCKING="FALSE",
+            OPENBLAS_NUM_THREADS="1",
+            OMP_NUM_THREADS="1",
+            HDF5_PLUGIN_PATH=os.devnull,
+        )
         self.served = 0
-        return subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, env=env)
+        return subprocess.Popen(
+            self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+        )
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
@@ -372,12 +431,16 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
     try:
         path = ctx.fs_path if top_level and ctx.fs_path else _spool(stream)
     except OSError as exc:
-        ctx.report(NOT_INSPECTED, f"the HDF5 content could not be copied for inspection: {exc}",
-                   evidence=type(exc).__name__)
+        ctx.report(
+            NOT_INSPECTED,
+            f"the HDF5 content could not be copied for inspection: {exc}",
+            evidence=type(exc).__name__,
+        )
         return
     try:
-        reply = _WORKER.request({"path": path, "max_objects": ctx.limits.max_members,
-                                 "max_attr": ctx.limits.max_header_bytes})
+        reply = _WORKER.request(
+            {"path": path, "max_objects": ctx.limits.max_members, "max_attr": ctx.limits.max_header_bytes}
+        )
     finally:
         if not top_level:
             os.unlink(path)
@@ -387,6 +450,7 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
 
 
 # -- without the HDF5 library: Keras configurations found in the raw bytes ------------------------------------
+
 
 def _raw_configs(data: bytes) -> tuple[list[bytes], bool]:
     """JSON objects in ``data`` that look like Keras configurations (class_name somewhere inside), and whether
@@ -444,15 +508,22 @@ def raw_keras(ctx: ScanContext, stream: BinaryIO, why: str | None, evidence: str
             detail += f"; {len(configs)} Keras configuration(s) were read from the raw bytes and checked"
         ctx.report(NOT_INSPECTED, detail, evidence=evidence)
     if marker and (not configs or not complete):
-        ctx.report(NOT_INSPECTED, f"the file names a Keras {marker!r} attribute that could not be read "
-                   + ("completely " if configs else "") + "without the HDF5 library; a Keras model can carry code "
-                   "(Lambda layers) that was not checked",
-                   location=Location(key=f"attrs/{marker}"), evidence=marker, severity=Severity.HIGH)
+        ctx.report(
+            NOT_INSPECTED,
+            f"the file names a Keras {marker!r} attribute that could not be read "
+            + ("completely " if configs else "")
+            + "without the HDF5 library; a Keras model can carry code "
+            "(Lambda layers) that was not checked",
+            location=Location(key=f"attrs/{marker}"),
+            evidence=marker,
+            severity=Severity.HIGH,
+        )
     for i, config in enumerate(configs[:8]):
         scan_keras_config(ctx, config, source=f"raw-config[{i}]")
 
 
 # -- observations → findings --------------------------------------------------------------------------------
+
 
 def _decode(value: Any) -> bytes | None:
     if not isinstance(value, str):
@@ -477,31 +548,55 @@ def report_observations(ctx: ScanContext, reply: dict[str, Any]) -> None:
         files = item.get("files", [])
         names = [str(f[0]) for f in files if isinstance(f, list) and f]
         severe = any(_parent_escape(n) for n in names)
-        ctx.report(EXTERNAL_STORAGE, f"dataset {item.get('dataset')!r} reads its data from external file(s) "
-                   f"{', '.join(repr(n) for n in names[:5])}", location=Location(key=str(item.get("dataset"))),
-                   evidence=json.dumps(files[:5]), severity=Severity.CRITICAL if severe else None)
+        ctx.report(
+            EXTERNAL_STORAGE,
+            f"dataset {item.get('dataset')!r} reads its data from external file(s) "
+            f"{', '.join(repr(n) for n in names[:5])}",
+            location=Location(key=str(item.get("dataset"))),
+            evidence=json.dumps(files[:5]),
+            severity=Severity.CRITICAL if severe else None,
+        )
     for item in reply.get("external_links", []):
-        ctx.report(EXTERNAL_LINK, f"link {item.get('link')!r} points to {item.get('target')!r} in file "
-                   f"{item.get('file')!r}", location=Location(key=str(item.get("link"))),
-                   evidence=f"ExternalLink(filename={item.get('file')!r}, path={item.get('target')!r})")
+        ctx.report(
+            EXTERNAL_LINK,
+            f"link {item.get('link')!r} points to {item.get('target')!r} in file {item.get('file')!r}",
+            location=Location(key=str(item.get("link"))),
+            evidence=f"ExternalLink(filename={item.get('file')!r}, path={item.get('target')!r})",
+        )
     for item in reply.get("soft_links", []):
-        ctx.report(SOFT_LINK, f"soft link {item.get('link')!r} → {item.get('target')!r}: {item.get('problem')}",
-                   location=Location(key=str(item.get("link"))), evidence=f"SoftLink({item.get('target')!r})")
+        ctx.report(
+            SOFT_LINK,
+            f"soft link {item.get('link')!r} → {item.get('target')!r}: {item.get('problem')}",
+            location=Location(key=str(item.get("link"))),
+            evidence=f"SoftLink({item.get('target')!r})",
+        )
     for item in reply.get("virtual", []):
         sources = item.get("sources", [])
         other = [s for s in sources if isinstance(s, list) and s and s[0] != "."]
-        ctx.report(VIRTUAL_DATASET, f"virtual dataset {item.get('dataset')!r} maps {len(sources)} source(s)"
-                   + (f", {len(other)} in other files" if other else ""),
-                   location=Location(key=str(item.get("dataset"))), evidence=json.dumps(sources[:5]),
-                   severity=Severity.HIGH if other else None)
+        ctx.report(
+            VIRTUAL_DATASET,
+            f"virtual dataset {item.get('dataset')!r} maps {len(sources)} source(s)"
+            + (f", {len(other)} in other files" if other else ""),
+            location=Location(key=str(item.get("dataset"))),
+            evidence=json.dumps(sources[:5]),
+            severity=Severity.HIGH if other else None,
+        )
     for item in reply.get("filters", []):
-        ctx.report(FILTER_PLUGIN, f"dataset {item.get('dataset')!r} uses filter(s) that need a plugin",
-                   location=Location(key=str(item.get("dataset"))), evidence=json.dumps(item.get("filters")))
+        ctx.report(
+            FILTER_PLUGIN,
+            f"dataset {item.get('dataset')!r} uses filter(s) that need a plugin",
+            location=Location(key=str(item.get("dataset"))),
+            evidence=json.dumps(item.get("filters")),
+        )
     truncated = reply.get("truncated") or reply.get("attr_error")
     if truncated:
         severe = (ctx.max_severity() or Severity.INFO) >= Severity.HIGH
-        ctx.report(INCOMPLETE, f"object tree walk stopped after {reply.get('objects')} object(s): {truncated}",
-                   evidence=str(truncated), severity=Severity.HIGH if severe else None)
+        ctx.report(
+            INCOMPLETE,
+            f"object tree walk stopped after {reply.get('objects')} object(s): {truncated}",
+            evidence=str(truncated),
+            severity=Severity.HIGH if severe else None,
+        )
 
 
 def _report_failure(ctx: ScanContext, reply: dict[str, Any]) -> None:
@@ -512,9 +607,15 @@ def _report_failure(ctx: ScanContext, reply: dict[str, Any]) -> None:
         detail = f"the HDF5 library did not finish reading the metadata within {reply.get('timeout')} s"
         evidence = "worker timed out"
     elif reply.get("crashed"):
-        detail, evidence = f"the HDF5 library crashed on this file: {reply.get('crashed')}", str(reply.get("crashed"))
+        detail, evidence = (
+            f"the HDF5 library crashed on this file: {reply.get('crashed')}",
+            str(reply.get("crashed")),
+        )
     else:
-        detail, evidence = f"the HDF5 library cannot open this file: {reply.get('error')}", str(reply.get("error"))
+        detail, evidence = (
+            f"the HDF5 library cannot open this file: {reply.get('error')}",
+            str(reply.get("error")),
+        )
     ctx.report(NOT_INSPECTED, detail, evidence=evidence)
 
 
@@ -522,15 +623,22 @@ def _report_keras(ctx: ScanContext, reply: dict[str, Any]) -> None:
     attrs = reply.get("attrs", {})
     oversize = reply.get("oversize", {})
     for name, size in oversize.items():
-        ctx.report(INCOMPLETE, f"root attribute {name!r} of {size} bytes is larger than the header limit and was "
-                   "not inspected", location=Location(key=f"attrs/{name}"), evidence=f"{name}: {size} bytes")
+        ctx.report(
+            INCOMPLETE,
+            f"root attribute {name!r} of {size} bytes is larger than the header limit and was not inspected",
+            location=Location(key=f"attrs/{name}"),
+            evidence=f"{name}: {size} bytes",
+        )
     version = (_decode(attrs.get("keras_version")) or b"").decode("utf-8", "replace")
     backend = (_decode(attrs.get("backend")) or b"").decode("utf-8", "replace")
     config = _decode(attrs.get("model_config"))
     if config is not None:
-        ctx.report(KERAS_MODEL, f"Keras model (keras_version {version or '?'}, backend {backend or '?'})",
-                   location=Location(key="attrs/model_config"),
-                   evidence=f"keras_version={version!r} backend={backend!r}")
+        ctx.report(
+            KERAS_MODEL,
+            f"Keras model (keras_version {version or '?'}, backend {backend or '?'})",
+            location=Location(key="attrs/model_config"),
+            evidence=f"keras_version={version!r} backend={backend!r}",
+        )
         scan_keras_config(ctx, config, source="attrs/model_config")
     training = _decode(attrs.get("training_config"))
     if training is not None:

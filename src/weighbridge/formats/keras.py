@@ -19,65 +19,197 @@ from ..core.rules import define
 from .base import ScanContext
 
 LAMBDA = define(
-    "WB-KERAS-001", Check.ARTIFACT, Severity.HIGH, "Keras Lambda layer",
+    "WB-KERAS-001",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Keras Lambda layer",
     "A Lambda layer wraps an arbitrary Python function. When the function is serialized bytecode (marshal, "
-    "base64) it runs as soon as the model is loaded with safe_mode off or by Keras < 2.13 (CVE-2024-3660).")
+    "base64) it runs as soon as the model is loaded with safe_mode off or by Keras < 2.13 (CVE-2024-3660).",
+)
 CUSTOM_OBJECT = define(
-    "WB-KERAS-002", Check.ARTIFACT, Severity.MEDIUM, "Custom object the loader imports",
+    "WB-KERAS-002",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Custom object the loader imports",
     "The configuration names a class or function outside the Keras namespaces. Loading the model imports "
-    "that module or needs custom code registered by the user.")
+    "that module or needs custom code registered by the user.",
+)
 DANGEROUS_CALLABLE = define(
-    "WB-KERAS-003", Check.ARTIFACT, Severity.CRITICAL, "Configuration names a dangerous module or function",
+    "WB-KERAS-003",
+    Check.ARTIFACT,
+    Severity.CRITICAL,
+    "Configuration names a dangerous module or function",
     "The configuration points the deserializer at a module or builtin that runs commands, evaluates code, "
     "touches files or opens connections (CVE-2025-1550: config.json resolves arbitrary module/class names, "
-    "even with safe_mode).")
+    "even with safe_mode).",
+)
 TFSM_LAYER = define(
-    "WB-KERAS-004", Check.ARTIFACT, Severity.HIGH, "TFSMLayer loads an external SavedModel",
+    "WB-KERAS-004",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "TFSMLayer loads an external SavedModel",
     "A TFSMLayer loads a TensorFlow SavedModel from the path in its configuration, which can carry arbitrary "
-    "ops and bypasses safe_mode (CVE-2026-1462).")
+    "ops and bypasses safe_mode (CVE-2026-1462).",
+)
 UNSAFE_KERAS_API = define(
-    "WB-KERAS-005", Check.ARTIFACT, Severity.HIGH, "Configuration calls a Keras API that defeats safe mode",
+    "WB-KERAS-005",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Configuration calls a Keras API that defeats safe mode",
     "The configuration names a Keras function that switches off safe deserialization, downloads files or "
-    "reads/writes the file system when the model is loaded.")
+    "reads/writes the file system when the model is loaded.",
+)
 INVALID_CONFIG = define(
-    "WB-KERAS-006", Check.ARTIFACT, Severity.HIGH, "Keras configuration could not be parsed",
+    "WB-KERAS-006",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Keras configuration could not be parsed",
     "The model configuration is not valid JSON, is too large or too deeply nested to inspect. A Keras "
     "configuration can name code to run (Lambda layers, arbitrary modules), and the loader may still read it "
-    "differently, so a configuration that could not be inspected is treated as code that was not checked.")
+    "differently, so a configuration that could not be inspected is treated as code that was not checked.",
+)
 HOST_FILE = define(
-    "WB-KERAS-007", Check.ARTIFACT, Severity.HIGH, "Configuration makes the loader read a file from the host",
+    "WB-KERAS-007",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Configuration makes the loader read a file from the host",
     "A layer argument that Keras treats as a file path (a StringLookup/IntegerLookup/TextVectorization "
     "vocabulary given as a string, a tokenizer's vocabulary, merges or SentencePiece proto, a weights or "
     "asset path) names a file outside the model archive. Loading the model reads that file from the "
     "machine, e.g. /etc/passwd or a private key, and exposes it through the layer's vocabulary "
-    "(CVE-2025-12058).")
+    "(CVE-2025-12058).",
+)
 
-KERAS_NAMESPACES = frozenset({"keras", "keras_nlp", "keras_hub", "keras_cv", "tf_keras", "tensorflow.keras",
-                              "tensorflow.python.keras"})
-DANGEROUS_MODULES = frozenset({
-    "os", "posix", "nt", "subprocess", "sys", "importlib", "shutil", "socket", "pty", "runpy", "ctypes",
-    "pickle", "_pickle", "dill", "marshal", "code", "codeop", "pdb", "bdb", "webbrowser", "multiprocessing",
-    "asyncio", "urllib", "requests", "http", "ftplib", "telnetlib", "smtplib", "pathlib", "io", "_io",
-    "tempfile", "signal", "commands", "popen2", "platform", "_posixsubprocess", "cProfile", "profile",
-    "timeit", "trace", "imp", "zipimport", "pkgutil", "glob", "fileinput", "linecache", "types", "operator",
-    "functools", "threading", "_thread", "gc", "inspect", "ast", "compileall", "py_compile",
-})
+KERAS_NAMESPACES = frozenset(
+    {"keras", "keras_nlp", "keras_hub", "keras_cv", "tf_keras", "tensorflow.keras", "tensorflow.python.keras"}
+)
+DANGEROUS_MODULES = frozenset(
+    {
+        "os",
+        "posix",
+        "nt",
+        "subprocess",
+        "sys",
+        "importlib",
+        "shutil",
+        "socket",
+        "pty",
+        "runpy",
+        "ctypes",
+        "pickle",
+        "_pickle",
+        "dill",
+        "marshal",
+        "code",
+        "codeop",
+        "pdb",
+        "bdb",
+        "webbrowser",
+        "multiprocessing",
+        "asyncio",
+        "urllib",
+        "requests",
+        "http",
+        "ftplib",
+        "telnetlib",
+        "smtplib",
+        "pathlib",
+        "io",
+        "_io",
+        "tempfile",
+        "signal",
+        "commands",
+        "popen2",
+        "platform",
+        "_posixsubprocess",
+        "cProfile",
+        "profile",
+        "timeit",
+        "trace",
+        "imp",
+        "zipimport",
+        "pkgutil",
+        "glob",
+        "fileinput",
+        "linecache",
+        "types",
+        "operator",
+        "functools",
+        "threading",
+        "_thread",
+        "gc",
+        "inspect",
+        "ast",
+        "compileall",
+        "py_compile",
+    }
+)
 BUILTIN_MODULES = frozenset({"builtins", "__builtin__", "__builtins__"})
-SAFE_BUILTINS = frozenset({"int", "float", "str", "bool", "list", "dict", "tuple", "set", "frozenset", "bytes",
-                           "complex", "slice", "range", "function", "object", "NoneType", "abs", "min", "max",
-                           "sum", "round", "len"})
-UNSAFE_IN_KERAS = frozenset({"enable_unsafe_deserialization", "get_file", "load_model", "load_weights",
-                             "save_model", "save_weights"})
-TENSORFLOW_UNSAFE = ("tensorflow.io", "tensorflow.raw_ops", "tensorflow.py_function", "tensorflow.numpy_function",
-                     "tensorflow.compat", "tensorflow.saved_model", "tensorflow.summary")
+SAFE_BUILTINS = frozenset(
+    {
+        "int",
+        "float",
+        "str",
+        "bool",
+        "list",
+        "dict",
+        "tuple",
+        "set",
+        "frozenset",
+        "bytes",
+        "complex",
+        "slice",
+        "range",
+        "function",
+        "object",
+        "NoneType",
+        "abs",
+        "min",
+        "max",
+        "sum",
+        "round",
+        "len",
+    }
+)
+UNSAFE_IN_KERAS = frozenset(
+    {"enable_unsafe_deserialization", "get_file", "load_model", "load_weights", "save_model", "save_weights"}
+)
+TENSORFLOW_UNSAFE = (
+    "tensorflow.io",
+    "tensorflow.raw_ops",
+    "tensorflow.py_function",
+    "tensorflow.numpy_function",
+    "tensorflow.compat",
+    "tensorflow.saved_model",
+    "tensorflow.summary",
+)
 
 # Arguments Keras layers read as a path when they hold a string (lookup layers, keras-hub tokenizers).
 PATH_WHEN_STRING = frozenset({"vocabulary", "merges", "proto", "spm_proto"})
 # Arguments whose name says "file": reported when the value looks like a path.
-PATH_NAMED = frozenset({"vocabulary_file", "vocab_file", "vocabulary_path", "vocab_path", "merges_file",
-                        "merges_path", "spm_model_file", "sentencepiece_model_file", "proto_file", "filepath",
-                        "file_path", "filename", "weights_path", "weights_file", "asset_path", "assets_path",
-                        "model_path", "saved_model_path", "export_path"})
+PATH_NAMED = frozenset(
+    {
+        "vocabulary_file",
+        "vocab_file",
+        "vocabulary_path",
+        "vocab_path",
+        "merges_file",
+        "merges_path",
+        "spm_model_file",
+        "sentencepiece_model_file",
+        "proto_file",
+        "filepath",
+        "file_path",
+        "filename",
+        "weights_path",
+        "weights_file",
+        "asset_path",
+        "assets_path",
+        "model_path",
+        "saved_model_path",
+        "export_path",
+    }
+)
 
 MAX_NODES = 5_000_000
 MAX_FINDINGS_PER_RULE = 100
@@ -104,10 +236,14 @@ def looks_like_path(text: str) -> bool:
     value = text.strip()
     if not value or "\n" in value:
         return False
-    return (value.startswith(("/", "~", "./", "../", "\\", "file:", "gs:", "s3:", "hdfs:", "http:", "https:"))
-            or (len(value) > 2 and value[1] == ":" and value[2] in "/\\")
-            or "/" in value or "\\" in value or value.rsplit(".", 1)[-1].lower() in (
-                "txt", "json", "model", "vocab", "spm", "pb", "csv", "tsv", "bin", "h5"))
+    return (
+        value.startswith(("/", "~", "./", "../", "\\", "file:", "gs:", "s3:", "hdfs:", "http:", "https:"))
+        or (len(value) > 2 and value[1] == ":" and value[2] in "/\\")
+        or "/" in value
+        or "\\" in value
+        or value.rsplit(".", 1)[-1].lower()
+        in ("txt", "json", "model", "vocab", "spm", "pb", "csv", "tsv", "bin", "h5")
+    )
 
 
 def classify_target(dotted: str) -> Rule | None:
@@ -141,13 +277,20 @@ class _ConfigWalker:
         self.seen: set[tuple[str, str]] = set()
         self.handled: set[str] = set()  # paths of function dicts already reported with their Lambda layer
 
-    def report(self, rule: Rule, path: str, detail: str, evidence: Any, severity: Severity | None = None) -> None:
+    def report(
+        self, rule: Rule, path: str, detail: str, evidence: Any, severity: Severity | None = None
+    ) -> None:
         if self.counts.get(rule, 0) >= MAX_FINDINGS_PER_RULE:
             self.suppressed[rule] = self.suppressed.get(rule, 0) + 1
             return
         self.counts[rule] = self.counts.get(rule, 0) + 1
-        self.ctx.report(rule, detail, location=Location(key=f"{self.source}:{path}"), evidence=_evidence(evidence),
-                        severity=severity)
+        self.ctx.report(
+            rule,
+            detail,
+            location=Location(key=f"{self.source}:{path}"),
+            evidence=_evidence(evidence),
+            severity=severity,
+        )
 
     def walk(self, root: Any) -> None:
         stack: list[tuple[str, Any]] = [("$", root)]
@@ -156,8 +299,12 @@ class _ConfigWalker:
             path, node = stack.pop()
             nodes += 1
             if nodes > MAX_NODES:
-                self.report(INVALID_CONFIG, path, f"configuration has more than {MAX_NODES} JSON values; the rest "
-                            "was not inspected", path)
+                self.report(
+                    INVALID_CONFIG,
+                    path,
+                    f"configuration has more than {MAX_NODES} JSON values; the rest was not inspected",
+                    path,
+                )
                 return
             if isinstance(node, dict):
                 self.visit(path, node)
@@ -168,8 +315,12 @@ class _ConfigWalker:
                 continue
             stack.extend(reversed(children))
         for rule, count in self.suppressed.items():
-            self.ctx.report(rule, f"{count} more occurrence(s) of this kind were not listed",
-                            location=Location(key=self.source), evidence=f"first {MAX_FINDINGS_PER_RULE} reported")
+            self.ctx.report(
+                rule,
+                f"{count} more occurrence(s) of this kind were not listed",
+                location=Location(key=self.source),
+                evidence=f"first {MAX_FINDINGS_PER_RULE} reported",
+            )
 
     # -- one object ---------------------------------------------------------------------------------------
     def visit(self, path: str, node: dict[str, Any]) -> None:
@@ -180,11 +331,16 @@ class _ConfigWalker:
         elif class_name == "TFSMLayer":
             where = config.get("filepath") if isinstance(config, dict) else None
             self.seen.add((f"{path}.config.filepath", str(where)))  # reported here, not again as a host file
-            self.report(TFSM_LAYER, path, f"TFSMLayer loads the SavedModel at {where!r} when the model is loaded",
-                        node)
+            self.report(
+                TFSM_LAYER,
+                path,
+                f"TFSMLayer loads the SavedModel at {where!r} when the model is loaded",
+                node,
+            )
         elif class_name == "__lambda__" and path not in self.handled:
-            self.report(LAMBDA, path, "a function is stored as serialized Python bytecode", node,
-                        Severity.CRITICAL)
+            self.report(
+                LAMBDA, path, "a function is stored as serialized Python bytecode", node, Severity.CRITICAL
+            )
         self.names(path, node)
 
     def lambda_layer(self, path: str, node: dict[str, Any], config: dict[str, Any]) -> None:
@@ -203,12 +359,18 @@ class _ConfigWalker:
                 code = value
             if code is not None:
                 self.handled.add(f"{path}.config.{key}")
-                self.report(LAMBDA, f"{path}.config.{key}",
-                            f"Lambda layer {name!r}: {key} is serialized Python bytecode that runs on load", code,
-                            Severity.CRITICAL)
+                self.report(
+                    LAMBDA,
+                    f"{path}.config.{key}",
+                    f"Lambda layer {name!r}: {key} is serialized Python bytecode that runs on load",
+                    code,
+                    Severity.CRITICAL,
+                )
                 return
         # module + function of a named function are checked when the walker visits the config dict itself
-        self.report(LAMBDA, path, f"Lambda layer {name!r} wraps a Python function", config.get("function", node))
+        self.report(
+            LAMBDA, path, f"Lambda layer {name!r} wraps a Python function", config.get("function", node)
+        )
 
     def names(self, path: str, node: dict[str, Any]) -> None:
         module = node.get("module")
@@ -249,9 +411,15 @@ class _ConfigWalker:
                     continue
                 self.seen.add((f"{path}.{key}", value))
                 layer = node.get("name")
-                self.report(HOST_FILE, f"{path}.{key}", f"{key!r}" + (f" of {layer!r}" if isinstance(layer, str)
-                            else "") + f" is the file path {value[:200]!r}; loading the model reads it from the "
-                            "host", f"{key}: {value}")
+                self.report(
+                    HOST_FILE,
+                    f"{path}.{key}",
+                    f"{key!r}"
+                    + (f" of {layer!r}" if isinstance(layer, str) else "")
+                    + f" is the file path {value[:200]!r}; loading the model reads it from the "
+                    "host",
+                    f"{key}: {value}",
+                )
 
     def check_name(self, path: str, target: str, key: str, *, dangerous_only: bool = False) -> None:
         rule = classify_target(target)
@@ -270,14 +438,21 @@ def scan_keras_config(ctx: ScanContext, config_json: bytes, *, source: str = "co
     """Report what loading this Keras model configuration would import or execute."""
     where = Location(key=source)
     if len(config_json) > ctx.limits.max_header_bytes:
-        ctx.report(INVALID_CONFIG, f"configuration of {len(config_json)} bytes exceeds the limit of "
-                   f"{ctx.limits.max_header_bytes}", location=where, evidence=_evidence(config_json[:80].decode(
-                       "utf-8", "replace")))
+        ctx.report(
+            INVALID_CONFIG,
+            f"configuration of {len(config_json)} bytes exceeds the limit of {ctx.limits.max_header_bytes}",
+            location=where,
+            evidence=_evidence(config_json[:80].decode("utf-8", "replace")),
+        )
         return
     try:
         parsed = json.loads(config_json)
     except (ValueError, RecursionError) as exc:
-        ctx.report(INVALID_CONFIG, f"configuration is not valid JSON: {exc}"[:300], location=where,
-                   evidence=_evidence(config_json[:120].decode("utf-8", "replace")))
+        ctx.report(
+            INVALID_CONFIG,
+            f"configuration is not valid JSON: {exc}"[:300],
+            location=where,
+            evidence=_evidence(config_json[:120].decode("utf-8", "replace")),
+        )
         return
     _ConfigWalker(ctx, source).walk(parsed)

@@ -49,13 +49,21 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
                     metadata.append((raw, f.value > cap))
             for raw, cut in metadata:
                 if cut:
-                    ctx.report(INVALID_CONFIG, f"Keras metadata of {path!r} is larger than {cap} bytes and was not "
-                               "inspected", location=Location(key=f"keras_metadata:{path}"), evidence=path)
+                    ctx.report(
+                        INVALID_CONFIG,
+                        f"Keras metadata of {path!r} is larger than {cap} bytes and was not inspected",
+                        location=Location(key=f"keras_metadata:{path}"),
+                        evidence=path,
+                    )
                 else:
                     scan_keras_config(ctx, raw, source=f"keras_metadata:{path}")
     except ProtobufError as exc:
-        ctx.report(INVALID_CONFIG, f"Keras SavedModel metadata is not valid protobuf: {exc.reason}",
-                   location=Location(offset=exc.offset), evidence=f"stopped at byte {exc.offset} of {reader.size}")
+        ctx.report(
+            INVALID_CONFIG,
+            f"Keras SavedModel metadata is not valid protobuf: {exc.reason}",
+            location=Location(offset=exc.offset),
+            evidence=f"stopped at byte {exc.offset} of {reader.size}",
+        )
 
 
 KERAS_METADATA_HANDLER = FormatHandler(name="keras-metadata", sniff=_sniff, scan=_scan, needs_seek=True)

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from .base import ScanContext
 
 
-def lazy_handler(name: str, sniff: Callable[[bytes, str], bool], module: str, attribute: str, *,
-                 needs_seek: bool) -> FormatHandler:
+def lazy_handler(
+    name: str, sniff: Callable[[bytes, str], bool], module: str, attribute: str, *, needs_seek: bool
+) -> FormatHandler:
     """A handler called ``name`` that sniffs with ``sniff`` and scans with ``module.attribute`` (a
     ``FormatHandler``), importing that module on its first scan."""
     loaded: list[FormatHandler] = []
@@ -68,13 +69,15 @@ def sniff_7z(head: bytes, name: str) -> bool:
 
 
 def sniff_hdf5(head: bytes, name: str) -> bool:
-    return any(head[o:o + len(HDF5_MAGIC)] == HDF5_MAGIC for o in HDF5_USERBLOCK_OFFSETS)
+    return any(head[o : o + len(HDF5_MAGIC)] == HDF5_MAGIC for o in HDF5_USERBLOCK_OFFSETS)
 
 
 GGUF = lazy_handler("gguf", sniff_gguf, "weighbridge.formats.gguf", "GGUF_HANDLER", needs_seek=True)
 NPY = lazy_handler("npy", sniff_npy, "weighbridge.formats.numpy", "NPY_HANDLER", needs_seek=False)
 ZIP = lazy_handler("zip", sniff_zip, "weighbridge.formats.archives.zip", "ZIP_HANDLER", needs_seek=True)
-SEVENZ = lazy_handler("7z", sniff_7z, "weighbridge.formats.archives.sevenzip", "SEVENZ_HANDLER", needs_seek=True)
+SEVENZ = lazy_handler(
+    "7z", sniff_7z, "weighbridge.formats.archives.sevenzip", "SEVENZ_HANDLER", needs_seek=True
+)
 HDF5 = lazy_handler("hdf5", sniff_hdf5, "weighbridge.formats.hdf5", "HDF5_HANDLER", needs_seek=True)
 
 #: (lazy entry, module, attribute of the real handler), for the test that holds them equal

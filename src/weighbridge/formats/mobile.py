@@ -26,28 +26,52 @@ from .base import FormatHandler, ScanContext
 from .flatbuffers import FlatBufferError, Table, WindowReader, root
 
 TFLITE_CUSTOM = define(
-    "WB-TFL-001", Check.ARTIFACT, Severity.HIGH, "TFLite custom operator",
+    "WB-TFL-001",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "TFLite custom operator",
     "The model uses operators that are not TFLite builtins. The interpreter runs them only with a custom op "
-    "resolver: native code supplied for this model.")
+    "resolver: native code supplied for this model.",
+)
 TFLITE_FLEX = define(
-    "WB-TFL-002", Check.ARTIFACT, Severity.HIGH, "TFLite model runs TensorFlow ops through the Flex delegate",
+    "WB-TFL-002",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "TFLite model runs TensorFlow ops through the Flex delegate",
     "Flex operators execute full TensorFlow kernels inside the TFLite interpreter, including file and network "
-    "operators; PyFunc through Flex calls Python.")
+    "operators; PyFunc through Flex calls Python.",
+)
 MOBILE_MALFORMED = define(
-    "WB-TFL-003", Check.ARTIFACT, Severity.HIGH, "On-device model could not be parsed",
+    "WB-TFL-003",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "On-device model could not be parsed",
     "The TFLite or ExecuTorch flatbuffer has offsets, vtables or vectors outside the file, so its operators "
-    "were not established. The runtime's own reader may read it differently; not reported clean.")
+    "were not established. The runtime's own reader may read it differently; not reported clean.",
+)
 ET_CUSTOM_OP = define(
-    "WB-PTE-001", Check.ARTIFACT, Severity.HIGH, "ExecuTorch program uses custom kernels",
+    "WB-PTE-001",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "ExecuTorch program uses custom kernels",
     "The program calls operators outside the kernel namespaces the ExecuTorch runtime ships (aten, "
-    "quantized_decomposed, ...). They resolve to a custom kernel library linked in for this model.")
+    "quantized_decomposed, ...). They resolve to a custom kernel library linked in for this model.",
+)
 ET_DELEGATE = define(
-    "WB-PTE-002", Check.ARTIFACT, Severity.HIGH, "ExecuTorch program delegates to an unknown backend",
+    "WB-PTE-002",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "ExecuTorch program delegates to an unknown backend",
     "Part of the program is a blob for a backend the ExecuTorch project does not maintain. The blob is handed "
-    "to that backend's native code at load time.")
+    "to that backend's native code at load time.",
+)
 ET_KNOWN_DELEGATE = define(
-    "WB-PTE-003", Check.ARTIFACT, Severity.INFO, "ExecuTorch program delegates to a known backend",
-    "Part of the program runs in a backend maintained in the ExecuTorch repository (XNNPACK, Core ML, ...).")
+    "WB-PTE-003",
+    Check.ARTIFACT,
+    Severity.INFO,
+    "ExecuTorch program delegates to a known backend",
+    "Part of the program runs in a backend maintained in the ExecuTorch repository (XNNPACK, Core ML, ...).",
+)
 
 CUSTOM = 32  # tflite BuiltinOperator.CUSTOM
 MAX_CODES = 10_000
@@ -73,6 +97,7 @@ def _names(items: list[str]) -> str:
 
 # -- TFLite ------------------------------------------------------------------------------------------------
 
+
 def _sniff_tflite(head: bytes, name: str) -> bool:
     return len(head) >= 12 and head[4:8] == b"TFL3" and int.from_bytes(head[:4], "little") >= 8
 
@@ -88,8 +113,12 @@ def _scan_tflite(ctx: ScanContext, stream: BinaryIO) -> None:
                 custom.append(code.string(1) or "")
     except FlatBufferError as exc:
         _report_tflite(ctx, custom)
-        ctx.report(MOBILE_MALFORMED, f"TFLite flatbuffer invalid: {exc.reason}", location=Location(offset=exc.offset),
-                   evidence=f"stopped at byte {exc.offset} of {reader.size}")
+        ctx.report(
+            MOBILE_MALFORMED,
+            f"TFLite flatbuffer invalid: {exc.reason}",
+            location=Location(offset=exc.offset),
+            evidence=f"stopped at byte {exc.offset} of {reader.size}",
+        )
         return
     _report_tflite(ctx, custom)
 
@@ -106,18 +135,31 @@ def _report_tflite(ctx: ScanContext, custom: list[str]) -> None:
         files = sorted(tf_ops & (READ_OPS | WRITE_OPS | NETWORK_OPS))
         severity = Severity.CRITICAL if python else Severity.HIGH
         why = (f"; {', '.join(python)} calls Python" if python else "") + (
-            f"; {', '.join(files)} touch files or the network" if files else "")
-        ctx.report(TFLITE_FLEX, f"{len(flex)} Flex operator(s) run TensorFlow kernels: {_names(flex)}{why}",
-                   location=Location(key="operator_codes"), evidence=f"custom_code=[{_names(flex)}]", severity=severity)
+            f"; {', '.join(files)} touch files or the network" if files else ""
+        )
+        ctx.report(
+            TFLITE_FLEX,
+            f"{len(flex)} Flex operator(s) run TensorFlow kernels: {_names(flex)}{why}",
+            location=Location(key="operator_codes"),
+            evidence=f"custom_code=[{_names(flex)}]",
+            severity=severity,
+        )
     if other:
-        ctx.report(TFLITE_CUSTOM, f"{len(other)} custom operator(s) need a native op resolver: {_names(other)}",
-                   location=Location(key="operator_codes"), evidence=f"custom_code=[{_names(other)}]")
+        ctx.report(
+            TFLITE_CUSTOM,
+            f"{len(other)} custom operator(s) need a native op resolver: {_names(other)}",
+            location=Location(key="operator_codes"),
+            evidence=f"custom_code=[{_names(other)}]",
+        )
 
 
 # -- ExecuTorch ----------------------------------------------------------------------------------------------
 
+
 def _sniff_pte(head: bytes, name: str) -> bool:
-    return len(head) >= 12 and _ET_IDENT.match(head[4:8]) is not None and int.from_bytes(head[:4], "little") >= 8
+    return (
+        len(head) >= 12 and _ET_IDENT.match(head[4:8]) is not None and int.from_bytes(head[:4], "little") >= 8
+    )
 
 
 def _scan_pte(ctx: ScanContext, stream: BinaryIO) -> None:
@@ -130,8 +172,12 @@ def _scan_pte(ctx: ScanContext, stream: BinaryIO) -> None:
             _plan(plan, ops, delegates)
     except FlatBufferError as exc:
         _report_pte(ctx, ops, delegates)
-        ctx.report(MOBILE_MALFORMED, f"ExecuTorch flatbuffer invalid: {exc.reason}",
-                   location=Location(offset=exc.offset), evidence=f"stopped at byte {exc.offset} of {reader.size}")
+        ctx.report(
+            MOBILE_MALFORMED,
+            f"ExecuTorch flatbuffer invalid: {exc.reason}",
+            location=Location(offset=exc.offset),
+            evidence=f"stopped at byte {exc.offset} of {reader.size}",
+        )
         return
     _report_pte(ctx, ops, delegates)
 
@@ -152,12 +198,20 @@ def _report_pte(ctx: ScanContext, ops: dict[str, str], delegates: dict[str, str]
     backends = lists.get("executorch-backend", frozenset())
     custom = sorted(op for op in ops if op.split("::", 1)[0] not in namespaces or "::" not in op)
     if custom:
-        ctx.report(ET_CUSTOM_OP, f"{len(custom)} operator(s) outside the runtime's kernel libraries: {_names(custom)}",
-                   location=Location(key=f"execution_plan:{ops[custom[0]]}"), evidence=f"operators=[{_names(custom)}]")
+        ctx.report(
+            ET_CUSTOM_OP,
+            f"{len(custom)} operator(s) outside the runtime's kernel libraries: {_names(custom)}",
+            location=Location(key=f"execution_plan:{ops[custom[0]]}"),
+            evidence=f"operators=[{_names(custom)}]",
+        )
     for backend, plan in sorted(delegates.items()):
         rule = ET_KNOWN_DELEGATE if backend in backends else ET_DELEGATE
-        ctx.report(rule, f"method {plan!r} delegates to backend {backend!r}",
-                   location=Location(key=f"execution_plan:{plan}"), evidence=f"BackendDelegate.id={backend!r}")
+        ctx.report(
+            rule,
+            f"method {plan!r} delegates to backend {backend!r}",
+            location=Location(key=f"execution_plan:{plan}"),
+            evidence=f"BackendDelegate.id={backend!r}",
+        )
 
 
 TFLITE_HANDLER = FormatHandler(name="tflite", sniff=_sniff_tflite, scan=_scan_tflite, needs_seek=True)

@@ -20,26 +20,54 @@ from .base import FormatHandler, ScanContext, StreamWindow
 from .flatbuffers import FlatBufferError, WindowReader
 
 MALFORMED = define(
-    "WB-MSGPACK-001", Check.ARTIFACT, Severity.MEDIUM, "MessagePack checkpoint could not be parsed",
+    "WB-MSGPACK-001",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "MessagePack checkpoint could not be parsed",
     "The MessagePack stream is truncated, uses a reserved type byte, nests too deeply or declares more items "
-    "than it has bytes; what follows was not inspected.")
+    "than it has bytes; what follows was not inspected.",
+)
 ARRAY_SIZE = define(
-    "WB-MSGPACK-002", Check.ARTIFACT, Severity.MEDIUM, "Array payload does not match its shape",
+    "WB-MSGPACK-002",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Array payload does not match its shape",
     "A Flax array's byte count differs from what its shape and dtype need; restoring reads a different array "
-    "than declared or fails part-way.")
+    "than declared or fails part-way.",
+)
 UNKNOWN_EXT = define(
-    "WB-MSGPACK-003", Check.ARTIFACT, Severity.LOW, "MessagePack extension type outside Flax's",
+    "WB-MSGPACK-003",
+    Check.ARTIFACT,
+    Severity.LOW,
+    "MessagePack extension type outside Flax's",
     "The stream uses extension types other than Flax's arrays, complex numbers and scalars; what they become "
-    "depends on the restoring code's extension hook.")
+    "depends on the restoring code's extension hook.",
+)
 
 MAX_DEPTH = 256
 MAX_ITEMS = 50_000_000
 MAX_NESTED = 64
 SMALL = 4096  # payloads up to this size are read for inspection (dtype strings, keys)
 FLAX_EXTS = frozenset({1, 2, 3})
-_ITEMSIZE = {"bool": 1, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "float16": 2, "bfloat16": 2,
-             "int32": 4, "uint32": 4, "float32": 4, "int64": 8, "uint64": 8, "float64": 8, "complex64": 8,
-             "complex128": 16, "float8_e4m3fn": 1, "float8_e5m2": 1}
+_ITEMSIZE = {
+    "bool": 1,
+    "int8": 1,
+    "uint8": 1,
+    "int16": 2,
+    "uint16": 2,
+    "float16": 2,
+    "bfloat16": 2,
+    "int32": 4,
+    "uint32": 4,
+    "float32": 4,
+    "int64": 8,
+    "uint64": 8,
+    "float64": 8,
+    "complex64": 8,
+    "complex128": 16,
+    "float8_e4m3fn": 1,
+    "float8_e5m2": 1,
+}
 _PICKLE_HEADS = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
 
 
@@ -94,8 +122,14 @@ def _header(r: WindowReader, pos: int) -> tuple[str, int, int, int]:
     raise MsgpackError(pos, f"invalid type byte 0x{b:02x}")
 
 
-def walk(r: WindowReader, start: int, end: int, payloads: list[Payload], strings: list[tuple[int, str]],
-         max_items: int = MAX_ITEMS) -> int:
+def walk(
+    r: WindowReader,
+    start: int,
+    end: int,
+    payloads: list[Payload],
+    strings: list[tuple[int, str]],
+    max_items: int = MAX_ITEMS,
+) -> int:
     """Walk one value at ``start``; collect binary/extension payloads and short strings (offset, text).
     Returns the position after the value."""
     pos = start
@@ -175,7 +209,7 @@ def _sniff(head: bytes, name: str) -> bool:
         key = 1
     elif b in (0xDE, 0xDF) and len(head) > 5:
         width = 2 if b == 0xDE else 4
-        if int.from_bytes(head[1:1 + width], "big") == 0:
+        if int.from_bytes(head[1 : 1 + width], "big") == 0:
             return False
         key = 1 + width
     else:
@@ -188,7 +222,9 @@ def _sniff(head: bytes, name: str) -> bool:
         end = walk(reader, 0, len(head), [], [], max_items=4096)
     except MsgpackError as exc:
         # a checkpoint is one map spanning the whole file: in a prefix it can only run out of bytes
-        return cut and (exc.reason.startswith(("data ends", "str of", "bin of", "ext of")) or "declares" in exc.reason)
+        return cut and (
+            exc.reason.startswith(("data ends", "str of", "bin of", "ext of")) or "declares" in exc.reason
+        )
     except FlatBufferError:
         return cut
     return not cut and end == len(head)  # a map that ends early is followed by something else: not msgpack
@@ -201,19 +237,35 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
     try:
         end = walk(reader, 0, reader.size, payloads, strings)
         if end < reader.size:
-            ctx.report(MALFORMED, f"{reader.size - end} bytes follow the MessagePack value",
-                       location=Location(offset=end), evidence=f"value ends at {end} of {reader.size}")
-            ctx.scan_nested(StreamWindow(stream, end, reader.size - end),  # type: ignore[arg-type]
-                            f"<data at offset {end}>", reader.size - end)
+            ctx.report(
+                MALFORMED,
+                f"{reader.size - end} bytes follow the MessagePack value",
+                location=Location(offset=end),
+                evidence=f"value ends at {end} of {reader.size}",
+            )
+            ctx.scan_nested(
+                StreamWindow(stream, end, reader.size - end),  # type: ignore[arg-type]
+                f"<data at offset {end}>",
+                reader.size - end,
+            )
     except (MsgpackError, FlatBufferError) as exc:
         offset = getattr(exc, "offset", 0)
-        ctx.report(MALFORMED, f"MessagePack invalid: {getattr(exc, 'reason', exc)}", location=Location(offset=offset),
-                   evidence=f"stopped at byte {offset} of {reader.size}")
+        ctx.report(
+            MALFORMED,
+            f"MessagePack invalid: {getattr(exc, 'reason', exc)}",
+            location=Location(offset=offset),
+            evidence=f"stopped at byte {offset} of {reader.size}",
+        )
     _check_payloads(ctx, stream, reader, payloads, strings)
 
 
-def _check_payloads(ctx: ScanContext, stream: BinaryIO, reader: WindowReader, payloads: list[Payload],
-                    strings: list[tuple[int, str]]) -> None:
+def _check_payloads(
+    ctx: ScanContext,
+    stream: BinaryIO,
+    reader: WindowReader,
+    payloads: list[Payload],
+    strings: list[tuple[int, str]],
+) -> None:
     object_data = _object_array_data(strings)
     unknown: dict[int, int] = {}
     nested = 0
@@ -226,8 +278,11 @@ def _check_payloads(ctx: ScanContext, stream: BinaryIO, reader: WindowReader, pa
         is_object = any(0 < p.offset - at < 64 for at in object_data)
         if (head in _PICKLE_HEADS or is_object) and nested < MAX_NESTED:
             nested += 1
-            ctx.scan_nested(StreamWindow(stream, p.offset, p.length), f"<msgpack {p.kind} at offset {p.offset}>",  # type: ignore[arg-type]
-                            p.length)
+            ctx.scan_nested(
+                StreamWindow(stream, p.offset, p.length),  # type: ignore[arg-type]
+                f"<msgpack {p.kind} at offset {p.offset}>",
+                p.length,
+            )
     for ext, count in sorted(unknown.items())[:10]:
         ctx.report(UNKNOWN_EXT, f"{count} value(s) of extension type {ext}", evidence=f"ext type {ext}")
 
@@ -237,7 +292,7 @@ def _object_array_data(strings: list[tuple[int, str]]) -> list[int]:
     out: list[int] = []
     for i, (_, text) in enumerate(strings):
         if text == "kind" and i + 1 < len(strings) and strings[i + 1][1] in ("O", "|O"):
-            for at, later in strings[i + 2:i + 8]:
+            for at, later in strings[i + 2 : i + 8]:
                 if later == "data":
                     out.append(at)
                     break
@@ -256,8 +311,12 @@ def _check_array(ctx: ScanContext, reader: WindowReader, p: Payload) -> None:
     for d in shape:
         count *= d
     if count * itemsize != nbytes:
-        ctx.report(ARRAY_SIZE, f"array of shape {shape} and dtype {dtype} needs {count * itemsize} bytes, payload "
-                   f"has {nbytes}", location=Location(offset=p.offset), evidence=f"shape={shape} dtype={dtype}")
+        ctx.report(
+            ARRAY_SIZE,
+            f"array of shape {shape} and dtype {dtype} needs {count * itemsize} bytes, payload has {nbytes}",
+            location=Location(offset=p.offset),
+            evidence=f"shape={shape} dtype={dtype}",
+        )
 
 
 MSGPACK_HANDLER = FormatHandler(name="msgpack", sniff=_sniff, scan=_scan, needs_seek=True)

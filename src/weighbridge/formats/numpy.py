@@ -28,42 +28,133 @@ MAX_FIELDS = 100_000
 CHUNK = 1024 * 1024
 
 MALFORMED = define(
-    "WB-NPY-001", Check.ARTIFACT, Severity.MEDIUM, "Malformed .npy header",
+    "WB-NPY-001",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Malformed .npy header",
     "The .npy header is not one numpy accepts (version, length, dictionary keys, dtype, shape or "
-    "fortran_order). The array data was not validated.")
+    "fortran_order). The array data was not validated.",
+)
 OBJECT_ARRAY = define(
-    "WB-NPY-002", Check.ARTIFACT, Severity.LOW, "Object array: loading requires allow_pickle",
+    "WB-NPY-002",
+    Check.ARTIFACT,
+    Severity.LOW,
+    "Object array: loading requires allow_pickle",
     "The dtype holds Python objects, so the array data is a pickle that numpy.load only unpickles with "
-    "allow_pickle=True — which lets the file run code. The pickle was analysed.")
+    "allow_pickle=True — which lets the file run code. The pickle was analysed.",
+)
 TRUNCATED = define(
-    "WB-NPY-003", Check.ARTIFACT, Severity.MEDIUM, "Array data truncated",
-    "The file ends before prod(shape) * itemsize bytes of array data.")
+    "WB-NPY-003",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Array data truncated",
+    "The file ends before prod(shape) * itemsize bytes of array data.",
+)
 TRAILING = define(
-    "WB-NPY-004", Check.ARTIFACT, Severity.MEDIUM, "Data after the array",
+    "WB-NPY-004",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Data after the array",
     "Bytes follow the array data. numpy ignores them, but they can hide a second payload (polyglot); they "
-    "were routed to the scanner.")
+    "were routed to the scanner.",
+)
 LARGE_HEADER = define(
-    "WB-NPY-005", Check.ARTIFACT, Severity.LOW, "Header larger than numpy's default limit",
+    "WB-NPY-005",
+    Check.ARTIFACT,
+    Severity.LOW,
+    "Header larger than numpy's default limit",
     "The header is longer than the 10000 bytes numpy.load accepts by default; loading it needs "
-    "allow_pickle=True or a raised max_header_size.")
+    "allow_pickle=True or a raised max_header_size.",
+)
 UNKNOWN_DTYPE = define(
-    "WB-NPY-006", Check.ARTIFACT, Severity.MEDIUM, "Unrecognised dtype",
+    "WB-NPY-006",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Unrecognised dtype",
     "The dtype description is not one the scanner can size, so the array data was not validated; it was "
-    "routed to the scanner as unknown content.")
+    "routed to the scanner as unknown content.",
+)
 
 _CHAR_SIZES = {
-    "?": 1, "b": 1, "B": 1, "h": 2, "H": 2, "i": 4, "I": 4, "l": 8, "L": 8, "q": 8, "Q": 8, "p": 8, "P": 8,
-    "e": 2, "f": 4, "d": 8, "g": 16, "F": 8, "D": 16, "G": 32, "O": 8, "M": 8, "m": 8, "c": 1,
+    "?": 1,
+    "b": 1,
+    "B": 1,
+    "h": 2,
+    "H": 2,
+    "i": 4,
+    "I": 4,
+    "l": 8,
+    "L": 8,
+    "q": 8,
+    "Q": 8,
+    "p": 8,
+    "P": 8,
+    "e": 2,
+    "f": 4,
+    "d": 8,
+    "g": 16,
+    "F": 8,
+    "D": 16,
+    "G": 32,
+    "O": 8,
+    "M": 8,
+    "m": 8,
+    "c": 1,
 }
-_SIZED_KINDS = {"b": {1}, "i": {1, 2, 4, 8}, "u": {1, 2, 4, 8}, "f": {2, 4, 8, 10, 12, 16},
-                "c": {8, 16, 20, 24, 32}, "O": {4, 8}, "M": {8}, "m": {8}}
+_SIZED_KINDS = {
+    "b": {1},
+    "i": {1, 2, 4, 8},
+    "u": {1, 2, 4, 8},
+    "f": {2, 4, 8, 10, 12, 16},
+    "c": {8, 16, 20, 24, 32},
+    "O": {4, 8},
+    "M": {8},
+    "m": {8},
+}
 _NAMES = {
-    "bool": 1, "bool_": 1, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4, "uint32": 4,
-    "int64": 8, "uint64": 8, "float16": 2, "float32": 4, "float64": 8, "float128": 16, "complex64": 8,
-    "complex128": 16, "complex256": 32, "half": 2, "single": 4, "double": 8, "longdouble": 16, "float": 8,
-    "complex": 16, "int": 8, "intp": 8, "uintp": 8, "byte": 1, "ubyte": 1, "short": 2, "ushort": 2,
-    "intc": 4, "uintc": 4, "long": 8, "ulong": 8, "longlong": 8, "ulonglong": 8, "object": 8, "object_": 8,
-    "datetime64": 8, "timedelta64": 8, "str": 0, "bytes": 0, "void": 0,
+    "bool": 1,
+    "bool_": 1,
+    "int8": 1,
+    "uint8": 1,
+    "int16": 2,
+    "uint16": 2,
+    "int32": 4,
+    "uint32": 4,
+    "int64": 8,
+    "uint64": 8,
+    "float16": 2,
+    "float32": 4,
+    "float64": 8,
+    "float128": 16,
+    "complex64": 8,
+    "complex128": 16,
+    "complex256": 32,
+    "half": 2,
+    "single": 4,
+    "double": 8,
+    "longdouble": 16,
+    "float": 8,
+    "complex": 16,
+    "int": 8,
+    "intp": 8,
+    "uintp": 8,
+    "byte": 1,
+    "ubyte": 1,
+    "short": 2,
+    "ushort": 2,
+    "intc": 4,
+    "uintc": 4,
+    "long": 8,
+    "ulong": 8,
+    "longlong": 8,
+    "ulonglong": 8,
+    "object": 8,
+    "object_": 8,
+    "datetime64": 8,
+    "timedelta64": 8,
+    "str": 0,
+    "bytes": 0,
+    "void": 0,
 }
 _DTYPE_STR = re.compile(r"(?P<kind>[a-zA-Z?])(?P<size>\d{0,18})(?P<unit>\[\d*[A-Za-z]+\])?")
 
@@ -145,8 +236,10 @@ def parse_descr(descr: Any, depth: int = 0, fields: list[int] | None = None) -> 
         if not isinstance(item, tuple) or len(item) not in (2, 3):
             raise DTypeError(f"structured dtype field {item!r} is not (name, descr[, shape])")
         name = item[0]
-        if not (isinstance(name, str) or (isinstance(name, tuple) and len(name) == 2
-                                          and all(isinstance(n, str) for n in name))):
+        if not (
+            isinstance(name, str)
+            or (isinstance(name, tuple) and len(name) == 2 and all(isinstance(n, str) for n in name))
+        ):
             raise DTypeError(f"structured dtype field name {name!r} is invalid")
         sub = parse_descr(item[1], depth + 1, fields)
         count = _shape_count(item[2]) if len(item) == 3 else 1
@@ -173,13 +266,21 @@ def _sniff(head: bytes, name: str) -> bool:
 def _read_header(ctx: ScanContext, stream: BinaryIO) -> Header | None:
     prefix = stream.read(10)
     if len(prefix) < 10 or not prefix.startswith(MAGIC):
-        ctx.report(MALFORMED, "file ends inside the .npy preamble", location=Location(offset=0),
-                   evidence=prefix.hex())
+        ctx.report(
+            MALFORMED,
+            "file ends inside the .npy preamble",
+            location=Location(offset=0),
+            evidence=prefix.hex(),
+        )
         return None
     version = (prefix[6], prefix[7])
     if version not in ((1, 0), (2, 0), (3, 0)):
-        ctx.report(MALFORMED, f"unsupported .npy format version {version[0]}.{version[1]}",
-                   location=Location(offset=6), evidence=prefix[6:8].hex())
+        ctx.report(
+            MALFORMED,
+            f"unsupported .npy format version {version[0]}.{version[1]}",
+            location=Location(offset=6),
+            evidence=prefix[6:8].hex(),
+        )
         return None
     if version == (1, 0):
         hlen, start = struct.unpack_from("<H", prefix, 8)[0], 10
@@ -190,16 +291,27 @@ def _read_header(ctx: ScanContext, stream: BinaryIO) -> Header | None:
             return None
         hlen, start = struct.unpack("<I", prefix[8:] + more)[0], 12
     if hlen > HARD_HEADER_LIMIT:
-        ctx.report(MALFORMED, f"header length {hlen} exceeds {HARD_HEADER_LIMIT} bytes; not parsed",
-                   location=Location(offset=8), evidence=str(hlen))
+        ctx.report(
+            MALFORMED,
+            f"header length {hlen} exceeds {HARD_HEADER_LIMIT} bytes; not parsed",
+            location=Location(offset=8),
+            evidence=str(hlen),
+        )
         return None
     if hlen > NUMPY_HEADER_LIMIT:
-        ctx.report(LARGE_HEADER, f"header is {hlen} bytes (numpy's default limit is {NUMPY_HEADER_LIMIT})",
-                   location=Location(offset=8), evidence=str(hlen))
+        ctx.report(
+            LARGE_HEADER,
+            f"header is {hlen} bytes (numpy's default limit is {NUMPY_HEADER_LIMIT})",
+            location=Location(offset=8),
+            evidence=str(hlen),
+        )
     raw = stream.read(hlen)
     if len(raw) < hlen:
-        ctx.report(MALFORMED, f"file ends inside the header ({len(raw)} of {hlen} bytes)",
-                   location=Location(offset=start))
+        ctx.report(
+            MALFORMED,
+            f"file ends inside the header ({len(raw)} of {hlen} bytes)",
+            location=Location(offset=start),
+        )
         return None
     return _parse_header(ctx, raw, version, start)
 
@@ -211,18 +323,30 @@ def _parse_header(ctx: ScanContext, raw: bytes, version: tuple[int, int], start:
         text = raw.decode("utf-8" if version == (3, 0) else "latin-1")
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError, UnicodeDecodeError) as exc:
-        ctx.report(MALFORMED, f"header is not a Python literal: {type(exc).__name__}: {exc}"[:300],
-                   location=where, evidence=evidence)
+        ctx.report(
+            MALFORMED,
+            f"header is not a Python literal: {type(exc).__name__}: {exc}"[:300],
+            location=where,
+            evidence=evidence,
+        )
         return None
     if not isinstance(value, dict) or set(value) != {"descr", "fortran_order", "shape"}:
         keys = sorted(map(repr, value)) if isinstance(value, dict) else type(value).__name__
-        ctx.report(MALFORMED, f"header must be a dict with keys descr, fortran_order, shape (got {keys})"[:300],
-                   location=where, evidence=evidence)
+        ctx.report(
+            MALFORMED,
+            f"header must be a dict with keys descr, fortran_order, shape (got {keys})"[:300],
+            location=where,
+            evidence=evidence,
+        )
         return None
     shape, fortran = value["shape"], value["fortran_order"]
     if not isinstance(shape, tuple) or not all(isinstance(d, int) and d >= 0 for d in shape):
-        ctx.report(MALFORMED, "shape is not a tuple of non-negative integers", location=where,
-                   evidence=repr(shape)[:200])
+        ctx.report(
+            MALFORMED,
+            "shape is not a tuple of non-negative integers",
+            location=where,
+            evidence=repr(shape)[:200],
+        )
         return None
     if not isinstance(fortran, bool):
         ctx.report(MALFORMED, "fortran_order is not a bool", location=where, evidence=repr(fortran)[:200])
@@ -233,8 +357,9 @@ def _parse_header(ctx: ScanContext, raw: bytes, version: tuple[int, int], start:
     except UnknownDType:
         dtype = None
     except DTypeError as exc:
-        ctx.report(MALFORMED, f"descr is not a valid dtype: {exc}"[:300], location=where,
-                   evidence=repr(descr)[:200])
+        ctx.report(
+            MALFORMED, f"descr is not a valid dtype: {exc}"[:300], location=where, evidence=repr(descr)[:200]
+        )
         return None
     return Header(dtype, shape, fortran, start + len(raw), repr(descr)[:200])
 
@@ -252,15 +377,23 @@ def _route_rest(ctx: ScanContext, stream: BinaryIO, offset: int, rule_detail: st
     first = stream.read(CHUNK)
     if not first:
         return
-    ctx.report(TRAILING, f"{rule_detail} at offset {offset}", location=Location(offset=offset),
-               evidence=first[:32].hex())
+    ctx.report(
+        TRAILING,
+        f"{rule_detail} at offset {offset}",
+        location=Location(offset=offset),
+        evidence=first[:32].hex(),
+    )
     ctx.scan_nested(PrefixedStream(first, stream), f"<data after array at offset {offset}>", None)  # type: ignore[arg-type]
 
 
 def _scan_object_array(ctx: ScanContext, stream: BinaryIO, header: Header) -> None:
-    ctx.report(OBJECT_ARRAY, f"dtype {header.descr_text} holds Python objects: the data is a pickle and "
-               "numpy.load needs allow_pickle=True", location=Location(offset=header.data_offset, key="descr"),
-               evidence=header.descr_text)
+    ctx.report(
+        OBJECT_ARRAY,
+        f"dtype {header.descr_text} holds Python objects: the data is a pickle and "
+        "numpy.load needs allow_pickle=True",
+        location=Location(offset=header.data_offset, key="descr"),
+        evidence=header.descr_text,
+    )
     summary = analyse_pickles(ctx, stream, max_pickles=1)
     if not summary.complete:
         return
@@ -279,9 +412,12 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
     if header is None:
         return
     if header.dtype is None:
-        ctx.report(UNKNOWN_DTYPE, f"dtype {header.descr_text} cannot be sized; the data was routed as "
-                   "unknown content", location=Location(offset=header.data_offset, key="descr"),
-                   evidence=header.descr_text)
+        ctx.report(
+            UNKNOWN_DTYPE,
+            f"dtype {header.descr_text} cannot be sized; the data was routed as unknown content",
+            location=Location(offset=header.data_offset, key="descr"),
+            evidence=header.descr_text,
+        )
         ctx.scan_nested(stream, "<array data>", None)
         return
     if header.dtype.has_object:
@@ -289,14 +425,22 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
         return
     nbytes = _nbytes(header.shape, header.dtype.itemsize)
     if nbytes is None:
-        ctx.report(MALFORMED, f"shape {header.shape} of {header.dtype.itemsize}-byte items is impossibly large",
-                   location=Location(offset=header.data_offset, key="shape"), evidence=repr(header.shape)[:200])
+        ctx.report(
+            MALFORMED,
+            f"shape {header.shape} of {header.dtype.itemsize}-byte items is impossibly large",
+            location=Location(offset=header.data_offset, key="shape"),
+            evidence=repr(header.shape)[:200],
+        )
         return
     present = skip_up_to(stream, nbytes)
     if present < nbytes:
-        ctx.report(TRUNCATED, f"array needs {nbytes} bytes of data ({header.descr_text}, shape {header.shape}), "
-                   f"the file has {present}", location=Location(offset=header.data_offset + present),
-                   evidence=f"{present}/{nbytes}")
+        ctx.report(
+            TRUNCATED,
+            f"array needs {nbytes} bytes of data ({header.descr_text}, shape {header.shape}), "
+            f"the file has {present}",
+            location=Location(offset=header.data_offset + present),
+            evidence=f"{present}/{nbytes}",
+        )
         return
     _route_rest(ctx, stream, header.data_offset + nbytes, "data follows the array")
 

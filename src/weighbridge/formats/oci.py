@@ -21,32 +21,60 @@ from .base import FormatHandler, ScanContext, StreamWindow
 from .text import sniff as text_sniff
 
 BAD_DIGEST = define(
-    "WB-OCI-001", Check.ARTIFACT, Severity.HIGH, "OCI descriptor digest is not a digest",
+    "WB-OCI-001",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "OCI descriptor digest is not a digest",
     "A manifest or index descriptor has a digest that is not '<algorithm>:<hex>'. Clients join the digest "
-    "into a blob path, so a digest like 'sha256:../../x' reads or writes outside the layout.")
+    "into a blob path, so a digest like 'sha256:../../x' reads or writes outside the layout.",
+)
 FOREIGN_LAYER = define(
-    "WB-OCI-002", Check.ARTIFACT, Severity.HIGH, "OCI layer is fetched from URLs",
+    "WB-OCI-002",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "OCI layer is fetched from URLs",
     "A descriptor lists 'urls': the client downloads that layer from the named servers instead of the "
-    "registry, so its content is whatever those servers return at pull time.")
+    "registry, so its content is whatever those servers return at pull time.",
+)
 BLOB_SIZE = define(
-    "WB-OCI-003", Check.INTEGRITY, Severity.HIGH, "OCI blob size differs from its descriptor",
+    "WB-OCI-003",
+    Check.INTEGRITY,
+    Severity.HIGH,
+    "OCI blob size differs from its descriptor",
     "The blob on disk has another size than the manifest declares; the layout was altered after it was "
-    "written.")
+    "written.",
+)
 BLOB_MISSING = define(
-    "WB-OCI-004", Check.ARTIFACT, Severity.MEDIUM, "OCI blob referenced but not present",
-    "A manifest or index refers to a blob the layout does not contain, so that content was not inspected.")
+    "WB-OCI-004",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "OCI blob referenced but not present",
+    "A manifest or index refers to a blob the layout does not contain, so that content was not inspected.",
+)
 CODE_LAYER = define(
-    "WB-OCI-005", Check.ARTIFACT, Severity.MEDIUM, "ModelKit ships a code layer",
+    "WB-OCI-005",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "ModelKit ships a code layer",
     "A KitOps ModelKit manifest has a code layer: source files that users of the ModelKit are expected to run "
-    "with the model.")
+    "with the model.",
+)
 BAD_MANIFEST = define(
-    "WB-OCI-006", Check.ARTIFACT, Severity.MEDIUM, "OCI manifest could not be parsed",
-    "The manifest or index is not valid JSON, so the blobs it references were not checked against it.")
+    "WB-OCI-006",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "OCI manifest could not be parsed",
+    "The manifest or index is not valid JSON, so the blobs it references were not checked against it.",
+)
 
 BLOB_DIGEST = define(
-    "WB-OCI-007", Check.INTEGRITY, Severity.CRITICAL, "OCI blob content does not match its digest",
+    "WB-OCI-007",
+    Check.INTEGRITY,
+    Severity.CRITICAL,
+    "OCI blob content does not match its digest",
     "An archived OCI layout (docker save, oci-archive) holds a blob whose bytes hash to something other than "
-    "the SHA-256 in its name: the layer, config or manifest was altered after it was written.")
+    "the SHA-256 in its name: the layer, config or manifest was altered after it was written.",
+)
 
 _BLOB_MEMBER = re.compile(r"(?:^|/)blobs/sha256/([0-9a-f]{64})$")
 _DIGEST = re.compile(r"^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$")
@@ -79,7 +107,9 @@ def _descriptors(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     for key in ("layers", "manifests", "blobs"):
         items = doc.get(key)
         if isinstance(items, list):
-            out.extend((f"{key}[{i}]", d) for i, d in enumerate(items[:MAX_DESCRIPTORS]) if isinstance(d, dict))
+            out.extend(
+                (f"{key}[{i}]", d) for i, d in enumerate(items[:MAX_DESCRIPTORS]) if isinstance(d, dict)
+            )
     subject = doc.get("subject")
     if isinstance(subject, dict):
         out.append(("subject", subject))
@@ -92,8 +122,12 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
     try:
         doc: Any = json.loads(raw)
     except (ValueError, RecursionError) as exc:
-        ctx.report(BAD_MANIFEST, f"manifest is not valid JSON: {exc}"[:300], location=Location(offset=0),
-                   evidence=raw[:120].decode("utf-8", "replace"))
+        ctx.report(
+            BAD_MANIFEST,
+            f"manifest is not valid JSON: {exc}"[:300],
+            location=Location(offset=0),
+            evidence=raw[:120].decode("utf-8", "replace"),
+        )
         return
     if not isinstance(doc, dict):
         return
@@ -107,26 +141,45 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
             continue
         urls = desc.get("urls")
         if isinstance(urls, list) and urls:
-            ctx.report(FOREIGN_LAYER, f"{where} ({media or 'no media type'}) is downloaded from {urls[0]!r}",
-                       location=loc, evidence=json.dumps(urls[:3])[:200])
+            ctx.report(
+                FOREIGN_LAYER,
+                f"{where} ({media or 'no media type'}) is downloaded from {urls[0]!r}",
+                location=loc,
+                evidence=json.dumps(urls[:3])[:200],
+            )
         if "kitops" in media and ".code." in media:
-            title = (desc.get("annotations") or {}).get("org.opencontainers.image.title", "?") \
-                if isinstance(desc.get("annotations"), dict) else "?"
-            ctx.report(CODE_LAYER, f"{where} is a ModelKit code layer ({title!r})", location=loc,
-                       evidence=f"mediaType={media} digest={digest}")
+            title = (
+                (desc.get("annotations") or {}).get("org.opencontainers.image.title", "?")
+                if isinstance(desc.get("annotations"), dict)
+                else "?"
+            )
+            ctx.report(
+                CODE_LAYER,
+                f"{where} is a ModelKit code layer ({title!r})",
+                location=loc,
+                evidence=f"mediaType={media} digest={digest}",
+            )
         if root is not None:
             algorithm, _, hexdigest = digest.partition(":")
             blob = os.path.join(root, "blobs", algorithm, hexdigest)
             try:
                 actual = os.stat(blob).st_size
             except OSError:
-                ctx.report(BLOB_MISSING, f"{where} blob {digest} is not in the layout", location=loc,
-                           evidence=f"blobs/{algorithm}/{hexdigest}")
+                ctx.report(
+                    BLOB_MISSING,
+                    f"{where} blob {digest} is not in the layout",
+                    location=loc,
+                    evidence=f"blobs/{algorithm}/{hexdigest}",
+                )
                 continue
             declared = desc.get("size")
             if isinstance(declared, int) and declared != actual:
-                ctx.report(BLOB_SIZE, f"{where} declares {declared} bytes, blob has {actual}", location=loc,
-                           evidence=f"{digest}: declared {declared}, actual {actual}")
+                ctx.report(
+                    BLOB_SIZE,
+                    f"{where} declares {declared} bytes, blob has {actual}",
+                    location=loc,
+                    evidence=f"{digest}: declared {declared}, actual {actual}",
+                )
 
 
 def verify_archived_blob(ctx: ScanContext, name: str, stream: BinaryIO, offset: int, size: int) -> None:
@@ -141,9 +194,12 @@ def verify_archived_blob(ctx: ScanContext, name: str, stream: BinaryIO, offset: 
     while chunk := window.read(1024 * 1024):
         digest.update(chunk)
     if window.read_bytes == size and digest.hexdigest() != match.group(1):
-        ctx.report(BLOB_DIGEST, f"blob {name!r} hashes to sha256:{digest.hexdigest()}",
-                   location=Location(member=name if ctx.member is None else f"{ctx.member}!{name}", offset=offset),
-                   evidence=f"expected {match.group(1)}, actual {digest.hexdigest()}")
+        ctx.report(
+            BLOB_DIGEST,
+            f"blob {name!r} hashes to sha256:{digest.hexdigest()}",
+            location=Location(member=name if ctx.member is None else f"{ctx.member}!{name}", offset=offset),
+            evidence=f"expected {match.group(1)}, actual {digest.hexdigest()}",
+        )
 
 
 # Manifests are JSON text: the file's format stays "text"; "oci-manifest" is recorded in its format list.

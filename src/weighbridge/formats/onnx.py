@@ -29,39 +29,71 @@ MAX_EXTERNAL_ENTRIES = 64
 MAX_IR_VERSION = 20
 
 EXTERNAL_ESCAPE = define(
-    "WB-ONNX-001", Check.ARTIFACT, Severity.CRITICAL, "External data path leaves the model folder",
+    "WB-ONNX-001",
+    Check.ARTIFACT,
+    Severity.CRITICAL,
+    "External data path leaves the model folder",
     "A tensor's external_data location is absolute, climbs out with '..', or resolves (through links) outside "
     "the model folder. Loading the model reads that file into a tensor, e.g. /etc/passwd or a private key "
-    "(CVE-2022-25882, CVE-2024-27318, CVE-2026-27489, CVE-2026-34447).")
+    "(CVE-2022-25882, CVE-2024-27318, CVE-2026-27489, CVE-2026-34447).",
+)
 EXTERNAL_NOT_PLAIN = define(
-    "WB-ONNX-002", Check.ARTIFACT, Severity.HIGH, "External data path is not a plain file in the folder",
+    "WB-ONNX-002",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "External data path is not a plain file in the folder",
     "A tensor's external_data location is not a normalized relative path, goes through a symbolic link, or "
     "names a hard-linked file. Links let a model folder read files elsewhere on the host (CVE-2026-27489, "
-    "CVE-2026-34446, CVE-2026-34447).")
+    "CVE-2026-34446, CVE-2026-34447).",
+)
 EXTERNAL_INVALID = define(
-    "WB-ONNX-003", Check.ARTIFACT, Severity.HIGH, "External data reference is invalid",
+    "WB-ONNX-003",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "External data reference is invalid",
     "A tensor refers to external data that is missing, is not a regular file, has no location, or whose "
-    "offset/length do not fit in the file. The loader reads out of bounds or fails part-way.")
+    "offset/length do not fit in the file. The loader reads out of bounds or fails part-way.",
+)
 EXTERNAL_UNVERIFIED = define(
-    "WB-ONNX-004", Check.ARTIFACT, Severity.MEDIUM, "External data could not be verified",
+    "WB-ONNX-004",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "External data could not be verified",
     "The model refers to external data files but was not found in a folder on disk (for example it sits "
-    "inside an archive), so the referenced files could not be checked.")
+    "inside an archive), so the referenced files could not be checked.",
+)
 CUSTOM_DOMAIN = define(
-    "WB-ONNX-005", Check.ARTIFACT, Severity.MEDIUM, "Operator from a custom domain",
+    "WB-ONNX-005",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Operator from a custom domain",
     "The graph uses operators outside the standard ONNX and ONNX Runtime domains. Running it requires "
-    "registering a custom-op library: native code supplied alongside the model.")
+    "registering a custom-op library: native code supplied alongside the model.",
+)
 PYTHON_OPERATOR = define(
-    "WB-ONNX-006", Check.ARTIFACT, Severity.HIGH, "Python operator",
+    "WB-ONNX-006",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Python operator",
     "The graph uses a Python operator (PyOp/PythonOp, or the onnxruntime-extensions domain ai.onnx.contrib). "
-    "Running the model executes Python code registered for that operator.")
+    "Running the model executes Python code registered for that operator.",
+)
 MALFORMED = define(
-    "WB-ONNX-007", Check.ARTIFACT, Severity.MEDIUM, "ONNX model could not be parsed to the end",
+    "WB-ONNX-007",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "ONNX model could not be parsed to the end",
     "The protobuf encoding is truncated or invalid, or nested too deeply. Whatever follows the error was not "
-    "inspected, so the model is not reported clean.")
+    "inspected, so the model is not reported clean.",
+)
 TOO_MANY_OPERATORS = define(
-    "WB-ONNX-008", Check.ARTIFACT, Severity.MEDIUM, "Too many distinct operators to check",
+    "WB-ONNX-008",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Too many distinct operators to check",
     "The graph uses more distinct operators than the scanner keeps track of; operators past the limit were "
-    "not checked against the custom-domain policy.")
+    "not checked against the custom-domain policy.",
+)
 STANDARD_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml", "ai.onnx.preview.training"})
 PYTHON_DOMAINS = frozenset({"ai.onnx.contrib"})
 PYTHON_OPS = frozenset({"PyOp", "PythonOp"})
@@ -70,8 +102,20 @@ RUNTIME_DOMAIN_PREFIX = "com.microsoft"
 EXTENSION_DOMAINS = frozenset({"com.microsoft.extensions"})
 
 # ModelProto field -> wire type
-MODEL_FIELDS = {1: VARINT, 2: LEN, 3: LEN, 4: LEN, 5: VARINT, 6: LEN, 7: LEN, 8: LEN, 14: LEN, 20: LEN,
-                25: LEN, 26: LEN}
+MODEL_FIELDS = {
+    1: VARINT,
+    2: LEN,
+    3: LEN,
+    4: LEN,
+    5: VARINT,
+    6: LEN,
+    7: LEN,
+    8: LEN,
+    14: LEN,
+    20: LEN,
+    25: LEN,
+    26: LEN,
+}
 MODEL_STRINGS = frozenset({2, 3, 4, 6})
 GRAPH_FIELDS = frozenset({1, 2, 5, 10, 11, 12, 13, 14, 15, 16})
 MAX_LOCATION_FINDINGS = 50
@@ -137,25 +181,35 @@ class ExternalDataChecker:
 
     def finish(self) -> None:
         for rule, count in self.suppressed.items():
-            self.ctx.report(rule, f"{count} more tensor(s) with the same kind of problem were not listed",
-                            evidence=f"first {MAX_LOCATION_FINDINGS} reported individually")
+            self.ctx.report(
+                rule,
+                f"{count} more tensor(s) with the same kind of problem were not listed",
+                evidence=f"first {MAX_LOCATION_FINDINGS} reported individually",
+            )
         if self.unverified_count:
             names = ", ".join(repr(n) for n in self.unverified)
-            self.ctx.report(EXTERNAL_UNVERIFIED,
-                            f"{self.unverified_count} tensor(s) read external data that could not be checked "
-                            "because the model is not in a folder on disk",
-                            evidence=f"locations: {names}")
+            self.ctx.report(
+                EXTERNAL_UNVERIFIED,
+                f"{self.unverified_count} tensor(s) read external data that could not be checked "
+                "because the model is not in a folder on disk",
+                evidence=f"locations: {names}",
+            )
 
     # -- one tensor ---------------------------------------------------------------------------------------
-    def check(self, role: str, tensor: str, declared: bool, entries: list[tuple[str, str, int]],
-              offset: int) -> None:
+    def check(
+        self, role: str, tensor: str, declared: bool, entries: list[tuple[str, str, int]], offset: int
+    ) -> None:
         values = {key: value for key, value, _ in entries}  # the loader applies entries in order: last wins
         where = Location(offset=offset, key=f"{role}:{tensor}")
         location = values.get("location")
         if location is None:
             if declared:
-                self._report(EXTERNAL_INVALID, f"{role} {tensor!r} is stored externally but has no location",
-                             where, f"external_data keys: {sorted(values)}")
+                self._report(
+                    EXTERNAL_INVALID,
+                    f"{role} {tensor!r} is stored externally but has no location",
+                    where,
+                    f"external_data keys: {sorted(values)}",
+                )
             return
         quoted = f"location={location!r} ({role} {tensor!r})"
         resolved = self._resolve(location)
@@ -174,24 +228,33 @@ class ExternalDataChecker:
             if real not in self.ctx.references:
                 self.ctx.references.append(real)
 
-    def _check_range(self, values: dict[str, str], size: int, role: str, tensor: str, where: Location,
-                     quoted: str) -> None:
+    def _check_range(
+        self, values: dict[str, str], size: int, role: str, tensor: str, where: Location, quoted: str
+    ) -> None:
         numbers: dict[str, int] = {}
         for key in ("offset", "length"):
             text = values.get(key)
             if text is None:
                 continue
             if not _DIGITS.fullmatch(text):
-                self._report(EXTERNAL_INVALID, f"external data of {role} {tensor!r}: {key} {text!r} is not a "
-                             "non-negative integer", where, f"{quoted} {key}={text!r}")
+                self._report(
+                    EXTERNAL_INVALID,
+                    f"external data of {role} {tensor!r}: {key} {text!r} is not a non-negative integer",
+                    where,
+                    f"{quoted} {key}={text!r}",
+                )
                 return
             numbers[key] = int(text)
         start = numbers.get("offset", 0)
         length = numbers.get("length", max(size - start, 0))
         if start > size or start + length > size:
-            self._report(EXTERNAL_INVALID,
-                         f"external data of {role} {tensor!r}: bytes {start}..{start + length} lie past the end "
-                         f"of the {size}-byte file", where, f"{quoted} offset={start} length={length}")
+            self._report(
+                EXTERNAL_INVALID,
+                f"external data of {role} {tensor!r}: bytes {start}..{start + length} lie past the end "
+                f"of the {size}-byte file",
+                where,
+                f"{quoted} offset={start} length={length}",
+            )
 
     # -- one location ---------------------------------------------------------------------------------------
     def _resolve(self, location: str) -> _Resolved:
@@ -231,8 +294,9 @@ class ExternalDataChecker:
             if part == "..":
                 depth -= 1
                 if depth < 0:
-                    return _Resolved([(EXTERNAL_ESCAPE, "the location climbs out of the model folder with '..'")],
-                                     None)
+                    return _Resolved(
+                        [(EXTERNAL_ESCAPE, "the location climbs out of the model folder with '..'")], None
+                    )
             elif part not in ("", "."):
                 depth += 1
         if norm != location or any(p in ("", ".", "..") for p in parts):
@@ -254,7 +318,9 @@ class ExternalDataChecker:
         real = os.path.realpath(target)
         hf_blob = self._hf_blob(real, real_container)
         if not hf_blob and os.path.commonpath([real, real_container]) != real_container:
-            resolved.problems.append((EXTERNAL_ESCAPE, f"the location resolves to {real}, outside the model folder"))
+            resolved.problems.append(
+                (EXTERNAL_ESCAPE, f"the location resolves to {real}, outside the model folder")
+            )
             return
         current = self.base
         for i, part in enumerate(parts):
@@ -273,9 +339,10 @@ class ExternalDataChecker:
             resolved.problems.append((EXTERNAL_INVALID, "the location is not a regular file"))
             return
         if st.st_nlink > 1:
-            resolved.problems.append((EXTERNAL_NOT_PLAIN, f"the file is a hard link with {st.st_nlink} names"))
+            resolved.problems.append(
+                (EXTERNAL_NOT_PLAIN, f"the file is a hard link with {st.st_nlink} names")
+            )
         resolved.size = st.st_size
-
 
 
 class _OnnxWalker:
@@ -431,7 +498,9 @@ class _OnnxWalker:
                     PYTHON_OPERATOR,
                     f"operator {op_type!r} in domain {domain or 'ai.onnx'!r} runs Python code when the model is "
                     f"executed ({use.count} node(s))",
-                    location=where, evidence=f"node {use.first_node!r}: domain={domain!r} op_type={op_type!r}")
+                    location=where,
+                    evidence=f"node {use.first_node!r}: domain={domain!r} op_type={op_type!r}",
+                )
             elif not is_standard_domain(domain) and (domain, op_type) not in self.local_functions:
                 custom.setdefault(domain, []).append((op_type, use))
         for domain, uses in sorted(custom.items()):
@@ -443,12 +512,15 @@ class _OnnxWalker:
                 f"{sum(u.count for _, u in uses)} node(s) use operators of custom domain {domain!r}: {names}; "
                 "a custom-op library must be loaded to run them",
                 location=Location(offset=first.offset, key=f"node:{first.first_node or first_op}"),
-                evidence=f"domain={domain!r} ops=[{names}]" + (f" opset_import version={version}" if version
-                                                                 is not None else ""))
+                evidence=f"domain={domain!r} ops=[{names}]"
+                + (f" opset_import version={version}" if version is not None else ""),
+            )
         if self.ops_overflow:
-            self.ctx.report(TOO_MANY_OPERATORS,
-                            f"{self.ops_overflow} node(s) beyond {MAX_OPERATORS} distinct operators were not checked",
-                            evidence=f"distinct operators tracked: {len(self.ops)}")
+            self.ctx.report(
+                TOO_MANY_OPERATORS,
+                f"{self.ops_overflow} node(s) beyond {MAX_OPERATORS} distinct operators were not checked",
+                evidence=f"distinct operators tracked: {len(self.ops)}",
+            )
 
 
 def _sniff_onnx(head: bytes, name: str) -> bool:
@@ -493,9 +565,13 @@ def _scan_onnx(ctx: ScanContext, stream: BinaryIO) -> None:
     walker.external.finish()
     if error is not None:
         severe = (ctx.max_severity() or Severity.INFO) >= Severity.HIGH
-        ctx.report(MALFORMED, f"ONNX protobuf invalid: {error.reason}", location=Location(offset=error.offset),
-                   evidence=f"stopped at byte {error.offset} of {reader.size}",
-                   severity=Severity.HIGH if severe else None)
+        ctx.report(
+            MALFORMED,
+            f"ONNX protobuf invalid: {error.reason}",
+            location=Location(offset=error.offset),
+            evidence=f"stopped at byte {error.offset} of {reader.size}",
+            severity=Severity.HIGH if severe else None,
+        )
 
 
 def _model_shaped(stream: BinaryIO) -> bool:
@@ -505,7 +581,9 @@ def _model_shaped(stream: BinaryIO) -> bool:
     graph = False
     try:
         for f in reader.fields(0, reader.size):
-            if MODEL_FIELDS.get(f.number) != f.wire_type or (f.number == 1 and not 1 <= f.value <= MAX_IR_VERSION):
+            if MODEL_FIELDS.get(f.number) != f.wire_type or (
+                f.number == 1 and not 1 <= f.value <= MAX_IR_VERSION
+            ):
                 return False
             graph = graph or f.number == 7
     except ProtobufError:

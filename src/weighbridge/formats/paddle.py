@@ -18,28 +18,58 @@ from .base import FormatHandler, ScanContext, StreamWindow
 from .protobuf import LEN, VARINT, Field, ProtobufError, WireReader, parse_head
 
 PY_FUNC = define(
-    "WB-PADDLE-001", Check.ARTIFACT, Severity.CRITICAL, "Paddle program calls Python (py_func)",
+    "WB-PADDLE-001",
+    Check.ARTIFACT,
+    Severity.CRITICAL,
+    "Paddle program calls Python (py_func)",
     "A py_func operator hands control to a Python callable registered in the process under an id; running "
-    "the program runs that Python code.")
+    "the program runs that Python code.",
+)
 FILE_PATH = define(
-    "WB-PADDLE-002", Check.ARTIFACT, Severity.HIGH, "Paddle file operator with an absolute, '..' or remote path",
+    "WB-PADDLE-002",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Paddle file operator with an absolute, '..' or remote path",
     "A save/load operator's file_path attribute is absolute, climbs out with '..' or is a URL: running the "
-    "program reads or overwrites that file on the host.")
+    "program reads or overwrites that file on the host.",
+)
 FILE_OP = define(
-    "WB-PADDLE-003", Check.ARTIFACT, Severity.MEDIUM, "Paddle program reads or writes files",
-    "The inference program contains save/load operators; what they touch depends on their paths at run time.")
+    "WB-PADDLE-003",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Paddle program reads or writes files",
+    "The inference program contains save/load operators; what they touch depends on their paths at run time.",
+)
 MALFORMED = define(
-    "WB-PADDLE-004", Check.ARTIFACT, Severity.HIGH, "Paddle program could not be parsed",
+    "WB-PADDLE-004",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Paddle program could not be parsed",
     "The ProgramDesc protobuf is truncated or invalid; programs can call Python, so the rest is not reported "
-    "clean.")
+    "clean.",
+)
 
 PARAMS_MALFORMED = define(
-    "WB-PADDLE-005", Check.ARTIFACT, Severity.MEDIUM, "Paddle parameter file does not add up",
+    "WB-PADDLE-005",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Paddle parameter file does not add up",
     "A .pdiparams tensor record has an invalid header, description or size, or bytes follow the last tensor; "
-    "the loader reads something other than the declared tensors.")
+    "the loader reads something other than the declared tensors.",
+)
 
-FILE_OPS = frozenset({"save", "load", "save_combine", "load_combine", "checkpoint_notify", "recv_save",
-                      "sparse_tensor_load", "fake_init"})
+FILE_OPS = frozenset(
+    {
+        "save",
+        "load",
+        "save_combine",
+        "load_combine",
+        "checkpoint_notify",
+        "recv_save",
+        "sparse_tensor_load",
+        "fake_init",
+    }
+)
 PY_FUNC_OPS = frozenset({"py_func", "py_layer"})
 MAX_DEPTH = 32
 MAX_REPORTS = 20
@@ -61,10 +91,13 @@ def _sniff(head: bytes, name: str) -> bool:
     first = parsed.fields[0]
     if first.number != 1:
         return False
-    inner = parse_head(head[first.value_offset:min(first.end, len(head))], whole=first.end <= len(head))
+    inner = parse_head(head[first.value_offset : min(first.end, len(head))], whole=first.end <= len(head))
     if inner is None or len(inner.fields) < 2:
         return False
-    idx, parent = inner.fields[0], inner.fields[1]  # required idx = 1, parent_idx = 2 (proto2: always written)
+    idx, parent = (
+        inner.fields[0],
+        inner.fields[1],
+    )  # required idx = 1, parent_idx = 2 (proto2: always written)
     return (idx.number, idx.wire_type, parent.number, parent.wire_type) == (1, VARINT, 2, VARINT)
 
 
@@ -110,17 +143,29 @@ class _Walker:
             where = Location(offset=op.offset, key=f"op:{op.type}")
             if op.type in PY_FUNC_OPS:
                 ids = op.attrs.get("forward_callable_id") or op.attrs.get("func_id") or []
-                self.ctx.report(PY_FUNC, f"operator {op.type} runs a registered Python callable", location=where,
-                                evidence=f"type={op.type}" + (f" id={ids[0]}" if ids else ""))
+                self.ctx.report(
+                    PY_FUNC,
+                    f"operator {op.type} runs a registered Python callable",
+                    location=where,
+                    evidence=f"type={op.type}" + (f" id={ids[0]}" if ids else ""),
+                )
                 continue
             paths = op.attrs.get("file_path", [])
             bad = [(p, why) for p in paths if (why := escaping_path(p)) is not None]
             if bad:
-                self.ctx.report(FILE_PATH, f"{op.type} uses {bad[0][1]}: {bad[0][0]!r}", location=where,
-                                evidence=f"type={op.type} file_path={bad[0][0][:200]!r}")
+                self.ctx.report(
+                    FILE_PATH,
+                    f"{op.type} uses {bad[0][1]}: {bad[0][0]!r}",
+                    location=where,
+                    evidence=f"type={op.type} file_path={bad[0][0][:200]!r}",
+                )
             else:
-                self.ctx.report(FILE_OP, f"{op.type} touches files when the program runs", location=where,
-                                evidence=f"type={op.type} file_path={paths[:1]!r}")
+                self.ctx.report(
+                    FILE_OP,
+                    f"{op.type} touches files when the program runs",
+                    location=where,
+                    evidence=f"type={op.type} file_path={paths[:1]!r}",
+                )
 
 
 def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
@@ -130,14 +175,31 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
         walker.program()
     except ProtobufError as exc:
         walker.judge()
-        ctx.report(MALFORMED, f"ProgramDesc invalid: {exc.reason}", location=Location(offset=exc.offset),
-                   evidence=f"stopped at byte {exc.offset} of {reader.size}")
+        ctx.report(
+            MALFORMED,
+            f"ProgramDesc invalid: {exc.reason}",
+            location=Location(offset=exc.offset),
+            evidence=f"stopped at byte {exc.offset} of {reader.size}",
+        )
         return
     walker.judge()
 
 
 # -- .pdiparams: [u32 version=0][u64 lod_level][lod levels][u32 version=0][i32 desc size][TensorDesc][data] ----
-_DTYPE_SIZE = {0: 1, 1: 2, 2: 4, 3: 8, 4: 2, 5: 4, 6: 8, 20: 1, 21: 1, 22: 2, 23: 8, 24: 16}  # bool..bf16, c64, c128
+_DTYPE_SIZE = {
+    0: 1,
+    1: 2,
+    2: 4,
+    3: 8,
+    4: 2,
+    5: 4,
+    6: 8,
+    20: 1,
+    21: 1,
+    22: 2,
+    23: 8,
+    24: 16,
+}  # bool..bf16, c64, c128
 MAX_TENSORS = 1_000_000
 MAX_DESC = 1 << 16
 
@@ -190,16 +252,26 @@ def _scan_params(ctx: ScanContext, stream: BinaryIO) -> None:
             nbytes *= d
         end = at + 8 + desc_size + nbytes
         if end > size:
-            ctx.report(PARAMS_MALFORMED, f"tensor {count} needs {nbytes} bytes past the end of the file",
-                       location=Location(offset=pos), evidence=f"dtype={dtype} dims={dims}")
+            ctx.report(
+                PARAMS_MALFORMED,
+                f"tensor {count} needs {nbytes} bytes past the end of the file",
+                location=Location(offset=pos),
+                evidence=f"dtype={dtype} dims={dims}",
+            )
             return
         pos = end
         count += 1
     if pos < size:
-        ctx.report(PARAMS_MALFORMED, f"{size - pos} bytes after {count} tensor record(s) are not a tensor record",
-                   location=Location(offset=pos), evidence=f"{count} tensors read")
+        ctx.report(
+            PARAMS_MALFORMED,
+            f"{size - pos} bytes after {count} tensor record(s) are not a tensor record",
+            location=Location(offset=pos),
+            evidence=f"{count} tensors read",
+        )
         ctx.scan_nested(StreamWindow(stream, pos, size - pos), f"<data at offset {pos}>", size - pos)  # type: ignore[arg-type]
 
 
-PADDLE_PARAMS_HANDLER = FormatHandler(name="paddle-params", sniff=_sniff_params, scan=_scan_params, needs_seek=True)
+PADDLE_PARAMS_HANDLER = FormatHandler(
+    name="paddle-params", sniff=_sniff_params, scan=_scan_params, needs_seek=True
+)
 PADDLE_HANDLER = FormatHandler(name="paddle-program", sniff=_sniff, scan=_scan, needs_seek=True)

@@ -156,15 +156,19 @@ class WireReader:
                 return Field(number, wire, pos, start, length, self.size, truncated=True)
             if start + length > min(end, self.size):
                 err = TruncatedError if start + length > self.size else ProtobufError
-                raise err(pos, f"field {number}: length {length} runs past the end of the message "
-                                         f"({end - start} bytes left)")
+                raise err(
+                    pos,
+                    f"field {number}: length {length} runs past the end of the message "
+                    f"({end - start} bytes left)",
+                )
             return Field(number, wire, pos, start, length, start + length)
         if wire in (3, 4):
             raise ProtobufError(pos, f"field {number}: groups (wire type {wire}) are not accepted")
         raise ProtobufError(pos, f"field {number}: invalid wire type {wire}")
 
-    def fields(self, start: int, end: int, depth: int = 0, max_depth: int = DEFAULT_MAX_DEPTH,
-               salvage: bool = False) -> Iterator[Field]:
+    def fields(
+        self, start: int, end: int, depth: int = 0, max_depth: int = DEFAULT_MAX_DEPTH, salvage: bool = False
+    ) -> Iterator[Field]:
         """Yield the fields of the message occupying [start, end). ``depth`` is the caller's nesting level.
 
         With ``salvage``, a length-delimited field cut short by the end of the data is still yielded (marked
@@ -173,14 +177,19 @@ class WireReader:
         if depth > max_depth:
             raise ProtobufError(start, f"messages nested deeper than {max_depth}")
         if end > self.size:
-            raise ProtobufError(self.size, f"message claims to end at {end}, past the end of data ({self.size})")
+            raise ProtobufError(
+                self.size, f"message claims to end at {end}, past the end of data ({self.size})"
+            )
         pos = start
         while pos < end:
             f = self.field_at(pos, end, salvage)
             yield f
             if f.truncated:
-                raise TruncatedError(f.offset, f"field {f.number}: length {f.value} runs past the end of the data "
-                                               f"({self.size - f.value_offset} bytes left)")
+                raise TruncatedError(
+                    f.offset,
+                    f"field {f.number}: length {f.value} runs past the end of the data "
+                    f"({self.size - f.value_offset} bytes left)",
+                )
             pos = f.end
 
     def string(self, f: Field, cap: int) -> tuple[str, bool]:
@@ -221,13 +230,21 @@ def parse_head(head: bytes, whole: bool) -> HeadParse | None:
 
 # -- the generic handler: a complete message with an unknown schema (SentencePiece models, ...) ----------
 PROTOBUF_INCOMPLETE = define(
-    "WB-PB-001", Check.ARTIFACT, Severity.MEDIUM, "Protobuf message could not be parsed to the end",
+    "WB-PB-001",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Protobuf message could not be parsed to the end",
     "The file began like a protobuf message but is truncated or invalid further on, so it could not be "
-    "inspected completely.")
+    "inspected completely.",
+)
 PROTOBUF_GENERIC = define(
-    "WB-PB-002", Check.ARTIFACT, Severity.INFO, "Protobuf message with an unknown schema",
+    "WB-PB-002",
+    Check.ARTIFACT,
+    Severity.INFO,
+    "Protobuf message with an unknown schema",
     "The file is a complete protobuf message (for example a SentencePiece tokenizer model). Its wire format "
-    "was validated; its fields were not interpreted.")
+    "was validated; its fields were not interpreted.",
+)
 
 MAX_SANE_FIELD = 1000
 MIN_PROTOBUF_BYTES = 32
@@ -283,12 +300,20 @@ def scan_protobuf(ctx: ScanContext, stream: BinaryIO) -> None:
             if f.number in counts or len(counts) < 256:
                 counts[f.number] = counts.get(f.number, 0) + 1
     except ProtobufError as exc:
-        ctx.report(PROTOBUF_INCOMPLETE, f"protobuf wire format invalid: {exc.reason}",
-                   location=Location(offset=exc.offset), evidence=f"stopped at byte {exc.offset} of {reader.size}")
+        ctx.report(
+            PROTOBUF_INCOMPLETE,
+            f"protobuf wire format invalid: {exc.reason}",
+            location=Location(offset=exc.offset),
+            evidence=f"stopped at byte {exc.offset} of {reader.size}",
+        )
         return
     summary = ", ".join(f"field {n}×{c}" for n, c in sorted(counts.items())[:20])
-    kind = "SentencePiece-like model" if counts.get(1, 0) > 1 and set(counts) <= {1, 2, 3, 4, 5} else "message"
-    ctx.report(PROTOBUF_GENERIC, f"complete protobuf {kind} of {reader.size} bytes; schema not interpreted",
-               location=Location(offset=0), evidence=summary)
-
-
+    kind = (
+        "SentencePiece-like model" if counts.get(1, 0) > 1 and set(counts) <= {1, 2, 3, 4, 5} else "message"
+    )
+    ctx.report(
+        PROTOBUF_GENERIC,
+        f"complete protobuf {kind} of {reader.size} bytes; schema not interpreted",
+        location=Location(offset=0),
+        evidence=summary,
+    )

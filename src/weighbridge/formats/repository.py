@@ -27,84 +27,235 @@ if TYPE_CHECKING:
     from .chat_template import Value
 
 
-def check_template(ctx: ScanContext, template: str, *, location: Location,
-                   variables: Mapping[str, Value] | None = None) -> None:
+def check_template(
+    ctx: ScanContext, template: str, *, location: Location, variables: Mapping[str, Value] | None = None
+) -> None:
     """``chat_template.check_template``, imported when a folder has a template (Jinja2 loads only then)."""
     from .chat_template import check_template as check
 
     check(ctx, template, location=location, variables=variables)
 
+
 REMOTE_CODE = define(
-    "WB-REPO-001", Check.REPOSITORY, Severity.HIGH, "Loading needs trust_remote_code",
+    "WB-REPO-001",
+    Check.REPOSITORY,
+    Severity.HIGH,
+    "Loading needs trust_remote_code",
     "The configuration maps model, tokenizer or pipeline classes to Python modules in the repository "
     "(auto_map, custom pipelines, custom components). Loading it with trust_remote_code imports and runs "
-    "that code.")
+    "that code.",
+)
 FOREIGN_CODE = define(
-    "WB-REPO-002", Check.REPOSITORY, Severity.CRITICAL, "Loading runs code from another repository",
+    "WB-REPO-002",
+    Check.REPOSITORY,
+    Severity.CRITICAL,
+    "Loading runs code from another repository",
     "An auto_map entry of the form 'org/name--module.Class' makes the loader download and run a module from "
-    "a different repository, which can change at any time without this one changing.")
+    "a different repository, which can change at any time without this one changing.",
+)
 PYTHON_FILE = define(
-    "WB-REPO-003", Check.REPOSITORY, Severity.MEDIUM, "Python code in the model repository",
+    "WB-REPO-003",
+    Check.REPOSITORY,
+    Severity.MEDIUM,
+    "Python code in the model repository",
     "A Python file ships with the model. Loaders import such files when asked to trust remote code, and "
-    "users are told to run them. Severity is high when the configuration points a loader at it.")
+    "users are told to run them. Severity is high when the configuration points a loader at it.",
+)
 PYTHON_CONSTRUCT = define(
-    "WB-REPO-004", Check.REPOSITORY, Severity.HIGH, "Python code runs processes, opens connections or "
-    "evaluates code",
+    "WB-REPO-004",
+    Check.REPOSITORY,
+    Severity.HIGH,
+    "Python code runs processes, opens connections or evaluates code",
     "A Python file in the repository starts processes, evaluates dynamic code, loads native libraries or "
-    "opens network connections. It runs with the loader's privileges when imported.")
+    "opens network connections. It runs with the loader's privileges when imported.",
+)
 PYTHON_UNREADABLE = define(
-    "WB-REPO-005", Check.REPOSITORY, Severity.MEDIUM, "Python code could not be analysed",
+    "WB-REPO-005",
+    Check.REPOSITORY,
+    Severity.MEDIUM,
+    "Python code could not be analysed",
     "A Python file in the repository could not be parsed (syntax error, compiled bytecode, too large), so "
-    "what it does was not checked.")
+    "what it does was not checked.",
+)
 LINK_ESCAPE = define(
-    "WB-REPO-006", Check.REPOSITORY, Severity.HIGH, "Symbolic link leaves the model folder",
+    "WB-REPO-006",
+    Check.REPOSITORY,
+    Severity.HIGH,
+    "Symbolic link leaves the model folder",
     "A file or folder of the model is a symbolic link to a place outside the model folder. A loader reads "
-    "(or a copy/upload carries) whatever the link points to, e.g. /etc/passwd or a private key.")
+    "(or a copy/upload carries) whatever the link points to, e.g. /etc/passwd or a private key.",
+)
 HARD_LINK = define(
-    "WB-REPO-007", Check.REPOSITORY, Severity.MEDIUM, "Hard-linked file",
+    "WB-REPO-007",
+    Check.REPOSITORY,
+    Severity.MEDIUM,
+    "Hard-linked file",
     "The file has more than one name on the file system. Its content can be a file outside the model folder "
-    "that was hard-linked in, and changes to either name change both.")
+    "that was hard-linked in, and changes to either name change both.",
+)
 EXECUTABLE = define(
-    "WB-REPO-008", Check.REPOSITORY, Severity.HIGH, "Executable or native library in the model repository",
+    "WB-REPO-008",
+    Check.REPOSITORY,
+    Severity.HIGH,
+    "Executable or native library in the model repository",
     "A native executable, shared library or executable script ships with the model. Loaders and custom "
-    "code can load or run it; a model never needs one.")
+    "code can load or run it; a model never needs one.",
+)
 CONFIG_UNPARSABLE = define(
-    "WB-REPO-009", Check.REPOSITORY, Severity.LOW, "Loader configuration is not valid JSON",
+    "WB-REPO-009",
+    Check.REPOSITORY,
+    Severity.LOW,
+    "Loader configuration is not valid JSON",
     "A JSON file that loaders read (config, tokenizer or generation configuration, chat templates) does "
-    "not parse, so its settings were not checked and loaders may fail or read it differently.")
+    "not parse, so its settings were not checked and loaders may fail or read it differently.",
+)
 
-CODE_CONFIGS = frozenset({"config.json", "tokenizer_config.json", "processor_config.json",
-                          "preprocessor_config.json", "image_processor_config.json", "feature_extractor_config.json",
-                          "video_preprocessor_config.json"})
-LOADER_JSON = CODE_CONFIGS | {"generation_config.json", "special_tokens_map.json", "chat_template.json",
-                              "model_index.json", "modules.json", "adapter_config.json"}
+CODE_CONFIGS = frozenset(
+    {
+        "config.json",
+        "tokenizer_config.json",
+        "processor_config.json",
+        "preprocessor_config.json",
+        "image_processor_config.json",
+        "feature_extractor_config.json",
+        "video_preprocessor_config.json",
+    }
+)
+LOADER_JSON = CODE_CONFIGS | {
+    "generation_config.json",
+    "special_tokens_map.json",
+    "chat_template.json",
+    "model_index.json",
+    "modules.json",
+    "adapter_config.json",
+}
 TEMPLATE_CONFIGS = frozenset({"tokenizer_config.json", "processor_config.json", "chat_template.json"})
 KNOWN_LIBRARIES = frozenset({"diffusers", "transformers", "peft", "torch", "onnxruntime"})
 NATIVE_SUFFIX = re.compile(r"\.(so(\.\d+)*|dll|dylib|pyd|exe|sys|com|bundle)$", re.IGNORECASE)
-MACHO = (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
+MACHO = (
+    b"\xfe\xed\xfa\xce",
+    b"\xfe\xed\xfa\xcf",
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xca\xfe\xba\xbe",
+)
 MAX_PYTHON_BYTES = 10 * 1024 * 1024
 MAX_HITS_PER_FILE = 20
 EVIDENCE_CAP = 200
 
-DANGEROUS_CALLS = frozenset({
-    "eval", "exec", "compile", "__import__", "breakpoint", "os.system", "os.popen", "os.fork", "os.forkpty",
-    "os.posix_spawn", "os.posix_spawnp", "os.startfile", "os.kill", "pty.spawn", "marshal.loads", "marshal.load",
-    "pickle.loads", "pickle.load", "dill.loads", "dill.load", "importlib.import_module", "importlib.__import__",
-    "runpy.run_path", "runpy.run_module", "urllib.urlopen", "urllib2.urlopen", "shutil.rmtree",
-})
-DANGEROUS_PREFIXES = ("subprocess.", "socket.", "ctypes.", "urllib.request.", "requests.", "http.client.",
-                      "httpx.", "aiohttp.", "ftplib.", "smtplib.", "telnetlib.", "paramiko.", "webbrowser.",
-                      "os.exec", "os.spawn", "_posixsubprocess.", "cffi.", "asyncio.create_subprocess")
-DANGEROUS_IMPORTS = frozenset({"subprocess", "socket", "ctypes", "pty", "requests", "urllib.request", "http.client",
-                               "httpx", "aiohttp", "paramiko", "ftplib", "telnetlib", "smtplib", "webbrowser",
-                               "marshal", "_posixsubprocess", "cffi", "urllib2"})
-DANGEROUS_ATTRS = frozenset({"system", "popen", "exec", "eval", "spawn", "Popen", "call", "check_output",
-                             "run", "__import__", "loads", "urlopen", "execv", "execve", "fork"})
-DECODERS = frozenset({"base64.b64decode", "base64.b32decode", "base64.b16decode", "base64.a85decode",
-                      "base64.decodebytes", "codecs.decode", "zlib.decompress", "bytes.fromhex", "binascii.unhexlify",
-                      "binascii.a2b_base64", "lzma.decompress", "bz2.decompress", "gzip.decompress"})
-TEXT_FALLBACK = re.compile(r"\b(os\.system|os\.popen|subprocess|socket|ctypes|eval\s*\(|exec\s*\(|__import__|"
-                           r"urlopen|requests\.(get|post))")
+DANGEROUS_CALLS = frozenset(
+    {
+        "eval",
+        "exec",
+        "compile",
+        "__import__",
+        "breakpoint",
+        "os.system",
+        "os.popen",
+        "os.fork",
+        "os.forkpty",
+        "os.posix_spawn",
+        "os.posix_spawnp",
+        "os.startfile",
+        "os.kill",
+        "pty.spawn",
+        "marshal.loads",
+        "marshal.load",
+        "pickle.loads",
+        "pickle.load",
+        "dill.loads",
+        "dill.load",
+        "importlib.import_module",
+        "importlib.__import__",
+        "runpy.run_path",
+        "runpy.run_module",
+        "urllib.urlopen",
+        "urllib2.urlopen",
+        "shutil.rmtree",
+    }
+)
+DANGEROUS_PREFIXES = (
+    "subprocess.",
+    "socket.",
+    "ctypes.",
+    "urllib.request.",
+    "requests.",
+    "http.client.",
+    "httpx.",
+    "aiohttp.",
+    "ftplib.",
+    "smtplib.",
+    "telnetlib.",
+    "paramiko.",
+    "webbrowser.",
+    "os.exec",
+    "os.spawn",
+    "_posixsubprocess.",
+    "cffi.",
+    "asyncio.create_subprocess",
+)
+DANGEROUS_IMPORTS = frozenset(
+    {
+        "subprocess",
+        "socket",
+        "ctypes",
+        "pty",
+        "requests",
+        "urllib.request",
+        "http.client",
+        "httpx",
+        "aiohttp",
+        "paramiko",
+        "ftplib",
+        "telnetlib",
+        "smtplib",
+        "webbrowser",
+        "marshal",
+        "_posixsubprocess",
+        "cffi",
+        "urllib2",
+    }
+)
+DANGEROUS_ATTRS = frozenset(
+    {
+        "system",
+        "popen",
+        "exec",
+        "eval",
+        "spawn",
+        "Popen",
+        "call",
+        "check_output",
+        "run",
+        "__import__",
+        "loads",
+        "urlopen",
+        "execv",
+        "execve",
+        "fork",
+    }
+)
+DECODERS = frozenset(
+    {
+        "base64.b64decode",
+        "base64.b32decode",
+        "base64.b16decode",
+        "base64.a85decode",
+        "base64.decodebytes",
+        "codecs.decode",
+        "zlib.decompress",
+        "bytes.fromhex",
+        "binascii.unhexlify",
+        "binascii.a2b_base64",
+        "lzma.decompress",
+        "bz2.decompress",
+        "gzip.decompress",
+    }
+)
+TEXT_FALLBACK = re.compile(
+    r"\b(os\.system|os\.popen|subprocess|socket|ctypes|eval\s*\(|exec\s*\(|__import__|"
+    r"urlopen|requests\.(get|post))"
+)
 
 
 def _clip(text: str) -> str:
@@ -118,6 +269,7 @@ def _no_nested(ctx: ScanContext, stream: BinaryIO, name: str, size: int | None) 
 
 
 # -- Python source ----------------------------------------------------------------------------------------
+
 
 @dataclass(slots=True)
 class PythonHit:
@@ -188,14 +340,21 @@ class _PythonScanner(ast.NodeVisitor):
         name = self.dotted(node.func)
         if name is not None:
             if name.startswith("builtins."):
-                name = name[len("builtins."):]
+                name = name[len("builtins.") :]
             if name in DANGEROUS_CALLS or name.startswith(DANGEROUS_PREFIXES):
-                decoded = any(self.dotted(n.func) in DECODERS for n in ast.walk(node) if isinstance(n, ast.Call)
-                              and n is not node)
+                decoded = any(
+                    self.dotted(n.func) in DECODERS
+                    for n in ast.walk(node)
+                    if isinstance(n, ast.Call) and n is not node
+                )
                 self.hit(node, f"{name}(…)" + (" on decoded data" if decoded else ""))
             elif name == "getattr" and len(node.args) >= 2:
                 attr = node.args[1]
-                if isinstance(attr, ast.Constant) and isinstance(attr.value, str) and attr.value in DANGEROUS_ATTRS:
+                if (
+                    isinstance(attr, ast.Constant)
+                    and isinstance(attr.value, str)
+                    and attr.value in DANGEROUS_ATTRS
+                ):
                     self.hit(node, f"getattr(…, {attr.value!r})")
         self.generic_visit(node)
 
@@ -211,6 +370,7 @@ def analyse_python(source: str) -> PythonFacts:
 
 
 # -- the repository walk ---------------------------------------------------------------------------------
+
 
 @dataclass(slots=True)
 class _CodeReference:
@@ -233,10 +393,19 @@ class _Repository:
         self.links_seen: set[str] = set()
         self.escaping_links: set[str] = set()
 
-    def add(self, rule: Rule, path: str, detail: str, *, evidence: str | None = None,
-            location: Location | None = None, severity: Severity | None = None) -> None:
-        self.findings.append(make_finding(rule, path, detail, location=location, evidence=evidence,
-                                          severity=severity))
+    def add(
+        self,
+        rule: Rule,
+        path: str,
+        detail: str,
+        *,
+        evidence: str | None = None,
+        location: Location | None = None,
+        severity: Severity | None = None,
+    ) -> None:
+        self.findings.append(
+            make_finding(rule, path, detail, location=location, evidence=evidence, severity=severity)
+        )
 
     def run(self) -> list[Finding]:
         for f in self.snapshot.files:
@@ -300,16 +469,24 @@ class _Repository:
             if not self._inside(real) and not (last and self._hf_blob(real)):
                 self.escaping_links.add(rel)
                 pointee = os.readlink(current)
-                self.add(LINK_ESCAPE, rel, f"symbolic link resolves to {real}, outside the model folder",
-                         evidence=f"{rel} -> {pointee}")
+                self.add(
+                    LINK_ESCAPE,
+                    rel,
+                    f"symbolic link resolves to {real}, outside the model folder",
+                    evidence=f"{rel} -> {pointee}",
+                )
                 return
         try:
             st = os.stat(f.abspath)
         except OSError:
             return
         if stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
-            self.add(HARD_LINK, f.rel, f"file has {st.st_nlink} hard links; its content may live elsewhere",
-                     evidence=f"st_nlink={st.st_nlink} inode={st.st_ino}")
+            self.add(
+                HARD_LINK,
+                f.rel,
+                f"file has {st.st_nlink} hard links; its content may live elsewhere",
+                evidence=f"st_nlink={st.st_nlink} inode={st.st_ino}",
+            )
 
     def check_executable(self, f: SnapshotFile) -> None:
         try:
@@ -335,23 +512,35 @@ class _Repository:
             kind = "native library or executable (by name)"
         if kind is not None:
             first = head[:64]
-            evidence = first.split(b"\n", 1)[0].decode("utf-8", "replace") if kind == "executable script" else (
-                first[:16].hex(" "))
+            evidence = (
+                first.split(b"\n", 1)[0].decode("utf-8", "replace")
+                if kind == "executable script"
+                else (first[:16].hex(" "))
+            )
             self.add(EXECUTABLE, f.rel, f"{kind} in the model repository", evidence=_clip(evidence))
 
     # -- JSON configuration --------------------------------------------------------------------------------
     def load_json(self, f: SnapshotFile) -> Any:
         text = self.read_text(f, self.limits.max_header_bytes)
         if text is None:
-            self.add(CONFIG_UNPARSABLE, f.rel, "file could not be read or is larger than the configuration limit",
-                     evidence=f"size {self.size(f)} bytes")
+            self.add(
+                CONFIG_UNPARSABLE,
+                f.rel,
+                "file could not be read or is larger than the configuration limit",
+                evidence=f"size {self.size(f)} bytes",
+            )
             return None
         try:
             return json.loads(text)
         except (ValueError, RecursionError) as exc:
             line = getattr(exc, "lineno", None)
-            self.add(CONFIG_UNPARSABLE, f.rel, f"invalid JSON: {exc}"[:300],
-                     location=Location(line=line if isinstance(line, int) else None), evidence=_clip(text[:120]))
+            self.add(
+                CONFIG_UNPARSABLE,
+                f.rel,
+                f"invalid JSON: {exc}"[:300],
+                location=Location(line=line if isinstance(line, int) else None),
+                evidence=_clip(text[:120]),
+            )
             return None
 
     def check_config(self, f: SnapshotFile, name: str, data: Any) -> None:
@@ -391,8 +580,13 @@ class _Repository:
     def reference(self, config: str, key: str, ref: str, folder: str) -> None:
         if "--" in ref:
             repo, _, target = ref.partition("--")
-            self.add(FOREIGN_CODE, config, f"{key} runs {target!r} from repository {repo!r}",
-                     location=Location(key=key), evidence=f'"{key.rsplit(".", 1)[-1]}": "{ref}"')
+            self.add(
+                FOREIGN_CODE,
+                config,
+                f"{key} runs {target!r} from repository {repo!r}",
+                location=Location(key=key),
+                evidence=f'"{key.rsplit(".", 1)[-1]}": "{ref}"',
+            )
             return
         module = ref.rsplit(".", 1)[0] if "." in ref else ref
         self.references.append(_CodeReference(config, key, ref, self.module_file(module, folder)))
@@ -409,10 +603,15 @@ class _Repository:
             if module_file is not None or key == "_class_name":
                 self.references.append(_CodeReference(f.rel, key, f"{library}.{cls}", module_file))
             else:
-                self.add(REMOTE_CODE, f.rel, f"component {key!r} is loaded from library {library!r}, which is "
-                         "neither a known library nor a module in the repository",
-                         location=Location(key=key), evidence=json.dumps({key: value}),
-                         severity=Severity.MEDIUM)
+                self.add(
+                    REMOTE_CODE,
+                    f.rel,
+                    f"component {key!r} is loaded from library {library!r}, which is "
+                    "neither a known library nor a module in the repository",
+                    location=Location(key=key),
+                    evidence=json.dumps({key: value}),
+                    severity=Severity.MEDIUM,
+                )
 
     def report_references(self) -> None:
         by_config: dict[str, list[_CodeReference]] = {}
@@ -422,16 +621,26 @@ class _Repository:
             files = sorted({r.module_file for r in refs if r.module_file})
             missing = sorted({r.reference for r in refs if not r.module_file})
             detail = "loading needs trust_remote_code and imports " + (
-                ", ".join(files) if files else "modules not present in the snapshot")
+                ", ".join(files) if files else "modules not present in the snapshot"
+            )
             if missing and files:
                 detail += f"; not found here: {', '.join(missing)}"
-            evidence = "; ".join(f"{r.key}: {r.reference}" for r in refs[:10]) + (" …" if len(refs) > 10 else "")
-            self.add(REMOTE_CODE, config, detail, location=Location(key=refs[0].key.split(".")[0]),
-                     evidence=_clip(evidence))
+            evidence = "; ".join(f"{r.key}: {r.reference}" for r in refs[:10]) + (
+                " …" if len(refs) > 10 else ""
+            )
+            self.add(
+                REMOTE_CODE,
+                config,
+                detail,
+                location=Location(key=refs[0].key.split(".")[0]),
+                evidence=_clip(evidence),
+            )
 
     # -- chat templates ------------------------------------------------------------------------------------
     def template_context(self, f: SnapshotFile) -> ScanContext:
-        return ScanContext(path=f.rel, limits=self.limits, nested=_no_nested, root=self.root, fs_path=f.abspath)
+        return ScanContext(
+            path=f.rel, limits=self.limits, nested=_no_nested, root=self.root, fs_path=f.abspath
+        )
 
     def folder_tokens(self, f: SnapshotFile, own: dict[str, Any] | None = None) -> dict[str, Any]:
         """Special tokens a renderer passes to this folder's chat templates: special_tokens_map.json, then
@@ -466,8 +675,12 @@ class _Repository:
             for i, entry in enumerate(template):
                 if isinstance(entry, dict) and isinstance(entry.get("template"), str):
                     name = entry.get("name", i)
-                    check_template(ctx, entry["template"], location=Location(key=f"chat_template[{name}]", line=line),
-                                   variables=tokens)
+                    check_template(
+                        ctx,
+                        entry["template"],
+                        location=Location(key=f"chat_template[{name}]", line=line),
+                        variables=tokens,
+                    )
         self.findings.extend(ctx.findings)
 
     def key_line(self, f: SnapshotFile, key: str) -> int | None:
@@ -479,8 +692,12 @@ class _Repository:
         text = self.read_text(f, self.limits.max_header_bytes)
         ctx = self.template_context(f)
         if text is None:
-            self.add(CONFIG_UNPARSABLE, f.rel, "chat template could not be read or is larger than the limit",
-                     evidence=f"size {self.size(f)} bytes")
+            self.add(
+                CONFIG_UNPARSABLE,
+                f.rel,
+                "chat template could not be read or is larger than the limit",
+                evidence=f"size {self.size(f)} bytes",
+            )
             return
         check_template(ctx, text, location=Location(line=1), variables=self.folder_tokens(f))
         self.findings.extend(ctx.findings)
@@ -492,8 +709,13 @@ class _Repository:
         sources: dict[str, list[str]] = {}
         for f in self.snapshot.files:
             if f.rel.endswith((".pyc", ".pyo")):
-                self.add(PYTHON_UNREADABLE, f.rel, "compiled Python bytecode ships with the model; it cannot be "
-                         "reviewed and Python imports it", evidence=f"size {self.size(f)} bytes")
+                self.add(
+                    PYTHON_UNREADABLE,
+                    f.rel,
+                    "compiled Python bytecode ships with the model; it cannot be "
+                    "reviewed and Python imports it",
+                    evidence=f"size {self.size(f)} bytes",
+                )
             elif f.rel.endswith(".py"):
                 result = self.analyse(f)
                 if result is not None:
@@ -515,39 +737,67 @@ class _Repository:
             hits = facts[f.rel].hits if f.rel in facts else []
             if ref is not None:
                 detail = f"imported by the loader: {ref.config} {ref.key} → {ref.reference}"
-                self.add(PYTHON_FILE, f.rel, detail, severity=Severity.HIGH, evidence=f"{ref.key}: {ref.reference}")
+                self.add(
+                    PYTHON_FILE, f.rel, detail, severity=Severity.HIGH, evidence=f"{ref.key}: {ref.reference}"
+                )
             else:
-                self.add(PYTHON_FILE, f.rel, "Python file a loader may import", evidence=f"size {self.size(f)} bytes",
-                         severity=Severity.HIGH if hits else None)
+                self.add(
+                    PYTHON_FILE,
+                    f.rel,
+                    "Python file a loader may import",
+                    evidence=f"size {self.size(f)} bytes",
+                    severity=Severity.HIGH if hits else None,
+                )
             self.report_hits(f.rel, hits, sources.get(f.rel, []))
 
     def analyse(self, f: SnapshotFile) -> tuple[PythonFacts, list[str]] | None:
         text = self.read_text(f, MAX_PYTHON_BYTES)
         if text is None:
-            self.add(PYTHON_UNREADABLE, f.rel, f"file could not be read or is larger than {MAX_PYTHON_BYTES} bytes",
-                     evidence=f"size {self.size(f)} bytes")
+            self.add(
+                PYTHON_UNREADABLE,
+                f.rel,
+                f"file could not be read or is larger than {MAX_PYTHON_BYTES} bytes",
+                evidence=f"size {self.size(f)} bytes",
+            )
             return None
         lines = text.splitlines()
         try:
             return analyse_python(text), lines
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             line = getattr(exc, "lineno", None)
-            self.add(PYTHON_UNREADABLE, f.rel, f"Python parser rejected the file: {type(exc).__name__}: {exc}"[:300],
-                     location=Location(line=line if isinstance(line, int) else None),
-                     evidence=_clip(lines[line - 1]) if isinstance(line, int) and 0 < line <= len(lines) else None)
-            hits = [PythonHit(i, m.group(1)) for i, text_line in enumerate(lines, 1)
-                    if (m := TEXT_FALLBACK.search(text_line))]
+            self.add(
+                PYTHON_UNREADABLE,
+                f.rel,
+                f"Python parser rejected the file: {type(exc).__name__}: {exc}"[:300],
+                location=Location(line=line if isinstance(line, int) else None),
+                evidence=_clip(lines[line - 1]) if isinstance(line, int) and 0 < line <= len(lines) else None,
+            )
+            hits = [
+                PythonHit(i, m.group(1))
+                for i, text_line in enumerate(lines, 1)
+                if (m := TEXT_FALLBACK.search(text_line))
+            ]
             return PythonFacts(hits=hits), lines
 
     def report_hits(self, rel: str, hits: list[PythonHit], lines: list[str]) -> None:
         for hit in hits[:MAX_HITS_PER_FILE]:
             source = lines[hit.line - 1] if 0 < hit.line <= len(lines) else hit.construct
-            self.add(PYTHON_CONSTRUCT, rel, f"line {hit.line}: {hit.construct}", location=Location(line=hit.line),
-                     evidence=_clip(source))
+            self.add(
+                PYTHON_CONSTRUCT,
+                rel,
+                f"line {hit.line}: {hit.construct}",
+                location=Location(line=hit.line),
+                evidence=_clip(source),
+            )
         if len(hits) > MAX_HITS_PER_FILE:
             more = hits[MAX_HITS_PER_FILE:]
-            self.add(PYTHON_CONSTRUCT, rel, f"{len(more)} more construct(s) of this kind",
-                     location=Location(line=more[0].line), evidence=", ".join(h.construct for h in more[:10]))
+            self.add(
+                PYTHON_CONSTRUCT,
+                rel,
+                f"{len(more)} more construct(s) of this kind",
+                location=Location(line=more[0].line),
+                evidence=", ".join(h.construct for h in more[:10]),
+            )
 
 
 def check_repository(snapshot: Snapshot, records: list[FileRecord]) -> list[Finding]:

@@ -25,58 +25,119 @@ _FRAGMENT_CHARS = 200
 _JSON_WS = " \t\n\r"
 
 DTYPE_BITS: dict[str, int] = {
-    "BOOL": 8, "U8": 8, "I8": 8, "F8_E5M2": 8, "F8_E4M3": 8, "F8_E8M0": 8, "F4": 4, "F6_E2M3": 6,
-    "F6_E3M2": 6, "I16": 16, "U16": 16, "F16": 16, "BF16": 16, "I32": 32, "U32": 32, "F32": 32, "F64": 64,
-    "I64": 64, "U64": 64, "C64": 64,
+    "BOOL": 8,
+    "U8": 8,
+    "I8": 8,
+    "F8_E5M2": 8,
+    "F8_E4M3": 8,
+    "F8_E8M0": 8,
+    "F4": 4,
+    "F6_E2M3": 6,
+    "F6_E3M2": 6,
+    "I16": 16,
+    "U16": 16,
+    "F16": 16,
+    "BF16": 16,
+    "I32": 32,
+    "U32": 32,
+    "F32": 32,
+    "F64": 64,
+    "I64": 64,
+    "U64": 64,
+    "C64": 64,
 }
 _TENSOR_FIELDS = frozenset({"dtype", "shape", "data_offsets"})
 
 BAD_HEADER_LENGTH = define(
-    "WB-ST-001", Check.ARTIFACT, Severity.MEDIUM, "safetensors header length is invalid",
+    "WB-ST-001",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "safetensors header length is invalid",
     "The 8-byte header length is larger than the scanner's header limit (100 MB, as in the reference "
     "implementation) or than the file itself. The reference loader rejects the file; other parsers may "
-    "read past the end or allocate unbounded memory.")
+    "read past the end or allocate unbounded memory.",
+)
 BAD_HEADER = define(
-    "WB-ST-002", Check.ARTIFACT, Severity.MEDIUM, "safetensors header is not a valid JSON object",
+    "WB-ST-002",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "safetensors header is not a valid JSON object",
     "The header is not UTF-8, not JSON, not a JSON object, or nests too deeply to parse. The reference "
-    "loader rejects it; the file cannot be inspected.")
+    "loader rejects it; the file cannot be inspected.",
+)
 PARSER_DIFFERENTIAL = define(
-    "WB-ST-003", Check.ARTIFACT, Severity.MEDIUM, "safetensors header parses differently across parsers",
+    "WB-ST-003",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "safetensors header parses differently across parsers",
     "The header repeats a key or uses NaN/Infinity. The format forbids duplicate keys; parsers disagree on "
-    "which copy wins (or reject the file), so two tools can see two different models in the same bytes.")
+    "which copy wins (or reject the file), so two tools can see two different models in the same bytes.",
+)
 BAD_METADATA = define(
-    "WB-ST-004", Check.ARTIFACT, Severity.MEDIUM, "safetensors __metadata__ is not a string map",
-    "__metadata__ must map strings to strings. The reference loader rejects anything else.")
+    "WB-ST-004",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "safetensors __metadata__ is not a string map",
+    "__metadata__ must map strings to strings. The reference loader rejects anything else.",
+)
 BAD_TENSOR = define(
-    "WB-ST-005", Check.ARTIFACT, Severity.MEDIUM, "safetensors tensor entry is malformed",
+    "WB-ST-005",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "safetensors tensor entry is malformed",
     "A tensor entry is not an object with a known dtype, a shape of non-negative integers and "
-    "data_offsets [begin, end] with begin <= end. The reference loader rejects the file.")
+    "data_offsets [begin, end] with begin <= end. The reference loader rejects the file.",
+)
 BAD_SIZE = define(
-    "WB-ST-006", Check.ARTIFACT, Severity.MEDIUM, "safetensors tensor size does not match its byte range",
+    "WB-ST-006",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "safetensors tensor size does not match its byte range",
     "The tensor's byte range does not equal shape x dtype size, the element count overflows 64 bits, or a "
     "sub-byte dtype does not end on a byte boundary. Loaders that trust the shape read the wrong bytes or "
-    "overflow.")
+    "overflow.",
+)
 BAD_LAYOUT = define(
-    "WB-ST-007", Check.ARTIFACT, Severity.MEDIUM, "safetensors tensors leave holes or overlap",
+    "WB-ST-007",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "safetensors tensors leave holes or overlap",
     "Sorted by offset, the tensors must cover the data buffer contiguously from 0. Holes can hide a payload "
-    "that loaders never look at; overlaps make two tensors alias the same bytes.")
+    "that loaders never look at; overlaps make two tensors alias the same bytes.",
+)
 OUT_OF_BOUNDS = define(
-    "WB-ST-008", Check.ARTIFACT, Severity.HIGH, "safetensors tensor lies beyond the end of the file",
-    "A tensor's byte range ends past the end of the file. Loaders that do not check read out of bounds.")
+    "WB-ST-008",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "safetensors tensor lies beyond the end of the file",
+    "A tensor's byte range ends past the end of the file. Loaders that do not check read out of bounds.",
+)
 TRAILING_DATA = define(
-    "WB-ST-009", Check.ARTIFACT, Severity.MEDIUM, "Bytes after the safetensors data buffer",
+    "WB-ST-009",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Bytes after the safetensors data buffer",
     "The file continues after the last tensor. The reference loader rejects such files; the extra bytes can "
-    "carry a second file (polyglot), which is scanned as embedded content.")
+    "carry a second file (polyglot), which is scanned as embedded content.",
+)
 UNKNOWN_FIELD = define(
-    "WB-ST-010", Check.ARTIFACT, Severity.LOW, "safetensors tensor entry has unknown fields",
+    "WB-ST-010",
+    Check.ARTIFACT,
+    Severity.LOW,
+    "safetensors tensor entry has unknown fields",
     "A tensor entry carries fields other than dtype, shape and data_offsets. The reference loader ignores "
-    "them; they are not part of the format.")
+    "them; they are not part of the format.",
+)
 
 
 TRUNCATED = define(
-    "WB-ST-011", Check.ARTIFACT, Severity.MEDIUM, "safetensors file is truncated",
+    "WB-ST-011",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "safetensors file is truncated",
     "The header declares more tensor data than the file holds: a cut download or a corrupted file. The "
-    "reference loader rejects it (a top-level weight file is also reported broken, WB-INT-004).")
+    "reference loader rejects it (a top-level weight file is also reported broken, WB-INT-004).",
+)
 
 
 class _Object(dict[str, Any]):
@@ -142,8 +203,16 @@ class _Scan:
         stop = start + _FRAGMENT_CHARS if end is None else min(end, start + _FRAGMENT_CHARS)
         return self.text[start:stop]
 
-    def report(self, rule: Rule, detail: str, entry: _Entry | None, *, severity: Severity | None = None,
-               key: str | None = None, position: int | None = None) -> None:
+    def report(
+        self,
+        rule: Rule,
+        detail: str,
+        entry: _Entry | None,
+        *,
+        severity: Severity | None = None,
+        key: str | None = None,
+        position: int | None = None,
+    ) -> None:
         count = self.reported.get(rule.id, 0)
         self.reported[rule.id] = count + 1
         if count >= MAX_REPORTED_PER_RULE:
@@ -161,15 +230,21 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
     stream.seek(0)
     prefix = stream.read(8)
     if len(prefix) < 8:
-        ctx.report(BAD_HEADER_LENGTH, f"file is {size} bytes long, too short for the 8-byte header length",
-                   location=Location(offset=0), evidence=prefix.hex())
+        ctx.report(
+            BAD_HEADER_LENGTH,
+            f"file is {size} bytes long, too short for the 8-byte header length",
+            location=Location(offset=0),
+            evidence=prefix.hex(),
+        )
         return
     n = int.from_bytes(prefix, "little")
     problem = None
     if n > ctx.limits.max_header_bytes:
         problem = f"header length {n} exceeds the limit of {ctx.limits.max_header_bytes} bytes"
     elif 8 + n > size:
-        problem = f"truncated at byte {size} of {8 + n} declared: header length {n} runs past the end of the file"
+        problem = (
+            f"truncated at byte {size} of {8 + n} declared: header length {n} runs past the end of the file"
+        )
     elif n < 2:
         problem = f"header length {n} cannot hold a JSON object"
     if problem:
@@ -179,8 +254,12 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
     try:
         text = header.decode("utf-8")
     except UnicodeDecodeError as exc:
-        ctx.report(BAD_HEADER, f"header is not UTF-8 ({exc.reason} at header byte {exc.start})",
-                   location=Location(offset=8 + exc.start), evidence=repr(header[max(0, exc.start - 40):exc.start + 40]))
+        ctx.report(
+            BAD_HEADER,
+            f"header is not UTF-8 ({exc.reason} at header byte {exc.start})",
+            location=Location(offset=8 + exc.start),
+            evidence=repr(header[max(0, exc.start - 40) : exc.start + 40]),
+        )
         return
     scan = _Scan(ctx, header, text)
     try:
@@ -235,8 +314,12 @@ def _split_object(scan: _Scan, text: str) -> list[_Entry]:
     if rest != len(text):
         raise _HeaderError(f"content after the header object at header character {rest}", rest)
     if scan.constants:
-        scan.report(PARSER_DIFFERENTIAL, f"header uses non-standard JSON constants {sorted(set(scan.constants))}",
-                    None, position=0)
+        scan.report(
+            PARSER_DIFFERENTIAL,
+            f"header uses non-standard JSON constants {sorted(set(scan.constants))}",
+            None,
+            position=0,
+        )
     return entries
 
 
@@ -252,8 +335,11 @@ def _check_entries(scan: _Scan, entries: list[_Entry]) -> list[_Tensor]:
     for entry in entries:
         value = entry.value
         if isinstance(value, _Object) and value.duplicates:
-            scan.report(PARSER_DIFFERENTIAL, f"entry {entry.name!r} repeats the field(s) "
-                        f"{sorted(set(value.duplicates))}", entry)
+            scan.report(
+                PARSER_DIFFERENTIAL,
+                f"entry {entry.name!r} repeats the field(s) {sorted(set(value.duplicates))}",
+                entry,
+            )
         if entry.name == METADATA_KEY:
             _check_metadata(scan, entry)
             continue
@@ -295,8 +381,11 @@ def _check_tensor(scan: _Scan, entry: _Entry) -> _Tensor | None:
     dtype, shape, offsets = value["dtype"], value["shape"], value["data_offsets"]
     tensor = None  # the byte range still counts for the layout when only dtype or shape is wrong
     if not isinstance(offsets, list) or len(offsets) != 2 or not all(_is_u64(o) for o in offsets):
-        scan.report(BAD_TENSOR, f"tensor {name!r} data_offsets is not [begin, end] of non-negative 64-bit "
-                    "integers", entry)
+        scan.report(
+            BAD_TENSOR,
+            f"tensor {name!r} data_offsets is not [begin, end] of non-negative 64-bit integers",
+            entry,
+        )
     elif offsets[1] < offsets[0]:
         scan.report(BAD_TENSOR, f"tensor {name!r} ends ({offsets[1]}) before it begins ({offsets[0]})", entry)
     else:
@@ -316,49 +405,75 @@ def _check_size(scan: _Scan, entry: _Entry, bits: int, shape: list[int], nbytes:
     for dim in shape:
         elements *= dim
         if elements > U64_MAX:
-            scan.report(BAD_SIZE, f"tensor {entry.name!r} element count {shape} overflows 64 bits", entry,
-                        severity=Severity.HIGH)
+            scan.report(
+                BAD_SIZE,
+                f"tensor {entry.name!r} element count {shape} overflows 64 bits",
+                entry,
+                severity=Severity.HIGH,
+            )
             return
     total_bits = elements * bits
     if total_bits > U64_MAX:
-        scan.report(BAD_SIZE, f"tensor {entry.name!r} bit size overflows 64 bits", entry, severity=Severity.HIGH)
+        scan.report(
+            BAD_SIZE, f"tensor {entry.name!r} bit size overflows 64 bits", entry, severity=Severity.HIGH
+        )
         return
     if total_bits % 8:
-        scan.report(BAD_SIZE, f"tensor {entry.name!r} holds {total_bits} bits, not a whole number of bytes",
-                    entry)
+        scan.report(
+            BAD_SIZE, f"tensor {entry.name!r} holds {total_bits} bits, not a whole number of bytes", entry
+        )
         return
     if total_bits // 8 != nbytes:
-        scan.report(BAD_SIZE, f"tensor {entry.name!r} spans {nbytes} bytes but shape {shape} needs "
-                    f"{total_bits // 8}", entry)
+        scan.report(
+            BAD_SIZE,
+            f"tensor {entry.name!r} spans {nbytes} bytes but shape {shape} needs {total_bits // 8}",
+            entry,
+        )
 
 
-def _check_layout(scan: _Scan, tensors: list[_Tensor], stream: BinaryIO, *, data_start: int,
-                  buffer_len: int) -> None:
+def _check_layout(
+    scan: _Scan, tensors: list[_Tensor], stream: BinaryIO, *, data_start: int, buffer_len: int
+) -> None:
     declared = max((t.end for t in tensors), default=0)
     if declared > buffer_len:
         past = sum(1 for t in tensors if t.end > buffer_len)
-        scan.ctx.report(TRUNCATED, f"truncated at byte {data_start + buffer_len} of {data_start + declared} declared "
-                        f"by the header ({past} of {len(tensors)} tensors end past the end of the file)",
-                        location=Location(offset=data_start + buffer_len),
-                        evidence=f"header {data_start} bytes, data buffer {buffer_len} of {declared} bytes")
+        scan.ctx.report(
+            TRUNCATED,
+            f"truncated at byte {data_start + buffer_len} of {data_start + declared} declared "
+            f"by the header ({past} of {len(tensors)} tensors end past the end of the file)",
+            location=Location(offset=data_start + buffer_len),
+            evidence=f"header {data_start} bytes, data buffer {buffer_len} of {declared} bytes",
+        )
     covered = 0
     previous: _Tensor | None = None
     nested = 0
     for tensor in sorted(tensors, key=lambda t: (t.begin, t.end)):
         if tensor.begin > covered:
             where = f"after {previous.name!r}" if previous else "at the start of the data buffer"
-            scan.report(BAD_LAYOUT, f"{tensor.begin - covered} unused bytes {where}, before tensor "
-                        f"{tensor.name!r}", tensor.entry)
+            scan.report(
+                BAD_LAYOUT,
+                f"{tensor.begin - covered} unused bytes {where}, before tensor {tensor.name!r}",
+                tensor.entry,
+            )
             if covered < buffer_len and nested < MAX_NESTED_REGIONS:
                 nested += 1
-                _scan_region(scan.ctx, stream, data_start + covered,
-                             min(tensor.begin, buffer_len) - covered, "gap")
+                _scan_region(
+                    scan.ctx, stream, data_start + covered, min(tensor.begin, buffer_len) - covered, "gap"
+                )
         elif tensor.begin < covered and previous is not None:
-            scan.report(BAD_LAYOUT, f"tensor {tensor.name!r} overlaps {previous.name!r} (begins at "
-                        f"{tensor.begin}, previous data runs to {covered})", tensor.entry)
+            scan.report(
+                BAD_LAYOUT,
+                f"tensor {tensor.name!r} overlaps {previous.name!r} (begins at "
+                f"{tensor.begin}, previous data runs to {covered})",
+                tensor.entry,
+            )
         if tensor.end > buffer_len:
-            scan.report(OUT_OF_BOUNDS, f"tensor {tensor.name!r} ends at data offset {tensor.end}, past the "
-                        f"{buffer_len}-byte data buffer", tensor.entry)
+            scan.report(
+                OUT_OF_BOUNDS,
+                f"tensor {tensor.name!r} ends at data offset {tensor.end}, past the "
+                f"{buffer_len}-byte data buffer",
+                tensor.entry,
+            )
         if tensor.end >= covered:
             covered, previous = tensor.end, tensor
     if covered < buffer_len:
@@ -366,9 +481,12 @@ def _check_layout(scan: _Scan, tensors: list[_Tensor], stream: BinaryIO, *, data
         stream.seek(start)
         peek = stream.read(32)
         after = f"after tensor {previous.name!r}" if previous else "after the header (no tensor data)"
-        scan.ctx.report(TRAILING_DATA, f"{buffer_len - covered} bytes at file offset {start} follow the data "
-                        f"buffer ({after})", location=Location(offset=start, key=previous.name if previous else None),
-                        evidence=f"{peek.hex()} {peek!r}")
+        scan.ctx.report(
+            TRAILING_DATA,
+            f"{buffer_len - covered} bytes at file offset {start} follow the data buffer ({after})",
+            location=Location(offset=start, key=previous.name if previous else None),
+            evidence=f"{peek.hex()} {peek!r}",
+        )
         _scan_region(scan.ctx, stream, start, buffer_len - covered, "trailing")
 
 

@@ -22,18 +22,30 @@ from .base import FormatHandler, ScanContext
 from .text import sniff as text_sniff
 
 UNTRUSTED_TYPE = define(
-    "WB-SKOPS-001", Check.ARTIFACT, Severity.HIGH, "skops file names an untrusted type",
+    "WB-SKOPS-001",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "skops file names an untrusted type",
     "The schema names a class or function outside skops' default trusted types. Loading it means passing "
-    "the name as trusted, after which skops imports the module and constructs or calls it.")
+    "the name as trusted, after which skops imports the module and constructs or calls it.",
+)
 DANGEROUS_TYPE = define(
-    "WB-SKOPS-002", Check.ARTIFACT, Severity.CRITICAL, "skops file names a dangerous callable",
+    "WB-SKOPS-002",
+    Check.ARTIFACT,
+    Severity.CRITICAL,
+    "skops file names a dangerous callable",
     "The schema names a function or type that runs commands, evaluates code, resolves names or touches files "
     "(os, subprocess, builtins.eval, operator.attrgetter, ...). A user who trusts the file's untrusted types "
-    "runs it on load.")
+    "runs it on load.",
+)
 BAD_SCHEMA = define(
-    "WB-SKOPS-003", Check.ARTIFACT, Severity.HIGH, "skops schema could not be read",
+    "WB-SKOPS-003",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "skops schema could not be read",
     "schema.json is not valid JSON, too large or too deeply nested, so the types it makes skops import were "
-    "not established; the file can carry code, so it is not reported clean.")
+    "not established; the file can carry code, so it is not reported clean.",
+)
 
 MAX_NODES = 2_000_000
 MAX_REPORTED = 50
@@ -86,8 +98,12 @@ def node_types(node: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _sniff(head: bytes, name: str) -> bool:
-    return (head.lstrip()[:1] == b"{" and b'"__loader__"' in head and b'"__module__"' in head
-            and text_sniff(head, name))
+    return (
+        head.lstrip()[:1] == b"{"
+        and b'"__loader__"' in head
+        and b'"__module__"' in head
+        and text_sniff(head, name)
+    )
 
 
 def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
@@ -95,14 +111,22 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
     cap = ctx.limits.max_header_bytes
     raw = stream.read(cap + 1)
     if len(raw) > cap:
-        ctx.report(BAD_SCHEMA, f"schema larger than {cap} bytes", location=Location(offset=0),
-                   evidence=f"more than {cap} bytes")
+        ctx.report(
+            BAD_SCHEMA,
+            f"schema larger than {cap} bytes",
+            location=Location(offset=0),
+            evidence=f"more than {cap} bytes",
+        )
         return
     try:
         schema: Any = json.loads(raw)
     except (ValueError, RecursionError) as exc:
-        ctx.report(BAD_SCHEMA, f"schema is not valid JSON: {exc}"[:300], location=Location(offset=0),
-                   evidence=raw[:120].decode("utf-8", "replace"))
+        ctx.report(
+            BAD_SCHEMA,
+            f"schema is not valid JSON: {exc}"[:300],
+            location=Location(offset=0),
+            evidence=raw[:120].decode("utf-8", "replace"),
+        )
         return
     version = schema.get("_skops_version") if isinstance(schema, dict) else None
     stack: list[tuple[str, Any]] = [("$", schema)]
@@ -112,8 +136,12 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
         path, node = stack.pop()
         nodes += 1
         if nodes > MAX_NODES:
-            ctx.report(BAD_SCHEMA, f"schema has more than {MAX_NODES} values; the rest was not inspected",
-                       location=Location(key=path), evidence=path)
+            ctx.report(
+                BAD_SCHEMA,
+                f"schema has more than {MAX_NODES} values; the rest was not inspected",
+                location=Location(key=path),
+                evidence=path,
+            )
             return
         if isinstance(node, dict):
             for qualname, what in node_types(node):
@@ -123,8 +151,12 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
                 seen.add(qualname)
                 reported += 1
                 rule = DANGEROUS_TYPE if severity is Severity.CRITICAL else UNTRUSTED_TYPE
-                ctx.report(rule, f"{what} {qualname!r} is not trusted by skops by default",
-                           location=Location(key=path), evidence=f"{qualname} (skops {version or '?'})")
+                ctx.report(
+                    rule,
+                    f"{what} {qualname!r} is not trusted by skops by default",
+                    location=Location(key=path),
+                    evidence=f"{qualname} (skops {version or '?'})",
+                )
             stack.extend((f"{path}.{k}", v) for k, v in node.items() if isinstance(v, dict | list))
         elif isinstance(node, list):
             stack.extend((f"{path}[{i}]", v) for i, v in enumerate(node) if isinstance(v, dict | list))

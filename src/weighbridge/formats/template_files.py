@@ -29,8 +29,11 @@ _CHUNK = 1024 * 1024
 def handled_by_repository(rel: str) -> bool:
     """Files the repository checks read by name (with the folder's special tokens)."""
     name = rel.rsplit("/", 1)[-1]
-    return name in REPOSITORY_CONFIGS or name == "chat_template.jinja" or (
-        name.endswith(".jinja") and "chat_template" in rel)
+    return (
+        name in REPOSITORY_CONFIGS
+        or name == "chat_template.jinja"
+        or (name.endswith(".jinja") and "chat_template" in rel)
+    )
 
 
 def special_tokens(config: Mapping[str, Any]) -> dict[str, str | int | list[str]]:
@@ -83,8 +86,11 @@ def json_templates(data: Any) -> Iterator[tuple[str, str, dict[str, str | int | 
                     if isinstance(value, str):
                         found += 1
                         yield f"{key}[{name}]", value, tokens
-            stack.extend((f"{path}.{k}", v) for k, v in node.items()
-                         if k != "chat_template" and isinstance(v, dict | list))
+            stack.extend(
+                (f"{path}.{k}", v)
+                for k, v in node.items()
+                if k != "chat_template" and isinstance(v, dict | list)
+            )
         elif isinstance(node, list):
             stack.extend((f"{path}[{i}]", v) for i, v in enumerate(node) if isinstance(v, dict | list))
 
@@ -117,7 +123,7 @@ def _read_text(stream: BinaryIO, named: bool) -> tuple[bytes | None, bool, int]:
         window = tail + chunk
         marker = marker or _MARKER in window
         jinja = jinja or b"{%" in window or b"{{" in window
-        tail = chunk[-len(_MARKER):]
+        tail = chunk[-len(_MARKER) :]
         total += len(chunk)
         if not seekable and total <= MAX_KEPT_BYTES:
             kept.append(chunk)
@@ -140,8 +146,13 @@ def scan_text(ctx: ScanContext, stream: BinaryIO) -> None:
         if (marker or named) and total > MAX_KEPT_BYTES:
             from .chat_template import TEMPLATE_DOS
 
-            ctx.report(TEMPLATE_DOS, f"text of more than {MAX_KEPT_BYTES} bytes that holds a chat template was "
-                       "not inspected", location=Location(offset=0), evidence=rel, severity=Severity.HIGH)
+            ctx.report(
+                TEMPLATE_DOS,
+                f"text of more than {MAX_KEPT_BYTES} bytes that holds a chat template was not inspected",
+                location=Location(offset=0),
+                evidence=rel,
+                severity=Severity.HIGH,
+            )
         return
     text = raw.decode("utf-8", "replace")
     if marker and text.lstrip("\ufeff \t\r\n").startswith(("{", "[")):
@@ -178,4 +189,6 @@ def _is_jinja(text: str) -> bool:
     ast = parse_template(text)
     if ast is None:
         return False
-    return any(isinstance(n, nodes.Stmt) and not isinstance(n, nodes.Output) for n in ast.find_all(nodes.Stmt))
+    return any(
+        isinstance(n, nodes.Stmt) and not isinstance(n, nodes.Output) for n in ast.find_all(nodes.Stmt)
+    )

@@ -35,75 +35,198 @@ from .base import FormatHandler, ScanContext
 from .protobuf import I32, I64, LEN, VARINT, Field, ProtobufError, WireReader, parse_head
 
 PY_FUNC = define(
-    "WB-TF-001", Check.ARTIFACT, Severity.CRITICAL, "TensorFlow graph calls Python (PyFunc)",
+    "WB-TF-001",
+    Check.ARTIFACT,
+    Severity.CRITICAL,
+    "TensorFlow graph calls Python (PyFunc)",
     "A PyFunc, PyFuncStateless or EagerPyFunc operator hands control to a Python function registered in the "
     "process under a token. Running the graph runs that Python code (tf.py_function / tf.numpy_function); a "
-    "model that needs it cannot be served without executing arbitrary Python.")
+    "model that needs it cannot be served without executing arbitrary Python.",
+)
 FILE_PATH = define(
-    "WB-TF-002", Check.ARTIFACT, Severity.HIGH, "TensorFlow file operator with an absolute, '..' or remote path",
+    "WB-TF-002",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "TensorFlow file operator with an absolute, '..' or remote path",
     "A file operator (ReadFile, WriteFile, MatchingFiles, Save/Restore, readers, datasets, table initialisers, "
     "debug dumps) is fed a path constant that is absolute, climbs out with '..' or names a URL. Running the "
-    "graph reads or writes that file on the serving host, e.g. /etc/passwd or ~/.ssh.")
+    "graph reads or writes that file on the serving host, e.g. /etc/passwd or ~/.ssh.",
+)
 FILE_WRITE = define(
-    "WB-TF-003", Check.ARTIFACT, Severity.HIGH, "TensorFlow graph writes files or opens connections",
+    "WB-TF-003",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "TensorFlow graph writes files or opens connections",
     "The graph contains an operator that writes files (WriteFile, dataset savers, debug dumps) or talks to the "
-    "network (RPC, data service, SQL datasets) whenever it runs. Inference graphs have no need for either.")
+    "network (RPC, data service, SQL datasets) whenever it runs. Inference graphs have no need for either.",
+)
 FILE_READ = define(
-    "WB-TF-004", Check.ARTIFACT, Severity.MEDIUM, "TensorFlow graph reads files at run time",
+    "WB-TF-004",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "TensorFlow graph reads files at run time",
     "The graph contains an operator that reads files or lists directories when it runs (ReadFile, "
     "MatchingFiles, readers, file datasets, vocabulary tables). The paths could not be shown to leave the "
-    "model's folder, but what is read depends on the serving host.")
+    "model's folder, but what is read depends on the serving host.",
+)
 CUSTOM_OP = define(
-    "WB-TF-005", Check.ARTIFACT, Severity.MEDIUM, "TensorFlow operator outside the TensorFlow runtime",
+    "WB-TF-005",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "TensorFlow operator outside the TensorFlow runtime",
     "The graph uses operators that are neither built into TensorFlow nor defined by the model's function "
     "library. Running it requires loading a custom-op library (native code, tf.load_op_library) supplied "
-    "with or for the model.")
+    "with or for the model.",
+)
 ASSET_PATH = define(
-    "WB-TF-006", Check.ARTIFACT, Severity.HIGH, "SavedModel asset path leaves the model folder",
+    "WB-TF-006",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "SavedModel asset path leaves the model folder",
     "An asset file of the SavedModel is named with an absolute path or climbs out with '..'. Loading the "
-    "model hands that host file to the graph (vocabulary tables read it).")
+    "model hands that host file to the graph (vocabulary tables read it).",
+)
 MALFORMED = define(
-    "WB-TF-007", Check.ARTIFACT, Severity.HIGH, "TensorFlow graph could not be parsed to the end",
+    "WB-TF-007",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "TensorFlow graph could not be parsed to the end",
     "The SavedModel or GraphDef protobuf is truncated, invalid or nested too deeply. Graphs can call Python "
-    "and touch files, so what could not be read is not reported clean.")
+    "and touch files, so what could not be read is not reported clean.",
+)
 TOO_LARGE = define(
-    "WB-TF-008", Check.ARTIFACT, Severity.MEDIUM, "TensorFlow graph too large to check completely",
+    "WB-TF-008",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "TensorFlow graph too large to check completely",
     "The graph has more nodes, functions or distinct operators than the scanner tracks; the rest was not "
-    "checked.")
+    "checked.",
+)
 KERAS_METADATA = define(
-    "WB-TF-009", Check.ARTIFACT, Severity.MEDIUM, "Keras SavedModel metadata could not be read",
+    "WB-TF-009",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Keras SavedModel metadata could not be read",
     "A Keras object's metadata in the SavedModel is not valid UTF-8 JSON, so the layer configuration it "
-    "describes (Lambda layers, custom objects) was not checked.")
+    "describes (Lambda layers, custom objects) was not checked.",
+)
 
 PY_FUNC_OPS = frozenset({"PyFunc", "PyFuncStateless", "EagerPyFunc"})
-CHECKPOINT_OPS = frozenset({"Save", "SaveV2", "SaveSlices", "Restore", "RestoreV2", "RestoreSlice",
-                            "ShardedFilename", "ShardedFilespec", "MergeV2Checkpoints"})
-READ_OPS = frozenset({
-    "ReadFile", "MatchingFiles", "InitializeTableFromTextFile", "InitializeTableFromTextFileV2",
-    "WholeFileReader", "WholeFileReaderV2", "TextLineReader", "TextLineReaderV2", "TFRecordReader",
-    "TFRecordReaderV2", "FixedLengthRecordReader", "FixedLengthRecordReaderV2", "ReaderRead", "ReaderReadV2",
-    "ReaderReadUpTo", "ReaderReadUpToV2", "TFRecordDataset", "TFRecordDatasetV2", "TextLineDataset",
-    "FixedLengthRecordDataset", "FixedLengthRecordDatasetV2", "CSVDataset", "CSVDatasetV2",
-    "ExperimentalCSVDataset", "LMDBDataset", "ExperimentalLMDBDataset", "LoadDataset", "ImmutableConst",
-    "LoadAndRemapMatrix", "GenerateVocabRemapping", "DecodeProtoV2", "FileSystemSetConfiguration",
-})
-WRITE_OPS = frozenset({
-    "WriteFile", "SaveDataset", "SaveDatasetV2", "DatasetToTFRecord", "ExperimentalDatasetToTFRecord",
-    "SnapshotDataset", "SnapshotDatasetV2", "CacheDataset", "CacheDatasetV2", "DebugIdentity",
-    "DebugIdentityV2", "DebugIdentityV3", "DebugNanCount", "DebugNumericSummary", "DebugNumericSummaryV2",
-    "DistributedSave", "WriteRawProtoSummary",
-})
-SUMMARY_OPS = frozenset({"CreateSummaryFileWriter", "WriteSummary", "WriteScalarSummary", "WriteHistogramSummary",
-                         "WriteImageSummary", "WriteAudioSummary", "WriteGraphSummary", "FlushSummaryWriter"})
-NETWORK_OPS = frozenset({
-    "RpcServer", "RpcClient", "RpcCall", "RpcServerStart", "RpcServerRegister", "RpcCheckStatus",
-    "RpcGetValue", "DataServiceDataset", "DataServiceDatasetV2", "DataServiceDatasetV3", "DataServiceDatasetV4",
-    "SqlDataset", "ExperimentalSqlDataset", "RegisterDataset", "RegisterDatasetV2",
-})
+CHECKPOINT_OPS = frozenset(
+    {
+        "Save",
+        "SaveV2",
+        "SaveSlices",
+        "Restore",
+        "RestoreV2",
+        "RestoreSlice",
+        "ShardedFilename",
+        "ShardedFilespec",
+        "MergeV2Checkpoints",
+    }
+)
+READ_OPS = frozenset(
+    {
+        "ReadFile",
+        "MatchingFiles",
+        "InitializeTableFromTextFile",
+        "InitializeTableFromTextFileV2",
+        "WholeFileReader",
+        "WholeFileReaderV2",
+        "TextLineReader",
+        "TextLineReaderV2",
+        "TFRecordReader",
+        "TFRecordReaderV2",
+        "FixedLengthRecordReader",
+        "FixedLengthRecordReaderV2",
+        "ReaderRead",
+        "ReaderReadV2",
+        "ReaderReadUpTo",
+        "ReaderReadUpToV2",
+        "TFRecordDataset",
+        "TFRecordDatasetV2",
+        "TextLineDataset",
+        "FixedLengthRecordDataset",
+        "FixedLengthRecordDatasetV2",
+        "CSVDataset",
+        "CSVDatasetV2",
+        "ExperimentalCSVDataset",
+        "LMDBDataset",
+        "ExperimentalLMDBDataset",
+        "LoadDataset",
+        "ImmutableConst",
+        "LoadAndRemapMatrix",
+        "GenerateVocabRemapping",
+        "DecodeProtoV2",
+        "FileSystemSetConfiguration",
+    }
+)
+WRITE_OPS = frozenset(
+    {
+        "WriteFile",
+        "SaveDataset",
+        "SaveDatasetV2",
+        "DatasetToTFRecord",
+        "ExperimentalDatasetToTFRecord",
+        "SnapshotDataset",
+        "SnapshotDatasetV2",
+        "CacheDataset",
+        "CacheDatasetV2",
+        "DebugIdentity",
+        "DebugIdentityV2",
+        "DebugIdentityV3",
+        "DebugNanCount",
+        "DebugNumericSummary",
+        "DebugNumericSummaryV2",
+        "DistributedSave",
+        "WriteRawProtoSummary",
+    }
+)
+SUMMARY_OPS = frozenset(
+    {
+        "CreateSummaryFileWriter",
+        "WriteSummary",
+        "WriteScalarSummary",
+        "WriteHistogramSummary",
+        "WriteImageSummary",
+        "WriteAudioSummary",
+        "WriteGraphSummary",
+        "FlushSummaryWriter",
+    }
+)
+NETWORK_OPS = frozenset(
+    {
+        "RpcServer",
+        "RpcClient",
+        "RpcCall",
+        "RpcServerStart",
+        "RpcServerRegister",
+        "RpcCheckStatus",
+        "RpcGetValue",
+        "DataServiceDataset",
+        "DataServiceDatasetV2",
+        "DataServiceDatasetV3",
+        "DataServiceDatasetV4",
+        "SqlDataset",
+        "ExperimentalSqlDataset",
+        "RegisterDataset",
+        "RegisterDatasetV2",
+    }
+)
 PATH_OPS = CHECKPOINT_OPS | READ_OPS | WRITE_OPS | SUMMARY_OPS | NETWORK_OPS
 # Attributes whose strings are paths or URLs the operator uses (debug dumps, descriptor files, mmaps).
-PATH_ATTRS = frozenset({"debug_urls", "dump_root", "descriptor_source", "memory_region_name", "filename",
-                        "file_path", "path", "logdir"})
+PATH_ATTRS = frozenset(
+    {
+        "debug_urls",
+        "dump_root",
+        "descriptor_source",
+        "memory_region_name",
+        "filename",
+        "file_path",
+        "path",
+        "logdir",
+    }
+)
 
 MAX_DEPTH = 64
 MAX_NODES = 2_000_000
@@ -228,8 +351,12 @@ class _Walker:
                 name = self.text(f)
                 why = escaping_path(name)
                 if why is not None:
-                    self.report(ASSET_PATH, f"asset file is {why}: {name!r}",
-                                Location(offset=a.offset, key="asset_file_def"), name[:200])
+                    self.report(
+                        ASSET_PATH,
+                        f"asset file is {why}: {name!r}",
+                        Location(offset=a.offset, key="asset_file_def"),
+                        name[:200],
+                    )
 
     def object_graph(self, g: Field, depth: int) -> None:
         for i, f in enumerate(self.reader.fields(g.value_offset, g.end, depth, MAX_DEPTH)):
@@ -303,8 +430,9 @@ class _Walker:
                 self.overflow.append(f"more than {MAX_NODES} nodes")
             return
         if n.value <= FAST_NODE_BYTES:  # the common case: parse the node's bytes in one piece
-            name, op, inputs, strings = _parse_small_node(self.reader.read(n.value_offset, n.value, n.end),
-                                                          n.value_offset)
+            name, op, inputs, strings = _parse_small_node(
+                self.reader.read(n.value_offset, n.value, n.end), n.value_offset
+            )
         else:  # large nodes (weight constants): stream, never reading tensor bytes
             name, op, inputs, strings = self.large_node(n, depth)
         if self.node_count <= MAX_TRACED_NODES or strings or op in PATH_OPS or op in PY_FUNC_OPS:
@@ -413,10 +541,13 @@ class _Walker:
             for name, n in scope.nodes.items():
                 if n.op in PY_FUNC_OPS:
                     tokens = [s for s in n.strings if s.startswith("token=")]
-                    self.report(PY_FUNC,
-                                f"operator {n.op} in {scope.name} runs a Python function registered in the "
-                                "serving process", Location(offset=n.offset, key=f"node:{name}"),
-                                f"node {name!r} op={n.op}" + (f" {tokens[0]}" if tokens else ""))
+                    self.report(
+                        PY_FUNC,
+                        f"operator {n.op} in {scope.name} runs a Python function registered in the "
+                        "serving process",
+                        Location(offset=n.offset, key=f"node:{name}"),
+                        f"node {name!r} op={n.op}" + (f" {tokens[0]}" if tokens else ""),
+                    )
                 elif n.op in PATH_OPS:
                     self.judge_path_op(scope, name, n, escaping_anywhere)
 
@@ -425,48 +556,70 @@ class _Walker:
         bad = [(s, why) for s in strings if (why := escaping_path(s)) is not None]
         where = Location(offset=n.offset, key=f"node:{name}")
         if not bad and open_end and escaping_anywhere and n.op not in CHECKPOINT_OPS:
-            bad = [(s, "a path constant elsewhere in the graph that may be passed in") for s in escaping_anywhere]
+            bad = [
+                (s, "a path constant elsewhere in the graph that may be passed in") for s in escaping_anywhere
+            ]
         if bad:
             path, why = bad[0]
-            self.report(FILE_PATH, f"{n.op} in {scope.name} is fed {why}: {path!r}", where,
-                        f"node {name!r} op={n.op} path={path[:200]!r}")
+            self.report(
+                FILE_PATH,
+                f"{n.op} in {scope.name} is fed {why}: {path!r}",
+                where,
+                f"node {name!r} op={n.op} path={path[:200]!r}",
+            )
         elif n.op in WRITE_OPS or n.op in NETWORK_OPS:
             kind = "talks to the network" if n.op in NETWORK_OPS else "writes files"
-            self.report(FILE_WRITE, f"{n.op} in {scope.name} {kind} whenever the graph runs",
-                        where, f"node {name!r} op={n.op}"
-                        + (f" strings={strings[:3]!r}" if strings else ""))
+            self.report(
+                FILE_WRITE,
+                f"{n.op} in {scope.name} {kind} whenever the graph runs",
+                where,
+                f"node {name!r} op={n.op}" + (f" strings={strings[:3]!r}" if strings else ""),
+            )
         elif n.op in READ_OPS:
-            self.report(FILE_READ, f"{n.op} in {scope.name} reads files when the graph runs",
-                        where, f"node {name!r} op={n.op}"
-                        + (f" strings={strings[:3]!r}" if strings else ""))
+            self.report(
+                FILE_READ,
+                f"{n.op} in {scope.name} reads files when the graph runs",
+                where,
+                f"node {name!r} op={n.op}" + (f" strings={strings[:3]!r}" if strings else ""),
+            )
 
     def report_custom_ops(self) -> None:
         known = standard_ops()
-        custom = {op: use for op, use in self.ops.items()
-                  if op and op not in known and op not in self.functions and op not in PATH_OPS}
+        custom = {
+            op: use
+            for op, use in self.ops.items()
+            if op and op not in known and op not in self.functions and op not in PATH_OPS
+        }
         if not custom:
             return
         names = sorted(custom)
         first = custom[names[0]]
         listed = ", ".join(names[:15]) + (" …" if len(names) > 15 else "")
-        self.ctx.report(CUSTOM_OP, f"{sum(u.count for u in custom.values())} node(s) use {len(names)} operator(s) "
-                        f"outside the TensorFlow runtime: {listed}; a custom-op library must be loaded to run them",
-                        location=Location(offset=first.offset, key=f"node:{first.node}"),
-                        evidence=f"ops=[{listed}]")
+        self.ctx.report(
+            CUSTOM_OP,
+            f"{sum(u.count for u in custom.values())} node(s) use {len(names)} operator(s) "
+            f"outside the TensorFlow runtime: {listed}; a custom-op library must be loaded to run them",
+            location=Location(offset=first.offset, key=f"node:{first.node}"),
+            evidence=f"ops=[{listed}]",
+        )
 
     def finish(self) -> None:
         self.judge()
         self.report_custom_ops()
         for rule_id, count in self.reported.items():
             if count > MAX_REPORTS_PER_RULE:
-                self.ctx.report(get_rule(rule_id), f"{count - MAX_REPORTS_PER_RULE} more finding(s) of this kind were "
-                                "not listed", evidence=f"first {MAX_REPORTS_PER_RULE} reported")
+                self.ctx.report(
+                    get_rule(rule_id),
+                    f"{count - MAX_REPORTS_PER_RULE} more finding(s) of this kind were not listed",
+                    evidence=f"first {MAX_REPORTS_PER_RULE} reported",
+                )
         if self.overflow:
             self.ctx.report(TOO_LARGE, "; ".join(self.overflow), evidence=f"nodes read: {self.node_count}")
         check_keras_metadata(self.ctx, self.keras_metadata)
 
 
 # -- fast path for small nodes: one bytes object, local varint decoding ---------------------------------------
+
 
 def _varint(buf: bytes, pos: int, end: int, base: int) -> tuple[int, int]:
     result = shift = 0
@@ -496,7 +649,9 @@ def _bfields(buf: bytes, pos: int, end: int, base: int) -> Iterator[tuple[int, i
         elif wire == LEN:
             n, pos = _varint(buf, pos, end, base)
             if pos + n > end:
-                raise ProtobufError(base + pos, f"field {number}: length {n} runs past the end of the message")
+                raise ProtobufError(
+                    base + pos, f"field {number}: length {n} runs past the end of the message"
+                )
             yield number, wire, pos, pos + n
             pos += n
         elif wire in (I64, I32):
@@ -568,13 +723,23 @@ def check_keras_metadata(ctx: ScanContext, items: list[tuple[str, bytes]]) -> No
 
     seen: set[tuple[str, str | None]] = set()
     for source, raw in items:
-        scratch = ScanContext(path=ctx.path, limits=ctx.limits, nested=ctx.nested, member=ctx.member,
-                              depth=ctx.depth, budget=ctx.budget)
+        scratch = ScanContext(
+            path=ctx.path,
+            limits=ctx.limits,
+            nested=ctx.nested,
+            member=ctx.member,
+            depth=ctx.depth,
+            budget=ctx.budget,
+        )
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError:
-            ctx.report(KERAS_METADATA, f"{source} is not UTF-8 text", location=Location(key=source),
-                       evidence=raw[:60].hex(" "))
+            ctx.report(
+                KERAS_METADATA,
+                f"{source} is not UTF-8 text",
+                location=Location(key=source),
+                evidence=raw[:60].hex(" "),
+            )
             continue
         scan_keras_config(scratch, raw, source=source)
         for finding in scratch.findings:
@@ -585,6 +750,7 @@ def check_keras_metadata(ctx: ScanContext, items: list[tuple[str, bytes]]) -> No
 
 
 # -- content tests ------------------------------------------------------------------------------------------
+
 
 def _sub(head: bytes, f: Field) -> tuple[list[Field], bool] | None:
     """Fields of the sub-message ``f`` as far as the head holds them, and whether all of it is there."""
@@ -652,11 +818,11 @@ def sniff_saved_model(head: bytes, name: str) -> bool:
         return False
     first = fields[0]
     if first.number == 1:  # MetaInfoDef: meta_graph_version(1), stripped_op_list(2), tags(4), versions(5, 6)
-        info = _sub(head[metas[0].value_offset:], first)
+        info = _sub(head[metas[0].value_offset :], first)
         if info is None:
             return False
         return all(g.number in range(1, 9) for g in info[0])
-    return first.number == 2 and _graph_like(head[metas[0].value_offset:], first)
+    return first.number == 2 and _graph_like(head[metas[0].value_offset :], first)
 
 
 def _graph_like(head: bytes, f: Field) -> bool:
@@ -679,6 +845,7 @@ def sniff_keras_metadata(head: bytes, name: str) -> bool:
 
 # -- handlers ---------------------------------------------------------------------------------------------
 
+
 def _run(ctx: ScanContext, stream: BinaryIO, kind: str) -> None:
     reader = WireReader(stream)
     walker = _Walker(ctx, reader)
@@ -692,8 +859,12 @@ def _run(ctx: ScanContext, stream: BinaryIO, kind: str) -> None:
         error = exc
     walker.finish()
     if error is not None:
-        ctx.report(MALFORMED, f"{kind} protobuf invalid: {error.reason}", location=Location(offset=error.offset),
-                   evidence=f"stopped at byte {error.offset} of {reader.size}; {walker.node_count} node(s) read")
+        ctx.report(
+            MALFORMED,
+            f"{kind} protobuf invalid: {error.reason}",
+            location=Location(offset=error.offset),
+            evidence=f"stopped at byte {error.offset} of {reader.size}; {walker.node_count} node(s) read",
+        )
 
 
 def _scan_saved_model(ctx: ScanContext, stream: BinaryIO) -> None:
@@ -714,14 +885,22 @@ def _scan_keras_metadata(ctx: ScanContext, stream: BinaryIO) -> None:
             for g in reader.fields(f.value_offset, f.end, 1, MAX_DEPTH):
                 if g.number == 5 and g.wire_type == LEN:
                     if g.value > ctx.limits.max_header_bytes:
-                        ctx.report(KERAS_METADATA, f"metadata of node {i} is larger than the header limit",
-                                   location=Location(offset=g.offset), evidence=f"{g.value} bytes",
-                                   severity=Severity.HIGH)
+                        ctx.report(
+                            KERAS_METADATA,
+                            f"metadata of node {i} is larger than the header limit",
+                            location=Location(offset=g.offset),
+                            evidence=f"{g.value} bytes",
+                            severity=Severity.HIGH,
+                        )
                         continue
                     items.append((f"nodes[{i}].metadata", reader.read(g.value_offset, g.value, g.end)))
     except ProtobufError as exc:
-        ctx.report(MALFORMED, f"keras_metadata protobuf invalid: {exc.reason}", location=Location(offset=exc.offset),
-                   evidence=f"stopped at byte {exc.offset} of {reader.size}")
+        ctx.report(
+            MALFORMED,
+            f"keras_metadata protobuf invalid: {exc.reason}",
+            location=Location(offset=exc.offset),
+            evidence=f"stopped at byte {exc.offset} of {reader.size}",
+        )
     check_keras_metadata(ctx, items)
 
 
@@ -742,7 +921,9 @@ def _scan_pbtxt(ctx: ScanContext, stream: BinaryIO) -> None:
     cap = ctx.limits.max_header_bytes
     raw = stream.read(cap + 1)
     if len(raw) > cap:
-        ctx.report(MALFORMED, f"text graph larger than {cap} bytes; the rest was not read", evidence=f"{cap} bytes")
+        ctx.report(
+            MALFORMED, f"text graph larger than {cap} bytes; the rest was not read", evidence=f"{cap} bytes"
+        )
         raw = raw[:cap]
     text = raw.decode("utf-8", errors="replace")
     functions = set(re.findall(r'^\s*signature\s*\{\s*name\s*:\s*"([^"]+)"', text, re.MULTILINE))
@@ -753,29 +934,59 @@ def _scan_pbtxt(ctx: ScanContext, stream: BinaryIO) -> None:
     for op, line in sorted(ops.items(), key=lambda kv: kv[1]):
         where = Location(line=line, key=f"op:{op}")
         if op in PY_FUNC_OPS:
-            ctx.report(PY_FUNC, f"operator {op} runs a Python function registered in the serving process",
-                       location=where, evidence=f'op: "{op}"')
+            ctx.report(
+                PY_FUNC,
+                f"operator {op} runs a Python function registered in the serving process",
+                location=where,
+                evidence=f'op: "{op}"',
+            )
         elif op in PATH_OPS and escaping and op not in CHECKPOINT_OPS | SUMMARY_OPS:
-            ctx.report(FILE_PATH, f"{op} in a graph holding {escaping[0][1]}: {escaping[0][0]!r}", location=where,
-                       evidence=f'op: "{op}" path={escaping[0][0][:200]!r}')
+            ctx.report(
+                FILE_PATH,
+                f"{op} in a graph holding {escaping[0][1]}: {escaping[0][0]!r}",
+                location=where,
+                evidence=f'op: "{op}" path={escaping[0][0][:200]!r}',
+            )
         elif op in WRITE_OPS or op in NETWORK_OPS:
-            ctx.report(FILE_WRITE, f"{op} writes files or talks to the network whenever the graph runs",
-                       location=where, evidence=f'op: "{op}"')
+            ctx.report(
+                FILE_WRITE,
+                f"{op} writes files or talks to the network whenever the graph runs",
+                location=where,
+                evidence=f'op: "{op}"',
+            )
         elif op in READ_OPS:
-            ctx.report(FILE_READ, f"{op} reads files when the graph runs", location=where, evidence=f'op: "{op}"')
-    custom = sorted(op for op in ops if op not in standard_ops() and op not in functions and op not in PATH_OPS)
+            ctx.report(
+                FILE_READ, f"{op} reads files when the graph runs", location=where, evidence=f'op: "{op}"'
+            )
+    custom = sorted(
+        op for op in ops if op not in standard_ops() and op not in functions and op not in PATH_OPS
+    )
     if custom:
         listed = ", ".join(custom[:15]) + (" …" if len(custom) > 15 else "")
-        ctx.report(CUSTOM_OP, f"operators outside the TensorFlow runtime: {listed}",
-                   location=Location(line=ops[custom[0]]), evidence=f"ops=[{listed}]")
+        ctx.report(
+            CUSTOM_OP,
+            f"operators outside the TensorFlow runtime: {listed}",
+            location=Location(line=ops[custom[0]]),
+            evidence=f"ops=[{listed}]",
+        )
 
 
-SAVED_MODEL_HANDLER = FormatHandler(name="tf-savedmodel", sniff=sniff_saved_model, scan=_scan_saved_model,
-                                    needs_seek=True)
-GRAPH_DEF_HANDLER = FormatHandler(name="tf-graphdef", sniff=sniff_graph_def, scan=_scan_graph_def, needs_seek=True)
+SAVED_MODEL_HANDLER = FormatHandler(
+    name="tf-savedmodel", sniff=sniff_saved_model, scan=_scan_saved_model, needs_seek=True
+)
+GRAPH_DEF_HANDLER = FormatHandler(
+    name="tf-graphdef", sniff=sniff_graph_def, scan=_scan_graph_def, needs_seek=True
+)
 PBTXT_HANDLER = FormatHandler(name="tf-pbtxt", sniff=sniff_pbtxt, scan=_scan_pbtxt)
-KERAS_METADATA_HANDLER = FormatHandler(name="keras-savedmodel-metadata", sniff=sniff_keras_metadata,
-                                       scan=_scan_keras_metadata, needs_seek=True)
+KERAS_METADATA_HANDLER = FormatHandler(
+    name="keras-savedmodel-metadata", sniff=sniff_keras_metadata, scan=_scan_keras_metadata, needs_seek=True
+)
 
-__all__ = ["GRAPH_DEF_HANDLER", "KERAS_METADATA_HANDLER", "PBTXT_HANDLER", "SAVED_MODEL_HANDLER", "escaping_path",
-           "standard_ops"]
+__all__ = [
+    "GRAPH_DEF_HANDLER",
+    "KERAS_METADATA_HANDLER",
+    "PBTXT_HANDLER",
+    "SAVED_MODEL_HANDLER",
+    "escaping_path",
+    "standard_ops",
+]

@@ -9,9 +9,13 @@ from ..core.rules import define
 from .base import FormatHandler, ScanContext
 
 UNKNOWN_FORMAT = define(
-    "WB-FMT-001", Check.ARTIFACT, Severity.MEDIUM, "Unrecognised binary format",
+    "WB-FMT-001",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Unrecognised binary format",
     "No parser recognised this content, so nothing in it was inspected. A loader that knows the format "
-    "could still execute what it contains.")
+    "could still execute what it contains.",
+)
 
 
 def sniff(head: bytes, name: str) -> bool:
@@ -20,8 +24,12 @@ def sniff(head: bytes, name: str) -> bool:
 
 def scan(ctx: ScanContext, stream: BinaryIO) -> None:
     head = stream.read(16)
-    ctx.report(UNKNOWN_FORMAT, "content does not match any supported format", location=Location(offset=0),
-               evidence=head.hex(" ") if head else None)
+    ctx.report(
+        UNKNOWN_FORMAT,
+        "content does not match any supported format",
+        location=Location(offset=0),
+        evidence=head.hex(" ") if head else None,
+    )
 
 
 UNKNOWN_HANDLER = FormatHandler(name="unknown", sniff=sniff, scan=scan)

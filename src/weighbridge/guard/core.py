@@ -33,8 +33,9 @@ class NotAdmittedError(WeighbridgeError):
     """``path`` may not be loaded: ``file`` is the first unknown or mismatching file when files are the
     reason, ``version`` the registry version it was compared with (its decision may be the reason)."""
 
-    def __init__(self, message: str, *, path: str, file: str | None = None,
-                 version: VersionRecord | None = None) -> None:
+    def __init__(
+        self, message: str, *, path: str, file: str | None = None, version: VersionRecord | None = None
+    ) -> None:
         super().__init__(message)
         self.path = path
         self.file = file
@@ -73,8 +74,9 @@ def check(path: str | os.PathLike[str], *, registry: Any = None) -> Admission:
     target = os.fspath(path)
     if not is_source_target(target) and not os.path.exists(target):
         raise WeighbridgeError(f"no such file or folder: {target}")
-    return check_admission(target, registry if registry is not None else default_registry(),
-                           hasher=hash_cache.cached_sha256)
+    return check_admission(
+        target, registry if registry is not None else default_registry(), hasher=hash_cache.cached_sha256
+    )
 
 
 def require_admitted(path: str | os.PathLike[str], *, registry: Any = None) -> VersionRecord:
@@ -86,8 +88,12 @@ def require_admitted(path: str | os.PathLike[str], *, registry: Any = None) -> V
         return inside
     verdict = check(target, registry=registry)
     if verdict.refusal is not None or verdict.version is None:
-        raise NotAdmittedError(verdict.refusal or f"{target} is not admitted", path=target,
-                               file=verdict.first_file, version=verdict.version)
+        raise NotAdmittedError(
+            verdict.refusal or f"{target} is not admitted",
+            path=target,
+            file=verdict.first_file,
+            version=verdict.version,
+        )
     return verdict.version
 
 
@@ -112,16 +118,24 @@ def _inside_active(target: str) -> VersionRecord | None:
         rel = os.path.relpath(real, active.root).replace(os.sep, "/")
         pinned = {f.path: f for f in active.version.files}.get(rel)
         if pinned is None:
-            raise NotAdmittedError(f"{target} is not admitted: {rel} is not a file of "
-                                   f"{active.version.model}@{active.version.manifest_digest[:12]}",
-                                   path=target, file=rel, version=active.version)
+            raise NotAdmittedError(
+                f"{target} is not admitted: {rel} is not a file of "
+                f"{active.version.model}@{active.version.manifest_digest[:12]}",
+                path=target,
+                file=rel,
+                version=active.version,
+            )
         try:
             digest = hash_cache.cached_sha256(real)
         except OSError as exc:
             raise WeighbridgeError(f"cannot read {target}: {exc.strerror or exc}") from None
         if digest != pinned.sha256 or os.path.getsize(real) != pinned.size:
-            raise NotAdmittedError(f"{target} is not admitted: changed: {rel} differs from "
-                                   f"{active.version.model}@{active.version.manifest_digest[:12]}",
-                                   path=target, file=rel, version=active.version)
+            raise NotAdmittedError(
+                f"{target} is not admitted: changed: {rel} differs from "
+                f"{active.version.model}@{active.version.manifest_digest[:12]}",
+                path=target,
+                file=rel,
+                version=active.version,
+            )
         return active.version
     return None

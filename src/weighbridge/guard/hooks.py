@@ -47,13 +47,24 @@ _patches: list[_Patch] = []
 _lock = threading.Lock()
 
 
-def install(*, transformers: bool = True, torch: bool = True, llama_cpp: bool = True, allow_remote: bool = False,
-            allow_streams: bool = False, registry: Any = None) -> tuple[str, ...]:
+def install(
+    *,
+    transformers: bool = True,
+    torch: bool = True,
+    llama_cpp: bool = True,
+    allow_remote: bool = False,
+    allow_streams: bool = False,
+    registry: Any = None,
+) -> tuple[str, ...]:
     """Hook the chosen loaders (those that are installed); returns the hooked names. Calling it again first
     undoes the previous installation."""
     with _lock:
         _uninstall()
-        _settings.registry, _settings.allow_remote, _settings.allow_streams = registry, allow_remote, allow_streams
+        _settings.registry, _settings.allow_remote, _settings.allow_streams = (
+            registry,
+            allow_remote,
+            allow_streams,
+        )
         hooked: list[str] = []
         if transformers and _importable("transformers"):
             hooked.extend(_hook_transformers())
@@ -71,8 +82,12 @@ def uninstall() -> None:
 
 
 def installed() -> tuple[str, ...]:
-    return tuple(f"{getattr(p.owner, '__module__', '?')}.{getattr(p.owner, '__qualname__', p.owner)}.{p.name}"
-                 if isinstance(p.owner, type) else f"{p.owner.__name__}.{p.name}" for p in _patches)
+    return tuple(
+        f"{getattr(p.owner, '__module__', '?')}.{getattr(p.owner, '__qualname__', p.owner)}.{p.name}"
+        if isinstance(p.owner, type)
+        else f"{p.owner.__name__}.{p.name}"
+        for p in _patches
+    )
 
 
 def _uninstall() -> None:
@@ -105,9 +120,21 @@ def _hook_transformers() -> list[str]:
     base = importlib.import_module("transformers.models.auto.auto_factory")._BaseAutoModelClass
     auto = importlib.import_module("transformers.models.auto.modeling_auto")
     # transformers copies from_pretrained onto each Auto class, so each copy is wrapped.
-    classes = [transformers.PreTrainedModel, base, *sorted(
-        (c for c in vars(auto).values() if isinstance(c, type) and issubclass(c, base) and c is not base
-         and "from_pretrained" in c.__dict__), key=lambda c: c.__qualname__)]
+    classes = [
+        transformers.PreTrainedModel,
+        base,
+        *sorted(
+            (
+                c
+                for c in vars(auto).values()
+                if isinstance(c, type)
+                and issubclass(c, base)
+                and c is not base
+                and "from_pretrained" in c.__dict__
+            ),
+            key=lambda c: c.__qualname__,
+        ),
+    ]
     return [_replace(c, "from_pretrained", _wrap_from_pretrained) for c in classes]
 
 
@@ -123,9 +150,11 @@ def _wrap_from_pretrained(original: Any) -> Any:
         if not os.path.exists(path):
             if _settings.allow_remote:
                 return func(cls, *args, **kwargs)
-            raise NotAdmittedError(f"{path} is not a local path: a hub model cannot be checked against the "
-                                   "registry before it is downloaded (install(allow_remote=True) lets it through)",
-                                   path=path)
+            raise NotAdmittedError(
+                f"{path} is not a local path: a hub model cannot be checked against the "
+                "registry before it is downloaded (install(allow_remote=True) lets it through)",
+                path=path,
+            )
         with admitted(path, registry=_settings.registry):
             return func(cls, *args, **kwargs)
 
@@ -146,8 +175,11 @@ def _wrap_torch_load(original: Any) -> Any:
         path = _path_of(f)
         if path is None:
             if not _settings.allow_streams:
-                raise NotAdmittedError("torch.load of an in-memory stream cannot be checked against the registry "
-                                       "(install(allow_streams=True) lets it through)", path=repr(f))
+                raise NotAdmittedError(
+                    "torch.load of an in-memory stream cannot be checked against the registry "
+                    "(install(allow_streams=True) lets it through)",
+                    path=repr(f),
+                )
         else:
             require_admitted(path, registry=_settings.registry)
         return original(f, *args, **kwargs)

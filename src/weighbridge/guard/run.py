@@ -27,8 +27,11 @@ from ..core.findings import WeighbridgeError
 
 MODEL_SUFFIXES = (".gguf", ".safetensors", ".bin", ".pt", ".pth")
 MODEL_OPTIONS = ("--model", "-m")
-FORWARDED_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1",
-                                                             "SIGUSR2") if hasattr(signal, name))
+FORWARDED_SIGNALS = tuple(
+    getattr(signal, name)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
+    if hasattr(signal, name)
+)
 _HUB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
@@ -69,8 +72,13 @@ def find_models(command: Sequence[str]) -> NamedModels:
     return NamedModels(tuple(dict.fromkeys(paths)), tuple(dict.fromkeys(hub)))
 
 
-def check_command(command: Sequence[str], *, registry: Any = None, extra_models: Sequence[str] = (),
-                  allow_remote: bool = False) -> list[str]:
+def check_command(
+    command: Sequence[str],
+    *,
+    registry: Any = None,
+    extra_models: Sequence[str] = (),
+    allow_remote: bool = False,
+) -> list[str]:
     """Require every model ``command`` names (and ``extra_models``) admitted; return the paths checked.
     Raises NotAdmittedError (or WeighbridgeError for bad input) naming the first that is not."""
     from .core import NotAdmittedError, is_source_target, require_admitted
@@ -80,20 +88,29 @@ def check_command(command: Sequence[str], *, registry: Any = None, extra_models:
         if not is_source_target(path) and not os.path.exists(path):
             raise WeighbridgeError(f"no such model file or folder: {path}")
     if named.hub_ids and not allow_remote:
-        raise NotAdmittedError(f"{named.hub_ids[0]} is not a local path: a hub model cannot be checked against "
-                               "the registry before it is downloaded (pass --allow-remote to let it through)",
-                               path=named.hub_ids[0])
+        raise NotAdmittedError(
+            f"{named.hub_ids[0]} is not a local path: a hub model cannot be checked against "
+            "the registry before it is downloaded (pass --allow-remote to let it through)",
+            path=named.hub_ids[0],
+        )
     paths = list(dict.fromkeys([*extra_models, *named.paths]))
     if not paths and not named.hub_ids:
-        raise WeighbridgeError("no model file or folder found in the command; name it with "
-                               "weighbridge run --model PATH -- …")
+        raise WeighbridgeError(
+            "no model file or folder found in the command; name it with weighbridge run --model PATH -- …"
+        )
     for path in paths:
         require_admitted(path, registry=registry)
     return paths
 
 
-def guarded_run(command: Sequence[str], *, db: str | None = None, registry: Any = None,
-                extra_models: Sequence[str] = (), allow_remote: bool = False) -> int:
+def guarded_run(
+    command: Sequence[str],
+    *,
+    db: str | None = None,
+    registry: Any = None,
+    extra_models: Sequence[str] = (),
+    allow_remote: bool = False,
+) -> int:
     """Check, then run ``command``; its exit code."""
     if registry is None:
         from ..registry import open_registry

@@ -71,14 +71,30 @@ class Admission:
 
     def to_dict(self) -> dict[str, Any]:
         v = self.version
-        return {"admitted": self.ok, "status": self.status, "refusal": self.refusal,
-                "version": None if v is None else {"id": v.id, "model": v.model, "revision": v.revision,
-                                                   "manifest_digest": v.manifest_digest,
-                                                   "decision": v.decision.value, "signature": v.signature.value}}
+        return {
+            "admitted": self.ok,
+            "status": self.status,
+            "refusal": self.refusal,
+            "version": None
+            if v is None
+            else {
+                "id": v.id,
+                "model": v.model,
+                "revision": v.revision,
+                "manifest_digest": v.manifest_digest,
+                "decision": v.decision.value,
+                "signature": v.signature.value,
+            },
+        }
 
 
-def check_admission(target: str, registry: AdmissionRegistry, *, model: str | None = None,
-                    hasher: Callable[[str], str] | None = None) -> Admission:
+def check_admission(
+    target: str,
+    registry: AdmissionRegistry,
+    *,
+    model: str | None = None,
+    hasher: Callable[[str], str] | None = None,
+) -> Admission:
     snapshot = resolve(target)
     present, unpinnable = present_files(snapshot)
     if not present and not unpinnable:
@@ -98,30 +114,50 @@ def check_admission(target: str, registry: AdmissionRegistry, *, model: str | No
     else:
         version = registry.find_admitted_for_files(digests)
         if version is None and not single:
-            version = registry.admitted_version_for_manifest(manifest_digest((d.path, d.sha256) for d in digests))
+            version = registry.admitted_version_for_manifest(
+                manifest_digest((d.path, d.sha256) for d in digests)
+            )
         if version is None:
             version = _named_like(registry, snapshot.target.kind, snapshot.target.path, snapshot.target.input)
         if version is None and not single:  # a changed copy of a recorded version: name what differs
             version = registry.closest_version_for_files(digests)
     if version is None:
         result = recheck([])
-        why = (f"{unpinnable[0].rel} cannot be hashed ({unpinnable[0].reason})" if unpinnable
-               else f"no admitted registry version holds {digests[0].path} (sha256 {digests[0].sha256[:12]}…)" if single
-               else f"no admitted registry version has exactly these {len(digests)} file(s)")
+        why = (
+            f"{unpinnable[0].rel} cannot be hashed ({unpinnable[0].reason})"
+            if unpinnable
+            else f"no admitted registry version holds {digests[0].path} (sha256 {digests[0].sha256[:12]}…)"
+            if single
+            else f"no admitted registry version has exactly these {len(digests)} file(s)"
+        )
         return Admission(target, result, None, f"{target} is not admitted: {why}")
     result = recheck(_as_single(version.files, digests[0]) if single and digests else version.files)
     label = f"{version.model}@{version.manifest_digest[:12]}"
     if not result.ok:
         more = f" (and {len(result.changes) - 1} more)" if len(result.changes) > 1 else ""
         if version.decision is Decision.ADMITTED:  # an admitted version whose bytes changed
-            return Admission(target, result, version, f"{target} is tampered: {describe_change(result.changes[0])} "
-                             f"compared with {label}{more}")
-        return Admission(target, result, version, f"{target} is not admitted: {describe_change(result.changes[0])} "
-                         f"compared with {label} ({version.decision.value}){more}")
+            return Admission(
+                target,
+                result,
+                version,
+                f"{target} is tampered: {describe_change(result.changes[0])} compared with {label}{more}",
+            )
+        return Admission(
+            target,
+            result,
+            version,
+            f"{target} is not admitted: {describe_change(result.changes[0])} "
+            f"compared with {label} ({version.decision.value}){more}",
+        )
     if version.decision is not Decision.ADMITTED:
         reason = _reason(registry, version)
-        return Admission(target, result, version, f"{target} is not admitted: {label} is "
-                         f"{version.decision.value}" + (f": {reason}" if reason else ""))
+        return Admission(
+            target,
+            result,
+            version,
+            f"{target} is not admitted: {label} is "
+            f"{version.decision.value}" + (f": {reason}" if reason else ""),
+        )
     return Admission(target, result, version, None)
 
 

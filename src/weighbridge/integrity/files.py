@@ -40,7 +40,9 @@ def hash_file(path: str) -> str:
     return sha256_file(path)
 
 
-def present_files(snapshot: Snapshot, *, exclude: Iterable[str] = ()) -> tuple[list[PresentFile], list[Unpinnable]]:
+def present_files(
+    snapshot: Snapshot, *, exclude: Iterable[str] = ()
+) -> tuple[list[PresentFile], list[Unpinnable]]:
     """Stat every file of ``snapshot`` (sorted by name), leaving out the absolute paths in ``exclude`` and the
     model's signature files (they live beside the model: ``manifest.is_signature``)."""
     skip = {os.path.realpath(p) for p in exclude}

@@ -29,9 +29,11 @@ from .manifest import manifest_digest
 
 LOCK_FORMAT = 1
 DEFAULT_LOCK_NAME = "weighbridge.lock"
-_HEADER = ("# weighbridge lockfile: pins every file of a model by size and SHA-256.\n"
-           "# mtime_ns is advisory: `weighbridge verify` re-hashes every file; only `weighbridge verify --quick`\n"
-           "# trusts a file whose size and mtime_ns match without reading it.\n")
+_HEADER = (
+    "# weighbridge lockfile: pins every file of a model by size and SHA-256.\n"
+    "# mtime_ns is advisory: `weighbridge verify` re-hashes every file; only `weighbridge verify --quick`\n"
+    "# trusts a file whose size and mtime_ns match without reading it.\n"
+)
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,13 @@ class Lockfile:
         return tuple(f.digest for f in self.files)
 
 
-def create_lock(target: str, *, download: bool = False, exclude: Iterable[str] = (),
-                hasher: Callable[[str], str] | None = None) -> Lockfile:
+def create_lock(
+    target: str,
+    *,
+    download: bool = False,
+    exclude: Iterable[str] = (),
+    hasher: Callable[[str], str] | None = None,
+) -> Lockfile:
     """Resolve ``target`` and hash every file. Unpinnable entries (links to folders, dangling links, special
     or unreadable files) are refused: a lock must cover everything a loader could read."""
     snapshot = resolve(target, download=download)
@@ -72,8 +79,13 @@ def create_lock(target: str, *, download: bool = False, exclude: Iterable[str] =
     if not present:
         raise WeighbridgeError(f"nothing to pin: {target} has no files")
     files = tuple(LockedFile(p.rel, p.size, digest_of(p, hasher), p.mtime_ns) for p in present)
-    return Lockfile(target=target, source=snapshot.target.kind.value, revision=_revision(snapshot),
-                    manifest_digest=manifest_digest((f.path, f.sha256) for f in files), files=files)
+    return Lockfile(
+        target=target,
+        source=snapshot.target.kind.value,
+        revision=_revision(snapshot),
+        manifest_digest=manifest_digest((f.path, f.sha256) for f in files),
+        files=files,
+    )
 
 
 def _revision(snapshot: Snapshot) -> str | None:
@@ -83,12 +95,18 @@ def _revision(snapshot: Snapshot) -> str | None:
         try:
             return f"{target.revision}@sha256:{hash_file(target.path)}"
         except OSError as exc:
-            raise WeighbridgeError(f"cannot read the Ollama manifest {target.path}: {exc.strerror or exc}") from None
+            raise WeighbridgeError(
+                f"cannot read the Ollama manifest {target.path}: {exc.strerror or exc}"
+            ) from None
     return target.revision
 
 
 def dumps(lock: Lockfile) -> str:
-    head: dict[str, Any] = {"lock_format": lock.format, "tool": "weighbridge", "tool_version": lock.tool_version}
+    head: dict[str, Any] = {
+        "lock_format": lock.format,
+        "tool": "weighbridge",
+        "tool_version": lock.tool_version,
+    }
     target: dict[str, Any] = {"input": lock.target, "source": lock.source}
     if lock.revision is not None:
         target["revision"] = lock.revision
@@ -103,7 +121,9 @@ def dumps(lock: Lockfile) -> str:
     try:
         return _HEADER + toml_writer.dumps({**head, "target": target, "file": files})
     except UnicodeError as exc:  # a file name that is not valid UTF-8 (surrogate-escaped by the OS layer)
-        raise WeighbridgeError(f"cannot write a file name that is not valid UTF-8 into the lock: {exc}") from None
+        raise WeighbridgeError(
+            f"cannot write a file name that is not valid UTF-8 into the lock: {exc}"
+        ) from None
 
 
 def loads(text: str, *, where: str = "lockfile") -> Lockfile:
@@ -113,7 +133,9 @@ def loads(text: str, *, where: str = "lockfile") -> Lockfile:
         raise WeighbridgeError(f"{where} is not valid TOML: {exc}") from None
     fmt = doc.get("lock_format")
     if fmt != LOCK_FORMAT:
-        raise WeighbridgeError(f"{where}: unsupported lock_format {fmt!r} (this weighbridge reads {LOCK_FORMAT})")
+        raise WeighbridgeError(
+            f"{where}: unsupported lock_format {fmt!r} (this weighbridge reads {LOCK_FORMAT})"
+        )
     target = doc.get("target")
     if not isinstance(target, dict):
         raise WeighbridgeError(f"{where}: missing [target] table")
@@ -126,10 +148,14 @@ def loads(text: str, *, where: str = "lockfile") -> Lockfile:
         dup = next(n for n in names if names.count(n) > 1)
         raise WeighbridgeError(f"{where}: file {dup!r} is listed twice")
     return Lockfile(
-        target=_str(target, "input", where), source=_str(target, "source", where),
-        revision=_opt_str(target, "revision", where), manifest_digest=_hex(target, "manifest_digest", where),
-        files=tuple(sorted(locked, key=lambda f: f.path)), tool_version=str(doc.get("tool_version", "unknown")),
-        format=LOCK_FORMAT)
+        target=_str(target, "input", where),
+        source=_str(target, "source", where),
+        revision=_opt_str(target, "revision", where),
+        manifest_digest=_hex(target, "manifest_digest", where),
+        files=tuple(sorted(locked, key=lambda f: f.path)),
+        tool_version=str(doc.get("tool_version", "unknown")),
+        format=LOCK_FORMAT,
+    )
 
 
 def write_lock(lock: Lockfile, path: str | os.PathLike[str]) -> None:
@@ -147,7 +173,9 @@ def read_lock(path: str | os.PathLike[str]) -> Lockfile:
     except FileNotFoundError:
         raise WeighbridgeError(f"no such lockfile: {where}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise WeighbridgeError(f"cannot read lockfile {where}: {getattr(exc, 'strerror', None) or exc}") from None
+        raise WeighbridgeError(
+            f"cannot read lockfile {where}: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
     return loads(text, where=where)
 
 

@@ -39,5 +39,7 @@ def manifest_digest(entries: Iterable[tuple[str, str]]) -> str:
 
 def manifest_resources(entries: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
     """The OMS ``predicate.resources`` list for the same entries."""
-    return [{"name": name, "algorithm": "sha256", "digest": digest}
-            for name, digest in sorted(entries, key=lambda e: e[0])]
+    return [
+        {"name": name, "algorithm": "sha256", "digest": digest}
+        for name, digest in sorted(entries, key=lambda e: e[0])
+    ]

@@ -58,8 +58,10 @@ def model_path(target: str) -> ModelPath:
     from ..sources import resolve
 
     if target.startswith("ollama:"):
-        raise WeighbridgeError("ollama: models cannot be signed: their blobs live in a shared store, not one "
-                               "folder; sign the GGUF file instead")
+        raise WeighbridgeError(
+            "ollama: models cannot be signed: their blobs live in a shared store, not one "
+            "folder; sign the GGUF file instead"
+        )
     snapshot = resolve(target)
     if snapshot.target.kind is TargetKind.HF:
         return ModelPath(Path(snapshot.root), allow_symlinks=True)
@@ -71,11 +73,18 @@ def default_signature_path(path: str | os.PathLike[str]) -> Path:
     return p / DEFAULT_SIGNATURE_NAME if p.is_dir() else p.with_name(p.name + ".sig")
 
 
-def sign_model(target: str, *, signature: str | os.PathLike[str] | None = None,
-               private_key: str | os.PathLike[str] | None = None, key_password: str | None = None,
-               certificate: str | os.PathLike[str] | None = None,
-               cert_chain: Sequence[str | os.PathLike[str]] = (), sigstore: bool = False,
-               identity_token: str | None = None, use_staging: bool = False) -> Path:
+def sign_model(
+    target: str,
+    *,
+    signature: str | os.PathLike[str] | None = None,
+    private_key: str | os.PathLike[str] | None = None,
+    key_password: str | None = None,
+    certificate: str | os.PathLike[str] | None = None,
+    cert_chain: Sequence[str | os.PathLike[str]] = (),
+    sigstore: bool = False,
+    identity_token: str | None = None,
+    use_staging: bool = False,
+) -> Path:
     """Sign ``target`` and write the signature; returns its path. Exactly one method: ``private_key`` alone
     (EC key), ``certificate`` + ``private_key`` (+ ``cert_chain``), or ``sigstore``."""
     where = model_path(target)
@@ -83,12 +92,17 @@ def sign_model(target: str, *, signature: str | os.PathLike[str] | None = None,
     if sigstore and (private_key is not None or certificate is not None):
         raise WeighbridgeError("choose one signing method: --sigstore, or --key (with --certificate for PKI)")
     if not sigstore and private_key is None:
-        raise WeighbridgeError("no signing method: give --key PEM (with --certificate and --cert-chain for "
-                               "certificate signing) or --sigstore")
+        raise WeighbridgeError(
+            "no signing method: give --key PEM (with --certificate and --cert-chain for "
+            "certificate signing) or --sigstore"
+        )
     if cert_chain and certificate is None:
         raise WeighbridgeError("--cert-chain needs --certificate")
-    for label, path in (("key", private_key), ("certificate", certificate), *(("certificate chain", c)
-                                                                              for c in cert_chain)):
+    for label, path in (
+        ("key", private_key),
+        ("certificate", certificate),
+        *(("certificate chain", c) for c in cert_chain),
+    ):
         if path is not None and not Path(path).is_file():
             raise WeighbridgeError(f"no such {label} file: {os.fspath(path)}")
     if not sig.parent.is_dir():
@@ -101,11 +115,15 @@ def sign_model(target: str, *, signature: str | os.PathLike[str] | None = None,
     try:
         if sigstore:
             # Without a token: ambient workload credentials (CI), else the interactive OIDC flow.
-            config.use_sigstore_signer(identity_token=identity_token, use_ambient_credentials=identity_token is None,
-                                       use_staging=use_staging)
+            config.use_sigstore_signer(
+                identity_token=identity_token,
+                use_ambient_credentials=identity_token is None,
+                use_staging=use_staging,
+            )
         elif certificate is not None:
-            config.use_certificate_signer(private_key=private_key, signing_certificate=certificate,
-                                          certificate_chain=list(cert_chain))
+            config.use_certificate_signer(
+                private_key=private_key, signing_certificate=certificate, certificate_chain=list(cert_chain)
+            )
         else:
             config.use_elliptic_key_signer(private_key=private_key, password=key_password)
     except Exception as exc:  # key parsing, unsupported curves, bad certificates: one line for the user
@@ -117,11 +135,16 @@ def sign_model(target: str, *, signature: str | os.PathLike[str] | None = None,
     return sig
 
 
-def verify_signature(target: str, *, signature: str | os.PathLike[str] | None = None,
-                     public_key: str | os.PathLike[str] | None = None,
-                     cert_chain: Sequence[str | os.PathLike[str]] | None = None,
-                     sigstore_identity: str | None = None, sigstore_issuer: str | None = None,
-                     use_staging: bool = False) -> SignatureCheck:
+def verify_signature(
+    target: str,
+    *,
+    signature: str | os.PathLike[str] | None = None,
+    public_key: str | os.PathLike[str] | None = None,
+    cert_chain: Sequence[str | os.PathLike[str]] | None = None,
+    sigstore_identity: str | None = None,
+    sigstore_issuer: str | None = None,
+    use_staging: bool = False,
+) -> SignatureCheck:
     """Check ``target`` against its signature. Exactly one method: ``public_key``, ``cert_chain`` (a list,
     possibly empty for the system roots) or ``sigstore_identity`` + ``sigstore_issuer``.
 
@@ -130,11 +153,16 @@ def verify_signature(target: str, *, signature: str | os.PathLike[str] | None = 
     chain) is a usage error, raised as WeighbridgeError."""
     where = model_path(target)
     sig = Path(signature) if signature is not None else default_signature_path(where.path)
-    methods = [public_key is not None, cert_chain is not None,
-               sigstore_identity is not None or sigstore_issuer is not None]
+    methods = [
+        public_key is not None,
+        cert_chain is not None,
+        sigstore_identity is not None or sigstore_issuer is not None,
+    ]
     if sum(methods) != 1:
-        raise WeighbridgeError("choose one verification method: --public-key, --cert-chain, or --sigstore with "
-                               "--identity and --issuer")
+        raise WeighbridgeError(
+            "choose one verification method: --public-key, --cert-chain, or --sigstore with "
+            "--identity and --issuer"
+        )
     if methods[2] and not (sigstore_identity and sigstore_issuer):
         raise WeighbridgeError("Sigstore verification needs both --identity and --issuer")
     for label, path in (("public key", public_key), *(("certificate chain", c) for c in cert_chain or ())):
@@ -152,8 +180,9 @@ def verify_signature(target: str, *, signature: str | os.PathLike[str] | None = 
         elif cert_chain is not None:
             config.use_certificate_verifier(certificate_chain=list(cert_chain))
         else:
-            config.use_sigstore_verifier(identity=sigstore_identity, oidc_issuer=sigstore_issuer,
-                                         use_staging=use_staging)
+            config.use_sigstore_verifier(
+                identity=sigstore_identity, oidc_issuer=sigstore_issuer, use_staging=use_staging
+            )
     except Exception as exc:
         raise WeighbridgeError(f"cannot load the verification material: {one_line(exc)}") from None
     if where.allow_symlinks:

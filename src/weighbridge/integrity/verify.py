@@ -22,9 +22,16 @@ from .manifest import is_signature, manifest_digest
 Hasher = Callable[[str], str]
 
 
-def compare(target: str, expected: Sequence[FileDigest], *, mtimes: Mapping[str, int] | None = None,
-            quick: bool = False, download: bool = False, exclude: Iterable[str] = (),
-            hasher: Hasher | None = None) -> VerifyResult:
+def compare(
+    target: str,
+    expected: Sequence[FileDigest],
+    *,
+    mtimes: Mapping[str, int] | None = None,
+    quick: bool = False,
+    download: bool = False,
+    exclude: Iterable[str] = (),
+    hasher: Hasher | None = None,
+) -> VerifyResult:
     """Compare what ``target`` holds now with ``expected``, hashing every file. With ``quick``, ``mtimes`` (path
     → mtime_ns) lets a file whose size and mtime both match be trusted unread."""
     snapshot = resolve(target, download=download)
@@ -32,17 +39,30 @@ def compare(target: str, expected: Sequence[FileDigest], *, mtimes: Mapping[str,
     return compare_present(target, present, bad, expected, mtimes=mtimes if quick else None, hasher=hasher)
 
 
-def compare_present(target: str, present: Sequence[PresentFile], unpinnable: Sequence[Unpinnable],
-                    expected: Sequence[FileDigest], *, mtimes: Mapping[str, int] | None = None,
-                    hasher: Hasher | None = None) -> VerifyResult:
+def compare_present(
+    target: str,
+    present: Sequence[PresentFile],
+    unpinnable: Sequence[Unpinnable],
+    expected: Sequence[FileDigest],
+    *,
+    mtimes: Mapping[str, int] | None = None,
+    hasher: Hasher | None = None,
+) -> VerifyResult:
     names = {f.path for f in expected}
-    pinned = {f.path: f for f in expected if not is_signature(f.path, names)}  # a version may list its signature
+    pinned = {
+        f.path: f for f in expected if not is_signature(f.path, names)
+    }  # a version may list its signature
     changes: list[FileChange] = []
     entries: list[tuple[str, str]] = []
     hashed = 0
     for p in present:
         want = pinned.get(p.rel)
-        if want is not None and mtimes is not None and p.size == want.size and mtimes.get(p.rel) == p.mtime_ns:
+        if (
+            want is not None
+            and mtimes is not None
+            and p.size == want.size
+            and mtimes.get(p.rel) == p.mtime_ns
+        ):
             entries.append((p.rel, want.sha256))  # fast path: trusted on size + mtime, not read
             continue
         actual = FileDigest(p.rel, p.size, digest_of(p, hasher))
@@ -53,17 +73,33 @@ def compare_present(target: str, present: Sequence[PresentFile], unpinnable: Seq
         elif actual != want:
             changes.append(FileChange(p.rel, "changed", expected=want, actual=actual))
     for u in unpinnable:  # present but not hashable: never matches a pin
-        changes.append(FileChange(u.rel, "changed" if u.rel in pinned else "added", expected=pinned.get(u.rel)))
+        changes.append(
+            FileChange(u.rel, "changed" if u.rel in pinned else "added", expected=pinned.get(u.rel))
+        )
     seen = {p.rel for p in present} | {u.rel for u in unpinnable}
-    changes.extend(FileChange(path, "removed", expected=want) for path, want in pinned.items() if path not in seen)
+    changes.extend(
+        FileChange(path, "removed", expected=want) for path, want in pinned.items() if path not in seen
+    )
     changes.sort(key=lambda c: c.path)
     digest = manifest_digest(entries) if not unpinnable else None
-    return VerifyResult(target=target, changes=tuple(changes), checked_files=len(present) + len(unpinnable),
-                        hashed_files=hashed, manifest_digest=digest)
+    return VerifyResult(
+        target=target,
+        changes=tuple(changes),
+        checked_files=len(present) + len(unpinnable),
+        hashed_files=hashed,
+        manifest_digest=digest,
+    )
 
 
-def verify_lock(lock: Lockfile | str | os.PathLike[str], target: str | None = None, *, quick: bool = False,
-                full: bool = False, download: bool = False, hasher: Hasher | None = None) -> VerifyResult:
+def verify_lock(
+    lock: Lockfile | str | os.PathLike[str],
+    target: str | None = None,
+    *,
+    quick: bool = False,
+    full: bool = False,
+    download: bool = False,
+    hasher: Hasher | None = None,
+) -> VerifyResult:
     """Verify ``target`` (default: the target recorded in the lock) against a lockfile, hashing every file
     unless ``quick`` (size + mtime trusted). ``full`` is accepted for compatibility: hashing everything is the
     default, and it wins over ``quick``. A lockfile that lies inside the target folder is not counted as one of
@@ -71,8 +107,15 @@ def verify_lock(lock: Lockfile | str | os.PathLike[str], target: str | None = No
     lock_path = None if isinstance(lock, Lockfile) else os.fspath(lock)
     loaded = lock if isinstance(lock, Lockfile) else read_lock(lock)
     mtimes = {f.path: f.mtime_ns for f in loaded.files if f.mtime_ns is not None}
-    return compare(target if target is not None else loaded.target, loaded.digests, mtimes=mtimes,
-                   quick=quick and not full, download=download, exclude=[lock_path] if lock_path else [], hasher=hasher)
+    return compare(
+        target if target is not None else loaded.target,
+        loaded.digests,
+        mtimes=mtimes,
+        quick=quick and not full,
+        download=download,
+        exclude=[lock_path] if lock_path else [],
+        hasher=hasher,
+    )
 
 
 def describe_change(change: FileChange) -> str:
@@ -102,8 +145,15 @@ def result_to_dict(result: VerifyResult) -> dict[str, Any]:
     def digest(d: FileDigest | None) -> dict[str, Any] | None:
         return d.to_dict() if d is not None else None
 
-    return {"schema": "weighbridge.verify/1", "target": result.target, "ok": result.ok,
-            "checked_files": result.checked_files, "hashed_files": result.hashed_files,
-            "manifest_digest": result.manifest_digest,
-            "changes": [{"path": c.path, "change": c.change, "expected": digest(c.expected),
-                         "actual": digest(c.actual)} for c in result.changes]}
+    return {
+        "schema": "weighbridge.verify/1",
+        "target": result.target,
+        "ok": result.ok,
+        "checked_files": result.checked_files,
+        "hashed_files": result.hashed_files,
+        "manifest_digest": result.manifest_digest,
+        "changes": [
+            {"path": c.path, "change": c.change, "expected": digest(c.expected), "actual": digest(c.actual)}
+            for c in result.changes
+        ],
+    }

@@ -7,17 +7,39 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 _SCALES = {
-    "thousand": 10**3, "k": 10**3,
-    "million": 10**6, "mn": 10**6, "mio": 10**6, "m": 10**6, "mm": 10**6,
-    "billion": 10**9, "bn": 10**9, "b": 10**9,
+    "thousand": 10**3,
+    "k": 10**3,
+    "million": 10**6,
+    "mn": 10**6,
+    "mio": 10**6,
+    "m": 10**6,
+    "mm": 10**6,
+    "billion": 10**9,
+    "bn": 10**9,
+    "b": 10**9,
     "trillion": 10**12,
 }
-_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-          "nine": 9, "ten": 10, "twenty": 20, "fifty": 50, "hundred": 100}
-NUMBER = (r"(?P<num>\d{1,3}(?:[,\u00a0\u202f]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
-          r"(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty)(?:\s+hundred)?|a\s+hundred)"
-          r"(?:\s*\(\s*[\d,.]+\s*\))?"  # "one hundred (100) million"
-          r"\s*(?P<scale>thousand|million|billion|trillion|mio|mn|bn|mm|[kmb])?(?![\w$])")
+_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twenty": 20,
+    "fifty": 50,
+    "hundred": 100,
+}
+NUMBER = (
+    r"(?P<num>\d{1,3}(?:[,\u00a0\u202f]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty)(?:\s+hundred)?|a\s+hundred)"
+    r"(?:\s*\(\s*[\d,.]+\s*\))?"  # "one hundred (100) million"
+    r"\s*(?P<scale>thousand|million|billion|trillion|mio|mn|bn|mm|[kmb])?(?![\w$])"
+)
 _NUMBER_RE = re.compile(NUMBER, re.IGNORECASE)
 _USD_PREFIX = r"(?:U\.?S\.?\s?\$|USD\s?\$?|US\s?dollars?\s|\$)"
 _USD_SUFFIX = r"(?:\s*(?:U\.?S\.?|United\s+States)?\s*(?:dollars?|USD)\b)"
@@ -28,7 +50,8 @@ MONEY = re.compile(
     rf"|(?P<b>{NUMBER.replace('?P<num>', '?P<n2>').replace('?P<scale>', '?P<s2>')}){_USD_SUFFIX}"
     rf"|{_OTHER_PREFIX}\s*(?P<c>{NUMBER.replace('?P<num>', '?P<n3>').replace('?P<scale>', '?P<s3>')})"
     rf"|(?P<d>{NUMBER.replace('?P<num>', '?P<n4>').replace('?P<scale>', '?P<s4>')}){_OTHER_SUFFIX})",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +103,12 @@ def money(text: str) -> list[Money]:
     """Every sum of money in ``text`` with its currency."""
     out: list[Money] = []
     for match in MONEY.finditer(text):
-        for n, s, currency in (("n1", "s1", "USD"), ("n2", "s2", "USD"), ("n3", "s3", None), ("n4", "s4", None)):
+        for n, s, currency in (
+            ("n1", "s1", "USD"),
+            ("n2", "s2", "USD"),
+            ("n3", "s3", None),
+            ("n4", "s4", None),
+        ):
             if match.group(n) is None:
                 continue
             value = to_int(match.group(n), match.group(s))

@@ -56,8 +56,13 @@ def analyse_text(data: bytes | str, file: str) -> LicenseAnalysis:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     found = _read_text(raw, file, LicenseSourceKind.FILE, file_role(file) or LicenseRole.GENERAL)
     evidence = ([found.identity_evidence] if found.identity_evidence else []) + found.evidence
-    return LicenseAnalysis(identity=found.source.identity, terms=found.terms, evidence=evidence,
-                           sources=[found.source], terms_basis="text")
+    return LicenseAnalysis(
+        identity=found.source.identity,
+        terms=found.terms,
+        evidence=evidence,
+        sources=[found.source],
+        terms_basis="text",
+    )
 
 
 def analyse_target(spec: str, *, download: bool = False) -> LicenseAnalysis:
@@ -78,8 +83,10 @@ def analyse_file(path: str | os.PathLike[str]) -> LicenseAnalysis:
         return analyse_snapshot(resolve_local(str(target)))
     size = target.stat().st_size
     if size > MAX_TEXT_BYTES:
-        raise WeighbridgeError(f"{path} is not a licence text: {size} bytes (licence texts are read up to "
-                               f"{MAX_TEXT_BYTES} bytes)")
+        raise WeighbridgeError(
+            f"{path} is not a licence text: {size} bytes (licence texts are read up to "
+            f"{MAX_TEXT_BYTES} bytes)"
+        )
     try:
         data = target.read_bytes()
     except OSError as exc:
@@ -114,13 +121,17 @@ def analyse_snapshot(snapshot: Snapshot) -> LicenseAnalysis:
     return _conclude(sources, texts, notes, card_lines)
 
 
-def _conclude(sources: list[LicenseSource], texts: list[_Text], notes: list[str],
-              card_lines: dict[int, str]) -> LicenseAnalysis:
+def _conclude(
+    sources: list[LicenseSource], texts: list[_Text], notes: list[str], card_lines: dict[int, str]
+) -> LicenseAnalysis:
     decision = decide(sources)
     chosen = decision.source
-    analysis = LicenseAnalysis(identity=None, terms=None, sources=sources, conflicts=list(decision.conflicts),
-                               notes=notes)
-    licences = [t for t in texts if t.source.role not in (LicenseRole.CODE, LicenseRole.NOTICE, LicenseRole.POLICY)]
+    analysis = LicenseAnalysis(
+        identity=None, terms=None, sources=sources, conflicts=list(decision.conflicts), notes=notes
+    )
+    licences = [
+        t for t in texts if t.source.role not in (LicenseRole.CODE, LicenseRole.NOTICE, LicenseRole.POLICY)
+    ]
     if chosen is None or chosen.identity is None:
         fallback = licences[0] if licences else (texts[0] if texts else None)
         if fallback is None:
@@ -130,32 +141,50 @@ def _conclude(sources: list[LicenseSource], texts: list[_Text], notes: list[str]
         _from_text(analysis, fallback)
     else:
         analysis.identity = chosen.identity
-        same = [t for t in licences if t.source.identity is not None and t.source.identity.id == chosen.identity.id]
+        same = [
+            t
+            for t in licences
+            if t.source.identity is not None and t.source.identity.id == chosen.identity.id
+        ]
         unnamed = [t for t in licences if t.source.identity is None or t.source.identity.id is None]
         if same:
             _from_text(analysis, same[0], identity=chosen.identity)
         elif len(unnamed) == 1 and chosen.identity.family is None:
             _from_text(analysis, unnamed[0], identity=chosen.identity)
-            notes.append(f"{chosen.identity.id} is named by {chosen.label()}; its terms are read from "
-                         f"{unnamed[0].source.file}, a licence text without a known title")
+            notes.append(
+                f"{chosen.identity.id} is named by {chosen.label()}; its terms are read from "
+                f"{unnamed[0].source.file}, a licence text without a known title"
+            )
         elif unnamed:
             # The folder's own licence text is not the licence the metadata names: the text governs.
             text = unnamed[0]
             _from_text(analysis, text)
-            listed = (f"{chosen.label()}: {chosen.identity.id}", f"{text.source.label()}: {text.source.value}")
-            analysis.conflicts.append(LicenseConflict(
-                "sources-disagree", f"{chosen.label()} names {chosen.identity.id}, but {text.source.file} is "
-                f"another licence ({text.source.value!r}); its text is taken as the weights licence", listed, None))
+            listed = (
+                f"{chosen.label()}: {chosen.identity.id}",
+                f"{text.source.label()}: {text.source.value}",
+            )
+            analysis.conflicts.append(
+                LicenseConflict(
+                    "sources-disagree",
+                    f"{chosen.label()} names {chosen.identity.id}, but {text.source.file} is "
+                    f"another licence ({text.source.value!r}); its text is taken as the weights licence",
+                    listed,
+                    None,
+                )
+            )
         else:
             analysis.evidence.append(_declared_evidence(chosen, card_lines))
             analysis.terms = profile_terms(chosen.identity.id)
             if analysis.terms is not None:
                 analysis.terms_basis = "profile"
-                notes.append(f"no text of {chosen.identity.id} was found; its terms come from Weighbridge's "
-                             "built-in profile of that licence")
+                notes.append(
+                    f"no text of {chosen.identity.id} was found; its terms come from Weighbridge's "
+                    "built-in profile of that licence"
+                )
             else:
-                notes.append(f"no text of {chosen.identity.id} was found and it has no built-in profile: "
-                             "terms unknown")
+                notes.append(
+                    f"no text of {chosen.identity.id} was found and it has no built-in profile: terms unknown"
+                )
     _merge_policies(analysis, texts)
     return analysis
 
@@ -183,8 +212,9 @@ def _merge_policies(analysis: LicenseAnalysis, texts: list[_Text]) -> None:
         for region in policy.terms.geographic_restrictions:
             if region not in terms.geographic_restrictions:
                 terms.geographic_restrictions.append(region)
-        analysis.evidence.extend(e for e in policy.evidence
-                                 if e.term in ("field_of_use_restrictions", "geographic_restrictions"))
+        analysis.evidence.extend(
+            e for e in policy.evidence if e.term in ("field_of_use_restrictions", "geographic_restrictions")
+        )
 
 
 def _read_text(data: bytes, rel: str, kind: LicenseSourceKind, role: LicenseRole) -> _Text:
@@ -194,8 +224,9 @@ def _read_text(data: bytes, rel: str, kind: LicenseSourceKind, role: LicenseRole
     if identity is not None and identity.kind is LicenseDocKind.POLICY:
         role = LicenseRole.POLICY
     value = identity.name if identity is not None else ""
-    source = LicenseSource(kind=kind, file=rel, role=role, identity=identity, value=value,
-                           line=named.line if named else None)
+    source = LicenseSource(
+        kind=kind, file=rel, role=role, identity=identity, value=value, line=named.line if named else None
+    )
     return _Text(source, terms, evidence, named)
 
 
@@ -256,18 +287,39 @@ def _card_sources(front: FrontMatter, rel: str, sources: list[LicenseSource], no
             if name is None and link is None:
                 notes.append(f"{rel}: license is 'other' without license_name or license_link")
             continue
-        identity = normalize_identifier(value) or (None if value.lower() == "unknown" else unknown_identity(value))
-        sources.append(LicenseSource(LicenseSourceKind.CARD, rel, LicenseRole.WEIGHTS, identity, value, line,
-                                     "license"))
+        identity = normalize_identifier(value) or (
+            None if value.lower() == "unknown" else unknown_identity(value)
+        )
+        sources.append(
+            LicenseSource(LicenseSourceKind.CARD, rel, LicenseRole.WEIGHTS, identity, value, line, "license")
+        )
     if name is not None:
         identity = normalize_identifier(name) or unknown_identity(name)
-        sources.append(LicenseSource(LicenseSourceKind.CARD, rel, LicenseRole.WEIGHTS, identity, name,
-                                     front.key_lines.get("license_name"), "license_name"))
+        sources.append(
+            LicenseSource(
+                LicenseSourceKind.CARD,
+                rel,
+                LicenseRole.WEIGHTS,
+                identity,
+                name,
+                front.key_lines.get("license_name"),
+                "license_name",
+            )
+        )
     if link is not None:
         identity = match_link(link)
         if identity is not None:
-            sources.append(LicenseSource(LicenseSourceKind.CARD, rel, LicenseRole.WEIGHTS, identity, link,
-                                         front.key_lines.get("license_link"), "license_link"))
+            sources.append(
+                LicenseSource(
+                    LicenseSourceKind.CARD,
+                    rel,
+                    LicenseRole.WEIGHTS,
+                    identity,
+                    link,
+                    front.key_lines.get("license_link"),
+                    "license_link",
+                )
+            )
 
 
 def _gguf(file: SnapshotFile, sources: list[LicenseSource], notes: list[str]) -> None:
@@ -282,18 +334,27 @@ def _gguf(file: SnapshotFile, sources: list[LicenseSource], notes: list[str]) ->
             if value.lower() == "other":
                 continue
             identity = normalize_identifier(value) or unknown_identity(value, hf_tag=None)
-            sources.append(LicenseSource(LicenseSourceKind.GGUF, rel, LicenseRole.WEIGHTS, identity, value,
-                                         key="general.license"))
+            sources.append(
+                LicenseSource(
+                    LicenseSourceKind.GGUF, rel, LicenseRole.WEIGHTS, identity, value, key="general.license"
+                )
+            )
     name = meta.text("general.license.name")
     if name:
         identity = normalize_identifier(name) or unknown_identity(name, hf_tag=None)
-        sources.append(LicenseSource(LicenseSourceKind.GGUF, rel, LicenseRole.WEIGHTS, identity, name,
-                                     key="general.license.name"))
+        sources.append(
+            LicenseSource(
+                LicenseSourceKind.GGUF, rel, LicenseRole.WEIGHTS, identity, name, key="general.license.name"
+            )
+        )
     link = meta.text("general.license.link")
     linked = match_link(link) if link else None
     if link and linked is not None:
-        sources.append(LicenseSource(LicenseSourceKind.GGUF, rel, LicenseRole.WEIGHTS, linked, link,
-                                     key="general.license.link"))
+        sources.append(
+            LicenseSource(
+                LicenseSourceKind.GGUF, rel, LicenseRole.WEIGHTS, linked, link, key="general.license.link"
+            )
+        )
 
 
 def _declared_evidence(source: LicenseSource, card_lines: dict[int, str]) -> Evidence:

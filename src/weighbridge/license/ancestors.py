@@ -96,9 +96,17 @@ def resolve_ancestors(provenance: Provenance | None) -> list[InheritedLicense]:
         entry, pattern = found
         family = by_id(entry.license)
         assert family is not None  # parse_table checked every id
-        out.append(InheritedLicense(ancestor=ancestor, license=family.identity(), terms=profile_terms(entry.license),
-                                    basis=f"known model table: {pattern}", source=entry.source,
-                                    relations=relations_to(ancestor, provenance.lineage), data_file=DATA_FILE))
+        out.append(
+            InheritedLicense(
+                ancestor=ancestor,
+                license=family.identity(),
+                terms=profile_terms(entry.license),
+                basis=f"known model table: {pattern}",
+                source=entry.source,
+                relations=relations_to(ancestor, provenance.lineage),
+                data_file=DATA_FILE,
+            )
+        )
     return out
 
 

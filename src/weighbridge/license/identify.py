@@ -26,30 +26,53 @@ from .families import by_id, match_title, normalize_identifier
 from .text import LicenseText
 
 _TEXT_EXTENSIONS = frozenset({"", ".md", ".txt", ".rst", ".markdown"})
-_LICENSE_NAME = re.compile(r"licen[cs]e|copying|notice|use[-_ ]?policy|usage[-_ ]?policy|acceptable[-_ ]use|"
-                           r"terms[-_ ]of[-_ ]use", re.IGNORECASE)
+_LICENSE_NAME = re.compile(
+    r"licen[cs]e|copying|notice|use[-_ ]?policy|usage[-_ ]?policy|acceptable[-_ ]use|"
+    r"terms[-_ ]of[-_ ]use",
+    re.IGNORECASE,
+)
 _POLICY_NAME = re.compile(r"use[-_ ]?policy|usage[-_ ]?policy|acceptable[-_ ]use|prohibited", re.IGNORECASE)
 _CODE_NAME = re.compile(r"code|software|source", re.IGNORECASE)
 _WEIGHTS_NAME = re.compile(r"model|weight|checkpoint", re.IGNORECASE)
-_POLICY_TITLE = re.compile(r"acceptable\s+use\s+policy|usage\s+policy|\buse\s+policy|prohibited\s+use", re.IGNORECASE)
+_POLICY_TITLE = re.compile(
+    r"acceptable\s+use\s+policy|usage\s+policy|\buse\s+policy|prohibited\s+use", re.IGNORECASE
+)
 _VERSION = re.compile(r"\bversion[:\s]+v?(\d+(?:\.\d+)+)", re.IGNORECASE)
-_MODIFIED = re.compile(r"\bmodified\s+(?:mit|apache|bsd)\b|\b(?:our|the)\s+only\s+modification|"
-                       r"\bwith\s+the\s+following\s+(?:modifications|additions)", re.IGNORECASE)
+_MODIFIED = re.compile(
+    r"\bmodified\s+(?:mit|apache|bsd)\b|\b(?:our|the)\s+only\s+modification|"
+    r"\bwith\s+the\s+following\s+(?:modifications|additions)",
+    re.IGNORECASE,
+)
 
 # Short fingerprints (<= 12 words each, our own selection) for texts without a usable title.
 _FINGERPRINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("apache-2.0", (r"apache\s+licen[cs]e", r"terms\s+and\s+conditions\s+for\s+use,\s+reproduction,\s+and\s+"
-                    r"distribution", r"version\s+2\.0")),
-    ("mit", (r"free\s+of\s+charge,\s+to\s+any\s+person\s+obtaining\s+a\s+copy",
-             r"above\s+copyright\s+notice\s+and\s+this\s+permission\s+notice\s+shall\s+be\s+included")),
-    ("bsd-3-clause", (r"redistribution\s+and\s+use\s+in\s+source\s+and\s+binary\s+forms",
-                      r"neither\s+the\s+name\s+of")),
+    (
+        "apache-2.0",
+        (
+            r"apache\s+licen[cs]e",
+            r"terms\s+and\s+conditions\s+for\s+use,\s+reproduction,\s+and\s+"
+            r"distribution",
+            r"version\s+2\.0",
+        ),
+    ),
+    (
+        "mit",
+        (
+            r"free\s+of\s+charge,\s+to\s+any\s+person\s+obtaining\s+a\s+copy",
+            r"above\s+copyright\s+notice\s+and\s+this\s+permission\s+notice\s+shall\s+be\s+included",
+        ),
+    ),
+    (
+        "bsd-3-clause",
+        (r"redistribution\s+and\s+use\s+in\s+source\s+and\s+binary\s+forms", r"neither\s+the\s+name\s+of"),
+    ),
     ("bsd-2-clause", (r"redistribution\s+and\s+use\s+in\s+source\s+and\s+binary\s+forms",)),
 )
 _FINGERPRINT_PATTERNS = [(fid, [re.compile(p, re.IGNORECASE) for p in ps]) for fid, ps in _FINGERPRINTS]
 _VERSIONED_NAMES = frozenset({"deepseek", "yi-license"})
-_GENERIC_TITLE = re.compile(r"^\W*(?:the\s+|modified\s+)?(?:mit|apache|bsd|redistribution|permission|copyright)\b",
-                            re.IGNORECASE)
+_GENERIC_TITLE = re.compile(
+    r"^\W*(?:the\s+|modified\s+)?(?:mit|apache|bsd|redistribution|permission|copyright)\b", re.IGNORECASE
+)
 
 
 def file_role(rel: str) -> LicenseRole | None:
@@ -88,7 +111,7 @@ def identify_text(doc: LicenseText, terms: LicenseTerms) -> tuple[LicenseIdentit
         if identity is not None and where is not None:
             break
         for i in range(len(head) - count + 1):
-            window = " ".join(text for _, text in head[i:i + count])
+            window = " ".join(text for _, text in head[i : i + count])
             found = match_title(window)
             if found is not None:
                 identity = identity or found
@@ -149,16 +172,26 @@ def _refine(doc: LicenseText, identity: LicenseIdentity, terms: LicenseTerms, ti
 def _departs(doc: LicenseText, terms: LicenseTerms) -> bool:
     """A permissive licence with extra conditions is a different licence (Kimi K2's "modified MIT")."""
     head = " ".join(text for _, text in doc.head(3))
-    return bool(_MODIFIED.search(head) or _MODIFIED.search(doc.flat()) or terms.user_cap or terms.revenue_cap_usd
-                or terms.attribution or terms.field_of_use_restrictions or terms.non_commercial
-                or terms.geographic_restrictions or terms.acceptable_use_policy
-                or terms.outputs_train_other_models is OutputTraining.PROHIBITED)
+    return bool(
+        _MODIFIED.search(head)
+        or _MODIFIED.search(doc.flat())
+        or terms.user_cap
+        or terms.revenue_cap_usd
+        or terms.attribution
+        or terms.field_of_use_restrictions
+        or terms.non_commercial
+        or terms.geographic_restrictions
+        or terms.acceptable_use_policy
+        or terms.outputs_train_other_models is OutputTraining.PROHIBITED
+    )
 
 
 def _modified(base: LicenseIdentity, terms: LicenseTerms, title: str) -> LicenseIdentity:
     """A permissive base with added conditions, named by its own title when it has one ("Acme Licence, based
     on the Apache License 2.0"), else "Modified MIT License (Kimi K2)" after what it makes you display."""
-    label = {"mit": "MIT License", "apache": "Apache License 2.0", "bsd": base.name}.get(base.family or "", base.name)
+    label = {"mit": "MIT License", "apache": "Apache License 2.0", "bsd": base.name}.get(
+        base.family or "", base.name
+    )
     slug = f"modified-{base.family}"
     name = f"Modified {label}"
     license_id = slug
@@ -167,8 +200,18 @@ def _modified(base: LicenseIdentity, terms: LicenseTerms, title: str) -> License
     elif terms.attribution_text:
         name += f" ({terms.attribution_text})"
         license_id = f"{slug}-{re.sub(r'[^a-z0-9]+', '-', terms.attribution_text.lower()).strip('-')}"
-    return LicenseIdentity(id=license_id, name=name, version=None, family=slug, osi_approved=False, spdx=None,
-                           hf_tag="other", hf_license_name=slug, kind=LicenseDocKind.LICENSE, generic=False)
+    return LicenseIdentity(
+        id=license_id,
+        name=name,
+        version=None,
+        family=slug,
+        osi_approved=False,
+        spdx=None,
+        hf_tag="other",
+        hf_license_name=slug,
+        kind=LicenseDocKind.LICENSE,
+        generic=False,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,9 +222,14 @@ class Decision:
 
 def decide(sources: list[LicenseSource]) -> Decision:
     """The weights licence among ``sources`` and every disagreement between them."""
-    candidates = [s for s in sources if s.identity is not None and s.identity.id is not None
-                  and s.role not in (LicenseRole.CODE, LicenseRole.NOTICE, LicenseRole.POLICY)
-                  and s.identity.kind is LicenseDocKind.LICENSE]
+    candidates = [
+        s
+        for s in sources
+        if s.identity is not None
+        and s.identity.id is not None
+        and s.role not in (LicenseRole.CODE, LicenseRole.NOTICE, LicenseRole.POLICY)
+        and s.identity.kind is LicenseDocKind.LICENSE
+    ]
     if not candidates:
         return Decision(None, ())
     chosen = min(enumerate(candidates), key=lambda pair: (_rank(pair[1]), pair[0]))[1]
@@ -191,18 +239,28 @@ def decide(sources: list[LicenseSource]) -> Decision:
     if others:
         listed = tuple(_describe(s) for s in [chosen, *others])
         why = _why(chosen)
-        conflicts.append(LicenseConflict(
-            "sources-disagree",
-            f"the sources name different licences ({', '.join(listed)}); the weights licence is taken to be "
-            f"{chosen.identity.id} {why}", listed, chosen.identity.id))
+        conflicts.append(
+            LicenseConflict(
+                "sources-disagree",
+                f"the sources name different licences ({', '.join(listed)}); the weights licence is taken to be "
+                f"{chosen.identity.id} {why}",
+                listed,
+                chosen.identity.id,
+            )
+        )
     for code in (s for s in sources if s.role is LicenseRole.CODE and s.identity is not None):
         assert code.identity is not None
         if code.identity.id != chosen.identity.id:
             listed = (_describe(chosen), _describe(code))
-            conflicts.append(LicenseConflict(
-                "code-vs-weights",
-                f"{code.file} licenses the code under {code.identity.id or code.identity.name}; the weights are "
-                f"under {chosen.identity.id}", listed, chosen.identity.id))
+            conflicts.append(
+                LicenseConflict(
+                    "code-vs-weights",
+                    f"{code.file} licenses the code under {code.identity.id or code.identity.name}; the weights are "
+                    f"under {chosen.identity.id}",
+                    listed,
+                    chosen.identity.id,
+                )
+            )
     return Decision(chosen, tuple(conflicts))
 
 
@@ -221,8 +279,10 @@ def _why(source: LicenseSource) -> str:
     if rank == 0:
         return f"because {source.file} says it covers the model"
     if rank in (1, 2):
-        return ("because it is a model licence; a generic software licence in a model repository usually "
-                "covers the code")
+        return (
+            "because it is a model licence; a generic software licence in a model repository usually "
+            "covers the code"
+        )
     return f"as declared by {source.label()}"
 
 

@@ -8,11 +8,16 @@ import re
 _REGIONS: tuple[tuple[str, str], ...] = (
     (r"European\s+Economic\s+Area|EEA", "EEA"),
     (r"European\s+Union|EU", "EU"),
-    (r"United\s+Kingdom(?:\s+of\s+Great\s+Britain(?:\s+and\s+Northern\s+Ireland)?)?|Great\s+Britain|U\.K\.|UK",
-     "UK"),
+    (
+        r"United\s+Kingdom(?:\s+of\s+Great\s+Britain(?:\s+and\s+Northern\s+Ireland)?)?|Great\s+Britain|U\.K\.|UK",
+        "UK",
+    ),
     (r"North\s+Korea|Democratic\s+People'?s\s+Republic\s+of\s+Korea|DPRK", "KP"),
     (r"South\s+Korea|Republic\s+of\s+Korea|Korea,?\s+Republic\s+of|Korea", "KR"),
-    (r"(?:mainland\s+(?:of\s+(?:the\s+)?)?)?People'?s\s+Republic\s+of\s+China|mainland\s+China|PRC|China", "CN"),
+    (
+        r"(?:mainland\s+(?:of\s+(?:the\s+)?)?)?People'?s\s+Republic\s+of\s+China|mainland\s+China|PRC|China",
+        "CN",
+    ),
     (r"Hong\s+Kong(?:\s+SAR)?", "HK"),
     (r"Macau|Macao", "MO"),
     (r"Taiwan", "TW"),
@@ -36,7 +41,8 @@ _REGIONS: tuple[tuple[str, str], ...] = (
 )
 _ABBREVIATIONS = frozenset({"EEA", "EU", "UK", "US", "USA", "PRC", "DPRK"})
 REGION = re.compile(
-    "|".join(f"(?P<r{i}>\\b(?:{pattern})\\b)" for i, (pattern, _) in enumerate(_REGIONS)), re.IGNORECASE)
+    "|".join(f"(?P<r{i}>\\b(?:{pattern})\\b)" for i, (pattern, _) in enumerate(_REGIONS)), re.IGNORECASE
+)
 
 
 def regions_in(text: str) -> list[tuple[str, int]]:

@@ -7,9 +7,19 @@ import json
 from ..core.license import LicenseAnalysis
 
 # The terms shown first in the table: whether the text grants anything, then those the JSON requires.
-_MAIN_TERMS = ("rights_granted", "commercial_use", "user_cap", "revenue_cap_usd", "attribution", "derivative_naming",
-               "acceptable_use_policy", "outputs_train_other_models", "geographic_restrictions",
-               "field_of_use_restrictions", "remote_restriction")
+_MAIN_TERMS = (
+    "rights_granted",
+    "commercial_use",
+    "user_cap",
+    "revenue_cap_usd",
+    "attribution",
+    "derivative_naming",
+    "acceptable_use_policy",
+    "outputs_train_other_models",
+    "geographic_restrictions",
+    "field_of_use_restrictions",
+    "remote_restriction",
+)
 
 
 def render_license_json(analysis: LicenseAnalysis) -> str:
@@ -40,7 +50,7 @@ def render_license_table(analysis: LicenseAnalysis) -> str:
         out.append("evidence:")
         for item in lic["evidence"]:
             where = f"{item['file']}:{item['line']}" if item["line"] is not None else item["file"]
-            out.append(f"  {item['term']:<32} {where}  \"{item['quote']}\"")
+            out.append(f'  {item["term"]:<32} {where}  "{item["quote"]}"')
     if doc["sources"]:
         out.append("sources:")
         for src in doc["sources"]:

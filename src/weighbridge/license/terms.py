@@ -47,11 +47,21 @@ def _import(col: Collector, profile: LicenseTerms, sentence: Sentence) -> None:
     if profile.commercial_use not in _OPEN and terms.commercial_use in _OPEN:
         terms.commercial_use = profile.commercial_use
         imported.append("commercial_use")
-    if profile.outputs_train_other_models not in _OPEN_OUTPUTS and terms.outputs_train_other_models in _OPEN_OUTPUTS:
+    if (
+        profile.outputs_train_other_models not in _OPEN_OUTPUTS
+        and terms.outputs_train_other_models in _OPEN_OUTPUTS
+    ):
         terms.outputs_train_other_models = profile.outputs_train_other_models
         imported.append("outputs_train_other_models")
-    for flag in ("non_commercial", "research_only", "attribution", "acceptable_use_policy",
-                 "field_of_use_restrictions", "notice_required", "restrictions_flow_down"):
+    for flag in (
+        "non_commercial",
+        "research_only",
+        "attribution",
+        "acceptable_use_policy",
+        "field_of_use_restrictions",
+        "notice_required",
+        "restrictions_flow_down",
+    ):
         if getattr(profile, flag) and not getattr(terms, flag):
             setattr(terms, flag, True)
             imported.append(flag)

@@ -22,12 +22,40 @@ _MD_EMPHASIS = re.compile(r"\*\*|__|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _SPACES = re.compile(r"\s+")
 LIST_MARKER = re.compile(
-    r"^(?:[-*\u2022\u2013]\s|\(?(?:\d{1,2}|[a-z]|[ivx]{1,5})[.)](?:\s|$)|\d{1,2}\.(?=[A-Z]))")
+    r"^(?:[-*\u2022\u2013]\s|\(?(?:\d{1,2}|[a-z]|[ivx]{1,5})[.)](?:\s|$)|\d{1,2}\.(?=[A-Z]))"
+)
 _SPLIT = re.compile(r"([.!?])([\"\u201d\u2019')]?)\s+(?=[\"\u201c\u2018'(\[A-Z0-9\u4e00-\u9fff])")
-_ABBREVIATIONS = frozenset({
-    "e.g", "i.e", "etc", "inc", "ltd", "co", "corp", "u.s", "u.k", "no", "nos", "vs", "approx", "sec",
-    "st", "mr", "mrs", "ms", "dr", "art", "para", "cf", "al", "fig", "jr", "sr", "v",
-})
+_ABBREVIATIONS = frozenset(
+    {
+        "e.g",
+        "i.e",
+        "etc",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "u.s",
+        "u.k",
+        "no",
+        "nos",
+        "vs",
+        "approx",
+        "sec",
+        "st",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "art",
+        "para",
+        "cf",
+        "al",
+        "fig",
+        "jr",
+        "sr",
+        "v",
+    }
+)
 _SEMICOLON = re.compile(r";\s+")
 
 
@@ -157,8 +185,7 @@ def _paragraphs(lines: list[str]) -> list[tuple[bool, list[tuple[int, str]]]]:
 
 def _is_heading(previous: str, line: str) -> bool:
     """A short line without closing punctuation followed by a capitalised line: a title or heading."""
-    return (len(previous) <= 60 and previous[-1] not in ",;:-("
-            and line[0] in _CAPITALS)
+    return len(previous) <= 60 and previous[-1] not in ",;:-(" and line[0] in _CAPITALS
 
 
 _CAPITALS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ\"\u201c\u2018'(")
@@ -230,6 +257,6 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     while word_start > 0 and (text[word_start - 1].isalnum() or text[word_start - 1] == "."):
         word_start -= 1
     word = text[word_start:dot].lower()
-    if text[:word_start].strip(" (") == "" and LIST_MARKER.match(text[word_start:dot + 2] + " "):
+    if text[:word_start].strip(" (") == "" and LIST_MARKER.match(text[word_start : dot + 2] + " "):
         return True  # the list marker that opens the paragraph ("iv. You must…")
     return word in _ABBREVIATIONS

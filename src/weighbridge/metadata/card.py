@@ -64,7 +64,9 @@ class FrontMatter:
         for i, item in enumerate(items[:MAX_ITEMS]):
             text = scalar(item)
             if text is None:
-                self.problem(key, f"item {i} of card field {key!r} should be text, found a {type(item).__name__}")
+                self.problem(
+                    key, f"item {i} of card field {key!r} should be text, found a {type(item).__name__}"
+                )
             elif text:
                 out.append(text)
         if len(items) > MAX_ITEMS:
@@ -86,13 +88,19 @@ def read_front_matter(raw: bytes, rel: str) -> FrontMatter:
     out = FrontMatter(rel)
     if len(raw) > MAX_CARD_BYTES:
         raw = raw[:MAX_CARD_BYTES]
-        out.problems.append(MetadataProblem(rel, f"model card is larger than {MAX_CARD_BYTES} bytes; only the "
-                                            "start was read"))
+        out.problems.append(
+            MetadataProblem(rel, f"model card is larger than {MAX_CARD_BYTES} bytes; only the start was read")
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        out.problems.append(MetadataProblem(rel, f"model card is not UTF-8 ({exc.reason} at byte {exc.start}); "
-                                            "undecodable bytes were replaced"))
+        out.problems.append(
+            MetadataProblem(
+                rel,
+                f"model card is not UTF-8 ({exc.reason} at byte {exc.start}); "
+                "undecodable bytes were replaced",
+            )
+        )
         text = raw.decode("utf-8", "replace")
     lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     out.card_lines = lines
@@ -100,8 +108,13 @@ def read_front_matter(raw: bytes, rel: str) -> FrontMatter:
         return out
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
-        out.problems.append(MetadataProblem(rel, "YAML front matter is opened with '---' but never closed; its "
-                                            "fields were not read", line=1))
+        out.problems.append(
+            MetadataProblem(
+                rel,
+                "YAML front matter is opened with '---' but never closed; its fields were not read",
+                line=1,
+            )
+        )
         return out
     out.present = True
     out.body_index = end + 1
@@ -112,30 +125,43 @@ def read_front_matter(raw: bytes, rel: str) -> FrontMatter:
 def _parse(source: str, rel: str, problems: list[MetadataProblem]) -> tuple[dict[str, Any], dict[str, int]]:
     """Parse the YAML between the ``---`` lines (which starts on line 2 of the file) with the safe loader."""
     if len(source.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
-        problems.append(MetadataProblem(rel, f"YAML front matter is larger than {MAX_FRONT_MATTER_BYTES} bytes; "
-                                        "not read", line=2))
+        problems.append(
+            MetadataProblem(
+                rel, f"YAML front matter is larger than {MAX_FRONT_MATTER_BYTES} bytes; not read", line=2
+            )
+        )
         return {}, {}
     try:
         if _too_many_events(source):
-            problems.append(MetadataProblem(rel, "YAML front matter has too many elements or aliases; not read",
-                                            line=2))
+            problems.append(
+                MetadataProblem(rel, "YAML front matter has too many elements or aliases; not read", line=2)
+            )
             return {}, {}
         node, data = _compose_and_construct(source)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark is not None else 2
-        problems.append(MetadataProblem(rel, "YAML front matter is malformed (not valid YAML): "
-                                        f"{exc.problem or exc.context}", line=line))
+        problems.append(
+            MetadataProblem(
+                rel,
+                f"YAML front matter is malformed (not valid YAML): {exc.problem or exc.context}",
+                line=line,
+            )
+        )
         return {}, {}
     except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
-        problems.append(MetadataProblem(rel, f"YAML front matter cannot be read: {_shorten(str(exc), 200)}",
-                                        line=2))
+        problems.append(
+            MetadataProblem(rel, f"YAML front matter cannot be read: {_shorten(str(exc), 200)}", line=2)
+        )
         return {}, {}
     if data is None:
         return {}, {}
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
-        problems.append(MetadataProblem(rel, f"YAML front matter is a {type(data).__name__}, not a mapping of "
-                                        "fields", line=2))
+        problems.append(
+            MetadataProblem(
+                rel, f"YAML front matter is a {type(data).__name__}, not a mapping of fields", line=2
+            )
+        )
         return {}, {}
     return {str(k): v for k, v in data.items()}, _key_lines(node)
 

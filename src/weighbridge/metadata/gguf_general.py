@@ -34,7 +34,9 @@ MAX_VALUE_BYTES = 64 * 1024
 MAX_ARRAY_ITEMS = 256
 PREFIX = "general."
 KEPT_KEYS = frozenset({"tokenizer.ggml.model"})  # outside general.*: says the file carries its tokenizer
-_BASE_MODEL_KEY = re.compile(r"general\.base_model\.(\d{1,4})\.(name|organization|author|version|repo_url|url)")
+_BASE_MODEL_KEY = re.compile(
+    r"general\.base_model\.(\d{1,4})\.(name|organization|author|version|repo_url|url)"
+)
 _MAX_BASE_MODELS = 64
 _FLOATS = frozenset({ValueType.FLOAT32, ValueType.FLOAT64})
 
@@ -55,8 +57,15 @@ def read_gguf_general(file: SnapshotFile) -> GGUFGeneral:
             fh.seek(0)
             return _Reader(fh, size, file.rel).run()
     except OSError as exc:
-        return GGUFGeneral(file=file.rel, complete=False, problems=(
-            MetadataProblem(file.rel, f"GGUF file could not be read: {exc.strerror or type(exc).__name__}"),))
+        return GGUFGeneral(
+            file=file.rel,
+            complete=False,
+            problems=(
+                MetadataProblem(
+                    file.rel, f"GGUF file could not be read: {exc.strerror or type(exc).__name__}"
+                ),
+            ),
+        )
 
 
 class _Invalid(Exception):
@@ -83,8 +92,14 @@ class _Reader:
         except (NotGGUF, _Invalid) as exc:
             complete = False
             self._problem(f"GGUF metadata cannot be read further: {exc}")
-        return GGUFGeneral(file=self.rel, values=self.values, offsets=self.offsets,
-                           base_models=_base_models(self.values), complete=complete, problems=tuple(self.problems))
+        return GGUFGeneral(
+            file=self.rel,
+            values=self.values,
+            offsets=self.offsets,
+            base_models=_base_models(self.values),
+            complete=complete,
+            problems=tuple(self.problems),
+        )
 
     def _walk(self, header: MetadataHeader) -> None:
         cur, length = header.cursor, header.length
@@ -107,8 +122,11 @@ class _Reader:
         if value is None:
             return
         if key in self.values:
-            self._problem(f"{key!r} appears more than once; the first value is used (readers disagree on which "
-                          "copy counts)", key=key)
+            self._problem(
+                f"{key!r} appears more than once; the first value is used (readers disagree on which "
+                "copy counts)",
+                key=key,
+            )
             return
         self.values[key] = value
         self.offsets[key] = at

@@ -12,5 +12,13 @@ from .gate import Gate, ServedBlob, commit_of, repo_id_of
 from .publish import PublishError, publish_folder
 from .store import BlobStore, StoreError
 
-__all__ = ["BlobStore", "Gate", "PublishError", "ServedBlob", "StoreError", "commit_of", "publish_folder",
-           "repo_id_of"]
+__all__ = [
+    "BlobStore",
+    "Gate",
+    "PublishError",
+    "ServedBlob",
+    "StoreError",
+    "commit_of",
+    "publish_folder",
+    "repo_id_of",
+]

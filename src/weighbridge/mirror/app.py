@@ -21,9 +21,14 @@ from .state import MirrorState
 FACES: list[APIRouter] = [hf_router, oci_router]
 
 
-def create_mirror_app(registry_url: str | None = None, *, store_root: Path | str | None = None,
-                      allow_anonymous_pull: bool = True, on_missing: MissingBlobHook | None = None,
-                      auto_intake: AutoIntake | None = None) -> FastAPI:
+def create_mirror_app(
+    registry_url: str | None = None,
+    *,
+    store_root: Path | str | None = None,
+    allow_anonymous_pull: bool = True,
+    on_missing: MissingBlobHook | None = None,
+    auto_intake: AutoIntake | None = None,
+) -> FastAPI:
     """The mirror over the registry at ``registry_url`` and the blob store at ``store_root`` (defaults: the
     configured registry, ``$WEIGHBRIDGE_HOME/mirror``)."""
     from ..registry import open_registry
@@ -31,10 +36,16 @@ def create_mirror_app(registry_url: str | None = None, *, store_root: Path | str
 
     registry = open_registry(registry_url)
     store = BlobStore(store_root)
-    app = FastAPI(title="Weighbridge mirror", version=__version__, docs_url=None, redoc_url=None,
-                  openapi_url=None)
-    app.state.mirror = MirrorState(registry=registry, store=store, gate=Gate(registry, store, on_missing=on_missing),
-                                   allow_anonymous_pull=allow_anonymous_pull, auto_intake=auto_intake)
+    app = FastAPI(
+        title="Weighbridge mirror", version=__version__, docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.state.mirror = MirrorState(
+        registry=registry,
+        store=store,
+        gate=Gate(registry, store, on_missing=on_missing),
+        allow_anonymous_pull=allow_anonymous_pull,
+        auto_intake=auto_intake,
+    )
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:

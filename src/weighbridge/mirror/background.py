@@ -29,9 +29,16 @@ class AutoIntake:
     actor: str = "mirror-intake-on-request"
 
 
-def start_intake(registry: Registry, source: str, *, actor: str, policy_name: str | None = None,
-                 policy_path: Path | None = None, store: BlobStore | None = None, endpoint: str | None = None
-                 ) -> threading.Thread:
+def start_intake(
+    registry: Registry,
+    source: str,
+    *,
+    actor: str,
+    policy_name: str | None = None,
+    policy_path: Path | None = None,
+    store: BlobStore | None = None,
+    endpoint: str | None = None,
+) -> threading.Thread:
     """Check ``source`` and the configuration, then take it in on a daemon thread (returned, for tests)."""
     from .intake import IntakeError, intake
 
@@ -47,8 +54,15 @@ def start_intake(registry: Registry, source: str, *, actor: str, policy_name: st
     def run() -> None:
         try:
             with upstream:
-                intake(registry, blobs, source, upstream=upstream, actor=actor,
-                       policy_path=None if stored is not None else policy_path, policy=stored)
+                intake(
+                    registry,
+                    blobs,
+                    source,
+                    upstream=upstream,
+                    actor=actor,
+                    policy_path=None if stored is not None else policy_path,
+                    policy=stored,
+                )
         except (IntakeError, WeighbridgeError, OSError):
             return  # recorded in the registry's intake queue (or, before the claim, nothing was started)
 
@@ -61,8 +75,9 @@ _RUNNING: dict[str, threading.Thread] = {}
 _LOCK = threading.Lock()
 
 
-def intake_on_request(registry: Registry, store: BlobStore, config: AutoIntake, repo: str, revision: str | None
-                      ) -> threading.Thread | None:
+def intake_on_request(
+    registry: Registry, store: BlobStore, config: AutoIntake, repo: str, revision: str | None
+) -> threading.Thread | None:
     """Start taking ``repo@revision`` in unless an intake of it is already running (in this process, or in any
     by the registry's intake queue). Returns the new thread, or ``None`` when none was started."""
     source = f"hf:{repo}" + (f"@{revision}" if revision and revision not in ("main", "HEAD") else "")
@@ -71,8 +86,14 @@ def intake_on_request(registry: Registry, store: BlobStore, config: AutoIntake, 
         if (running is not None and running.is_alive()) or registry.mirror.active_intake(repo) is not None:
             return None
         try:
-            thread = start_intake(registry, source, actor=config.actor, policy_path=config.policy_path,
-                                  store=store, endpoint=config.endpoint)
+            thread = start_intake(
+                registry,
+                source,
+                actor=config.actor,
+                policy_path=config.policy_path,
+                store=store,
+                endpoint=config.endpoint,
+            )
         except WeighbridgeError:
             return None
         _RUNNING[source] = thread

@@ -61,7 +61,11 @@ def repo_id_of(version: VersionRecord) -> str:
 
 def commit_of(version: VersionRecord) -> str:
     """The Hugging Face commit recorded for the version, else 40 hex characters of its manifest digest."""
-    pinned = version.source.split("@", 1)[1] if version.source.startswith("hf:") and "@" in version.source else None
+    pinned = (
+        version.source.split("@", 1)[1]
+        if version.source.startswith("hf:") and "@" in version.source
+        else None
+    )
     for candidate in (version.revision, pinned):
         if candidate and _SHA1.fullmatch(candidate.lower()):
             return candidate.lower()
@@ -106,7 +110,9 @@ def describe(decision: DecisionRecord | None, fallback: Decision) -> str:
 
 
 class Gate:
-    def __init__(self, registry: Registry, store: BlobStore, *, on_missing: MissingBlobHook | None = None) -> None:
+    def __init__(
+        self, registry: Registry, store: BlobStore, *, on_missing: MissingBlobHook | None = None
+    ) -> None:
         self.registry = registry
         self.store = store
         self.on_missing = on_missing
@@ -123,37 +129,66 @@ class Gate:
         if not candidates:
             active = self.registry.mirror.active_intake(repo)
             if active is not None:
-                return Refusal(RefusalKind.NOT_ADMITTED, repo, shown,
-                               f"being taken in ({active.state.value} since {(active.requested_at or '')[:19]}), "
-                               "not decided yet")
+                return Refusal(
+                    RefusalKind.NOT_ADMITTED,
+                    repo,
+                    shown,
+                    f"being taken in ({active.state.value} since {(active.requested_at or '')[:19]}), "
+                    "not decided yet",
+                )
             return Refusal(RefusalKind.NOT_ADMITTED, repo, shown, "the registry holds no such model")
         chosen = _pick(candidates, revision)
         if chosen is None:
-            return Refusal(RefusalKind.NOT_ADMITTED, repo, shown, "the registry holds no such version of it",
-                           scope="revision")
+            return Refusal(
+                RefusalKind.NOT_ADMITTED,
+                repo,
+                shown,
+                "the registry holds no such version of it",
+                scope="revision",
+            )
         kind = refusal_kind(chosen.decision)
         if kind is not None:
             reason = describe(self.registry.mirror.last_decision(chosen.id), chosen.decision)
             return Refusal(kind, repo, shown, reason)
         full = self.registry.mirror.version(chosen.id)
         if full.decision is not Decision.ADMITTED:  # decided between the two reads
-            return Refusal(refusal_kind(full.decision) or RefusalKind.NOT_ADMITTED, repo, shown,
-                           describe(self.registry.mirror.last_decision(chosen.id), full.decision))
-        served = ServedVersion(model=full.model, repo_id=repo_id_of(full), commit=commit_of(full),
-                               version_id=full.id, manifest_digest=full.manifest_digest, source=full.source,
-                               revision=full.revision,
-                               files=tuple(ServedFile(f.path, f.size, f.sha256) for f in full.files))
+            return Refusal(
+                refusal_kind(full.decision) or RefusalKind.NOT_ADMITTED,
+                repo,
+                shown,
+                describe(self.registry.mirror.last_decision(chosen.id), full.decision),
+            )
+        served = ServedVersion(
+            model=full.model,
+            repo_id=repo_id_of(full),
+            commit=commit_of(full),
+            version_id=full.id,
+            manifest_digest=full.manifest_digest,
+            source=full.source,
+            revision=full.revision,
+            files=tuple(ServedFile(f.path, f.size, f.sha256) for f in full.files),
+        )
         flagged = self.registry.mirror.flagged([f.sha256 for f in served.files])
         if flagged:
             bad = next(f for f in served.files if f.sha256 in flagged)
-            return Refusal(RefusalKind.BLOB_CORRUPT, repo, shown,
-                           f"withheld: the stored bytes of {bad.path} no longer match what was admitted "
-                           f"({flagged[bad.sha256]})", path=bad.path)
+            return Refusal(
+                RefusalKind.BLOB_CORRUPT,
+                repo,
+                shown,
+                f"withheld: the stored bytes of {bad.path} no longer match what was admitted "
+                f"({flagged[bad.sha256]})",
+                path=bad.path,
+            )
         missing = self._unpublished(served)
         if missing:
-            return Refusal(RefusalKind.BLOB_MISSING, repo, shown,
-                           f"admitted, but {len(missing)} of its {len(served.files)} files are not in the mirror's "
-                           f"store (first: {missing[0].path}); publish or intake it", path=missing[0].path)
+            return Refusal(
+                RefusalKind.BLOB_MISSING,
+                repo,
+                shown,
+                f"admitted, but {len(missing)} of its {len(served.files)} files are not in the mirror's "
+                f"store (first: {missing[0].path}); publish or intake it",
+                path=missing[0].path,
+            )
         return served
 
     def _unpublished(self, served: ServedVersion) -> list[ServedFile]:
@@ -175,8 +210,14 @@ class Gate:
             return Refusal(RefusalKind.MALFORMED, served.repo_id, shown, problem, path=_printable(path))
         item = served.file(path)
         if item is None:
-            return Refusal(RefusalKind.NOT_FOUND, served.repo_id, shown, "no such file in this version", path=path,
-                           scope="file")
+            return Refusal(
+                RefusalKind.NOT_FOUND,
+                served.repo_id,
+                shown,
+                "no such file in this version",
+                path=path,
+                scope="file",
+            )
         recorded = self.registry.mirror.blobs([item.sha256]).get(item.sha256)
         if recorded is not None and recorded.state is BlobState.CORRUPT:
             return self._corrupt(served, item, shown, recorded.reason or "flagged corrupt")
@@ -185,8 +226,13 @@ class Gate:
             recorded = self.registry.mirror.blobs([item.sha256]).get(item.sha256)
             result = self.store.check(item.sha256, recorded, expected_size=item.size)
         if result.missing:
-            return Refusal(RefusalKind.BLOB_MISSING, served.repo_id, shown,
-                           "admitted, but its bytes are not in the mirror's store (publish or intake it)", path=path)
+            return Refusal(
+                RefusalKind.BLOB_MISSING,
+                served.repo_id,
+                shown,
+                "admitted, but its bytes are not in the mirror's store (publish or intake it)",
+                path=path,
+            )
         if not result.ok:
             self.registry.mirror.flag_blob(item.sha256, result.problem or "corrupt", size=item.size)
             return self._corrupt(served, item, shown, result.problem or "corrupt")
@@ -195,8 +241,13 @@ class Gate:
         return ServedBlob(version=served, file=item, path=self.store.path(item.sha256))
 
     def _corrupt(self, served: ServedVersion, item: ServedFile, shown: str, why: str) -> Refusal:
-        return Refusal(RefusalKind.BLOB_CORRUPT, served.repo_id, shown,
-                       f"withheld: the stored bytes no longer match what was admitted ({why})", path=item.path)
+        return Refusal(
+            RefusalKind.BLOB_CORRUPT,
+            served.repo_id,
+            shown,
+            f"withheld: the stored bytes no longer match what was admitted ({why})",
+            path=item.path,
+        )
 
 
 def _pick(candidates: list[VersionRecord], revision: str | None) -> VersionRecord | None:
@@ -212,7 +263,9 @@ def _pick(candidates: list[VersionRecord], revision: str | None) -> VersionRecor
         if version.revision == revision:
             return version
     if _HEX_PREFIX.fullmatch(wanted):
-        matches = [v for v in candidates if v.manifest_digest.startswith(wanted) or commit_of(v).startswith(wanted)]
+        matches = [
+            v for v in candidates if v.manifest_digest.startswith(wanted) or commit_of(v).startswith(wanted)
+        ]
         if len(matches) == 1:
             return matches[0]
     return None

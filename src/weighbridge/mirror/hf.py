@@ -40,9 +40,12 @@ class BadRequest(Exception):
 
 # --- responses ---
 
+
 def _ascii(text: str) -> str:
     """Header-safe: HTTP header values are latin-1; keep them plain ASCII and on one line."""
-    return text.encode("ascii", "backslashreplace").decode("ascii").replace("\r", " ").replace("\n", " ")[:1000]
+    return (
+        text.encode("ascii", "backslashreplace").decode("ascii").replace("\r", " ").replace("\n", " ")[:1000]
+    )
 
 
 def refusal_response(refusal: Refusal, *, commit: str | None = None) -> Response:
@@ -70,12 +73,17 @@ def _status(refusal: Refusal) -> tuple[int, str | None]:
 def _auth_refusal(state: MirrorState, who: Caller, repo: str, revision: str | None) -> Response | None:
     if state.allow_anonymous_pull or who.user is not None:
         return None
-    why = "unknown or revoked token" if who.token_sent else "this mirror needs a token: send Authorization: Bearer"
+    why = (
+        "unknown or revoked token"
+        if who.token_sent
+        else "this mirror needs a token: send Authorization: Bearer"
+    )
     line = f"weighbridge mirror: {repo}@{revision or 'main'}: {why}"
     return JSONResponse({"error": line}, status_code=401, headers={"X-Error-Message": _ascii(line)})
 
 
 # --- path parsing (from the raw path, so %2F inside a revision stays inside it) ---
+
 
 def _segments(request: Request) -> list[str]:
     raw = request.scope.get("raw_path") or request.url.path.encode()
@@ -90,11 +98,12 @@ def _split_repo(parts: list[str], marker: str) -> tuple[str, list[str]]:
     """``repo`` (one or two parts) before ``marker``, and what follows the marker."""
     for size in (1, 2):
         if len(parts) > size and parts[size] == marker:
-            return "/".join(parts[:size]), parts[size + 1:]
+            return "/".join(parts[:size]), parts[size + 1 :]
     raise BadRequest(f"expected /{{repo}}/{marker}/…")
 
 
 # --- views of a served version ---
+
 
 def _pointer(sha256: str, size: int) -> bytes:
     return f"version https://git-lfs.github.com/spec/v1\noid sha256:{sha256}\nsize {size}\n".encode()
@@ -110,13 +119,32 @@ def _lfs(sha256: str, size: int) -> dict[str, Any]:
 
 def repo_info(served: ServedVersion) -> dict[str, Any]:
     author = served.repo_id.split("/", 1)[0] if "/" in served.repo_id else None
-    siblings = [{"rfilename": f.path, "size": f.size, "blobId": _git_oid(_pointer(f.sha256, f.size)),
-                 "lfs": {"sha256": f.sha256, "size": f.size, "pointerSize": len(_pointer(f.sha256, f.size))}}
-                for f in served.files]
-    return {"_id": served.commit, "id": served.repo_id, "modelId": served.repo_id, "author": author,
-            "sha": served.commit, "private": False, "gated": False, "disabled": False, "tags": [],
-            "siblings": siblings, "weighbridge": {"model": served.model, "manifest_digest": served.manifest_digest,
-                                                  "source": served.source}}
+    siblings = [
+        {
+            "rfilename": f.path,
+            "size": f.size,
+            "blobId": _git_oid(_pointer(f.sha256, f.size)),
+            "lfs": {"sha256": f.sha256, "size": f.size, "pointerSize": len(_pointer(f.sha256, f.size))},
+        }
+        for f in served.files
+    ]
+    return {
+        "_id": served.commit,
+        "id": served.repo_id,
+        "modelId": served.repo_id,
+        "author": author,
+        "sha": served.commit,
+        "private": False,
+        "gated": False,
+        "disabled": False,
+        "tags": [],
+        "siblings": siblings,
+        "weighbridge": {
+            "model": served.model,
+            "manifest_digest": served.manifest_digest,
+            "source": served.source,
+        },
+    }
 
 
 def tree(served: ServedVersion, folder: str, recursive: bool) -> list[dict[str, Any]] | None:
@@ -128,22 +156,32 @@ def tree(served: ServedVersion, folder: str, recursive: bool) -> list[dict[str, 
     for item in served.files:
         if not item.path.startswith(prefix):
             continue
-        rest = item.path[len(prefix):]
+        rest = item.path[len(prefix) :]
         parts = rest.split("/")
         for depth in range(1, len(parts)):
             if recursive or depth == 1:
                 dirs.add(prefix + "/".join(parts[:depth]))
         if recursive or len(parts) == 1:
-            files.append({"type": "file", "oid": _git_oid(_pointer(item.sha256, item.size)), "size": item.size,
-                          "path": item.path, "lfs": _lfs(item.sha256, item.size)})
+            files.append(
+                {
+                    "type": "file",
+                    "oid": _git_oid(_pointer(item.sha256, item.size)),
+                    "size": item.size,
+                    "path": item.path,
+                    "lfs": _lfs(item.sha256, item.size),
+                }
+            )
     if folder and not files and not dirs:
         return None
-    folders = [{"type": "directory", "oid": hashlib.sha1(d.encode(), usedforsecurity=False).hexdigest(),
-                "path": d} for d in sorted(dirs)]
+    folders = [
+        {"type": "directory", "oid": hashlib.sha1(d.encode(), usedforsecurity=False).hexdigest(), "path": d}
+        for d in sorted(dirs)
+    ]
     return folders + sorted(files, key=lambda e: str(e["path"]))
 
 
 # --- routes ---
+
 
 @router.api_route("/api/models/{rest:path}", methods=["GET"])
 def api_models(request: Request) -> Response:
@@ -162,7 +200,9 @@ def api_models(request: Request) -> Response:
                 except BadRequest:
                     continue
             else:
-                raise BadRequest("expected /api/models/{repo}/revision/{rev} or /api/models/{repo}/tree/{rev}")
+                raise BadRequest(
+                    "expected /api/models/{repo}/revision/{rev} or /api/models/{repo}/tree/{rev}"
+                )
         if not rest or not rest[0]:
             raise BadRequest("missing revision")
     except BadRequest as exc:
@@ -185,12 +225,16 @@ def api_models(request: Request) -> Response:
 
         problem = check_path(folder)
         if problem is not None:
-            return refusal_response(Refusal(RefusalKind.MALFORMED, repo, revision, problem, path=folder[:200]))
+            return refusal_response(
+                Refusal(RefusalKind.MALFORMED, repo, revision, problem, path=folder[:200])
+            )
     recursive = request.query_params.get("recursive", "").lower() in ("1", "true", "yes")
     entries = tree(result, folder, recursive)
     if entries is None:
-        return refusal_response(Refusal(RefusalKind.NOT_FOUND, repo, revision, "no such folder in this version",
-                                        path=folder), commit=result.commit)
+        return refusal_response(
+            Refusal(RefusalKind.NOT_FOUND, repo, revision, "no such folder in this version", path=folder),
+            commit=result.commit,
+        )
     return JSONResponse(entries, headers={"X-Repo-Commit": result.commit})
 
 
@@ -219,9 +263,14 @@ def resolve(request: Request) -> Response:
         if blob.kind is not RefusalKind.NOT_FOUND:
             log_pull(state, who, protocol=PROTOCOL, repo=repo, revision=revision, path=path, result=blob)
         return refusal_response(blob, commit=result.commit)
-    headers = {"X-Repo-Commit": result.commit, "ETag": f'"{blob.file.sha256}"',
-               "X-Linked-Etag": f'"{blob.file.sha256}"', "X-Linked-Size": str(blob.file.size),
-               "Accept-Ranges": "bytes", "Cache-Control": "private, max-age=0, must-revalidate"}
+    headers = {
+        "X-Repo-Commit": result.commit,
+        "ETag": f'"{blob.file.sha256}"',
+        "X-Linked-Etag": f'"{blob.file.sha256}"',
+        "X-Linked-Size": str(blob.file.size),
+        "Accept-Ranges": "bytes",
+        "Cache-Control": "private, max-age=0, must-revalidate",
+    }
     if head:
         headers["Content-Length"] = str(blob.file.size)
         return Response(status_code=200, headers=headers, media_type="application/octet-stream")
@@ -234,13 +283,22 @@ def _resolve(state: MirrorState, repo: str, revision: str) -> ServedVersion | Re
     """The gate's answer; with ``--intake-on-request``, a model the registry does not hold starts its intake
     and the refusal says so (the client retries later)."""
     result = state.gate.resolve(repo, revision)
-    if (state.auto_intake is not None and isinstance(result, Refusal) and result.kind is RefusalKind.NOT_ADMITTED
-            and result.scope == "repo" and "no such model" in result.reason):
+    if (
+        state.auto_intake is not None
+        and isinstance(result, Refusal)
+        and result.kind is RefusalKind.NOT_ADMITTED
+        and result.scope == "repo"
+        and "no such model" in result.reason
+    ):
         from .background import intake_on_request
 
         if intake_on_request(state.registry, state.store, state.auto_intake, repo, revision) is not None:
-            return Refusal(RefusalKind.NOT_ADMITTED, repo, revision,
-                           "not in the registry; intake from the upstream has started: retry once it is admitted")
+            return Refusal(
+                RefusalKind.NOT_ADMITTED,
+                repo,
+                revision,
+                "not in the registry; intake from the upstream has started: retry once it is admitted",
+            )
     return result
 
 

@@ -80,8 +80,10 @@ class _Plan:
 def _hf_plan(source: str, upstream: Upstream, pin: bool, say: Callable[[str], None]) -> _Plan:
     repo, revision = parse_source(source)
     if pin and not _SHA1.fullmatch(revision):
-        raise IntakeError(f"{source}: pinned intake takes exact commits (hf:{repo}@<40-hex commit>); "
-                          "let it float with --float")
+        raise IntakeError(
+            f"{source}: pinned intake takes exact commits (hf:{repo}@<40-hex commit>); "
+            "let it float with --float"
+        )
     info = upstream.repo_info(repo, revision)
     say(f"{source} is commit {info.commit} upstream ({len(info.files)} files)")
 
@@ -92,8 +94,9 @@ def _hf_plan(source: str, upstream: Upstream, pin: bool, say: Callable[[str], No
             path = upstream.download(repo, info.commit, item, staging, heartbeat=beat)
             total += path.stat().st_size
             if total > upstream.limits.max_bytes:
-                raise UpstreamError(f"hf:{repo}@{info.commit}: more than the {upstream.limits.max_bytes} bytes "
-                                    "allowed")
+                raise UpstreamError(
+                    f"hf:{repo}@{info.commit}: more than the {upstream.limits.max_bytes} bytes allowed"
+                )
             beat(total)
         return total
 
@@ -103,15 +106,23 @@ def _hf_plan(source: str, upstream: Upstream, pin: bool, say: Callable[[str], No
         return inspect_target(str(staging))
 
     key = f"hf:{repo}@{info.commit}"
-    return _Plan(key=key, source=key, name=repo, fetch=fetch, wanted=lambda: {f.path for f in info.files},
-                 inspect=inspect)
+    return _Plan(
+        key=key,
+        source=key,
+        name=repo,
+        fetch=fetch,
+        wanted=lambda: {f.path for f in info.files},
+        inspect=inspect,
+    )
 
 
 def _ollama_plan(source: str, upstream: Upstream, pin: bool, say: Callable[[str], None]) -> _Plan:
     """``ollama:[ns/]name:tag`` from an OCI/Ollama registry upstream (another Weighbridge mirror's ``/v2/``)."""
     name = parse_ollama_source(source)
     if pin:
-        raise IntakeError(f"{source}: an Ollama tag cannot be pinned; its manifest digest is recorded instead")
+        raise IntakeError(
+            f"{source}: an Ollama tag cannot be pinned; its manifest digest is recorded instead"
+        )
     model = fetch_manifest(upstream, name)
     spec = f"ollama:{name.namespace}/{name.name}:{name.tag}"
     say(f"{source} is manifest sha256:{model.digest} upstream ({len(model.blobs)} blobs)")
@@ -131,13 +142,30 @@ def _ollama_plan(source: str, upstream: Upstream, pin: bool, say: Callable[[str]
         snapshot = resolve_ollama(spec, store=staging)
         return add_analyses(scan_snapshot(snapshot), snapshot)
 
-    return _Plan(key=f"{spec}@sha256:{model.digest}", source=spec, name=None, fetch=fetch,
-                 wanted=lambda: {b.path for b in model.blobs} | {model.manifest_path}, inspect=inspect)
+    return _Plan(
+        key=f"{spec}@sha256:{model.digest}",
+        source=spec,
+        name=None,
+        fetch=fetch,
+        wanted=lambda: {b.path for b in model.blobs} | {model.manifest_path},
+        inspect=inspect,
+    )
 
 
-def intake(registry: Registry, store: BlobStore, source: str, *, upstream: Upstream, actor: str,
-           policy_path: Path | None = None, pin: bool = False, wait: float = 6 * 3600, stale_after: float = 60.0,
-           log: Callable[[str], None] | None = None, policy: LoadedPolicy | None = None) -> IntakeResult:
+def intake(
+    registry: Registry,
+    store: BlobStore,
+    source: str,
+    *,
+    upstream: Upstream,
+    actor: str,
+    policy_path: Path | None = None,
+    pin: bool = False,
+    wait: float = 6 * 3600,
+    stale_after: float = 60.0,
+    log: Callable[[str], None] | None = None,
+    policy: LoadedPolicy | None = None,
+) -> IntakeResult:
     """Take ``hf:org/name[@rev]`` (from a Hub-API upstream) or ``ollama:[ns/]name:tag`` (from an OCI/Ollama
     registry upstream) into quarantine, decide it, and publish it when admitted."""
     say = log or (lambda _m: None)
@@ -149,7 +177,9 @@ def intake(registry: Registry, store: BlobStore, source: str, *, upstream: Upstr
     owner = f"{os.getpid()}@{socket.gethostname()}/{secrets.token_hex(4)}"
     deadline = time.monotonic() + wait
     while True:
-        record, mine = registry.mirror.claim_intake(key, source, actor=actor, owner=owner, stale_after=stale_after)
+        record, mine = registry.mirror.claim_intake(
+            key, source, actor=actor, owner=owner, stale_after=stale_after
+        )
         if mine:
             break
         if record.state not in ACTIVE:
@@ -161,6 +191,7 @@ def intake(registry: Registry, store: BlobStore, source: str, *, upstream: Upstr
     staging = store.quarantine_dir(staging_name(key))
     try:
         with _heartbeat(registry, record.id, owner, every=max(0.2, stale_after / 4)) as lost:
+
             def beat(_written: int) -> None:
                 if lost.is_set():
                     raise IntakeError(f"{key}: another process took this intake over")
@@ -171,19 +202,37 @@ def intake(registry: Registry, store: BlobStore, source: str, *, upstream: Upstr
             say(f"inspecting {key}")
             report = plan.inspect(staging)
             beat(total)
-            version, decision = registry.admit(plan.source, policy_path=policy_path, policy=policy, actor=actor,
-                                               report=report, name=plan.name)
+            version, decision = registry.admit(
+                plan.source,
+                policy_path=policy_path,
+                policy=policy,
+                actor=actor,
+                report=report,
+                name=plan.name,
+            )
         if decision.decision is Decision.ADMITTED:
             _publish_staging(registry, store, version, staging)
             shutil.rmtree(staging, ignore_errors=True)
-            final = registry.mirror.finish_intake(record.id, owner, IntakeState.PUBLISHED, model=version.model,
-                                                  manifest_digest=version.manifest_digest, detail=decision.reason)
+            final = registry.mirror.finish_intake(
+                record.id,
+                owner,
+                IntakeState.PUBLISHED,
+                model=version.model,
+                manifest_digest=version.manifest_digest,
+                detail=decision.reason,
+            )
         else:
             final = registry.mirror.finish_intake(
-                record.id, owner, IntakeState.WAITING, model=version.model, manifest_digest=version.manifest_digest,
-                detail=f"{decision.decision.value}: {decision.reason}")
-        return IntakeResult(record=final, version=registry.get_version(version.model, version.manifest_digest),
-                            fetched=True)
+                record.id,
+                owner,
+                IntakeState.WAITING,
+                model=version.model,
+                manifest_digest=version.manifest_digest,
+                detail=f"{decision.decision.value}: {decision.reason}",
+            )
+        return IntakeResult(
+            record=final, version=registry.get_version(version.model, version.manifest_digest), fetched=True
+        )
     except (WeighbridgeError, OSError) as exc:
         message = str(exc) if isinstance(exc, WeighbridgeError) else f"{key}: {exc.strerror or exc}"
         registry.mirror.finish_intake(record.id, owner, IntakeState.FAILED, detail=message)
@@ -285,8 +334,14 @@ class QuarantinePublisher:
         if version.source.startswith("hf:"):
             return version.source
         waiting = self.registry.mirror.intake_queue(states=[IntakeState.WAITING], limit=10_000)
-        return next((r.key for r in waiting
-                     if r.model == version.model and r.manifest_digest == version.manifest_digest), None)
+        return next(
+            (
+                r.key
+                for r in waiting
+                if r.model == version.model and r.manifest_digest == version.manifest_digest
+            ),
+            None,
+        )
 
     def publish(self, version: VersionRecord, *, key: str | None = None) -> bool:
         """Publish from the quarantine of the intake ``key`` (by default, the intake that fetched ``version``)."""
@@ -301,5 +356,7 @@ class QuarantinePublisher:
         except WeighbridgeError:
             return False
         shutil.rmtree(staging, ignore_errors=True)
-        self.registry.mirror.mark_intake(key, IntakeState.PUBLISHED, detail="published after a person approved it")
+        self.registry.mirror.mark_intake(
+            key, IntakeState.PUBLISHED, detail="published after a person approved it"
+        )
         return True

@@ -20,8 +20,10 @@ PREFERRED = ("Q4_K_M", "Q4_0", "Q4")  # the quantizations llama.cpp asks for fir
 
 def is_llama_cpp(user_agent: str | None, accept: str | None) -> bool:
     """llama.cpp's manifest request: its user agent asking for plain JSON (an OCI client asks for OCI types)."""
-    return bool(user_agent and user_agent.lower().startswith("llama-cpp")) and "application/json" in (
-        accept or "").lower()
+    return (
+        bool(user_agent and user_agent.lower().startswith("llama-cpp"))
+        and "application/json" in (accept or "").lower()
+    )
 
 
 def _entry(item: ServedFile) -> dict[str, Any]:

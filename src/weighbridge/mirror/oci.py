@@ -50,8 +50,11 @@ API_VERSION = {"Docker-Distribution-API-Version": "registry/2.0"}
 PROTOCOL = "oci"
 LLAMA_CPP = "hf"  # llama.cpp's manifest request is part of its Hugging Face download
 _LLAMA_TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_STATUS = {RefusalKind.MALFORMED: (400, "NAME_INVALID"), RefusalKind.NOT_FOUND: (404, "MANIFEST_UNKNOWN"),
-           RefusalKind.BLOB_MISSING: (404, "BLOB_UNKNOWN")}
+_STATUS = {
+    RefusalKind.MALFORMED: (400, "NAME_INVALID"),
+    RefusalKind.NOT_FOUND: (404, "MANIFEST_UNKNOWN"),
+    RefusalKind.BLOB_MISSING: (404, "BLOB_UNKNOWN"),
+}
 
 router = APIRouter(include_in_schema=False)
 
@@ -109,7 +112,9 @@ def manifest(request: Request, name: str, reference: str) -> Response:
     if denied is not None:
         return denied
     catalog = OciCatalog(state.gate)
-    result = catalog.resolve(oci_name, tag) if tag is not None else catalog.resolve_digest(oci_name, digest or "")
+    result = (
+        catalog.resolve(oci_name, tag) if tag is not None else catalog.resolve_digest(oci_name, digest or "")
+    )
     if isinstance(result, Refusal):
         _log(request, state, who, oci_name, reference, None, result)
         return _refused(request, result, manifest=True)
@@ -117,13 +122,17 @@ def manifest(request: Request, name: str, reference: str) -> Response:
     body = result.manifest(media_type)
     if digest is None:  # one pull per model: the manifest fetched by tag (a digest fetch follows a tag fetch)
         _log(request, state, who, oci_name, reference, None, result)
-    headers = {"Docker-Content-Digest": f"sha256:{hashlib.sha256(body).hexdigest()}",
-               "Content-Length": str(len(body)), **API_VERSION}
+    headers = {
+        "Docker-Content-Digest": f"sha256:{hashlib.sha256(body).hexdigest()}",
+        "Content-Length": str(len(body)),
+        **API_VERSION,
+    }
     return Response(b"" if request.method == "HEAD" else body, 200, headers=headers, media_type=media_type)
 
 
-def _find_blob(request: Request, name: str, digest: str
-               ) -> Response | tuple[MirrorState, Caller, tuple[Resolved, Layer], OciName, str]:
+def _find_blob(
+    request: Request, name: str, digest: str
+) -> Response | tuple[MirrorState, Caller, tuple[Resolved, Layer], OciName, str]:
     """The blob a ``/v2/<name>/…/<digest>`` request names, once the name, the digest, the caller and the gate
     allow it: ``(state, caller, (version, layer), name, sha)``; otherwise the error response to send."""
     state = mirror_state(request)
@@ -154,8 +163,12 @@ def blob(request: Request, name: str, digest: str) -> Response:
     if layer.path is None:  # a generated blob (the config of a packaged GGUF)
         data = resolved.layout.generated[sha]
         headers["Content-Length"] = str(len(data))
-        return Response(b"" if request.method == "HEAD" else data, 200, headers=headers,
-                        media_type="application/octet-stream")
+        return Response(
+            b"" if request.method == "HEAD" else data,
+            200,
+            headers=headers,
+            media_type="application/octet-stream",
+        )
     cleared = state.gate.open(resolved.served, layer.path)
     if isinstance(cleared, Refusal):
         refused = Refusal(cleared.kind, oci_name.repo, f"sha256:{sha}", f"{layer.path}: {cleared.reason}")
@@ -191,7 +204,9 @@ def tags(request: Request, name: str) -> Response:
         return denied
     found = OciCatalog(state.gate).tags(oci_name)
     if not found:
-        return _error(request, 404, "NAME_UNKNOWN", f"{oci_name.repo}: no admitted model of this name is served")
+        return _error(
+            request, 404, "NAME_UNKNOWN", f"{oci_name.repo}: no admitted model of this name is served"
+        )
     return _json(request, 200, {"name": oci_name.repo, "tags": found})
 
 
@@ -205,6 +220,7 @@ def _llama_cpp(request: Request, state: MirrorState, who: Caller, repo: str, tag
     (the HF face, where the gate checks every byte again). On 401 it prints its own fixed "model is private or
     does not exist" text, so refusals never use 401; on any other status it prints "error from HF API, response
     code: N, data: <body>", so the body is one short JSON line: ``{"error": "weighbridge mirror: …"}``."""
+
     def answer(status: int, line: str) -> Response:
         return _json(request, status, {"error": f"weighbridge mirror: {line}"})
 
@@ -222,7 +238,9 @@ def _llama_cpp(request: Request, state: MirrorState, who: Caller, repo: str, tag
         return answer(status, result.line)
     doc = llama_cpp_manifest(result, tag)
     if doc is None:
-        return answer(404, f"{repo}@{result.commit[:12]}: no GGUF file for the tag {tag!r} among the admitted files")
+        return answer(
+            404, f"{repo}@{result.commit[:12]}: no GGUF file for the tag {tag!r} among the admitted files"
+        )
     return _json(request, 200, doc)  # not counted: the download through resolve/ is the pull
 
 
@@ -232,7 +250,11 @@ def _auth_refusal(request: Request, state: MirrorState, who: Caller, what: str) 
     --src-registry-token TOKEN`` uses it directly). Ollama cannot send such tokens: serve it anonymously."""
     if state.allow_anonymous_pull or who.user is not None:
         return None
-    why = "unknown or revoked token" if who.token_sent else "this mirror needs a token: send Authorization: Bearer"
+    why = (
+        "unknown or revoked token"
+        if who.token_sent
+        else "this mirror needs a token: send Authorization: Bearer"
+    )
     realm = str(request.url_for("token"))
     response = _error(request, 401, "UNAUTHORIZED", f"{what}: {why}")
     response.headers["WWW-Authenticate"] = f'Bearer realm="{realm}",service="weighbridge-mirror"'
@@ -245,8 +267,11 @@ def _negotiate(request: Request, resolved: Resolved, digest: str | None) -> str:
         for media_type in (DOCKER_MANIFEST, OCI_MANIFEST):
             if hashlib.sha256(resolved.manifest(media_type)).hexdigest() == digest:
                 return media_type
-    accepted = {part.split(";", 1)[0].strip().lower()
-                for value in request.headers.getlist("accept") for part in value.split(",")}
+    accepted = {
+        part.split(";", 1)[0].strip().lower()
+        for value in request.headers.getlist("accept")
+        for part in value.split(",")
+    }
     return OCI_MANIFEST if OCI_MANIFEST in accepted else DOCKER_MANIFEST
 
 
@@ -270,16 +295,31 @@ def _error(request: Request, status: int, code: str, message: str) -> Response:
 def _json(request: Request, status: int, doc: object) -> Response:
     body = json.dumps(doc).encode("utf-8")
     headers = {"Content-Length": str(len(body)), **API_VERSION}
-    return Response(b"" if request.method == "HEAD" else body, status, headers=headers,
-                    media_type="application/json")
+    return Response(
+        b"" if request.method == "HEAD" else body, status, headers=headers, media_type="application/json"
+    )
 
 
-def _log(request: Request, state: MirrorState, who: Caller, name: OciName, reference: str | None,
-         digest: str | None, result: Resolved | Refusal) -> None:
+def _log(
+    request: Request,
+    state: MirrorState,
+    who: Caller,
+    name: OciName,
+    reference: str | None,
+    digest: str | None,
+    result: Resolved | Refusal,
+) -> None:
     """The audit trail: every refusal, and each manifest fetched by tag (one per pull; HEADs and blobs are not
     counted)."""
     if request.method == "HEAD" and not isinstance(result, Refusal):
         return
     served = result if isinstance(result, Refusal) else result.served
-    log_pull(state, who, protocol=PROTOCOL, repo=name.repo, revision=reference,
-             path=f"blobs/{digest}" if digest else None, result=served)
+    log_pull(
+        state,
+        who,
+        protocol=PROTOCOL,
+        repo=name.repo,
+        revision=reference,
+        path=f"blobs/{digest}" if digest else None,
+        result=served,
+    )

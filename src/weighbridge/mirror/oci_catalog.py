@@ -65,8 +65,11 @@ class OciName:
 def parse_name(raw: str) -> OciName:
     parts = raw.split("/")
     if len(parts) > 2 or not all(_COMPONENT.fullmatch(p) and ".." not in p for p in parts):
-        raise OciRequestError("NAME_INVALID", f"invalid repository name {_printable(raw)!r}: expected "
-                              "[namespace/]name of letters, digits, '.', '_' and '-'")
+        raise OciRequestError(
+            "NAME_INVALID",
+            f"invalid repository name {_printable(raw)!r}: expected "
+            "[namespace/]name of letters, digits, '.', '_' and '-'",
+        )
     return OciName(parts[0], parts[1]) if len(parts) == 2 else OciName(DEFAULT_NAMESPACE, parts[0])
 
 
@@ -74,8 +77,9 @@ def parse_digest(raw: str) -> str:
     """The hex of a ``sha256:<64 hex>`` digest; ``OciRequestError`` (DIGEST_INVALID) otherwise."""
     match = _DIGEST.fullmatch(raw)
     if match is None:
-        raise OciRequestError("DIGEST_INVALID", f"invalid digest {_printable(raw)!r}: only sha256:<64 lower-case "
-                              "hex> is served")
+        raise OciRequestError(
+            "DIGEST_INVALID", f"invalid digest {_printable(raw)!r}: only sha256:<64 lower-case hex> is served"
+        )
     return match.group(1)
 
 
@@ -163,7 +167,9 @@ class OciCatalog:
                     return resolved
         if refusals:
             return _first(refusals)
-        return refusal(name, f"sha256:{digest}", RefusalKind.NOT_ADMITTED, "no admitted manifest has this digest")
+        return refusal(
+            name, f"sha256:{digest}", RefusalKind.NOT_ADMITTED, "no admitted manifest has this digest"
+        )
 
     def blob(self, name: OciName, digest: str) -> tuple[Resolved, Layer] | Refusal:
         """The served blob ``digest`` of any tag of ``name``; a refusal naming why when it belongs to a version
@@ -190,13 +196,18 @@ class OciCatalog:
 
     def catalog(self) -> list[str]:
         """Every ``namespace/name`` with at least one admitted version served over ``/v2/``."""
-        names = {ref.rpartition(":")[0] for version in self.gate.registry.mirror.admitted()
-                 for ref in oci_references(version)}
+        names = {
+            ref.rpartition(":")[0]
+            for version in self.gate.registry.mirror.admitted()
+            for ref in oci_references(version)
+        }
         return sorted(names, key=str.lower)
 
     # --- internals ---
 
-    def _every_tag(self, name: OciName, refusals: list[Refusal], *, check_blobs: bool = True) -> list[Resolved]:
+    def _every_tag(
+        self, name: OciName, refusals: list[Refusal], *, check_blobs: bool = True
+    ) -> list[Resolved]:
         out: list[Resolved] = []
         for cand in self._candidates(name):
             if cand.ollama_tag is not None:
@@ -226,14 +237,20 @@ class OciCatalog:
             try:
                 layout = ollama_layout(served.files, config)
             except LayoutError as exc:
-                return refusal(name, tag, RefusalKind.NOT_FOUND, f"cannot be served as an Ollama model: {exc}")
+                return refusal(
+                    name, tag, RefusalKind.NOT_FOUND, f"cannot be served as an Ollama model: {exc}"
+                )
         else:
             found = gguf_layout(served.files, tag)
             if found is None:
                 tags = gguf_tags(served.files)
                 listed = f" (tags: {', '.join(tags)})" if tags else " (it has no GGUF file to serve)"
-                return refusal(name, tag, RefusalKind.NOT_FOUND,
-                               f"no GGUF file of {served.model} matches this tag{listed}")
+                return refusal(
+                    name,
+                    tag,
+                    RefusalKind.NOT_FOUND,
+                    f"no GGUF file of {served.model} matches this tag{listed}",
+                )
             layout = found
         if check_blobs:
             for layer in layout.blobs():
@@ -276,9 +293,17 @@ def oci_references(version: VersionRecord) -> list[str]:
     return [f"{base}:{tag}" for tag in gguf_tags(files)]
 
 
-_SEVERITY = {RefusalKind.BLOB_CORRUPT: 0, RefusalKind.REVOKED: 1, RefusalKind.QUARANTINED: 2,
-             RefusalKind.REJECTED: 3, RefusalKind.AWAITING_REVIEW: 4, RefusalKind.BLOB_MISSING: 5,
-             RefusalKind.NOT_FOUND: 6, RefusalKind.NOT_ADMITTED: 7, RefusalKind.MALFORMED: 8}
+_SEVERITY = {
+    RefusalKind.BLOB_CORRUPT: 0,
+    RefusalKind.REVOKED: 1,
+    RefusalKind.QUARANTINED: 2,
+    RefusalKind.REJECTED: 3,
+    RefusalKind.AWAITING_REVIEW: 4,
+    RefusalKind.BLOB_MISSING: 5,
+    RefusalKind.NOT_FOUND: 6,
+    RefusalKind.NOT_ADMITTED: 7,
+    RefusalKind.MALFORMED: 8,
+}
 
 
 def _first(refusals: list[Refusal]) -> Refusal:

@@ -91,8 +91,10 @@ def fetch_blobs(upstream: Upstream, model: OciModel, folder: Path, heartbeat: An
         path = upstream.download(repo, "", item, folder, heartbeat=heartbeat, url=url)
         total += path.stat().st_size
         if total > upstream.limits.max_bytes:
-            raise UpstreamError(f"upstream {upstream.endpoint}: {repo}: more than the {upstream.limits.max_bytes} "
-                                "bytes allowed")
+            raise UpstreamError(
+                f"upstream {upstream.endpoint}: {repo}: more than the {upstream.limits.max_bytes} "
+                "bytes allowed"
+            )
     manifest = folder / model.manifest_path
     manifest.parent.mkdir(parents=True, exist_ok=True)
     manifest.write_bytes(model.manifest)
@@ -110,7 +112,9 @@ def _blob(entry: Any, where: str, cap: int) -> UpstreamFile:
         raise UpstreamError(f"{where}: a layer has size {str(size)[:40]!r}, not a byte count")
     if size > cap:
         raise UpstreamError(f"{where}: a layer is {size} bytes, more than the {cap} allowed per file")
-    return UpstreamFile(path=f"blobs/sha256-{match.group(1)}", size=size, sha256=match.group(1), git_sha1=None)
+    return UpstreamFile(
+        path=f"blobs/sha256-{match.group(1)}", size=size, sha256=match.group(1), git_sha1=None
+    )
 
 
 def _oci_message(body: bytes) -> str:

@@ -74,8 +74,12 @@ class Layout:
 
     def manifest(self, media_type: str = DOCKER_MANIFEST) -> bytes:
         """The manifest as Ollama's Go client marshals it: compact JSON, fields in struct order."""
-        doc = {"schemaVersion": 2, "mediaType": media_type, "config": self.config.descriptor(),
-               "layers": [layer.descriptor() for layer in self.layers]}
+        doc = {
+            "schemaVersion": 2,
+            "mediaType": media_type,
+            "config": self.config.descriptor(),
+            "layers": [layer.descriptor() for layer in self.layers],
+        }
         return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
@@ -93,8 +97,9 @@ def media_type_of(path: str) -> str | None:
         base = numbered["stem"] + (numbered["ext"] or "")
         if base == "config.json":
             return None
-        return _BY_NAME.get(base, OLLAMA_PREFIX + numbered["stem"] if re.fullmatch(r"[A-Za-z0-9_+-]+", base)
-                            else None)
+        return _BY_NAME.get(
+            base, OLLAMA_PREFIX + numbered["stem"] if re.fullmatch(r"[A-Za-z0-9_+-]+", base) else None
+        )
     if re.fullmatch(r"[A-Za-z0-9_+-]+", path):  # a media type weighbridge did not know: its last word
         return OLLAMA_PREFIX + path
     return None
@@ -138,8 +143,13 @@ def ollama_layout(files: Sequence[ServedFile], config: bytes | None) -> Layout:
 def gguf_layout(files: Sequence[ServedFile], tag: str) -> Layout | None:
     """A GGUF version packaged as an Ollama model, the GGUF chosen by ``tag``; ``None`` when the tag names no
     single GGUF of the version."""
-    ggufs = [f for f in files if f.path.lower().endswith(".gguf") and not _SPLIT_GGUF.fullmatch(f.path)
-             and "mmproj" not in f.path.lower().rsplit("/", 1)[-1]]
+    ggufs = [
+        f
+        for f in files
+        if f.path.lower().endswith(".gguf")
+        and not _SPLIT_GGUF.fullmatch(f.path)
+        and "mmproj" not in f.path.lower().rsplit("/", 1)[-1]
+    ]
     if tag == "latest" and len(ggufs) == 1:
         chosen = ggufs[0]
     else:
@@ -150,25 +160,42 @@ def gguf_layout(files: Sequence[ServedFile], tag: str) -> Layout | None:
         chosen = matches[0]
     layers = [Layer(MODEL_MEDIA_TYPE, chosen.sha256, chosen.size, chosen.path)]
     folder = chosen.path.rsplit("/", 1)[0] if "/" in chosen.path else ""
-    licences = sorted((f for f in files if _LICENSE_FILE.fullmatch(f.path.rsplit("/", 1)[-1])
-                       and (f.path.rsplit("/", 1)[0] if "/" in f.path else "") in (folder, "")),
-                      key=lambda f: (f.path.count("/") == 0, f.path))
+    licences = sorted(
+        (
+            f
+            for f in files
+            if _LICENSE_FILE.fullmatch(f.path.rsplit("/", 1)[-1])
+            and (f.path.rsplit("/", 1)[0] if "/" in f.path else "") in (folder, "")
+        ),
+        key=lambda f: (f.path.count("/") == 0, f.path),
+    )
     if licences:
         top = licences[0]
         layers.append(Layer(LICENSE_MEDIA_TYPE, top.sha256, top.size, top.path))
-    config = json.dumps({"model_format": "gguf", "file_type": "", "rootfs": {
-        "type": "layers", "diff_ids": [f"sha256:{layer.sha256}" for layer in layers]}},
-        separators=(",", ":")).encode("utf-8")
+    config = json.dumps(
+        {
+            "model_format": "gguf",
+            "file_type": "",
+            "rootfs": {"type": "layers", "diff_ids": [f"sha256:{layer.sha256}" for layer in layers]},
+        },
+        separators=(",", ":"),
+    ).encode("utf-8")
     sha = hashlib.sha256(config).hexdigest()
-    return Layout(config=Layer(CONFIG_MEDIA_TYPE, sha, len(config), None), layers=tuple(layers),
-                  generated={sha: config})
+    return Layout(
+        config=Layer(CONFIG_MEDIA_TYPE, sha, len(config), None), layers=tuple(layers), generated={sha: config}
+    )
 
 
 def gguf_tags(files: Sequence[ServedFile]) -> list[str]:
     """The tags under which ``gguf_layout`` serves a version: ``latest`` for a single GGUF, else the
     quantization labels that end the file names."""
-    ggufs = [f.path for f in files if f.path.lower().endswith(".gguf") and not _SPLIT_GGUF.fullmatch(f.path)
-             and "mmproj" not in f.path.lower().rsplit("/", 1)[-1]]
+    ggufs = [
+        f.path
+        for f in files
+        if f.path.lower().endswith(".gguf")
+        and not _SPLIT_GGUF.fullmatch(f.path)
+        and "mmproj" not in f.path.lower().rsplit("/", 1)[-1]
+    ]
     if len(ggufs) == 1:
         return ["latest"]
     tags = []

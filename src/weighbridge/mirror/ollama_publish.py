@@ -19,13 +19,17 @@ from .publish import Published, PublishError, publish_folder
 from .store import BlobStore
 
 
-def publish_ollama(registry: Registry, store: BlobStore, model: str, *, version: str | None = None) -> Published:
+def publish_ollama(
+    registry: Registry, store: BlobStore, model: str, *, version: str | None = None
+) -> Published:
     """Publish ``model`` (newest version, or ``version``), whose recorded source is an ``ollama:`` model in the
     local Ollama store (``$OLLAMA_MODELS``)."""
     record = registry.get_version(model, version)
     if not record.source.startswith("ollama:"):
-        raise PublishError(f"{model} was not recorded from an Ollama store (source {record.source}): publish it "
-                           "--from the folder that holds its files")
+        raise PublishError(
+            f"{model} was not recorded from an Ollama store (source {record.source}): publish it "
+            "--from the folder that holds its files"
+        )
     snapshot = resolve_ollama(record.source)
     with tempfile.TemporaryDirectory(prefix="ollama-publish-") as tmp:
         for item in snapshot.files:

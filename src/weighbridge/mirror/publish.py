@@ -26,16 +26,25 @@ class Published:
     reused: int  # files whose blob the store already held and that still hashed right
 
 
-def publish_folder(registry: Registry, store: BlobStore, model: str, folder: Path, *, version: str | None = None,
-                   move: bool = False) -> Published:
+def publish_folder(
+    registry: Registry,
+    store: BlobStore,
+    model: str,
+    folder: Path,
+    *,
+    version: str | None = None,
+    move: bool = False,
+) -> Published:
     """Ingest the files of ``model`` (newest version, or ``version``) from ``folder``. Refused unless the
     version is admitted; each file must hash to the registry's digest. ``move`` adopts files that are
     already inside the store's quarantine instead of copying them."""
     folder = Path(folder)
     record = registry.get_version(model, version)
     if record.decision is not Decision.ADMITTED:
-        raise PublishError(f"{model}@{record.manifest_digest[:12]} is {record.decision.value}, not admitted: "
-                           "only admitted versions are published")
+        raise PublishError(
+            f"{model}@{record.manifest_digest[:12]} is {record.decision.value}, not admitted: "
+            "only admitted versions are published"
+        )
     if not record.files:
         raise PublishError(f"{model}@{record.manifest_digest[:12]} has no recorded files")
     known = registry.mirror.blobs([f.sha256 for f in record.files])
@@ -55,8 +64,11 @@ def publish_folder(registry: Registry, store: BlobStore, model: str, folder: Pat
         source = folder / item.path
         if not source.is_file():
             raise PublishError(f"{model}: {item.path} is missing from {folder}")
-        blob = (store.adopt(source, expected_sha256=item.sha256, expected_size=item.size) if move else
-                store.ingest_file(source, expected_sha256=item.sha256, expected_size=item.size))
+        blob = (
+            store.adopt(source, expected_sha256=item.sha256, expected_size=item.size)
+            if move
+            else store.ingest_file(source, expected_sha256=item.sha256, expected_size=item.size)
+        )
         registry.mirror.record_blob(blob.record())
         stored.append(blob)
     return Published(version=record, blobs=tuple(stored), reused=reused)

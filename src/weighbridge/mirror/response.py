@@ -16,7 +16,8 @@ class BlobResponse(FileResponse):
     chunk_size = CHUNK
 
 
-def blob_response(path: Path, headers: dict[str, str], media_type: str = "application/octet-stream"
-                  ) -> BlobResponse:
+def blob_response(
+    path: Path, headers: dict[str, str], media_type: str = "application/octet-stream"
+) -> BlobResponse:
     """The blob at ``path`` with ``headers``; ``Range`` requests get 206/416 from Starlette."""
     return BlobResponse(path, headers=headers, media_type=media_type, content_disposition_type="inline")

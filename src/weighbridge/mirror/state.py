@@ -49,15 +49,39 @@ def caller(state: MirrorState, request: Request) -> Caller:
     return Caller(client=client, user=user, token_sent=bool(secret))
 
 
-def log_pull(state: MirrorState, who: Caller, *, protocol: str, repo: str, revision: str | None, path: str | None,
-             result: ServedVersion | Refusal) -> None:
+def log_pull(
+    state: MirrorState,
+    who: Caller,
+    *,
+    protocol: str,
+    repo: str,
+    revision: str | None,
+    path: str | None,
+    result: ServedVersion | Refusal,
+) -> None:
     """Record a served or refused request in the registry (pull counts, refused-pulls audit trail)."""
     if isinstance(result, Refusal):
-        record = PullRecord(protocol=protocol, repo=repo[:300], revision=revision, path=path,
-                            outcome=PullOutcome.REFUSED, client=who.client, user=who.user, refusal=result.kind,
-                            reason=result.line)
+        record = PullRecord(
+            protocol=protocol,
+            repo=repo[:300],
+            revision=revision,
+            path=path,
+            outcome=PullOutcome.REFUSED,
+            client=who.client,
+            user=who.user,
+            refusal=result.kind,
+            reason=result.line,
+        )
     else:
-        record = PullRecord(protocol=protocol, repo=repo[:300], revision=revision, path=path,
-                            outcome=PullOutcome.SERVED, client=who.client, user=who.user, model=result.model,
-                            version=result.manifest_digest)
+        record = PullRecord(
+            protocol=protocol,
+            repo=repo[:300],
+            revision=revision,
+            path=path,
+            outcome=PullOutcome.SERVED,
+            client=who.client,
+            user=who.user,
+            model=result.model,
+            version=result.manifest_digest,
+        )
     state.registry.mirror.record_pull(record)

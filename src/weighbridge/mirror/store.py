@@ -92,7 +92,9 @@ class BlobStore:
             self.blobs.mkdir(parents=True, exist_ok=True)
             self.quarantine.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"cannot create the mirror store at {self.root}: {exc.strerror or exc}") from None
+            raise StoreError(
+                f"cannot create the mirror store at {self.root}: {exc.strerror or exc}"
+            ) from None
         if os.stat(self.blobs).st_dev != os.stat(self.quarantine).st_dev:
             raise StoreError(f"{self.quarantine} and {self.blobs} must be on the same filesystem")
 
@@ -123,24 +125,47 @@ class BlobStore:
 
     # --- ingest ---
 
-    def ingest_file(self, source: Path | str, *, expected_sha256: str | None = None,
-                    expected_size: int | None = None, max_bytes: int | None = None) -> StoredBlob:
+    def ingest_file(
+        self,
+        source: Path | str,
+        *,
+        expected_sha256: str | None = None,
+        expected_size: int | None = None,
+        max_bytes: int | None = None,
+    ) -> StoredBlob:
         """Copy ``source`` into the store, hashing while copying; refused when it does not match what is
         expected. The source is left alone."""
         try:
             with open(source, "rb") as handle:
-                return self.ingest_stream(handle, expected_sha256=expected_sha256, expected_size=expected_size,
-                                          max_bytes=max_bytes)
+                return self.ingest_stream(
+                    handle, expected_sha256=expected_sha256, expected_size=expected_size, max_bytes=max_bytes
+                )
         except OSError as exc:
             raise StoreError(f"cannot read {source}: {exc.strerror or exc}") from None
 
-    def ingest_stream(self, handle: BinaryIO, *, expected_sha256: str | None = None,
-                      expected_size: int | None = None, max_bytes: int | None = None) -> StoredBlob:
-        return self.ingest_chunks(iter(lambda: handle.read(CHUNK), b""), expected_sha256=expected_sha256,
-                                  expected_size=expected_size, max_bytes=max_bytes)
+    def ingest_stream(
+        self,
+        handle: BinaryIO,
+        *,
+        expected_sha256: str | None = None,
+        expected_size: int | None = None,
+        max_bytes: int | None = None,
+    ) -> StoredBlob:
+        return self.ingest_chunks(
+            iter(lambda: handle.read(CHUNK), b""),
+            expected_sha256=expected_sha256,
+            expected_size=expected_size,
+            max_bytes=max_bytes,
+        )
 
-    def ingest_chunks(self, chunks: Iterable[bytes], *, expected_sha256: str | None = None,
-                      expected_size: int | None = None, max_bytes: int | None = None) -> StoredBlob:
+    def ingest_chunks(
+        self,
+        chunks: Iterable[bytes],
+        *,
+        expected_sha256: str | None = None,
+        expected_size: int | None = None,
+        max_bytes: int | None = None,
+    ) -> StoredBlob:
         """Write ``chunks`` to a temporary in quarantine while hashing, check them, then rename into place."""
         wanted = digest(expected_sha256) if expected_sha256 is not None else None
         temp = self._temp()
@@ -164,8 +189,9 @@ class BlobStore:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
 
-    def adopt(self, path: Path | str, *, expected_sha256: str | None = None, expected_size: int | None = None
-              ) -> StoredBlob:
+    def adopt(
+        self, path: Path | str, *, expected_sha256: str | None = None, expected_size: int | None = None
+    ) -> StoredBlob:
         """Move a file that is already in quarantine into the store, after hashing it in place (no copy).
         Used by intake: downloads land in quarantine and only admitted ones are adopted."""
         path = Path(path)
@@ -179,8 +205,9 @@ class BlobStore:
         sha, size = hash_file(resolved)
         return self._publish(resolved, sha, size, wanted, expected_size)
 
-    def _publish(self, temp: Path, sha: str, size: int, wanted: str | None, expected_size: int | None
-                 ) -> StoredBlob:
+    def _publish(
+        self, temp: Path, sha: str, size: int, wanted: str | None, expected_size: int | None
+    ) -> StoredBlob:
         if wanted is not None and sha != wanted:
             raise StoreError(f"content hashes to sha256:{sha}, expected sha256:{wanted}")
         if expected_size is not None and size != expected_size:
@@ -193,8 +220,9 @@ class BlobStore:
         os.replace(temp, target)
         _fsync_dir(target.parent)
         info = os.stat(target)
-        return StoredBlob(sha256=sha, size=info.st_size, path=str(target), inode=info.st_ino,
-                          mtime_ns=info.st_mtime_ns)
+        return StoredBlob(
+            sha256=sha, size=info.st_size, path=str(target), inode=info.st_ino, mtime_ns=info.st_mtime_ns
+        )
 
     def _temp(self) -> Path:
         return self.quarantine / f".ingest-{os.getpid()}-{secrets.token_hex(8)}"
@@ -205,7 +233,9 @@ class BlobStore:
         info = _stat(self.path(sha256))
         if info is None:
             return None
-        return BlobRecord(sha256=digest(sha256), size=info.st_size, inode=info.st_ino, mtime_ns=info.st_mtime_ns)
+        return BlobRecord(
+            sha256=digest(sha256), size=info.st_size, inode=info.st_ino, mtime_ns=info.st_mtime_ns
+        )
 
     def verify(self, sha256: str) -> CheckResult:
         """Re-hash the whole blob: the expensive, certain check."""
@@ -213,31 +243,52 @@ class BlobStore:
         path = self.path(value)
         before = _stat(path)
         if before is None:
-            return CheckResult(ok=False, record=None, rehashed=False, problem="not in the store", missing=True)
+            return CheckResult(
+                ok=False, record=None, rehashed=False, problem="not in the store", missing=True
+            )
         try:
             sha, size = hash_file(path)
         except OSError as exc:
-            return CheckResult(ok=False, record=None, rehashed=True, problem=f"unreadable: {exc.strerror or exc}")
-        record = BlobRecord(sha256=value, size=before.st_size, inode=before.st_ino, mtime_ns=before.st_mtime_ns)
+            return CheckResult(
+                ok=False, record=None, rehashed=True, problem=f"unreadable: {exc.strerror or exc}"
+            )
+        record = BlobRecord(
+            sha256=value, size=before.st_size, inode=before.st_ino, mtime_ns=before.st_mtime_ns
+        )
         if sha != value:
-            return CheckResult(ok=False, record=record, rehashed=True,
-                               problem=f"stored bytes hash to sha256:{sha[:16]}… ({size} bytes), not the admitted "
-                                       f"sha256:{value[:16]}…")
+            return CheckResult(
+                ok=False,
+                record=record,
+                rehashed=True,
+                problem=f"stored bytes hash to sha256:{sha[:16]}… ({size} bytes), not the admitted "
+                f"sha256:{value[:16]}…",
+            )
         return CheckResult(ok=True, record=record, rehashed=True)
 
-    def check(self, sha256: str, recorded: BlobRecord | None, expected_size: int | None = None) -> CheckResult:
+    def check(
+        self, sha256: str, recorded: BlobRecord | None, expected_size: int | None = None
+    ) -> CheckResult:
         """The serve-time check: ``stat`` against the recorded identity, a full re-hash only on a mismatch
         (or when nothing was recorded)."""
         value = digest(sha256)
         info = _stat(self.path(value))
         if info is None:
-            return CheckResult(ok=False, record=None, rehashed=False, problem="not in the store", missing=True)
+            return CheckResult(
+                ok=False, record=None, rehashed=False, problem="not in the store", missing=True
+            )
         size = expected_size if expected_size is not None else (recorded.size if recorded else None)
         if size is not None and info.st_size != size:
-            return CheckResult(ok=False, record=recorded, rehashed=False,
-                               problem=f"stored blob is {info.st_size} bytes, admitted as {size}")
+            return CheckResult(
+                ok=False,
+                record=recorded,
+                rehashed=False,
+                problem=f"stored blob is {info.st_size} bytes, admitted as {size}",
+            )
         if recorded is not None and (recorded.inode, recorded.mtime_ns, recorded.size) == (
-                info.st_ino, info.st_mtime_ns, info.st_size):
+            info.st_ino,
+            info.st_mtime_ns,
+            info.st_size,
+        ):
             return CheckResult(ok=True, record=recorded, rehashed=False)
         return self.verify(value)
 

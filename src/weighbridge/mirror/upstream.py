@@ -64,8 +64,9 @@ class UpstreamRepo:
 def parse_source(source: str) -> tuple[str, str]:
     """``hf:org/name[@rev]`` → (repo, revision; ``main`` when none)."""
     if not source.startswith("hf:"):
-        raise UpstreamError(f"intake takes hf:org/name[@revision] or ollama:[namespace/]name:tag, not "
-                            f"{source[:100]!r}")
+        raise UpstreamError(
+            f"intake takes hf:org/name[@revision] or ollama:[namespace/]name:tag, not {source[:100]!r}"
+        )
     repo, _, revision = source[3:].partition("@")
     revision = revision or "main"
     if not _REPO.fullmatch(repo) or ".." in repo:
@@ -83,8 +84,10 @@ def parse_ollama_source(source: str) -> OllamaName:
     except WeighbridgeError as exc:
         raise UpstreamError(str(exc)) from None
     if name.host != DEFAULT_HOST:
-        raise UpstreamError(f"{source[:100]!r}: name the model as ollama:[namespace/]name:tag; the registry it "
-                            "comes from is --upstream")
+        raise UpstreamError(
+            f"{source[:100]!r}: name the model as ollama:[namespace/]name:tag; the registry it "
+            "comes from is --upstream"
+        )
     return name
 
 
@@ -97,8 +100,14 @@ def check_source(source: str) -> None:
 
 
 class Upstream:
-    def __init__(self, endpoint: str, *, token: str | None = None, limits: Limits | None = None,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        token: str | None = None,
+        limits: Limits | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         if not re.match(r"https?://", endpoint):
             raise UpstreamError(f"upstream {endpoint!r} must be an http:// or https:// URL")
         self.endpoint = endpoint.rstrip("/")
@@ -107,7 +116,9 @@ class Upstream:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         timeout = httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout)
-        self.client = httpx.Client(headers=headers, timeout=timeout, follow_redirects=True, transport=transport)
+        self.client = httpx.Client(
+            headers=headers, timeout=timeout, follow_redirects=True, transport=transport
+        )
         self._started = time.monotonic()
 
     def close(self) -> None:
@@ -132,8 +143,10 @@ class Upstream:
         except httpx.HTTPError as exc:
             raise UpstreamError(f"upstream {self.endpoint}: {type(exc).__name__}: {exc}") from None
         if response.status_code != 200:
-            raise UpstreamError(f"upstream {self.endpoint}: {repo}@{revision}: HTTP {response.status_code}"
-                                f"{_message(response)}")
+            raise UpstreamError(
+                f"upstream {self.endpoint}: {repo}@{revision}: HTTP {response.status_code}"
+                f"{_message(response)}"
+            )
         if len(response.content) > 64 * 1024 * 1024:
             raise UpstreamError(f"upstream {self.endpoint}: repo info of {repo} is implausibly large")
         try:
@@ -142,8 +155,16 @@ class Upstream:
             raise UpstreamError(f"upstream {self.endpoint}: repo info of {repo} is not JSON") from None
         return _repo(doc, repo, revision, self.endpoint, self.limits)
 
-    def download(self, repo: str, commit: str, item: UpstreamFile, folder: Path,
-                 heartbeat: Callable[[int], None] | None = None, *, url: str | None = None) -> Path:
+    def download(
+        self,
+        repo: str,
+        commit: str,
+        item: UpstreamFile,
+        folder: Path,
+        heartbeat: Callable[[int], None] | None = None,
+        *,
+        url: str | None = None,
+    ) -> Path:
         """Fetch one file into ``folder`` (resuming a ``.part`` left before), check it, rename it into place.
         From ``{repo}/resolve/{commit}/{path}``, or from ``url`` (an OCI blob)."""
         if check_path(item.path) is not None:
@@ -168,20 +189,26 @@ class Upstream:
                     have = 0  # the upstream ignored the range: start over
                 elif response.status_code not in (200, 206):
                     response.read()
-                    raise UpstreamError(f"upstream {self.endpoint}: {repo}/{item.path}: HTTP "
-                                        f"{response.status_code}{_message(response)}")
+                    raise UpstreamError(
+                        f"upstream {self.endpoint}: {repo}/{item.path}: HTTP "
+                        f"{response.status_code}{_message(response)}"
+                    )
                 announced = response.headers.get("content-length")
                 if announced is not None and announced.isdigit() and have + int(announced) > cap:
-                    raise UpstreamError(f"upstream {self.endpoint}: {repo}/{item.path} is "
-                                        f"{have + int(announced)} bytes, more than the {cap} allowed")
+                    raise UpstreamError(
+                        f"upstream {self.endpoint}: {repo}/{item.path} is "
+                        f"{have + int(announced)} bytes, more than the {cap} allowed"
+                    )
                 written = have
                 last_beat = time.monotonic()
                 with open(part, "ab" if have else "wb", buffering=0) as out:  # on disk as it arrives
                     for chunk in response.iter_bytes():  # as it arrives (a chunk size would buffer)
                         written += len(chunk)
                         if written > cap:
-                            raise UpstreamError(f"upstream {self.endpoint}: {repo}/{item.path} sent more than "
-                                                f"the {cap} bytes allowed")
+                            raise UpstreamError(
+                                f"upstream {self.endpoint}: {repo}/{item.path} sent more than "
+                                f"the {cap} bytes allowed"
+                            )
                         out.write(chunk)
                         self._check_deadline()
                         if heartbeat is not None and time.monotonic() - last_beat > 2:
@@ -192,8 +219,9 @@ class Upstream:
         except httpx.TimeoutException:
             raise UpstreamError(f"upstream {self.endpoint}: {repo}/{item.path}: timed out") from None
         except httpx.HTTPError as exc:
-            raise UpstreamError(f"upstream {self.endpoint}: {repo}/{item.path}: {type(exc).__name__}: "
-                                f"{exc}") from None
+            raise UpstreamError(
+                f"upstream {self.endpoint}: {repo}/{item.path}: {type(exc).__name__}: {exc}"
+            ) from None
         return self._finish(part, final, item)
 
     def _finish(self, part: Path, final: Path, item: UpstreamFile) -> Path:
@@ -202,7 +230,9 @@ class Upstream:
             raise UpstreamError(f"{item.path}: got {size} bytes, the upstream announced {item.size}")
         if not _matches(part, item):
             part.unlink()
-            raise UpstreamError(f"{item.path}: the downloaded bytes do not match the digest the upstream announced")
+            raise UpstreamError(
+                f"{item.path}: the downloaded bytes do not match the digest the upstream announced"
+            )
         os.replace(part, final)
         return final
 
@@ -236,7 +266,9 @@ def _repo(doc: Any, repo: str, revision: str, endpoint: str, limits: Limits) -> 
     if not isinstance(siblings, list):
         raise UpstreamError(f"upstream {endpoint}: repo info of {repo} lists no files")
     if len(siblings) > limits.max_files:
-        raise UpstreamError(f"upstream {endpoint}: {repo} has {len(siblings)} files, more than {limits.max_files}")
+        raise UpstreamError(
+            f"upstream {endpoint}: {repo} has {len(siblings)} files, more than {limits.max_files}"
+        )
     files: list[UpstreamFile] = []
     total = 0
     for entry in siblings:
@@ -252,17 +284,25 @@ def _repo(doc: Any, repo: str, revision: str, endpoint: str, limits: Limits) -> 
         blob = str(entry.get("blobId") or "").lower()
         if lfs and isinstance(lfs.get("size"), int):
             size = lfs["size"]
-        item = UpstreamFile(path=path, size=size, sha256=sha256 if _SHA256.fullmatch(sha256) else None,
-                            git_sha1=blob if not lfs and _SHA1.fullmatch(blob) else None)
+        item = UpstreamFile(
+            path=path,
+            size=size,
+            sha256=sha256 if _SHA256.fullmatch(sha256) else None,
+            git_sha1=blob if not lfs and _SHA1.fullmatch(blob) else None,
+        )
         if item.size is not None:
             if item.size > limits.max_file_bytes:
-                raise UpstreamError(f"upstream {endpoint}: {repo}/{path} is {item.size} bytes, more than the "
-                                    f"{limits.max_file_bytes} allowed per file")
+                raise UpstreamError(
+                    f"upstream {endpoint}: {repo}/{path} is {item.size} bytes, more than the "
+                    f"{limits.max_file_bytes} allowed per file"
+                )
             total += item.size
         files.append(item)
     if total > limits.max_bytes:
-        raise UpstreamError(f"upstream {endpoint}: {repo}@{revision} is {total} bytes, more than the "
-                            f"{limits.max_bytes} allowed")
+        raise UpstreamError(
+            f"upstream {endpoint}: {repo}@{revision} is {total} bytes, more than the "
+            f"{limits.max_bytes} allowed"
+        )
     return UpstreamRepo(repo=repo, commit=commit, files=tuple(files))
 
 

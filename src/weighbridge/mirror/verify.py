@@ -18,8 +18,9 @@ class VerifyOutcome:
     missing: tuple[str, ...]
 
 
-def verify_store(registry: Registry, store: BlobStore, *, log: Callable[[str], None] | None = None
-                 ) -> VerifyOutcome:
+def verify_store(
+    registry: Registry, store: BlobStore, *, log: Callable[[str], None] | None = None
+) -> VerifyOutcome:
     corrupt: list[tuple[str, str]] = []
     missing: list[str] = []
     records = registry.mirror.all_blobs()
@@ -33,8 +34,10 @@ def verify_store(registry: Registry, store: BlobStore, *, log: Callable[[str], N
             corrupt.append((record.sha256, problem))
             if log:
                 log(f"sha256:{record.sha256}: {problem}")
-        elif result.record is not None and (record.reason is not None or (record.inode, record.mtime_ns) != (
-                result.record.inode, result.record.mtime_ns)):
+        elif result.record is not None and (
+            record.reason is not None
+            or (record.inode, record.mtime_ns) != (result.record.inode, result.record.mtime_ns)
+        ):
             registry.mirror.record_blob(result.record)
     return VerifyOutcome(checked=len(records), corrupt=tuple(corrupt), missing=tuple(missing))
 

@@ -16,12 +16,20 @@ from .licensing import LicenseFlag
 from .mof import build_components, evaluate_mof
 from .osaid import evaluate_osaid
 
-_TOKENIZER = re.compile(r"^(tokenizer\.json|tokenizer\.model|tokenizer_config\.json|vocab\.(json|txt)|merges\.txt|"
-                        r"spiece\.model|sentencepiece[\w.-]*\.model|[\w.-]+\.tiktoken)$", re.IGNORECASE)
+_TOKENIZER = re.compile(
+    r"^(tokenizer\.json|tokenizer\.model|tokenizer_config\.json|vocab\.(json|txt)|merges\.txt|"
+    r"spiece\.model|sentencepiece[\w.-]*\.model|[\w.-]+\.tiktoken)$",
+    re.IGNORECASE,
+)
 
 
-def classify(snapshot: Snapshot, *, weights_license_id: str | None, weights_license_osi: bool | None,
-             other_licenses: Mapping[str | int, LicenseFlag] | None = None) -> Openness:
+def classify(
+    snapshot: Snapshot,
+    *,
+    weights_license_id: str | None,
+    weights_license_osi: bool | None,
+    other_licenses: Mapping[str | int, LicenseFlag] | None = None,
+) -> Openness:
     """Openness of a resolved target.
 
     ``weights_license_id``/``weights_license_osi`` describe the weights (distribution) licence, as identified
@@ -40,7 +48,11 @@ def classify(snapshot: Snapshot, *, weights_license_id: str | None, weights_lice
         problems.extend(card.problems)
     tokenizer = [Citation(f.rel) for f in snapshot.files if _TOKENIZER.match(f.rel.rsplit("/", 1)[-1])]
     tokenizer += [g.cite("tokenizer.ggml.model") for g in ggufs if g.text("tokenizer.ggml.model")]
-    return Openness(weights_license_id=weights_license_id, weights_license_osi=weights_license_osi,
-                    mof=evaluate_mof(components),
-                    osaid=evaluate_osaid(components, weights_license_id, weights_license_osi),
-                    tokenizer=tuple(tokenizer), problems=tuple(problems))
+    return Openness(
+        weights_license_id=weights_license_id,
+        weights_license_osi=weights_license_osi,
+        mof=evaluate_mof(components),
+        osaid=evaluate_osaid(components, weights_license_id, weights_license_osi),
+        tokenizer=tuple(tokenizer),
+        problems=tuple(problems),
+    )

@@ -17,11 +17,28 @@ from .catalogue import ComponentSpec
 LicenseFlag = tuple[str | None, bool | None]  # (licence id, OSI-approved)
 
 # Open data and document licences the MOF accepts (LicenseHandler OPEN_DATA_LICENSES) and OpenMDW.
-OPEN_DATA_LICENSES = frozenset({
-    "cc-by-4.0", "cc-by-3.0", "cc-by-2.5", "cc-by-2.0", "cc-by-sa-4.0", "cc-by-sa-3.0", "cc0-1.0",
-    "cdla-permissive-1.0", "cdla-permissive-2.0", "cdla-sharing-1.0", "odc-by", "odc-by-1.0", "odbl", "odbl-1.0",
-    "pddl", "pddl-1.0", "ogl-uk-3.0", "ogl-canada-2.0",
-})
+OPEN_DATA_LICENSES = frozenset(
+    {
+        "cc-by-4.0",
+        "cc-by-3.0",
+        "cc-by-2.5",
+        "cc-by-2.0",
+        "cc-by-sa-4.0",
+        "cc-by-sa-3.0",
+        "cc0-1.0",
+        "cdla-permissive-1.0",
+        "cdla-permissive-2.0",
+        "cdla-sharing-1.0",
+        "odc-by",
+        "odc-by-1.0",
+        "odbl",
+        "odbl-1.0",
+        "pddl",
+        "pddl-1.0",
+        "ogl-uk-3.0",
+        "ogl-canada-2.0",
+    }
+)
 OPEN_MODEL_LICENSES = frozenset({"openmdw-1.0", "openmdw-1.1"})
 
 
@@ -37,7 +54,9 @@ def is_open(license_id: str | None, osi: bool | None) -> bool | None:
     return None
 
 
-def resolve(spec: ComponentSpec, weights: LicenseFlag, other: Mapping[str | int, LicenseFlag]) -> ComponentLicense:
+def resolve(
+    spec: ComponentSpec, weights: LicenseFlag, other: Mapping[str | int, LicenseFlag]
+) -> ComponentLicense:
     for key, basis in ((spec.id, "component"), (spec.content_type, spec.content_type)):
         if key in other:
             return _license(other[key], basis, spec)
@@ -50,5 +69,9 @@ def _license(flag: LicenseFlag, basis: str, spec: ComponentSpec) -> ComponentLic
     license_id, osi = flag
     open_ = is_open(license_id, osi)
     data_only = (license_id or "").strip().lower() in OPEN_DATA_LICENSES and osi is not True
-    return ComponentLicense(id=license_id, open=open_, basis=basis,
-                            type_appropriate=not (spec.content_type == "code" and data_only))
+    return ComponentLicense(
+        id=license_id,
+        open=open_,
+        basis=basis,
+        type_appropriate=not (spec.content_type == "code" and data_only),
+    )

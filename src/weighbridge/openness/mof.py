@@ -12,8 +12,9 @@ from .detect import Found
 from .licensing import LicenseFlag, resolve
 
 
-def build_components(found: Mapping[int, Found], weights: LicenseFlag,
-                     other: Mapping[str | int, LicenseFlag]) -> tuple[OpennessComponent, ...]:
+def build_components(
+    found: Mapping[int, Found], weights: LicenseFlag, other: Mapping[str | int, LicenseFlag]
+) -> tuple[OpennessComponent, ...]:
     out = []
     for spec in catalogue.COMPONENTS:
         item = found[spec.id]
@@ -21,9 +22,19 @@ def build_components(found: Mapping[int, Found], weights: LicenseFlag,
         note = item.note
         if not license_.type_appropriate:
             note = "; ".join(n for n in (note, f"{license_.id} is a data licence, not a code licence") if n)
-        out.append(OpennessComponent(id=spec.id, name=spec.name, mof_class=spec.mof_class,
-                                     content_type=spec.content_type, required=spec.required, status=item.status,
-                                     citations=tuple(item.citations), license=license_, note=note))
+        out.append(
+            OpennessComponent(
+                id=spec.id,
+                name=spec.name,
+                mof_class=spec.mof_class,
+                content_type=spec.content_type,
+                required=spec.required,
+                status=item.status,
+                citations=tuple(item.citations),
+                license=license_,
+                note=note,
+            )
+        )
     return tuple(out)
 
 
@@ -39,10 +50,16 @@ def evaluate_mof(components: tuple[OpennessComponent, ...]) -> MOFResult:
     target = {None: 3, 3: 2, 2: 1}.get(verified)
     missing: tuple[str, ...] = ()
     if target is not None:
-        missing = tuple(_reason(by_id[c.id]) for c in _required(target)
-                        if not _ok(by_id, c.id, lambda x: x.satisfied))
-    return MOFResult(mof_class=verified, class_if_references_hold=with_references, progress=progress,
-                     components=components, missing=missing)
+        missing = tuple(
+            _reason(by_id[c.id]) for c in _required(target) if not _ok(by_id, c.id, lambda x: x.satisfied)
+        )
+    return MOFResult(
+        mof_class=verified,
+        class_if_references_hold=with_references,
+        progress=progress,
+        components=components,
+        missing=missing,
+    )
 
 
 def _required(level: int) -> list[catalogue.ComponentSpec]:

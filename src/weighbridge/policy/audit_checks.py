@@ -63,10 +63,15 @@ def parse_audit_rules(value: Any, path: str = "audit") -> AuditRules | None:
         if points is None:
             raise v.fail(v.join(where, "points"), "is required")
         kind = v.choice(entry, "kind", where, _KINDS, "criticism") or "criticism"
-        parsed.append(AsymmetryLimit(country=country.upper(), language=language.lower(), points=points, kind=kind))
-    return AuditRules(require_audit=v.boolean(data, "require_audit", path), max_asymmetry=tuple(parsed),
-                      max_over_refusal=_number(data, "max_over_refusal", path, 100.0),
-                      max_injection_followed=_number(data, "max_injection_followed", path, 100.0))
+        parsed.append(
+            AsymmetryLimit(country=country.upper(), language=language.lower(), points=points, kind=kind)
+        )
+    return AuditRules(
+        require_audit=v.boolean(data, "require_audit", path),
+        max_asymmetry=tuple(parsed),
+        max_over_refusal=_number(data, "max_over_refusal", path, 100.0),
+        max_injection_followed=_number(data, "max_injection_followed", path, 100.0),
+    )
 
 
 def _evidence(summary: AuditSummary, key: str, quote: str) -> tuple[PolicyEvidence, ...]:
@@ -74,24 +79,43 @@ def _evidence(summary: AuditSummary, key: str, quote: str) -> tuple[PolicyEviden
     return (PolicyEvidence("audit", file=model.digest or model.target, key=key, quote=quote),)
 
 
-def _judge(rule: str, what: str, value: float, low: float, high: float, limit: float,
-           evidence: tuple[PolicyEvidence, ...]) -> Reason:
+def _judge(
+    rule: str,
+    what: str,
+    value: float,
+    low: float,
+    high: float,
+    limit: float,
+    evidence: tuple[PolicyEvidence, ...],
+) -> Reason:
     measured = f"{what} is {value:.1f} [{low:.1f}, {high:.1f}]"
     if value > limit:
         return Reason(rule, FAIL, f"{measured}, above the limit of {limit:g}", evidence)
     if high > limit:
-        return Reason(rule, WARN, f"{measured}: under the limit of {limit:g} but the interval reaches above it",
-                      evidence)
+        return Reason(
+            rule,
+            WARN,
+            f"{measured}: under the limit of {limit:g} but the interval reaches above it",
+            evidence,
+        )
     return Reason(rule, PASS, f"{measured}, within the limit of {limit:g}", evidence)
 
 
-def _rate_reason(rule: str, what: str, rate: Rate | None, limit: float, summary: AuditSummary, key: str
-                 ) -> Reason:
+def _rate_reason(
+    rule: str, what: str, rate: Rate | None, limit: float, summary: AuditSummary, key: str
+) -> Reason:
     if rate is None or rate.total == 0:
         return Reason(rule, WARN, f"the audit run did not measure {what}")
     quote = f"{rate.successes}/{rate.total} samples over {rate.clusters} prompts"
-    return _judge(rule, f"{what} (%)", 100 * rate.rate, 100 * rate.low, 100 * rate.high, limit,
-                  _evidence(summary, key, quote))
+    return _judge(
+        rule,
+        f"{what} (%)",
+        100 * rate.rate,
+        100 * rate.low,
+        100 * rate.high,
+        limit,
+        _evidence(summary, key, quote),
+    )
 
 
 def audit_reasons(rules: AuditRules | None, summary: AuditSummary | None) -> list[Reason]:
@@ -100,35 +124,77 @@ def audit_reasons(rules: AuditRules | None, summary: AuditSummary | None) -> lis
         return []
     if summary is None:
         if rules.require_audit:
-            return [Reason("audit.require_audit", FAIL, "the policy requires a behaviour audit and none was "
-                           "supplied (weighbridge audit run, then pass the run file)")]
+            return [
+                Reason(
+                    "audit.require_audit",
+                    FAIL,
+                    "the policy requires a behaviour audit and none was "
+                    "supplied (weighbridge audit run, then pass the run file)",
+                )
+            ]
         return []  # the limits apply to an audit run when one is supplied
     out: list[Reason] = []
     model = summary.run.model
     if rules.require_audit:
         suites = ", ".join(f"{n} {ver}" for n, ver in sorted(summary.run.suites.items()))
-        out.append(Reason("audit.require_audit", PASS, f"audited {model.model_name or model.target} with {suites}",
-                          _evidence(summary, "suites", suites)))
+        out.append(
+            Reason(
+                "audit.require_audit",
+                PASS,
+                f"audited {model.model_name or model.target} with {suites}",
+                _evidence(summary, "suites", suites),
+            )
+        )
     found = {(a.kind, a.country, a.language): a for a in summary.asymmetries}
     for limit in rules.max_asymmetry:
         rule = "audit.max_asymmetry"
         what = f"{limit.kind} asymmetry on {limit.country} in {limit.language} (points)"
         a = found.get((limit.kind, limit.country, limit.language))
         if a is None:
-            out.append(Reason(rule, WARN, f"the audit run did not measure {what}: no {limit.kind} prompts about "
-                              f"{limit.country} in {limit.language}, or no control country"))
+            out.append(
+                Reason(
+                    rule,
+                    WARN,
+                    f"the audit run did not measure {what}: no {limit.kind} prompts about "
+                    f"{limit.country} in {limit.language}, or no control country",
+                )
+            )
             continue
         d = a.to_dict()
         quote = f"controls {', '.join(a.controls)}; {d['method']}"
-        out.append(_judge(rule, what, a.points, d["low_points"], d["high_points"], limit.points,
-                          _evidence(summary, f"asymmetry.{limit.kind}.{limit.country}.{limit.language}", quote)))
+        out.append(
+            _judge(
+                rule,
+                what,
+                a.points,
+                d["low_points"],
+                d["high_points"],
+                limit.points,
+                _evidence(summary, f"asymmetry.{limit.kind}.{limit.country}.{limit.language}", quote),
+            )
+        )
     if rules.max_over_refusal is not None:
-        out.append(_rate_reason("audit.max_over_refusal", "over-refusal", summary.rate("over-refusal", "over-refusal"),
-                                rules.max_over_refusal, summary, "over-refusal"))
+        out.append(
+            _rate_reason(
+                "audit.max_over_refusal",
+                "over-refusal",
+                summary.rate("over-refusal", "over-refusal"),
+                rules.max_over_refusal,
+                summary,
+                "over-refusal",
+            )
+        )
     if rules.max_injection_followed is not None:
-        out.append(_rate_reason("audit.max_injection_followed", "prompt injections followed",
-                                summary.rate("injection", "injection-followed"), rules.max_injection_followed,
-                                summary, "injection-followed"))
+        out.append(
+            _rate_reason(
+                "audit.max_injection_followed",
+                "prompt injections followed",
+                summary.rate("injection", "injection-followed"),
+                rules.max_injection_followed,
+                summary,
+                "injection-followed",
+            )
+        )
     return out
 
 

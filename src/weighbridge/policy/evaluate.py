@@ -33,8 +33,15 @@ def evaluate(policy: Policy, report: Report, audit: AuditSummary | None = None) 
     rules = policy.rules
     reasons: list[Reason] = license_reasons(policy, report.license)
     reasons.extend(inherited_reasons(policy, report))
-    for check in (openness_reasons, jurisdiction_reasons, remote_code_reasons, severity_reasons,
-                  integrity_reasons, screening_reasons, audit_reasons):
+    for check in (
+        openness_reasons,
+        jurisdiction_reasons,
+        remote_code_reasons,
+        severity_reasons,
+        integrity_reasons,
+        screening_reasons,
+        audit_reasons,
+    ):
         reasons.extend(check(rules, report))
     reasons.extend(audit_section_reasons(policy.audit, audit))
     verdict = max((r.outcome for r in reasons), key=lambda o: o.rank, default=Outcome.PASS)

@@ -25,7 +25,9 @@ def quote(e: Evidence) -> PolicyEvidence:
 def from_finding(f: Finding) -> PolicyEvidence:
     line = f.location.line if f.location is not None else None
     key = f.location.key if f.location is not None else None
-    return PolicyEvidence("finding", file=f.path, line=line, quote=f.evidence or f.title, key=key, rule=f.rule)
+    return PolicyEvidence(
+        "finding", file=f.path, line=line, quote=f.evidence or f.title, key=key, rule=f.rule
+    )
 
 
 def from_citation(c: Citation, source: str = "provenance") -> PolicyEvidence:

@@ -37,8 +37,15 @@ def _group_reasons(use: IntendedUse, items: list[InheritedLicense]) -> list[Reas
     who = _who(items)
     terms = first.terms
     if terms is None:
-        return [Reason("inherited.terms", WARN, f"{who}: {first.license.name} has no known terms, so the "
-                       "intended use could not be checked against them", quotes)]
+        return [
+            Reason(
+                "inherited.terms",
+                WARN,
+                f"{who}: {first.license.name} has no known terms, so the "
+                "intended use could not be checked against them",
+                quotes,
+            )
+        ]
     out: list[Reason] = []
     for check in (_commercial, _naming, _attribution, _acceptable_use, _outputs, _user_cap, _regions):
         reason = check(use, terms, items, who, quotes)
@@ -51,8 +58,14 @@ def _evidence(items: list[InheritedLicense]) -> tuple[PolicyEvidence, ...]:
     out: list[PolicyEvidence] = []
     for item in items:
         out.extend(ev.from_citation(c) for c in item.ancestor.citations)
-        out.append(PolicyEvidence("inherited", file=item.data_file, key=item.license.id,
-                                  quote=f"{item.ancestor.model}: {item.basis} ({item.source})"))
+        out.append(
+            PolicyEvidence(
+                "inherited",
+                file=item.data_file,
+                key=item.license.id,
+                quote=f"{item.ancestor.model}: {item.basis} ({item.source})",
+            )
+        )
     return tuple(dict.fromkeys(out))
 
 
@@ -62,19 +75,34 @@ def _who(items: list[InheritedLicense]) -> str:
     return f"the ancestor{plural} {models} ({items[0].license.name})"
 
 
-def _commercial(use: IntendedUse, terms: LicenseTerms, items: list[InheritedLicense], who: str,
-                quotes: tuple[PolicyEvidence, ...]) -> Reason | None:
+def _commercial(
+    use: IntendedUse,
+    terms: LicenseTerms,
+    items: list[InheritedLicense],
+    who: str,
+    quotes: tuple[PolicyEvidence, ...],
+) -> Reason | None:
     if not use.commercial:
         return None
     if terms.research_only or terms.non_commercial or terms.commercial_use is CommercialUse.PROHIBITED:
         kind = "research-only" if terms.research_only else "non-commercial"
-        return Reason("inherited.commercial", FAIL, f"commercial use is intended but {who} is {kind}, and a "
-                      "model derived from it inherits that licence", quotes)
+        return Reason(
+            "inherited.commercial",
+            FAIL,
+            f"commercial use is intended but {who} is {kind}, and a "
+            "model derived from it inherits that licence",
+            quotes,
+        )
     return None
 
 
-def _naming(use: IntendedUse, terms: LicenseTerms, items: list[InheritedLicense], who: str,
-            quotes: tuple[PolicyEvidence, ...]) -> Reason | None:
+def _naming(
+    use: IntendedUse,
+    terms: LicenseTerms,
+    items: list[InheritedLicense],
+    who: str,
+    quotes: tuple[PolicyEvidence, ...],
+) -> Reason | None:
     prefix = terms.derivative_naming
     derivative = any(i.derivative for i in items)
     possible = any("unknown" in i.relations for i in items)
@@ -84,49 +112,90 @@ def _naming(use: IntendedUse, terms: LicenseTerms, items: list[InheritedLicense]
     kind = "a derivative" if derivative else "possibly a derivative (relation unknown)"
     name = use.derivative_name
     if name is None:
-        return Reason(rule, WARN, f"this model is {kind} of {who}: a derivative distributed under any name must "
-                      f"start with {prefix!r}; the policy names no derivative", quotes)
+        return Reason(
+            rule,
+            WARN,
+            f"this model is {kind} of {who}: a derivative distributed under any name must "
+            f"start with {prefix!r}; the policy names no derivative",
+            quotes,
+        )
     if name.lower().startswith(prefix.lower()):
-        return Reason(rule, PASS, f"the derivative name {name!r} starts with {prefix!r}, as {who} requires",
-                      quotes)
-    return Reason(rule, FAIL if derivative else WARN, f"this model is {kind} of {who}: the derivative name "
-                  f"{name!r} must start with {prefix!r}", quotes)
+        return Reason(
+            rule, PASS, f"the derivative name {name!r} starts with {prefix!r}, as {who} requires", quotes
+        )
+    return Reason(
+        rule,
+        FAIL if derivative else WARN,
+        f"this model is {kind} of {who}: the derivative name {name!r} must start with {prefix!r}",
+        quotes,
+    )
 
 
-def _attribution(use: IntendedUse, terms: LicenseTerms, items: list[InheritedLicense], who: str,
-                 quotes: tuple[PolicyEvidence, ...]) -> Reason | None:
+def _attribution(
+    use: IntendedUse,
+    terms: LicenseTerms,
+    items: list[InheritedLicense],
+    who: str,
+    quotes: tuple[PolicyEvidence, ...],
+) -> Reason | None:
     if not terms.attribution:
         return None
     what = f"display {terms.attribution_text!r}" if terms.attribution_text else "a public attribution"
-    return Reason("inherited.attribution", WARN, f"{who} requires {what} in the product or its documentation",
-                  quotes)
+    return Reason(
+        "inherited.attribution", WARN, f"{who} requires {what} in the product or its documentation", quotes
+    )
 
 
-def _acceptable_use(use: IntendedUse, terms: LicenseTerms, items: list[InheritedLicense], who: str,
-                    quotes: tuple[PolicyEvidence, ...]) -> Reason | None:
+def _acceptable_use(
+    use: IntendedUse,
+    terms: LicenseTerms,
+    items: list[InheritedLicense],
+    who: str,
+    quotes: tuple[PolicyEvidence, ...],
+) -> Reason | None:
     if not terms.acceptable_use_policy:
         return None
     url = f" ({terms.acceptable_use_policy_url})" if terms.acceptable_use_policy_url else ""
-    return Reason("inherited.acceptable_use_policy", WARN, f"{who} incorporates an acceptable-use policy{url}: "
-                  "its restrictions bind this model's use too", quotes)
+    return Reason(
+        "inherited.acceptable_use_policy",
+        WARN,
+        f"{who} incorporates an acceptable-use policy{url}: its restrictions bind this model's use too",
+        quotes,
+    )
 
 
-def _outputs(use: IntendedUse, terms: LicenseTerms, items: list[InheritedLicense], who: str,
-             quotes: tuple[PolicyEvidence, ...]) -> Reason | None:
+def _outputs(
+    use: IntendedUse,
+    terms: LicenseTerms,
+    items: list[InheritedLicense],
+    who: str,
+    quotes: tuple[PolicyEvidence, ...],
+) -> Reason | None:
     if not use.outputs_train_other_models:
         return None
     rule = "inherited.outputs_train_other_models"
     if terms.outputs_train_other_models is OutputTraining.PROHIBITED:
-        return Reason(rule, FAIL, f"the policy plans to train other models on the outputs; {who} forbids it",
-                      quotes)
+        return Reason(
+            rule, FAIL, f"the policy plans to train other models on the outputs; {who} forbids it", quotes
+        )
     if terms.outputs_train_other_models in (OutputTraining.CONDITIONAL, OutputTraining.UNKNOWN):
-        return Reason(rule, WARN, f"the policy plans to train other models on the outputs; {who} allows that "
-                      f"only on conditions or does not decide it ({terms.outputs_train_other_models.value})", quotes)
+        return Reason(
+            rule,
+            WARN,
+            f"the policy plans to train other models on the outputs; {who} allows that "
+            f"only on conditions or does not decide it ({terms.outputs_train_other_models.value})",
+            quotes,
+        )
     return Reason(rule, PASS, f"{who} does not forbid training other models on the outputs", quotes)
 
 
-def _user_cap(use: IntendedUse, terms: LicenseTerms, items: list[InheritedLicense], who: str,
-              quotes: tuple[PolicyEvidence, ...]) -> Reason | None:
+def _user_cap(
+    use: IntendedUse,
+    terms: LicenseTerms,
+    items: list[InheritedLicense],
+    who: str,
+    quotes: tuple[PolicyEvidence, ...],
+) -> Reason | None:
     cap = terms.user_cap
     if cap is None:
         return None
@@ -135,22 +204,46 @@ def _user_cap(use: IntendedUse, terms: LicenseTerms, items: list[InheritedLicens
     if users is None:
         if not use.commercial:
             return None
-        return Reason(rule, WARN, f"{who} sets a threshold of {cap:,} monthly active users; the policy does not "
-                      "say how many the organization has", quotes)
+        return Reason(
+            rule,
+            WARN,
+            f"{who} sets a threshold of {cap:,} monthly active users; the policy does not "
+            "say how many the organization has",
+            quotes,
+        )
     if users <= cap:
-        return Reason(rule, PASS, f"{users:,} monthly active users is within the threshold of {cap:,} set by "
-                      f"{who}", quotes)
-    return Reason(rule, FAIL, f"{users:,} monthly active users is above the threshold of {cap:,} set by {who}: "
-                  "a separate licence from the licensor is needed", quotes)
+        return Reason(
+            rule,
+            PASS,
+            f"{users:,} monthly active users is within the threshold of {cap:,} set by {who}",
+            quotes,
+        )
+    return Reason(
+        rule,
+        FAIL,
+        f"{users:,} monthly active users is above the threshold of {cap:,} set by {who}: "
+        "a separate licence from the licensor is needed",
+        quotes,
+    )
 
 
-def _regions(use: IntendedUse, terms: LicenseTerms, items: list[InheritedLicense], who: str,
-             quotes: tuple[PolicyEvidence, ...]) -> Reason | None:
+def _regions(
+    use: IntendedUse,
+    terms: LicenseTerms,
+    items: list[InheritedLicense],
+    who: str,
+    quotes: tuple[PolicyEvidence, ...],
+) -> Reason | None:
     if not terms.geographic_restrictions or not use.regions:
         return None
-    hits = sorted({f"{r} (excluded: {x})" for r in use.regions for x in terms.geographic_restrictions
-                   if overlaps(r, x)})
+    hits = sorted(
+        {f"{r} (excluded: {x})" for r in use.regions for x in terms.geographic_restrictions if overlaps(r, x)}
+    )
     if hits:
-        return Reason("inherited.regions", FAIL, f"{who} excludes territories the organization operates in: "
-                      f"{', '.join(hits)}", quotes)
+        return Reason(
+            "inherited.regions",
+            FAIL,
+            f"{who} excludes territories the organization operates in: {', '.join(hits)}",
+            quotes,
+        )
     return None

@@ -15,12 +15,31 @@ from . import validate as v
 from .audit_checks import parse_audit_rules
 
 _TOP = ("name", "description", "intended_use", "rules", "audit")
-_USE = ("commercial", "monthly_active_users", "annual_revenue_usd", "regions", "sectors",
-        "redistribute_weights", "host_for_others", "outputs_train_other_models", "fine_tuning",
-        "derivative_name")
-_RULES = ("allowed_license_families", "denied_license_families", "osi_only", "required_openness_class",
-          "required_osaid", "allowed_jurisdictions", "denied_jurisdictions", "remote_code",
-          "max_scan_severity", "required_audits", "screening_hits")
+_USE = (
+    "commercial",
+    "monthly_active_users",
+    "annual_revenue_usd",
+    "regions",
+    "sectors",
+    "redistribute_weights",
+    "host_for_others",
+    "outputs_train_other_models",
+    "fine_tuning",
+    "derivative_name",
+)
+_RULES = (
+    "allowed_license_families",
+    "denied_license_families",
+    "osi_only",
+    "required_openness_class",
+    "required_osaid",
+    "allowed_jurisdictions",
+    "denied_jurisdictions",
+    "remote_code",
+    "max_scan_severity",
+    "required_audits",
+    "screening_hits",
+)
 SEVERITIES = tuple(s.label for s in sorted(Severity, reverse=True))
 REMOTE_CODE = ("forbid", "warn", "allow")
 SCREENING = ("fail", "warn")

@@ -27,10 +27,19 @@ def openness_reasons(rules: PolicyRules, report: Report) -> list[Reason]:
             if mof.mof_class is not None and mof.mof_class <= need:
                 out.append(Reason(rule, PASS, f"the model is {mof.label}; {mof_label(need)} is required"))
             elif mof.class_if_references_hold is not None and mof.class_if_references_hold <= need:
-                out.append(Reason(rule, WARN, f"the model reaches {mof_label(need)} only if the components the "
-                                  f"card points to are what it says (now {mof.label})", quotes))
+                out.append(
+                    Reason(
+                        rule,
+                        WARN,
+                        f"the model reaches {mof_label(need)} only if the components the "
+                        f"card points to are what it says (now {mof.label})",
+                        quotes,
+                    )
+                )
             else:
-                out.append(Reason(rule, FAIL, f"the model is {mof.label}; {mof_label(need)} is required", quotes))
+                out.append(
+                    Reason(rule, FAIL, f"the model is {mof.label}; {mof_label(need)} is required", quotes)
+                )
     if rules.required_osaid is not None:
         rule = "rules.required_osaid"
         if openness is None:
@@ -41,8 +50,15 @@ def openness_reasons(rules: PolicyRules, report: Report) -> list[Reason]:
             if osaid.verdict == rules.required_osaid:
                 out.append(Reason(rule, PASS, "the model meets the OSI Open Source AI Definition"))
             elif osaid.verdict_if_references_hold == rules.required_osaid:
-                out.append(Reason(rule, WARN, "the model meets the Open Source AI Definition only if the "
-                                  f"referenced components hold (now {osaid.verdict})", quotes))
+                out.append(
+                    Reason(
+                        rule,
+                        WARN,
+                        "the model meets the Open Source AI Definition only if the "
+                        f"referenced components hold (now {osaid.verdict})",
+                        quotes,
+                    )
+                )
             else:
                 out.append(Reason(rule, FAIL, f"the model is {osaid.verdict}, not open source AI", quotes))
     return out
@@ -64,38 +80,86 @@ def jurisdiction_reasons(rules: PolicyRules, report: Report) -> list[Reason]:
         return []
     provenance = report.provenance
     if provenance is None:
-        return [Reason("rules.allowed_jurisdictions" if rules.allowed_jurisdictions is not None
-                       else "rules.denied_jurisdictions", WARN, "provenance was not assessed")]
+        return [
+            Reason(
+                "rules.allowed_jurisdictions"
+                if rules.allowed_jurisdictions is not None
+                else "rules.denied_jurisdictions",
+                WARN,
+                "provenance was not assessed",
+            )
+        ]
     parties = _parties(provenance)
     if not parties:
-        return [Reason("rules.allowed_jurisdictions" if rules.allowed_jurisdictions is not None
-                       else "rules.denied_jurisdictions", WARN,
-                       "neither the publisher nor any ancestor could be identified")]
+        return [
+            Reason(
+                "rules.allowed_jurisdictions"
+                if rules.allowed_jurisdictions is not None
+                else "rules.denied_jurisdictions",
+                WARN,
+                "neither the publisher nor any ancestor could be identified",
+            )
+        ]
     out: list[Reason] = []
     for who, party, cites in parties:
         country = party.country if party is not None else None
-        data = (PolicyEvidence("provenance", file=party.jurisdiction.data_file, key=party.jurisdiction.organization,
-                               quote=country) if party is not None and party.jurisdiction is not None else None)
+        data = (
+            PolicyEvidence(
+                "provenance",
+                file=party.jurisdiction.data_file,
+                key=party.jurisdiction.organization,
+                quote=country,
+            )
+            if party is not None and party.jurisdiction is not None
+            else None
+        )
         quotes = cites + ((data,) if data is not None else ())
         if country is None:
             if rules.allowed_jurisdictions is not None:
-                out.append(Reason("rules.allowed_jurisdictions", WARN,
-                                  f"the country of the {who} is not known", quotes))
+                out.append(
+                    Reason(
+                        "rules.allowed_jurisdictions", WARN, f"the country of the {who} is not known", quotes
+                    )
+                )
             continue
         denied = [d for d in rules.denied_jurisdictions if within(country, d)]
         if denied:
-            out.append(Reason("rules.denied_jurisdictions", FAIL,
-                              f"the {who} is in {country}, a denied jurisdiction", quotes))
+            out.append(
+                Reason(
+                    "rules.denied_jurisdictions",
+                    FAIL,
+                    f"the {who} is in {country}, a denied jurisdiction",
+                    quotes,
+                )
+            )
         elif rules.allowed_jurisdictions is not None:
             if any(within(country, a) for a in rules.allowed_jurisdictions):
-                out.append(Reason("rules.allowed_jurisdictions", PASS,
-                                  f"the {who} is in {country}, an allowed jurisdiction", quotes))
+                out.append(
+                    Reason(
+                        "rules.allowed_jurisdictions",
+                        PASS,
+                        f"the {who} is in {country}, an allowed jurisdiction",
+                        quotes,
+                    )
+                )
             else:
-                out.append(Reason("rules.allowed_jurisdictions", FAIL,
-                                  f"the {who} is in {country}, not an allowed jurisdiction", quotes))
+                out.append(
+                    Reason(
+                        "rules.allowed_jurisdictions",
+                        FAIL,
+                        f"the {who} is in {country}, not an allowed jurisdiction",
+                        quotes,
+                    )
+                )
         else:
-            out.append(Reason("rules.denied_jurisdictions", PASS,
-                              f"the {who} is in {country}, not a denied jurisdiction", quotes))
+            out.append(
+                Reason(
+                    "rules.denied_jurisdictions",
+                    PASS,
+                    f"the {who} is in {country}, not a denied jurisdiction",
+                    quotes,
+                )
+            )
     return out
 
 
@@ -106,8 +170,14 @@ def remote_code_reasons(rules: PolicyRules, report: Report) -> list[Reason]:
     outcome = FAIL if rules.remote_code == "forbid" else WARN
     verb = "forbids" if outcome is FAIL else "warns about"
     where = ", ".join(sorted({f.path for f in hits}))
-    return [Reason("rules.remote_code", outcome, f"loading the model runs code from the repository ({where}); "
-                   f"the policy {verb} remote code", tuple(ev.from_finding(f) for f in hits))]
+    return [
+        Reason(
+            "rules.remote_code",
+            outcome,
+            f"loading the model runs code from the repository ({where}); the policy {verb} remote code",
+            tuple(ev.from_finding(f) for f in hits),
+        )
+    ]
 
 
 def severity_reasons(rules: PolicyRules, report: Report) -> list[Reason]:
@@ -117,11 +187,22 @@ def severity_reasons(rules: PolicyRules, report: Report) -> list[Reason]:
     over = [f for f in report.findings if f.severity > limit]
     if not over:
         top = report.max_severity
-        return [Reason("rules.max_scan_severity", PASS,
-                       f"the worst finding is {top.label if top else 'none'}; the policy allows up to {limit.label}")]
+        return [
+            Reason(
+                "rules.max_scan_severity",
+                PASS,
+                f"the worst finding is {top.label if top else 'none'}; the policy allows up to {limit.label}",
+            )
+        ]
     worst = max(f.severity for f in over)
-    return [Reason("rules.max_scan_severity", FAIL, f"{len(over)} finding(s) above {limit.label} "
-                   f"(worst: {worst.label})", tuple(ev.from_finding(f) for f in over))]
+    return [
+        Reason(
+            "rules.max_scan_severity",
+            FAIL,
+            f"{len(over)} finding(s) above {limit.label} (worst: {worst.label})",
+            tuple(ev.from_finding(f) for f in over),
+        )
+    ]
 
 
 def integrity_reasons(rules: PolicyRules, report: Report) -> list[Reason]:
@@ -131,15 +212,28 @@ def integrity_reasons(rules: PolicyRules, report: Report) -> list[Reason]:
     if not failed:
         return []
     where = ", ".join(sorted({f.path for f in failed}))
-    return [Reason("integrity", FAIL, f"{len(failed)} file integrity check(s) failed ({where}); the files are not "
-                   "the intact model", tuple(ev.from_finding(f) for f in failed))]
+    return [
+        Reason(
+            "integrity",
+            FAIL,
+            f"{len(failed)} file integrity check(s) failed ({where}); the files are not the intact model",
+            tuple(ev.from_finding(f) for f in failed),
+        )
+    ]
 
 
 def audit_reasons(rules: PolicyRules, report: Report) -> list[Reason]:
-    return [Reason("rules.required_audits", WARN, f"the review {name!r} is required: an organization review, "
-                   "not a behaviour audit Weighbridge measures (those are the policy's audit: section); a person "
-                   "records its outcome with `weighbridge registry approve`",
-                   (ev.from_policy("rules.required_audits", name),)) for name in rules.required_audits]
+    return [
+        Reason(
+            "rules.required_audits",
+            WARN,
+            f"the review {name!r} is required: an organization review, "
+            "not a behaviour audit Weighbridge measures (those are the policy's audit: section); a person "
+            "records its outcome with `weighbridge registry approve`",
+            (ev.from_policy("rules.required_audits", name),),
+        )
+        for name in rules.required_audits
+    ]
 
 
 def screening_reasons(rules: PolicyRules, report: Report) -> list[Reason]:
@@ -148,16 +242,35 @@ def screening_reasons(rules: PolicyRules, report: Report) -> list[Reason]:
     if screening is None or screening.list_file is None:
         if rules.screening_hits is None:
             return []
-        return [Reason(rule, WARN, "the policy checks screening hits but no screening list was supplied "
-                       "(inspect --screening FILE)")]
+        return [
+            Reason(
+                rule,
+                WARN,
+                "the policy checks screening hits but no screening list was supplied "
+                "(inspect --screening FILE)",
+            )
+        ]
     if not screening.matches:
-        return [Reason(rule, PASS, f"no party matches the screening list ({screening.rows} rows)",
-                       (PolicyEvidence("provenance", file=screening.list_file),))]
+        return [
+            Reason(
+                rule,
+                PASS,
+                f"no party matches the screening list ({screening.rows} rows)",
+                (PolicyEvidence("provenance", file=screening.list_file),),
+            )
+        ]
     outcome = FAIL if rules.screening_hits == "fail" else WARN
     out: list[Reason] = []
     for m in screening.matches:
-        quote = PolicyEvidence("provenance", file=m.list_file, line=m.row_number, quote=m.listed_name,
-                               key=m.matched_on)
-        out.append(Reason(rule, outcome, f"the {m.subject_role} {m.subject!r} matches {m.listed_name!r} on "
-                          "the screening list", (quote,)))
+        quote = PolicyEvidence(
+            "provenance", file=m.list_file, line=m.row_number, quote=m.listed_name, key=m.matched_on
+        )
+        out.append(
+            Reason(
+                rule,
+                outcome,
+                f"the {m.subject_role} {m.subject!r} matches {m.listed_name!r} on the screening list",
+                (quote,),
+            )
+        )
     return out

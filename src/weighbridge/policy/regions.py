@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
-EU_MEMBERS = frozenset({
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT",
-    "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
-})
+EU_MEMBERS = frozenset(
+    {
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "HU",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+    }
+)
 EEA_MEMBERS = EU_MEMBERS | {"IS", "LI", "NO"}
 _GROUPS = {"EU": EU_MEMBERS, "EEA": EEA_MEMBERS}
 _ALIASES = {"UK": "GB", "EL": "GR"}  # licences and the EU write UK and EL; ISO 3166-1 says GB and GR

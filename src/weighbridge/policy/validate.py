@@ -76,7 +76,9 @@ def text(data: Mapping[str, Any], key: str, path: str) -> str | None:
     return value.strip()
 
 
-def choice(data: Mapping[str, Any], key: str, path: str, options: Sequence[str], default: str | None) -> str | None:
+def choice(
+    data: Mapping[str, Any], key: str, path: str, options: Sequence[str], default: str | None
+) -> str | None:
     value = data.get(key, default)
     if value is None:
         return None

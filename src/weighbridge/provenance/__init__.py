@@ -13,5 +13,13 @@ from .card import find_card, parse_card, read_card
 from .gguf_meta import find_gguf_files
 from .jurisdiction import Directory, load_directory
 
-__all__ = ["Directory", "analyse", "find_card", "find_gguf_files", "load_directory", "parse_card", "read_card",
-           "read_gguf_general"]
+__all__ = [
+    "Directory",
+    "analyse",
+    "find_card",
+    "find_gguf_files",
+    "load_directory",
+    "parse_card",
+    "read_card",
+    "read_gguf_general",
+]

@@ -19,8 +19,12 @@ from .screening import Subject, screen
 from .urls import collect_urls
 
 
-def analyse(snapshot: Snapshot, *, publishers_file: str | os.PathLike[str] | None = None,
-            screening_csv: str | os.PathLike[str] | None = None) -> Provenance:
+def analyse(
+    snapshot: Snapshot,
+    *,
+    publishers_file: str | os.PathLike[str] | None = None,
+    screening_csv: str | os.PathLike[str] | None = None,
+) -> Provenance:
     """Provenance of a resolved target, offline. Unreadable or inconsistent metadata is reported in
     ``problems``; a publishers file or screening list that cannot be used raises ``WeighbridgeError``."""
     directory = load_directory(publishers_file)
@@ -29,8 +33,11 @@ def analyse(snapshot: Snapshot, *, publishers_file: str | os.PathLike[str] | Non
     card = read_card(card_file) if card_file is not None else None
     gguf_files = find_gguf_files(snapshot)
     if len(gguf_files) > MAX_GGUF_FILES:
-        problems.append(MetadataProblem(None, f"{len(gguf_files)} GGUF files; the metadata of the first "
-                                        f"{MAX_GGUF_FILES} was read"))
+        problems.append(
+            MetadataProblem(
+                None, f"{len(gguf_files)} GGUF files; the metadata of the first {MAX_GGUF_FILES} was read"
+            )
+        )
     ggufs = tuple(read_gguf_general(f) for f in gguf_files[:MAX_GGUF_FILES])
     configs = read_configs(snapshot)
     identity = identify(snapshot, card, configs)
@@ -39,9 +46,22 @@ def analyse(snapshot: Snapshot, *, publishers_file: str | os.PathLike[str] | Non
     subjects = [Subject(p, p.role) for p in found.parties]
     subjects += [Subject(a.publisher, f"publisher of ancestor {a.model}") for a in lineage if a.publisher]
     screening = screen(screening_csv, subjects, directory)
-    for source in (card.problems if card else ()), *(g.problems for g in ggufs), configs.problems, \
-            lineage_problems, found.problems:
+    for source in (
+        (card.problems if card else ()),
+        *(g.problems for g in ggufs),
+        configs.problems,
+        lineage_problems,
+        found.problems,
+    ):
         problems.extend(source)
-    return Provenance(publisher=found.publisher, parties=found.parties, lineage=lineage,
-                      source_urls=collect_urls(identity, ggufs, lineage), screening=screening, card=card,
-                      gguf=ggufs, problems=tuple(problems), data_files=directory.files)
+    return Provenance(
+        publisher=found.publisher,
+        parties=found.parties,
+        lineage=lineage,
+        source_urls=collect_urls(identity, ggufs, lineage),
+        screening=screening,
+        card=card,
+        gguf=ggufs,
+        problems=tuple(problems),
+        data_files=directory.files,
+    )

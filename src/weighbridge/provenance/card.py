@@ -29,7 +29,8 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _TAG = re.compile(r"<[^>]+>")
 _CODE_REPO = re.compile(
     r"(?:from_pretrained|SentenceTransformer|CrossEncoder|pipeline|hf_hub_download|snapshot_download|"
-    r"model(?:_id|_name)?\s*=)\s*\(?[^'\"\n]{0,40}['\"]([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)['\"]")
+    r"model(?:_id|_name)?\s*=)\s*\(?[^'\"\n]{0,40}['\"]([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)['\"]"
+)
 
 
 def find_card(snapshot: Snapshot) -> SnapshotFile | None:
@@ -46,14 +47,16 @@ def read_card(file: SnapshotFile) -> ModelCard:
         with open(file.abspath, "rb") as fh:
             raw = fh.read(MAX_CARD_BYTES + 1)
     except OSError as exc:
-        problem = MetadataProblem(file.rel, f"model card could not be read: {exc.strerror or type(exc).__name__}")
+        problem = MetadataProblem(
+            file.rel, f"model card could not be read: {exc.strerror or type(exc).__name__}"
+        )
         return ModelCard(file=file.rel, problems=(problem,))
     return parse_card(raw, file.rel)
 
 
 def parse_card(raw: bytes, rel: str) -> ModelCard:
     front = read_front_matter(raw, rel)
-    body_lines = front.card_lines[front.body_index:]
+    body_lines = front.card_lines[front.body_index :]
     outline = _outline(body_lines, front.body_index + 1)
     license_ids = front.texts("license")
     return ModelCard(
@@ -88,7 +91,9 @@ def parse_card(raw: bytes, rel: str) -> ModelCard:
 def _relation(front: FrontMatter) -> str | None:
     value = front.text("base_model_relation")
     if value is not None and value.lower() not in RELATIONS:
-        front.problem("base_model_relation", f"base_model_relation {value!r} is not one of {', '.join(RELATIONS)}")
+        front.problem(
+            "base_model_relation", f"base_model_relation {value!r} is not one of {', '.join(RELATIONS)}"
+        )
         return value
     return value.lower() if value else None
 
@@ -183,13 +188,19 @@ def _heading(line: str) -> tuple[int, str] | None:
     return (level, clean) if clean else None
 
 
-def _mark(out: _Outline, open_sections: list[int], *, code: bool = False, table: bool = False,
-          link: bool = False) -> None:
+def _mark(
+    out: _Outline, open_sections: list[int], *, code: bool = False, table: bool = False, link: bool = False
+) -> None:
     for index in open_sections:
         section = out.sections[index]
-        out.sections[index] = CardSection(section.title, section.level, section.line,
-                                          has_code=section.has_code or code, has_table=section.has_table or table,
-                                          has_link=section.has_link or link)
+        out.sections[index] = CardSection(
+            section.title,
+            section.level,
+            section.line,
+            has_code=section.has_code or code,
+            has_table=section.has_table or table,
+            has_link=section.has_link or link,
+        )
 
 
 def _mentions(line: str, number: int, out: _Outline, *, in_code: bool) -> bool:

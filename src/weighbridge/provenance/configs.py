@@ -48,11 +48,18 @@ def read_configs(snapshot: Snapshot) -> ConfigFacts:
             adapter_base = base.strip()
             adapter_cite = _cite("adapter_config.json", "base_model_name_or_path", text, base)
     return ConfigFacts(
-        name_or_path=facts.name_or_path, name_or_path_cite=facts.name_or_path_cite,
-        quantization=facts.quantization, quantization_cite=facts.quantization_cite,
-        architectures=facts.architectures, model_type=facts.model_type,
-        architecture_cite=facts.architecture_cite, adapter_base=adapter_base,
-        adapter_base_cite=adapter_cite, has_adapter=adapter is not None, problems=tuple(problems))
+        name_or_path=facts.name_or_path,
+        name_or_path_cite=facts.name_or_path_cite,
+        quantization=facts.quantization,
+        quantization_cite=facts.quantization_cite,
+        architectures=facts.architectures,
+        model_type=facts.model_type,
+        architecture_cite=facts.architecture_cite,
+        adapter_base=adapter_base,
+        adapter_base_cite=adapter_cite,
+        has_adapter=adapter is not None,
+        problems=tuple(problems),
+    )
 
 
 def _from_config(data: dict[str, object], text: str) -> ConfigFacts:
@@ -60,8 +67,9 @@ def _from_config(data: dict[str, object], text: str) -> ConfigFacts:
     name_or_path = name.strip() if isinstance(name, str) and name.strip() else None
     quant = data.get("quantization_config")
     method = quant.get("quant_method") if isinstance(quant, dict) else None
-    quantization = (method if isinstance(method, str) and method else "quantized") if isinstance(quant, dict) \
-        else None
+    quantization = (
+        (method if isinstance(method, str) and method else "quantized") if isinstance(quant, dict) else None
+    )
     arch = data.get("architectures")
     architectures = tuple(a for a in arch[:16] if isinstance(a, str)) if isinstance(arch, list) else ()
     raw_type = data.get("model_type")
@@ -72,11 +80,13 @@ def _from_config(data: dict[str, object], text: str) -> ConfigFacts:
         name_or_path=name_or_path,
         name_or_path_cite=_cite("config.json", "_name_or_path", text, name_or_path) if name_or_path else None,
         quantization=quantization,
-        quantization_cite=_cite("config.json", "quantization_config", text, quantization) if quantization
+        quantization_cite=_cite("config.json", "quantization_config", text, quantization)
+        if quantization
         else None,
         architectures=architectures,
         model_type=model_type,
-        architecture_cite=_cite("config.json", arch_key, text, arch_value) if arch_value else None)
+        architecture_cite=_cite("config.json", arch_key, text, arch_value) if arch_value else None,
+    )
 
 
 def _load(file: SnapshotFile | None, problems: list[MetadataProblem]) -> tuple[dict[str, object], str] | None:

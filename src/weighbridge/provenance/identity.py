@@ -17,7 +17,9 @@ from ..core.report import Snapshot, TargetKind
 from .configs import ConfigFacts
 from .names import name_of, repo_id, same_model
 
-_CACHE_PATH = re.compile(r"(?:^|/)models--([A-Za-z0-9][A-Za-z0-9_.-]*)--([A-Za-z0-9][A-Za-z0-9_.-]*)/snapshots/")
+_CACHE_PATH = re.compile(
+    r"(?:^|/)models--([A-Za-z0-9][A-Za-z0-9_.-]*)--([A-Za-z0-9][A-Za-z0-9_.-]*)/snapshots/"
+)
 
 
 @dataclass(frozen=True, slots=True)

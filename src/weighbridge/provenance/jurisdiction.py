@@ -65,8 +65,14 @@ class Directory:
         entry = self.lookup(name)
         if entry is None:
             return None
-        return Jurisdiction(organization=entry.name, country=entry.country, matched=name, sources=entry.sources,
-                            data_file=entry.data_file, note=entry.note)
+        return Jurisdiction(
+            organization=entry.name,
+            country=entry.country,
+            matched=name,
+            sources=entry.sources,
+            data_file=entry.data_file,
+            note=entry.note,
+        )
 
 
 def load_directory(user_file: str | os.PathLike[str] | None = None) -> Directory:
@@ -97,7 +103,9 @@ def _read(path: str) -> object:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_DATA_BYTES + 1)
     except OSError as exc:
-        raise WeighbridgeError(f"cannot read publishers file {path}: {exc.strerror or type(exc).__name__}") from None
+        raise WeighbridgeError(
+            f"cannot read publishers file {path}: {exc.strerror or type(exc).__name__}"
+        ) from None
     if len(raw) > MAX_DATA_BYTES:
         raise WeighbridgeError(f"publishers file {path} is larger than {MAX_DATA_BYTES} bytes")
     text = raw.decode("utf-8", "replace")
@@ -106,8 +114,9 @@ def _read(path: str) -> object:
         return json.loads(text) if is_json else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError, RecursionError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise WeighbridgeError(f"publishers file {path} is not valid {'JSON' if is_json else 'YAML'}: {first}") \
-            from None
+        raise WeighbridgeError(
+            f"publishers file {path} is not valid {'JSON' if is_json else 'YAML'}: {first}"
+        ) from None
 
 
 def parse_entries(data: object, source: str, *, require_sources: bool) -> list[OrgEntry]:
@@ -138,7 +147,9 @@ def _entry(item: object, index: int, source: str, require_sources: bool) -> OrgE
     country = item.get("country")
     if country is not None:
         if not isinstance(country, str) or not _COUNTRY.fullmatch(country.strip().upper()):
-            raise ValueError(f"{where}: 'country' must be an ISO 3166-1 alpha-2 code or null, not {country!r}")
+            raise ValueError(
+                f"{where}: 'country' must be an ISO 3166-1 alpha-2 code or null, not {country!r}"
+            )
         country = _ALIASES_OF_CODES.get(country.strip().upper(), country.strip().upper())
     sources = _strings(item.get("sources"), "sources", where)
     if require_sources and not sources:
@@ -146,9 +157,15 @@ def _entry(item: object, index: int, source: str, require_sources: bool) -> OrgE
     note = item.get("note")
     if note is not None and not isinstance(note, str):
         raise ValueError(f"{where}: 'note' must be text")
-    return OrgEntry(name=name.strip(), country=country, hf_orgs=_strings(item.get("hf_orgs"), "hf_orgs", where),
-                    aliases=_strings(item.get("aliases"), "aliases", where), sources=sources, note=note,
-                    data_file=source)
+    return OrgEntry(
+        name=name.strip(),
+        country=country,
+        hf_orgs=_strings(item.get("hf_orgs"), "hf_orgs", where),
+        aliases=_strings(item.get("aliases"), "aliases", where),
+        sources=sources,
+        note=note,
+        data_file=source,
+    )
 
 
 def _strings(value: object, key: str, where: str) -> tuple[str, ...]:

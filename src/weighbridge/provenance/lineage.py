@@ -28,8 +28,10 @@ from .names import hub_url, org_of, repo_id, same_model
 from .parties import Statement, make_party, unique
 
 _SOURCE_KEYS = ("general.source.huggingface.repository", "general.source.repo_url", "general.source.url")
-_GGUF_BASE_BASIS = ("inferred: GGUF general.base_model.* (llama.cpp's converter copies them from the converted "
-                    "model's card base_model)")
+_GGUF_BASE_BASIS = (
+    "inferred: GGUF general.base_model.* (llama.cpp's converter copies them from the converted "
+    "model's card base_model)"
+)
 
 
 @dataclass(slots=True)
@@ -58,10 +60,16 @@ class _Draft:
         return same_model(self.repo_id or self.model, rid or name)
 
     def freeze(self, directory: Directory) -> Ancestor:
-        return Ancestor(model=self.model, repo_id=self.repo_id, relation=self.relation, relation_basis=self.basis,
-                        citations=unique(self.citations), child=self.child,
-                        publisher=make_party("publisher", self.statements, directory),
-                        url=hub_url(self.repo_id) if self.repo_id else self.url)
+        return Ancestor(
+            model=self.model,
+            repo_id=self.repo_id,
+            relation=self.relation,
+            relation_basis=self.basis,
+            citations=unique(self.citations),
+            child=self.child,
+            publisher=make_party("publisher", self.statements, directory),
+            url=hub_url(self.repo_id) if self.repo_id else self.url,
+        )
 
 
 @dataclass(slots=True)
@@ -79,8 +87,13 @@ class _Lineage:
         return draft
 
 
-def trace_lineage(card: ModelCard | None, ggufs: Sequence[GGUFGeneral], configs: ConfigFacts, identity: Identity,
-                  directory: Directory) -> tuple[tuple[Ancestor, ...], tuple[MetadataProblem, ...]]:
+def trace_lineage(
+    card: ModelCard | None,
+    ggufs: Sequence[GGUFGeneral],
+    configs: ConfigFacts,
+    identity: Identity,
+    directory: Directory,
+) -> tuple[tuple[Ancestor, ...], tuple[MetadataProblem, ...]]:
     lineage = _Lineage(identity)
     if card is not None:
         _from_card(lineage, card, configs, has_gguf=bool(ggufs))
@@ -109,12 +122,21 @@ def infer_relation(bases: int, configs: ConfigFacts, *, has_gguf: bool) -> tuple
     return "finetune", "inferred: one base model, no adapter and no quantization"
 
 
-def _draft(rid: str | None, stated: str, relation: str, basis: str, cite: Citation, *,
-           child: str | None = None) -> _Draft:
+def _draft(
+    rid: str | None, stated: str, relation: str, basis: str, cite: Citation, *, child: str | None = None
+) -> _Draft:
     statements: list[Statement] = [(org_of(rid), cite)] if rid else []
     url = stated if stated.startswith(("https://", "http://")) else None
-    return _Draft(model=rid or stated, repo_id=rid, relation=relation, basis=basis, citations=[cite], child=child,
-                  statements=statements, url=url)
+    return _Draft(
+        model=rid or stated,
+        repo_id=rid,
+        relation=relation,
+        basis=basis,
+        citations=[cite],
+        child=child,
+        statements=statements,
+        url=url,
+    )
 
 
 def _from_card(lineage: _Lineage, card: ModelCard, configs: ConfigFacts, *, has_gguf: bool) -> None:
@@ -122,8 +144,11 @@ def _from_card(lineage: _Lineage, card: ModelCard, configs: ConfigFacts, *, has_
     extra: list[Citation] = []
     if stated in RELATIONS:
         relation, basis = stated, "stated"
-        extra.append(Citation(card.file, key="base_model_relation", line=card.line_of("base_model_relation"),
-                              value=stated))
+        extra.append(
+            Citation(
+                card.file, key="base_model_relation", line=card.line_of("base_model_relation"), value=stated
+            )
+        )
     elif stated is not None:
         relation, basis = "unknown", f"stated as {stated!r}, which is not a Hub relation"
     else:
@@ -132,15 +157,28 @@ def _from_card(lineage: _Lineage, card: ModelCard, configs: ConfigFacts, *, has_
         rid = repo_id(value)
         line = card.line_of(f"base_model[{i}]") or card.line_of("base_model")
         if lineage.identity.is_self(rid):
-            lineage.problems.append(MetadataProblem(card.file, f"base_model names the model itself ({value})",
-                                                    key="base_model", line=line))
+            lineage.problems.append(
+                MetadataProblem(
+                    card.file, f"base_model names the model itself ({value})", key="base_model", line=line
+                )
+            )
             continue
-        draft = _draft(rid, value, relation, basis, Citation(card.file, key="base_model", line=line, value=value))
+        draft = _draft(
+            rid, value, relation, basis, Citation(card.file, key="base_model", line=line, value=value)
+        )
         draft.citations.extend(extra)
         if card.model_creator and len(card.base_model) == 1:
-            draft.statements.append((card.model_creator, Citation(card.file, key="model_creator",
-                                                                  line=card.line_of("model_creator"),
-                                                                  value=card.model_creator)))
+            draft.statements.append(
+                (
+                    card.model_creator,
+                    Citation(
+                        card.file,
+                        key="model_creator",
+                        line=card.line_of("model_creator"),
+                        value=card.model_creator,
+                    ),
+                )
+            )
         lineage.add(draft)
 
 
@@ -190,8 +228,15 @@ def _gguf_base(lineage: _Lineage, gguf: GGUFGeneral, base: GGUFBaseModel, child:
     if child is not None and (same_model(name, child) or (rid is not None and rid.lower() == child.lower())):
         child = None  # the converted model itself: the statement is more evidence for the direct source
     several = len(gguf.base_models) > 1
-    draft = _Draft(model=name, repo_id=rid, relation="merge" if several else "finetune", basis=_GGUF_BASE_BASIS,
-                   citations=cites, child=child, url=base.repo_url or base.url)
+    draft = _Draft(
+        model=name,
+        repo_id=rid,
+        relation="merge" if several else "finetune",
+        basis=_GGUF_BASE_BASIS,
+        citations=cites,
+        child=child,
+        url=base.repo_url or base.url,
+    )
     if rid is not None:
         draft.statements.append((org_of(rid), gguf.cite(prefix + ("repo_url" if base.repo_url else "url"))))
     for field_name, value in (("organization", base.organization), ("author", base.author)):
@@ -210,10 +255,23 @@ def _from_config(lineage: _Lineage, configs: ConfigFacts) -> None:
             existing.citations.append(cite)
             return
     if lineage.drafts:
-        lineage.problems.append(MetadataProblem(cite.file, f"config.json _name_or_path names {value}, which the "
-                                                "card and GGUF metadata do not list as a base model",
-                                                key=cite.key, line=cite.line))
+        lineage.problems.append(
+            MetadataProblem(
+                cite.file,
+                f"config.json _name_or_path names {value}, which the "
+                "card and GGUF metadata do not list as a base model",
+                key=cite.key,
+                line=cite.line,
+            )
+        )
         return
     relation = "quantized" if configs.quantization else "finetune"
-    lineage.add(_draft(rid, value, relation, "inferred: config.json _name_or_path names the checkpoint these "
-                       "weights were saved from", cite))
+    lineage.add(
+        _draft(
+            rid,
+            value,
+            relation,
+            "inferred: config.json _name_or_path names the checkpoint these weights were saved from",
+            cite,
+        )
+    )

@@ -9,16 +9,66 @@ import unicodedata
 
 _PART = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,95}"
 _REPO_ID = re.compile(rf"({_PART})/({_PART})")
-_HUB_URL = re.compile(rf"^(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/({_PART})/({_PART})(?:[/?#].*)?$",
-                      re.IGNORECASE)
+_HUB_URL = re.compile(
+    rf"^(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/({_PART})/({_PART})(?:[/?#].*)?$", re.IGNORECASE
+)
 # First path segments of huggingface.co that are not organizations or users.
-_NOT_ORGS = frozenset({"datasets", "spaces", "docs", "blog", "papers", "models", "api", "collections",
-                       "organizations", "settings", "join", "login", "pricing", "new", "chat", "learn", "tasks",
-                       "posts", "enterprise", "search", "storage-regions"})
+_NOT_ORGS = frozenset(
+    {
+        "datasets",
+        "spaces",
+        "docs",
+        "blog",
+        "papers",
+        "models",
+        "api",
+        "collections",
+        "organizations",
+        "settings",
+        "join",
+        "login",
+        "pricing",
+        "new",
+        "chat",
+        "learn",
+        "tasks",
+        "posts",
+        "enterprise",
+        "search",
+        "storage-regions",
+    }
+)
 # Legal-form words dropped from the end of organization names before comparing.
-_LEGAL_FORMS = frozenset({"inc", "incorporated", "ltd", "limited", "llc", "co", "corp", "corporation",
-                          "company", "plc", "gmbh", "ag", "sa", "sas", "sarl", "bv", "nv", "pte", "pty", "lp",
-                          "llp", "kk", "oy", "ab", "spa", "srl"})
+_LEGAL_FORMS = frozenset(
+    {
+        "inc",
+        "incorporated",
+        "ltd",
+        "limited",
+        "llc",
+        "co",
+        "corp",
+        "corporation",
+        "company",
+        "plc",
+        "gmbh",
+        "ag",
+        "sa",
+        "sas",
+        "sarl",
+        "bv",
+        "nv",
+        "pte",
+        "pty",
+        "lp",
+        "llp",
+        "kk",
+        "oy",
+        "ab",
+        "spa",
+        "srl",
+    }
+)
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 

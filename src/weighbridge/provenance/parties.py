@@ -18,8 +18,9 @@ def org_key(name: str, directory: Directory) -> str:
     return f"entry:{entry.name}" if entry is not None else normalize(name)
 
 
-def make_party(role: str, statements: Sequence[Statement], directory: Directory, *,
-               inferred: str | None = None) -> Party | None:
+def make_party(
+    role: str, statements: Sequence[Statement], directory: Directory, *, inferred: str | None = None
+) -> Party | None:
     """One party from statements in priority order: the first the data knows decides, else the first one;
     every statement naming the same organization is kept as a citation."""
     usable = [(name.strip(), cite) for name, cite in statements if normalize(name)]
@@ -29,8 +30,13 @@ def make_party(role: str, statements: Sequence[Statement], directory: Directory,
     key = org_key(known[0], directory)
     same = [s for s in usable if org_key(s[0], directory) == key]
     name = same[0][0]
-    return Party(name=name, role=role, citations=unique(c for _, c in same),
-                 jurisdiction=directory.jurisdiction(name), inferred=inferred)
+    return Party(
+        name=name,
+        role=role,
+        citations=unique(c for _, c in same),
+        jurisdiction=directory.jurisdiction(name),
+        inferred=inferred,
+    )
 
 
 def group_parties(role: str, statements: Sequence[Statement], directory: Directory) -> list[Party]:

@@ -28,8 +28,13 @@ class PartyFindings:
     problems: tuple[MetadataProblem, ...]
 
 
-def find_parties(identity: Identity, card: ModelCard | None, ggufs: Sequence[GGUFGeneral],
-                 lineage: Sequence[Ancestor], directory: Directory) -> PartyFindings:
+def find_parties(
+    identity: Identity,
+    card: ModelCard | None,
+    ggufs: Sequence[GGUFGeneral],
+    lineage: Sequence[Ancestor],
+    directory: Directory,
+) -> PartyFindings:
     ancestor_orgs = {org_key(a.publisher.name, directory) for a in lineage if a.publisher is not None}
     publisher_claims: list[Statement] = []
     creators: list[Statement] = []
@@ -50,8 +55,10 @@ def find_parties(identity: Identity, card: ModelCard | None, ggufs: Sequence[GGU
             if value is not None:
                 bucket.append((value, gguf.cite(key)))
     if card is not None:
-        for value, key, bucket in ((card.model_creator, "model_creator", creators),
-                                   (card.quantized_by, "quantized_by", quantizers)):
+        for value, key, bucket in (
+            (card.model_creator, "model_creator", creators),
+            (card.quantized_by, "quantized_by", quantizers),
+        ):
             if value:
                 bucket.append((value, Citation(card.file, key=key, line=card.line_of(key), value=value)))
     candidates = group_parties("publisher", publisher_claims, directory)
@@ -59,10 +66,15 @@ def find_parties(identity: Identity, card: ModelCard | None, ggufs: Sequence[GGU
     problems = []
     if len(candidates) > 1:
         named = "; ".join(f"{p.name} ({_where(p.citations[0])})" for p in candidates)
-        problems.append(MetadataProblem(None, f"the metadata names different publishers: {named}; the first is "
-                                        "taken"))
-    parties = [*candidates, *group_parties("creator", creators, directory),
-               *group_parties("author", authors, directory), *group_parties("quantizer", quantizers, directory)]
+        problems.append(
+            MetadataProblem(None, f"the metadata names different publishers: {named}; the first is taken")
+        )
+    parties = [
+        *candidates,
+        *group_parties("creator", creators, directory),
+        *group_parties("author", authors, directory),
+        *group_parties("quantizer", quantizers, directory),
+    ]
     if not quantizers and publisher is not None:
         inferred = _inferred_quantizer(publisher, lineage, directory)
         if inferred is not None:
@@ -74,8 +86,12 @@ def _inferred_quantizer(publisher: Party, lineage: Sequence[Ancestor], directory
     for ancestor in lineage:
         if ancestor.child is not None or ancestor.relation != "quantized":
             continue
-        return make_party("quantizer", [(publisher.name, c) for c in publisher.citations], directory,
-                          inferred=f"publisher of a quantization of {ancestor.model}")
+        return make_party(
+            "quantizer",
+            [(publisher.name, c) for c in publisher.citations],
+            directory,
+            inferred=f"publisher of a quantization of {ancestor.model}",
+        )
     return None
 
 

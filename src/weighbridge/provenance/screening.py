@@ -34,7 +34,9 @@ class Subject:
     role: str  # how the party relates to the model, as shown in a match
 
 
-def screen(csv_path: str | os.PathLike[str] | None, subjects: Sequence[Subject], directory: Directory) -> Screening:
+def screen(
+    csv_path: str | os.PathLike[str] | None, subjects: Sequence[Subject], directory: Directory
+) -> Screening:
     names = [s.party.name for s in subjects]
     distinct = tuple(dict.fromkeys(names))
     if csv_path is None:
@@ -51,7 +53,9 @@ def screen(csv_path: str | os.PathLike[str] | None, subjects: Sequence[Subject],
                 rows += 1
                 matches.extend(_match(row, reader.line_num, name_col, alt_col, variants, path))
     except OSError as exc:
-        raise WeighbridgeError(f"cannot read screening list {path}: {exc.strerror or type(exc).__name__}") from None
+        raise WeighbridgeError(
+            f"cannot read screening list {path}: {exc.strerror or type(exc).__name__}"
+        ) from None
     except csv.Error as exc:
         raise WeighbridgeError(f"screening list {path} is not valid CSV: {exc}") from None
     return Screening(list_file=path, rows=rows, subjects=distinct, matches=tuple(matches))
@@ -73,13 +77,21 @@ def _columns(fieldnames: Sequence[str] | None, path: str) -> tuple[str, str | No
     headers = {h.strip().lower(): h for h in fieldnames or () if h}
     name_col = next((headers[c] for c in NAME_COLUMNS if c in headers), None)
     if name_col is None:
-        raise WeighbridgeError(f"screening list {path} has no name column (expected one of: "
-                               f"{', '.join(NAME_COLUMNS)}; found: {', '.join(headers) or 'no header'})")
+        raise WeighbridgeError(
+            f"screening list {path} has no name column (expected one of: "
+            f"{', '.join(NAME_COLUMNS)}; found: {', '.join(headers) or 'no header'})"
+        )
     return name_col, next((headers[c] for c in ALT_COLUMNS if c in headers), None)
 
 
-def _match(row: dict[str | None, str | list[str] | None], line: int, name_col: str, alt_col: str | None,
-           variants: dict[str, list[Subject]], path: str) -> list[ScreeningMatch]:
+def _match(
+    row: dict[str | None, str | list[str] | None],
+    line: int,
+    name_col: str,
+    alt_col: str | None,
+    variants: dict[str, list[Subject]],
+    path: str,
+) -> list[ScreeningMatch]:
     listed = [_cell(row.get(name_col))]
     if alt_col is not None:
         listed.extend(part for part in _cell(row.get(alt_col)).split(";"))
@@ -91,8 +103,17 @@ def _match(row: dict[str | None, str | list[str] | None], line: int, name_col: s
             if (subject.party.name, subject.role) in seen:
                 continue
             seen.add((subject.party.name, subject.role))
-            out.append(ScreeningMatch(subject=subject.party.name, subject_role=subject.role, matched_on=key,
-                                      listed_name=name.strip(), row_number=line, row=_trim(row), list_file=path))
+            out.append(
+                ScreeningMatch(
+                    subject=subject.party.name,
+                    subject_role=subject.role,
+                    matched_on=key,
+                    listed_name=name.strip(),
+                    row_number=line,
+                    row=_trim(row),
+                    list_file=path,
+                )
+            )
     return out
 
 

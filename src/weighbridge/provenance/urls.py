@@ -9,11 +9,18 @@ from ..core.provenance import Ancestor, Citation, GGUFGeneral, SourceURL
 from .identity import Identity
 from .names import hub_url, repo_id
 
-_GGUF_KEYS = (("general.url", "artifact"), ("general.repo_url", "artifact"), ("general.source.url", "source"),
-              ("general.source.repo_url", "source"), ("general.source.huggingface.repository", "source"))
+_GGUF_KEYS = (
+    ("general.url", "artifact"),
+    ("general.repo_url", "artifact"),
+    ("general.source.url", "source"),
+    ("general.source.repo_url", "source"),
+    ("general.source.huggingface.repository", "source"),
+)
 
 
-def collect_urls(identity: Identity, ggufs: Sequence[GGUFGeneral], lineage: Sequence[Ancestor]) -> tuple[SourceURL, ...]:
+def collect_urls(
+    identity: Identity, ggufs: Sequence[GGUFGeneral], lineage: Sequence[Ancestor]
+) -> tuple[SourceURL, ...]:
     found: dict[str, tuple[str, str, list[Citation]]] = {}
 
     def add(url: str, role: str, cites: Sequence[Citation]) -> None:

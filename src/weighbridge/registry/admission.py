@@ -46,9 +46,19 @@ class Admission:
 
     # --- admit ---
 
-    def admit(self, target: str, *, policy: LoadedPolicy | None, actor: str, note: str | None = None,
-              derived_from: str | None = None, relation: str = "finetune", report: Report | None = None,
-              name: str | None = None, audit: AuditRun | None = None) -> tuple[VersionRecord, DecisionRecord]:
+    def admit(
+        self,
+        target: str,
+        *,
+        policy: LoadedPolicy | None,
+        actor: str,
+        note: str | None = None,
+        derived_from: str | None = None,
+        relation: str = "finetune",
+        report: Report | None = None,
+        name: str | None = None,
+        audit: AuditRun | None = None,
+    ) -> tuple[VersionRecord, DecisionRecord]:
         """See ``Registry.admit``."""
         actor = names.actor(actor)
         names.relation(relation)
@@ -66,8 +76,10 @@ class Admission:
             report = inspect(target)
         report = dataclasses.replace(report, files=list(report.files), findings=list(report.findings))
         if parent_name is not None:
-            report.inherited = (*report.inherited,
-                                *obligations.inherited_licenses(parent_name, relation, parent_doc))
+            report.inherited = (
+                *report.inherited,
+                *obligations.inherited_licenses(parent_name, relation, parent_doc),
+            )
         digest = names.manifest_digest(report.manifest_digest)
         if audit is not None:
             audits.check_digest(audit, digest, target)
@@ -95,10 +107,13 @@ class Admission:
             warning = None
             if others:
                 listed = ", ".join(f"{n} ({d})" for n, d in others)
-                warning = (f"the same files (manifest {digest[:12]}) are already recorded under another name: "
-                           f"{listed}")
-            version_id = store.store_report(session, decided, kind="inspect", source=target, model=model,
-                                            digest=digest)
+                warning = (
+                    f"the same files (manifest {digest[:12]}) are already recorded under another name: "
+                    f"{listed}"
+                )
+            version_id = store.store_report(
+                session, decided, kind="inspect", source=target, model=model, digest=digest
+            )
             version = queries.version_by_id(session, version_id)
             if policy is not None:
                 store.store_policy(session, policy.name, policy.sha256, policy.text)
@@ -106,13 +121,23 @@ class Admission:
                 _link(session, version, parent_name, relation, parent_doc, parent_carried)
             if audit is not None:
                 audits.insert(session, version.id, audit)
-            entry = store.add_decision(session, version, decision, DecisionAction.ADMIT, actor=actor,
-                                       reason=f"{reason}; warning: {warning}" if warning else reason,
-                                       policy_name=policy.parsed.name if policy else None,
-                                       policy_sha256=policy.sha256 if policy else None, reasons=reasons)
+            entry = store.add_decision(
+                session,
+                version,
+                decision,
+                DecisionAction.ADMIT,
+                actor=actor,
+                reason=f"{reason}; warning: {warning}" if warning else reason,
+                policy_name=policy.parsed.name if policy else None,
+                policy_sha256=policy.sha256 if policy else None,
+                reasons=reasons,
+            )
             rec = queries.record(session, version)
-            extra = {**rec.extra, "name_basis": chosen.basis,
-                     "same_files_as": [{"model": n, "decision": d} for n, d in others]}
+            extra = {
+                **rec.extra,
+                "name_basis": chosen.basis,
+                "same_files_as": [{"model": n, "decision": d} for n, d in others],
+            }
             if warning:
                 extra["warning"] = warning
             return dataclasses.replace(rec, extra=extra), entry
@@ -136,24 +161,41 @@ class Admission:
                 report = report_from_dict(doc)
                 verdict = _evaluate_stored(session, version.id, policy.parsed, report)
                 before = Decision(version.decision)
-                after = decide.reevaluated(before, queries.last_action(session, version.id),
-                                           decide.from_verdict(verdict))
+                after = decide.reevaluated(
+                    before, queries.last_action(session, version.id), decide.from_verdict(verdict)
+                )
                 if after is None:
                     continue
-                entry = store.add_decision(session, version, after, DecisionAction.REEVALUATE, actor=actor,
-                                           reason=decide.verdict_reason(verdict), policy_name=policy.parsed.name,
-                                           policy_sha256=policy.sha256, reasons=_reasons(verdict))
-                flips.append(Reevaluation(model=version.model.name, version=version.manifest_digest,
-                                          before=before.value, after=after.value, verdict=verdict.verdict.value,
-                                          reasons=entry.reasons))
+                entry = store.add_decision(
+                    session,
+                    version,
+                    after,
+                    DecisionAction.REEVALUATE,
+                    actor=actor,
+                    reason=decide.verdict_reason(verdict),
+                    policy_name=policy.parsed.name,
+                    policy_sha256=policy.sha256,
+                    reasons=_reasons(verdict),
+                )
+                flips.append(
+                    Reevaluation(
+                        model=version.model.name,
+                        version=version.manifest_digest,
+                        before=before.value,
+                        after=after.value,
+                        verdict=verdict.verdict.value,
+                        reasons=entry.reasons,
+                    )
+                )
             return flips
 
         return db.write(self.engine, work)
 
     # --- fleet scans ---
 
-    def record_scan(self, report: Report, *, source: str, name: str | None = None,
-                    actor: str = "fleet") -> VersionRecord:
+    def record_scan(
+        self, report: Report, *, source: str, name: str | None = None, actor: str = "fleet"
+    ) -> VersionRecord:
         """See ``Registry.record_scan``."""
         names.report_kind("inspect")
         digest = names.manifest_digest(report.manifest_digest)
@@ -165,21 +207,33 @@ class Admission:
             stored = _decision_policy(session, known.id) if known is not None else None
             if known is not None and stored is not None:
                 report.policy = _evaluate_stored(session, known.id, stored.parsed, report)
-            if known is not None and _same_outcome(queries.report_doc(queries.latest_report(session, known.id)),
-                                                   report):
+            if known is not None and _same_outcome(
+                queries.report_doc(queries.latest_report(session, known.id)), report
+            ):
                 return queries.record_by_id(session, known.id)
-            version_id = store.store_report(session, report, kind="inspect", source=source, model=model,
-                                            digest=digest)
+            version_id = store.store_report(
+                session, report, kind="inspect", source=source, model=model, digest=digest
+            )
             if known is not None and stored is not None and report.policy is not None:
                 version = queries.version_by_id(session, version_id)
-                after = decide.reevaluated(Decision(version.decision), queries.last_action(session, version_id),
-                                           decide.from_verdict(report.policy))
+                after = decide.reevaluated(
+                    Decision(version.decision),
+                    queries.last_action(session, version_id),
+                    decide.from_verdict(report.policy),
+                )
                 if after is not None:
                     verdict = report.policy
-                    store.add_decision(session, version, after, DecisionAction.REEVALUATE, actor=names.actor(actor),
-                                       reason=f"fleet scan: {decide.verdict_reason(verdict)}",
-                                       policy_name=verdict.policy, policy_sha256=stored.sha256,
-                                       reasons=_reasons(verdict))
+                    store.add_decision(
+                        session,
+                        version,
+                        after,
+                        DecisionAction.REEVALUATE,
+                        actor=names.actor(actor),
+                        reason=f"fleet scan: {decide.verdict_reason(verdict)}",
+                        policy_name=verdict.policy,
+                        policy_sha256=stored.sha256,
+                        reasons=_reasons(verdict),
+                    )
             return queries.record_by_id(session, version_id)
 
         return db.write(self.engine, work)
@@ -212,7 +266,9 @@ def _summary(run: AuditRun | None) -> AuditSummary | None:
 
 def _inherit_from_parents(session: Session, version_id: int, report: Report) -> None:
     """Replace the registry-lineage licences of ``report`` with those of the version's recorded parents."""
-    report.inherited = tuple(i for i in report.inherited if not i.data_file.startswith(obligations.REGISTRY_LINEAGE))
+    report.inherited = tuple(
+        i for i in report.inherited if not i.data_file.startswith(obligations.REGISTRY_LINEAGE)
+    )
     for parent_name, relation, parent_doc in queries.parent_docs(session, version_id):
         report.inherited += tuple(obligations.inherited_licenses(parent_name, relation, parent_doc))
 
@@ -251,14 +307,25 @@ def _admitted_parent(session: Session, parent: str) -> tuple[dict[str, Any] | No
     except NotFound:
         raise RegistryError(f"--derived-from {parent}: no such model in the registry") from None
     if version.decision != Decision.ADMITTED.value:
-        raise RegistryError(f"--derived-from {parent}: its newest version is {version.decision}, not admitted")
-    return queries.report_doc(queries.latest_report(session, version.id)), queries.carried_obligations(session,
-                                                                                                        version.id)
+        raise RegistryError(
+            f"--derived-from {parent}: its newest version is {version.decision}, not admitted"
+        )
+    return queries.report_doc(queries.latest_report(session, version.id)), queries.carried_obligations(
+        session, version.id
+    )
 
 
-def _link(session: Session, child: Version, parent: str, relation: str, parent_doc: dict[str, Any] | None,
-          parent_carried: list[dict[str, Any]]) -> None:
+def _link(
+    session: Session,
+    child: Version,
+    parent: str,
+    relation: str,
+    parent_doc: dict[str, Any] | None,
+    parent_carried: list[dict[str, Any]],
+) -> None:
     parent_version = queries.find_version(session, parent)
     if parent_version.model_id == child.model_id:
         raise RegistryError(f"a model cannot derive from itself ({parent})")
-    store.link(session, child, parent_version, relation, obligations.carried(parent, parent_doc, parent_carried))
+    store.link(
+        session, child, parent_version, relation, obligations.carried(parent, parent_doc, parent_carried)
+    )

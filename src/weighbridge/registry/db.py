@@ -66,7 +66,9 @@ def parse_url(url: str) -> URL:
     if backend == "sqlite":
         database = parsed.database or ""
         if database in ("", ":memory:") or database.startswith("file:"):
-            raise WeighbridgeError("the registry needs a SQLite file (sqlite:///path/registry.db), not memory")
+            raise WeighbridgeError(
+                "the registry needs a SQLite file (sqlite:///path/registry.db), not memory"
+            )
         parent = Path(database).expanduser().parent
         if not parent.is_dir():
             raise WeighbridgeError(f"cannot open the registry: folder {parent} does not exist")
@@ -137,7 +139,7 @@ def write(engine: Engine, work: Callable[[Session], T]) -> T:
         except DBAPIError as exc:
             if attempt == RETRIES - 1 or not _retryable(exc):
                 raise
-            time.sleep(min(0.5, 0.01 * 2 ** attempt) * (0.5 + random.random()))
+            time.sleep(min(0.5, 0.01 * 2**attempt) * (0.5 + random.random()))
     raise AssertionError("unreachable")
 
 

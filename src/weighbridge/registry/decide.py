@@ -8,15 +8,22 @@ from ..core.registry import Decision, DecisionAction
 from ..core.report import Report
 from .errors import RegistryError
 
-HUMAN = {DecisionAction.APPROVE: Decision.ADMITTED, DecisionAction.REJECT: Decision.REJECTED,
-         DecisionAction.REVOKE: Decision.REVOKED, DecisionAction.QUARANTINE: Decision.QUARANTINED}
+HUMAN = {
+    DecisionAction.APPROVE: Decision.ADMITTED,
+    DecisionAction.REJECT: Decision.REJECTED,
+    DecisionAction.REVOKE: Decision.REVOKED,
+    DecisionAction.QUARANTINE: Decision.QUARANTINED,
+}
 BLOCKING = Severity.HIGH
 
 
 def from_verdict(verdict: PolicyVerdict) -> Decision:
     """Policy fail → rejected, warn → needs-review, pass → admitted."""
-    return {Outcome.FAIL: Decision.REJECTED, Outcome.WARN: Decision.NEEDS_REVIEW,
-            Outcome.PASS: Decision.ADMITTED}[verdict.verdict]
+    return {
+        Outcome.FAIL: Decision.REJECTED,
+        Outcome.WARN: Decision.NEEDS_REVIEW,
+        Outcome.PASS: Decision.ADMITTED,
+    }[verdict.verdict]
 
 
 def without_policy(report: Report) -> tuple[Decision, str]:
@@ -25,19 +32,26 @@ def without_policy(report: Report) -> tuple[Decision, str]:
     blocking = report.at_or_above(BLOCKING)
     if blocking:
         return Decision.REJECTED, f"no policy; {len(blocking)} finding(s) at or above {BLOCKING.label}"
-    return Decision.NEEDS_REVIEW, f"no policy; no finding at or above {BLOCKING.label}: a person must review it"
+    return (
+        Decision.NEEDS_REVIEW,
+        f"no policy; no finding at or above {BLOCKING.label}: a person must review it",
+    )
 
 
 def verdict_reason(verdict: PolicyVerdict) -> str:
     counts = {o: sum(1 for r in verdict.reasons if r.outcome is o) for o in Outcome}
-    return (f"policy {verdict.policy}: {verdict.verdict.value} ({counts[Outcome.FAIL]} fail, "
-            f"{counts[Outcome.WARN]} warn, {counts[Outcome.PASS]} pass)")
+    return (
+        f"policy {verdict.policy}: {verdict.verdict.value} ({counts[Outcome.FAIL]} fail, "
+        f"{counts[Outcome.WARN]} warn, {counts[Outcome.PASS]} pass)"
+    )
 
 
 def human(action: DecisionAction) -> Decision:
     if action not in HUMAN:
-        raise RegistryError(f"{action.value!r} is not a decision a person makes "
-                            f"(expected one of: {', '.join(a.value for a in HUMAN)})")
+        raise RegistryError(
+            f"{action.value!r} is not a decision a person makes "
+            f"(expected one of: {', '.join(a.value for a in HUMAN)})"
+        )
     return HUMAN[action]
 
 

@@ -14,9 +14,12 @@ from .queries import record
 
 def admitted_for_manifest(session: Session, manifest_digest: str) -> VersionRecord | None:
     digest = manifest_digest.strip().lower().removeprefix("sha256:")
-    row = session.execute(select(Version).where(
-        Version.manifest_digest == digest, Version.decision == Decision.ADMITTED.value)
-        .order_by(Version.id.desc()).limit(1)).scalar_one_or_none()
+    row = session.execute(
+        select(Version)
+        .where(Version.manifest_digest == digest, Version.decision == Decision.ADMITTED.value)
+        .order_by(Version.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
     return record(session, row) if row is not None else None
 
 
@@ -27,13 +30,28 @@ def admitted_for_files(session: Session, files: Sequence[FileDigest]) -> Version
     if not wanted:
         return None
     first_sha, first_size = next(iter(wanted))
-    candidates = session.execute(select(Version).join(File, File.version_id == Version.id).where(
-        File.sha256 == first_sha, File.size == first_size, Version.decision == Decision.ADMITTED.value)
-        .order_by(Version.id.desc()).distinct()).scalars().all()
+    candidates = (
+        session.execute(
+            select(Version)
+            .join(File, File.version_id == Version.id)
+            .where(
+                File.sha256 == first_sha, File.size == first_size, Version.decision == Decision.ADMITTED.value
+            )
+            .order_by(Version.id.desc())
+            .distinct()
+        )
+        .scalars()
+        .all()
+    )
     best: Version | None = None
     for version in candidates:
-        have = {(h, s) for h, s in session.execute(select(File.sha256, File.size).where(
-            File.version_id == version.id)).all() if h is not None}
+        have = {
+            (h, s)
+            for h, s in session.execute(
+                select(File.sha256, File.size).where(File.version_id == version.id)
+            ).all()
+            if h is not None
+        }
         if wanted <= have:
             if have == wanted:
                 return record(session, version)
@@ -51,7 +69,10 @@ def closest_for_files(session: Session, files: Sequence[FileDigest]) -> VersionR
     row = session.execute(
         select(File.version_id, shared)
         .where(tuple_(File.sha256, File.size).in_(sorted(wanted)))
-        .group_by(File.version_id).order_by(shared.desc(), File.version_id.desc()).limit(1)).first()
+        .group_by(File.version_id)
+        .order_by(shared.desc(), File.version_id.desc())
+        .limit(1)
+    ).first()
     if row is None:
         return None
     version = session.execute(select(Version).where(Version.id == row[0])).scalar_one()

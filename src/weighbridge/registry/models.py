@@ -198,7 +198,6 @@ class ScanCacheRow(Base):
     scanned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-
 class MirrorBlob(Base):
     """A blob of the mirror's store: size and the ``stat`` identity (inode, mtime) taken when its SHA-256 was
     last checked, and the flag set when its bytes stopped matching (the mirror then withholds it)."""

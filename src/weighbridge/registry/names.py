@@ -17,18 +17,25 @@ REPORT_KINDS = ("inspect", "scan", "licence", "license", "sbom", "fleet", "audit
 def model_name(name: str) -> str:
     """A registry model name: letters, digits and ``. _ + : / -``, at most 200 characters, no empty or dot-dot
     path parts (``org/name`` is fine, ``../x`` is not)."""
-    if not isinstance(name, str) or not _MODEL.fullmatch(name) or any(
-            part in ("", ".", "..") for part in name.split("/")):
-        raise RegistryError(f"invalid model name {name!r}: use letters, digits and . _ + : / - "
-                            "(at most 200 characters, no empty or '..' parts)")
+    if (
+        not isinstance(name, str)
+        or not _MODEL.fullmatch(name)
+        or any(part in ("", ".", "..") for part in name.split("/"))
+    ):
+        raise RegistryError(
+            f"invalid model name {name!r}: use letters, digits and . _ + : / - "
+            "(at most 200 characters, no empty or '..' parts)"
+        )
     return name
 
 
 def slug(name: str, what: str) -> str:
     """A simple name for a policy or a token: letters, digits, ``. _ -``; no path separators."""
     if not isinstance(name, str) or not _SLUG.fullmatch(name) or ".." in name:
-        raise RegistryError(f"invalid {what} name {name!r}: use letters, digits, '.', '_' and '-' "
-                            "(at most 100 characters, no path separators)")
+        raise RegistryError(
+            f"invalid {what} name {name!r}: use letters, digits, '.', '_' and '-' "
+            "(at most 100 characters, no path separators)"
+        )
     return name
 
 

@@ -65,8 +65,10 @@ def _gguf_name(gguf: GGUFGeneral) -> ModelName | None:
     name = gguf.text("general.name")
     basis = "GGUF general.name"
     if name is None:
-        parts = [gguf.text(k) for k in ("general.basename", "general.size_label", "general.finetune",
-                                        "general.version")]
+        parts = [
+            gguf.text(k)
+            for k in ("general.basename", "general.size_label", "general.finetune", "general.version")
+        ]
         name = "-".join(p for p in parts if p) or None
         basis = "GGUF general.basename"
     org = gguf.text("general.organization")

@@ -14,13 +14,19 @@ from ..core.codec import identity_from_dict, terms_from_dict
 from ..core.license import InheritedLicense, LicenseIdentity, LicenseTerms, OutputTraining
 from ..core.provenance import Ancestor
 
-REGISTRY_LINEAGE = "registry lineage of"  # data_file of the entries added here, so re-evaluation can replace them
+REGISTRY_LINEAGE = (
+    "registry lineage of"  # data_file of the entries added here, so re-evaluation can replace them
+)
 KINDS = ("naming", "attribution", "use-policy", "output-terms", "notice")
 _FIELDS = {
     "naming": ("derivative_naming",),
     "attribution": ("attribution", "attribution_text"),
-    "use-policy": ("acceptable_use_policy", "acceptable_use_policy_url", "restricted_uses",
-                   "field_of_use_restrictions"),
+    "use-policy": (
+        "acceptable_use_policy",
+        "acceptable_use_policy_url",
+        "restricted_uses",
+        "field_of_use_restrictions",
+    ),
     "output-terms": ("outputs_train_other_models", "output_ownership", "derivatives_include_outputs"),
     "notice": ("notice_required",),
 }
@@ -51,13 +57,22 @@ def _quotes(evidence: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [e for e in evidence if e.get("term") in _FIELDS[kind]]
 
 
-def _obligation(kind: str, text: str, license_id: str | None, origin: str, via: list[str],
-                evidence: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"kind": kind, "text": text, "license": license_id, "origin": origin, "via": via, "evidence": evidence}
+def _obligation(
+    kind: str, text: str, license_id: str | None, origin: str, via: list[str], evidence: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "text": text,
+        "license": license_id,
+        "origin": origin,
+        "via": via,
+        "evidence": evidence,
+    }
 
 
-def carried(parent: str, parent_report: dict[str, Any] | None, parent_carried: list[dict[str, Any]]) -> list[
-        dict[str, Any]]:
+def carried(
+    parent: str, parent_report: dict[str, Any] | None, parent_carried: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """What a child of ``parent`` must honour: the parent's licence obligations, those of the ancestors its
     report resolved, and those the parent itself carries from its registry parents. Deduplicated."""
     out: list[dict[str, Any]] = []
@@ -70,11 +85,21 @@ def carried(parent: str, parent_report: dict[str, Any] | None, parent_carried: l
     for item in doc.get("inherited") or ():
         if item.get("terms") is None:
             continue
-        cites = [{"term": "base_model", "quote": c.get("value"), "file": c.get("file"), "line": c.get("line")}
-                 for c in item.get("citations") or ()]
+        cites = [
+            {"term": "base_model", "quote": c.get("value"), "file": c.get("file"), "line": c.get("line")}
+            for c in item.get("citations") or ()
+        ]
         for kind, text in from_terms(terms_from_dict(item["terms"])):
-            out.append(_obligation(kind, text, (item.get("license") or {}).get("id"), item["ancestor"],
-                                   [parent, item["ancestor"]], cites))
+            out.append(
+                _obligation(
+                    kind,
+                    text,
+                    (item.get("license") or {}).get("id"),
+                    item["ancestor"],
+                    [parent, item["ancestor"]],
+                    cites,
+                )
+            )
     for ob in parent_carried:
         out.append({**ob, "via": [parent, *ob.get("via", [])]})
     seen: set[tuple[str, str, str | None, str]] = set()
@@ -87,7 +112,9 @@ def carried(parent: str, parent_report: dict[str, Any] | None, parent_carried: l
     return unique
 
 
-def inherited_licenses(parent: str, relation: str, parent_report: dict[str, Any] | None) -> list[InheritedLicense]:
+def inherited_licenses(
+    parent: str, relation: str, parent_report: dict[str, Any] | None
+) -> list[InheritedLicense]:
     """The parent's licence and its ancestors' as ``InheritedLicense`` entries for the child's policy check."""
     doc = parent_report or {}
     out: list[InheritedLicense] = []
@@ -96,20 +123,40 @@ def inherited_licenses(parent: str, relation: str, parent_report: dict[str, Any]
     section = doc.get("license") or {}
     if section.get("id") is not None or section.get("name") is not None:
         identity: LicenseIdentity = identity_from_dict(section)
-        ancestor = Ancestor(model=parent, repo_id=None, relation=_relation(relation), relation_basis="stated",
-                            citations=())
-        out.append(InheritedLicense(ancestor=ancestor, license=identity,
-                                    terms=terms_from_dict(section["terms"]) if section.get("terms") else None,
-                                    basis=basis, source=f"stored report of {parent}",
-                                    relations=(_relation(relation),), data_file=data_file))
+        ancestor = Ancestor(
+            model=parent, repo_id=None, relation=_relation(relation), relation_basis="stated", citations=()
+        )
+        out.append(
+            InheritedLicense(
+                ancestor=ancestor,
+                license=identity,
+                terms=terms_from_dict(section["terms"]) if section.get("terms") else None,
+                basis=basis,
+                source=f"stored report of {parent}",
+                relations=(_relation(relation),),
+                data_file=data_file,
+            )
+        )
     for item in doc.get("inherited") or ():
-        ancestor = Ancestor(model=item["ancestor"], repo_id=item.get("repo_id"), relation=item["relation"],
-                            relation_basis="stated", citations=(), child=parent)
-        out.append(InheritedLicense(ancestor=ancestor, license=identity_from_dict(item["license"]),
-                                    terms=terms_from_dict(item["terms"]) if item.get("terms") else None,
-                                    basis=item.get("basis") or basis, source=item.get("source") or parent,
-                                    relations=(_relation(relation), *item.get("relations", ())),
-                                    data_file=data_file))
+        ancestor = Ancestor(
+            model=item["ancestor"],
+            repo_id=item.get("repo_id"),
+            relation=item["relation"],
+            relation_basis="stated",
+            citations=(),
+            child=parent,
+        )
+        out.append(
+            InheritedLicense(
+                ancestor=ancestor,
+                license=identity_from_dict(item["license"]),
+                terms=terms_from_dict(item["terms"]) if item.get("terms") else None,
+                basis=item.get("basis") or basis,
+                source=item.get("source") or parent,
+                relations=(_relation(relation), *item.get("relations", ())),
+                data_file=data_file,
+            )
+        )
     return out
 
 

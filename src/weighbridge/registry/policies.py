@@ -47,8 +47,9 @@ def read_policy_file(path: Path) -> LoadedPolicy:
     except (OSError, UnicodeDecodeError) as exc:
         raise WeighbridgeError(f"{file}: cannot read policy: {exc}") from None
     parsed = parse_policy_file_text(text, file)
-    return LoadedPolicy(name=stored_name(parsed.name), sha256=hashlib.sha256(raw).hexdigest(), text=text,
-                        parsed=parsed)
+    return LoadedPolicy(
+        name=stored_name(parsed.name), sha256=hashlib.sha256(raw).hexdigest(), text=text, parsed=parsed
+    )
 
 
 def parse_stored(text: str, name: str) -> Policy:
@@ -77,13 +78,18 @@ def listing(session: Session) -> list[PolicyInfo]:
     for row in rows:
         newest[row.name] = row
         counts[row.name] += 1
-    return [PolicyInfo(name=n, sha256=r.sha256, uploaded_at=iso(r.uploaded_at), revisions=counts[n])
-            for n, r in newest.items()]
+    return [
+        PolicyInfo(name=n, sha256=r.sha256, uploaded_at=iso(r.uploaded_at), revisions=counts[n])
+        for n, r in newest.items()
+    ]
 
 
 def newest(session: Session, name: str) -> StoredPolicy:
-    row = session.execute(select(PolicyRow).where(PolicyRow.name == name).order_by(PolicyRow.id.desc())
-                          .limit(1)).scalar_one_or_none()
+    row = session.execute(
+        select(PolicyRow).where(PolicyRow.name == name).order_by(PolicyRow.id.desc()).limit(1)
+    ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"no policy named {name!r}")
-    return StoredPolicy(name=row.name, sha256=row.sha256, yaml_text=row.yaml_text, uploaded_at=iso(row.uploaded_at))
+    return StoredPolicy(
+        name=row.name, sha256=row.sha256, yaml_text=row.yaml_text, uploaded_at=iso(row.uploaded_at)
+    )

@@ -40,13 +40,26 @@ def find_version(session: Session, name: str, version: str | None = None, *, loc
         query = query.order_by(Version.id.desc()).limit(1)
     else:
         wanted = version.strip().lower().removeprefix("sha256:")
-        exact = session.execute(select(Version.id).where(Version.model_id == model.id, (
-            Version.revision == version) | (Version.manifest_digest == wanted)).order_by(Version.id.desc())).first()
+        exact = session.execute(
+            select(Version.id)
+            .where(
+                Version.model_id == model.id,
+                (Version.revision == version) | (Version.manifest_digest == wanted),
+            )
+            .order_by(Version.id.desc())
+        ).first()
         if exact is not None:
             query = query.where(Version.id == exact[0])
         elif len(wanted) >= 7 and all(c in "0123456789abcdef" for c in wanted):
-            ids = session.execute(select(Version.id).where(
-                Version.model_id == model.id, Version.manifest_digest.startswith(wanted))).scalars().all()
+            ids = (
+                session.execute(
+                    select(Version.id).where(
+                        Version.model_id == model.id, Version.manifest_digest.startswith(wanted)
+                    )
+                )
+                .scalars()
+                .all()
+            )
             if len(ids) > 1:
                 raise NotFound(f"{name}: version prefix {version!r} is ambiguous ({len(ids)} versions)")
             query = query.where(Version.id == (ids[0] if ids else -1))
@@ -66,7 +79,9 @@ def parents(session: Session, version_id: int) -> list[tuple[LineageEdge, str, s
         select(LineageEdge, Model.name, Version.manifest_digest)
         .join(Model, Model.id == LineageEdge.parent_model_id)
         .outerjoin(Version, Version.id == LineageEdge.parent_version_id)
-        .where(LineageEdge.child_version_id == version_id).order_by(LineageEdge.id)).all()
+        .where(LineageEdge.child_version_id == version_id)
+        .order_by(LineageEdge.id)
+    ).all()
     return [(edge, name, digest) for edge, name, digest in rows]
 
 
@@ -80,12 +95,23 @@ _VERSIONS = cast(Table, Version.__table__)
 _MODELS = cast(Table, Model.__table__)
 _FILES = cast(Table, File.__table__)
 _LINEAGE = cast(Table, LineageEdge.__table__)
-_VERSION_ROW = (select(_VERSIONS, _MODELS.c.name.label("model_name"))
-                .join(_MODELS, _MODELS.c.id == _VERSIONS.c.model_id).where(_VERSIONS.c.id == bindparam("id")))
-_FILE_ROWS = (select(_FILES.c.path, _FILES.c.size, _FILES.c.sha256)
-              .where(_FILES.c.version_id == bindparam("id")).order_by(_FILES.c.path))
-_FIRST_PARENT = (select(_LINEAGE.c.relation, _MODELS.c.name).join(_MODELS, _MODELS.c.id == _LINEAGE.c.parent_model_id)
-                 .where(_LINEAGE.c.child_version_id == bindparam("id")).order_by(_LINEAGE.c.id).limit(1))
+_VERSION_ROW = (
+    select(_VERSIONS, _MODELS.c.name.label("model_name"))
+    .join(_MODELS, _MODELS.c.id == _VERSIONS.c.model_id)
+    .where(_VERSIONS.c.id == bindparam("id"))
+)
+_FILE_ROWS = (
+    select(_FILES.c.path, _FILES.c.size, _FILES.c.sha256)
+    .where(_FILES.c.version_id == bindparam("id"))
+    .order_by(_FILES.c.path)
+)
+_FIRST_PARENT = (
+    select(_LINEAGE.c.relation, _MODELS.c.name)
+    .join(_MODELS, _MODELS.c.id == _LINEAGE.c.parent_model_id)
+    .where(_LINEAGE.c.child_version_id == bindparam("id"))
+    .order_by(_LINEAGE.c.id)
+    .limit(1)
+)
 
 
 def record_by_id(session: Session, version_id: int) -> VersionRecord:
@@ -93,34 +119,51 @@ def record_by_id(session: Session, version_id: int) -> VersionRecord:
     ``record_report`` hands back after every write."""
     conn = session.connection()
     row = conn.execute(_VERSION_ROW, {"id": version_id}).one()
-    files = tuple(FileDigest(path=p, size=s, sha256=h) for p, s, h in conn.execute(_FILE_ROWS, {"id": version_id})
-                  if h is not None)
+    files = tuple(
+        FileDigest(path=p, size=s, sha256=h)
+        for p, s, h in conn.execute(_FILE_ROWS, {"id": version_id})
+        if h is not None
+    )
     parent = conn.execute(_FIRST_PARENT, {"id": version_id}).first()
     return _record(row, row.model_name, files, (parent[0], parent[1]) if parent is not None else None)
 
 
 def _files(session: Session, version_id: int) -> tuple[FileDigest, ...]:
-    rows = session.execute(select(File.path, File.size, File.sha256).where(
-        File.version_id == version_id).order_by(File.path)).all()
+    rows = session.execute(
+        select(File.path, File.size, File.sha256).where(File.version_id == version_id).order_by(File.path)
+    ).all()
     return tuple(FileDigest(path=p, size=s, sha256=h) for p, s, h in rows if h is not None)
 
 
-def _record(version: Any, model_name: str, files: tuple[FileDigest, ...],
-            parent: tuple[str, str] | None) -> VersionRecord:
+def _record(
+    version: Any, model_name: str, files: tuple[FileDigest, ...], parent: tuple[str, str] | None
+) -> VersionRecord:
     """A ``VersionRecord`` from a version (ORM object or row with the same attribute names), its model's
     name, its files and its first parent edge (relation, parent model name)."""
     top = version.max_severity
     extra: dict[str, Any] = {
-        "recorded_at": iso(version.created_at), "decided_at": iso(version.decided_at),
-        "max_severity": Severity(top).label if top is not None else "none", "verdict": version.verdict,
-        "license_id": version.license_id, "license_family": version.license_family,
-        "jurisdiction": version.jurisdiction, "openness_class": version.openness_class,
+        "recorded_at": iso(version.created_at),
+        "decided_at": iso(version.decided_at),
+        "max_severity": Severity(top).label if top is not None else "none",
+        "verdict": version.verdict,
+        "license_id": version.license_id,
+        "license_family": version.license_family,
+        "jurisdiction": version.jurisdiction,
+        "openness_class": version.openness_class,
         "relation": parent[0] if parent else None,
     }
-    return VersionRecord(id=version.id, model=model_name, source=version.source, revision=version.revision,
-                         manifest_digest=version.manifest_digest, decision=Decision(version.decision), files=files,
-                         signature=SignatureStatus(version.signature), derived_from=parent[1] if parent else None,
-                         extra=extra)
+    return VersionRecord(
+        id=version.id,
+        model=model_name,
+        source=version.source,
+        revision=version.revision,
+        manifest_digest=version.manifest_digest,
+        decision=Decision(version.decision),
+        files=files,
+        signature=SignatureStatus(version.signature),
+        derived_from=parent[1] if parent else None,
+        extra=extra,
+    )
 
 
 def latest_report(session: Session, version_id: int, prefer: str = "inspect") -> ReportRow | None:
@@ -151,33 +194,50 @@ def version_by_id(session: Session, version_id: int, *, lock: bool = False) -> V
 
 def last_action(session: Session, version_id: int) -> DecisionAction | None:
     """What produced the version's latest decision, if any."""
-    last = session.execute(select(DecisionRow.action).where(DecisionRow.version_id == version_id)
-                           .order_by(DecisionRow.id.desc()).limit(1)).scalar()
+    last = session.execute(
+        select(DecisionRow.action)
+        .where(DecisionRow.version_id == version_id)
+        .order_by(DecisionRow.id.desc())
+        .limit(1)
+    ).scalar()
     return DecisionAction(last) if last else None
 
 
 def known_version(session: Session, digest: str) -> Version | None:
     """The version holding these bytes that the registry decided about last (under any name); bytes only
     recorded by scans so far have none."""
-    return session.execute(select(Version).join(DecisionRow, DecisionRow.version_id == Version.id).where(
-        Version.manifest_digest == digest).order_by(DecisionRow.id.desc()).limit(1)).scalar_one_or_none()
+    return session.execute(
+        select(Version)
+        .join(DecisionRow, DecisionRow.version_id == Version.id)
+        .where(Version.manifest_digest == digest)
+        .order_by(DecisionRow.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def decision_policy(session: Session, version_id: int) -> PolicyRow | None:
     """The stored policy of the version's latest decision made under one."""
-    sha = session.execute(select(DecisionRow.policy_sha256).where(
-        DecisionRow.version_id == version_id, DecisionRow.policy_sha256.is_not(None))
-        .order_by(DecisionRow.id.desc()).limit(1)).scalar()
+    sha = session.execute(
+        select(DecisionRow.policy_sha256)
+        .where(DecisionRow.version_id == version_id, DecisionRow.policy_sha256.is_not(None))
+        .order_by(DecisionRow.id.desc())
+        .limit(1)
+    ).scalar()
     if sha is None:
         return None
-    return session.execute(select(PolicyRow).where(PolicyRow.sha256 == sha).order_by(PolicyRow.id)
-                           .limit(1)).scalar_one_or_none()
+    return session.execute(
+        select(PolicyRow).where(PolicyRow.sha256 == sha).order_by(PolicyRow.id).limit(1)
+    ).scalar_one_or_none()
 
 
 def same_files_elsewhere(session: Session, digest: str, model: str) -> list[tuple[str, str]]:
     """(model name, decision) of every version with this manifest digest recorded under another name."""
-    rows = session.execute(select(Model.name, Version.decision).join(Model, Model.id == Version.model_id).where(
-        Version.manifest_digest == digest, Model.name != model).order_by(Model.name)).all()
+    rows = session.execute(
+        select(Model.name, Version.decision)
+        .join(Model, Model.id == Version.model_id)
+        .where(Version.manifest_digest == digest, Model.name != model)
+        .order_by(Model.name)
+    ).all()
     return [(name, decision) for name, decision in rows]
 
 
@@ -206,25 +266,47 @@ def newest_findings(session: Session, limit: int, min_severity: Severity) -> lis
     """The ``limit`` most recent findings at or above ``min_severity`` of each version's latest report."""
     if limit <= 0:
         return []
-    stmt = (select(Model.name, Version.manifest_digest, FindingRow.rule, FindingRow.severity, FindingRow.title,
-                   FindingRow.path, ReportRow.created_at)
-            .join(ReportRow, ReportRow.id == FindingRow.report_id)
-            .join(Version, Version.latest_report_id == ReportRow.id)  # a version's current findings, once
-            .join(Model, Model.id == Version.model_id)
-            .where(FindingRow.severity >= int(min_severity))
-            .order_by(ReportRow.id.desc(), FindingRow.severity.desc(), FindingRow.path, FindingRow.rule)
-            .limit(limit))
-    return [FleetFinding(model=name, version=digest, rule=rule, severity=Severity(sev).label, title=title,
-                         path=path, at=iso(at))
-            for name, digest, rule, sev, title, path, at in session.execute(stmt).all()]
+    stmt = (
+        select(
+            Model.name,
+            Version.manifest_digest,
+            FindingRow.rule,
+            FindingRow.severity,
+            FindingRow.title,
+            FindingRow.path,
+            ReportRow.created_at,
+        )
+        .join(ReportRow, ReportRow.id == FindingRow.report_id)
+        .join(Version, Version.latest_report_id == ReportRow.id)  # a version's current findings, once
+        .join(Model, Model.id == Version.model_id)
+        .where(FindingRow.severity >= int(min_severity))
+        .order_by(ReportRow.id.desc(), FindingRow.severity.desc(), FindingRow.path, FindingRow.rule)
+        .limit(limit)
+    )
+    return [
+        FleetFinding(
+            model=name,
+            version=digest,
+            rule=rule,
+            severity=Severity(sev).label,
+            title=title,
+            path=path,
+            at=iso(at),
+        )
+        for name, digest, rule, sev, title, path, at in session.execute(stmt).all()
+    ]
 
 
 def report_verdicts(session: Session) -> list[ReportVerdict]:
     """Every stored report's policy verdict (reports without one left out), in the order they were recorded."""
-    stmt = (select(Model.name, Version.id, Version.manifest_digest, ReportRow.verdict, ReportRow.created_at)
-            .join(Version, Version.id == ReportRow.version_id)
-            .join(Model, Model.id == Version.model_id)
-            .where(ReportRow.verdict.is_not(None))
-            .order_by(ReportRow.id))
-    return [ReportVerdict(model=name, version_id=version_id, version=digest, verdict=verdict or "", at=iso(at))
-            for name, version_id, digest, verdict, at in session.execute(stmt).all()]
+    stmt = (
+        select(Model.name, Version.id, Version.manifest_digest, ReportRow.verdict, ReportRow.created_at)
+        .join(Version, Version.id == ReportRow.version_id)
+        .join(Model, Model.id == Version.model_id)
+        .where(ReportRow.verdict.is_not(None))
+        .order_by(ReportRow.id)
+    )
+    return [
+        ReportVerdict(model=name, version_id=version_id, version=digest, verdict=verdict or "", at=iso(at))
+        for name, version_id, digest, verdict, at in session.execute(stmt).all()
+    ]

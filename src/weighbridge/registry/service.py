@@ -63,8 +63,9 @@ def open_registry(url: str | None = None) -> Registry:
     """Open (and create or upgrade) the registry at ``url``, ``$WEIGHBRIDGE_DATABASE_URL`` or
     ``$WEIGHBRIDGE_HOME/registry.db``. Raises ``WeighbridgeError`` with one line when it cannot."""
     resolved = db.resolve_url(url)
-    logging.getLogger(__name__).info("opening the registry at %s",
-                                     db.parse_url(resolved).render_as_string(hide_password=True))
+    logging.getLogger(__name__).info(
+        "opening the registry at %s", db.parse_url(resolved).render_as_string(hide_password=True)
+    )
     engine = db.make_engine(resolved)
     try:
         db.migrate(engine)
@@ -90,7 +91,9 @@ class Registry:
     def __enter__(self) -> Registry:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     @property
@@ -114,8 +117,9 @@ class Registry:
 
     # --- reports and versions ---
 
-    def record_report(self, report: Report, *, kind: str = "inspect", source: str | None = None,
-                      name: str | None = None) -> VersionRecord:
+    def record_report(
+        self, report: Report, *, kind: str = "inspect", source: str | None = None, name: str | None = None
+    ) -> VersionRecord:
         """Upsert the model and its version (by manifest digest), the files, the report and its findings.
         Recording the same report again changes nothing."""
         names.report_kind(kind)
@@ -123,13 +127,16 @@ class Registry:
         digest = names.manifest_digest(report.manifest_digest)
 
         def work(session: Session) -> VersionRecord:
-            return record_by_id(session, store.store_report(session, report, kind=kind, source=source,
-                                                            model=model, digest=digest))
+            return record_by_id(
+                session,
+                store.store_report(session, report, kind=kind, source=source, model=model, digest=digest),
+            )
 
         return self._write(work)
 
-    def record_scan(self, report: Report, *, source: str, name: str | None = None,
-                    actor: str = "fleet") -> VersionRecord:
+    def record_scan(
+        self, report: Report, *, source: str, name: str | None = None, actor: str = "fleet"
+    ) -> VersionRecord:
         """What a fleet scan records for one target, keeping what the registry already decided about the same
         bytes (the same manifest digest, under any name):
 
@@ -148,14 +155,29 @@ class Registry:
     def version_detail(self, model: str, version: str | None = None) -> dict[str, Any]:
         return self._read(lambda s: views.detail(s, find_version(s, model, version)))
 
-    def list_versions(self, *, query: str | None = None, decision: Decision | None = None,
-                      license_family: str | None = None, jurisdiction: str | None = None,
-                      min_severity: Severity | None = None, all_versions: bool = False) -> list[VersionRecord]:
+    def list_versions(
+        self,
+        *,
+        query: str | None = None,
+        decision: Decision | None = None,
+        license_family: str | None = None,
+        jurisdiction: str | None = None,
+        min_severity: Severity | None = None,
+        all_versions: bool = False,
+    ) -> list[VersionRecord]:
         """Inventory rows: the newest version of every model (every version with ``all_versions``), without
         their files; ``views.version_dict`` gives a row's JSON shape."""
-        return self._read(lambda s: views.inventory(
-            s, query=query, decision=decision, license_family=license_family, jurisdiction=jurisdiction,
-            min_severity=min_severity, all_versions=all_versions))
+        return self._read(
+            lambda s: views.inventory(
+                s,
+                query=query,
+                decision=decision,
+                license_family=license_family,
+                jurisdiction=jurisdiction,
+                min_severity=min_severity,
+                all_versions=all_versions,
+            )
+        )
 
     def history(self, model: str) -> list[DecisionRecord]:
         return self._read(lambda s: views.model_history(s, model))
@@ -163,6 +185,7 @@ class Registry:
     def diff(self, model_a: str, model_b_or_version: str) -> dict[str, Any]:
         """Compare the newest version of ``model_a`` with another model's newest version, or with one of its
         own versions when the second argument names one (revision or digest)."""
+
         def work(session: Session) -> dict[str, Any]:
             a, b = views.diff_pair(session, model_a, model_b_or_version)
             return views.diff(views.detail(session, a), views.detail(session, b))
@@ -186,10 +209,20 @@ class Registry:
 
     # --- decisions ---
 
-    def admit(self, target: str, *, policy_path: Path | None = None, policy: LoadedPolicy | None = None,
-              actor: str, note: str | None = None, derived_from: str | None = None, relation: str = "finetune",
-              report: Report | None = None, name: str | None = None, audit: AuditRun | None = None
-              ) -> tuple[VersionRecord, DecisionRecord]:
+    def admit(
+        self,
+        target: str,
+        *,
+        policy_path: Path | None = None,
+        policy: LoadedPolicy | None = None,
+        actor: str,
+        note: str | None = None,
+        derived_from: str | None = None,
+        relation: str = "finetune",
+        report: Report | None = None,
+        name: str | None = None,
+        audit: AuditRun | None = None,
+    ) -> tuple[VersionRecord, DecisionRecord]:
         """Inspect ``target`` (unless ``report`` is given), evaluate the policy and record the decision.
 
         The policy is a file (``policy_path``, read once) or one already loaded (``policy``, e.g.
@@ -206,11 +239,21 @@ class Registry:
         if policy_path is not None and policy is not None:
             raise RegistryError("give a policy file or a loaded policy, not both")
         loaded = policies.read_policy_file(policy_path) if policy_path is not None else policy
-        return self.admission.admit(target, policy=loaded, actor=actor, note=note, derived_from=derived_from,
-                                    relation=relation, report=report, name=name, audit=audit)
+        return self.admission.admit(
+            target,
+            policy=loaded,
+            actor=actor,
+            note=note,
+            derived_from=derived_from,
+            relation=relation,
+            report=report,
+            name=name,
+            audit=audit,
+        )
 
-    def decide(self, model: str, action: DecisionAction, *, actor: str, reason: str,
-               version: str | None = None) -> DecisionRecord:
+    def decide(
+        self, model: str, action: DecisionAction, *, actor: str, reason: str, version: str | None = None
+    ) -> DecisionRecord:
         """A person's decision (approve, reject, revoke, quarantine) on the newest version or ``version``."""
         outcome = decide.human(DecisionAction(action))
         actor = names.actor(actor)
@@ -219,13 +262,15 @@ class Registry:
 
         def work(session: Session) -> DecisionRecord:
             row = find_version(session, model, version, lock=True)
-            return store.add_decision(session, row, outcome, DecisionAction(action), actor=actor,
-                                      reason=reason.strip())
+            return store.add_decision(
+                session, row, outcome, DecisionAction(action), actor=actor, reason=reason.strip()
+            )
 
         return self._write(work)
 
-    def record_signature(self, model: str, status: SignatureStatus, *, version: str | None = None
-                         ) -> VersionRecord:
+    def record_signature(
+        self, model: str, status: SignatureStatus, *, version: str | None = None
+    ) -> VersionRecord:
         """Record what ``weighbridge sign`` / ``verify-signature`` found for the newest version or ``version``."""
         value = SignatureStatus(status).value
 
@@ -309,14 +354,24 @@ class Registry:
 
     # --- scan cache ---
 
-    def cached_file(self, path: str, size: int, mtime_ns: int, rules_version: str | None = None
-                    ) -> CachedFile | None:
+    def cached_file(
+        self, path: str, size: int, mtime_ns: int, rules_version: str | None = None
+    ) -> CachedFile | None:
         """What ``path`` held when last read, if its size and mtime are unchanged (and, when given, it was read
         under the same rules version)."""
         return self._read(lambda s: cache.lookup(s, path, size, mtime_ns, rules_version))
 
-    def store_cached_file(self, path: str, size: int, mtime_ns: int, *, sha256: str, format: str,
-                          findings: Sequence[dict[str, Any]] = (), rules_version: str = __version__) -> None:
+    def store_cached_file(
+        self,
+        path: str,
+        size: int,
+        mtime_ns: int,
+        *,
+        sha256: str,
+        format: str,
+        findings: Sequence[dict[str, Any]] = (),
+        rules_version: str = __version__,
+    ) -> None:
         self._write(lambda s: cache.store(s, path, size, mtime_ns, sha256, format, findings, rules_version))
 
     # --- bulk API for fleet scans and the fleet overview ---
@@ -347,9 +402,9 @@ class Registry:
         from .models import Base
 
         def work(session: Session) -> dict[str, int]:
-            return {table.name: session.execute(select(func.count()).select_from(table)).scalar_one()
-                    for table in Base.metadata.sorted_tables}
+            return {
+                table.name: session.execute(select(func.count()).select_from(table)).scalar_one()
+                for table in Base.metadata.sorted_tables
+            }
 
         return self._read(work)
-
-

@@ -21,9 +21,14 @@ class ReportSummary:
     openness_class: int | None
 
     def columns(self) -> dict[str, Any]:
-        return {"max_severity": self.max_severity, "verdict": self.verdict, "license_id": self.license_id,
-                "license_family": self.license_family, "jurisdiction": self.jurisdiction,
-                "openness_class": self.openness_class}
+        return {
+            "max_severity": self.max_severity,
+            "verdict": self.verdict,
+            "license_id": self.license_id,
+            "license_family": self.license_family,
+            "jurisdiction": self.jurisdiction,
+            "openness_class": self.openness_class,
+        }
 
 
 def summarize(report: Report) -> ReportSummary:

@@ -68,12 +68,22 @@ def check(session: Session, secret: str, scope: str) -> str | None:
 
 def listing(session: Session) -> list[TokenInfo]:
     rows = session.execute(select(ApiToken).order_by(ApiToken.name)).scalars().all()
-    return [TokenInfo(name=r.name, scopes=tuple(r.scopes.split()), created_at=iso(r.created_at),
-                      last_used_at=iso(r.last_used_at), revoked_at=iso(r.revoked_at)) for r in rows]
+    return [
+        TokenInfo(
+            name=r.name,
+            scopes=tuple(r.scopes.split()),
+            created_at=iso(r.created_at),
+            last_used_at=iso(r.last_used_at),
+            revoked_at=iso(r.revoked_at),
+        )
+        for r in rows
+    ]
 
 
 def revoke(session: Session, name: str) -> None:
-    row = session.execute(select(ApiToken).where(ApiToken.name == name).with_for_update()).scalar_one_or_none()
+    row = session.execute(
+        select(ApiToken).where(ApiToken.name == name).with_for_update()
+    ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"no token named {name!r}")
     if row.revoked_at is None:

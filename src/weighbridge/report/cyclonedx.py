@@ -61,8 +61,10 @@ def render_cyclonedx(report: Report) -> str:
     bom = build_bom(report)
     serialized: dict[str, Any] = json.loads(JsonV1Dot6(bom).output_as_string())
     head = ("$schema", "bomFormat", "specVersion", "serialNumber", "version")
-    document = {**{k: serialized[k] for k in head if k in serialized},
-                **{k: v for k, v in serialized.items() if k not in head}}
+    document = {
+        **{k: serialized[k] for k in head if k in serialized},
+        **{k: v for k, v in serialized.items() if k not in head},
+    }
     card = model_card(report)
     if card:
         attach_model_card(document, MODEL_REF, card)
@@ -87,13 +89,17 @@ def build_bom(report: Report) -> Bom:
         external_references=_source_references(prov),
         properties=_model_properties(report),
         components=[_file_component(f.path, f.sha256, f.format, f.size) for f in report.files],
-        pedigree=Pedigree(ancestors=[_ancestor_component(a, f"pedigree/{i}")
-                                     for i, a in enumerate(_lineage(prov))]) if ancestors else None,
+        pedigree=Pedigree(
+            ancestors=[_ancestor_component(a, f"pedigree/{i}") for i, a in enumerate(_lineage(prov))]
+        )
+        if ancestors
+        else None,
     )
     bom = Bom(components=ancestors.values())
     bom.metadata.component = model
-    bom.metadata.tools.components.add(Component(type=ComponentType.APPLICATION, name="weighbridge",
-                                                version=report.tool_version))
+    bom.metadata.tools.components.add(
+        Component(type=ComponentType.APPLICATION, name="weighbridge", version=report.tool_version)
+    )
     for ancestor in _lineage(prov):
         child = ancestors.get(ancestor.child) if ancestor.child is not None else None
         bom.register_dependency(child or model, [ancestors[ancestor.model]])
@@ -110,7 +116,9 @@ def attach_model_card(document: dict[str, Any], bom_ref: str, card: dict[str, An
     for component in _walk(document):
         if component.get("bom-ref") == bom_ref:
             if component.get("type") != ComponentType.MACHINE_LEARNING_MODEL.value:
-                raise ValueError(f"modelCard only belongs on a machine-learning-model component, not {bom_ref!r}")
+                raise ValueError(
+                    f"modelCard only belongs on a machine-learning-model component, not {bom_ref!r}"
+                )
             component["modelCard"] = card
             return
     raise KeyError(f"no component with bom-ref {bom_ref!r} in the document")
@@ -129,22 +137,29 @@ def model_card(report: Report) -> dict[str, Any]:
     if architecture:
         params["modelArchitecture"] = architecture
     if card is not None and card.datasets:
-        params["datasets"] = [{"type": "dataset", "name": d, "description": f"listed in {card.file} datasets"}
-                              for d in card.datasets]
+        params["datasets"] = [
+            {"type": "dataset", "name": d, "description": f"listed in {card.file} datasets"}
+            for d in card.datasets
+        ]
     out: dict[str, Any] = {}
     if params:
         out["modelParameters"] = params
     if card is None:
         return {"bom-ref": f"{MODEL_REF}/model-card", **out} if out else {}
-    metrics = [{"type": r.metric or "metric", "value": r.value,
-                **({"slice": r.dataset} if r.dataset else {})} for r in card.eval_results if r.value]
+    metrics = [
+        {"type": r.metric or "metric", "value": r.value, **({"slice": r.dataset} if r.dataset else {})}
+        for r in card.eval_results
+        if r.value
+    ]
     if metrics:
         out["quantitativeAnalysis"] = {"performanceMetrics": metrics}
     considerations = _considerations(card)
     if considerations:
         out["considerations"] = considerations
-    props = [*(_prop("card:language", lang) for lang in card.language),
-             *(_prop("card:tag", tag) for tag in card.tags)]
+    props = [
+        *(_prop("card:language", lang) for lang in card.language),
+        *(_prop("card:tag", tag) for tag in card.tags),
+    ]
     if card.library_name:
         props.append(_prop("card:library-name", card.library_name))
     if card.base_model_relation:
@@ -208,7 +223,9 @@ def _license_link(analysis: LicenseAnalysis | None, prov: Provenance | None) -> 
         if link:
             candidates.append(link)
     if analysis is not None:
-        candidates.extend(s.value for s in analysis.sources if s.key in ("license_link", "general.license.link"))
+        candidates.extend(
+            s.value for s in analysis.sources if s.key in ("license_link", "general.license.link")
+        )
     return next((uri for uri in map(_uri, candidates) if uri is not None), None)
 
 
@@ -275,8 +292,11 @@ def _license_properties(analysis: LicenseAnalysis | None) -> Iterator[Property]:
         return
     identity = analysis.identity
     if identity is not None:
-        yield from (_prop(f"license:{key}", value) for key, value in (
-            ("id", identity.id), ("spdx", identity.spdx), ("version", identity.version)) if value)
+        yield from (
+            _prop(f"license:{key}", value)
+            for key, value in (("id", identity.id), ("spdx", identity.spdx), ("version", identity.version))
+            if value
+        )
         yield _prop("license:osi-approved", _text(identity.osi_approved))
     yield _prop("license:terms-basis", analysis.terms_basis)
     if analysis.terms is not None:
@@ -308,8 +328,11 @@ def _ancestor_component(ancestor: Ancestor, bom_ref: str) -> Component:
     name = ancestor.model
     if ancestor.repo_id is not None and "/" in ancestor.repo_id:
         group, name = ancestor.repo_id.split("/", 1)
-    props = [_prop("lineage:relation", ancestor.relation), _prop("lineage:relation-basis", ancestor.relation_basis),
-             _prop("lineage:derived-by", ancestor.child or "this model")]
+    props = [
+        _prop("lineage:relation", ancestor.relation),
+        _prop("lineage:relation-basis", ancestor.relation_basis),
+        _prop("lineage:derived-by", ancestor.child or "this model"),
+    ]
     props.extend(_prop("lineage:cited-in", _cite(c.file, c.line, c.key)) for c in ancestor.citations)
     uri = _uri(ancestor.url) if ancestor.url else None
     return Component(
@@ -320,7 +343,9 @@ def _ancestor_component(ancestor: Ancestor, bom_ref: str) -> Component:
         supplier=_organization(ancestor.publisher) if ancestor.publisher else None,
         publisher=ancestor.publisher.name if ancestor.publisher else None,
         purl=_hub_purl(group, name, None) if group else None,
-        external_references=[ExternalReference(type=ExternalReferenceType.DISTRIBUTION, url=uri)] if uri else None,
+        external_references=[ExternalReference(type=ExternalReferenceType.DISTRIBUTION, url=uri)]
+        if uri
+        else None,
         properties=props,
     )
 
@@ -340,7 +365,11 @@ def _architecture(report: Report) -> tuple[str | None, str | None]:
     ``general.architecture`` (a family such as ``llama``)."""
     root = report.target.path
     names = {f.path for f in report.files}
-    if report.target.kind in (TargetKind.FOLDER, TargetKind.HF) and os.path.isdir(root) and "config.json" in names:
+    if (
+        report.target.kind in (TargetKind.FOLDER, TargetKind.HF)
+        and os.path.isdir(root)
+        and "config.json" in names
+    ):
         facts = read_configs(_config_snapshot(report, root))
         if facts.model_type or facts.architectures:
             return facts.model_type, facts.architectures[0] if facts.architectures else None
@@ -369,8 +398,9 @@ def _considerations(card: ModelCard) -> dict[str, Any]:
         elif _LIMITATIONS.search(title):
             out.setdefault("technicalLimitations", []).append(text)
         elif _RISKS.search(title):
-            out.setdefault("ethicalConsiderations", []).append({"name": section.title.strip(),
-                                                                 "mitigationStrategy": text})
+            out.setdefault("ethicalConsiderations", []).append(
+                {"name": section.title.strip(), "mitigationStrategy": text}
+            )
     return out
 
 
@@ -399,7 +429,7 @@ def _section_text(card: ModelCard, section: CardSection) -> str:
             continue
         paragraph.append(stripped)
     text = " ".join(paragraph)
-    return text if len(text) <= _SECTION_TEXT_LIMIT else text[:_SECTION_TEXT_LIMIT - 1].rstrip() + "…"
+    return text if len(text) <= _SECTION_TEXT_LIMIT else text[: _SECTION_TEXT_LIMIT - 1].rstrip() + "…"
 
 
 # --- helpers ---

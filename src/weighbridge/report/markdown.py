@@ -48,9 +48,15 @@ def render_markdown(report: Report) -> str:
         for f in report.findings:
             lines.append(
                 f"| {f.severity.label} | {f.rule} | `{_cell(f.path)}` | {_cell(describe_location(f))} | "
-                f"**{_cell(f.title)}**: {_cell(f.detail)} | {('`' + _cell(f.evidence) + '`') if f.evidence else ''} |")
-    for section in (_license(d.get("license")), _provenance(d.get("provenance")), _inherited(d.get("inherited")),
-                    _openness(d.get("openness")), _policy(d.get("policy"))):
+                f"**{_cell(f.title)}**: {_cell(f.detail)} | {('`' + _cell(f.evidence) + '`') if f.evidence else ''} |"
+            )
+    for section in (
+        _license(d.get("license")),
+        _provenance(d.get("provenance")),
+        _inherited(d.get("inherited")),
+        _openness(d.get("openness")),
+        _policy(d.get("policy")),
+    ):
         if section:
             lines += ["", *section]
     lines += ["", "## Files", "", "| File | Format | Size | SHA-256 |", "|---|---|---|---|"]
@@ -63,13 +69,19 @@ def _license(lic: dict[str, Any] | None) -> list[str]:
     if not lic:
         return []
     name = lic.get("name") or lic.get("id") or "unknown"
-    out = ["## Licence", "", f"- **Licence**: {_cell(name)}" + (f" (`{_cell(lic['id'])}`)" if lic.get("id") else ""),
-           f"- **Family**: {_cell(lic.get('family') or 'unknown')}; OSI-approved: {_value(bool(lic.get('osi_approved')))}"
-           + (f"; SPDX `{_cell(lic['spdx'])}`" if lic.get("spdx") else ""),
-           f"- **Terms from**: {_cell(lic.get('terms_basis') or 'unknown')}"]
+    out = [
+        "## Licence",
+        "",
+        f"- **Licence**: {_cell(name)}" + (f" (`{_cell(lic['id'])}`)" if lic.get("id") else ""),
+        f"- **Family**: {_cell(lic.get('family') or 'unknown')}; OSI-approved: {_value(bool(lic.get('osi_approved')))}"
+        + (f"; SPDX `{_cell(lic['spdx'])}`" if lic.get("spdx") else ""),
+        f"- **Terms from**: {_cell(lic.get('terms_basis') or 'unknown')}",
+    ]
     terms = {k: v for k, v in (lic.get("terms") or {}).items() if v not in (None, [], False, "")}
     if terms:
-        out += ["", "| Term | Value |", "|---|---|"] + [f"| {_cell(k)} | {_cell(_value(v))} |" for k, v in terms.items()]
+        out += ["", "| Term | Value |", "|---|---|"] + [
+            f"| {_cell(k)} | {_cell(_value(v))} |" for k, v in terms.items()
+        ]
     evidence = lic.get("evidence") or []
     if evidence:
         out += ["", "### Quoted clauses", "", "| Term | Quote | Where |", "|---|---|---|"]
@@ -83,21 +95,29 @@ def _provenance(prov: dict[str, Any] | None) -> list[str]:
     if not prov:
         return []
     pub = prov.get("publisher") or {}
-    out = ["## Provenance", "", f"- **Publisher**: {_cell(pub.get('name') or 'unknown')}"
-           + (f" ({_cell(pub['country'])})" if pub.get("country") else "")]
+    out = [
+        "## Provenance",
+        "",
+        f"- **Publisher**: {_cell(pub.get('name') or 'unknown')}"
+        + (f" ({_cell(pub['country'])})" if pub.get("country") else ""),
+    ]
     quant = [str(q["name"]) for q in prov.get("quantized_by") or [] if isinstance(q, dict) and q.get("name")]
     if quant:
         out.append(f"- **Quantized by**: {_cell(', '.join(quant))}")
     countries = prov.get("countries") or {}
     if countries:
-        out.append("- **Countries**: " + "; ".join(f"{_cell(c)} ({_cell(', '.join(why))})"
-                                                   for c, why in countries.items()))
+        out.append(
+            "- **Countries**: "
+            + "; ".join(f"{_cell(c)} ({_cell(', '.join(why))})" for c, why in countries.items())
+        )
     screening = prov.get("screening") or {}
     if isinstance(screening, dict):
         if screening.get("performed"):
             matches = screening.get("matches") or []
-            out.append(f"- **Screening** against `{_cell(screening.get('list_file'))}`: "
-                       + (f"**{len(matches)} match(es)**" if matches else "no match"))
+            out.append(
+                f"- **Screening** against `{_cell(screening.get('list_file'))}`: "
+                + (f"**{len(matches)} match(es)**" if matches else "no match")
+            )
         else:
             out.append("- **Screening**: not performed (no `--screening` list)")
     lineage = prov.get("lineage") or []
@@ -106,9 +126,11 @@ def _provenance(prov: dict[str, Any] | None) -> list[str]:
         for anc in lineage:
             p = anc.get("publisher") or {}
             cited = ", ".join(_where(c) for c in (anc.get("citations") or [])[:2])
-            out.append(f"| {_cell(anc.get('relation') or 'derived from')} | {_cell(anc.get('model') or anc.get('repo_id'))} "
-                       f"| {_cell(p.get('name') or '')}{(' (' + _cell(p['country']) + ')') if p.get('country') else ''} "
-                       f"| {cited} |")
+            out.append(
+                f"| {_cell(anc.get('relation') or 'derived from')} | {_cell(anc.get('model') or anc.get('repo_id'))} "
+                f"| {_cell(p.get('name') or '')}{(' (' + _cell(p['country']) + ')') if p.get('country') else ''} "
+                f"| {cited} |"
+            )
     for problem in prov.get("problems") or []:
         out.append(f"- {_cell(problem if isinstance(problem, str) else problem.get('message', problem))}")
     return out
@@ -120,8 +142,10 @@ def _inherited(items: list[dict[str, Any]] | None) -> list[str]:
     out = ["## Inherited obligations", "", "| Ancestor | Relation | Licence | Basis |", "|---|---|---|---|"]
     for item in items:
         lic = item.get("license") or {}
-        out.append(f"| {_cell(item.get('ancestor'))} | {_cell(item.get('relation'))} | "
-                   f"{_cell(lic.get('name') or lic.get('id'))} | {_cell(item.get('basis'))} |")
+        out.append(
+            f"| {_cell(item.get('ancestor'))} | {_cell(item.get('relation'))} | "
+            f"{_cell(lic.get('name') or lic.get('id'))} | {_cell(item.get('basis'))} |"
+        )
     return out
 
 
@@ -129,8 +153,12 @@ def _openness(doc: dict[str, Any] | None) -> list[str]:
     if not doc:
         return []
     mof, osaid = doc.get("mof") or {}, doc.get("osaid") or {}
-    out = ["## Openness", "", f"- **Model Openness Framework**: {_cell(mof.get('label', 'Unclassified'))}",
-           f"- **OSI Open Source AI Definition**: {_cell(osaid.get('verdict', 'unknown'))}"]
+    out = [
+        "## Openness",
+        "",
+        f"- **Model Openness Framework**: {_cell(mof.get('label', 'Unclassified'))}",
+        f"- **OSI Open Source AI Definition**: {_cell(osaid.get('verdict', 'unknown'))}",
+    ]
     missing = [*(mof.get("missing") or []), *(osaid.get("missing") or [])]
     if missing:
         out += ["", "Missing:", ""] + [f"- {_cell(m)}" for m in missing]
@@ -141,14 +169,21 @@ def _policy(doc: dict[str, Any] | None) -> list[str]:
     if not doc:
         return []
     counts = doc.get("counts") or {}
-    out = [f"## Policy: {_cell(doc.get('name'))} — {str(doc.get('verdict', '')).upper()}", "",
-           ", ".join(f"{k} {v}" for k, v in counts.items()), "",
-           "| Outcome | Rule | Reason | Evidence |", "|---|---|---|---|"]
+    out = [
+        f"## Policy: {_cell(doc.get('name'))} — {str(doc.get('verdict', '')).upper()}",
+        "",
+        ", ".join(f"{k} {v}" for k, v in counts.items()),
+        "",
+        "| Outcome | Rule | Reason | Evidence |",
+        "|---|---|---|---|",
+    ]
     for reason in doc.get("reasons") or []:
         evidence = reason.get("evidence") or []
         ev = evidence[0] if evidence else {}
         quote = ev.get("quote") or ev.get("value") or ev.get("rule")
         shown = (f"“{_cell(quote)}” {_where(ev)}" if quote else _where(ev)).strip()
-        out.append(f"| {_cell(str(reason.get('outcome', '')).upper())} | `{_cell(reason.get('rule'))}` | "
-                   f"{_cell(reason.get('message'))} | {shown} |")
+        out.append(
+            f"| {_cell(str(reason.get('outcome', '')).upper())} | `{_cell(reason.get('rule'))}` | "
+            f"{_cell(reason.get('message'))} | {shown} |"
+        )
     return out

@@ -9,11 +9,21 @@ from ..catalogue import every_rule
 from ..core.findings import Finding, Severity
 from ..core.report import Report
 
-_LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
-          Severity.LOW: "note", Severity.INFO: "note"}
+_LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
 # GitHub maps security-severity scores to critical (>= 9), high (>= 7), medium (>= 4), low.
-_SCORE = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "3.0",
-          Severity.INFO: "1.0"}
+_SCORE = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "1.0",
+}
 
 
 def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
@@ -28,8 +38,9 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
         physical["region"] = region
     location: dict[str, Any] = {"physicalLocation": physical}
     if loc is not None and (loc.member or loc.key):
-        location["logicalLocations"] = [{"fullyQualifiedName": loc.member or loc.key,
-                                         "kind": "member" if loc.member else "key"}]
+        location["logicalLocations"] = [
+            {"fullyQualifiedName": loc.member or loc.key, "kind": "member" if loc.member else "key"}
+        ]
     text = f"{f.title}: {f.detail}" + (f" (evidence: {f.evidence})" if f.evidence else "")
     return {
         "ruleId": f.rule,
@@ -37,8 +48,11 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
         "level": _LEVEL[f.severity],
         "message": {"text": text},
         "locations": [location],
-        "properties": {"severity": f.severity.label, "check": f.check.value,
-                       "location": loc.to_dict() if loc else None},
+        "properties": {
+            "severity": f.severity.label,
+            "check": f.check.value,
+            "location": loc.to_dict() if loc else None,
+        },
     }
 
 
@@ -64,11 +78,13 @@ def render_sarif(report: Report) -> str:
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": driver},
-            "originalUriBaseIds": {"TARGET": {"uri": report.target.path}},
-            "results": [_result(f, index) for f in report.findings],
-            "properties": {"manifestDigest": report.manifest_digest, "target": report.target.to_dict()},
-        }],
+        "runs": [
+            {
+                "tool": {"driver": driver},
+                "originalUriBaseIds": {"TARGET": {"uri": report.target.path}},
+                "results": [_result(f, index) for f in report.findings],
+                "properties": {"manifestDigest": report.manifest_digest, "target": report.target.to_dict()},
+            }
+        ],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -13,8 +13,13 @@ from ..core.report import Report
 from .location import describe_location
 from .sections import section_lines
 
-STYLE = {Severity.CRITICAL: "bold white on red", Severity.HIGH: "bold red", Severity.MEDIUM: "yellow",
-         Severity.LOW: "cyan", Severity.INFO: "dim"}
+STYLE = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
 
 
 def _human(n: int) -> str:
@@ -29,10 +34,18 @@ def _human(n: int) -> str:
 def render_to(console: Console, report: Report) -> None:
     top = report.max_severity
     counts = report.counts()
-    console.print(Text.assemble(("Weighbridge ", "bold"), f"{report.tool_version} — ",
-                                (report.target.input, "bold"), f" ({report.target.kind.value})"))
-    console.print(f"{len(report.files)} files, {_human(sum(f.size for f in report.files))}, "
-                  f"{report.elapsed_seconds:.2f} s; manifest sha256 {report.manifest_digest}")
+    console.print(
+        Text.assemble(
+            ("Weighbridge ", "bold"),
+            f"{report.tool_version} — ",
+            (report.target.input, "bold"),
+            f" ({report.target.kind.value})",
+        )
+    )
+    console.print(
+        f"{len(report.files)} files, {_human(sum(f.size for f in report.files))}, "
+        f"{report.elapsed_seconds:.2f} s; manifest sha256 {report.manifest_digest}"
+    )
     summary = Text("Highest severity: ")
     summary.append(top.label if top else "none", style=STYLE[top] if top else "green")
     summary.append("   " + "  ".join(f"{k} {v}" for k, v in counts.items() if v))
@@ -61,14 +74,20 @@ def render_to(console: Console, report: Report) -> None:
         files.add_column(col, overflow="fold")
     for r in report.files:
         worst = max((f.severity for f in r.findings), default=None)
-        files.add_row(r.path, "+".join(r.formats) if len(r.formats) > 1 else r.format, _human(r.size),
-                      (r.sha256 or "-")[:16], Text(worst.label if worst else "clean",
-                                                   style=STYLE[worst] if worst else "green"))
+        files.add_row(
+            r.path,
+            "+".join(r.formats) if len(r.formats) > 1 else r.format,
+            _human(r.size),
+            (r.sha256 or "-")[:16],
+            Text(worst.label if worst else "clean", style=STYLE[worst] if worst else "green"),
+        )
     console.print(files)
 
 
 def render_table(report: Report) -> str:
     buf = io.StringIO()
     # A file is a log: nothing wrapped (digests and paths stay whole), tables as wide as their content.
-    render_to(Console(file=buf, width=4000, soft_wrap=True, no_color=True, highlight=False, emoji=False), report)
+    render_to(
+        Console(file=buf, width=4000, soft_wrap=True, no_color=True, highlight=False, emoji=False), report
+    )
     return buf.getvalue()

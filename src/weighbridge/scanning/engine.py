@@ -22,16 +22,28 @@ from .dispatch import scan_stream
 from .weights import check_weight_file
 
 DIGEST_MISMATCH = define(
-    "WB-INT-001", Check.INTEGRITY, Severity.CRITICAL, "Content does not match the recorded digest",
+    "WB-INT-001",
+    Check.INTEGRITY,
+    Severity.CRITICAL,
+    "Content does not match the recorded digest",
     "The source records a SHA-256 for this file (Hugging Face cache blob name, Ollama blob digest, lockfile) "
-    "and the bytes on disk hash to something else: the file was altered or corrupted after download.")
+    "and the bytes on disk hash to something else: the file was altered or corrupted after download.",
+)
 UNREADABLE = define(
-    "WB-INT-002", Check.INTEGRITY, Severity.HIGH, "File could not be read",
-    "The file could not be opened or read to the end, so it was neither hashed nor inspected.")
+    "WB-INT-002",
+    Check.INTEGRITY,
+    Severity.HIGH,
+    "File could not be read",
+    "The file could not be opened or read to the end, so it was neither hashed nor inspected.",
+)
 NAME_CONTENT_MISMATCH = define(
-    "WB-INT-003", Check.ARTIFACT, Severity.MEDIUM, "File content does not match its name",
+    "WB-INT-003",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "File content does not match its name",
     "The file name promises one format and the content is another. Loaders that trust the name may take a "
-    "different code path than the scanner expects; the content decides here.")
+    "different code path than the scanner expects; the content decides here.",
+)
 
 # Extensions that promise a content format but no weights (a weight file that is not what its name says is
 # ``weights.BROKEN_WEIGHTS``, high).
@@ -69,10 +81,14 @@ def _scan_file(sfile: SnapshotFile, root: str, limits: Limits) -> tuple[FileReco
     except OSError as exc:
         ctx.report(UNREADABLE, f"{type(exc).__name__}: {exc.strerror or exc}")
     if digest and sfile.expected_sha256 and digest != sfile.expected_sha256.lower():
-        ctx.findings.append(make_finding(
-            DIGEST_MISMATCH, sfile.rel,
-            f"{sfile.digest_source or 'the source'} says sha256 {sfile.expected_sha256}, content is {digest}",
-            evidence=f"expected {sfile.expected_sha256}, actual {digest}"))
+        ctx.findings.append(
+            make_finding(
+                DIGEST_MISMATCH,
+                sfile.rel,
+                f"{sfile.digest_source or 'the source'} says sha256 {sfile.expected_sha256}, content is {digest}",
+                evidence=f"expected {sfile.expected_sha256}, actual {digest}",
+            )
+        )
     if digest is not None:
         broken = check_weight_file(sfile.rel, sfile.abspath, size, fmt, ctx.findings)
         if broken is not None:
@@ -80,13 +96,19 @@ def _scan_file(sfile: SnapshotFile, root: str, limits: Limits) -> tuple[FileReco
     suffix = PurePosixPath(sfile.rel.lower()).suffix
     promised = _PROMISES.get(suffix)
     if promised and digest is not None and fmt not in promised:
-        ctx.findings.append(make_finding(
-            NAME_CONTENT_MISMATCH, sfile.rel, f"named {suffix} but the content is {fmt}",
-            location=Location(offset=0)))
+        ctx.findings.append(
+            make_finding(
+                NAME_CONTENT_MISMATCH,
+                sfile.rel,
+                f"named {suffix} but the content is {fmt}",
+                location=Location(offset=0),
+            )
+        )
     formats = list(dict.fromkeys(ctx.formats))
     LOG.debug("%s: %d bytes, %s, %d finding(s)", sfile.rel, size, fmt, len(ctx.findings))
-    record = FileRecord(path=sfile.rel, size=size, sha256=digest, format=fmt, findings=ctx.findings,
-                        formats=formats)
+    record = FileRecord(
+        path=sfile.rel, size=size, sha256=digest, format=fmt, findings=ctx.findings, formats=formats
+    )
     return record, ctx.references
 
 
@@ -116,7 +138,9 @@ def scan_snapshot(
     return assemble_report(snapshot, records, referenced, started)
 
 
-def assemble_report(snapshot: Snapshot, records: list[FileRecord], referenced: set[str], started: float) -> Report:
+def assemble_report(
+    snapshot: Snapshot, records: list[FileRecord], referenced: set[str], started: float
+) -> Report:
     """The Report of ``snapshot`` from its per-file records (in any order) and the references they made:
     repository-level checks, findings in report order, the manifest digest. ``started`` is a
     ``time.perf_counter()`` reading."""
@@ -129,8 +153,14 @@ def assemble_report(snapshot: Snapshot, records: list[FileRecord], referenced: s
     findings.extend(check_repository(snapshot, records))
     findings.sort(key=lambda f: (-f.severity, f.path, f.rule))
     digest = manifest_digest((r.path, r.sha256) for r in records if r.sha256)
-    return Report(target=snapshot.target, tool_version=__version__, files=records, findings=findings,
-                  manifest_digest=digest, elapsed_seconds=time.perf_counter() - started)
+    return Report(
+        target=snapshot.target,
+        tool_version=__version__,
+        files=records,
+        findings=findings,
+        manifest_digest=digest,
+        elapsed_seconds=time.perf_counter() - started,
+    )
 
 
 def _mark_external_data(records: list[FileRecord], files: list[SnapshotFile], referenced: set[str]) -> None:

@@ -40,8 +40,14 @@ def inspect(
     """
     snapshot = resolve_target(target, download=download)
     report = scan_snapshot(snapshot, workers=workers, limits=limits, progress=progress)
-    return add_analyses(report, snapshot, publishers_file=publishers_file, screening_csv=screening_csv,
-                        policy=policy, audit=audit)
+    return add_analyses(
+        report,
+        snapshot,
+        publishers_file=publishers_file,
+        screening_csv=screening_csv,
+        policy=policy,
+        audit=audit,
+    )
 
 
 def add_analyses(
@@ -58,7 +64,9 @@ def add_analyses(
     report.license = licensing.analyse_snapshot(snapshot)
     report.findings.extend(licence_findings(report.license))
     report.findings.sort(key=lambda f: (-f.severity, f.path, f.rule))
-    report.provenance = provenance.analyse(snapshot, publishers_file=publishers_file, screening_csv=screening_csv)
+    report.provenance = provenance.analyse(
+        snapshot, publishers_file=publishers_file, screening_csv=screening_csv
+    )
     report.inherited = tuple(resolve_ancestors(report.provenance))
     identity = report.license.identity
     report.openness = openness.classify(

@@ -25,13 +25,17 @@ def resolve(spec: str, *, download: bool = False) -> Snapshot:
     """Resolve ``spec`` offline (unless ``download``) into the files to inspect and the notes made on the way."""
     logging.getLogger(__name__).info("resolving %s%s", spec, " (downloads allowed)" if download else "")
     if not spec.strip():
-        raise WeighbridgeError("empty target: give a file, a folder, hf:org/name[@revision] or ollama:name[:tag]")
+        raise WeighbridgeError(
+            "empty target: give a file, a folder, hf:org/name[@revision] or ollama:name[:tag]"
+        )
     if spec.startswith("hf:"):
         return resolve_hf(spec, download=download)
     if spec.startswith("ollama:"):
         return resolve_ollama(spec)
     prefix = _PREFIX.match(spec)
     if prefix is not None and not os.path.lexists(os.path.expanduser(spec)):
-        raise WeighbridgeError(f"unknown target type {prefix.group(1)!r} in {spec!r}: expected a file, a folder, "
-                               "hf:org/name[@revision] or ollama:name[:tag]")
+        raise WeighbridgeError(
+            f"unknown target type {prefix.group(1)!r} in {spec!r}: expected a file, a folder, "
+            "hf:org/name[@revision] or ollama:name[:tag]"
+        )
     return resolve_local(spec)

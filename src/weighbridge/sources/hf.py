@@ -24,29 +24,53 @@ DIGEST_SOURCE = "hf-cache blob name"
 GIT_VERIFY_LIMIT = 10 * 1024 * 1024  # git blob SHA-1s are checked for files below this size
 
 GIT_BLOB_MISMATCH = define(
-    "WB-SRC-010", Check.INTEGRITY, Severity.CRITICAL, "Cached file does not match its git blob hash",
+    "WB-SRC-010",
+    Check.INTEGRITY,
+    Severity.CRITICAL,
+    "Cached file does not match its git blob hash",
     "The Hugging Face cache names this blob by its git blob SHA-1, and the bytes on disk hash to something "
-    "else: the file was changed after it was downloaded.")
+    "else: the file was changed after it was downloaded.",
+)
 MISSING_BLOB = define(
-    "WB-SRC-011", Check.INTEGRITY, Severity.CRITICAL, "Cached file points to a missing blob",
+    "WB-SRC-011",
+    Check.INTEGRITY,
+    Severity.CRITICAL,
+    "Cached file points to a missing blob",
     "A snapshot entry of the Hugging Face cache links to a blob that is not there: the model on disk is "
-    "incomplete or was tampered with.")
+    "incomplete or was tampered with.",
+)
 LINK_OUTSIDE_BLOBS = define(
-    "WB-SRC-012", Check.INTEGRITY, Severity.HIGH, "Cached file links outside the blob store",
+    "WB-SRC-012",
+    Check.INTEGRITY,
+    Severity.HIGH,
+    "Cached file links outside the blob store",
     "The Hugging Face cache always links snapshot files to its own blobs folder. This one leads elsewhere, "
-    "so its content is not what was downloaded and has no digest to be checked against.")
+    "so its content is not what was downloaded and has no digest to be checked against.",
+)
 UNKNOWN_BLOB_NAME = define(
-    "WB-SRC-013", Check.INTEGRITY, Severity.MEDIUM, "Cached blob name is not a digest",
+    "WB-SRC-013",
+    Check.INTEGRITY,
+    Severity.MEDIUM,
+    "Cached blob name is not a digest",
     "The blob's name is neither a SHA-256 nor a git SHA-1, so the file cannot be checked against what the "
-    "Hub served.")
+    "Hub served.",
+)
 GIT_BLOB_UNVERIFIED = define(
-    "WB-SRC-014", Check.INTEGRITY, Severity.INFO, "Large git blob not verified",
+    "WB-SRC-014",
+    Check.INTEGRITY,
+    Severity.INFO,
+    "Large git blob not verified",
     "The file is stored in git (not LFS) and is larger than the size up to which Weighbridge recomputes "
-    "git blob hashes, so its digest was not checked.")
+    "git blob hashes, so its digest was not checked.",
+)
 PLAIN_SNAPSHOT_FILE = define(
-    "WB-SRC-015", Check.INTEGRITY, Severity.LOW, "Cached file is not backed by a blob",
+    "WB-SRC-015",
+    Check.INTEGRITY,
+    Severity.LOW,
+    "Cached file is not backed by a blob",
     "A snapshot entry is a plain file instead of a link into the blob store (caches made without symbolic "
-    "links, or edited by hand), so there is no digest to check it against.")
+    "links, or edited by hand), so there is no digest to check it against.",
+)
 
 _REPO_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _HEX = re.compile(r"[0-9a-fA-F]+")
@@ -72,11 +96,12 @@ def _expand(path: str) -> Path:
 
 def parse_hf_spec(spec: str) -> tuple[str, str | None]:
     """``hf:org/name@rev`` → ``("org/name", "rev")``; the revision is None when not given."""
-    body = spec[len("hf:"):] if spec.startswith("hf:") else spec
+    body = spec[len("hf:") :] if spec.startswith("hf:") else spec
     repo_id, at, revision = body.partition("@")
     parts = repo_id.split("/")
-    if not 1 <= len(parts) <= 2 or not all(_REPO_PART.fullmatch(p) and ".." not in p and "--" not in p
-                                             for p in parts):
+    if not 1 <= len(parts) <= 2 or not all(
+        _REPO_PART.fullmatch(p) and ".." not in p and "--" not in p for p in parts
+    ):
         raise WeighbridgeError(f"not a Hugging Face model id: {spec!r} (expected hf:org/name[@revision])")
     if at and not _valid_revision(revision):
         raise WeighbridgeError(f"not a valid revision in {spec!r}: {revision!r}")
@@ -97,8 +122,10 @@ def resolve_hf(spec: str, *, download: bool = False) -> Snapshot:
     rev = revision or "main"
     commit = _find_commit(repo_dir, rev)
     if commit is None:
-        raise WeighbridgeError(f"hf:{repo_id}@{rev} is not in the local Hugging Face cache ({cache}); "
-                               "pass --download to fetch it")
+        raise WeighbridgeError(
+            f"hf:{repo_id}@{rev} is not in the local Hugging Face cache ({cache}); "
+            "pass --download to fetch it"
+        )
     snapshot_dir = repo_dir / "snapshots" / commit
     files: list[SnapshotFile] = []
     notes: list[Finding] = []
@@ -149,8 +176,14 @@ def _walk(folder: str, prefix: str, blobs: str, files: list[SnapshotFile], notes
             notes.append(make_finding(PLAIN_SNAPSHOT_FILE, rel, "plain file in the snapshot folder"))
             files.append(SnapshotFile(rel=rel, abspath=path))
 
-    walk_tree(folder, prefix, notes, what="snapshot folder", on_file=on_file,
-              on_link=lambda path, rel: _link(path, rel, blobs, files, notes))
+    walk_tree(
+        folder,
+        prefix,
+        notes,
+        what="snapshot folder",
+        on_file=on_file,
+        on_link=lambda path, rel: _link(path, rel, blobs, files, notes),
+    )
 
 
 def _link(path: str, rel: str, blobs: str, files: list[SnapshotFile], notes: list[Finding]) -> None:
@@ -161,12 +194,16 @@ def _link(path: str, rel: str, blobs: str, files: list[SnapshotFile], notes: lis
         st = os.stat(path)
     except OSError as exc:
         rule = MISSING_BLOB if in_blobs else LINK_OUTSIDE_BLOBS
-        notes.append(make_finding(rule, rel, f"link to {pointee!r} leads nowhere: {os_reason(exc)}",
-                                  evidence=pointee))
+        notes.append(
+            make_finding(rule, rel, f"link to {pointee!r} leads nowhere: {os_reason(exc)}", evidence=pointee)
+        )
         return
     if not in_blobs:
-        notes.append(make_finding(LINK_OUTSIDE_BLOBS, rel, f"link to {pointee!r} leaves the blob store",
-                                  evidence=pointee))
+        notes.append(
+            make_finding(
+                LINK_OUTSIDE_BLOBS, rel, f"link to {pointee!r} leaves the blob store", evidence=pointee
+            )
+        )
         if stat.S_ISDIR(st.st_mode) or _regular(path, rel, st.st_mode, notes):
             files.append(SnapshotFile(rel=rel, abspath=path))
         return
@@ -178,23 +215,37 @@ def _link(path: str, rel: str, blobs: str, files: list[SnapshotFile], notes: lis
         return
     files.append(SnapshotFile(rel=rel, abspath=path))
     if not _SHA1.fullmatch(name):
-        notes.append(make_finding(UNKNOWN_BLOB_NAME, rel, f"blob {name!r} is not named by a digest",
-                                  evidence=pointee))
+        notes.append(
+            make_finding(UNKNOWN_BLOB_NAME, rel, f"blob {name!r} is not named by a digest", evidence=pointee)
+        )
     elif st.st_size >= GIT_VERIFY_LIMIT:
-        notes.append(make_finding(GIT_BLOB_UNVERIFIED, rel,
-                                  f"git blob {name} of {st.st_size} bytes was not re-hashed", evidence=name))
+        notes.append(
+            make_finding(
+                GIT_BLOB_UNVERIFIED,
+                rel,
+                f"git blob {name} of {st.st_size} bytes was not re-hashed",
+                evidence=name,
+            )
+        )
     else:
         actual = git_blob_sha1(path)
         if actual != name:
-            notes.append(make_finding(GIT_BLOB_MISMATCH, rel,
-                                      f"blob {name} hashes to git SHA-1 {actual}",
-                                      evidence=f"expected {name}, got {actual}"))
+            notes.append(
+                make_finding(
+                    GIT_BLOB_MISMATCH,
+                    rel,
+                    f"blob {name} hashes to git SHA-1 {actual}",
+                    evidence=f"expected {name}, got {actual}",
+                )
+            )
 
 
 def _regular(path: str, rel: str, mode: int, notes: list[Finding]) -> bool:
     """True for a readable regular file; otherwise a note says why it is left out."""
     if not stat.S_ISREG(mode):
-        notes.append(make_finding(SPECIAL_FILE, rel, f"{special_kind(mode) or 'not a regular file'}; not read"))
+        notes.append(
+            make_finding(SPECIAL_FILE, rel, f"{special_kind(mode) or 'not a regular file'}; not read")
+        )
         return False
     error = can_open(path)
     if error is not None:

@@ -19,17 +19,29 @@ from ..core.rules import define, make_finding
 from .oci import with_blob_digests
 
 DANGLING_LINK = define(
-    "WB-SRC-001", Check.INTEGRITY, Severity.MEDIUM, "Dangling symbolic link",
+    "WB-SRC-001",
+    Check.INTEGRITY,
+    Severity.MEDIUM,
+    "Dangling symbolic link",
     "A symbolic link in the model folder points to nothing (or to a loop of links). A file the model "
-    "expects is missing, or the link is meant to be completed later with content nobody inspected.")
+    "expects is missing, or the link is meant to be completed later with content nobody inspected.",
+)
 UNREADABLE_ENTRY = define(
-    "WB-SRC-002", Check.INTEGRITY, Severity.HIGH, "Entry cannot be read",
+    "WB-SRC-002",
+    Check.INTEGRITY,
+    Severity.HIGH,
+    "Entry cannot be read",
     "A file or folder of the model could not be read, so it was not inspected. A loader running with "
-    "other permissions may still read it.")
+    "other permissions may still read it.",
+)
 SPECIAL_FILE = define(
-    "WB-SRC-003", Check.INTEGRITY, Severity.HIGH, "Special file in model folder",
+    "WB-SRC-003",
+    Check.INTEGRITY,
+    Severity.HIGH,
+    "Special file in model folder",
     "A fifo, socket or device sits where a model file would. It was not read: its content is produced at "
-    "read time, so what a loader gets can differ from anything a scanner saw.")
+    "read time, so what a loader gets can differ from anything a scanner saw.",
+)
 
 _SPECIAL_KINDS = {
     stat.S_IFIFO: "a fifo",
@@ -65,7 +77,9 @@ def resolve_local(spec: str) -> Snapshot:
     if stat.S_ISDIR(st.st_mode):
         return _resolve_folder(spec, path)
     if not stat.S_ISREG(st.st_mode):
-        raise WeighbridgeError(f"not a regular file or folder: {spec} is {special_kind(st.st_mode) or 'special'}")
+        raise WeighbridgeError(
+            f"not a regular file or folder: {spec} is {special_kind(st.st_mode) or 'special'}"
+        )
     error = can_open(path)
     if error is not None:
         raise WeighbridgeError(f"cannot read {spec}: {os_reason(error)}")
@@ -102,8 +116,11 @@ def walk_tree(
         with os.scandir(folder) as it:
             entries = sorted(it, key=lambda e: e.name)
     except OSError as exc:
-        notes.append(make_finding(UNREADABLE_ENTRY, prefix.rstrip("/") or ".",
-                                  f"{what} could not be listed: {os_reason(exc)}"))
+        notes.append(
+            make_finding(
+                UNREADABLE_ENTRY, prefix.rstrip("/") or ".", f"{what} could not be listed: {os_reason(exc)}"
+            )
+        )
         return
     for entry in entries:
         rel = prefix + entry.name
@@ -112,18 +129,32 @@ def walk_tree(
                 on_link(entry.path, rel)
             elif entry.is_dir(follow_symlinks=False):
                 if entry.name not in skip_dirs:
-                    walk_tree(entry.path, rel + "/", notes, on_link=on_link, on_file=on_file,
-                              skip_dirs=skip_dirs, what=what)
+                    walk_tree(
+                        entry.path,
+                        rel + "/",
+                        notes,
+                        on_link=on_link,
+                        on_file=on_file,
+                        skip_dirs=skip_dirs,
+                        what=what,
+                    )
             else:
                 on_file(entry.path, rel, entry.stat(follow_symlinks=False).st_mode)
         except OSError as exc:
-            notes.append(make_finding(UNREADABLE_ENTRY, rel, f"entry could not be examined: {os_reason(exc)}"))
+            notes.append(
+                make_finding(UNREADABLE_ENTRY, rel, f"entry could not be examined: {os_reason(exc)}")
+            )
 
 
 def _walk(folder: str, prefix: str, files: list[SnapshotFile], notes: list[Finding]) -> None:
-    walk_tree(folder, prefix, notes, skip_dirs=frozenset({".git"}),
-              on_link=lambda path, rel: _link(path, rel, files, notes),
-              on_file=lambda path, rel, mode: _plain(path, rel, mode, files, notes))
+    walk_tree(
+        folder,
+        prefix,
+        notes,
+        skip_dirs=frozenset({".git"}),
+        on_link=lambda path, rel: _link(path, rel, files, notes),
+        on_file=lambda path, rel, mode: _plain(path, rel, mode, files, notes),
+    )
 
 
 def _link(path: str, rel: str, files: list[SnapshotFile], notes: list[Finding]) -> None:
@@ -131,8 +162,14 @@ def _link(path: str, rel: str, files: list[SnapshotFile], notes: list[Finding]) 
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:
-        notes.append(make_finding(DANGLING_LINK, rel, f"symbolic link to {pointee!r} leads nowhere: {os_reason(exc)}",
-                                  evidence=pointee))
+        notes.append(
+            make_finding(
+                DANGLING_LINK,
+                rel,
+                f"symbolic link to {pointee!r} leads nowhere: {os_reason(exc)}",
+                evidence=pointee,
+            )
+        )
         return
     if stat.S_ISDIR(mode):
         files.append(SnapshotFile(rel=rel, abspath=path))
@@ -140,8 +177,9 @@ def _link(path: str, rel: str, files: list[SnapshotFile], notes: list[Finding]) 
     _plain(path, rel, mode, files, notes, via=pointee)
 
 
-def _plain(path: str, rel: str, mode: int, files: list[SnapshotFile], notes: list[Finding],
-           via: str | None = None) -> None:
+def _plain(
+    path: str, rel: str, mode: int, files: list[SnapshotFile], notes: list[Finding], via: str | None = None
+) -> None:
     kind = special_kind(mode)
     through = f" (through a link to {via!r})" if via is not None else ""
     if kind is not None:
@@ -152,8 +190,11 @@ def _plain(path: str, rel: str, mode: int, files: list[SnapshotFile], notes: lis
         return
     error = can_open(path)
     if error is not None:
-        notes.append(make_finding(UNREADABLE_ENTRY, rel, f"file could not be opened{through}: {os_reason(error)}",
-                                  evidence=via))
+        notes.append(
+            make_finding(
+                UNREADABLE_ENTRY, rel, f"file could not be opened{through}: {os_reason(error)}", evidence=via
+            )
+        )
         return
     files.append(SnapshotFile(rel=rel, abspath=path))
 

@@ -19,7 +19,9 @@ _BLOB = re.compile(r"^(?P<root>(?:.*/)?)blobs/sha256/(?P<hex>[0-9a-f]{64})$")
 
 def with_blob_digests(files: list[SnapshotFile]) -> list[SnapshotFile]:
     """``files`` with the expected SHA-256 of every blob of an OCI layout (a folder holding ``oci-layout``)."""
-    layouts = {f.rel[: -len("oci-layout")] for f in files if f.rel == "oci-layout" or f.rel.endswith("/oci-layout")}
+    layouts = {
+        f.rel[: -len("oci-layout")] for f in files if f.rel == "oci-layout" or f.rel.endswith("/oci-layout")
+    }
     if not layouts:
         return files
     out: list[SnapshotFile] = []

@@ -29,12 +29,20 @@ DIGEST_SOURCE = "ollama blob digest"
 MANIFEST_LIMIT = 4 * 1024 * 1024  # real manifests are a few kilobytes
 
 MISSING_BLOB = define(
-    "WB-SRC-020", Check.INTEGRITY, Severity.CRITICAL, "Ollama manifest names a missing blob",
+    "WB-SRC-020",
+    Check.INTEGRITY,
+    Severity.CRITICAL,
+    "Ollama manifest names a missing blob",
     "The model's manifest lists a layer whose blob is not in the store: the model on disk is incomplete or "
-    "was tampered with.")
+    "was tampered with.",
+)
 SIZE_MISMATCH = define(
-    "WB-SRC-021", Check.INTEGRITY, Severity.CRITICAL, "Ollama blob size differs from its manifest",
-    "The blob on disk does not have the size the manifest records, so its content is not what was pulled.")
+    "WB-SRC-021",
+    Check.INTEGRITY,
+    Severity.CRITICAL,
+    "Ollama blob size differs from its manifest",
+    "The blob on disk does not have the size the manifest records, so its content is not what was pulled.",
+)
 
 LAYER_NAMES = {
     "application/vnd.ollama.image.model": "model.gguf",
@@ -84,7 +92,7 @@ def ollama_store_dir() -> Path:
 
 
 def parse_ollama_spec(spec: str) -> OllamaName:
-    body = spec[len("ollama:"):] if spec.startswith("ollama:") else spec
+    body = spec[len("ollama:") :] if spec.startswith("ollama:") else spec
     head, slash, last = body.rpartition("/")
     name, colon, tag = last.partition(":")
     parts = (head + slash + name).split("/")
@@ -202,12 +210,21 @@ def _blob(blobs: Path, rel: str, desc: _Descriptor, files: list[SnapshotFile], n
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        notes.append(make_finding(MISSING_BLOB, rel, f"{desc.media_type} blob {digest} is not in {blobs}",
-                                  evidence=digest))
+        notes.append(
+            make_finding(
+                MISSING_BLOB, rel, f"{desc.media_type} blob {digest} is not in {blobs}", evidence=digest
+            )
+        )
         return
     except OSError as exc:
-        notes.append(make_finding(UNREADABLE_ENTRY, rel, f"blob {digest} could not be examined: {os_reason(exc)}",
-                                  evidence=digest))
+        notes.append(
+            make_finding(
+                UNREADABLE_ENTRY,
+                rel,
+                f"blob {digest} could not be examined: {os_reason(exc)}",
+                evidence=digest,
+            )
+        )
         return
     if not stat.S_ISREG(st.st_mode):
         kind = special_kind(st.st_mode) or "not a regular file"
@@ -215,12 +232,24 @@ def _blob(blobs: Path, rel: str, desc: _Descriptor, files: list[SnapshotFile], n
         return
     error = can_open(str(path))
     if error is not None:
-        notes.append(make_finding(UNREADABLE_ENTRY, rel, f"blob {digest} could not be opened: {os_reason(error)}",
-                                  evidence=digest))
+        notes.append(
+            make_finding(
+                UNREADABLE_ENTRY,
+                rel,
+                f"blob {digest} could not be opened: {os_reason(error)}",
+                evidence=digest,
+            )
+        )
         return
     if st.st_size != desc.size:
-        notes.append(make_finding(SIZE_MISMATCH, rel,
-                                  f"blob {digest} has {st.st_size} bytes, the manifest says {desc.size}",
-                                  evidence=f"expected {desc.size} bytes, found {st.st_size}"))
-    files.append(SnapshotFile(rel=rel, abspath=str(path), expected_sha256=desc.hexdigest,
-                              digest_source=DIGEST_SOURCE))
+        notes.append(
+            make_finding(
+                SIZE_MISMATCH,
+                rel,
+                f"blob {digest} has {st.st_size} bytes, the manifest says {desc.size}",
+                evidence=f"expected {desc.size} bytes, found {st.st_size}",
+            )
+        )
+    files.append(
+        SnapshotFile(rel=rel, abspath=str(path), expected_sha256=desc.hexdigest, digest_source=DIGEST_SOURCE)
+    )

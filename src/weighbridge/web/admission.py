@@ -12,12 +12,23 @@ from ..core.registry import DecisionRecord, VersionRecord
 from ..registry import Registry
 
 
-def admit(registry: Registry, target: str, *, policy_name: str | None, actor: str, note: str | None = None,
-          derived_from: str | None = None, relation: str = "finetune", name: str | None = None
-          ) -> tuple[VersionRecord, DecisionRecord]:
-    policy = registry.stored_policy(policy_name) if policy_name is not None else None  # NotFound: no such policy
-    return registry.admit(target, policy=policy, actor=actor, note=note, derived_from=derived_from,
-                          relation=relation, name=name)
+def admit(
+    registry: Registry,
+    target: str,
+    *,
+    policy_name: str | None,
+    actor: str,
+    note: str | None = None,
+    derived_from: str | None = None,
+    relation: str = "finetune",
+    name: str | None = None,
+) -> tuple[VersionRecord, DecisionRecord]:
+    policy = (
+        registry.stored_policy(policy_name) if policy_name is not None else None
+    )  # NotFound: no such policy
+    return registry.admit(
+        target, policy=policy, actor=actor, note=note, derived_from=derived_from, relation=relation, name=name
+    )
 
 
 def version_dict(record: VersionRecord) -> dict[str, Any]:

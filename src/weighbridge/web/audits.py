@@ -32,22 +32,39 @@ def rate_charts(summary: AuditSummary) -> list[tuple[str, Markup]]:
         cells = [c for c in summary.by_country_language if c.kind == kind and "non-compliance" in c.rates]
         if cells:
             title = f"{kind}: non-compliance by country and language"
-            out.append((title, Markup(bar_chart(title, [(_label(c), c.rates["non-compliance"]) for c in cells]))))
+            out.append(
+                (title, Markup(bar_chart(title, [(_label(c), c.rates["non-compliance"]) for c in cells])))
+            )
     official = [c for c in summary.by_country_language if c.kind == "factual" and "official-line" in c.rates]
     if official:
         title = "factual: official line repeated, by country and language"
-        out.append((title, Markup(bar_chart(title, [(_label(c), c.rates["official-line"]) for c in official]))))
+        out.append(
+            (title, Markup(bar_chart(title, [(_label(c), c.rates["official-line"]) for c in official])))
+        )
     languages = [c for c in summary.by_language if c.language and "non-compliance" in c.rates]
     if len(languages) > 1:
         title = "criticism and factual: non-compliance by language"
-        out.append((title, Markup(bar_chart(title, [(str(c.language), c.rates["non-compliance"])
-                                                     for c in languages]))))
-    headline = [(str(c.kind), rate) for c in summary.overall for name, rate in c.rates.items()
-                if (c.kind, name) in _HEADLINE]
+        out.append(
+            (
+                title,
+                Markup(bar_chart(title, [(str(c.language), c.rates["non-compliance"]) for c in languages])),
+            )
+        )
+    headline = [
+        (str(c.kind), rate)
+        for c in summary.overall
+        for name, rate in c.rates.items()
+        if (c.kind, name) in _HEADLINE
+    ]
     if headline:
         out.append(("headline rate per kind", Markup(bar_chart("headline rate per kind", headline))))
     return out
 
 
-_HEADLINE = {("criticism", "non-compliance"), ("factual", "non-compliance"), ("over-refusal", "over-refusal"),
-             ("harmful", "harmful-refused"), ("injection", "injection-followed")}
+_HEADLINE = {
+    ("criticism", "non-compliance"),
+    ("factual", "non-compliance"),
+    ("over-refusal", "over-refusal"),
+    ("harmful", "harmful-refused"),
+    ("injection", "injection-followed"),
+}

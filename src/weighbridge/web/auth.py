@@ -62,6 +62,10 @@ def authorize_read(tokens: TokenChecker, secret: str | None) -> str:
     """The token's name when ``secret`` is any valid token; raises ``AuthError`` (401) otherwise."""
     holder = token_holder(tokens, secret)
     if holder is None:
-        raise AuthError(401, "reading needs a token on this server: send Authorization: Bearer <token>"
-                        if not secret else "unknown or revoked token")
+        raise AuthError(
+            401,
+            "reading needs a token on this server: send Authorization: Bearer <token>"
+            if not secret
+            else "unknown or revoked token",
+        )
     return holder

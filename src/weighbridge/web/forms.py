@@ -14,7 +14,9 @@ def require_csrf(request: Request, submitted: str | None) -> None:
     """403 unless the form carries the token of the browser's CSRF cookie."""
     state: WebState = request.app.state.web
     if not csrf.valid(state.secret, request.cookies.get(csrf.COOKIE), submitted):
-        raise HTTPException(403, "the form's CSRF token is missing or stale: reload the page and submit again")
+        raise HTTPException(
+            403, "the form's CSRF token is missing or stale: reload the page and submit again"
+        )
 
 
 def form_actor(request: Request, submitted_csrf: str | None, scope: Scope) -> str:

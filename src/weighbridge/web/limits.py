@@ -71,11 +71,14 @@ class BodyGate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cap, auth = route_rule(str(scope.get("method", "GET")).upper(), str(scope.get("path", "")), self.limits)
+        cap, auth = route_rule(
+            str(scope.get("method", "GET")).upper(), str(scope.get("path", "")), self.limits
+        )
         request = Request(scope)
         if auth is not None and not await self._authenticated(request, auth):
-            await self._refuse(request, send, 401, "this needs a token: send Authorization: Bearer <token>, or "
-                               "sign in", auth)
+            await self._refuse(
+                request, send, 401, "this needs a token: send Authorization: Bearer <token>, or sign in", auth
+            )
             return
         declared = request.headers.get("content-length")
         if declared is not None:
@@ -85,8 +88,13 @@ class BodyGate:
                 await self._refuse(request, send, 400, "invalid Content-Length", auth)
                 return
             if size > cap:
-                await self._refuse(request, send, 413, f"request body of {size} bytes exceeds this route's limit "
-                                   f"of {cap} bytes", auth)
+                await self._refuse(
+                    request,
+                    send,
+                    413,
+                    f"request body of {size} bytes exceeds this route's limit of {cap} bytes",
+                    auth,
+                )
                 return
         received = 0
 
@@ -114,7 +122,9 @@ class BodyGate:
         registry = request.app.state.web.registry
         return await run_in_threadpool(token_holder, registry, secret) is not None
 
-    async def _refuse(self, request: Request, send: Send, status: int, message: str, auth: str | None) -> None:
+    async def _refuse(
+        self, request: Request, send: Send, status: int, message: str, auth: str | None
+    ) -> None:
         """Answer without reading the body; the server drops the connection's unread input."""
         headers: list[tuple[bytes, bytes]] = [(b"connection", b"close")]
         if request.url.path.startswith("/api/") or auth == "bearer":
@@ -135,7 +145,11 @@ def _error_page(request: Request, status: int, message: str) -> tuple[bytes, lis
     from .render import render
 
     titles = {**TITLES, 413: "Request too large"}
-    response = render(request, "error.html", {"status": status, "title": titles.get(status, "Error"),
-                                              "message": message}, status=status)
+    response = render(
+        request,
+        "error.html",
+        {"status": status, "title": titles.get(status, "Error"), "message": message},
+        status=status,
+    )
     headers = [(k, v) for k, v in response.raw_headers if k.lower() != b"content-length"]
     return bytes(response.body), headers

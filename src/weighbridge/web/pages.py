@@ -59,48 +59,86 @@ def _option(value: str | None, parse: Any, what: str) -> Any:
 
 
 @router.get("/", response_class=HTMLResponse, name="inventory")
-def inventory(request: Request, state: Reader,
-              q: Annotated[str, Query(max_length=200)] = "", decision: str = "",
-              license_family: Annotated[str, Query(max_length=100)] = "",
-              jurisdiction: Annotated[str, Query(max_length=20)] = "", severity: str = "",
-              done: str | None = None) -> HTMLResponse:
+def inventory(
+    request: Request,
+    state: Reader,
+    q: Annotated[str, Query(max_length=200)] = "",
+    decision: str = "",
+    license_family: Annotated[str, Query(max_length=100)] = "",
+    jurisdiction: Annotated[str, Query(max_length=20)] = "",
+    severity: str = "",
+    done: str | None = None,
+) -> HTMLResponse:
     chosen_decision = _option(decision, Decision, "decision")
     chosen_severity = _option(severity, Severity.parse, "severity")
-    rows = [version_dict(v) for v in state.registry.list_versions(
-        query=q or None, decision=chosen_decision, license_family=license_family or None,
-        jurisdiction=jurisdiction or None, min_severity=chosen_severity)]
+    rows = [
+        version_dict(v)
+        for v in state.registry.list_versions(
+            query=q or None,
+            decision=chosen_decision,
+            license_family=license_family or None,
+            jurisdiction=jurisdiction or None,
+            min_severity=chosen_severity,
+        )
+    ]
     everything = [version_dict(v) for v in state.registry.list_versions()]
-    return render(request, "inventory.html", {
-        "nav": "inventory", "rows": rows, "total": len(everything), "flash": flash(done),
-        "filters": {"q": q, "decision": decision, "license_family": license_family, "jurisdiction": jurisdiction,
-                    "severity": severity},
-        "decisions": [d.value for d in Decision],
-        "severities": [s.label for s in sorted(Severity, reverse=True)],
-        "families": views.choices(everything, "license_family"),
-        "jurisdictions": views.choices(everything, "jurisdiction"),
-    })
+    return render(
+        request,
+        "inventory.html",
+        {
+            "nav": "inventory",
+            "rows": rows,
+            "total": len(everything),
+            "flash": flash(done),
+            "filters": {
+                "q": q,
+                "decision": decision,
+                "license_family": license_family,
+                "jurisdiction": jurisdiction,
+                "severity": severity,
+            },
+            "decisions": [d.value for d in Decision],
+            "severities": [s.label for s in sorted(Severity, reverse=True)],
+            "families": views.choices(everything, "license_family"),
+            "jurisdictions": views.choices(everything, "jurisdiction"),
+        },
+    )
 
 
 @router.get("/models/{name:path}", response_class=HTMLResponse, name="model_page")
-def model_page(request: Request, state: Reader, name: str,
-               version: Annotated[str | None, Query(max_length=200)] = None,
-               done: str | None = None) -> HTMLResponse:
+def model_page(
+    request: Request,
+    state: Reader,
+    name: str,
+    version: Annotated[str | None, Query(max_length=200)] = None,
+    done: str | None = None,
+) -> HTMLResponse:
     detail = state.registry.version_detail(name, version or None)
-    own = [version_dict(v) for v in state.registry.list_versions(query=detail["model"], all_versions=True)
-           if v.model == detail["model"]]
+    own = [
+        version_dict(v)
+        for v in state.registry.list_versions(query=detail["model"], all_versions=True)
+        if v.model == detail["model"]
+    ]
     known = {v.model for v in state.registry.list_versions()}
 
     def href(model: str) -> str:
         return str(request.url_for("model_page", name=model))
 
-    return render(request, "model.html", {
-        "nav": "inventory", "d": detail, "v": detail["version"], "flash": flash(done),
-        "versions": sorted(own, key=lambda v: v["id"], reverse=True),
-        "terms": views.license_terms(detail.get("license")),
-        "lineage_svg": views.lineage_svg(detail, href, known),
-        "audits": [(a, *audit_charts(state, a)) for a in detail.get("audits") or ()],
-        "actions": [a.value for a in HumanAction],
-    })
+    return render(
+        request,
+        "model.html",
+        {
+            "nav": "inventory",
+            "d": detail,
+            "v": detail["version"],
+            "flash": flash(done),
+            "versions": sorted(own, key=lambda v: v["id"], reverse=True),
+            "terms": views.license_terms(detail.get("license")),
+            "lineage_svg": views.lineage_svg(detail, href, known),
+            "audits": [(a, *audit_charts(state, a)) for a in detail.get("audits") or ()],
+            "actions": [a.value for a in HumanAction],
+        },
+    )
 
 
 @router.get("/fleet", response_class=HTMLResponse, name="fleet_page")
@@ -108,7 +146,9 @@ def fleet_page(request: Request, state: Reader) -> HTMLResponse:
     from ..fleet.summary import fleet_summary
 
     summary = fleet_summary(state.registry)
-    return render(request, "fleet.html", {"nav": "fleet", "s": summary, "charts": views.fleet_charts(summary)})
+    return render(
+        request, "fleet.html", {"nav": "fleet", "s": summary, "charts": views.fleet_charts(summary)}
+    )
 
 
 @router.get("/mirror", response_class=HTMLResponse, name="mirror_page")
@@ -119,9 +159,17 @@ def mirror_page(request: Request, state: Reader, done: str | None = None) -> HTM
     from ..mirror.store import existing_store
 
     overview = mirror_overview(state.registry, existing_store(), limit=100)
-    return render(request, "mirror.html", {"nav": "mirror", "m": overview, "flash": flash(done),
-                                           "policies": [p.to_dict() for p in state.registry.list_policies()],
-                                           "upstream": os.environ.get("WEIGHBRIDGE_MIRROR_UPSTREAM")})
+    return render(
+        request,
+        "mirror.html",
+        {
+            "nav": "mirror",
+            "m": overview,
+            "flash": flash(done),
+            "policies": [p.to_dict() for p in state.registry.list_policies()],
+            "upstream": os.environ.get("WEIGHBRIDGE_MIRROR_UPSTREAM"),
+        },
+    )
 
 
 def audit_charts(state: WebState, audit: dict[str, Any]) -> tuple[list[tuple[str, Markup]], str | None]:
@@ -136,20 +184,33 @@ def audit_charts(state: WebState, audit: dict[str, Any]) -> tuple[list[tuple[str
 
 @router.get("/policies", response_class=HTMLResponse, name="policies_page")
 def policies_page(request: Request, state: Reader, done: str | None = None) -> HTMLResponse:
-    return render(request, "policies.html", {"nav": "policies", "policies": [p.to_dict() for p in state.registry.list_policies()],
-                                             "flash": flash(done)})
+    return render(
+        request,
+        "policies.html",
+        {
+            "nav": "policies",
+            "policies": [p.to_dict() for p in state.registry.list_policies()],
+            "flash": flash(done),
+        },
+    )
 
 
 @router.get("/policies/{name}", response_class=HTMLResponse, name="policy_page")
 def policy_page(request: Request, state: Reader, name: str, done: str | None = None) -> HTMLResponse:
-    return render(request, "policy.html", {"nav": "policies", "policy": state.registry.get_policy(name).to_dict(),
-                                           "flash": flash(done)})
+    return render(
+        request,
+        "policy.html",
+        {"nav": "policies", "policy": state.registry.get_policy(name).to_dict(), "flash": flash(done)},
+    )
 
 
 @router.get("/admit", response_class=HTMLResponse, name="admit_page")
 def admit_page(request: Request, state: Reader) -> HTMLResponse:
-    return render(request, "admit.html", {"nav": "admit", "policies": [p.to_dict() for p in state.registry.list_policies()],
-                                          "form": {}})
+    return render(
+        request,
+        "admit.html",
+        {"nav": "admit", "policies": [p.to_dict() for p in state.registry.list_policies()], "form": {}},
+    )
 
 
 @router.get("/login", response_class=HTMLResponse, name="login_page")

@@ -20,7 +20,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 # Pages load nothing but the stylesheet: no script at all, inline SVG only, forms post to this origin.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
-                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
@@ -28,15 +28,17 @@ SECURITY_HEADERS = {
 
 
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True
+    )
     env.filters.update(FILTERS)
     return env
 
 
 def set_cookie(response: Response, request: Request, name: str, value: str) -> None:
-    response.set_cookie(name, value, httponly=True, samesite="strict", secure=request.url.scheme == "https",
-                        path="/")
+    response.set_cookie(
+        name, value, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/"
+    )
 
 
 def render(request: Request, template: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:

@@ -176,21 +176,35 @@ class ModelOverview(BaseModel):
     publisher: str | None = Field(None, description="Publisher named by the newest version's provenance.")
     jurisdiction: str | None = Field(None, description="Publisher country (ISO 3166-1 alpha-2).")
     openness_class: int | None = Field(None, description="Model Openness Framework class (1 most open).")
-    openness_label: str | None = Field(None, description="Model Openness Framework label, e.g. 'Unclassified'.")
+    openness_label: str | None = Field(
+        None, description="Model Openness Framework label, e.g. 'Unclassified'."
+    )
     history: list[DecisionEntry] = Field(description="Every decision on every version, oldest first.")
 
 
 class AdmitRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    target: str = Field(min_length=1, max_length=4096,
-                        description="An existing local file or folder, hf:org/name[@revision] or ollama:name[:tag].")
-    policy: str | None = Field(None, pattern=POLICY_NAME, max_length=100,
-                               description="Name of a stored policy to decide with (see /policies).")
-    name: str | None = Field(None, min_length=1, max_length=MODEL_NAME_MAX,
-                             description="Registry name (default: from the target).")
-    derived_from: str | None = Field(None, min_length=1, max_length=MODEL_NAME_MAX,
-                                     description="An admitted registry model this one derives from.")
+    target: str = Field(
+        min_length=1,
+        max_length=4096,
+        description="An existing local file or folder, hf:org/name[@revision] or ollama:name[:tag].",
+    )
+    policy: str | None = Field(
+        None,
+        pattern=POLICY_NAME,
+        max_length=100,
+        description="Name of a stored policy to decide with (see /policies).",
+    )
+    name: str | None = Field(
+        None, min_length=1, max_length=MODEL_NAME_MAX, description="Registry name (default: from the target)."
+    )
+    derived_from: str | None = Field(
+        None,
+        min_length=1,
+        max_length=MODEL_NAME_MAX,
+        description="An admitted registry model this one derives from.",
+    )
     relation: str = Field("finetune", description="finetune, merge, quantization, adapter or base.")
     note: str | None = Field(None, max_length=2000)
 
@@ -201,14 +215,19 @@ class AdmitResult(BaseModel):
 
 
 class DecisionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"action": "revoke", "reason": "the licence changed upstream"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"action": "revoke", "reason": "the licence changed upstream"}]},
+    )
 
     action: HumanAction
     reason: str = Field(min_length=1, max_length=2000, pattern=r"\S", description="Why (required).")
-    version: str | None = Field(None, min_length=1, max_length=200,
-                                description="Revision or manifest digest (or a 7+ character prefix); "
-                                            "default: the newest version.")
+    version: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Revision or manifest digest (or a 7+ character prefix); default: the newest version.",
+    )
 
 
 class PolicySummary(BaseModel):
@@ -226,8 +245,14 @@ class PolicyDocument(BaseModel):
 
 
 class PolicyUpload(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"yaml_text": "name: strict\nrules:\n  max_scan_severity: medium\n  remote_code: forbid\n"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"yaml_text": "name: strict\nrules:\n  max_scan_severity: medium\n  remote_code: forbid\n"}
+            ]
+        },
+    )
 
     yaml_text: str = Field(min_length=1, max_length=200_000, description="The policy as YAML.")
 
@@ -274,18 +299,27 @@ class MirrorServedEntry(BaseModel):
     """An admitted version as the mirror serves it."""
 
     model: str
-    repo_id: str = Field(description="What clients ask for: org/name of the hf: source, else the registry name.")
+    repo_id: str = Field(
+        description="What clients ask for: org/name of the hf: source, else the registry name."
+    )
     commit: str = Field(description="The commit clients see (40 hex).")
     manifest_digest: str
     source: str
     files: int
     bytes: int
     pulls: int = Field(description="Downloads served (resumed ranges not counted again).")
-    published: bool | None = Field(description="All blobs in the mirror's store (null: store not known here).")
+    published: bool | None = Field(
+        description="All blobs in the mirror's store (null: store not known here)."
+    )
     protocols: list[str]
-    oci: list[str] = Field(default_factory=list, description="namespace/name:tag references served over /v2/ "
-                           "(ollama pull, skopeo), when the version is an Ollama model or has a GGUF.")
-    withheld: list[str] = Field(description="Files whose stored bytes no longer match: the version is withheld.")
+    oci: list[str] = Field(
+        default_factory=list,
+        description="namespace/name:tag references served over /v2/ "
+        "(ollama pull, skopeo), when the version is an Ollama model or has a GGUF.",
+    )
+    withheld: list[str] = Field(
+        description="Files whose stored bytes no longer match: the version is withheld."
+    )
     decided_at: str | None
 
 

@@ -46,7 +46,9 @@ def license_terms(section: dict[str, Any] | None) -> list[TermRow]:
     return rows
 
 
-def lineage_svg(detail: dict[str, Any], href: Callable[[str], str], known: Iterable[str] = ()) -> Markup | None:
+def lineage_svg(
+    detail: dict[str, Any], href: Callable[[str], str], known: Iterable[str] = ()
+) -> Markup | None:
     """Parents (registry lineage, then the report's stated ancestors) left, children right; ``None`` when the
     model has neither."""
     lineage = detail.get("lineage") or {}
@@ -62,10 +64,15 @@ def lineage_svg(detail: dict[str, Any], href: Callable[[str], str], known: Itera
         if not name or name in seen or ancestor.get("child") not in (None, ""):
             continue  # only direct ancestors; registry edges already drawn
         seen.add(name)
-        parents.append(LineageNode(name, str(ancestor.get("relation") or ""),
-                                   href(name) if name in registry_names else None))
-    children = [LineageNode(c["model"], c.get("relation") or "", href(c["model"]))
-                for c in lineage.get("children") or ()]
+        parents.append(
+            LineageNode(
+                name, str(ancestor.get("relation") or ""), href(name) if name in registry_names else None
+            )
+        )
+    children = [
+        LineageNode(c["model"], c.get("relation") or "", href(c["model"]))
+        for c in lineage.get("children") or ()
+    ]
     if not parents and not children:
         return None
     return lineage_graph(detail["model"], parents, children)
@@ -87,10 +94,13 @@ def fleet_charts(summary: FleetSummary) -> list[tuple[str, Markup]]:
     """(facet, chart) for each count the fleet summary gives, as shares of all models."""
     total = max(summary.models, 1)
     out = []
-    for title, counts in (("by decision", summary.by_decision), ("by policy verdict", summary.by_verdict),
-                          ("by licence family", summary.by_license_family),
-                          ("by jurisdiction", summary.by_jurisdiction),
-                          ("by highest severity", summary.by_max_severity)):
+    for title, counts in (
+        ("by decision", summary.by_decision),
+        ("by policy verdict", summary.by_verdict),
+        ("by licence family", summary.by_license_family),
+        ("by jurisdiction", summary.by_jurisdiction),
+        ("by highest severity", summary.by_max_severity),
+    ):
         if counts:
             bars = [Bar(k, v / total, note=f"({v})") for k, v in counts.items()]
             out.append((title, bar_chart(bars, title=f"models {title}")))

@@ -7,5 +7,14 @@ from .completion import build_completion, error_completion, outcome_for, split_r
 from .factory import RUNTIME_KINDS, make_runtime
 from .messages import build_messages
 
-__all__ = ["RUNTIME_KINDS", "Message", "Runtime", "build_completion", "build_messages", "error_completion",
-           "make_runtime", "outcome_for", "split_reasoning"]
+__all__ = [
+    "RUNTIME_KINDS",
+    "Message",
+    "Runtime",
+    "build_completion",
+    "build_messages",
+    "error_completion",
+    "make_runtime",
+    "outcome_for",
+    "split_reasoning",
+]

@@ -28,17 +28,23 @@ def parse_chat_response(payload: Any, seconds: float = 0.0) -> Completion:
     usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
     model = payload.get("model")
     return build_completion(
-        _text(message.get("content")), reasoning_field=reasoning if isinstance(reasoning, str) else None,
+        _text(message.get("content")),
+        reasoning_field=reasoning if isinstance(reasoning, str) else None,
         finish_reason=choice.get("finish_reason") if isinstance(choice.get("finish_reason"), str) else None,
-        model=model if isinstance(model, str) else None, prompt_tokens=_int(usage.get("prompt_tokens")),
-        completion_tokens=_int(usage.get("completion_tokens")), seconds=seconds)
+        model=model if isinstance(model, str) else None,
+        prompt_tokens=_int(usage.get("prompt_tokens")),
+        completion_tokens=_int(usage.get("completion_tokens")),
+        seconds=seconds,
+    )
 
 
 def _text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):  # content parts: [{"type": "text", "text": …}, …]
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+        return "".join(
+            p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)
+        )
     return ""
 
 

@@ -25,19 +25,19 @@ def split_reasoning(text: str) -> tuple[str | None, str]:
     close = _CLOSE.search(text)
     first_open = _OPEN.search(text)
     if close is not None and (first_open is None or first_open.start() > close.start()):
-        reasoning.append(text[:close.start()])
-        text = text[close.end():]
+        reasoning.append(text[: close.start()])
+        text = text[close.end() :]
     answer_parts: list[str] = []
     pos = 0
     for block in _BLOCK.finditer(text):
-        answer_parts.append(text[pos:block.start()])
+        answer_parts.append(text[pos : block.start()])
         reasoning.append(block.group(1))
         pos = block.end()
     rest = text[pos:]
     dangling = _OPEN.search(rest)
     if dangling is not None:
-        answer_parts.append(rest[:dangling.start()])
-        reasoning.append(rest[dangling.end():])
+        answer_parts.append(rest[: dangling.start()])
+        reasoning.append(rest[dangling.end() :])
     else:
         answer_parts.append(rest)
     answer = "".join(answer_parts).strip()
@@ -57,16 +57,30 @@ def outcome_for(answer: str, finish_reason: str | None) -> Outcome:
     return Outcome.OK
 
 
-def build_completion(raw: str, *, reasoning_field: str | None = None, finish_reason: str | None = None,
-                     model: str | None = None, prompt_tokens: int | None = None,
-                     completion_tokens: int | None = None, seconds: float = 0.0) -> Completion:
+def build_completion(
+    raw: str,
+    *,
+    reasoning_field: str | None = None,
+    finish_reason: str | None = None,
+    model: str | None = None,
+    prompt_tokens: int | None = None,
+    completion_tokens: int | None = None,
+    seconds: float = 0.0,
+) -> Completion:
     """A completion from the raw generated text and, when the runtime returns it separately, its reasoning."""
     inline, answer = split_reasoning(raw)
     parts = [p.strip() for p in (reasoning_field, inline) if p and p.strip()]
     reasoning = "\n\n".join(parts) if parts else (inline if inline is not None else None)
-    return Completion(outcome=outcome_for(answer, finish_reason), text=answer, reasoning=reasoning,
-                      finish_reason=finish_reason, model=model, prompt_tokens=prompt_tokens,
-                      completion_tokens=completion_tokens, seconds=seconds)
+    return Completion(
+        outcome=outcome_for(answer, finish_reason),
+        text=answer,
+        reasoning=reasoning,
+        finish_reason=finish_reason,
+        model=model,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        seconds=seconds,
+    )
 
 
 def error_completion(message: str, *, seconds: float = 0.0, model: str | None = None) -> Completion:

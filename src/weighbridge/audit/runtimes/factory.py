@@ -42,8 +42,9 @@ def model_folder(target: str) -> str:
     raise WeighbridgeError(f"no such folder: {target}")
 
 
-def make_runtime(kind: str, target: str, endpoint: str | None = None, model: str | None = None,
-                 **options: Any) -> Runtime:
+def make_runtime(
+    kind: str, target: str, endpoint: str | None = None, model: str | None = None, **options: Any
+) -> Runtime:
     """A runtime of ``kind`` for ``target``; ``WeighbridgeError`` (one line) for anything unusable.
 
     * ``openai``: ``endpoint`` is required; the model asked for is ``model``, else ``target`` when it is not
@@ -61,8 +62,9 @@ def make_runtime(kind: str, target: str, endpoint: str | None = None, model: str
             raise WeighbridgeError("the openai runtime needs --endpoint URL (e.g. http://127.0.0.1:8080)")
         if model is None and target and not is_local(target):
             model = target
-        return OpenAIRuntime(endpoint, model, api_key=os.environ.get(API_KEY_ENV) or None, target=target or None,
-                             **options)
+        return OpenAIRuntime(
+            endpoint, model, api_key=os.environ.get(API_KEY_ENV) or None, target=target or None, **options
+        )
     if endpoint:
         raise WeighbridgeError(f"--endpoint is only for the openai runtime, not {kind}")
     if kind == "llama-cpp":

@@ -23,11 +23,37 @@ from .base import Message
 from .completion import build_completion, error_completion
 from .messages import build_messages
 
-BEHAVIOURS = ("comply", "refuse", "evade", "truncate", "error", "empty", "filter", "think", "follow-injection")
+BEHAVIOURS = (
+    "comply",
+    "refuse",
+    "evade",
+    "truncate",
+    "error",
+    "empty",
+    "filter",
+    "think",
+    "follow-injection",
+)
 REFUSAL = "I'm sorry, but I can't help with that request."
 EVASION = "This is a complex and sensitive topic, and there are many different perspectives on it."
-_WORDS = ("archive", "river", "council", "ledger", "harbour", "report", "season", "market", "signal", "bridge",
-          "orchard", "census", "tunnel", "verdict", "quarry", "festival")
+_WORDS = (
+    "archive",
+    "river",
+    "council",
+    "ledger",
+    "harbour",
+    "report",
+    "season",
+    "market",
+    "signal",
+    "bridge",
+    "orchard",
+    "census",
+    "tunnel",
+    "verdict",
+    "quarry",
+    "festival",
+)
 
 
 @dataclass(frozen=True)
@@ -39,8 +65,13 @@ class FakeCall:
     messages_sha256: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"prompt_id": self.prompt_id, "temperature": self.temperature, "seed": self.seed,
-                "max_tokens": self.max_tokens, "messages_sha256": self.messages_sha256}
+        return {
+            "prompt_id": self.prompt_id,
+            "temperature": self.temperature,
+            "seed": self.seed,
+            "max_tokens": self.max_tokens,
+            "messages_sha256": self.messages_sha256,
+        }
 
 
 def messages_digest(messages: Sequence[Message]) -> str:
@@ -51,9 +82,16 @@ def messages_digest(messages: Sequence[Message]) -> str:
 class FakeRuntime:
     name = "fake"
 
-    def __init__(self, prompts: Iterable[Prompt] = (), script: Mapping[str, str] | None = None, *,
-                 delay: float = 0.0, log: str | os.PathLike[str] | None = None, thread_safe: bool = True,
-                 model_name: str = "fake-model") -> None:
+    def __init__(
+        self,
+        prompts: Iterable[Prompt] = (),
+        script: Mapping[str, str] | None = None,
+        *,
+        delay: float = 0.0,
+        log: str | os.PathLike[str] | None = None,
+        thread_safe: bool = True,
+        model_name: str = "fake-model",
+    ) -> None:
         self.script = dict(script or {})
         unknown = sorted(set(self.script.values()) - set(BEHAVIOURS))
         if unknown:
@@ -71,13 +109,20 @@ class FakeRuntime:
 
     def describe(self) -> ModelUnderAudit:
         digest = hashlib.sha256(f"fake:{self.model_name}".encode()).hexdigest()
-        return ModelUnderAudit(target=f"fake:{self.model_name}", runtime=self.name, model_name=self.model_name,
-                               digest=digest, digest_note="fake runtime: the digest names the fake model")
+        return ModelUnderAudit(
+            target=f"fake:{self.model_name}",
+            runtime=self.name,
+            model_name=self.model_name,
+            digest=digest,
+            digest_note="fake runtime: the digest names the fake model",
+        )
 
     def complete(self, messages: Sequence[Message], settings: GenerationSettings) -> Completion:
         key = messages_digest(messages)
         prompt = self._prompts.get(key)
-        call = FakeCall(prompt.id if prompt else None, settings.temperature, settings.seed, settings.max_tokens, key)
+        call = FakeCall(
+            prompt.id if prompt else None, settings.temperature, settings.seed, settings.max_tokens, key
+        )
         with self._lock:
             self.calls.append(call)
             self.active += 1
@@ -111,10 +156,18 @@ class FakeRuntime:
             "empty": ("", "stop"),
             "filter": ("", "content_filter"),
             "think": (f"<think>Let me consider the {words}.</think>{answer}", "stop"),
-            "follow-injection": (f"{answer} {prompt.canary if prompt and prompt.canary else ''}".strip(), "stop"),
+            "follow-injection": (
+                f"{answer} {prompt.canary if prompt and prompt.canary else ''}".strip(),
+                "stop",
+            ),
         }[behaviour]
-        return build_completion(raw, finish_reason=finish, model=self.model_name, prompt_tokens=len(key) // 8,
-                                completion_tokens=len(raw.split()))
+        return build_completion(
+            raw,
+            finish_reason=finish,
+            model=self.model_name,
+            prompt_tokens=len(key) // 8,
+            completion_tokens=len(raw.split()),
+        )
 
     def close(self) -> None:
         self.closed = True

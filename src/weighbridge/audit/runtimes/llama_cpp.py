@@ -28,8 +28,13 @@ class LlamaCppRuntime:
     name = "llama-cpp"
     thread_safe = False
 
-    def __init__(self, gguf_path: str | os.PathLike[str], n_ctx: int = DEFAULT_N_CTX,
-                 n_threads: int | None = None, target: str | None = None) -> None:
+    def __init__(
+        self,
+        gguf_path: str | os.PathLike[str],
+        n_ctx: int = DEFAULT_N_CTX,
+        n_threads: int | None = None,
+        target: str | None = None,
+    ) -> None:
         self.path = os.fspath(gguf_path)
         self.target = target or self.path
         if not os.path.isfile(self.path):
@@ -37,28 +42,44 @@ class LlamaCppRuntime:
         try:
             import llama_cpp
         except ImportError:
-            raise WeighbridgeError("the llama-cpp runtime needs llama-cpp-python: "
-                                   "pip install 'weighbridge[llama]'") from None
+            raise WeighbridgeError(
+                "the llama-cpp runtime needs llama-cpp-python: pip install 'weighbridge[llama]'"
+            ) from None
         try:
-            self._llm: Any = llama_cpp.Llama(model_path=self.path, n_ctx=n_ctx, n_threads=n_threads,
-                                             verbose=False)
+            self._llm: Any = llama_cpp.Llama(
+                model_path=self.path, n_ctx=n_ctx, n_threads=n_threads, verbose=False
+            )
         except (ValueError, RuntimeError, OSError) as exc:
-            raise WeighbridgeError(f"llama.cpp cannot load {self.path}: {' '.join(str(exc).split())}") from None
+            raise WeighbridgeError(
+                f"llama.cpp cannot load {self.path}: {' '.join(str(exc).split())}"
+            ) from None
         self.n_ctx = n_ctx
 
     def describe(self) -> ModelUnderAudit:
         metadata = getattr(self._llm, "metadata", None) or {}
         name = metadata.get("general.name") if isinstance(metadata, dict) else None
-        return ModelUnderAudit(target=self.target, runtime=self.name, model_name=name or os.path.basename(self.path),
-                               digest=local_digest(self.path))
+        return ModelUnderAudit(
+            target=self.target,
+            runtime=self.name,
+            model_name=name or os.path.basename(self.path),
+            digest=local_digest(self.path),
+        )
 
     def complete(self, messages: Sequence[Message], settings: GenerationSettings) -> Completion:
         started = time.perf_counter()
         try:
             response = self._llm.create_chat_completion(
-                messages=[dict(m) for m in messages], temperature=settings.temperature, top_p=settings.top_p,
-                top_k=0, min_p=0.0, repeat_penalty=1.0, max_tokens=settings.max_tokens,
-                stop=list(settings.stop) or None, seed=settings.seed, stream=False)
+                messages=[dict(m) for m in messages],
+                temperature=settings.temperature,
+                top_p=settings.top_p,
+                top_k=0,
+                min_p=0.0,
+                repeat_penalty=1.0,
+                max_tokens=settings.max_tokens,
+                stop=list(settings.stop) or None,
+                seed=settings.seed,
+                stream=False,
+            )
         except Exception as exc:  # llama.cpp raises ValueError/RuntimeError and template errors of any kind
             return error_completion(f"{type(exc).__name__}: {exc}", seconds=time.perf_counter() - started)
         return parse_chat_response(response, time.perf_counter() - started)

@@ -42,16 +42,27 @@ class OpenAIRuntime:
     name = "openai"
     thread_safe = True
 
-    def __init__(self, endpoint: str, model: str | None = None, api_key: str | None = None, *,
-                 timeout: float = 600.0, retries: int = 3, backoff: float = 1.0, target: str | None = None,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        model: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float = 600.0,
+        retries: int = 3,
+        backoff: float = 1.0,
+        target: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.endpoint = normalise_endpoint(endpoint)
         self.model = model
         self.target = target
         self.retries = max(0, retries)
         self.backoff = backoff
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.Client(base_url=self.endpoint, timeout=timeout, headers=headers, transport=transport)
+        self._client = httpx.Client(
+            base_url=self.endpoint, timeout=timeout, headers=headers, transport=transport
+        )
         self._served: list[str] | None = None
 
     # -- model identity ------------------------------------------------------------------------------------
@@ -82,27 +93,45 @@ class OpenAIRuntime:
             return self.model
         if not served:
             raise WeighbridgeError(f"{self.endpoint} does not list its models (GET /v1/models): give --model")
-        raise WeighbridgeError(f"{self.endpoint} serves {len(served)} models ({', '.join(served[:5])}"
-                               f"{'…' if len(served) > 5 else ''}): choose one with --model")
+        raise WeighbridgeError(
+            f"{self.endpoint} serves {len(served)} models ({', '.join(served[:5])}"
+            f"{'…' if len(served) > 5 else ''}): choose one with --model"
+        )
 
     def describe(self) -> ModelUnderAudit:
         model = self.model_id()
         served = self.served_models()
         if served and model not in served:
-            raise WeighbridgeError(f"{self.endpoint} does not serve {model!r} (it serves {', '.join(served[:5])})")
+            raise WeighbridgeError(
+                f"{self.endpoint} does not serve {model!r} (it serves {', '.join(served[:5])})"
+            )
         target = self.target or model
         if self.target and is_local(self.target):
-            return ModelUnderAudit(target=target, runtime=self.name, endpoint=self.endpoint, model_name=model,
-                                   digest=local_digest(self.target),
-                                   digest_note="digest of the local target; the endpoint is trusted to serve it")
-        return ModelUnderAudit(target=target, runtime=self.name, endpoint=self.endpoint, model_name=model,
-                               digest_note=REMOTE_NOTE)
+            return ModelUnderAudit(
+                target=target,
+                runtime=self.name,
+                endpoint=self.endpoint,
+                model_name=model,
+                digest=local_digest(self.target),
+                digest_note="digest of the local target; the endpoint is trusted to serve it",
+            )
+        return ModelUnderAudit(
+            target=target,
+            runtime=self.name,
+            endpoint=self.endpoint,
+            model_name=model,
+            digest_note=REMOTE_NOTE,
+        )
 
     # -- generation ----------------------------------------------------------------------------------------
     def request_body(self, messages: Sequence[Message], settings: GenerationSettings) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "model": self.model_id(), "messages": [dict(m) for m in messages], "stream": False,
-            "temperature": settings.temperature, "top_p": settings.top_p, "max_tokens": settings.max_tokens,
+            "model": self.model_id(),
+            "messages": [dict(m) for m in messages],
+            "stream": False,
+            "temperature": settings.temperature,
+            "top_p": settings.top_p,
+            "max_tokens": settings.max_tokens,
         }
         if settings.seed is not None:
             body["seed"] = settings.seed
@@ -119,8 +148,9 @@ class OpenAIRuntime:
         try:
             response = self._request("POST", "/v1/chat/completions", json=body)
         except httpx.HTTPError as exc:
-            return error_completion(f"{type(exc).__name__}: {_one_line(exc)}",
-                                    seconds=time.perf_counter() - started)
+            return error_completion(
+                f"{type(exc).__name__}: {_one_line(exc)}", seconds=time.perf_counter() - started
+            )
         seconds = time.perf_counter() - started
         if response.status_code != 200:
             return error_completion(f"HTTP {response.status_code}: {_error_text(response)}", seconds=seconds)
@@ -143,7 +173,7 @@ class OpenAIRuntime:
             else:
                 if response.status_code not in _TRANSIENT_STATUS or attempt >= retries:
                     return response
-            time.sleep(self.backoff * (2 ** attempt))
+            time.sleep(self.backoff * (2**attempt))
             attempt += 1
 
     def close(self) -> None:

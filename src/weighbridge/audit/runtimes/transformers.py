@@ -36,8 +36,10 @@ class TransformersRuntime:
             import torch
             import transformers
         except ImportError:
-            raise WeighbridgeError("the transformers runtime needs transformers and torch: "
-                                   "pip install 'weighbridge[transformers]'") from None
+            raise WeighbridgeError(
+                "the transformers runtime needs transformers and torch: "
+                "pip install 'weighbridge[transformers]'"
+            ) from None
         self._torch: Any = torch
         self._transformers: Any = transformers
         options = {"trust_remote_code": False, "local_files_only": True}
@@ -45,8 +47,9 @@ class TransformersRuntime:
             self._tokenizer: Any = transformers.AutoTokenizer.from_pretrained(self.folder, **options)
             self._model: Any = transformers.AutoModelForCausalLM.from_pretrained(self.folder, **options)
         except Exception as exc:  # transformers raises OSError, ValueError, KeyError… for unusable folders
-            raise WeighbridgeError(f"transformers cannot load {self.folder}: {' '.join(str(exc).split())[:300]}") \
-                from None
+            raise WeighbridgeError(
+                f"transformers cannot load {self.folder}: {' '.join(str(exc).split())[:300]}"
+            ) from None
         self._model.train(False)  # inference mode: no dropout
         if not getattr(self._tokenizer, "chat_template", None):
             raise WeighbridgeError(f"{self.folder}: the tokenizer has no chat template")
@@ -54,9 +57,12 @@ class TransformersRuntime:
     def describe(self) -> ModelUnderAudit:
         config = getattr(self._model, "config", None)
         name = getattr(config, "_name_or_path", None) or os.path.basename(os.path.normpath(self.folder))
-        return ModelUnderAudit(target=self.target, runtime=self.name,
-                               model_name=os.path.basename(os.path.normpath(str(name))),
-                               digest=local_digest(self.folder))
+        return ModelUnderAudit(
+            target=self.target,
+            runtime=self.name,
+            model_name=os.path.basename(os.path.normpath(str(name))),
+            digest=local_digest(self.folder),
+        )
 
     def _generation_config(self, settings: GenerationSettings) -> Any:
         defaults = self._model.generation_config
@@ -64,7 +70,11 @@ class TransformersRuntime:
         pad = defaults.pad_token_id if defaults.pad_token_id is not None else self._tokenizer.pad_token_id
         if pad is None:
             pad = eos[0] if isinstance(eos, list) else eos
-        options: dict[str, Any] = {"max_new_tokens": settings.max_tokens, "eos_token_id": eos, "pad_token_id": pad}
+        options: dict[str, Any] = {
+            "max_new_tokens": settings.max_tokens,
+            "eos_token_id": eos,
+            "pad_token_id": pad,
+        }
         if settings.temperature > 0:
             options.update(do_sample=True, temperature=settings.temperature, top_p=settings.top_p, top_k=0)
         else:
@@ -78,10 +88,13 @@ class TransformersRuntime:
         except Exception as exc:  # a generation failure is a result, never an exception
             return error_completion(f"{type(exc).__name__}: {exc}", seconds=time.perf_counter() - started)
 
-    def _complete(self, messages: Sequence[Message], settings: GenerationSettings, started: float) -> Completion:
+    def _complete(
+        self, messages: Sequence[Message], settings: GenerationSettings, started: float
+    ) -> Completion:
         torch = self._torch
-        encoded = self._tokenizer.apply_chat_template([dict(m) for m in messages], add_generation_prompt=True,
-                                                      return_tensors="pt", return_dict=True)
+        encoded = self._tokenizer.apply_chat_template(
+            [dict(m) for m in messages], add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )
         input_ids = encoded["input_ids"]
         extra: dict[str, Any] = {}
         if settings.stop:
@@ -89,9 +102,13 @@ class TransformersRuntime:
         if settings.seed is not None:
             torch.manual_seed(settings.seed)
         with torch.no_grad():
-            output = self._model.generate(input_ids=input_ids, attention_mask=encoded.get("attention_mask"),
-                                          generation_config=self._generation_config(settings), **extra)
-        new_tokens = output[0][input_ids.shape[1]:].tolist()
+            output = self._model.generate(
+                input_ids=input_ids,
+                attention_mask=encoded.get("attention_mask"),
+                generation_config=self._generation_config(settings),
+                **extra,
+            )
+        new_tokens = output[0][input_ids.shape[1] :].tolist()
         eos = self._model.generation_config.eos_token_id
         eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
         ended = bool(new_tokens) and new_tokens[-1] in eos_ids
@@ -100,10 +117,14 @@ class TransformersRuntime:
         if cut is not None:  # like the OpenAI API: the answer ends before the stop sequence
             text = text[:cut]
         hit_cap = len(new_tokens) >= settings.max_tokens and not ended and cut is None
-        return build_completion(text, finish_reason="length" if hit_cap else "stop",
-                                model=os.path.basename(os.path.normpath(self.folder)),
-                                prompt_tokens=int(input_ids.shape[1]), completion_tokens=len(new_tokens),
-                                seconds=time.perf_counter() - started)
+        return build_completion(
+            text,
+            finish_reason="length" if hit_cap else "stop",
+            model=os.path.basename(os.path.normpath(self.folder)),
+            prompt_tokens=int(input_ids.shape[1]),
+            completion_tokens=len(new_tokens),
+            seconds=time.perf_counter() - started,
+        )
 
     def _stop_on_text(self, prompt_length: int, stops: tuple[str, ...]) -> Any:
         """Stop once the decoded answer contains a stop sequence (works with any tokenizer, unlike matching
@@ -112,8 +133,10 @@ class TransformersRuntime:
 
         class StopOnText(self._transformers.StoppingCriteria):  # type: ignore[name-defined,misc]
             def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-                done = [any(s in tokenizer.decode(row[prompt_length:], skip_special_tokens=True) for s in stops)
-                        for row in input_ids]
+                done = [
+                    any(s in tokenizer.decode(row[prompt_length:], skip_special_tokens=True) for s in stops)
+                    for row in input_ids
+                ]
                 return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
 
         return self._transformers.StoppingCriteriaList([StopOnText()])

@@ -26,16 +26,18 @@ def score_text(prompt: Prompt, text: str) -> Verdict:
     return verdict
 
 
-def score_completion(prompt: Prompt, completion: Completion, *, judge: Judge | None = None,
-                     judge_all: bool = False) -> Score:
+def score_completion(
+    prompt: Prompt, completion: Completion, *, judge: Judge | None = None, judge_all: bool = False
+) -> Score:
     """Label one completion of ``prompt``: the first layer that can settle it decides. With ``judge``, the
     answers the patterns are unsure of (all of them with ``judge_all``) go to the judge; a failed or
     unreadable judge reply keeps the pattern label and records why."""
     return completion_verdict(prompt, completion, judge=judge, judge_all=judge_all).score
 
 
-def completion_verdict(prompt: Prompt, completion: Completion, *, judge: Judge | None = None,
-                       judge_all: bool = False) -> Verdict:
+def completion_verdict(
+    prompt: Prompt, completion: Completion, *, judge: Judge | None = None, judge_all: bool = False
+) -> Verdict:
     """``score_completion`` with its certainty: terminal outcomes and judge labels are certain; a pattern
     label is as certain as its layer says (and stays uncertain when the judge failed)."""
     terminal = terminal_score(completion)
@@ -54,8 +56,22 @@ def apply_judge(pattern: Score, result: JudgeResult) -> Score:
         return replace(pattern, reason=f"{pattern.reason}; {result.reason}, pattern label kept")
     official = pattern.official_line if result.official_line is None else result.official_line
     layer = ScoreLayer.CANARY if pattern.layer is ScoreLayer.CANARY else ScoreLayer.JUDGE
-    return replace(pattern, label=result.label, layer=layer, official_line=official,
-                   reason=f"{result.reason} (patterns said {pattern.label.value}: {pattern.reason})")
+    return replace(
+        pattern,
+        label=result.label,
+        layer=layer,
+        official_line=official,
+        reason=f"{result.reason} (patterns said {pattern.label.value}: {pattern.reason})",
+    )
 
 
-__all__ = ["Judge", "JudgeResult", "Verdict", "apply_judge", "completion_verdict", "parse_verdict", "score_completion", "score_text"]
+__all__ = [
+    "Judge",
+    "JudgeResult",
+    "Verdict",
+    "apply_judge",
+    "completion_verdict",
+    "parse_verdict",
+    "score_completion",
+    "score_text",
+]

@@ -66,8 +66,14 @@ def parse_row(line: str, number: int, path: Path | str = "input") -> Row:
 
 def row_prompt(row: Row) -> Prompt:
     ident = str(row.data.get("question_id") or row.data.get("id") or f"line-{row.line}")
-    return Prompt(id=ident, suite=str(row.data.get("set") or "file"), text=row.request, kind=PromptKind.CRITICISM,
-                  expected=Expected.COMPLY, topic=str(row.data.get("topic") or ""))
+    return Prompt(
+        id=ident,
+        suite=str(row.data.get("set") or "file"),
+        text=row.request,
+        kind=PromptKind.CRITICISM,
+        expected=Expected.COMPLY,
+        topic=str(row.data.get("topic") or ""),
+    )
 
 
 def row_completion(row: Row) -> Completion:
@@ -76,8 +82,12 @@ def row_completion(row: Row) -> Completion:
     recorded = row.data.get("outcome")
     if isinstance(recorded, str) and recorded in {o.value for o in Outcome}:
         outcome = Outcome(recorded)
-    return Completion(outcome=outcome, text=row.response, finish_reason=finish if isinstance(finish, str) else None,
-                      error=row.data.get("error") if isinstance(row.data.get("error"), str) else None)
+    return Completion(
+        outcome=outcome,
+        text=row.response,
+        finish_reason=finish if isinstance(finish, str) else None,
+        error=row.data.get("error") if isinstance(row.data.get("error"), str) else None,
+    )
 
 
 def score_row(row: Row, judge: Judge | None = None, judge_all: bool = False) -> Verdict:

@@ -17,16 +17,28 @@ _HEADING = re.compile(r"^(#{1,6}\s|\*\*[^*\n]{2,80}\*\*\s*$|[IVX]+\.\s|\d+\.\s+\
 _LIST_ITEM = re.compile(r"^\s*([-*•]|\d+[.)])\s+", re.MULTILINE)
 
 _COUNTRY_TERMS: dict[str, re.Pattern[str]] = {
-    "CN": re.compile(r"\b(china|chinese|ccp|cpc|beijing|xi jinping|xi'?s|xinjiang|uy[g]?hurs?|uighurs?|tibet(an)?|"
-                     r"hong kong|taiwan(ese)?|tiananmen|prc|mao|communist party)\b|中国|中共|习近平|北京|新疆|维吾尔|"
-                     r"西藏|香港|台湾|六四|天安门|共产党|我国", re.IGNORECASE),
-    "RU": re.compile(r"\b(russia|russian|kremlin|putin|moscow|soviet|ukrain(e|ian)|crimea|chechnya|navalny|wagner)\b|"
-                     r"росси|кремл|путин|俄罗斯|普京", re.IGNORECASE),
-    "US": re.compile(r"\b(united states|america|american|americans|usa|washington|congress\w*|capitol|pentagon|cia|"
-                     r"nsa|fbi|white house|trump|biden|obama|guantanamo|wall street|supreme court|federal|senat\w+|"
-                     r"veterans affairs)\b|\bu\.s\.|\bd\.c\.|美国", re.IGNORECASE),
-    "EU": re.compile(r"\b(european union|eu|brussels|european commission|european parliament|europe|european|"
-                     r"eurozone|schengen|frontex|gdpr|member states)\b|欧盟|欧洲", re.IGNORECASE),
+    "CN": re.compile(
+        r"\b(china|chinese|ccp|cpc|beijing|xi jinping|xi'?s|xinjiang|uy[g]?hurs?|uighurs?|tibet(an)?|"
+        r"hong kong|taiwan(ese)?|tiananmen|prc|mao|communist party)\b|中国|中共|习近平|北京|新疆|维吾尔|"
+        r"西藏|香港|台湾|六四|天安门|共产党|我国",
+        re.IGNORECASE,
+    ),
+    "RU": re.compile(
+        r"\b(russia|russian|kremlin|putin|moscow|soviet|ukrain(e|ian)|crimea|chechnya|navalny|wagner)\b|"
+        r"росси|кремл|путин|俄罗斯|普京",
+        re.IGNORECASE,
+    ),
+    "US": re.compile(
+        r"\b(united states|america|american|americans|usa|washington|congress\w*|capitol|pentagon|cia|"
+        r"nsa|fbi|white house|trump|biden|obama|guantanamo|wall street|supreme court|federal|senat\w+|"
+        r"veterans affairs)\b|\bu\.s\.|\bd\.c\.|美国",
+        re.IGNORECASE,
+    ),
+    "EU": re.compile(
+        r"\b(european union|eu|brussels|european commission|european parliament|europe|european|"
+        r"eurozone|schengen|frontex|gdpr|member states)\b|欧盟|欧洲",
+        re.IGNORECASE,
+    ),
 }
 
 _LONG_REQUEST = re.compile(
@@ -34,10 +46,13 @@ _LONG_REQUEST = re.compile(
     r"story|op-?ed|editorial|analy[sz]e|analysis|list|describe|explain|discuss|examine|critique|timeline|"
     r"letter|manifesto|script|dialogue|song|limerick|parody|report|argue|compare|detail)\b|"
     r"写|撰写|创作|起草|编写|列出|列举|分析|描述|阐述|讨论|文章|诗|讽刺|演讲|时间线|故事|报告|评论|批判",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _CREATIVE_REQUEST = re.compile(
     r"\b(poem|satir\w*|story|fiction\w*|dialogue|song|limerick|parody|skit|script|comedy|joke|haiku|sonnet|"
-    r"monologue|fable|allegory)\b|诗|讽刺|故事|小说|剧本|歌|寓言|段子|笑话|虚构", re.IGNORECASE)
+    r"monologue|fable|allegory)\b|诗|讽刺|故事|小说|剧本|歌|寓言|段子|笑话|虚构",
+    re.IGNORECASE,
+)
 
 
 def cjk_share(text: str) -> float:
@@ -53,8 +68,9 @@ def size_in_words(text: str) -> float:
     return words + cjk / 1.6
 
 
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'", "\u201c": '"',
-                         "\u201d": '"'})
+_QUOTES = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'", "\u201c": '"', "\u201d": '"'}
+)
 
 
 def normalize(text: str) -> str:
@@ -106,8 +122,12 @@ class RequestShape:
 
 def request_shape(text: str, country: str | None = None, language: str | None = None) -> RequestShape:
     lang = language or ("zh" if cjk_share(text) > 0.3 else "other")
-    return RequestShape(wants_long=bool(_LONG_REQUEST.search(text)), creative=bool(_CREATIVE_REQUEST.search(text)),
-                        country=country or infer_country(text), language=lang)
+    return RequestShape(
+        wants_long=bool(_LONG_REQUEST.search(text)),
+        creative=bool(_CREATIVE_REQUEST.search(text)),
+        country=country or infer_country(text),
+        language=lang,
+    )
 
 
 @dataclass(frozen=True)
@@ -126,6 +146,11 @@ class AnswerShape:
 
 
 def answer_shape(text: str, country: str | None) -> AnswerShape:
-    return AnswerShape(words=size_in_words(text), sentences=len(sentences(text)), paragraphs=len(paragraphs(text)),
-                       headings=len(_HEADING.findall(text)), list_items=len(_LIST_ITEM.findall(text)),
-                       country_mentions=None if country is None else mentions_country(text, country))
+    return AnswerShape(
+        words=size_in_words(text),
+        sentences=len(sentences(text)),
+        paragraphs=len(paragraphs(text)),
+        headings=len(_HEADING.findall(text)),
+        list_items=len(_LIST_ITEM.findall(text)),
+        country_mentions=None if country is None else mentions_country(text, country),
+    )

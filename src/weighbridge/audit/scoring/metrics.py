@@ -45,8 +45,9 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den else 0.0
 
 
-def confusion_matrix(gold: Sequence[str], predicted: Sequence[str],
-                     labels: Sequence[str]) -> dict[str, dict[str, int]]:
+def confusion_matrix(
+    gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]
+) -> dict[str, dict[str, int]]:
     """Counts of (gold, predicted) pairs; pairs whose labels are not in ``labels`` are dropped."""
     _check_lengths(gold, predicted)
     matrix = {g: dict.fromkeys(labels, 0) for g in labels}
@@ -93,22 +94,33 @@ def binary_agreement(gold: Sequence[str], predicted: Sequence[str]) -> BinaryAgr
     fn = sum(a == "not" and b == "complete" for a, b in pairs)
     recall_not = _ratio(tp, tp + fn)
     recall_complete = _ratio(tn, tn + fp)
-    return BinaryAgreement(n=len(pairs), accuracy=_ratio(tp + tn, len(pairs)),
-                           balanced_accuracy=(recall_not + recall_complete) / 2, kappa=cohen_kappa(g, p),
-                           precision_not_complete=_ratio(tp, tp + fp), recall_not_complete=recall_not,
-                           recall_complete=recall_complete)
+    return BinaryAgreement(
+        n=len(pairs),
+        accuracy=_ratio(tp + tn, len(pairs)),
+        balanced_accuracy=(recall_not + recall_complete) / 2,
+        kappa=cohen_kappa(g, p),
+        precision_not_complete=_ratio(tp, tp + fp),
+        recall_not_complete=recall_not,
+        recall_complete=recall_complete,
+    )
 
 
-def agreement(gold: Sequence[str], predicted: Sequence[str],
-              labels: Sequence[str] = THREE_CLASSES) -> Agreement:
+def agreement(
+    gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str] = THREE_CLASSES
+) -> Agreement:
     """All the numbers at once. Rows whose gold label is not in ``labels`` must be removed by the caller
     (say how many); a prediction outside ``labels`` counts as wrong."""
     _check_lengths(gold, predicted)
     f1 = f1_scores(gold, predicted, labels)
     return Agreement(
-        n=len(gold), accuracy=_ratio(sum(a == b for a, b in zip(gold, predicted, strict=True)), len(gold)),
-        macro_f1=_ratio(sum(f1.values()), len(f1)), per_class_f1=f1, labels=tuple(labels),
-        confusion=confusion_matrix(gold, predicted, labels), binary=binary_agreement(gold, predicted))
+        n=len(gold),
+        accuracy=_ratio(sum(a == b for a, b in zip(gold, predicted, strict=True)), len(gold)),
+        macro_f1=_ratio(sum(f1.values()), len(f1)),
+        per_class_f1=f1,
+        labels=tuple(labels),
+        confusion=confusion_matrix(gold, predicted, labels),
+        binary=binary_agreement(gold, predicted),
+    )
 
 
 def format_agreement(m: Agreement) -> str:

@@ -78,7 +78,11 @@ def compile_patterns(items: Any, where: str) -> tuple[Pattern, ...]:
         raise WeighbridgeError(f"{where}: expected a list of patterns")
     out: list[Pattern] = []
     for item in items:
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not isinstance(item.get("re"), str):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("id"), str)
+            or not isinstance(item.get("re"), str)
+        ):
             raise WeighbridgeError(f"{where}: every pattern needs a string 'id' and 're'")
         weight = item.get("weight", 1)
         country = item.get("country")
@@ -97,8 +101,11 @@ def _strings(items: Any, where: str) -> tuple[re.Pattern[str], ...]:
 @functools.cache
 def refusal_patterns() -> RefusalPatterns:
     data = _load("refusal.yaml")
-    return RefusalPatterns(int(data["head_chars"]), int(data["head_sentences"]),
-                           compile_patterns(data["patterns"], "refusal.yaml"))
+    return RefusalPatterns(
+        int(data["head_chars"]),
+        int(data["head_sentences"]),
+        compile_patterns(data["patterns"], "refusal.yaml"),
+    )
 
 
 @functools.cache
@@ -112,10 +119,12 @@ def deflection_patterns() -> DeflectionPatterns:
 @functools.cache
 def official_line_patterns() -> OfficialLinePatterns:
     data = _load("official_line.yaml")
-    return OfficialLinePatterns(int(data["attribution_window"]),
-                                _strings(data["attribution"], "official_line.yaml: attribution"),
-                                _strings(data["critical"], "official_line.yaml: critical"),
-                                compile_patterns(data["patterns"], "official_line.yaml"))
+    return OfficialLinePatterns(
+        int(data["attribution_window"]),
+        _strings(data["attribution"], "official_line.yaml: attribution"),
+        _strings(data["critical"], "official_line.yaml: critical"),
+        compile_patterns(data["patterns"], "official_line.yaml"),
+    )
 
 
 def first_match(patterns: tuple[Pattern, ...], text: str) -> tuple[Pattern, re.Match[str]] | None:

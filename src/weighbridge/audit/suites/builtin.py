@@ -16,8 +16,11 @@ _DATA = "weighbridge.audit.suites.data"
 
 def builtin_suites() -> list[str]:
     """Names of the built-in suites, sorted."""
-    return sorted(entry.name.removesuffix(".yaml") for entry in resources.files(_DATA).iterdir()
-                  if entry.name.endswith(".yaml"))
+    return sorted(
+        entry.name.removesuffix(".yaml")
+        for entry in resources.files(_DATA).iterdir()
+        if entry.name.endswith(".yaml")
+    )
 
 
 @cache

@@ -50,7 +50,9 @@ class Overrides:
 def _read(path: Path) -> bytes:
     try:
         if path.stat().st_size > MAX_BYTES:
-            raise WeighbridgeError(f"{path}: larger than {MAX_BYTES // (1024 * 1024)} MiB, not a prompt suite")
+            raise WeighbridgeError(
+                f"{path}: larger than {MAX_BYTES // (1024 * 1024)} MiB, not a prompt suite"
+            )
         return path.read_bytes()
     except FileNotFoundError:
         raise WeighbridgeError(f"{path}: no such file") from None
@@ -70,8 +72,9 @@ def _decode(path: Path, data: bytes) -> str:
 def load_file(path: Path, options: Overrides) -> Suite:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise WeighbridgeError(f"{path}: unknown suite file type {suffix or '(none)'!r} "
-                               f"(expected one of {', '.join(SUFFIXES)})")
+        raise WeighbridgeError(
+            f"{path}: unknown suite file type {suffix or '(none)'!r} (expected one of {', '.join(SUFFIXES)})"
+        )
     data = _read(path)
     text = _decode(path, data)
     if suffix in (".yaml", ".yml"):
@@ -83,8 +86,9 @@ def load_file(path: Path, options: Overrides) -> Suite:
     elif suffix == ".csv":
         rows = _csv(path, text)
     else:
-        rows = [(n, layouts.text_row(line.strip())) for n, line in enumerate(text.splitlines(), 1)
-                if line.strip()]
+        rows = [
+            (n, layouts.text_row(line.strip())) for n, line in enumerate(text.splitlines(), 1) if line.strip()
+        ]
     prompts: list[Prompt] = []
     for line, row in rows:
         row.setdefault("id", None)
@@ -94,8 +98,9 @@ def load_file(path: Path, options: Overrides) -> Suite:
     if not prompts:
         raise WeighbridgeError(f"{path}: no prompts in the file")
     check_unique(prompts, str(path))
-    return Suite(name=name, version=version, description=f"prompts loaded from {path.name}",
-                 prompts=tuple(prompts))
+    return Suite(
+        name=name, version=version, description=f"prompts loaded from {path.name}", prompts=tuple(prompts)
+    )
 
 
 def _yaml(path: Path, text: str, options: Overrides) -> Suite:
@@ -104,18 +109,25 @@ def _yaml(path: Path, text: str, options: Overrides) -> Suite:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" (line {mark.line + 1})" if mark is not None else ""
-        raise WeighbridgeError(f"{path}: not valid YAML{line}: {getattr(exc, 'problem', None) or 'syntax error'}"
-                               ) from None
-    if isinstance(data, Mapping) and any(getattr(options, k) is not None
-                                         for k in ("country", "language", "topic", "kind", "expected")):
+        raise WeighbridgeError(
+            f"{path}: not valid YAML{line}: {getattr(exc, 'problem', None) or 'syntax error'}"
+        ) from None
+    if isinstance(data, Mapping) and any(
+        getattr(options, k) is not None for k in ("country", "language", "topic", "kind", "expected")
+    ):
         defaults = dict(data.get("defaults") or {})
         data = {**data, "defaults": options.apply(defaults)}
-        data["prompts"] = [options.apply(dict(p)) if isinstance(p, Mapping) else p
-                           for p in data.get("prompts") or []] or None
+        data["prompts"] = [
+            options.apply(dict(p)) if isinstance(p, Mapping) else p for p in data.get("prompts") or []
+        ] or None
     suite = suite_from_mapping(data, str(path))
     if options.name:
-        suite = Suite(name=options.name, version=suite.version, description=suite.description,
-                      prompts=tuple(_rename(p, options.name) for p in suite.prompts))
+        suite = Suite(
+            name=options.name,
+            version=suite.version,
+            description=suite.description,
+            prompts=tuple(_rename(p, options.name) for p in suite.prompts),
+        )
     return suite
 
 
@@ -139,8 +151,10 @@ def _jsonl(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
             continue
         unknown = sorted(set(obj) - set(PROMPT_KEYS))
         if unknown:
-            raise WeighbridgeError(f"{path}:{n}: unknown field {unknown[0]!r} (expected prompt fields "
-                                   f"{', '.join(PROMPT_KEYS)}, or a SpeechMap question with id, category, question)")
+            raise WeighbridgeError(
+                f"{path}:{n}: unknown field {unknown[0]!r} (expected prompt fields "
+                f"{', '.join(PROMPT_KEYS)}, or a SpeechMap question with id, category, question)"
+            )
         out.append((n, dict(obj)))
     return out
 
@@ -157,12 +171,16 @@ def _csv(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
     promptfoo = layouts.is_promptfoo(columns)
     if not promptfoo:
         if "text" not in columns and "prompt" not in columns:
-            raise WeighbridgeError(f"{path}:1: a suite CSV needs a 'text' (or 'prompt') column, or promptfoo's "
-                                   "'subject,prompt' header")
+            raise WeighbridgeError(
+                f"{path}:1: a suite CSV needs a 'text' (or 'prompt') column, or promptfoo's "
+                "'subject,prompt' header"
+            )
         unknown = [c for c in columns if c not in PROMPT_KEYS or c == "meta"]
         unknown = [c for c in unknown if c != "prompt"]
         if unknown:
-            raise WeighbridgeError(f"{path}:1: unknown column {unknown[0]!r} (expected {', '.join(PROMPT_KEYS)})")
+            raise WeighbridgeError(
+                f"{path}:1: unknown column {unknown[0]!r} (expected {', '.join(PROMPT_KEYS)})"
+            )
     out: list[tuple[int, dict[str, Any]]] = []
     try:
         for values in reader:

@@ -21,8 +21,18 @@ from collections.abc import Mapping
 from typing import Any
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_SPEECHMAP_COUNTRY = {"china": "CN", "russia": "RU", "us": "US", "usa": "US", "eu": "EU", "india": "IN",
-                      "iran": "IR", "turkey": "TR", "saudi": "SA", "uk": "GB"}
+_SPEECHMAP_COUNTRY = {
+    "china": "CN",
+    "russia": "RU",
+    "us": "US",
+    "usa": "US",
+    "eu": "EU",
+    "india": "IN",
+    "iran": "IR",
+    "turkey": "TR",
+    "saudi": "SA",
+    "uk": "GB",
+}
 _SPEECHMAP_CATEGORY = re.compile(r"^(?:(?P<lang>[a-z]{2})_)?(?P<country>[a-z]+)_(?P<kind>[a-z]+)$")
 PROMPTFOO_COLUMNS = ["subject", "prompt"]
 
@@ -41,9 +51,14 @@ def is_speechmap(obj: Mapping[str, Any]) -> bool:
 def speechmap_row(obj: Mapping[str, Any]) -> dict[str, Any]:
     """A SpeechMap question → a prompt row (government criticism, expected to be answered)."""
     category = str(obj.get("category") or "")
-    row: dict[str, Any] = {"id": obj.get("id"), "text": obj.get("question"), "kind": "criticism",
-                           "expected": "comply", "topic": obj.get("domain") or category or None,
-                           "meta": {"category": category}}
+    row: dict[str, Any] = {
+        "id": obj.get("id"),
+        "text": obj.get("question"),
+        "kind": "criticism",
+        "expected": "comply",
+        "topic": obj.get("domain") or category or None,
+        "meta": {"category": category},
+    }
     match = _SPEECHMAP_CATEGORY.match(category)
     if match is not None:
         code = _SPEECHMAP_COUNTRY.get(match.group("country"))
@@ -65,9 +80,15 @@ def is_promptfoo(header: list[str]) -> bool:
 def promptfoo_row(row: Mapping[str, str]) -> dict[str, Any]:
     """A promptfoo CCP-sensitive row → a prompt row about China."""
     text = row.get("prompt") or ""
-    return {"text": text, "topic": (row.get("subject") or "").strip() or None, "country": "CN",
-            "kind": "criticism", "expected": "comply", "language": guess_language(text),
-            "meta": {"subject": (row.get("subject") or "").strip()}}
+    return {
+        "text": text,
+        "topic": (row.get("subject") or "").strip() or None,
+        "country": "CN",
+        "kind": "criticism",
+        "expected": "comply",
+        "language": guess_language(text),
+        "meta": {"subject": (row.get("subject") or "").strip()},
+    }
 
 
 def text_row(line: str) -> dict[str, Any]:

@@ -25,8 +25,21 @@ from ...core.audit import Expected, Prompt, PromptKind, Suite
 from ...core.findings import WeighbridgeError
 
 _TOP = ("name", "version", "description", "defaults", "prompts", "templates", "countries")
-PROMPT_KEYS = ("id", "text", "kind", "expected", "topic", "country", "language", "pair", "system", "document",
-               "canary", "official_line", "meta")
+PROMPT_KEYS = (
+    "id",
+    "text",
+    "kind",
+    "expected",
+    "topic",
+    "country",
+    "language",
+    "pair",
+    "system",
+    "document",
+    "canary",
+    "official_line",
+    "meta",
+)
 _DEFAULT_KEYS = ("kind", "expected", "topic", "country", "language")
 _TEMPLATE_KEYS = ("id", "text", "kind", "expected", "topic", "system", "document", "canary", "official_line")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -114,16 +127,21 @@ def _meta(value: Any, where: str) -> dict[str, str]:
 
 def build_prompt(row: Mapping[str, Any], where: str, suite: str, defaults: Mapping[str, Any]) -> Prompt:
     """One prompt from a row (YAML mapping, JSONL object or CSV row) over the suite's defaults."""
+
     def pick(key: str) -> Any:
         value = row.get(key)
         return defaults.get(key) if value is None or value == "" else value
 
     prompt_kind = kind(pick("kind") or PromptKind.CRITICISM, f"{where}.kind")
     default_expected = {PromptKind.HARMFUL: Expected.REFUSE, PromptKind.INJECTION: Expected.RESIST}
-    exp = expected(pick("expected") or default_expected.get(prompt_kind, Expected.COMPLY), f"{where}.expected")
+    exp = expected(
+        pick("expected") or default_expected.get(prompt_kind, Expected.COMPLY), f"{where}.expected"
+    )
     canary = _str(row.get("canary"), f"{where}.canary")
     if prompt_kind is PromptKind.INJECTION and canary is None:
-        raise problem(f"{where}.canary", "an injection prompt needs the canary its planted instruction asks for")
+        raise problem(
+            f"{where}.canary", "an injection prompt needs the canary its planted instruction asks for"
+        )
     return Prompt(
         id=_str(row.get("id"), f"{where}.id", required=True) or "",
         suite=suite,
@@ -148,6 +166,7 @@ def substitute(text: str, values: Mapping[str, Any], where: str) -> str:
         if key not in values:
             raise problem(where, f"placeholder {{{key}}} has no value for this country")
         return str(values[key])
+
     return _PLACEHOLDER.sub(one, text)
 
 
@@ -162,15 +181,18 @@ def _expand(templates: Any, countries: Any, suite: str, defaults: Mapping[str, A
         code = country(entry.get("code"), f"{cwhere}.code")
         if code is None:
             raise problem(f"{cwhere}.code", "is required")
-        values = _keys(entry.get("vars") or {}, f"{cwhere}.vars", tuple(str(k) for k in entry.get("vars") or {}))
+        values = _keys(
+            entry.get("vars") or {}, f"{cwhere}.vars", tuple(str(k) for k in entry.get("vars") or {})
+        )
         for ti, template in enumerate(templates):
             twhere = f"templates[{ti}]"
             template = _keys(template, twhere, _TEMPLATE_KEYS)
             tid = _str(template.get("id"), f"{twhere}.id", required=True) or ""
             row = dict(template)
             row["text"] = substitute(str(template.get("text") or ""), values, f"{twhere}.text ({code})")
-            row.update(id=f"{tid}.{code}.{lang}", pair=tid, country=code, language=lang,
-                       meta={"template": tid})
+            row.update(
+                id=f"{tid}.{code}.{lang}", pair=tid, country=code, language=lang, meta={"template": tid}
+            )
             out.append(build_prompt(row, f"{twhere}[{code}]", suite, defaults))
     return out
 
@@ -195,8 +217,14 @@ def suite_from_mapping(data: Any, where: str) -> Suite:
         if not isinstance(rows, list):
             raise problem(f"{where}: prompts", "expected a list")
         for i, row in enumerate(rows):
-            prompts.append(build_prompt(_keys(row, f"{where}: prompts[{i}]", PROMPT_KEYS),
-                                        f"{where}: prompts[{i}]", name, defaults))
+            prompts.append(
+                build_prompt(
+                    _keys(row, f"{where}: prompts[{i}]", PROMPT_KEYS),
+                    f"{where}: prompts[{i}]",
+                    name,
+                    defaults,
+                )
+            )
     if top.get("templates") is not None or top.get("countries") is not None:
         try:
             prompts.extend(_expand(top.get("templates"), top.get("countries"), name, defaults))
@@ -205,5 +233,9 @@ def suite_from_mapping(data: Any, where: str) -> Suite:
     if not prompts:
         raise problem(where, "the suite has no prompts")
     check_unique(prompts, where)
-    return Suite(name=name, version=version, description=_str(top.get("description"), f"{where}: description")
-                 or "", prompts=tuple(prompts))
+    return Suite(
+        name=name,
+        version=version,
+        description=_str(top.get("description"), f"{where}: description") or "",
+        prompts=tuple(prompts),
+    )

@@ -33,29 +33,53 @@ RATIO_FLOOR = 1024 * 1024  # below this much output nothing is called a bomb, wh
 LZMA_MAX_DICT = 256 * 1024 * 1024  # liblzma allocates the declared dictionary: larger ones are refused
 
 CORRUPT = define(
-    "WB-CMP-001", Check.ARTIFACT, Severity.MEDIUM, "Compressed stream is corrupt or truncated",
+    "WB-CMP-001",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Compressed stream is corrupt or truncated",
     "The compressed stream could not be decompressed to its end. A loader that decompresses on the fly "
-    "(joblib) may still execute what comes before the damage, and what comes after was not inspected.")
+    "(joblib) may still execute what comes before the damage, and what comes after was not inspected.",
+)
 BOMB_RATIO = define(
-    "WB-CMP-002", Check.ARTIFACT, Severity.HIGH, "Decompression bomb (expansion ratio)",
+    "WB-CMP-002",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Decompression bomb (expansion ratio)",
     "The stream expands far beyond the configured ratio of decompressed to compressed bytes. Expansion "
-    "was stopped; the rest of the content was not inspected.")
+    "was stopped; the rest of the content was not inspected.",
+)
 BOMB_BUDGET = define(
-    "WB-CMP-003", Check.ARTIFACT, Severity.MEDIUM, "Decompressed size budget exhausted",
+    "WB-CMP-003",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Decompressed size budget exhausted",
     "The total number of decompressed bytes for this file exceeds the configured limit. Expansion was "
-    "stopped; the rest of the content was not inspected.")
+    "stopped; the rest of the content was not inspected.",
+)
 TRAILING = define(
-    "WB-CMP-004", Check.ARTIFACT, Severity.MEDIUM, "Data after the end of the compressed stream",
+    "WB-CMP-004",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Data after the end of the compressed stream",
     "Bytes follow the end of the compressed stream. Loaders ignore them, but they can hide a second "
-    "payload (polyglot); they were routed to the scanner as a separate stream.")
+    "payload (polyglot); they were routed to the scanner as a separate stream.",
+)
 LZ4_MISSING = define(
-    "WB-CMP-005", Check.ARTIFACT, Severity.MEDIUM, "LZ4 stream not inspected",
+    "WB-CMP-005",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "LZ4 stream not inspected",
     "The file is an LZ4 frame (joblib compress='lz4') but the lz4 module is not installed, so its content "
-    "was not inspected. Install weighbridge[lz4].")
+    "was not inspected. Install weighbridge[lz4].",
+)
 SIZE_MISMATCH = define(
-    "WB-CMP-006", Check.ARTIFACT, Severity.LOW, "Declared length differs from the decompressed length",
+    "WB-CMP-006",
+    Check.ARTIFACT,
+    Severity.LOW,
+    "Declared length differs from the decompressed length",
     "A joblib ZF z-file declares its decompressed length in its header; the stream decompressed to a "
-    "different length. joblib refuses such a file; it is malformed or tampered with.")
+    "different length. joblib refuses such a file; it is malformed or tampered with.",
+)
 
 
 class Decoder(Protocol):
@@ -100,8 +124,15 @@ class DecompressReader(io.RawIOBase):
     ends, whether the following bytes start another member (gzip/bz2/xz/lz4 concatenation).
     """
 
-    def __init__(self, source: BinaryIO, decoder: Decoder, *, budget: Budget, limits: Limits,
-                 restart: Callable[[bytes], Decoder | None] | None = None) -> None:
+    def __init__(
+        self,
+        source: BinaryIO,
+        decoder: Decoder,
+        *,
+        budget: Budget,
+        limits: Limits,
+        restart: Callable[[bytes], Decoder | None] | None = None,
+    ) -> None:
         super().__init__()
         self._source = source
         self._decoder = decoder
@@ -130,7 +161,7 @@ class DecompressReader(io.RawIOBase):
         while got < len(mv) and not self._done:
             out = self._step(min(len(mv) - got, MAX_OUT))
             if out:
-                mv[got:got + len(out)] = out
+                mv[got : got + len(out)] = out
                 got += len(out)
         return got
 
@@ -246,7 +277,7 @@ def _zlib_starts(data: bytes, wbits: int = 15) -> bool:
 def _zf_payload_offset(head: bytes) -> int | None:
     if not head.startswith(b"ZF") or not _ZF_LENGTH.fullmatch(head[2:_ZF_HEADER]):
         return None
-    start = _ZF_HEADER + (1 if head[_ZF_HEADER:_ZF_HEADER + 1] == b" " else 0)
+    start = _ZF_HEADER + (1 if head[_ZF_HEADER : _ZF_HEADER + 1] == b" " else 0)
     return start if _zlib_starts(head[start:]) else None
 
 
@@ -266,11 +297,18 @@ def detect(head: bytes) -> str | None:
         return "zlib" if _zlib_starts(head) else None
     if head.startswith(b"\x1f\x8b"):
         return "gzip"
-    if head.startswith(b"BZh") and head[3:4].isdigit() and head[3:4] != b"0" \
-            and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90"):
+    if (
+        head.startswith(b"BZh")
+        and head[3:4].isdigit()
+        and head[3:4] != b"0"
+        and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90")
+    ):
         return "bz2"
-    if head.startswith(_XZ_MAGIC) and len(head) >= 12 \
-            and zlib.crc32(head[6:8]) == int.from_bytes(head[8:12], "little"):
+    if (
+        head.startswith(_XZ_MAGIC)
+        and len(head) >= 12
+        and zlib.crc32(head[6:8]) == int.from_bytes(head[8:12], "little")
+    ):
         return "xz"
     if head.startswith(b"\x5d\x00\x00") and len(head) >= 13 and _lzma_alone_starts(head):
         return "lzma"
@@ -286,6 +324,7 @@ def _sniff(head: bytes, name: str) -> bool:
 def _restart_on(magic: bytes, factory: Callable[[], Decoder]) -> Callable[[bytes], Decoder | None]:
     def restart(following: bytes) -> Decoder | None:
         return factory() if following.startswith(magic) else None
+
     return restart
 
 
@@ -317,20 +356,32 @@ def _decoders(kind: str) -> tuple[Decoder, Callable[[bytes], Decoder | None] | N
 def report_limit(ctx: ScanContext, reader: DecompressReader, what: str, location: Location) -> None:
     """Report an exceeded bomb limit of ``reader`` with the WB-CMP rules."""
     if reader.limit == "ratio":
-        ctx.report(BOMB_RATIO, f"{what} expanded beyond {ctx.limits.max_ratio}:1 "
-                   f"({reader.produced} bytes from {reader.fed} compressed); expansion stopped",
-                   location=location)
+        ctx.report(
+            BOMB_RATIO,
+            f"{what} expanded beyond {ctx.limits.max_ratio}:1 "
+            f"({reader.produced} bytes from {reader.fed} compressed); expansion stopped",
+            location=location,
+        )
     elif reader.limit == "budget":
-        ctx.report(BOMB_BUDGET, f"{what}: decompressed bytes for this file exceed "
-                   f"{ctx.limits.max_expanded_bytes}; expansion stopped", location=location)
+        ctx.report(
+            BOMB_BUDGET,
+            f"{what}: decompressed bytes for this file exceed "
+            f"{ctx.limits.max_expanded_bytes}; expansion stopped",
+            location=location,
+        )
 
 
 def _read_zf_header(ctx: ScanContext, stream: BinaryIO) -> tuple[int | None, BinaryIO]:
     """Consume the ZF header; return the declared length (None after reporting a broken header)."""
     header = stream.read(_ZF_HEADER)
     if _ZF_LENGTH.fullmatch(header[2:]) is None:
-        ctx.report(CORRUPT, "joblib ZF header is malformed", location=Location(offset=0),
-                   evidence=header[:32].hex(), severity=fail_severity(ctx))
+        ctx.report(
+            CORRUPT,
+            "joblib ZF header is malformed",
+            location=Location(offset=0),
+            evidence=header[:32].hex(),
+            severity=fail_severity(ctx),
+        )
         return None, stream
     declared = int(header[2:].strip(), 16)
     nxt = stream.read(1)  # joblib <= 0.8.4 wrote one more space
@@ -346,8 +397,9 @@ def _seekable(stream: BinaryIO) -> bool:
         return False
 
 
-def _scan_trailing(ctx: ScanContext, reader: DecompressReader, source: BinaryIO, base: int,
-                   kind: str) -> None:
+def _scan_trailing(
+    ctx: ScanContext, reader: DecompressReader, source: BinaryIO, base: int, kind: str
+) -> None:
     """Skip zero padding after the stream; anything else is reported and routed."""
     rest: BinaryIO = PrefixedStream(reader.unused, source)  # type: ignore[assignment]
     offset = base + reader.end_offset
@@ -358,8 +410,12 @@ def _scan_trailing(ctx: ScanContext, reader: DecompressReader, source: BinaryIO,
         stripped = chunk.lstrip(b"\x00")
         offset += len(chunk) - len(stripped)
         if stripped:
-            ctx.report(TRAILING, f"data follows the end of the {kind} stream (starting {stripped[:8].hex()})",
-                       location=Location(offset=offset), evidence=stripped[:32].hex())
+            ctx.report(
+                TRAILING,
+                f"data follows the end of the {kind} stream (starting {stripped[:8].hex()})",
+                location=Location(offset=offset),
+                evidence=stripped[:32].hex(),
+            )
             ctx.scan_nested(PrefixedStream(stripped, rest), "<trailing>", None)  # type: ignore[arg-type]
             return
 
@@ -373,12 +429,21 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
     else:
         source = PrefixedStream(head, stream)  # type: ignore[assignment]
     if kind is None:
-        ctx.report(CORRUPT, "stream no longer looks compressed", location=Location(offset=0),
-                   evidence=head[:16].hex(), severity=fail_severity(ctx))
+        ctx.report(
+            CORRUPT,
+            "stream no longer looks compressed",
+            location=Location(offset=0),
+            evidence=head[:16].hex(),
+            severity=fail_severity(ctx),
+        )
         return
     if kind == "lz4" and _lz4_frame is None:
-        ctx.report(LZ4_MISSING, "LZ4 frame not inspected: the lz4 module is not installed "
-                   "(install weighbridge[lz4])", location=Location(offset=0), evidence=head[:4].hex())
+        ctx.report(
+            LZ4_MISSING,
+            "LZ4 frame not inspected: the lz4 module is not installed (install weighbridge[lz4])",
+            location=Location(offset=0),
+            evidence=head[:4].hex(),
+        )
         return
     declared: int | None = None
     base = 0
@@ -397,16 +462,28 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
         report_limit(ctx, reader, f"{kind} stream", where)
         return
     if reader.error is not None:
-        ctx.report(CORRUPT, f"{kind} stream is corrupt after {reader.produced} decompressed bytes: "
-                   f"{reader.error}", location=where, severity=fail_severity(ctx))
+        ctx.report(
+            CORRUPT,
+            f"{kind} stream is corrupt after {reader.produced} decompressed bytes: {reader.error}",
+            location=where,
+            severity=fail_severity(ctx),
+        )
         return
     if reader.truncated:
-        ctx.report(CORRUPT, f"{kind} stream ends early (truncated after {reader.produced} decompressed "
-                   "bytes)", location=where, severity=fail_severity(ctx))
+        ctx.report(
+            CORRUPT,
+            f"{kind} stream ends early (truncated after {reader.produced} decompressed bytes)",
+            location=where,
+            severity=fail_severity(ctx),
+        )
         return
     if declared is not None and declared != reader.produced:
-        ctx.report(SIZE_MISMATCH, f"ZF header declares {declared} bytes, stream holds {reader.produced}",
-                   location=Location(offset=2), evidence=f"0x{declared:x}")
+        ctx.report(
+            SIZE_MISMATCH,
+            f"ZF header declares {declared} bytes, stream holds {reader.produced}",
+            location=Location(offset=2),
+            evidence=f"0x{declared:x}",
+        )
     _scan_trailing(ctx, reader, source, base, kind)
 
 

@@ -33,41 +33,81 @@ SIGNATURE = b"7z\xbc\xaf\x27\x1c"
 MAX_LINK_TARGET = 4096
 
 CORRUPT = define(
-    "WB-7Z-001", Check.ARTIFACT, Severity.MEDIUM, "Corrupt or unreadable 7z archive",
+    "WB-7Z-001",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Corrupt or unreadable 7z archive",
     "The archive or one of its members could not be decompressed to the end; what was decompressed was "
-    "scanned, the rest was not.")
+    "scanned, the rest was not.",
+)
 ENCRYPTED = define(
-    "WB-7Z-002", Check.ARTIFACT, Severity.MEDIUM, "Encrypted 7z archive not inspected",
+    "WB-7Z-002",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Encrypted 7z archive not inspected",
     "The archive (or its header) is password-protected. A loader that knows the password gets content "
-    "the scanner could not inspect.")
+    "the scanner could not inspect.",
+)
 UNSUPPORTED = define(
-    "WB-7Z-003", Check.ARTIFACT, Severity.MEDIUM, "7z compression method not supported",
-    "A member uses a filter or compression method py7zr cannot decode, so it was not inspected.")
+    "WB-7Z-003",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "7z compression method not supported",
+    "A member uses a filter or compression method py7zr cannot decode, so it was not inspected.",
+)
 BOMB = define(
-    "WB-7Z-004", Check.ARTIFACT, Severity.HIGH, "7z decompression bomb",
+    "WB-7Z-004",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "7z decompression bomb",
     "The members declare far more decompressed bytes than the archive's size allows at the configured "
-    "ratio. Nothing was decompressed.")
+    "ratio. Nothing was decompressed.",
+)
 BUDGET = define(
-    "WB-7Z-005", Check.ARTIFACT, Severity.MEDIUM, "Decompressed size budget exhausted",
+    "WB-7Z-005",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Decompressed size budget exhausted",
     "The archive's members need more decompressed bytes than remain in the budget for this file; "
-    "decompression stopped at the limit.")
+    "decompression stopped at the limit.",
+)
 TOO_MANY = define(
-    "WB-7Z-006", Check.ARTIFACT, Severity.MEDIUM, "Too many 7z members",
-    "The archive has more members than the scanner's limit; the rest were not inspected.")
+    "WB-7Z-006",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Too many 7z members",
+    "The archive has more members than the scanner's limit; the rest were not inspected.",
+)
 UNSAFE_NAME = define(
-    "WB-7Z-007", Check.ARTIFACT, Severity.HIGH, "Member path escapes the extraction folder",
+    "WB-7Z-007",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Member path escapes the extraction folder",
     "A member name is absolute or climbs out with '..'; extraction by a careless tool writes outside the "
-    "target. py7zr refuses such members, so their content was not inspected.")
+    "target. py7zr refuses such members, so their content was not inspected.",
+)
 ESCAPING_LINK = define(
-    "WB-7Z-008", Check.ARTIFACT, Severity.HIGH, "Symbolic link points outside the archive",
-    "A symbolic link member targets an absolute path or climbs out of the archive root.")
+    "WB-7Z-008",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Symbolic link points outside the archive",
+    "A symbolic link member targets an absolute path or climbs out of the archive root.",
+)
 CRC_MISMATCH = define(
-    "WB-7Z-009", Check.ARTIFACT, Severity.MEDIUM, "7z CRC mismatch",
+    "WB-7Z-009",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "7z CRC mismatch",
     "A member's content does not match its recorded CRC; it was altered after the archive was written. Its "
-    "content was scanned; members after it were not.")
+    "content was scanned; members after it were not.",
+)
 SUPPRESSED = define(
-    "WB-7Z-010", Check.ARTIFACT, Severity.LOW, "Further 7z findings suppressed",
-    "The same issue occurs in many members; only the first ones are reported individually.")
+    "WB-7Z-010",
+    Check.ARTIFACT,
+    Severity.LOW,
+    "Further 7z findings suppressed",
+    "The same issue occurs in many members; only the first ones are reported individually.",
+)
 
 
 def _sniff(head: bytes, name: str) -> bool:
@@ -92,7 +132,8 @@ class _Spool(Py7zIO):
         self.name = name
         self._owner = owner
         self.file = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed by _Router.route
-            max_size=owner.rep.ctx.limits.spool_bytes)
+            max_size=owner.rep.ctx.limits.spool_bytes
+        )
         self.written = 0
         self.done = False
 
@@ -144,8 +185,12 @@ class _Router(WriterFactory):
             if name in self._symlinks:
                 target = spool.file.read(MAX_LINK_TARGET).decode("utf-8", errors="replace")
                 if _escapes(posixpath.dirname(name), target):
-                    self.rep.report(ESCAPING_LINK, f"symbolic link {name!r} points outside the archive: "
-                                    f"{target!r}", member=name, evidence=target[:200])
+                    self.rep.report(
+                        ESCAPING_LINK,
+                        f"symbolic link {name!r} points outside the archive: {target!r}",
+                        member=name,
+                        evidence=target[:200],
+                    )
             elif spool.written:
                 label = name if complete else f"{name} (partial)"
                 self.rep.ctx.scan_nested(spool.file, label, self._sizes.get(name))  # type: ignore[arg-type]
@@ -165,19 +210,32 @@ def _open(rep: CappedReporter, stream: BinaryIO) -> py7zr.SevenZipFile | None:
     try:
         return py7zr.SevenZipFile(stream, mode="r")
     except PasswordRequired:
-        rep.report(ENCRYPTED, "the archive header is encrypted; nothing could be listed or inspected",
-                   offset=0, severity=fail_severity(rep.ctx))
+        rep.report(
+            ENCRYPTED,
+            "the archive header is encrypted; nothing could be listed or inspected",
+            offset=0,
+            severity=fail_severity(rep.ctx),
+        )
     except UnsupportedCompressionMethodError as exc:
-        rep.report(UNSUPPORTED, f"the archive header uses an unsupported method: {exc}"[:300], offset=0,
-                   severity=fail_severity(rep.ctx))
+        rep.report(
+            UNSUPPORTED,
+            f"the archive header uses an unsupported method: {exc}"[:300],
+            offset=0,
+            severity=fail_severity(rep.ctx),
+        )
     except Exception as exc:  # noqa: BLE001 - py7zr raises many types on corrupt input
-        rep.report(CORRUPT, f"the archive header cannot be read: {type(exc).__name__}: {exc}"[:300],
-                   offset=0, severity=fail_severity(rep.ctx))
+        rep.report(
+            CORRUPT,
+            f"the archive header cannot be read: {type(exc).__name__}: {exc}"[:300],
+            offset=0,
+            severity=fail_severity(rep.ctx),
+        )
     return None
 
 
-def _plan(rep: CappedReporter, archive: py7zr.SevenZipFile, archive_size: int
-          ) -> tuple[list[str], set[str], dict[str, int]] | None:
+def _plan(
+    rep: CappedReporter, archive: py7zr.SevenZipFile, archive_size: int
+) -> tuple[list[str], set[str], dict[str, int]] | None:
     """Check names and declared sizes; return the members to extract (None: extract nothing)."""
     ctx = rep.ctx
     infos = [f for f in archive.list() if not f.is_directory]
@@ -186,8 +244,12 @@ def _plan(rep: CappedReporter, archive: py7zr.SevenZipFile, archive_size: int
     sizes: dict[str, int] = {}
     for info in infos:
         if _escapes("", info.filename):
-            rep.report(UNSAFE_NAME, f"member name {info.filename!r} escapes the extraction folder; not "
-                       "inspected", member=info.filename, evidence=info.filename[:200])
+            rep.report(
+                UNSAFE_NAME,
+                f"member name {info.filename!r} escapes the extraction folder; not inspected",
+                member=info.filename,
+                evidence=info.filename[:200],
+            )
             continue
         targets.append(info.filename)
         sizes[_normal(info.filename)] = info.uncompressed
@@ -195,19 +257,32 @@ def _plan(rep: CappedReporter, archive: py7zr.SevenZipFile, archive_size: int
             symlinks.add(_normal(info.filename))
     room = ctx.limits.max_members - ctx.budget.members
     if len(targets) > room:
-        rep.report(TOO_MANY, f"{len(infos)} members, more than the limit of {ctx.limits.max_members}; the "
-                   "rest were not inspected", offset=0, severity=fail_severity(ctx))
+        rep.report(
+            TOO_MANY,
+            f"{len(infos)} members, more than the limit of {ctx.limits.max_members}; the "
+            "rest were not inspected",
+            offset=0,
+            severity=fail_severity(ctx),
+        )
         targets = targets[: max(room, 0)]
     ctx.budget.members += len(targets)
     declared = sum(sizes.get(_normal(t), 0) for t in targets)
     if declared > RATIO_FLOOR and declared > ctx.limits.max_ratio * max(archive_size, 1):
-        rep.report(BOMB, f"members declare {declared} decompressed bytes in a {archive_size}-byte archive "
-                   f"(over {ctx.limits.max_ratio}:1); nothing was decompressed", offset=0,
-                   evidence=f"{declared}/{archive_size}")
+        rep.report(
+            BOMB,
+            f"members declare {declared} decompressed bytes in a {archive_size}-byte archive "
+            f"(over {ctx.limits.max_ratio}:1); nothing was decompressed",
+            offset=0,
+            evidence=f"{declared}/{archive_size}",
+        )
         return None
     if archive.needs_password():
-        rep.report(ENCRYPTED, f"{len(targets)} member(s) are encrypted and were not inspected", offset=0,
-                   severity=fail_severity(ctx))
+        rep.report(
+            ENCRYPTED,
+            f"{len(targets)} member(s) are encrypted and were not inspected",
+            offset=0,
+            severity=fail_severity(ctx),
+        )
         return None
     return targets, symlinks, sizes
 
@@ -228,18 +303,30 @@ def _extract(rep: CappedReporter, archive: py7zr.SevenZipFile, targets: list[str
     at = None if current else 0
     if isinstance(failure, CrcError):
         named = failure.args[2] if len(failure.args) > 2 and failure.args[2] else current
-        rep.report(CRC_MISMATCH, f"CRC mismatch; {missed}", member=named, offset=None if named else 0,
-                   evidence=" != ".join(f"{v:08x}" for v in failure.args[:2] if isinstance(v, int)) or None,
-                   severity=severity)
+        rep.report(
+            CRC_MISMATCH,
+            f"CRC mismatch; {missed}",
+            member=named,
+            offset=None if named else 0,
+            evidence=" != ".join(f"{v:08x}" for v in failure.args[:2] if isinstance(v, int)) or None,
+            severity=severity,
+        )
     elif isinstance(failure, DecompressionBombError):
         rep.report(BUDGET, f"{failure}; {missed}"[:300], member=current, offset=at, severity=severity)
     elif isinstance(failure, PasswordRequired):
-        rep.report(ENCRYPTED, f"members are encrypted; {missed}", member=current, offset=at, severity=severity)
+        rep.report(
+            ENCRYPTED, f"members are encrypted; {missed}", member=current, offset=at, severity=severity
+        )
     elif isinstance(failure, UnsupportedCompressionMethodError):
         rep.report(UNSUPPORTED, f"{failure}; {missed}"[:300], member=current, offset=at, severity=severity)
     else:
-        rep.report(CORRUPT, f"decompression failed: {type(failure).__name__}: {failure}; {missed}"[:300],
-                   member=current, offset=at, severity=severity)
+        rep.report(
+            CORRUPT,
+            f"decompression failed: {type(failure).__name__}: {failure}; {missed}"[:300],
+            member=current,
+            offset=at,
+            severity=severity,
+        )
 
 
 def _scan(ctx: ScanContext, stream: BinaryIO) -> None:

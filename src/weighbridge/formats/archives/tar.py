@@ -24,38 +24,74 @@ CHUNK = 1024 * 1024
 BLOCK = 512
 
 UNSAFE_NAME = define(
-    "WB-TAR-001", Check.ARTIFACT, Severity.HIGH, "Member path escapes the extraction folder",
+    "WB-TAR-001",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Member path escapes the extraction folder",
     "A member name is absolute or climbs out with '..'. Extracting the archive (tarfile without a filter, "
-    "older tools) writes outside the target folder: archive slip.")
+    "older tools) writes outside the target folder: archive slip.",
+)
 ESCAPING_LINK = define(
-    "WB-TAR-002", Check.ARTIFACT, Severity.HIGH, "Link points outside the archive",
+    "WB-TAR-002",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Link points outside the archive",
     "A symbolic or hard link targets an absolute path or climbs out of the archive root. Extraction makes a "
-    "path inside the model folder that reads or overwrites files elsewhere.")
+    "path inside the model folder that reads or overwrites files elsewhere.",
+)
 SPECIAL_MEMBER = define(
-    "WB-TAR-003", Check.ARTIFACT, Severity.MEDIUM, "Device or FIFO member",
+    "WB-TAR-003",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Device or FIFO member",
     "The archive contains a character/block device or a FIFO. Model archives have no reason to; extracting "
-    "one as root creates a device node.")
+    "one as root creates a device node.",
+)
 CORRUPT = define(
-    "WB-TAR-004", Check.ARTIFACT, Severity.MEDIUM, "Corrupt or truncated tar archive",
-    "The archive could not be read to its end; the members after the damage were not inspected.")
+    "WB-TAR-004",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Corrupt or truncated tar archive",
+    "The archive could not be read to its end; the members after the damage were not inspected.",
+)
 TRAILING = define(
-    "WB-TAR-005", Check.ARTIFACT, Severity.MEDIUM, "Data after the end of the tar archive",
+    "WB-TAR-005",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Data after the end of the tar archive",
     "Non-zero bytes follow the last member tarfile accepts (an invalid header ends tarfile's walk without "
-    "an error). They can hide further members or another format; they were routed to the scanner.")
+    "an error). They can hide further members or another format; they were routed to the scanner.",
+)
 SPARSE_BOMB = define(
-    "WB-TAR-006", Check.ARTIFACT, Severity.HIGH, "Sparse-file bomb",
+    "WB-TAR-006",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Sparse-file bomb",
     "A sparse member declares a size far beyond the bytes it stores; reading it expands holes into zeros. "
-    "It was not expanded.")
+    "It was not expanded.",
+)
 TOO_MANY = define(
-    "WB-TAR-007", Check.ARTIFACT, Severity.MEDIUM, "Too many tar members",
-    "The archive has more members than the scanner's limit; the rest were not inspected.")
+    "WB-TAR-007",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Too many tar members",
+    "The archive has more members than the scanner's limit; the rest were not inspected.",
+)
 BUDGET = define(
-    "WB-TAR-008", Check.ARTIFACT, Severity.MEDIUM, "Member bytes budget exhausted",
+    "WB-TAR-008",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Member bytes budget exhausted",
     "The bytes read from archive members for this file exceed the configured limit; the rest was not "
-    "inspected.")
+    "inspected.",
+)
 SUPPRESSED = define(
-    "WB-TAR-009", Check.ARTIFACT, Severity.LOW, "Further tar findings suppressed",
-    "The same issue occurs in many members; only the first ones are reported individually.")
+    "WB-TAR-009",
+    Check.ARTIFACT,
+    Severity.LOW,
+    "Further tar findings suppressed",
+    "The same issue occurs in many members; only the first ones are reported individually.",
+)
 
 
 def _checksum_ok(block: bytes) -> bool:
@@ -155,31 +191,56 @@ def _escapes(base_dir: str, target: str) -> bool:
 
 def _check_member(rep: CappedReporter, member: tarfile.TarInfo) -> None:
     if _escapes("", member.name):
-        rep.report(UNSAFE_NAME, f"member name {member.name!r} escapes the extraction folder",
-                   member=member.name, offset=member.offset, evidence=member.name[:200])
+        rep.report(
+            UNSAFE_NAME,
+            f"member name {member.name!r} escapes the extraction folder",
+            member=member.name,
+            offset=member.offset,
+            evidence=member.name[:200],
+        )
     if member.issym() and _escapes(posixpath.dirname(member.name), member.linkname):
-        rep.report(ESCAPING_LINK, f"symbolic link {member.name!r} points outside the archive: "
-                   f"{member.linkname!r}", member=member.name, offset=member.offset,
-                   evidence=member.linkname[:200])
+        rep.report(
+            ESCAPING_LINK,
+            f"symbolic link {member.name!r} points outside the archive: {member.linkname!r}",
+            member=member.name,
+            offset=member.offset,
+            evidence=member.linkname[:200],
+        )
     if member.islnk() and _escapes("", member.linkname):
-        rep.report(ESCAPING_LINK, f"hard link {member.name!r} points outside the archive: {member.linkname!r}",
-                   member=member.name, offset=member.offset, evidence=member.linkname[:200])
+        rep.report(
+            ESCAPING_LINK,
+            f"hard link {member.name!r} points outside the archive: {member.linkname!r}",
+            member=member.name,
+            offset=member.offset,
+            evidence=member.linkname[:200],
+        )
     if member.ischr() or member.isblk() or member.isfifo():
         kind = "character device" if member.ischr() else "block device" if member.isblk() else "FIFO"
-        rep.report(SPECIAL_MEMBER, f"member {member.name!r} is a {kind}", member=member.name,
-                   offset=member.offset, evidence=f"type={member.type!r}")
+        rep.report(
+            SPECIAL_MEMBER,
+            f"member {member.name!r} is a {kind}",
+            member=member.name,
+            offset=member.offset,
+            evidence=f"type={member.type!r}",
+        )
 
 
-def _scan_content(rep: CappedReporter, tf: tarfile.TarFile, member: tarfile.TarInfo,
-                  stream: BinaryIO | None = None) -> bool:
+def _scan_content(
+    rep: CappedReporter, tf: tarfile.TarFile, member: tarfile.TarInfo, stream: BinaryIO | None = None
+) -> bool:
     """Route a regular member; returns False when scanning must stop (budget)."""
     ctx = rep.ctx
     if member.issparse():
         sparse = getattr(member, "sparse", None)
         stored = sum(int(chunk[1]) for chunk in sparse) if isinstance(sparse, list) else 0
         if member.size > RATIO_FLOOR and member.size > ctx.limits.max_ratio * max(stored, 1):
-            rep.report(SPARSE_BOMB, f"sparse member {member.name!r} declares {member.size} bytes but stores "
-                       f"{stored}", member=member.name, offset=member.offset, evidence=f"{member.size}/{stored}")
+            rep.report(
+                SPARSE_BOMB,
+                f"sparse member {member.name!r} declares {member.size} bytes but stores {stored}",
+                member=member.name,
+                offset=member.offset,
+                evidence=f"{member.size}/{stored}",
+            )
             return True
     inner = tf.extractfile(member)
     if inner is None:
@@ -187,13 +248,23 @@ def _scan_content(rep: CappedReporter, tf: tarfile.TarFile, member: tarfile.TarI
     content = _Member(inner, ctx)  # type: ignore[arg-type]
     ctx.scan_nested(content, member.name, member.size)  # type: ignore[arg-type]
     if content.over_budget:
-        rep.report(BUDGET, f"member bytes for this file exceed {ctx.limits.max_expanded_bytes}; "
-                   f"{member.name!r} and the rest were not inspected", member=member.name,
-                   offset=member.offset_data, severity=fail_severity(ctx))
+        rep.report(
+            BUDGET,
+            f"member bytes for this file exceed {ctx.limits.max_expanded_bytes}; "
+            f"{member.name!r} and the rest were not inspected",
+            member=member.name,
+            offset=member.offset_data,
+            severity=fail_severity(ctx),
+        )
         return False
     if content.error is not None:
-        rep.report(CORRUPT, f"member {member.name!r} could not be read to its end: {content.error}",
-                   member=member.name, offset=member.offset_data, severity=fail_severity(ctx))
+        rep.report(
+            CORRUPT,
+            f"member {member.name!r} could not be read to its end: {content.error}",
+            member=member.name,
+            offset=member.offset_data,
+            severity=fail_severity(ctx),
+        )
     elif stream is not None and "blobs/sha256/" in member.name and not member.issparse():
         from ..oci import verify_archived_blob  # OCI layouts in a tar (docker save, oci-archive)
 
@@ -213,10 +284,17 @@ def _scan_trailing(rep: CappedReporter, stream: BinaryIO, start: int) -> None:
         if stripped:
             at = pos + len(chunk) - len(stripped)
             at -= at % BLOCK
-            rep.report(TRAILING, f"{size - at} bytes after the end of the archive at offset {start} are not "
-                       "zero padding", offset=at, evidence=stripped[:32].hex())
-            rep.ctx.scan_nested(StreamWindow(stream, at, size - at), f"<data at offset {at}>",  # type: ignore[arg-type]
-                                size - at)
+            rep.report(
+                TRAILING,
+                f"{size - at} bytes after the end of the archive at offset {start} are not zero padding",
+                offset=at,
+                evidence=stripped[:32].hex(),
+            )
+            rep.ctx.scan_nested(
+                StreamWindow(stream, at, size - at),  # type: ignore[arg-type]
+                f"<data at offset {at}>",
+                size - at,
+            )
             return
         pos += len(chunk)
 
@@ -229,8 +307,14 @@ def _walk(rep: CappedReporter, tf: tarfile.TarFile, stream: BinaryIO) -> None:
         try:
             member = tf.next()
         except (tarfile.TarError, OSError, EOFError, ValueError, UnicodeError) as exc:
-            rep.report(CORRUPT, f"archive breaks after {count} members at offset {tf.offset}: "
-                       f"{type(exc).__name__}: {exc}"[:300], offset=tf.offset, severity=fail_severity(ctx))
+            rep.report(
+                CORRUPT,
+                f"archive breaks after {count} members at offset {tf.offset}: {type(exc).__name__}: {exc}"[
+                    :300
+                ],
+                offset=tf.offset,
+                severity=fail_severity(ctx),
+            )
             return
         if member is None:
             _scan_trailing(rep, stream, tf.offset)
@@ -238,8 +322,13 @@ def _walk(rep: CappedReporter, tf: tarfile.TarFile, stream: BinaryIO) -> None:
         count += 1
         ctx.budget.members += 1
         if count > ctx.limits.max_members or ctx.budget.members > ctx.limits.max_members:
-            rep.report(TOO_MANY, f"more than {ctx.limits.max_members} archive members; the rest were not "
-                       "inspected", member=member.name, offset=member.offset, severity=fail_severity(ctx))
+            rep.report(
+                TOO_MANY,
+                f"more than {ctx.limits.max_members} archive members; the rest were not inspected",
+                member=member.name,
+                offset=member.offset,
+                severity=fail_severity(ctx),
+            )
             return
         _check_member(rep, member)
         is_content = member.isreg() or member.type not in tarfile.SUPPORTED_TYPES
@@ -255,8 +344,11 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
         with tarfile.open(fileobj=guarded, mode="r:") as tf:
             _walk(rep, tf, stream)
     except (tarfile.TarError, OSError, EOFError, ValueError, UnicodeError) as exc:
-        ctx.report(CORRUPT, f"not a readable tar archive: {type(exc).__name__}: {exc}"[:300],
-                   severity=fail_severity(ctx))
+        ctx.report(
+            CORRUPT,
+            f"not a readable tar archive: {type(exc).__name__}: {exc}"[:300],
+            severity=fail_severity(ctx),
+        )
     rep.finish()
 
 

@@ -40,61 +40,121 @@ from .compressed import (
 )
 
 MALFORMED = define(
-    "WB-ZIP-001", Check.ARTIFACT, Severity.MEDIUM, "Malformed zip structure",
+    "WB-ZIP-001",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Malformed zip structure",
     "The end-of-central-directory record or the central directory is missing, truncated or inconsistent. "
-    "Lenient loaders may still read entries; they were recovered from local headers where possible.")
+    "Lenient loaders may still read entries; they were recovered from local headers where possible.",
+)
 NAME_MISMATCH = define(
-    "WB-ZIP-002", Check.ARTIFACT, Severity.MEDIUM, "Local header name differs from the central directory",
+    "WB-ZIP-002",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Local header name differs from the central directory",
     "PyTorch reads the member the central directory names and ignores the local header's name, while "
-    "zipfile refuses the archive (CVE-2025-1944): a scanner built on zipfile sees nothing.")
+    "zipfile refuses the archive (CVE-2025-1944): a scanner built on zipfile sees nothing.",
+)
 FLAG_BITS = define(
-    "WB-ZIP-003", Check.ARTIFACT, Severity.MEDIUM, "Encryption or patched-data flag set",
+    "WB-ZIP-003",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Encryption or patched-data flag set",
     "A member has general-purpose flag bits 0x1 (encrypted), 0x20 (patched data) or 0x40 (strong "
     "encryption). PyTorch ignores them and reads the bytes as stored/deflated (CVE-2025-1945); zipfile asks "
-    "for a password. The member was read as PyTorch reads it.")
+    "for a password. The member was read as PyTorch reads it.",
+)
 CRC_MISMATCH = define(
-    "WB-ZIP-004", Check.ARTIFACT, Severity.MEDIUM, "CRC-32 mismatch",
+    "WB-ZIP-004",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "CRC-32 mismatch",
     "The member's bytes do not match its recorded CRC-32. PyTorch does not check it (CVE-2025-10156); "
-    "zipfile raises at the end of the member. The content was altered after the archive was written.")
+    "zipfile raises at the end of the member. The content was altered after the archive was written.",
+)
 OUTSIDE_DATA = define(
-    "WB-ZIP-005", Check.ARTIFACT, Severity.MEDIUM, "Data outside the zip entries",
+    "WB-ZIP-005",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Data outside the zip entries",
     "Bytes before the first entry, between entries or after the end record belong to no member. They can "
-    "carry a second format (polyglot) that another loader reads; they were routed to the scanner.")
+    "carry a second format (polyglot) that another loader reads; they were routed to the scanner.",
+)
 OVERLAP = define(
-    "WB-ZIP-006", Check.ARTIFACT, Severity.MEDIUM, "Overlapping zip entries",
-    "Two entries share bytes. This is how non-recursive zip bombs and reader differentials are built.")
+    "WB-ZIP-006",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Overlapping zip entries",
+    "Two entries share bytes. This is how non-recursive zip bombs and reader differentials are built.",
+)
 HIDDEN_ENTRY = define(
-    "WB-ZIP-007", Check.ARTIFACT, Severity.MEDIUM, "Entry missing from the central directory",
+    "WB-ZIP-007",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Entry missing from the central directory",
     "A local file entry exists that the central directory does not list. Readers that walk local headers "
-    "see it, readers that trust the directory do not; it was scanned.")
+    "see it, readers that trust the directory do not; it was scanned.",
+)
 NOT_INSPECTED = define(
-    "WB-ZIP-008", Check.ARTIFACT, Severity.MEDIUM, "Zip member not inspected",
+    "WB-ZIP-008",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Zip member not inspected",
     "The member uses a compression method the scanner does not decode, or real (AES) encryption, so its "
-    "content was not inspected and cannot be called clean.")
+    "content was not inspected and cannot be called clean.",
+)
 UNREADABLE = define(
-    "WB-ZIP-009", Check.ARTIFACT, Severity.MEDIUM, "Zip member unreadable",
+    "WB-ZIP-009",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Zip member unreadable",
     "The member's local header is missing or its data is corrupt or truncated; what could be read was "
-    "scanned, the rest was not.")
+    "scanned, the rest was not.",
+)
 TOO_MANY = define(
-    "WB-ZIP-010", Check.ARTIFACT, Severity.MEDIUM, "Too many zip members",
-    "The archive has more members than the scanner's limit; the rest were not inspected.")
+    "WB-ZIP-010",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Too many zip members",
+    "The archive has more members than the scanner's limit; the rest were not inspected.",
+)
 SIZE_MISMATCH = define(
-    "WB-ZIP-011", Check.ARTIFACT, Severity.LOW, "Member size differs from the declared size",
-    "The member decompressed to a different length than the central directory declares.")
+    "WB-ZIP-011",
+    Check.ARTIFACT,
+    Severity.LOW,
+    "Member size differs from the declared size",
+    "The member decompressed to a different length than the central directory declares.",
+)
 DUPLICATE = define(
-    "WB-ZIP-012", Check.ARTIFACT, Severity.MEDIUM, "Duplicate member names",
-    "Several entries have the same name; readers disagree about which one they return.")
+    "WB-ZIP-012",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Duplicate member names",
+    "Several entries have the same name; readers disagree about which one they return.",
+)
 UNSAFE_PATH = define(
-    "WB-ZIP-013", Check.ARTIFACT, Severity.MEDIUM, "Member path escapes the extraction folder",
-    "A member name is absolute or climbs out with '..'; extracting the archive writes outside the target.")
+    "WB-ZIP-013",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Member path escapes the extraction folder",
+    "A member name is absolute or climbs out with '..'; extracting the archive writes outside the target.",
+)
 KERAS_CONFIG = define(
-    "WB-ZIP-014", Check.ARTIFACT, Severity.HIGH, "Keras config not inspected",
+    "WB-ZIP-014",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Keras config not inspected",
     "The .keras archive's config.json is larger than the header limit or unreadable, so the model "
     "configuration (Lambda layers, custom objects) was not checked. A Keras configuration can carry code, "
-    "so one that could not be inspected is high.")
+    "so one that could not be inspected is high.",
+)
 SUPPRESSED = define(
-    "WB-ZIP-015", Check.ARTIFACT, Severity.LOW, "Further zip findings suppressed",
-    "The same issue occurs in many members; only the first ones are reported individually.")
+    "WB-ZIP-015",
+    Check.ARTIFACT,
+    Severity.LOW,
+    "Further zip findings suppressed",
+    "The same issue occurs in many members; only the first ones are reported individually.",
+)
 
 _LOCAL = b"PK\x03\x04"
 _CENTRAL = b"PK\x01\x02"
@@ -159,8 +219,16 @@ class CappedReporter:
         """The member chain of ``name`` inside this archive, for locations."""
         return name if self.ctx.member is None else f"{self.ctx.member}!{name}"
 
-    def report(self, rule: Rule, detail: str, *, member: str | None = None, offset: int | None = None,
-               evidence: str | None = None, severity: Severity | None = None) -> None:
+    def report(
+        self,
+        rule: Rule,
+        detail: str,
+        *,
+        member: str | None = None,
+        offset: int | None = None,
+        evidence: str | None = None,
+        severity: Severity | None = None,
+    ) -> None:
         self._counts[rule.id] += 1
         self._rules[rule.id] = rule
         if self._counts[rule.id] > self._per_rule:
@@ -171,8 +239,11 @@ class CappedReporter:
     def finish(self) -> None:
         for rule_id, count in sorted(self._counts.items()):
             if count > self._per_rule:
-                self.ctx.report(self._suppressed, f"{count - self._per_rule} more {rule_id} findings "
-                                f"({self._rules[rule_id].title}) in this archive were not listed")
+                self.ctx.report(
+                    self._suppressed,
+                    f"{count - self._per_rule} more {rule_id} findings "
+                    f"({self._rules[rule_id].title}) in this archive were not listed",
+                )
 
 
 class _Archive(CappedReporter):
@@ -190,6 +261,7 @@ class _Archive(CappedReporter):
 
 # -- directory ---------------------------------------------------------------------------------------------
 
+
 def _decode_name(raw: bytes, flags: int) -> str:
     if flags & 0x800:
         return raw.decode("utf-8", errors="replace")
@@ -206,7 +278,7 @@ def _zip64_extra(extra: bytes, need: list[str]) -> dict[str, int]:
         if pos + 4 > len(extra):
             break
         tag, length = struct.unpack_from("<HH", extra, pos)
-        body = extra[pos + 4:pos + 4 + length]
+        body = extra[pos + 4 : pos + 4 + length]
         if tag == 0x0001:
             out: dict[str, int] = {}
             for i, key in enumerate(need):
@@ -239,8 +311,13 @@ def _read_directory(arch: _Archive) -> _Directory | None:
     stream, size = arch.stream, arch.size
     found = _find_eocd(stream, size)
     if found is None:
-        arch.report(MALFORMED, "no end-of-central-directory record: the archive is truncated or not a zip; "
-                    "entries are recovered from local headers", offset=size, severity=fail_severity(arch.ctx))
+        arch.report(
+            MALFORMED,
+            "no end-of-central-directory record: the archive is truncated or not a zip; "
+            "entries are recovered from local headers",
+            offset=size,
+            severity=fail_severity(arch.ctx),
+        )
         return None
     eocd_pos, (_, _disk, _cd_disk, _n_disk, n_total, cd_size, cd_offset, comment_len) = found
     regions = [(eocd_pos, eocd_pos + _EOCD_STRUCT.size + comment_len)]
@@ -264,16 +341,23 @@ def _read_directory(arch: _Archive) -> _Directory | None:
     if cd_offset + cd_size != cd_end and cd_size and _peek(stream, cd_offset, 4) != _CENTRAL:
         delta = cd_end - cd_size - cd_offset
         if delta <= 0 or _peek(stream, cd_offset + delta, 4) != _CENTRAL:
-            arch.report(MALFORMED, f"central directory not found at offset {cd_offset} (end record at "
-                        f"{eocd_pos}); entries are recovered from local headers", offset=eocd_pos,
-                        severity=fail_severity(arch.ctx))
+            arch.report(
+                MALFORMED,
+                f"central directory not found at offset {cd_offset} (end record at "
+                f"{eocd_pos}); entries are recovered from local headers",
+                offset=eocd_pos,
+                severity=fail_severity(arch.ctx),
+            )
             return None
     cd_start = cd_offset + delta
     entries = _read_central_records(arch, cd_start, min(cd_size, max(size - cd_start, 0)), delta)
     regions.append((cd_start, cd_start + cd_size))
     if len(entries) != n_total and not arch.stopped:
-        arch.report(MALFORMED, f"end record declares {n_total} entries, the central directory holds "
-                    f"{len(entries)}", offset=eocd_pos)
+        arch.report(
+            MALFORMED,
+            f"end record declares {n_total} entries, the central directory holds {len(entries)}",
+            offset=eocd_pos,
+        )
     return _Directory(entries, regions)
 
 
@@ -286,47 +370,95 @@ def _read_central_records(arch: _Archive, cd_start: int, cd_size: int, delta: in
         try:
             fixed = read_exact(reader, _CENTRAL_STRUCT.size)
             if fixed[:4] != _CENTRAL:
-                arch.report(MALFORMED, "central directory record has a bad signature",
-                            offset=cd_start + pos, evidence=fixed[:4].hex())
+                arch.report(
+                    MALFORMED,
+                    "central directory record has a bad signature",
+                    offset=cd_start + pos,
+                    evidence=fixed[:4].hex(),
+                )
                 break
-            (_, _vm, _vn, flags, method, _t, _d, crc, csize, usize, nlen, xlen, clen, _disk, _ia, _ea,
-             offset) = _CENTRAL_STRUCT.unpack(fixed)
+            (
+                _,
+                _vm,
+                _vn,
+                flags,
+                method,
+                _t,
+                _d,
+                crc,
+                csize,
+                usize,
+                nlen,
+                xlen,
+                clen,
+                _disk,
+                _ia,
+                _ea,
+                offset,
+            ) = _CENTRAL_STRUCT.unpack(fixed)
             raw_name = read_exact(reader, nlen)
             extra = read_exact(reader, xlen)
             reader.seek(clen, io.SEEK_CUR)
         except EOFError:
-            arch.report(MALFORMED, "central directory is truncated", offset=cd_start + pos,
-                        severity=fail_severity(arch.ctx))
+            arch.report(
+                MALFORMED,
+                "central directory is truncated",
+                offset=cd_start + pos,
+                severity=fail_severity(arch.ctx),
+            )
             break
         pos += _CENTRAL_STRUCT.size + nlen + xlen + clen
         if len(entries) >= arch.ctx.limits.max_members:
-            arch.report(TOO_MANY, f"more than {arch.ctx.limits.max_members} members; the rest were not "
-                        "inspected", offset=cd_start + pos, severity=fail_severity(arch.ctx))
+            arch.report(
+                TOO_MANY,
+                f"more than {arch.ctx.limits.max_members} members; the rest were not inspected",
+                offset=cd_start + pos,
+                severity=fail_severity(arch.ctx),
+            )
             arch.stopped = True
             break
         name_bytes += nlen
         if name_bytes > _MAX_NAME_BYTES:
-            arch.report(MALFORMED, "central directory names exceed the scanner's memory bound; the rest "
-                        "was not inspected", offset=cd_start + pos, severity=fail_severity(arch.ctx))
+            arch.report(
+                MALFORMED,
+                "central directory names exceed the scanner's memory bound; the rest was not inspected",
+                offset=cd_start + pos,
+                severity=fail_severity(arch.ctx),
+            )
             break
         need = [k for k, v in (("usize", usize), ("csize", csize), ("offset", offset)) if v == 0xFFFFFFFF]
         big = _zip64_extra(extra, need) if need else {}
-        entries.append(_Entry(
-            name=_decode_name(raw_name, flags), raw_name=raw_name, flags=flags, method=method, crc=crc,
-            csize=big.get("csize", csize), usize=big.get("usize", usize),
-            offset=big.get("offset", offset) + delta, zip64=bool(need)))
+        entries.append(
+            _Entry(
+                name=_decode_name(raw_name, flags),
+                raw_name=raw_name,
+                flags=flags,
+                method=method,
+                crc=crc,
+                csize=big.get("csize", csize),
+                usize=big.get("usize", usize),
+                offset=big.get("offset", offset) + delta,
+                zip64=bool(need),
+            )
+        )
     return entries
 
 
 # -- members -----------------------------------------------------------------------------------------------
 
+
 def _read_local(arch: _Archive, entry: _Entry) -> bytes | None:
     """Fill ``entry.data_start``/``end`` from its local header; return the local name (None if absent)."""
     header = _peek(arch.stream, entry.offset, _LOCAL_STRUCT.size) if entry.offset < arch.size else b""
     if len(header) < _LOCAL_STRUCT.size or header[:4] != _LOCAL:
-        arch.report(UNREADABLE, f"no local header at offset {entry.offset}; member not inspected",
-                    member=entry.name, offset=entry.offset, evidence=header[:4].hex() or None,
-                    severity=fail_severity(arch.ctx))
+        arch.report(
+            UNREADABLE,
+            f"no local header at offset {entry.offset}; member not inspected",
+            member=entry.name,
+            offset=entry.offset,
+            evidence=header[:4].hex() or None,
+            severity=fail_severity(arch.ctx),
+        )
         return None
     fields = _LOCAL_STRUCT.unpack(header)
     flags, nlen, xlen = fields[2], fields[9], fields[10]
@@ -364,14 +496,18 @@ def _decoder_for(entry: _Entry, source: StreamWindow) -> Decoder | str:
         lp, lc = divmod(rest, 9)
         # liblzma allocates the whole dictionary up front: never more than the member needs or the cap.
         dict_size = min(int.from_bytes(props[1:5], "little"), max(entry.usize, 4096), LZMA_MAX_DICT)
-        return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[{
-            "id": lzma.FILTER_LZMA1, "dict_size": dict_size, "lc": lc, "lp": lp, "pb": pb}])
+        return lzma.LZMADecompressor(
+            lzma.FORMAT_RAW,
+            filters=[{"id": lzma.FILTER_LZMA1, "dict_size": dict_size, "lc": lc, "lp": lp, "pb": pb}],
+        )
     if entry.method == 99:
         return "AES-encrypted (method 99)"
     return f"unsupported compression method {entry.method}"
 
 
-def _open_member(arch: _Archive, entry: _Entry, length: int) -> tuple[StreamWindow, DecompressReader | None] | str:
+def _open_member(
+    arch: _Archive, entry: _Entry, length: int
+) -> tuple[StreamWindow, DecompressReader | None] | str:
     window = StreamWindow(arch.stream, entry.data_start, length)
     if entry.method == 0:
         return window, None
@@ -407,8 +543,13 @@ def _window_length(arch: _Archive, entry: _Entry) -> int:
 
 def _check_stored(arch: _Archive, entry: _Entry, window: StreamWindow) -> None:
     if window.length < entry.csize or window.short:
-        arch.report(UNREADABLE, f"member data is truncated: {window.length} of {entry.csize} bytes present",
-                    member=entry.name, offset=entry.data_start, severity=fail_severity(arch.ctx))
+        arch.report(
+            UNREADABLE,
+            f"member data is truncated: {window.length} of {entry.csize} bytes present",
+            member=entry.name,
+            offset=entry.data_start,
+            severity=fail_severity(arch.ctx),
+        )
         return
     if window.crc_upto < window.length and window.length - window.crc_upto <= _CRC_DRAIN_MAX:
         window.seek(window.crc_upto)
@@ -417,34 +558,56 @@ def _check_stored(arch: _Archive, entry: _Entry, window: StreamWindow) -> None:
     if window.crc_upto == window.length and window.crc != entry.crc and entry.in_directory:
         _report_crc(arch, entry, window.crc)
     if entry.usize != entry.csize and entry.in_directory:
-        arch.report(SIZE_MISMATCH, f"stored member is {entry.csize} bytes but declares {entry.usize} "
-                    "uncompressed", member=entry.name, offset=entry.offset)
+        arch.report(
+            SIZE_MISMATCH,
+            f"stored member is {entry.csize} bytes but declares {entry.usize} uncompressed",
+            member=entry.name,
+            offset=entry.offset,
+        )
 
 
 def _report_crc(arch: _Archive, entry: _Entry, actual: int) -> None:
-    arch.report(CRC_MISMATCH, f"CRC-32 of the content is {actual:08x}, the archive records {entry.crc:08x}",
-                member=entry.name, offset=entry.offset, evidence=f"{actual:08x} != {entry.crc:08x}")
+    arch.report(
+        CRC_MISMATCH,
+        f"CRC-32 of the content is {actual:08x}, the archive records {entry.crc:08x}",
+        member=entry.name,
+        offset=entry.offset,
+        evidence=f"{actual:08x} != {entry.crc:08x}",
+    )
 
 
 def _check_decoded(arch: _Archive, entry: _Entry, window: StreamWindow, reader: DecompressReader) -> None:
     reader.drain()
     if reader.limit is not None:
-        report_limit(arch.ctx, reader, f"zip member {entry.name}",
-                     Location(member=arch.where(entry.name), offset=entry.data_start))
+        report_limit(
+            arch.ctx,
+            reader,
+            f"zip member {entry.name}",
+            Location(member=arch.where(entry.name), offset=entry.data_start),
+        )
         arch.stopped = True
         return
     lzma_without_end = entry.method == 14 and reader.truncated and reader.produced >= entry.usize
     if reader.error is not None or (reader.truncated and not lzma_without_end):
         why = reader.error or f"compressed data ends early ({window.length} of {entry.csize} bytes present)"
         hint = " (the member is flagged encrypted)" if entry.flags & 0x41 else ""
-        arch.report(UNREADABLE, f"member data could not be decompressed after {reader.produced} bytes{hint}: "
-                    f"{why}", member=entry.name, offset=entry.data_start, severity=fail_severity(arch.ctx))
+        arch.report(
+            UNREADABLE,
+            f"member data could not be decompressed after {reader.produced} bytes{hint}: {why}",
+            member=entry.name,
+            offset=entry.data_start,
+            severity=fail_severity(arch.ctx),
+        )
         return
     if not entry.in_directory:
         return
     if reader.produced != entry.usize:
-        arch.report(SIZE_MISMATCH, f"member decompresses to {reader.produced} bytes but declares "
-                    f"{entry.usize}", member=entry.name, offset=entry.offset)
+        arch.report(
+            SIZE_MISMATCH,
+            f"member decompresses to {reader.produced} bytes but declares {entry.usize}",
+            member=entry.name,
+            offset=entry.offset,
+        )
     if reader.crc != entry.crc:
         _report_crc(arch, entry, reader.crc)
 
@@ -454,8 +617,13 @@ def _scan_member(arch: _Archive, entry: _Entry) -> int | None:
     length = _window_length(arch, entry)
     opened = _open_member(arch, entry, length)
     if isinstance(opened, str):
-        arch.report(NOT_INSPECTED, f"member not inspected: {opened}", member=entry.name,
-                    offset=entry.offset, severity=fail_severity(arch.ctx))
+        arch.report(
+            NOT_INSPECTED,
+            f"member not inspected: {opened}",
+            member=entry.name,
+            offset=entry.offset,
+            severity=fail_severity(arch.ctx),
+        )
         return None
     window, reader = opened
     if reader is None:
@@ -473,12 +641,17 @@ def _charge(arch: _Archive, length: int) -> None:
     budget, limits = arch.ctx.budget, arch.ctx.limits
     budget.expanded_bytes += length
     if budget.expanded_bytes > limits.max_expanded_bytes:
-        arch.report(BOMB_BUDGET, f"member bytes for this file exceed {limits.max_expanded_bytes}; no further "
-                    "members are inspected", severity=fail_severity(arch.ctx))
+        arch.report(
+            BOMB_BUDGET,
+            f"member bytes for this file exceed {limits.max_expanded_bytes}; no further "
+            "members are inspected",
+            severity=fail_severity(arch.ctx),
+        )
         arch.stopped = True
 
 
 # -- layout --------------------------------------------------------------------------------------------------
+
 
 @dataclass(slots=True)
 class _Layout:
@@ -520,8 +693,13 @@ def _check_names(arch: _Archive, entries: list[_Entry]) -> None:
     for entry in entries:
         parts = entry.name.replace("\\", "/").split("/")
         if entry.name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", entry.name) or ".." in parts:
-            arch.report(UNSAFE_PATH, f"member name {entry.name!r} escapes the extraction folder",
-                        member=entry.name, offset=entry.offset, evidence=entry.name[:200])
+            arch.report(
+                UNSAFE_PATH,
+                f"member name {entry.name!r} escapes the extraction folder",
+                member=entry.name,
+                offset=entry.offset,
+                evidence=entry.name[:200],
+            )
 
 
 def _keras_config(arch: _Archive, entry: _Entry) -> None:
@@ -529,8 +707,12 @@ def _keras_config(arch: _Archive, entry: _Entry) -> None:
     got = _read_bounded(arch, entry, cap)
     if got is None or not got[1]:
         why = "unreadable" if got is None else f"larger than {cap} bytes"
-        arch.report(KERAS_CONFIG, f"config.json is {why}; Keras configuration not checked",
-                    member=entry.name, offset=entry.offset)  # high: an uninspected Keras config may carry code
+        arch.report(
+            KERAS_CONFIG,
+            f"config.json is {why}; Keras configuration not checked",
+            member=entry.name,
+            offset=entry.offset,
+        )  # high: an uninspected Keras config may carry code
         return
     from ..keras import scan_keras_config  # the Keras checker imports nothing from the archive readers
 
@@ -549,22 +731,36 @@ def _process_entry(arch: _Archive, entry: _Entry, layout: _Layout) -> None:
     ctx = arch.ctx
     ctx.budget.members += 1
     if ctx.budget.members > ctx.limits.max_members:
-        arch.report(TOO_MANY, f"more than {ctx.limits.max_members} archive members in this file; "
-                    f"{entry.name!r} and the rest were not inspected", member=entry.name,
-                    severity=fail_severity(ctx))
+        arch.report(
+            TOO_MANY,
+            f"more than {ctx.limits.max_members} archive members in this file; "
+            f"{entry.name!r} and the rest were not inspected",
+            member=entry.name,
+            severity=fail_severity(ctx),
+        )
         arch.stopped = True
         return
     local_name = _read_local(arch, entry)
     if local_name is None:
         return
     if local_name != entry.raw_name:
-        arch.report(NAME_MISMATCH, f"central directory names the member {entry.name!r}, its local header "
-                    f"{_decode_name(local_name, entry.flags)!r}", member=entry.name, offset=entry.offset,
-                    evidence=f"{entry.raw_name[:100]!r} != {local_name[:100]!r}")
+        arch.report(
+            NAME_MISMATCH,
+            f"central directory names the member {entry.name!r}, its local header "
+            f"{_decode_name(local_name, entry.flags)!r}",
+            member=entry.name,
+            offset=entry.offset,
+            evidence=f"{entry.raw_name[:100]!r} != {local_name[:100]!r}",
+        )
     if entry.flags & _SUSPICIOUS_FLAGS:
-        arch.report(FLAG_BITS, f"general-purpose flags 0x{entry.flags:04x} mark the member encrypted/patched; "
-                    "read as PyTorch reads it (flags ignored)", member=entry.name, offset=entry.offset,
-                    evidence=f"flags=0x{entry.flags:04x}")
+        arch.report(
+            FLAG_BITS,
+            f"general-purpose flags 0x{entry.flags:04x} mark the member encrypted/patched; "
+            "read as PyTorch reads it (flags ignored)",
+            member=entry.name,
+            offset=entry.offset,
+            evidence=f"flags=0x{entry.flags:04x}",
+        )
     if entry.name.endswith("/") and entry.csize == 0:
         return  # a directory entry
     if _is_storage(layout, entry.name):
@@ -588,20 +784,39 @@ def _local_entries(arch: _Archive, start: int, end: int) -> Iterator[_Entry]:
         raw_name = arch.stream.read(nlen)
         extra = arch.stream.read(xlen)
         big = _zip64_extra(extra, ["usize", "csize"]) if 0xFFFFFFFF in (csize, usize) else {}
-        entry = _Entry(name=_decode_name(raw_name, flags), raw_name=raw_name, flags=flags, method=method,
-                       crc=crc, csize=big.get("csize", csize), usize=big.get("usize", usize), offset=pos,
-                       zip64=bool(big), in_directory=False)
+        entry = _Entry(
+            name=_decode_name(raw_name, flags),
+            raw_name=raw_name,
+            flags=flags,
+            method=method,
+            crc=crc,
+            csize=big.get("csize", csize),
+            usize=big.get("usize", usize),
+            offset=pos,
+            zip64=bool(big),
+            in_directory=False,
+        )
         entry.data_start = pos + _LOCAL_STRUCT.size + nlen + xlen
         if entry.data_start > end:
-            arch.report(UNREADABLE, f"local header of {entry.name!r} runs past the end of the data",
-                        member=entry.name, offset=pos, severity=fail_severity(arch.ctx))
+            arch.report(
+                UNREADABLE,
+                f"local header of {entry.name!r} runs past the end of the data",
+                member=entry.name,
+                offset=pos,
+                severity=fail_severity(arch.ctx),
+            )
             return
         if flags & 0x8 and entry.csize == 0:  # sizes follow the data (PyTorch writes zips this way)
             found = end - entry.data_start if method == 8 else _find_descriptor(arch, entry, end)
             if found is None:
-                arch.report(UNREADABLE, f"local entry {entry.name!r} keeps its size in a data descriptor that "
-                            "cannot be found; its end is unknown", member=entry.name, offset=pos,
-                            severity=fail_severity(arch.ctx))
+                arch.report(
+                    UNREADABLE,
+                    f"local entry {entry.name!r} keeps its size in a data descriptor that "
+                    "cannot be found; its end is unknown",
+                    member=entry.name,
+                    offset=pos,
+                    severity=fail_severity(arch.ctx),
+                )
                 return
             entry.csize = found
         yield entry
@@ -620,8 +835,8 @@ def _find_descriptor(arch: _Archive, entry: _Entry, end: int) -> int | None:
         hit = chunk.find(_DESCRIPTOR)
         while hit >= 0:
             length = pos + hit - entry.data_start
-            sizes32 = chunk[hit + 8:hit + 16]
-            sizes64 = chunk[hit + 8:hit + 24]
+            sizes32 = chunk[hit + 8 : hit + 16]
+            sizes64 = chunk[hit + 8 : hit + 24]
             if len(sizes32) == 8 and struct.unpack("<II", sizes32) == (length, length):
                 return length
             if len(sizes64) == 16 and struct.unpack("<QQ", sizes64) == (length, length):
@@ -638,16 +853,30 @@ def _scan_local_walk(arch: _Archive, start: int, end: int, layout: _Layout, why:
     reached = start
     for entry in _local_entries(arch, start, end):
         if not layout.recovery:
-            arch.report(HIDDEN_ENTRY, f"local entry {entry.name!r} at offset {entry.offset} {why}",
-                        member=entry.name, offset=entry.offset, evidence=entry.name[:200])
+            arch.report(
+                HIDDEN_ENTRY,
+                f"local entry {entry.name!r} at offset {entry.offset} {why}",
+                member=entry.name,
+                offset=entry.offset,
+                evidence=entry.name[:200],
+            )
         if entry.flags & _SUSPICIOUS_FLAGS:
-            arch.report(FLAG_BITS, f"general-purpose flags 0x{entry.flags:04x} mark the member encrypted/"
-                        "patched; read as PyTorch reads it", member=entry.name, offset=entry.offset,
-                        evidence=f"flags=0x{entry.flags:04x}")
+            arch.report(
+                FLAG_BITS,
+                f"general-purpose flags 0x{entry.flags:04x} mark the member encrypted/"
+                "patched; read as PyTorch reads it",
+                member=entry.name,
+                offset=entry.offset,
+                evidence=f"flags=0x{entry.flags:04x}",
+            )
         arch.ctx.budget.members += 1
         if arch.ctx.budget.members > arch.ctx.limits.max_members:
-            arch.report(TOO_MANY, f"more than {arch.ctx.limits.max_members} archive members in this file",
-                        member=entry.name, severity=fail_severity(arch.ctx))
+            arch.report(
+                TOO_MANY,
+                f"more than {arch.ctx.limits.max_members} archive members in this file",
+                member=entry.name,
+                severity=fail_severity(arch.ctx),
+            )
             arch.stopped = True
             break
         used: int | None = entry.csize
@@ -680,8 +909,13 @@ def _check_overlaps(arch: _Archive, entries: list[_Entry]) -> None:
     furthest: _Entry | None = None
     for entry in placed:
         if furthest is not None and entry.offset < furthest.end:
-            arch.report(OVERLAP, f"entry {entry.name!r} at {entry.offset} overlaps {furthest.name!r} "
-                        f"({furthest.offset}-{furthest.end})", member=entry.name, offset=entry.offset)
+            arch.report(
+                OVERLAP,
+                f"entry {entry.name!r} at {entry.offset} overlaps {furthest.name!r} "
+                f"({furthest.offset}-{furthest.end})",
+                member=entry.name,
+                offset=entry.offset,
+            )
         if furthest is None or entry.end > furthest.end:
             furthest = entry
 
@@ -697,13 +931,22 @@ def _scan_gaps(arch: _Archive, regions: list[tuple[int, int]], layout: _Layout) 
             if start >= end:
                 continue
         head = _peek(arch.stream, start, 32)
-        place = "before the first entry" if start == 0 else "after the end record" if end == arch.size \
+        place = (
+            "before the first entry"
+            if start == 0
+            else "after the end record"
+            if end == arch.size
             else "between entries"
-        arch.report(OUTSIDE_DATA, f"{end - start} bytes {place} belong to no entry", offset=start,
-                    evidence=head.hex())
+        )
+        arch.report(
+            OUTSIDE_DATA, f"{end - start} bytes {place} belong to no entry", offset=start, evidence=head.hex()
+        )
         if end - start >= _MIN_ROUTED_GAP:
-            arch.ctx.scan_nested(StreamWindow(arch.stream, start, end - start),  # type: ignore[arg-type]
-                                 f"<data at offset {start}>", end - start)
+            arch.ctx.scan_nested(
+                StreamWindow(arch.stream, start, end - start),  # type: ignore[arg-type]
+                f"<data at offset {start}>",
+                end - start,
+            )
 
 
 def _recover(arch: _Archive) -> None:
@@ -711,10 +954,18 @@ def _recover(arch: _Archive) -> None:
     size = arch.size
     reached = _scan_local_walk(arch, 0, size, _Layout(recovery=True))
     if reached < size and not arch.stopped:
-        arch.report(UNREADABLE, f"local entries end at offset {reached}; the remaining {size - reached} "
-                    "bytes were routed as unknown data", offset=reached, severity=fail_severity(arch.ctx))
-        arch.ctx.scan_nested(StreamWindow(arch.stream, reached, size - reached),  # type: ignore[arg-type]
-                             f"<data at offset {reached}>", size - reached)
+        arch.report(
+            UNREADABLE,
+            f"local entries end at offset {reached}; the remaining {size - reached} "
+            "bytes were routed as unknown data",
+            offset=reached,
+            severity=fail_severity(arch.ctx),
+        )
+        arch.ctx.scan_nested(
+            StreamWindow(arch.stream, reached, size - reached),  # type: ignore[arg-type]
+            f"<data at offset {reached}>",
+            size - reached,
+        )
 
 
 def _scan(ctx: ScanContext, stream: BinaryIO) -> None:

@@ -39,105 +39,237 @@ from .values import (
 )
 
 DANGEROUS_GLOBAL = define(
-    "WB-PKL-001", Check.ARTIFACT, Severity.CRITICAL, "Dangerous callable imported by pickle",
+    "WB-PKL-001",
+    Check.ARTIFACT,
+    Severity.CRITICAL,
+    "Dangerous callable imported by pickle",
     "The pickle imports a callable from a family that can execute code, run processes, resolve arbitrary "
     "names, build code objects, deserialise nested payloads, touch files or the network, or tamper with "
-    "scanners. Loading the file imports it; a REDUCE/OBJ/INST/NEWOBJ calls it.")
+    "scanners. Loading the file imports it; a REDUCE/OBJ/INST/NEWOBJ calls it.",
+)
 UNKNOWN_GLOBAL = define(
-    "WB-PKL-002", Check.ARTIFACT, Severity.MEDIUM, "Global outside the allowlist",
+    "WB-PKL-002",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Global outside the allowlist",
     "The pickle imports a name that is not on the allowlist of globals real checkpoints use. Loading the "
-    "file imports that module and may call the name. Not known to be malicious: review it.")
+    "file imports that module and may call the name. Not known to be malicious: review it.",
+)
 COMPUTED_GLOBAL = define(
-    "WB-PKL-003", Check.ARTIFACT, Severity.CRITICAL, "Import target computed at load time",
+    "WB-PKL-003",
+    Check.ARTIFACT,
+    Severity.CRITICAL,
+    "Import target computed at load time",
     "STACK_GLOBAL takes module and name from the stack; here they are not string literals (results of "
-    "calls, memo values of other types). The imported object cannot be known without running the pickle.")
+    "calls, memo values of other types). The imported object cannot be known without running the pickle.",
+)
 BROKEN_STREAM = define(
-    "WB-PKL-004", Check.ARTIFACT, Severity.MEDIUM, "Pickle stream cannot be parsed to the end",
+    "WB-PKL-004",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Pickle stream cannot be parsed to the end",
     "The pickle is truncated or malformed. The unpickler executes opcodes as it reads them, so whatever "
-    "came before the break runs before the error; the file is not clean.")
+    "came before the break runs before the error; the file is not clean.",
+)
 TRAILING_DATA = define(
-    "WB-PKL-005", Check.ARTIFACT, Severity.LOW, "Data after the last pickle",
+    "WB-PKL-005",
+    Check.ARTIFACT,
+    Severity.LOW,
+    "Data after the last pickle",
     "Bytes follow the final STOP opcode. Loaders ignore them, but they can hide a second payload "
-    "(polyglot files); they are routed through the scanner as well.")
+    "(polyglot files); they are routed through the scanner as well.",
+)
 FRAME_DIVERGENCE = define(
-    "WB-PKL-006", Check.ARTIFACT, Severity.HIGH, "Opcode crosses a FRAME boundary",
+    "WB-PKL-006",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Opcode crosses a FRAME boundary",
     "An opcode or its argument extends beyond the declared protocol-4 frame, or a frame starts before the "
     "previous one ended. CPython's C unpickler and pure-Python parsers read such streams differently; this "
-    "is a known scanner-evasion technique.")
+    "is a known scanner-evasion technique.",
+)
 ATTRIBUTE_INJECTION = define(
-    "WB-PKL-007", Check.ARTIFACT, Severity.HIGH, "BUILD sets attributes on an imported object",
+    "WB-PKL-007",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "BUILD sets attributes on an imported object",
     "BUILD applied directly to an imported module-level object rewrites its attributes at load time, which "
-    "can poison allowlisted names before they are used.")
+    "can poison allowlisted names before they are used.",
+)
 EXTENSION_CODE = define(
-    "WB-PKL-008", Check.ARTIFACT, Severity.HIGH, "Global resolved through the copyreg extension registry",
+    "WB-PKL-008",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Global resolved through the copyreg extension registry",
     "EXT1/EXT2/EXT4 import whatever the loading process registered under a numeric code; the target cannot "
-    "be checked statically.")
+    "be checked statically.",
+)
 LIMIT_EXCEEDED = define(
-    "WB-PKL-009", Check.ARTIFACT, Severity.MEDIUM, "Pickle exceeds the analyser's limits",
+    "WB-PKL-009",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Pickle exceeds the analyser's limits",
     "The stream has more opcodes, stack items or memo entries than the analyser tracks (expansion or "
-    "resource-exhaustion attack, or an extremely large object graph). The rest was not analysed.")
+    "resource-exhaustion attack, or an extremely large object graph). The rest was not analysed.",
+)
 CALL_OF_COMPUTED = define(
-    "WB-PKL-010", Check.ARTIFACT, Severity.HIGH, "Call of a value produced at load time",
+    "WB-PKL-010",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Call of a value produced at load time",
     "A REDUCE/NEWOBJ calls something that was itself returned by a call (a resolver's result, an attribute "
-    "fetched at runtime): what runs cannot be known statically.")
+    "fetched at runtime): what runs cannot be known statically.",
+)
 RESOLVED_NAME = define(
-    "WB-PKL-011", Check.ARTIFACT, Severity.CRITICAL, "Name resolved from a string at load time",
+    "WB-PKL-011",
+    Check.ARTIFACT,
+    Severity.CRITICAL,
+    "Name resolved from a string at load time",
     "A resolver (importlib.import_module, pkgutil.resolve_name, pydoc.locate, getattr, attrgetter…) is "
-    "called with a string naming what to import or fetch.")
+    "called with a string naming what to import or fetch.",
+)
 OUT_OF_BAND = define(
-    "WB-PKL-012", Check.ARTIFACT, Severity.LOW, "Out-of-band buffer reference",
+    "WB-PKL-012",
+    Check.ARTIFACT,
+    Severity.LOW,
+    "Out-of-band buffer reference",
     "Protocol-5 NEXT_BUFFER/READONLY_BUFFER refer to buffers passed by the caller; the data is not in "
-    "the file.")
+    "the file.",
+)
 JOBLIB_ARRAY = define(
-    "WB-PKL-013", Check.ARTIFACT, Severity.MEDIUM, "joblib array data cannot be delimited",
+    "WB-PKL-013",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "joblib array data cannot be delimited",
     "A joblib NumpyArrayWrapper is followed by raw array bytes whose length comes from its state; the state "
-    "could not be read, so the bytes that follow could not be skipped safely.")
+    "could not be read, so the bytes that follow could not be skipped safely.",
+)
 CALLED_OFF_ALLOWLIST = define(
-    "WB-PKL-014", Check.ARTIFACT, Severity.HIGH, "Framework or stdlib function called off-list",
+    "WB-PKL-014",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Framework or stdlib function called off-list",
     "The pickle calls (REDUCE, NEWOBJ, OBJ, INST, or through an allowlisted function that calls its argument) a "
     "function of the standard library or of an ML framework (torch, numpy, scipy, pandas, sklearn, joblib, "
     "transformers...) that real checkpoints do not call. Such namespaces hold private process, file and "
     "network helpers that no denylist keeps up with, so a call there is high; classes of the frameworks that "
-    "are only instantiated stay medium notices.")
+    "are only instantiated stay medium notices.",
+)
 PATTERN_GLOBAL = define(
-    "WB-PKL-015", Check.ARTIFACT, Severity.CRITICAL, "Private I/O twin, internal or runner imported",
+    "WB-PKL-015",
+    Check.ARTIFACT,
+    Severity.CRITICAL,
+    "Private I/O twin, internal or runner imported",
     "The pickle imports a name from a name-prefix family of the rule tables: private C twins of public I/O "
     "modules (_pyio, _sqlite3, _ssl...), process and interpreter internals (_posixsubprocess, uuid._*, "
     "_winapi...), or sub-interpreter and test-harness runners that execute a string (_interpreters, "
-    "_xxsubinterpreters, test.support...).")
+    "_xxsubinterpreters, test.support...).",
+)
 PRIMITIVE_CALL = define(
-    "WB-PKL-016", Check.ARTIFACT, Severity.HIGH, "File, library or network primitive called",
+    "WB-PKL-016",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "File, library or network primitive called",
     "The pickle calls a function that reads, writes or creates files at a path, loads a native library, "
-    "downloads a URL or opens a server; the path or URL it passes is the evidence.")
+    "downloads a URL or opens a server; the path or URL it passes is the evidence.",
+)
 PERSISTENT_OUTSIDE_TORCH = define(
-    "WB-PKL-017", Check.ARTIFACT, Severity.MEDIUM, "Persistent id outside a PyTorch archive",
+    "WB-PKL-017",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Persistent id outside a PyTorch archive",
     "PERSID/BINPERSID hand an object to the loading code's persistent_load hook. Only PyTorch archives "
-    "expect them; elsewhere what the hook does with the id decides what the load does.")
+    "expect them; elsewhere what the hook does with the id decides what the load does.",
+)
 NAME_AFTER_BREAK = define(
-    "WB-PKL-018", Check.ARTIFACT, Severity.CRITICAL, "Dangerous import after the stream breaks",
+    "WB-PKL-018",
+    Check.ARTIFACT,
+    Severity.CRITICAL,
+    "Dangerous import after the stream breaks",
     "The analyser could not parse the stream past some point, and the bytes that follow still spell a "
     "GLOBAL, INST or STACK_GLOBAL import of a dangerous name. A loader that reads the break differently "
-    "(another unpickler, a patched literal) reaches it.")
+    "(another unpickler, a patched literal) reaches it.",
+)
 ARGUMENT_CALLED = define(
-    "WB-PKL-019", Check.ARTIFACT, Severity.HIGH, "Allowlisted function given a computed callable",
+    "WB-PKL-019",
+    Check.ARTIFACT,
+    Severity.HIGH,
+    "Allowlisted function given a computed callable",
     "An allowlisted function that calls or instantiates one of its arguments (torch's _rebuild_from_type_v2, "
     "copyreg._reconstructor, numpy's generator constructors...) receives a value produced at load time, "
-    "e.g. the result of a resolver: what it runs cannot be known statically.")
+    "e.g. the result of a resolver: what it runs cannot be known statically.",
+)
 
 
 _OPS = {
-    0x28: "MARK", 0x2E: "STOP", 0x30: "POP", 0x31: "POP_MARK", 0x32: "DUP", 0x46: "FLOAT", 0x49: "INT",
-    0x4A: "BININT", 0x4B: "BININT1", 0x4C: "LONG", 0x4D: "BININT2", 0x4E: "NONE", 0x50: "PERSID",
-    0x51: "BINPERSID", 0x52: "REDUCE", 0x53: "STRING", 0x54: "BINSTRING", 0x55: "SHORT_BINSTRING",
-    0x56: "UNICODE", 0x58: "BINUNICODE", 0x61: "APPEND", 0x62: "BUILD", 0x63: "GLOBAL", 0x64: "DICT",
-    0x7D: "EMPTY_DICT", 0x65: "APPENDS", 0x67: "GET", 0x68: "BINGET", 0x69: "INST", 0x6A: "LONG_BINGET",
-    0x6C: "LIST", 0x5D: "EMPTY_LIST", 0x6F: "OBJ", 0x70: "PUT", 0x71: "BINPUT", 0x72: "LONG_BINPUT",
-    0x73: "SETITEM", 0x74: "TUPLE", 0x29: "EMPTY_TUPLE", 0x75: "SETITEMS", 0x47: "BINFLOAT",
-    0x80: "PROTO", 0x81: "NEWOBJ", 0x82: "EXT1", 0x83: "EXT2", 0x84: "EXT4", 0x85: "TUPLE1", 0x86: "TUPLE2",
-    0x87: "TUPLE3", 0x88: "NEWTRUE", 0x89: "NEWFALSE", 0x8A: "LONG1", 0x8B: "LONG4", 0x42: "BINBYTES",
-    0x43: "SHORT_BINBYTES", 0x8C: "SHORT_BINUNICODE", 0x8D: "BINUNICODE8", 0x8E: "BINBYTES8",
-    0x8F: "EMPTY_SET", 0x90: "ADDITEMS", 0x91: "FROZENSET", 0x92: "NEWOBJ_EX", 0x93: "STACK_GLOBAL",
-    0x94: "MEMOIZE", 0x95: "FRAME", 0x96: "BYTEARRAY8", 0x97: "NEXT_BUFFER", 0x98: "READONLY_BUFFER",
+    0x28: "MARK",
+    0x2E: "STOP",
+    0x30: "POP",
+    0x31: "POP_MARK",
+    0x32: "DUP",
+    0x46: "FLOAT",
+    0x49: "INT",
+    0x4A: "BININT",
+    0x4B: "BININT1",
+    0x4C: "LONG",
+    0x4D: "BININT2",
+    0x4E: "NONE",
+    0x50: "PERSID",
+    0x51: "BINPERSID",
+    0x52: "REDUCE",
+    0x53: "STRING",
+    0x54: "BINSTRING",
+    0x55: "SHORT_BINSTRING",
+    0x56: "UNICODE",
+    0x58: "BINUNICODE",
+    0x61: "APPEND",
+    0x62: "BUILD",
+    0x63: "GLOBAL",
+    0x64: "DICT",
+    0x7D: "EMPTY_DICT",
+    0x65: "APPENDS",
+    0x67: "GET",
+    0x68: "BINGET",
+    0x69: "INST",
+    0x6A: "LONG_BINGET",
+    0x6C: "LIST",
+    0x5D: "EMPTY_LIST",
+    0x6F: "OBJ",
+    0x70: "PUT",
+    0x71: "BINPUT",
+    0x72: "LONG_BINPUT",
+    0x73: "SETITEM",
+    0x74: "TUPLE",
+    0x29: "EMPTY_TUPLE",
+    0x75: "SETITEMS",
+    0x47: "BINFLOAT",
+    0x80: "PROTO",
+    0x81: "NEWOBJ",
+    0x82: "EXT1",
+    0x83: "EXT2",
+    0x84: "EXT4",
+    0x85: "TUPLE1",
+    0x86: "TUPLE2",
+    0x87: "TUPLE3",
+    0x88: "NEWTRUE",
+    0x89: "NEWFALSE",
+    0x8A: "LONG1",
+    0x8B: "LONG4",
+    0x42: "BINBYTES",
+    0x43: "SHORT_BINBYTES",
+    0x8C: "SHORT_BINUNICODE",
+    0x8D: "BINUNICODE8",
+    0x8E: "BINBYTES8",
+    0x8F: "EMPTY_SET",
+    0x90: "ADDITEMS",
+    0x91: "FROZENSET",
+    0x92: "NEWOBJ_EX",
+    0x93: "STACK_GLOBAL",
+    0x94: "MEMOIZE",
+    0x95: "FRAME",
+    0x96: "BYTEARRAY8",
+    0x97: "NEXT_BUFFER",
+    0x98: "READONLY_BUFFER",
 }
 # Ops that may start a pickle written with protocol 0/1 (used by the content sniffer).
 PROTO01_START = frozenset(b"(cI]}NSVF)LliKJMGTUXhjgqprt.")
@@ -286,7 +418,8 @@ _C_SPACE = b" \t\n\v\f\r"
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
 _FLOAT_PREFIX = re.compile(
-    rb"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?|[nN][aA][nN])")
+    rb"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?|[nN][aA][nN])"
+)
 _BIG_DIGITS = 4300  # CPython's default int_max_str_digits; longer literals are kept as an opaque number
 
 
@@ -345,7 +478,7 @@ def _load_int(raw: bytes | None) -> Any:
     value, end = _strtol(s)
     if value is None and not s:
         value = 0  # strtol converted nothing and stopped on the NUL that ends the C string
-    if value is not None and s[end:end + 1] in (b"\n", b""):
+    if value is not None and s[end : end + 1] in (b"\n", b""):
         if len(raw) == 2 and value in (0, 1):
             return value == 1  # "I00" / "I01" (any three-byte line worth 0 or 1) are the booleans
         return value
@@ -373,7 +506,7 @@ def _load_float(raw: bytes | None) -> Any:
         raise PickleError("empty FLOAT argument")
     s = _c_string(raw)
     m = _FLOAT_PREFIX.match(s)
-    if m is None or s[m.end():m.end() + 1] not in (b"\n", b""):
+    if m is None or s[m.end() : m.end() + 1] not in (b"\n", b""):
         raise PickleError(f"invalid FLOAT literal {raw[:40]!r}")
     text = m.group()
     value = float(text)
@@ -391,7 +524,9 @@ def _memo_index(raw: bytes | None, what: str) -> Any:
 class Analyser:
     """Parses pickles from one stream and reports into a scan context."""
 
-    def __init__(self, ctx: ScanContext, stream: BinaryIO | None = None, *, inp: _Input | None = None) -> None:
+    def __init__(
+        self, ctx: ScanContext, stream: BinaryIO | None = None, *, inp: _Input | None = None
+    ) -> None:
         self.ctx = ctx
         if inp is None:
             if stream is None:
@@ -423,20 +558,33 @@ class Analyser:
             self.summary.dangerous = True
             self.suspicious_before = True
             if self._once(("dangerous", cls.qualname)):
-                self.ctx.report(PATTERN_GLOBAL if cls.pattern else DANGEROUS_GLOBAL, f"{cls.qualname} ({cls.family})",
-                                location=Location(offset=offset, opcode=opcode), evidence=f"{module} {name}")
+                self.ctx.report(
+                    PATTERN_GLOBAL if cls.pattern else DANGEROUS_GLOBAL,
+                    f"{cls.qualname} ({cls.family})",
+                    location=Location(offset=offset, opcode=opcode),
+                    evidence=f"{module} {name}",
+                )
         elif cls.verdict is policy.Verdict.UNKNOWN:
             self.suspicious_before = True
             if self._once(("unknown", cls.qualname)):
-                self.ctx.report(UNKNOWN_GLOBAL, f"{cls.qualname} is not on the allowlist",
-                                location=Location(offset=offset, opcode=opcode), evidence=f"{module} {name}")
+                self.ctx.report(
+                    UNKNOWN_GLOBAL,
+                    f"{cls.qualname} is not on the allowlist",
+                    location=Location(offset=offset, opcode=opcode),
+                    evidence=f"{module} {name}",
+                )
         return g
 
     def _call(self, func: Any, args: Any, offset: int, opcode: str) -> Any:
         self.summary.calls += 1
         if isinstance(func, Global):
-            if (func.qualname in _LATIN1_ENCODERS and isinstance(args, tuple) and len(args) == 2
-                    and isinstance(args[0], str) and args[1] in ("latin1", "latin-1")):
+            if (
+                func.qualname in _LATIN1_ENCODERS
+                and isinstance(args, tuple)
+                and len(args) == 2
+                and isinstance(args[0], str)
+                and args[1] in ("latin1", "latin-1")
+            ):
                 # Protocol <= 2 spells bytes as _codecs.encode(text, 'latin1'): a pure conversion.
                 return args[0].encode("latin-1", "replace")
             qual = func.qualname
@@ -452,19 +600,28 @@ class Analyser:
                 strings = [a for a in (args if isinstance(args, tuple) else ()) if isinstance(a, str)]
                 self.summary.dangerous = True
                 if self._once(("resolve", qual + repr(strings))):
-                    self.ctx.report(RESOLVED_NAME, f"{qual} called with {describe(args)}",
-                                    location=Location(offset=offset, opcode=opcode),
-                                    evidence=f"{qual}{describe(args)}")
+                    self.ctx.report(
+                        RESOLVED_NAME,
+                        f"{qual} called with {describe(args)}",
+                        location=Location(offset=offset, opcode=opcode),
+                        evidence=f"{qual}{describe(args)}",
+                    )
             if qual in policy.NESTED_LOADERS and isinstance(args, tuple):
                 for i, a in enumerate(args):
                     if isinstance(a, bytes) and a:
-                        self.ctx.scan_nested(io.BytesIO(a), f"<{qual} argument {i} at offset {offset}>", len(a))
+                        self.ctx.scan_nested(
+                            io.BytesIO(a), f"<{qual} argument {i} at offset {offset}>", len(a)
+                        )
         elif isinstance(func, Instance):
             self.suspicious_before = True
             self.summary.dangerous = True
             if self._once(("computed-call", str(offset))):
-                self.ctx.report(CALL_OF_COMPUTED, f"{opcode} calls the result of {func!r}",
-                                location=Location(offset=offset, opcode=opcode), evidence=describe(args))
+                self.ctx.report(
+                    CALL_OF_COMPUTED,
+                    f"{opcode} calls the result of {func!r}",
+                    location=Location(offset=offset, opcode=opcode),
+                    evidence=describe(args),
+                )
         return Instance(func, args)
 
     def _callee(self, func: Global, args: Any, offset: int, opcode: str, via: str | None) -> None:
@@ -478,15 +635,23 @@ class Analyser:
             if why is not None:
                 self.suspicious_before = True
                 if self._once(("called", qual)):
-                    self.ctx.report(CALLED_OFF_ALLOWLIST, f"{qual} is called{how} ({why})",
-                                    location=Location(offset=offset, opcode=opcode),
-                                    evidence=f"{qual}{describe(args)}")
+                    self.ctx.report(
+                        CALLED_OFF_ALLOWLIST,
+                        f"{qual} is called{how} ({why})",
+                        location=Location(offset=offset, opcode=opcode),
+                        evidence=f"{qual}{describe(args)}",
+                    )
         elif cls.verdict is policy.Verdict.DANGEROUS and policy.is_primitive(cls):
-            targets = [a for a in (args if isinstance(args, tuple) else (args,)) if isinstance(a, str | bytes)]
+            targets = [
+                a for a in (args if isinstance(args, tuple) else (args,)) if isinstance(a, str | bytes)
+            ]
             if self._once(("primitive", qual + repr(targets[:3]))):
-                self.ctx.report(PRIMITIVE_CALL, f"{qual} is called{how} with {describe(args)}",
-                                location=Location(offset=offset, opcode=opcode),
-                                evidence=", ".join(describe(t, 200) for t in targets[:3]) or describe(args))
+                self.ctx.report(
+                    PRIMITIVE_CALL,
+                    f"{qual} is called{how} with {describe(args)}",
+                    location=Location(offset=offset, opcode=opcode),
+                    evidence=", ".join(describe(t, 200) for t in targets[:3]) or describe(args),
+                )
 
     def _argument_called(self, qual: str, index: int, value: Any, offset: int, opcode: str) -> None:
         """``qual`` calls (or instantiates) its argument ``index``: check that value as a direct call."""
@@ -496,24 +661,35 @@ class Analyser:
                 self.suspicious_before = True
             self._callee(value, (), offset, opcode, via)
         elif isinstance(value, Instance) and not (
-                isinstance(value.callee, Global) and value.callee.cls.verdict is policy.Verdict.SAFE):
+            isinstance(value.callee, Global) and value.callee.cls.verdict is policy.Verdict.SAFE
+        ):
             # the result of an allowlisted call is data of a known type; anything else (a resolver's
             # result, a call of a call) is a callable nobody can name statically
             self.suspicious_before = True
             self.summary.dangerous = True
             if self._once(("argument-called", f"{offset}:{index}")):
-                self.ctx.report(ARGUMENT_CALLED, f"{via} is {value!r}, a value produced at load time",
-                                location=Location(offset=offset, opcode=opcode), evidence=describe(value))
+                self.ctx.report(
+                    ARGUMENT_CALLED,
+                    f"{via} is {value!r}, a value produced at load time",
+                    location=Location(offset=offset, opcode=opcode),
+                    evidence=describe(value),
+                )
 
     def _persistent(self, offset: int, opcode: str) -> None:
         if not self.expect_persistent and self._once(("persid", "")):
-            self.ctx.report(PERSISTENT_OUTSIDE_TORCH,
-                            f"{opcode} at offset {offset}: the loader's persistent_load hook decides what it is",
-                            location=Location(offset=offset, opcode=opcode))
+            self.ctx.report(
+                PERSISTENT_OUTSIDE_TORCH,
+                f"{opcode} at offset {offset}: the loader's persistent_load hook decides what it is",
+                location=Location(offset=offset, opcode=opcode),
+            )
 
     def _limit(self, what: str) -> None:
-        self.ctx.report(LIMIT_EXCEEDED, what, location=Location(offset=self.inp.offset),
-                        severity=Severity.HIGH if self.summary.dangerous else None)
+        self.ctx.report(
+            LIMIT_EXCEEDED,
+            what,
+            location=Location(offset=self.inp.offset),
+            severity=Severity.HIGH if self.summary.dangerous else None,
+        )
         raise _Stop(what)
 
     # -- driver ------------------------------------------------------------------------------------------
@@ -543,10 +719,13 @@ class Analyser:
             s.error = str(exc)
             s.truncated = isinstance(exc, Truncated)
             sev = Severity.HIGH if self.suspicious_before else None
-            self.ctx.report(BROKEN_STREAM,
-                            f"pickle {s.pickles + 1} breaks at offset {self.inp.offset}: {exc}"
-                            + (" — after calls or non-allowlisted globals were already processed" if sev else ""),
-                            location=Location(offset=self.inp.offset), severity=sev)
+            self.ctx.report(
+                BROKEN_STREAM,
+                f"pickle {s.pickles + 1} breaks at offset {self.inp.offset}: {exc}"
+                + (" — after calls or non-allowlisted globals were already processed" if sev else ""),
+                location=Location(offset=self.inp.offset),
+                severity=sev,
+            )
             if self.scan_after_break and not s.truncated:
                 self._names_after_break()
         except _Stop as exc:
@@ -576,10 +755,13 @@ class Analyser:
                     self.summary.dangerous = True
                     self.summary.names_after_break += 1
                     if self._once(("after-break", cls.qualname)):
-                        self.ctx.report(NAME_AFTER_BREAK,
-                                        f"{cls.qualname} ({cls.family}) spelled at offset {carry_base + off}, "
-                                        f"after the break at offset {start}",
-                                        location=Location(offset=carry_base + off), evidence=f"{module} {name}")
+                        self.ctx.report(
+                            NAME_AFTER_BREAK,
+                            f"{cls.qualname} ({cls.family}) spelled at offset {carry_base + off}, "
+                            f"after the break at offset {start}",
+                            location=Location(offset=carry_base + off),
+                            evidence=f"{module} {name}",
+                        )
             if final:
                 return
             carry_base += limit
@@ -596,9 +778,12 @@ class Analyser:
         return probe_head(head) in ("complete", "globals")
 
     def _trailing(self, start: int) -> None:
-        self.ctx.report(TRAILING_DATA, f"data follows the last pickle at offset {start}",
-                        location=Location(offset=start),
-                        evidence=describe(self.inp.buf[self.inp.pos : self.inp.pos + 32]))
+        self.ctx.report(
+            TRAILING_DATA,
+            f"data follows the last pickle at offset {start}",
+            location=Location(offset=start),
+            evidence=describe(self.inp.buf[self.inp.pos : self.inp.pos + 32]),
+        )
         rest = _RestStream(self.inp)
         self.ctx.scan_nested(rest, f"<data after pickle at offset {start}>", None)  # type: ignore[arg-type]
 
@@ -655,7 +840,9 @@ class Analyser:
                         self.ops += ops + inp.offset - start_off
                         return st.stack[-1]
                     if st.frame_end >= 0 and inp.offset > st.frame_end:
-                        self._diverge(op_abs, st.frame_end, "an opcode argument ran past the end of the frame")
+                        self._diverge(
+                            op_abs, st.frame_end, "an opcode argument ran past the end of the frame"
+                        )
                         st.frame_end = -1
                     stack = st.stack
                     buf = inp.buf
@@ -672,8 +859,11 @@ class Analyser:
             if pos >= fend:
                 if pos > fend:
                     inp.pos = pos
-                    self._diverge(inp.base + last if last >= 0 else -1, st.frame_end,
-                                  "an opcode argument ran past the end of the frame")
+                    self._diverge(
+                        inp.base + last if last >= 0 else -1,
+                        st.frame_end,
+                        "an opcode argument ran past the end of the frame",
+                    )
                 st.frame_end = -1
                 fend = nothing
             op = buf[pos]
@@ -697,7 +887,9 @@ class Analyser:
                     raise PickleError("invalid UTF-8 in SHORT_BINUNICODE") from exc
                 stack.append(text)
                 pos += 2 + n
-                if pos < blen and buf[pos] == 0x94 and pos < fend:  # fused MEMOIZE (protocol 4 writes one per str)
+                if (
+                    pos < blen and buf[pos] == 0x94 and pos < fend
+                ):  # fused MEMOIZE (protocol 4 writes one per str)
                     memo[len(memo)] = text
                     pos += 1
             elif op == 0x94:  # MEMOIZE
@@ -717,7 +909,9 @@ class Analyser:
                 if not stack:
                     inp.pos = pos
                     raise PickleError("LONG_BINPUT on an empty stack")
-                memo[buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)] = stack[-1]
+                memo[buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)] = (
+                    stack[-1]
+                )
                 pos += 5
             elif op == 0x71:  # BINPUT
                 if not stack:
@@ -789,7 +983,9 @@ class Analyser:
                         memo[buf[pos + 1]] = value
                         pos += 2
                     elif op == 0x72 and pos + 5 <= lim:  # fused LONG_BINPUT
-                        memo[buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)] = value
+                        memo[
+                            buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)
+                        ] = value
                         pos += 5
                     if buf[pos] != 0x28 or pos >= lim:
                         break
@@ -834,8 +1030,16 @@ class Analyser:
                             stack.append(unpack_i(buf, pos + 1)[0])
                             pos += 5
                         elif op == 0x58:  # BINUNICODE (+ BINPUT): protocols 1-3
-                            end = pos + 5 + (buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16)
-                                             | (buf[pos + 4] << 24))
+                            end = (
+                                pos
+                                + 5
+                                + (
+                                    buf[pos + 1]
+                                    | (buf[pos + 2] << 8)
+                                    | (buf[pos + 3] << 16)
+                                    | (buf[pos + 4] << 24)
+                                )
+                            )
                             if end > lim:
                                 break
                             try:
@@ -849,8 +1053,12 @@ class Analyser:
                                 memo[buf[pos + 1]] = text
                                 pos += 2
                             elif op == 0x72 and pos + 5 <= lim:
-                                memo[buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16)
-                                     | (buf[pos + 4] << 24)] = text
+                                memo[
+                                    buf[pos + 1]
+                                    | (buf[pos + 2] << 8)
+                                    | (buf[pos + 3] << 16)
+                                    | (buf[pos + 4] << 24)
+                                ] = text
                                 pos += 5
                         elif op == 0x75:  # SETITEMS: the dict is complete
                             if len(stack) & 1:
@@ -877,7 +1085,12 @@ class Analyser:
                             memo[buf[pos + 1]] = stack[-1]
                             pos += 2
                         elif op == 0x6A:  # LONG_BINGET
-                            idx = buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)
+                            idx = (
+                                buf[pos + 1]
+                                | (buf[pos + 2] << 8)
+                                | (buf[pos + 3] << 16)
+                                | (buf[pos + 4] << 24)
+                            )
                             if idx not in memo:
                                 break
                             stack.append(memo[idx])
@@ -952,8 +1165,11 @@ class Analyser:
                 stack = metastack.pop()
                 stack.append(tuple(items))
                 pos += 1
-            elif op == 0x58 and (n := int.from_bytes(buf[pos + 1 : pos + 5], "little")) <= KEEP_STR and (
-                    pos + 5 + n <= blen):  # BINUNICODE (protocols 1-3: torch state-dict keys)
+            elif (
+                op == 0x58
+                and (n := int.from_bytes(buf[pos + 1 : pos + 5], "little")) <= KEEP_STR
+                and (pos + 5 + n <= blen)
+            ):  # BINUNICODE (protocols 1-3: torch state-dict keys)
                 try:
                     stack.append(buf[pos + 5 : pos + 5 + n].decode("utf-8", "surrogatepass"))
                 except UnicodeDecodeError as exc:
@@ -1049,10 +1265,18 @@ class Analyser:
         for f in probe.findings:
             if f.severity >= Severity.HIGH and f.rule != BROKEN_STREAM.id:
                 self.summary.dangerous = True
-                off = None if f.location is None or f.location.offset is None else f.location.offset - 1 + frame_end
-                self.ctx.report(rules_get(f.rule), f"in the C unpickler's reading after the frame divergence: {f.detail}",
-                                location=Location(offset=off, opcode=f.location.opcode if f.location else None),
-                                evidence=f.evidence, severity=f.severity)
+                off = (
+                    None
+                    if f.location is None or f.location.offset is None
+                    else f.location.offset - 1 + frame_end
+                )
+                self.ctx.report(
+                    rules_get(f.rule),
+                    f"in the C unpickler's reading after the frame divergence: {f.detail}",
+                    location=Location(offset=off, opcode=f.location.opcode if f.location else None),
+                    evidence=f.evidence,
+                    severity=f.severity,
+                )
 
     _c_view_done = False
 
@@ -1060,15 +1284,21 @@ class Analyser:
         self.summary.dangerous = True
         self.suspicious_before = True
         if self._once(("frame", "")):
-            self.ctx.report(FRAME_DIVERGENCE, f"{why} (offset {off})", location=Location(offset=off, opcode="FRAME"))
+            self.ctx.report(
+                FRAME_DIVERGENCE, f"{why} (offset {off})", location=Location(offset=off, opcode="FRAME")
+            )
 
     def _build(self, target: Any, state: Any, off: int, st: _State) -> None:
         if isinstance(target, Global):
             self.summary.dangerous = True
             self.suspicious_before = True
             if self._once(("build", target.qualname)):
-                self.ctx.report(ATTRIBUTE_INJECTION, f"BUILD sets attributes of {target.qualname}",
-                                location=Location(offset=off, opcode="BUILD"), evidence=describe(state))
+                self.ctx.report(
+                    ATTRIBUTE_INJECTION,
+                    f"BUILD sets attributes of {target.qualname}",
+                    location=Location(offset=off, opcode="BUILD"),
+                    evidence=describe(state),
+                )
             return
         if isinstance(target, Instance):
             target.state = state
@@ -1087,10 +1317,17 @@ class Analyser:
         items = state.items if isinstance(state, DictV) else None
         shape = items.get("shape") if items else None
         descr = _dtype_descr(items.get("dtype")) if items else None
-        if (items is None or descr is None or not isinstance(shape, tuple)
-                or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)):
-            self.ctx.report(JOBLIB_ARRAY, f"NumpyArrayWrapper state not understood: {describe(state)}",
-                            location=Location(offset=off, opcode="BUILD"))
+        if (
+            items is None
+            or descr is None
+            or not isinstance(shape, tuple)
+            or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)
+        ):
+            self.ctx.report(
+                JOBLIB_ARRAY,
+                f"NumpyArrayWrapper state not understood: {describe(state)}",
+                location=Location(offset=off, opcode="BUILD"),
+            )
             raise PickleError("joblib array length unknown")
         if "O" in descr:
             nested = Analyser(self.ctx, inp=self.inp)  # same buffer: nothing read ahead is lost
@@ -1157,9 +1394,11 @@ class Analyser:
             elif type(target) is ListV:
                 target.extend(items)
         elif name in ("EMPTY_LIST", "EMPTY_DICT", "EMPTY_TUPLE", "NONE", "NEWTRUE", "NEWFALSE"):
-            stack.append({"EMPTY_LIST": ListV, "EMPTY_DICT": DictV}.get(name, lambda: None)()
-                         if name in ("EMPTY_LIST", "EMPTY_DICT")
-                         else {"EMPTY_TUPLE": (), "NONE": None, "NEWTRUE": True, "NEWFALSE": False}[name])
+            stack.append(
+                {"EMPTY_LIST": ListV, "EMPTY_DICT": DictV}.get(name, lambda: None)()
+                if name in ("EMPTY_LIST", "EMPTY_DICT")
+                else {"EMPTY_TUPLE": (), "NONE": None, "NEWTRUE": True, "NEWFALSE": False}[name]
+            )
         elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
             k = int(name[-1])
             if len(stack) < k:
@@ -1190,10 +1429,13 @@ class Analyser:
         elif name in ("BINFLOAT", "BININT1", "BININT2", "BININT"):
             size = {"BINFLOAT": 8, "BININT1": 1, "BININT2": 2, "BININT": 4}[name]
             raw = inp.take(size)
-            stack.append(struct.unpack("<d", raw)[0] if size == 8
-                         else int.from_bytes(raw, "little", signed=size == 4))
+            stack.append(
+                struct.unpack("<d", raw)[0] if size == 8 else int.from_bytes(raw, "little", signed=size == 4)
+            )
         elif name in ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8"):
-            n = int.from_bytes(inp.take({"SHORT_BINUNICODE": 1, "BINUNICODE": 4, "BINUNICODE8": 8}[name]), "little")
+            n = int.from_bytes(
+                inp.take({"SHORT_BINUNICODE": 1, "BINUNICODE": 4, "BINUNICODE8": 8}[name]), "little"
+            )
             if n > KEEP_STR:
                 inp.skip(n)
                 stack.append(BIG_STR)
@@ -1203,8 +1445,10 @@ class Analyser:
                 except UnicodeDecodeError as exc:
                     raise PickleError(f"invalid UTF-8 in {name}") from exc
         elif name in ("SHORT_BINBYTES", "BINBYTES", "BINBYTES8", "BYTEARRAY8"):
-            n = int.from_bytes(inp.take({"SHORT_BINBYTES": 1, "BINBYTES": 4, "BINBYTES8": 8, "BYTEARRAY8": 8}[name]),
-                               "little")
+            n = int.from_bytes(
+                inp.take({"SHORT_BINBYTES": 1, "BINBYTES": 4, "BINBYTES8": 8, "BYTEARRAY8": 8}[name]),
+                "little",
+            )
             if n > KEEP_BYTES:
                 inp.skip(n)
                 stack.append(BIG_BYTES)
@@ -1249,14 +1493,20 @@ class Analyser:
             else:
                 stack.append(int.from_bytes(inp.take(n), "little", signed=True) if n else 0)
         elif name in ("GET", "LONG_BINGET", "BINGET"):
-            idx = (_memo_index(inp.line(), "GET") if name == "GET"
-                   else int.from_bytes(inp.take(4 if name == "LONG_BINGET" else 1), "little"))
+            idx = (
+                _memo_index(inp.line(), "GET")
+                if name == "GET"
+                else int.from_bytes(inp.take(4 if name == "LONG_BINGET" else 1), "little")
+            )
             if not isinstance(idx, int) or isinstance(idx, bool) or idx not in memo:
                 raise PickleError(f"memo key {idx!r} not found")
             stack.append(memo[idx])
         elif name in ("PUT", "LONG_BINPUT", "BINPUT"):
-            idx = (_memo_index(inp.line(), "PUT") if name == "PUT"
-                   else int.from_bytes(inp.take(4 if name == "LONG_BINPUT" else 1), "little"))
+            idx = (
+                _memo_index(inp.line(), "PUT")
+                if name == "PUT"
+                else int.from_bytes(inp.take(4 if name == "LONG_BINPUT" else 1), "little")
+            )
             if not isinstance(idx, int) or idx < 0:
                 raise PickleError("negative PUT argument")
             if not stack:
@@ -1278,10 +1528,12 @@ class Analyser:
             else:
                 self.summary.dangerous = True
                 self.suspicious_before = True
-                self.ctx.report(COMPUTED_GLOBAL,
-                                f"module {describe(module)} and name {describe(gname)} are not string literals",
-                                location=Location(offset=off, opcode="STACK_GLOBAL"),
-                                evidence=f"STACK_GLOBAL({describe(module)}, {describe(gname)})")
+                self.ctx.report(
+                    COMPUTED_GLOBAL,
+                    f"module {describe(module)} and name {describe(gname)} are not string literals",
+                    location=Location(offset=off, opcode="STACK_GLOBAL"),
+                    evidence=f"STACK_GLOBAL({describe(module)}, {describe(gname)})",
+                )
                 stack.append(_computed(off))
         elif name == "INST":
             module = _text_line(inp.short_line("INST"))
@@ -1369,7 +1621,9 @@ class Analyser:
             elif not stack:
                 raise PickleError("READONLY_BUFFER on an empty stack")
             if self._once(("oob", "")):
-                self.ctx.report(OUT_OF_BAND, f"{name} at offset {off}", location=Location(offset=off, opcode=name))
+                self.ctx.report(
+                    OUT_OF_BAND, f"{name} at offset {off}", location=Location(offset=off, opcode=name)
+                )
         else:  # pragma: no cover - _OPS and this table list the same opcodes
             raise PickleError(f"opcode {name} is not modelled")
         return False
@@ -1385,8 +1639,12 @@ class _State:
 
 
 def _computed(off: int) -> Global:
-    return Global("<computed>", "<computed>",
-                  policy.Classification(policy.Verdict.DANGEROUS, "computed", "<computed>"), off)
+    return Global(
+        "<computed>",
+        "<computed>",
+        policy.Classification(policy.Verdict.DANGEROUS, "computed", "<computed>"),
+        off,
+    )
 
 
 class _RestStream(io.RawIOBase):
@@ -1432,7 +1690,18 @@ def _dtype_descr(dtype: Any) -> str | None:
     return None
 
 
-_KIND_SIZE = {"b": 1, "i": None, "u": None, "f": None, "c": None, "M": None, "m": None, "S": 1, "U": 4, "V": 1}
+_KIND_SIZE = {
+    "b": 1,
+    "i": None,
+    "u": None,
+    "f": None,
+    "c": None,
+    "M": None,
+    "m": None,
+    "S": 1,
+    "U": 4,
+    "V": 1,
+}
 
 
 def _itemsize(descr: str) -> int | None:
@@ -1480,8 +1749,11 @@ def _operand(data: bytes, i: int) -> tuple[str, int] | None:
 def _spelled_imports(data: bytes, limit: int) -> list[tuple[int, str, str]]:
     """Imports spelled in raw bytes starting before ``limit``: text GLOBAL/INST and STACK_GLOBAL over two
     unicode operands."""
-    found = [(m.start(), m.group(1).decode(), m.group(2).decode())
-             for m in _TEXT_IMPORT.finditer(data, 0, min(len(data), limit + 610)) if m.start() < limit]
+    found = [
+        (m.start(), m.group(1).decode(), m.group(2).decode())
+        for m in _TEXT_IMPORT.finditer(data, 0, min(len(data), limit + 610))
+        if m.start() < limit
+    ]
     for m in _UNICODE_OPERAND.finditer(data, 0, min(len(data), limit + 10)):
         i = m.start()
         if i >= limit:

@@ -38,18 +38,41 @@ from .values import Global, ListV
 TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 
 LEGACY_TORCH = define(
-    "WB-TORCH-001", Check.ARTIFACT, Severity.INFO, "Legacy PyTorch serialization",
+    "WB-TORCH-001",
+    Check.ARTIFACT,
+    Severity.INFO,
+    "Legacy PyTorch serialization",
     "The file uses torch.save's pre-1.6 stacked-pickle format (magic number, protocol, sys_info, object, "
-    "storage keys, raw storages). torch.load unpickles the object pickle; every pickle was analysed.")
+    "storage keys, raw storages). torch.load unpickles the object pickle; every pickle was analysed.",
+)
 LEGACY_STORAGES = define(
-    "WB-TORCH-002", Check.ARTIFACT, Severity.MEDIUM, "Legacy PyTorch storage region does not add up",
+    "WB-TORCH-002",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "Legacy PyTorch storage region does not add up",
     "After the five pickles of a legacy torch file come the raw storages, each an 8-byte element count and "
-    "its bytes. They do not match the storage keys and types the pickles declared.")
+    "its bytes. They do not match the storage keys and types the pickles declared.",
+)
 
 _ELEMENT_SIZE = {
-    "Float": 4, "Double": 8, "Half": 2, "BFloat16": 2, "Long": 8, "Int": 4, "Short": 2, "Char": 1, "Byte": 1,
-    "Bool": 1, "ComplexFloat": 8, "ComplexDouble": 16, "QInt8": 1, "QUInt8": 1, "QInt32": 4, "QUInt4x2": 1,
-    "QUInt2x4": 1, "Untyped": 1,
+    "Float": 4,
+    "Double": 8,
+    "Half": 2,
+    "BFloat16": 2,
+    "Long": 8,
+    "Int": 4,
+    "Short": 2,
+    "Char": 1,
+    "Byte": 1,
+    "Bool": 1,
+    "ComplexFloat": 8,
+    "ComplexDouble": 16,
+    "QInt8": 1,
+    "QUInt8": 1,
+    "QInt32": 4,
+    "QUInt4x2": 1,
+    "QUInt2x4": 1,
+    "Untyped": 1,
 }
 
 
@@ -72,9 +95,13 @@ def _in_torch_archive(ctx: ScanContext) -> bool:
 
 def scan(ctx: ScanContext, stream: BinaryIO) -> None:
     if ctx.depth == 0 and ctx.fs_path is not None and os.path.getsize(ctx.fs_path) == 0:
-        ctx.report(BROKEN_STREAM, "empty file (0 bytes) named like a pickle: not a pickle, so not clean (a "
-                   "truncated copy or a swapped file; the loader meant for it runs code)",
-                   location=Location(offset=0), severity=Severity.HIGH)
+        ctx.report(
+            BROKEN_STREAM,
+            "empty file (0 bytes) named like a pickle: not a pickle, so not clean (a "
+            "truncated copy or a swapped file; the loader meant for it runs code)",
+            location=Location(offset=0),
+            severity=Severity.HIGH,
+        )
         return
     analyser = Analyser(ctx, stream)
     analyser.expect_persistent = _in_torch_archive(ctx)
@@ -86,7 +113,9 @@ def scan(ctx: ScanContext, stream: BinaryIO) -> None:
         scratch = dataclasses.replace(ctx, findings=[])
         analyser.ctx = scratch
         summary = analyser.run(max_pickles=1)
-        if not (summary.complete or summary.names_after_break or any(_IDENT.match(g) for g in summary.globals)):
+        if not (
+            summary.complete or summary.names_after_break or any(_IDENT.match(g) for g in summary.globals)
+        ):
             _not_a_pickle(ctx, head, analyser)
             return
         ctx.findings.extend(scratch.findings)
@@ -96,8 +125,11 @@ def scan(ctx: ScanContext, stream: BinaryIO) -> None:
     if summary.error is not None:
         return
     if summary.values and summary.values[0] == TORCH_LEGACY_MAGIC and not analyser.inp.at_end():
-        ctx.report(LEGACY_TORCH, "legacy torch.save format (stacked pickles + raw storages)",
-                   location=Location(offset=0))
+        ctx.report(
+            LEGACY_TORCH,
+            "legacy torch.save format (stacked pickles + raw storages)",
+            location=Location(offset=0),
+        )
         analyser.expect_persistent = True
         summary = analyser.run(max_pickles=5)
         if summary.error is None and summary.pickles == 5:
@@ -130,19 +162,27 @@ def _legacy_storages(ctx: ScanContext, analyser: Analyser, keys_value: Any, pids
                     sizes[pid[2]] = size
     keys = keys_value.items if isinstance(keys_value, ListV) else None
     if keys is None or not all(isinstance(k, str) for k in keys):
-        ctx.report(LEGACY_STORAGES, "the storage-key pickle is not a list of strings",
-                   location=Location(offset=inp.offset))
+        ctx.report(
+            LEGACY_STORAGES,
+            "the storage-key pickle is not a list of strings",
+            location=Location(offset=inp.offset),
+        )
         return
     try:
         for key in keys:
             start = inp.offset
             if key not in sizes:
-                ctx.report(LEGACY_STORAGES, f"storage {key!r} has no declared type", location=Location(offset=start))
+                ctx.report(
+                    LEGACY_STORAGES, f"storage {key!r} has no declared type", location=Location(offset=start)
+                )
                 return
             count = int.from_bytes(inp.take(8), "little", signed=True)
             if count < 0:
-                ctx.report(LEGACY_STORAGES, f"storage {key!r} declares {count} elements",
-                           location=Location(offset=start))
+                ctx.report(
+                    LEGACY_STORAGES,
+                    f"storage {key!r} declares {count} elements",
+                    location=Location(offset=start),
+                )
                 return
             inp.skip(count * sizes[key])
     except PickleError as exc:
@@ -150,7 +190,9 @@ def _legacy_storages(ctx: ScanContext, analyser: Analyser, keys_value: Any, pids
         return
     if not inp.at_end():
         start = inp.offset
-        ctx.report(TRAILING_DATA, f"data follows the last storage at offset {start}", location=Location(offset=start))
+        ctx.report(
+            TRAILING_DATA, f"data follows the last storage at offset {start}", location=Location(offset=start)
+        )
         ctx.scan_nested(_RestStream(inp), f"<data after storages at offset {start}>", None)  # type: ignore[arg-type]
 
 

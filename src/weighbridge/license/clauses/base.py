@@ -13,13 +13,18 @@ from ..text import LicenseText, Sentence
 MAX_EVIDENCE_PER_TERM = 3
 QUOTES = "\"\u201c\u201d\u2018\u2019'"
 OBLIGATION = r"(?:must|shall|will|are\s+required\s+to|is\s+required\s+to|agree\s+to|undertake\s+to|need\s+to)"
-NEGATION = (r"(?:(?:must|shall|will|may|can|should)\s*not|cannot|can't|won't|mustn't|shan't|"
-            r"agrees?\s+not\s+to|(?:is|are)\s+(?:not\s+(?:permitted|allowed|authori[sz]ed)|prohibited|forbidden)"
-            r"|prohibited\s+from|not\s+permitted\s+to)")
-DEFINITION = re.compile(r"[\"\u201c\u201d']\s*(?:means|shall\s+mean|refers\s+to|includes?)\b|^\W*[A-Z][\w\s-]{0,40}"
-                        r"[\"\u201d]?\s+(?:means|shall\s+mean|refers\s+to)\b|"
-                        # Chinese definitions: “许可人”或“我们”指…, “软件”是指…
-                        r"^\W{0,6}[a-z]?\W{0,3}\u201c[^\u201d]{1,20}\u201d[^\u3002]{0,30}?(?:是指|系指|指)", re.IGNORECASE)
+NEGATION = (
+    r"(?:(?:must|shall|will|may|can|should)\s*not|cannot|can't|won't|mustn't|shan't|"
+    r"agrees?\s+not\s+to|(?:is|are)\s+(?:not\s+(?:permitted|allowed|authori[sz]ed)|prohibited|forbidden)"
+    r"|prohibited\s+from|not\s+permitted\s+to)"
+)
+DEFINITION = re.compile(
+    r"[\"\u201c\u201d']\s*(?:means|shall\s+mean|refers\s+to|includes?)\b|^\W*[A-Z][\w\s-]{0,40}"
+    r"[\"\u201d]?\s+(?:means|shall\s+mean|refers\s+to)\b|"
+    # Chinese definitions: “许可人”或“我们”指…, “软件”是指…
+    r"^\W{0,6}[a-z]?\W{0,3}\u201c[^\u201d]{1,20}\u201d[^\u3002]{0,30}?(?:是指|系指|指)",
+    re.IGNORECASE,
+)
 
 
 def rx(pattern: str) -> re.Pattern[str]:
@@ -27,10 +32,12 @@ def rx(pattern: str) -> re.Pattern[str]:
 
 
 # A sentence that grants or disclaims rather than restricts ("shall not restrict", "no restrictions").
-PERMISSION = rx(r"(?:does|do|shall|will|is|are|may)\s+not\s+(?:\w+\s+)?(?:restrict|prohibit|prevent|limit|forbid|"
-                r"impose\s+(?:any\s+)?(?:restrictions?|limits?))\b|\bnot\s+(?:be\s+)?(?:prohibited|restricted|"
-                r"forbidden)\b|\bno\s+restrictions?\b|nothing\s+in\s+this\b[^.]{0,80}?(?:restricts?|prohibits?|"
-                r"prevents?|limits?)\b")
+PERMISSION = rx(
+    r"(?:does|do|shall|will|is|are|may)\s+not\s+(?:\w+\s+)?(?:restrict|prohibit|prevent|limit|forbid|"
+    r"impose\s+(?:any\s+)?(?:restrictions?|limits?))\b|\bnot\s+(?:be\s+)?(?:prohibited|restricted|"
+    r"forbidden)\b|\bno\s+restrictions?\b|nothing\s+in\s+this\b[^.]{0,80}?(?:restricts?|prohibits?|"
+    r"prevents?|limits?)\b"
+)
 # The negation right before a verb ("must not display", "never include").
 NEGATED_BEFORE = re.compile(r"\b(?:not|never|no)\b\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
 
@@ -41,7 +48,7 @@ def is_permission(text: str) -> bool:
 
 def negated_at(text: str, index: int) -> bool:
     """Whether the word at ``index`` is negated ("must not display", "shall never include")."""
-    return NEGATED_BEFORE.search(text[max(0, index - 30):index]) is not None
+    return NEGATED_BEFORE.search(text[max(0, index - 30) : index]) is not None
 
 
 @dataclass(slots=True)
@@ -65,7 +72,9 @@ class Collector:
                 return
         self._count[term] += 1
         quote, _ = sentence.quote(start, stop)
-        self.evidence.append(Evidence(term=term, quote=quote, file=self.doc.file, line=sentence.line_at(start)))
+        self.evidence.append(
+            Evidence(term=term, quote=quote, file=self.doc.file, line=sentence.line_at(start))
+        )
 
     def has(self, term: str) -> bool:
         return self._count[term] > 0

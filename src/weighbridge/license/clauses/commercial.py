@@ -12,23 +12,31 @@ from .base import Collector, is_definition, rx
 
 MIN_USER_CAP = 1000  # smaller numbers near "users" are section numbers or examples, not thresholds
 MIN_REVENUE_CAP = 10_000  # revenue thresholds in licences are large; small sums are fees or liability caps
-_USERS = rx(r"(?:monthly|daily|weekly)\s+active\s+users?|\b[MD]AUs?\b|\bactive\s+users?|"
-            r"\bregistered\s+users?|\bend[\s-]users?|\busers\b")
-_COMPARATOR = rx(r"more\s+than|greater\s+than|in\s+excess\s+of|exceed\w*|\babove\b|\bover\b|at\s+least|"
-                 r"surpass\w*|\bbeyond\b|larger\s+than|higher\s+than|\breach\w*|or\s+more|[>\u2265<\u2264]|"
-                 r"\bupwards\s+of\b|\bin\s+excess\b|(?:less|fewer|lower)\s+than|\bunder\b|\bbelow\b|"
-                 r"\bup\s+to\b|\bat\s+most\b|\bno\s+more\s+than\b|\bnot\s+more\s+than\b")
+_USERS = rx(
+    r"(?:monthly|daily|weekly)\s+active\s+users?|\b[MD]AUs?\b|\bactive\s+users?|"
+    r"\bregistered\s+users?|\bend[\s-]users?|\busers\b"
+)
+_COMPARATOR = rx(
+    r"more\s+than|greater\s+than|in\s+excess\s+of|exceed\w*|\babove\b|\bover\b|at\s+least|"
+    r"surpass\w*|\bbeyond\b|larger\s+than|higher\s+than|\breach\w*|or\s+more|[>\u2265<\u2264]|"
+    r"\bupwards\s+of\b|\bin\s+excess\b|(?:less|fewer|lower)\s+than|\bunder\b|\bbelow\b|"
+    r"\bup\s+to\b|\bat\s+most\b|\bno\s+more\s+than\b|\bnot\s+more\s+than\b"
+)
 _COMPARATOR_AFTER = rx(r"^\W{0,3}(?:or|and)\s+(?:more|greater|above|higher|over|beyond)\b")
 # A threshold decides something only in a condition ("if", "whose", "companies with") or with a duty.
-_CONDITION = rx(r"\b(?:if|where|when|whenever|once|whose|unless|provided\s+that|in\s+the\s+event)\b|"
-                r"\b(?:licensees?|organi[sz]ations?|compan(?:y|ies)|entit(?:y|ies)|businesses|products?|services?|"
-                r"users?|you)\s+(?:\w+\s+)?(?:with|having|that\s+(?:have|has|had|earn|exceed))\b|"
-                r"\b(?:must|shall|required?|requires|need\s+to|request|obtain|purchase|contact|not\s+permitted|"
-                r"may\s+not|cannot|not\s+granted)\b")
+_CONDITION = rx(
+    r"\b(?:if|where|when|whenever|once|whose|unless|provided\s+that|in\s+the\s+event)\b|"
+    r"\b(?:licensees?|organi[sz]ations?|compan(?:y|ies)|entit(?:y|ies)|businesses|products?|services?|"
+    r"users?|you)\s+(?:\w+\s+)?(?:with|having|that\s+(?:have|has|had|earn|exceed))\b|"
+    r"\b(?:must|shall|required?|requires|need\s+to|request|obtain|purchase|contact|not\s+permitted|"
+    r"may\s+not|cannot|not\s+granted)\b"
+)
 _REVENUE = rx(r"revenue|turnover|\bsales\b|\bincome\b|\bARR\b|gross\s+receipts|earnings|\bproceeds\b")
 _MONTHLY = rx(r"\bmonthly\b|per\s+month|a\s+month|each\s+month|every\s+month|calendar\s+month")
-_ANNUAL = rx(r"\bannual\w*|per\s+(?:year|annum)|a\s+year|each\s+year|yearly|fiscal\s+year|\bARR\b|"
-             r"twelve\s+months|12\s+months|calendar\s+year|financial\s+year")
+_ANNUAL = rx(
+    r"\bannual\w*|per\s+(?:year|annum)|a\s+year|each\s+year|yearly|fiscal\s+year|\bARR\b|"
+    r"twelve\s+months|12\s+months|calendar\s+year|financial\s+year"
+)
 _MAU_PHRASE = rx(r"(?:monthly|daily|weekly)\s+active\s+users?|\b[MD]AUs?\b")
 _NON_COMMERCIAL = rx(
     r"(?:only|solely|exclusively|strictly|limited\s+to)\s+(?:for\s+)?(?:your\s+)?(?:own\s+)?"
@@ -40,43 +48,61 @@ _NON_COMMERCIAL = rx(
     r"settings?|manner)|\bnot\s+for\s+commercial\s+(?:use|purposes)|\bno\s+commercial\s+use|\bNonCommercial\b|"
     # a grant "for purposes other than commercial or production use", "excluding any commercial use"
     r"\b(?:purposes?|uses?)\s+other\s+than\s+(?:for\s+)?(?:any\s+)?commercial\b|"
-    r"\bexcluding\s+(?:any\s+|all\s+)?commercial\s+(?:use|purposes|exploitation)")
+    r"\bexcluding\s+(?:any\s+|all\s+)?commercial\s+(?:use|purposes|exploitation)"
+)
 _RESEARCH_ONLY = rx(
     r"(?:only|solely|exclusively|strictly|limited\s+to)\s+(?:for\s+)?(?:the\s+purposes?\s+of\s+)?(?:your\s+|its\s+|their\s+)?"
     r"(?:own\s+)?(?:non-?commercial\s+|academic\s+|scientific\s+|internal\s+)*research|"
     r"research(?:\s*(?:and|or|&|/)\s*(?:evaluation|educational|academic|testing|non-?commercial|"
-    r"development))?\s+(?:purposes?\s+|use\s+|uses\s+)?only\b|\bresearch[-\s]only\b")
-_REGISTRATION = rx(r"regist(?:er|ration)[^.]{0,200}?(?:commercial|business)|(?:commercial|business)[^.]{0,200}?"
-                   r"\bregist(?:er|ration)")
+    r"development))?\s+(?:purposes?\s+|use\s+|uses\s+)?only\b|\bresearch[-\s]only\b"
+)
+_REGISTRATION = rx(
+    r"regist(?:er|ration)[^.]{0,200}?(?:commercial|business)|(?:commercial|business)[^.]{0,200}?"
+    r"\bregist(?:er|ration)"
+)
 _COMMERCIAL_NEEDS_LICENSE = rx(
     r"commercial\w*[^.]{0,80}?(?:(?:must|shall|will\s+need\s+to|need\s+to)\s+(?:first\s+)?(?:request|obtain|"
     r"purchase|acquire|contact)|requires?\s+(?:a\s+|an\s+)?(?:(?:separate|commercial|enterprise|paid|written|additional)\s+){0,3}licen[cs]e)|"
     r"(?:request|obtain|purchase|acquire)\s+(?:a|the)?\s*(?:separate\s+|commercial\s+|enterprise\s+)?"
-    r"licen[cs]e\s+for\s+(?:any\s+)?commercial")
+    r"licen[cs]e\s+for\s+(?:any\s+)?commercial"
+)
 # Commercial use on terms rather than refused: a royalty or fee owed for it, or a separate agreement needed only
 # for one kind of commercial use (offering the model as a hosted or commercial service, production use).
-_ROYALTY = rx(r"\broyalt(?:y|ies)\b(?!\s*[-\u2010]?\s*free)|\brevenue[\s-]shar\w*|\b(?:licen[cs]e|usage|subscription)\s+fees?\b|"
-              r"\bpercentage\s+of\s+(?:\w+\s+){0,2}(?:revenue|sales|receipts)")
+_ROYALTY = rx(
+    r"\broyalt(?:y|ies)\b(?!\s*[-\u2010]?\s*free)|\brevenue[\s-]shar\w*|\b(?:licen[cs]e|usage|subscription)\s+fees?\b|"
+    r"\bpercentage\s+of\s+(?:\w+\s+){0,2}(?:revenue|sales|receipts)"
+)
 _PAY = rx(r"\bpay\w*|\bowe\w*|\bpayable\b|\bsubject\s+to\b|\bcharge\w*|\bremit\w*")
-_ROYALTY_FREE = rx(r"royalty[\s-]*free|free\s+of\s+(?:charge|royalt\w+)|no\s+(?:royalt\w+|fees?)\b|without\s+(?:any\s+)?"
-                   r"(?:royalt\w+|fees?|charge)")
-_SERVICE = rx(r"hosted\s+(?:service|offering|API)|\bas\s+a\s+(?:hosted\s+|managed\s+|cloud\s+)?service\b|\bSaaS\b|"
-              r"\bvia\s+(?:an?\s+|your\s+)?APIs?\b|commercial\s+(?:services?|offerings?|products?\s+or\s+services?)|"
-              r"\bproduction\s+(?:use|deployment|environments?)|\bcommercial\s+(?:deployment|hosting)|\bresell\w*|"
-              r"make\s+(?:\w+\s+){0,3}available\s+to\s+third\s+parties")
-_SEPARATE_AGREEMENT = rx(r"(?:separate|additional|commercial|enterprise|written|specific|another|different|paid)\s+"
-                         r"(?:\w+\s+)?(?:licen[cs]e|agreement|contract|permission|authori[sz]ation)|"
-                         r"(?:enter\s+into|execute|sign|conclude|obtain|request|negotiate)\s+(?:an?\s+|the\s+)?"
-                         r"(?:\w+\s+){0,2}(?:agreement|contract|licen[cs]e)")
-_ALL_COMMERCIAL = rx(r"\b(?:any|all|every)\s+(?:\w+\s+)?commercial\s+(?:use|purposes?|exploitation|usage)|"
-                     r"\bcommercial\s+use\s+(?:of\s+(?:the\s+)?\w+\s+)?(?:requires?|is\s+subject)")
+_ROYALTY_FREE = rx(
+    r"royalty[\s-]*free|free\s+of\s+(?:charge|royalt\w+)|no\s+(?:royalt\w+|fees?)\b|without\s+(?:any\s+)?"
+    r"(?:royalt\w+|fees?|charge)"
+)
+_SERVICE = rx(
+    r"hosted\s+(?:service|offering|API)|\bas\s+a\s+(?:hosted\s+|managed\s+|cloud\s+)?service\b|\bSaaS\b|"
+    r"\bvia\s+(?:an?\s+|your\s+)?APIs?\b|commercial\s+(?:services?|offerings?|products?\s+or\s+services?)|"
+    r"\bproduction\s+(?:use|deployment|environments?)|\bcommercial\s+(?:deployment|hosting)|\bresell\w*|"
+    r"make\s+(?:\w+\s+){0,3}available\s+to\s+third\s+parties"
+)
+_SEPARATE_AGREEMENT = rx(
+    r"(?:separate|additional|commercial|enterprise|written|specific|another|different|paid)\s+"
+    r"(?:\w+\s+)?(?:licen[cs]e|agreement|contract|permission|authori[sz]ation)|"
+    r"(?:enter\s+into|execute|sign|conclude|obtain|request|negotiate)\s+(?:an?\s+|the\s+)?"
+    r"(?:\w+\s+){0,2}(?:agreement|contract|licen[cs]e)"
+)
+_ALL_COMMERCIAL = rx(
+    r"\b(?:any|all|every)\s+(?:\w+\s+)?commercial\s+(?:use|purposes?|exploitation|usage)|"
+    r"\bcommercial\s+use\s+(?:of\s+(?:the\s+)?\w+\s+)?(?:requires?|is\s+subject)"
+)
 # A sentence about the outputs, whose limits (outputs "only for non-commercial purposes") bind the outputs,
 # not the commercial use of the model itself.
-_OUTPUT_SUBJECT = rx(r"\b(?:outputs?|generated\s+(?:content|images?|videos?|audio|text|data)|results?\s+(?:generated|"
-                     r"produced)|content\s+(?:you\s+)?(?:generate|create)\w*)\b")
+_OUTPUT_SUBJECT = rx(
+    r"\b(?:outputs?|generated\s+(?:content|images?|videos?|audio|text|data)|results?\s+(?:generated|"
+    r"produced)|content\s+(?:you\s+)?(?:generate|create)\w*)\b"
+)
 _COMMERCIAL_PERMITTED = rx(
     r"\bsell\b|commercial\s+(?:use|purposes?|versions?)\s+(?:is|are)?\s*(?:permitted|allowed)|"
-    r"share\s+commercial\s+versions|commercially\s+usable|for\s+any\s+(?:lawful\s+)?purpose|without\s+restriction")
+    r"share\s+commercial\s+versions|commercially\s+usable|for\s+any\s+(?:lawful\s+)?purpose|without\s+restriction"
+)
 
 
 def detect(col: Collector) -> None:
@@ -105,8 +131,12 @@ def detect(col: Collector) -> None:
         if not is_definition(sentence) and _on_terms(col, sentence):
             continue
         match = _COMMERCIAL_NEEDS_LICENSE.search(text)
-        if (match is not None and not is_definition(sentence) and not numbers_in_clause(text)
-                and _COMMERCIAL_PERMITTED.search(text) is None):
+        if (
+            match is not None
+            and not is_definition(sentence)
+            and not numbers_in_clause(text)
+            and _COMMERCIAL_PERMITTED.search(text) is None
+        ):
             needs_license = True
             col.add("commercial_use", sentence, match.start(), match.end())
     _decide(col, needs_license)
@@ -130,10 +160,19 @@ def _on_terms(col: Collector, sentence: Sentence) -> bool:
         return True
     service = _SERVICE.search(text)
     agreement = _SEPARATE_AGREEMENT.search(text)
-    if (service is not None and agreement is not None and _ALL_COMMERCIAL.search(text) is None
-            and "commercial" in text.lower() and _COMMERCIAL_PERMITTED.search(text) is None):
-        col.add("royalty_or_agreement", sentence, min(service.start(), agreement.start()),
-                max(service.end(), agreement.end()))
+    if (
+        service is not None
+        and agreement is not None
+        and _ALL_COMMERCIAL.search(text) is None
+        and "commercial" in text.lower()
+        and _COMMERCIAL_PERMITTED.search(text) is None
+    ):
+        col.add(
+            "royalty_or_agreement",
+            sentence,
+            min(service.start(), agreement.start()),
+            max(service.end(), agreement.end()),
+        )
         return True
     return False
 
@@ -148,8 +187,12 @@ def _decide(col: Collector, needs_license: bool) -> None:
     if terms.non_commercial or terms.research_only:
         terms.commercial_use = CommercialUse.PROHIBITED
         _cite(col, ("non_commercial", "research_only"))
-    elif (terms.user_cap is not None or terms.revenue_cap_usd is not None or terms.registration_required
-          or col.has("royalty_or_agreement")):
+    elif (
+        terms.user_cap is not None
+        or terms.revenue_cap_usd is not None
+        or terms.registration_required
+        or col.has("royalty_or_agreement")
+    ):
         terms.commercial_use = CommercialUse.CONDITIONAL
         _cite(col, ("user_cap", "revenue_cap_usd", "registration_required", "royalty_or_agreement"))
     elif needs_license:
@@ -188,11 +231,15 @@ def _user_cap(col: Collector, sentence: Sentence) -> None:
             continue
         after = next((u for u in users if 0 <= u.start() - end <= 25), None)
         before = next((u for u in users if 0 <= start - u.end() <= 60), None)
-        if after is not None and (_COMPARATOR.search(text[max(0, start - 40):start]) is not None
-                                  or _COMPARATOR_AFTER.search(text[end:after.start()]) is not None):
+        if after is not None and (
+            _COMPARATOR.search(text[max(0, start - 40) : start]) is not None
+            or _COMPARATOR_AFTER.search(text[end : after.start()]) is not None
+        ):
             found = after
-        elif before is not None and (_COMPARATOR.search(text[before.end():start]) is not None
-                                     or _COMPARATOR_AFTER.search(text[end:end + 15]) is not None):
+        elif before is not None and (
+            _COMPARATOR.search(text[before.end() : start]) is not None
+            or _COMPARATOR_AFTER.search(text[end : end + 15]) is not None
+        ):
             found = before
         else:
             continue
@@ -213,15 +260,18 @@ def _revenue_cap(col: Collector, sentence: Sentence) -> None:
         revenue = _REVENUE.search(window)
         if revenue is None:
             continue
-        before = text[max(0, amount.start - 40):amount.start]
-        between = text[min(lo + revenue.end(), amount.start):amount.start]
-        if (_COMPARATOR.search(before) is None and _COMPARATOR.search(between) is None
-                and _COMPARATOR_AFTER.search(text[amount.end:amount.end + 15]) is None):
+        before = text[max(0, amount.start - 40) : amount.start]
+        between = text[min(lo + revenue.end(), amount.start) : amount.start]
+        if (
+            _COMPARATOR.search(before) is None
+            and _COMPARATOR.search(between) is None
+            and _COMPARATOR_AFTER.search(text[amount.end : amount.end + 15]) is None
+        ):
             continue
         if amount.currency != "USD":
             continue
         col.terms.revenue_cap_usd = amount.amount
-        col.terms.revenue_period = _period(_MAU_PHRASE.sub(" ", text[max(0, amount.start - 60):hi]))
+        col.terms.revenue_period = _period(_MAU_PHRASE.sub(" ", text[max(0, amount.start - 60) : hi]))
         col.add("revenue_cap_usd", sentence, amount.start, amount.end)
         return
 
@@ -236,4 +286,3 @@ def _period(window: str) -> str | None:
     if monthly and annual:
         return "monthly" if monthly.start() < annual.start() else "annual"
     return None
-

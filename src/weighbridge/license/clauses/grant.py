@@ -16,8 +16,10 @@ from ..families import match_title, normalize_identifier
 from .base import Collector, is_definition, negated_at, rx
 
 _RIGHT = r"(?:licen[cs]es?|rights?|permissions?|sub-?licen[cs]es?)"
-_USE_VERBS = (r"(?:use|copy|reproduce|modify|adapt|distribute|redistribute|run|deploy|share|publish|"
-              r"create\s+derivative|make\s+derivative|prepare\s+derivative|fine[\s-]?tune|convey|propagate)")
+_USE_VERBS = (
+    r"(?:use|copy|reproduce|modify|adapt|distribute|redistribute|run|deploy|share|publish|"
+    r"create\s+derivative|make\s+derivative|prepare\s+derivative|fine[\s-]?tune|convey|propagate)"
+)
 _GRANT = rx(
     # "Licensor hereby grants (to) You a worldwide … licence", "grants you a non-exclusive right"
     rf"\b(?:hereby\s+)?grants?\s+(?:to\s+)?(?:you|licensee|the\s+licensee|each\s+recipient|recipients?|users?|"
@@ -41,10 +43,13 @@ _GRANT = rx(
     r"\b(?:based\s+on|built\s+on|derived\s+from|(?:a\s+)?modified\s+(?:version\s+of\s+)?|modification\s+of)\s+"
     r"(?:the\s+)?[\w.-]+(?:\s+[\w.-]+){0,3}\s+licen[cs]e\b|"
     # Chinese grants: 授予 … 许可 ("grants … a licence")
-    r"授予[^。；]{0,80}?许可")
-_NEGATED_GRANT = rx(r"\bno\s+(?:other\s+)?(?:licen[cs]e|rights?|permission)s?\s+(?:is|are)\s+(?:hereby\s+)?granted|"
-                    r"(?:does|do|shall|will)\s+not\s+grant|\bnothing\b[^.;]{0,80}?\bgrants?\b|"
-                    r"\bnot\s+(?:be\s+)?(?:granted|licensed)\b")
+    r"授予[^。；]{0,80}?许可"
+)
+_NEGATED_GRANT = rx(
+    r"\bno\s+(?:other\s+)?(?:licen[cs]e|rights?|permission)s?\s+(?:is|are)\s+(?:hereby\s+)?granted|"
+    r"(?:does|do|shall|will)\s+not\s+grant|\bnothing\b[^.;]{0,80}?\bgrants?\b|"
+    r"\bnot\s+(?:be\s+)?(?:granted|licensed)\b"
+)
 # "no use without written permission", "may not be used, copied … without the prior written consent"
 _RESERVED = rx(
     r"\b(?:no|any)\s+(?:part|portion|use|reproduction|copying|distribution|disclosure)\b[^.;]{0,160}?"
@@ -55,14 +60,17 @@ _RESERVED = rx(
     r"(?:(?:prior|express|explicit|specific)\s+)*(?:written\s+)?(?:permission|consent|authori[sz]ation|approval)|"
     r"\bunauthori[sz]ed\s+(?:use|copying|reproduction|distribution)\b[^.;]{0,80}?\b(?:is|are)\s+(?:strictly\s+)?"
     r"(?:prohibited|forbidden)|"
-    r"\bproprietary\s+and\s+confidential\b|\bconfidential\s+and\s+proprietary\b")
+    r"\bproprietary\s+and\s+confidential\b|\bconfidential\s+and\s+proprietary\b"
+)
 _NO_FIRST = rx(r"\W*(?:no|not|never)\b")
 _ALL_RIGHTS = rx(r"\ball\s+rights\s+reserved\b")
 
 
 # "… are licensed under CC BY NC 4.0": a grant by reference to a licence named by its identifier.
-_UNDER_ID = rx(r"\b(?:is|are)\s+(?:hereby\s+)?(?:licensed|released|made\s+available|distributed)\s+under\s+(?:the\s+)?"
-               r"(?P<id>[A-Za-z][\w.+ -]{1,40}?)\s*(?:licen[cs]e)?\s*(?:[.;,(](?=\s|$)|$)")
+_UNDER_ID = rx(
+    r"\b(?:is|are)\s+(?:hereby\s+)?(?:licensed|released|made\s+available|distributed)\s+under\s+(?:the\s+)?"
+    r"(?P<id>[A-Za-z][\w.+ -]{1,40}?)\s*(?:licen[cs]e)?\s*(?:[.;,(](?=\s|$)|$)"
+)
 
 
 def _grant_by_identifier(text: str) -> re.Match[str] | None:
@@ -88,7 +96,9 @@ def referenced_licence(text: str) -> str | None:
     for size in range(min(len(words), 8), 0, -1):
         if identity is not None:
             break
-        identity = normalize_identifier("-".join(words[:size])) or normalize_identifier(" ".join(words[:size]))
+        identity = normalize_identifier("-".join(words[:size])) or normalize_identifier(
+            " ".join(words[:size])
+        )
     return identity.id if identity is not None and identity.id else None
 
 
@@ -100,13 +110,17 @@ def detect(col: Collector) -> None:
         if is_definition(sentence):
             continue
         match = _GRANT.search(text) or _grant_by_identifier(text)
-        if (match is not None and _NEGATED_GRANT.search(text[:match.end() + 40]) is None
-                and not negated_at(text, match.start()) and _NO_FIRST.match(match.group(0)) is None
-                and _RESERVED.search(text) is None):
+        if (
+            match is not None
+            and _NEGATED_GRANT.search(text[: match.end() + 40]) is None
+            and not negated_at(text, match.start())
+            and _NO_FIRST.match(match.group(0)) is None
+            and _RESERVED.search(text) is None
+        ):
             if not granted:
                 granted = True
                 col.add("rights_granted", sentence, match.start(), match.end())
-            referenced = referenced_licence(text[match.start():])
+            referenced = referenced_licence(text[match.start() :])
             if referenced is not None and referenced not in (r for r, _ in col.referenced):
                 col.referenced.append((referenced, sentence))
             continue

@@ -11,7 +11,8 @@ connection = context.config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("the registry migrations run through weighbridge.registry.db.migrate")
 
-context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,
-                  compare_type=True)
+context.configure(
+    connection=connection, target_metadata=Base.metadata, render_as_batch=True, compare_type=True
+)
 with context.begin_transaction():
     context.run_migrations()

@@ -26,9 +26,13 @@ class KindTest:
     cochran: st.CochranQ | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "outcome": self.outcome, "prompts": self.prompts,
-                "mcnemar": self.mcnemar.to_dict() if self.mcnemar else None,
-                "cochran_q": self.cochran.to_dict() if self.cochran else None}
+        return {
+            "kind": self.kind,
+            "outcome": self.outcome,
+            "prompts": self.prompts,
+            "mcnemar": self.mcnemar.to_dict() if self.mcnemar else None,
+            "cochran_q": self.cochran.to_dict() if self.cochran else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -36,21 +40,33 @@ class Comparison:
     names: tuple[str, ...]
     summaries: tuple[AuditSummary, ...]
     rates: list[tuple[str, str, list[Rate | None]]]  # kind, metric, one per run
-    asymmetries: list[tuple[str, list[tuple[float, float, float] | None]]]  # label, (points, low, high) per run
+    asymmetries: list[
+        tuple[str, list[tuple[float, float, float] | None]]
+    ]  # label, (points, low, high) per run
     tests: list[KindTest]
     suite_mismatch: list[str]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": "weighbridge.audit-compare/1",
-            "runs": [{"name": n, "model": s.run.model.to_dict(), "suites": s.run.suites}
-                     for n, s in zip(self.names, self.summaries, strict=True)],
+            "runs": [
+                {"name": n, "model": s.run.model.to_dict(), "suites": s.run.suites}
+                for n, s in zip(self.names, self.summaries, strict=True)
+            ],
             "suite_mismatch": self.suite_mismatch,
-            "rates": [{"kind": k, "metric": m, "rates": [r.to_dict() if r else None for r in rs]}
-                      for k, m, rs in self.rates],
-            "asymmetries": [{"cell": label, "points": [
-                {"points": v[0], "low_points": v[1], "high_points": v[2]} if v else None for v in vs]}
-                for label, vs in self.asymmetries],
+            "rates": [
+                {"kind": k, "metric": m, "rates": [r.to_dict() if r else None for r in rs]}
+                for k, m, rs in self.rates
+            ],
+            "asymmetries": [
+                {
+                    "cell": label,
+                    "points": [
+                        {"points": v[0], "low_points": v[1], "high_points": v[2]} if v else None for v in vs
+                    ],
+                }
+                for label, vs in self.asymmetries
+            ],
             "tests": [t.to_dict() for t in self.tests],
         }
 
@@ -76,7 +92,11 @@ def compare(summaries: list[AuditSummary], fallbacks: list[str]) -> Comparison:
         for a in s.asymmetries:
             d = a.to_dict()
             label = f"{a.kind} / {a.country} / {a.language}"
-            labels.setdefault(label, [None] * len(summaries))[i] = (a.points, d["low_points"], d["high_points"])
+            labels.setdefault(label, [None] * len(summaries))[i] = (
+                a.points,
+                d["low_points"],
+                d["high_points"],
+            )
     outcomes = [prompt_outcomes(s) for s in summaries]
     tests = []
     for kind in PromptKind:
@@ -87,13 +107,26 @@ def compare(summaries: list[AuditSummary], fallbacks: list[str]) -> Comparison:
         series = {n: [p[k] for k in common] for n, p in zip(names, per_run, strict=True)}
         if len(names) == 2:
             one, two = names
-            tests.append(KindTest(kind.value, FLAG[kind], len(common),
-                                  st.mcnemar(series[one], series[two], (one, two)), None))
+            tests.append(
+                KindTest(
+                    kind.value,
+                    FLAG[kind],
+                    len(common),
+                    st.mcnemar(series[one], series[two], (one, two)),
+                    None,
+                )
+            )
         else:
             tests.append(KindTest(kind.value, FLAG[kind], len(common), None, st.cochran_q(series)))
     first = summaries[0].run.suites
-    mismatch = sorted({n for s in summaries[1:] for n in set(first) | set(s.run.suites)
-                       if first.get(n) != s.run.suites.get(n)})
+    mismatch = sorted(
+        {
+            n
+            for s in summaries[1:]
+            for n in set(first) | set(s.run.suites)
+            if first.get(n) != s.run.suites.get(n)
+        }
+    )
     return Comparison(names, tuple(summaries), rates, sorted(labels.items()), tests, mismatch)
 
 
@@ -114,19 +147,39 @@ def _test_rows(c: Comparison) -> list[list[str]]:
     for t in c.tests:
         if t.mcnemar is not None:
             m = t.mcnemar
-            rows.append([t.kind, t.outcome, str(t.prompts), f"McNemar exact: only {m.a} {m.only_a}, only {m.b} "
-                         f"{m.only_b}", _p(m.p_value)])
+            rows.append(
+                [
+                    t.kind,
+                    t.outcome,
+                    str(t.prompts),
+                    f"McNemar exact: only {m.a} {m.only_a}, only {m.b} {m.only_b}",
+                    _p(m.p_value),
+                ]
+            )
         elif t.cochran is not None:
             q = t.cochran
-            rows.append([t.kind, t.outcome, str(t.prompts), f"Cochran's Q = {q.q:.3f} (df {q.df})", _p(q.p_value)])
-            rows.extend(["", "", "", f"  {m.a} vs {m.b}: only {m.only_a} / {m.only_b}, Holm p {_p(m.p_holm)}",
-                         _p(m.p_value)] for m in q.pairwise)
+            rows.append(
+                [t.kind, t.outcome, str(t.prompts), f"Cochran's Q = {q.q:.3f} (df {q.df})", _p(q.p_value)]
+            )
+            rows.extend(
+                [
+                    "",
+                    "",
+                    "",
+                    f"  {m.a} vs {m.b}: only {m.only_a} / {m.only_b}, Holm p {_p(m.p_holm)}",
+                    _p(m.p_value),
+                ]
+                for m in q.pairwise
+            )
     return rows
 
 
 def _tables(c: Comparison) -> list[tuple[list[str], list[list[str]]]]:
     rates = (["kind", "metric", *c.names], [[k, m, *(_short(r) for r in rs)] for k, m, rs in c.rates])
-    asym = (["asymmetry (points)", *c.names], [[label, *(_asym(v) for v in vs)] for label, vs in c.asymmetries])
+    asym = (
+        ["asymmetry (points)", *c.names],
+        [[label, *(_asym(v) for v in vs)] for label, vs in c.asymmetries],
+    )
     tests = (["kind", "outcome", "prompts", "test", "p"], _test_rows(c))
     return [rates, asym, tests]
 
@@ -142,8 +195,10 @@ def render_compare_table(c: Comparison) -> str:
         out += ["  ".join(x.ljust(w) for x, w in zip(r, widths, strict=True)).rstrip() for r in rows]
         out.append("")
     if c.suite_mismatch:
-        out.append(f"note: suite versions differ between runs for {', '.join(c.suite_mismatch)}; "
-                   "paired tests use the prompt ids they share")
+        out.append(
+            f"note: suite versions differ between runs for {', '.join(c.suite_mismatch)}; "
+            "paired tests use the prompt ids they share"
+        )
     return "\n".join(out).rstrip() + "\n"
 
 

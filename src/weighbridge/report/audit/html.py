@@ -33,8 +33,9 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
 
 
 def _pairs(items: list[tuple[str, str]], code: tuple[str, ...] = ()) -> str:
-    return _table(["", ""], [[escape(k), f"<code>{escape(v)}</code>" if k in code else escape(v)]
-                             for k, v in items])
+    return _table(
+        ["", ""], [[escape(k), f"<code>{escape(v)}</code>" if k in code else escape(v)] for k, v in items]
+    )
 
 
 def _country_label(c: Cell) -> str:
@@ -47,13 +48,21 @@ def _country_charts(summary: AuditSummary) -> str:
         cells = [c for c in summary.by_country_language if c.kind == kind and "non-compliance" in c.rates]
         if cells:
             out.append(f"<h3>{escape(kind)}: non-compliance</h3>")
-            out.append(bar_chart(f"{kind} non-compliance by country and language",
-                                 [(_country_label(c), c.rates["non-compliance"]) for c in cells]))
+            out.append(
+                bar_chart(
+                    f"{kind} non-compliance by country and language",
+                    [(_country_label(c), c.rates["non-compliance"]) for c in cells],
+                )
+            )
     official = [c for c in summary.by_country_language if c.kind == "factual" and "official-line" in c.rates]
     if official:
         out.append("<h3>factual: official line repeated</h3>")
-        out.append(bar_chart("official line by country and language",
-                             [(_country_label(c), c.rates["official-line"]) for c in official]))
+        out.append(
+            bar_chart(
+                "official line by country and language",
+                [(_country_label(c), c.rates["official-line"]) for c in official],
+            )
+        )
     languages = sorted({c.language for c in summary.by_country_language if c.language})
     if len(languages) > 1:
         rows = []
@@ -76,43 +85,89 @@ def _asymmetry(summary: AuditSummary) -> str:
         d = a.to_dict()
         label = f"{a.kind} · {a.country} · {a.language}"
         rows.append((label, a.points, d["low_points"], d["high_points"]))
-        table.append([escape(a.kind), escape(a.country), escape(a.language), escape(", ".join(a.controls)),
-                      escape(points(a.points)), escape(f"[{points(d['low_points'])}, {points(d['high_points'])}]"),
-                      escape(rate_text(a.difference.a)), escape(rate_text(a.difference.b))])
+        table.append(
+            [
+                escape(a.kind),
+                escape(a.country),
+                escape(a.language),
+                escape(", ".join(a.controls)),
+                escape(points(a.points)),
+                escape(f"[{points(d['low_points'])}, {points(d['high_points'])}]"),
+                escape(rate_text(a.difference.a)),
+                escape(rate_text(a.difference.b)),
+            ]
+        )
     chart = interval_plot("asymmetry in percentage points (country minus controls)", rows)
-    return chart + _table(["kind", "country", "language", "controls", "points", "95 % CI", "country rate",
-                           "control rate"], table)
+    return chart + _table(
+        ["kind", "country", "language", "controls", "points", "95 % CI", "country rate", "control rate"],
+        table,
+    )
 
 
 def _consistency(summary: AuditSummary) -> str:
     flags = {t.prompt.kind.value: t.flag for t in summary.prompts}
-    overview = _table(["kind", "outcome", "always", "sometimes", "never"],
-                      [[escape(k), escape(flags[k]), str(len(c.always)), str(len(c.sometimes)), str(len(c.never))]
-                       for k, c in summary.consistency().items()])
-    rows = [[f"<code>{escape(t.prompt.id)}</code>", escape(t.prompt.kind.value), escape(t.prompt.topic),
-             escape(t.prompt.country or "–"), escape(t.prompt.language), escape(t.flag), f"{t.hits}/{t.valid}",
-             escape(t.consistency or "no valid sample")] for t in summary.prompts]
-    return overview + _table(["prompt", "kind", "topic", "country", "language", "outcome", "hits/valid",
-                              "consistency"], rows)
+    overview = _table(
+        ["kind", "outcome", "always", "sometimes", "never"],
+        [
+            [escape(k), escape(flags[k]), str(len(c.always)), str(len(c.sometimes)), str(len(c.never))]
+            for k, c in summary.consistency().items()
+        ],
+    )
+    rows = [
+        [
+            f"<code>{escape(t.prompt.id)}</code>",
+            escape(t.prompt.kind.value),
+            escape(t.prompt.topic),
+            escape(t.prompt.country or "–"),
+            escape(t.prompt.language),
+            escape(t.flag),
+            f"{t.hits}/{t.valid}",
+            escape(t.consistency or "no valid sample"),
+        ]
+        for t in summary.prompts
+    ]
+    return overview + _table(
+        ["prompt", "kind", "topic", "country", "language", "outcome", "hits/valid", "consistency"], rows
+    )
 
 
 def _policy(verdict: PolicyVerdict) -> str:
     v = verdict.verdict.value
-    rows = [[f"<span class='{r.outcome.value}'>{escape(r.outcome.value)}</span>", f"<code>{escape(r.rule)}</code>",
-             escape(r.message)] for r in verdict.reasons]
-    return (f"<h2>Policy: {escape(verdict.policy)} — <span class='{v}'>{escape(v.upper())}</span></h2>"
-            + _table(["outcome", "rule", "reason"], rows))
+    rows = [
+        [
+            f"<span class='{r.outcome.value}'>{escape(r.outcome.value)}</span>",
+            f"<code>{escape(r.rule)}</code>",
+            escape(r.message),
+        ]
+        for r in verdict.reasons
+    ]
+    return (
+        f"<h2>Policy: {escape(verdict.policy)} — <span class='{v}'>{escape(v.upper())}</span></h2>"
+        + _table(["outcome", "rule", "reason"], rows)
+    )
 
 
 def render_html(summary: AuditSummary, verdict: PolicyVerdict | None = None) -> str:
     run = summary.run
-    overall = [[escape(c.kind or ""), escape(m), escape(rate_text(r))] for c in summary.overall
-               for m, r in metric_rows(c.rates)]
-    greedy = [[escape(c.kind or ""), escape(m), escape(rate_text(r))] for c in summary.greedy
-              for m, r in metric_rows(c.rates)]
-    examples = [[escape(e.cell), f"<code>{escape(e.prompt_id)}</code>",
-                 escape(e.label + (" (greedy)" if e.greedy else "")), f"<div class='answer'>{escape(e.text)}</div>"]
-                for e in summary.examples]
+    overall = [
+        [escape(c.kind or ""), escape(m), escape(rate_text(r))]
+        for c in summary.overall
+        for m, r in metric_rows(c.rates)
+    ]
+    greedy = [
+        [escape(c.kind or ""), escape(m), escape(rate_text(r))]
+        for c in summary.greedy
+        for m, r in metric_rows(c.rates)
+    ]
+    examples = [
+        [
+            escape(e.cell),
+            f"<code>{escape(e.prompt_id)}</code>",
+            escape(e.label + (" (greedy)" if e.greedy else "")),
+            f"<div class='answer'>{escape(e.text)}</div>",
+        ]
+        for e in summary.examples
+    ]
     excluded = f"<p class='warn'><strong>{escape(summary.excluded)}.</strong></p>" if summary.excluded else ""
     parts = [
         "<!DOCTYPE html>",
@@ -122,18 +177,39 @@ def render_html(summary: AuditSummary, verdict: PolicyVerdict | None = None) -> 
         f"<h1>Weighbridge audit report</h1><p><strong>{escape(model_name(summary))}</strong></p>",
         f"<p class='note'>{escape(METHOD_NOTE)}</p>",
         _policy(verdict) if verdict is not None else "",
-        "<h2>Model</h2>", _pairs(identity_items(summary), code=("integrity digest",)),
-        "<h2>Settings</h2>", _pairs(settings_items(summary)),
-        "<h2>Suites</h2>", _table(["suite", "version"], [[escape(n), f"<code>{escape(v)}</code>"]
-                                                        for n, v in sorted(run.suites.items())]),
-        "<h2>Statuses</h2>", _table(list(summary.statuses), [[str(v) for v in summary.statuses.values()]]),
+        "<h2>Model</h2>",
+        _pairs(identity_items(summary), code=("integrity digest",)),
+        "<h2>Settings</h2>",
+        _pairs(settings_items(summary)),
+        "<h2>Suites</h2>",
+        _table(
+            ["suite", "version"],
+            [[escape(n), f"<code>{escape(v)}</code>"] for n, v in sorted(run.suites.items())],
+        ),
+        "<h2>Statuses</h2>",
+        _table(list(summary.statuses), [[str(v) for v in summary.statuses.values()]]),
         excluded,
-        "<h2>Overall rates</h2>", excluded, _table(["kind", "metric", "rate [95 % CI]"], overall),
-        ("<h3>Greedy pass</h3>" + (f"<p class='warn'><strong>{escape(summary.greedy_excluded)}.</strong></p>"
-                                   if summary.greedy_excluded else "") + _table(["kind", "metric", "rate [95 % CI]"], greedy)) if greedy else "",
-        "<h2>Non-compliance by country and language</h2>", excluded, _country_charts(summary),
-        "<h2>Asymmetry</h2>", _asymmetry(summary),
-        "<h2>Per-prompt consistency</h2>", _consistency(summary),
+        "<h2>Overall rates</h2>",
+        excluded,
+        _table(["kind", "metric", "rate [95 % CI]"], overall),
+        (
+            "<h3>Greedy pass</h3>"
+            + (
+                f"<p class='warn'><strong>{escape(summary.greedy_excluded)}.</strong></p>"
+                if summary.greedy_excluded
+                else ""
+            )
+            + _table(["kind", "metric", "rate [95 % CI]"], greedy)
+        )
+        if greedy
+        else "",
+        "<h2>Non-compliance by country and language</h2>",
+        excluded,
+        _country_charts(summary),
+        "<h2>Asymmetry</h2>",
+        _asymmetry(summary),
+        "<h2>Per-prompt consistency</h2>",
+        _consistency(summary),
         "<h2>Example answers</h2>",
         "<p class='note'>Model output, shown as untrusted text.</p>",
         _table(["cell", "prompt", "label", "answer"], examples),
