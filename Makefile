@@ -33,11 +33,13 @@ demo: $(VENV)/.base
 test: $(VENV)/.test
 	$(BIN)/python tools/fetch_artifacts.py
 	$(BIN)/ruff check src tests benchmarks examples tools
+	$(BIN)/ruff format --check src tests benchmarks examples tools
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -rs --cov=weighbridge --cov-report=term:skip-covered --cov-report=xml:.cache/coverage.xml
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check src tests benchmarks examples tools
+	$(BIN)/ruff format --check src tests benchmarks examples tools
 	$(BIN)/mypy
 
 bench-compare: $(VENV)/.test
