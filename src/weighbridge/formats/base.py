@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import tempfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ..core.findings import Finding, Location, Rule, Severity
 from ..core.rules import make_finding
@@ -264,3 +265,21 @@ class StreamWindow(io.RawIOBase):
 def stream_size(stream: BinaryIO) -> int:
     """Size of a seekable stream (its position is left at the end)."""
     return stream.seek(0, io.SEEK_END)
+
+
+def parse_json_document(
+    ctx: ScanContext, raw: bytes, rule: Rule, what: str, *, severity: Severity | None = None
+) -> tuple[bool, Any]:
+    """``(True, document)`` when ``raw`` is JSON; otherwise ``rule`` is reported (``WHAT is not valid JSON``,
+    with the first bytes as evidence) and ``(False, None)`` comes back, so the caller stops there."""
+    try:
+        return True, json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        ctx.report(
+            rule,
+            f"{what} is not valid JSON: {exc}"[:300],
+            location=Location(offset=0),
+            evidence=raw[:120].decode("utf-8", "replace"),
+            severity=severity,
+        )
+        return False, None

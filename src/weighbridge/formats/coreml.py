@@ -9,12 +9,11 @@ for item paths that leave the package.
 
 from __future__ import annotations
 
-import json
 from typing import Any, BinaryIO
 
 from ..core.findings import Check, Location, Severity
 from ..core.rules import define
-from .base import FormatHandler, ScanContext
+from .base import FormatHandler, ScanContext, parse_json_document
 from .protobuf import LEN, VARINT, Field, ProtobufError, WireReader, parse_head
 from .text import sniff as text_sniff
 
@@ -232,16 +231,8 @@ def _scan_manifest(ctx: ScanContext, stream: BinaryIO) -> None:
 
     ctx.formats.append("mlpackage-manifest")
     raw = stream.read(ctx.limits.max_header_bytes + 1)
-    try:
-        doc: Any = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        ctx.report(
-            MALFORMED,
-            f"mlpackage manifest is not valid JSON: {exc}"[:300],
-            location=Location(offset=0),
-            evidence=raw[:120].decode("utf-8", "replace"),
-            severity=Severity.MEDIUM,
-        )
+    parsed, doc = parse_json_document(ctx, raw, MALFORMED, "mlpackage manifest", severity=Severity.MEDIUM)
+    if not parsed:
         return
     entries = doc.get("itemInfoEntries") if isinstance(doc, dict) else None
     if not isinstance(entries, dict):

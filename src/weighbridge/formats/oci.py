@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 from ..core.findings import Check, Location, Severity
 from ..core.rules import define
-from .base import FormatHandler, ScanContext, StreamWindow
+from .base import FormatHandler, ScanContext, StreamWindow, parse_json_document
 from .text import sniff as text_sniff
 
 BAD_DIGEST = define(
@@ -119,15 +119,8 @@ def _descriptors(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
     ctx.formats.append("oci-manifest")
     raw = stream.read(ctx.limits.max_header_bytes + 1)
-    try:
-        doc: Any = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        ctx.report(
-            BAD_MANIFEST,
-            f"manifest is not valid JSON: {exc}"[:300],
-            location=Location(offset=0),
-            evidence=raw[:120].decode("utf-8", "replace"),
-        )
+    parsed, doc = parse_json_document(ctx, raw, BAD_MANIFEST, "manifest")
+    if not parsed:
         return
     if not isinstance(doc, dict):
         return

@@ -11,14 +11,13 @@ head carries skops' ``__loader__`` node keys.
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..core.findings import Check, Location, Severity
 from ..core.rules import define
-from .base import FormatHandler, ScanContext
+from .base import FormatHandler, ScanContext, parse_json_document
 from .text import sniff as text_sniff
 
 UNTRUSTED_TYPE = define(
@@ -118,15 +117,8 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
             evidence=f"more than {cap} bytes",
         )
         return
-    try:
-        schema: Any = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        ctx.report(
-            BAD_SCHEMA,
-            f"schema is not valid JSON: {exc}"[:300],
-            location=Location(offset=0),
-            evidence=raw[:120].decode("utf-8", "replace"),
-        )
+    parsed, schema = parse_json_document(ctx, raw, BAD_SCHEMA, "schema")
+    if not parsed:
         return
     version = schema.get("_skops_version") if isinstance(schema, dict) else None
     stack: list[tuple[str, Any]] = [("$", schema)]

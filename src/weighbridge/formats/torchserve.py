@@ -9,12 +9,11 @@ by its keys and reports what loading the archive imports, naming the handler. Bu
 
 from __future__ import annotations
 
-import json
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from ..core.findings import Check, Location, Severity
 from ..core.rules import define
-from .base import FormatHandler, ScanContext
+from .base import FormatHandler, ScanContext, parse_json_document
 from .text import sniff as text_sniff
 
 HANDLER_CODE = define(
@@ -63,15 +62,8 @@ def _sniff(head: bytes, name: str) -> bool:
 def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
     ctx.formats.append("torchserve-manifest")
     raw = stream.read(ctx.limits.max_header_bytes + 1)
-    try:
-        manifest: Any = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        ctx.report(
-            BAD_MANIFEST,
-            f"manifest is not valid JSON: {exc}"[:300],
-            location=Location(offset=0),
-            evidence=raw[:120].decode("utf-8", "replace"),
-        )
+    parsed, manifest = parse_json_document(ctx, raw, BAD_MANIFEST, "manifest")
+    if not parsed:
         return
     model = manifest.get("model") if isinstance(manifest, dict) else None
     if not isinstance(model, dict):
