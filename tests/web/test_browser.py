@@ -24,7 +24,8 @@ def test_inventory_model_approve_revoke(filled: Filled) -> None:
         assert page.inner_text("h1") == "Inventory"
         assert page.locator("table.inventory tbody tr").count() == 4
         page.fill("input[name=q]", "card")
-        page.click("form.filters button[type=submit]")
+        with page.expect_navigation():  # a form post: wait for the page it leads to
+            page.click("form.filters button[type=submit]")
         assert page.locator("table.inventory tbody tr").count() == 1
         page.goto(f"{base}/")
         screenshot(page, "inventory.png")
@@ -37,18 +38,21 @@ def test_inventory_model_approve_revoke(filled: Filled) -> None:
 
         page.click("text=Sign in with a token")
         page.fill("input[name=token]", filled.tokens["decide"])
-        page.click("form button[type=submit]")
+        with page.expect_navigation():  # a form post: wait for the page it leads to
+            page.click("form button[type=submit]")
         assert "signed in as" in page.inner_text("header")
 
         page.goto(f"{base}/models/{MODEL}")
         page.fill("form.decide-approve input[name=reason]", "card reviewed: the script is inert text")
-        page.click("form.decide-approve button[type=submit]")
+        with page.expect_navigation():  # a form post: wait for the page it leads to
+            page.click("form.decide-approve button[type=submit]")
         assert page.inner_text("#decision") == "admitted"
         assert "card reviewed" in page.inner_text("#history")
         screenshot(page, "after-approve.png")
 
         page.fill("form.decide-revoke input[name=reason]", "publisher withdrew the licence")
-        page.click("form.decide-revoke button[type=submit]")
+        with page.expect_navigation():  # a form post: wait for the page it leads to
+            page.click("form.decide-revoke button[type=submit]")
         assert page.inner_text("#decision") == "revoked"
         rows = page.locator("#history tbody tr")
         assert rows.count() == 4  # admit, quarantine, approve, revoke (newest first)
