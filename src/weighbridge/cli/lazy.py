@@ -48,7 +48,8 @@ def registered_commands(module_name: str) -> dict[str, Any]:
 
 
 def _no_options() -> None:
-    """(placeholder group callback)"""
+    """The holder group's callback: it takes no options and does nothing; typer only needs one to exist
+    so that a module registering a single command still yields a group whose commands can be read."""
 
 
 class LazyCommands(MutableMapping[str, Any]):
