@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from weighbridge.cli.main import run
+from weighbridge.cli.fast import run
 
 
 def wb(

@@ -79,7 +79,7 @@ def test_one_file_scan_loads_only_what_the_file_needs(tmp_path: Path) -> None:
     names = imported_modules(
         "import sys; sys.argv = ['weighbridge', 'scan', '-f', 'json', "
         + repr(str(target))
-        + "]\nfrom weighbridge.cli.main import run\ntry:\n    run()\nexcept SystemExit as e:\n"
+        + "]\nfrom weighbridge.cli.fast import run\ntry:\n    run()\nexcept SystemExit as e:\n"
         "    assert e.code == 0, e.code"
     )
     assert "weighbridge.formats.pickle.handler" in names
@@ -99,7 +99,13 @@ def test_one_file_scan_loads_only_what_the_file_needs(tmp_path: Path) -> None:
         "weighbridge.cli.serve",
         "weighbridge.web",
         "weighbridge.registry",
-        "rich.progress",
-        "rich.table",
+        "weighbridge.sources.hf",
+        "weighbridge.sources.ollama",
+        # the console entry point's fast path: no typer (nor the pydantic it checks parameters with), and no
+        # rich for a JSON report
+        "typer",
+        "pydantic",
+        "click",
+        "rich",
     )
     assert sorted(n for n in names if n.startswith(unwanted)) == []

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..core.findings import WeighbridgeError
-from .common import err, fail
+from .common import err, fail, stderr_console
 
 if TYPE_CHECKING:
     from ..audit.runner import Progress
@@ -242,7 +242,7 @@ class _progress_bar:
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
-            console=err,
+            console=stderr_console(),
             transient=True,
         )
         bar.__enter__()

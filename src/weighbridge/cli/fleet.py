@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..core.findings import WeighbridgeError
-from .common import console_for, err, fail
+from .common import console_for, err, fail, stderr_console
 
 if TYPE_CHECKING:
     from ..core.findings import Severity
@@ -142,7 +142,7 @@ def _with_progress(run: Any) -> Any:
         DownloadColumn(),
         TransferSpeedColumn(),
         TimeRemainingColumn(),
-        console=err,
+        console=stderr_console(),
         transient=True,
     ) as bar:
         task = bar.add_task("reading", total=None)

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from .. import __version__
-from ..core.findings import Severity, WeighbridgeError, plain_message
-from ..core.report import Report
+from ..core.findings import WeighbridgeError, plain_message
 from . import logs
-from .common import console_for, err, fail, write_output
+from .common import console_for, err, fail, internal_error, write_output
 from .lazy import LazyGroup
+from .scanning import OutputFormat, report_and_exit_code, run_with_progress, scan_exit_code
 
 app = typer.Typer(
     name="weighbridge",
@@ -26,13 +24,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     cls=LazyGroup,  # audit, registry, fleet, mirror, bundle, serve… load when one of their commands runs
 )
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-    sarif = "sarif"
-    markdown = "markdown"
 
 
 TargetArg = Annotated[
@@ -64,105 +55,6 @@ WorkersOpt = Annotated[
 ]
 
 
-_fail = fail
-
-
-def _run(run: Callable[..., Report], target: str, **options: Any) -> Report:
-    """Run a scan-like library call, with a progress bar on stderr when it is a terminal."""
-    if sys.stderr.isatty():
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
-
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("scanning", total=None)
-            return run(
-                target, progress=lambda done, total: bar.update(task, completed=done, total=total), **options
-            )
-    return run(target, **options)
-
-
-_write = write_output
-
-
-def _emit(report: Report, fmt: OutputFormat, output: Path | None) -> None:
-    if output is None and fmt is OutputFormat.table:
-        from ..report.table import render_to  # rich's tables load only when one is printed
-
-        render_to(console_for(), report)  # colours and wrapping on a terminal only
-    else:
-        _write(_render(fmt, [report], several=False), output, "report")
-
-
-def _render(fmt: OutputFormat, reports: list[Report], *, several: bool) -> str:
-    """The text of ``reports`` in ``fmt``: one report as always; the reports of ``several`` targets as one JSON
-    array (json), one SARIF log with a run per report (sarif), or the documents one after the other."""
-    from ..report import RENDERERS
-
-    texts = [RENDERERS[fmt.value](report) for report in reports]
-    if not several:
-        return texts[0]
-    if fmt is OutputFormat.json:
-        return json.dumps([json.loads(text) for text in texts], indent=2, ensure_ascii=False) + "\n"
-    if fmt is OutputFormat.sarif:
-        logs_ = [json.loads(text) for text in texts]
-        combined = logs_[0]
-        combined["runs"] = [run for log in logs_ for run in log["runs"]]
-        return json.dumps(combined, indent=2, ensure_ascii=False) + "\n"
-    return "\n".join(text.rstrip("\n") + "\n" for text in texts)
-
-
-def _threshold(fail_on: str) -> Severity:
-    try:
-        return Severity.parse(fail_on)
-    except ValueError as exc:
-        _fail(str(exc))
-        raise  # unreachable: _fail exits
-
-
-def _scan_command(
-    target: str,
-    fmt: OutputFormat,
-    output: Path | None,
-    fail_on: str,
-    verdict: bool,
-    run: Callable[..., Report],
-    **options: Any,
-) -> None:
-    threshold = _threshold(fail_on)
-    try:
-        report = _run(run, target, **options)
-    except WeighbridgeError as exc:
-        _fail(str(exc))
-        return
-    _emit(report, fmt, output)
-    blocking = report.at_or_above(threshold)
-    policy_failed = report.policy is not None and report.policy.verdict.value == "fail"
-    if verdict:
-        word = "FAIL" if blocking or policy_failed else "PASS"
-        if word == "PASS" and report.policy is not None and report.policy.verdict.value == "warn":
-            word = "WARN"
-        why = f"{len(blocking)} finding(s) at or above {threshold.label}"
-        if report.policy is not None:
-            why += f"; policy {report.policy.policy}: {report.policy.verdict.value}"
-        err.print(
-            f"verdict: {word} — {why}", style="bold red" if word == "FAIL" else "bold green", markup=False
-        )
-    raise typer.Exit(1 if blocking or policy_failed else 0)
-
-
 @app.command()
 def scan(
     target: TargetsArg,
@@ -174,42 +66,7 @@ def scan(
 ) -> None:
     """Hash and statically scan every file of TARGET; never loads or executes model content. Exit 1 when a
     finding of any target is at or above --fail-on, 2 when a target cannot be scanned."""
-    from ..scanning.api import scan as scan_target
-
-    if len(target) == 1:
-        _scan_command(target[0], fmt, output, fail_on, False, scan_target, download=download, workers=workers)
-        return
-    _scan_many(target, fmt, output, _threshold(fail_on), scan_target, download=download, workers=workers)
-
-
-def _scan_many(
-    targets: list[str],
-    fmt: OutputFormat,
-    output: Path | None,
-    threshold: Severity,
-    run: Callable[..., Report],
-    **options: Any,
-) -> None:
-    """Scan each target in turn; one exit code: 2 if one could not be scanned, else 1 if one has a finding at
-    or above ``threshold``, else 0. Tables print as each report is ready; other formats print once, combined."""
-    reports: list[Report] = []
-    failed = False
-    for target in targets:
-        try:
-            report = _run(run, target, **options)
-        except WeighbridgeError as exc:
-            err.print(f"weighbridge: error: {plain_message(str(exc))}", markup=False, soft_wrap=True)
-            failed = True
-            continue
-        if output is None and fmt is OutputFormat.table:
-            if reports:
-                sys.stdout.write("\n")
-            _emit(report, fmt, output)
-        reports.append(report)
-    if reports and not (output is None and fmt is OutputFormat.table):
-        _write(_render(fmt, reports, several=True), output, "report")
-    blocking = any(report.at_or_above(threshold) for report in reports)
-    raise typer.Exit(2 if failed else 1 if blocking else 0)
+    raise typer.Exit(scan_exit_code(target, fmt, output, fail_on, download=download, workers=workers))
 
 
 @app.command()
@@ -254,8 +111,8 @@ def inspect(
 
             summary = summarise(load_run(audit))
     except WeighbridgeError as exc:
-        _fail(str(exc))
-    _scan_command(
+        fail(str(exc))
+    code = report_and_exit_code(
         target,
         fmt,
         output,
@@ -269,6 +126,7 @@ def inspect(
         policy=loaded,
         audit=summary,
     )
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -283,11 +141,11 @@ def sbom(
     from ..scanning.inspection import inspect as inspect_target
 
     try:
-        report = _run(inspect_target, target, download=download, workers=workers)
+        report = run_with_progress(inspect_target, target, download=download, workers=workers)
     except WeighbridgeError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
-    _write(render_cyclonedx(report), output, "AI-BOM")
+    write_output(render_cyclonedx(report), output, "AI-BOM")
 
 
 class LicenseFormat(StrEnum):
@@ -313,10 +171,10 @@ def license_command(
     try:
         analysis = analyse_license_target(target, download=download)
     except WeighbridgeError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     text = render_license_json(analysis) if fmt is LicenseFormat.json else render_license_table(analysis)
-    _write(text, output, "licence report")
+    write_output(text, output, "licence report")
 
 
 @app.command()
@@ -382,13 +240,5 @@ def run() -> None:
         if isinstance(message, str):
             err.print(f"weighbridge: error: {plain_message(message)}", markup=False, soft_wrap=True)
             sys.exit(2)
-        hint = "" if logs.enabled() else " (run with -v for the traceback)"
-        err.print(
-            f"weighbridge: internal error: {type(exc).__name__}: {plain_message(str(exc))}{hint}",
-            markup=False,
-            soft_wrap=True,
-        )
-        if logs.enabled():
-            logs.LOGGER.error("unexpected error", exc_info=exc)
-        sys.exit(2)
+        internal_error(exc, logging_on=logs.enabled())
     sys.exit(code if isinstance(code, int) else 0)

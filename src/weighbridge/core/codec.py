@@ -1,6 +1,8 @@
 """The report codec, both directions: a ``Report`` to its ``weighbridge.report/1`` JSON document
-(``report_to_dict``, behind ``Report.to_dict()``) and back (``report_from_dict``), so a policy can be evaluated
-again on what was recorded without reading the model's files. Plain dicts in and out: no I/O, nothing is
+(``report_to_dict``, behind ``Report.to_dict()``, in ``core/encode.py``) and back (``report_from_dict``, here),
+so a policy can be evaluated again on what was recorded without reading the model's files. The encoder lives
+apart because every JSON or SARIF report needs it and none needs the licence, provenance and policy types the
+decoder builds (a one-file scan's start-up pays for those otherwise). Plain dicts in and out: no I/O, nothing is
 unpickled, which is why it lives in ``core`` beside the types it encodes.
 
 Everything a policy looks at survives the round trip; fields ``to_dict`` never wrote (a card's body and
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .encode import report_to_dict
 from .findings import Check, Finding, Location, Severity, WeighbridgeError
 from .license import (
     CommercialUse,
@@ -53,39 +56,7 @@ from .report import FileRecord, Report, Target, TargetKind
 
 D = dict[str, Any]
 
-
-def report_to_dict(report: Report) -> D:
-    """The ``weighbridge.report/1`` document of a report (what ``Report.to_dict`` returns). Each part's own
-    ``to_dict`` writes its object; this assembles them and adds the summary."""
-    top = report.max_severity
-    return {
-        "schema": "weighbridge.report/1",
-        "tool": {"name": "weighbridge", "version": report.tool_version},
-        "target": report.target.to_dict(),
-        "summary": {
-            "max_severity": top.label if top else "none",
-            "files": len(report.files),
-            "bytes": sum(f.size for f in report.files),
-            "findings": report.counts(),
-        },
-        "manifest": {"algorithm": "sha256", "digest": report.manifest_digest},
-        "files": [f.to_dict() for f in report.files],
-        "findings": [f.to_dict() for f in report.findings],
-        **({"license": _license_section(report.license)} if report.license is not None else {}),
-        **({"provenance": report.provenance.to_dict()} if report.provenance is not None else {}),
-        **({"openness": report.openness.to_dict()} if report.openness is not None else {}),
-        **({"policy": report.policy.to_dict()} if report.policy is not None else {}),
-        **({"inherited": [i.to_dict() for i in report.inherited]} if report.inherited else {}),
-    }
-
-
-def _license_section(analysis: LicenseAnalysis) -> dict[str, Any]:
-    """The licence as a report section: the ``license`` object of weighbridge.license/1 with its sources,
-    conflicts and notes alongside."""
-    doc = analysis.to_dict()
-    section = dict(doc.get("license") or {})
-    section.update({k: v for k, v in doc.items() if k not in ("schema", "license")})
-    return section
+__all__ = ["report_from_dict", "report_to_dict"]
 
 
 def report_from_dict(doc: D) -> Report:

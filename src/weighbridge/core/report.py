@@ -106,6 +106,6 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """The report as a ``weighbridge.report/1`` document; ``core.codec.report_from_dict`` reads it back."""
-        from .codec import report_to_dict  # the codec imports this module
+        from .encode import report_to_dict  # the encoder's types import this module
 
         return report_to_dict(self)

@@ -31,7 +31,7 @@ def gguf_file(target: str) -> str:
 def model_folder(target: str) -> str:
     """The Hugging Face model folder: a local folder, or an ``hf:org/name[@rev]`` snapshot in the local cache."""
     if target.startswith("hf:"):
-        from ...sources import resolve_hf
+        from ...sources.hf import resolve_hf
 
         return resolve_hf(target).root
     path = os.path.expanduser(target)
