@@ -5,6 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from weighbridge.cli.main import app
+from weighbridge.formats.lazy import LAZY_ENTRIES, real_handler
 from weighbridge.formats.model_formats import MODEL_FORMAT_HANDLERS
 from weighbridge.formats.registry import HANDLERS
 
@@ -24,7 +25,9 @@ PREFIXES = (
 
 
 def test_every_model_format_handler_is_in_the_sniff_order() -> None:
-    assert all(h in HANDLERS for h in MODEL_FORMAT_HANDLERS)
+    stood_for = [real_handler(entry.module, entry.attribute) for entry in LAZY_ENTRIES]
+    start = stood_for.index(MODEL_FORMAT_HANDLERS[0])
+    assert tuple(stood_for[start : start + len(MODEL_FORMAT_HANDLERS)]) == MODEL_FORMAT_HANDLERS
     names = [h.name for h in HANDLERS]
     # protobuf shapes must be tried before the ONNX and generic protobuf probes
     assert names.index("tf-savedmodel") < names.index("onnx") < names.index("protobuf")

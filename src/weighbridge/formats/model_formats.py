@@ -3,7 +3,8 @@
 TFLite and ExecuTorch flatbuffers (file identifiers); TensorFlow SavedModel / GraphDef / Keras SavedModel metadata (protobuf shapes, tried before the generic
 protobuf and ONNX probes); native programs and llamafiles (ELF/PE/Mach-O/APE headers); MessagePack checkpoints (Flax); YAML configurations
 that instantiate callables (NeMo, Hydra); JSON manifests of TorchServe archives, skops schemas (zip
-members) and OCI manifests / indexes. ``registry.HANDLERS`` splices this tuple in after the compressed-stream handler.
+members) and OCI manifests / indexes. ``lazy.LAZY_ENTRIES`` stands for this tuple, in this order, after the
+compressed-stream handler (a test holds the two equal).
 """
 
 from __future__ import annotations
