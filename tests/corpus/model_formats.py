@@ -159,11 +159,32 @@ def _tf_benign(w: Writer) -> None:
 
 def _llamafile_malicious(w: Writer) -> None:
     w.file(
-        "f_llamafile_program",
-        "tiny.llamafile",
+        "f_llamafile_named_as_gguf",
+        "model.gguf",
         S.llamafile(S.small_gguf()),
         "F-llamafile",
-        "APE program wrapping a GGUF: running the model runs the program",
+        "APE program wrapping a GGUF under a GGUF's name: a program where a model file was expected",
+    )
+    w.file(
+        "f_llamafile_named_as_weights",
+        "pytorch_model.bin",
+        S.llamafile(S.small_gguf(), program_bytes=65536),
+        "F-llamafile",
+        "APE program wrapping a GGUF, named like a weights file",
+    )
+    w.file(
+        "f_llamafile_without_model",
+        "tiny.llamafile",
+        S.APE_HEAD + b"\x90" * 8192,
+        "F-llamafile",
+        "APE program named as a llamafile that carries no model",
+    )
+    w.file(
+        "f_llamafile_elf_named_llamafile",
+        "tiny.llamafile",
+        S.elf_with_gguf(S.small_gguf()),
+        "F-llamafile",
+        "ELF program with a GGUF appended, named as a llamafile (llamafiles are APE programs)",
     )
     w.file(
         "f_llamafile_gguf_ssti",
@@ -630,6 +651,23 @@ MALICIOUS = [
 ]
 
 
+def _llamafile_benign(w: Writer) -> None:
+    w.file(
+        "bf_llamafile",
+        "tiny.llamafile",
+        S.llamafile(S.small_gguf()),
+        "llamafile",
+        "llamafile: APE runtime with its GGUF stored in the zip (medium: the runtime is code)",
+    )
+    w.file(
+        "bf_llamafile_large_runtime",
+        "SmolLM2-135M-Instruct.Q4_1.llamafile",
+        S.llamafile(S.small_gguf(), program_bytes=65536),
+        "llamafile",
+        "llamafile with a larger runtime before its zip",
+    )
+
+
 def _nemo_benign(w: Writer) -> None:
     w.file(
         "bf_nemo_asr",
@@ -741,6 +779,7 @@ def _msgpack_benign(w: Writer) -> None:
 
 BENIGN = [
     _tf_benign,
+    _llamafile_benign,
     _nemo_benign,
     _mar_skops_benign,
     _mobile_benign,

@@ -102,6 +102,23 @@ def test_remote_code(tmp_path: Path, setting: str, outcome: str | None) -> None:
         ]
 
 
+@pytest.mark.parametrize(("setting", "outcome"), [("forbid", "fail"), ("warn", "warn"), ("allow", None)])
+def test_a_llamafile_runtime_is_code_shipped_with_the_model(
+    tmp_path: Path, setting: str, outcome: str | None
+) -> None:
+    from tests.corpus import shapes as S
+
+    folder = tmp_path / "llamafile"
+    folder.mkdir()
+    (folder / "SmolLM2.Q4_1.llamafile").write_bytes(S.llamafile(S.small_gguf()))
+    verdict = _verdict(folder, {"rules": {"remote_code": setting, "max_scan_severity": "medium"}})
+    assert _outcome(verdict, "rules.remote_code") == outcome
+    assert _outcome(verdict, "rules.max_scan_severity") == "pass"  # the runtime is a medium finding
+    if outcome is not None:
+        reason = next(r for r in verdict.reasons if r.rule == "rules.remote_code")
+        assert [(e.rule, e.file) for e in reason.evidence] == [("WB-EXE-003", "SmolLM2.Q4_1.llamafile")]
+
+
 @pytest.mark.parametrize(("limit", "outcome"), [("medium", "fail"), ("high", "pass")])
 def test_max_scan_severity(tmp_path: Path, limit: str, outcome: str) -> None:
     folder = model_folder(tmp_path, "gpt-oss-apache-2.0.txt", "apache-2.0", None, REMOTE_CONFIG)

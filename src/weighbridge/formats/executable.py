@@ -1,9 +1,16 @@
 """Native programs given as model files: ELF, PE, Mach-O and Actually Portable Executables (llamafile).
 
 A llamafile is an APE program (``MZqFpD``: a Windows PE header that is also a shell script) with the model
-appended as GGUF, usually stored inside a zip that the program reads itself. Running it runs that program,
-so the file is reported as the program it is (high). The GGUF model(s) inside are then found by their magic
-and header shape and handed to the GGUF parser like any other GGUF file (chat templates, bounds).
+appended as GGUF, usually stored inside a zip that the program reads itself. The GGUF model(s) inside are
+found by their magic and header shape and handed to the GGUF parser like any other GGUF file (chat templates,
+bounds).
+
+What the program itself is worth depends on what it claims to be. A file named as a llamafile
+(``*.llamafile``) that is an APE program carrying a GGUF model is what it says: a model that ships with its
+runtime. That is reported as such (medium) and counts as code shipped with the model for policies
+(``rules.remote_code``), like a repository that needs ``trust_remote_code``. Any other program — ELF, PE,
+Mach-O, an APE with no model inside, or a llamafile under a model's or weight file's name — is a program
+where a model was expected (high).
 """
 
 from __future__ import annotations
@@ -24,6 +31,17 @@ PROGRAM = define(
     "Executable such as a llamafile). Using it means running native code that no scanner can vouch for; "
     "a model in a data format (GGUF, safetensors) does not need it.",
 )
+LLAMAFILE = define(
+    "WB-EXE-003",
+    Check.ARTIFACT,
+    Severity.MEDIUM,
+    "llamafile: the model ships with its runtime",
+    "The file is a llamafile: an Actually Portable Executable (the llamafile runtime) with its GGUF model "
+    "inside, under a llamafile's name. The model was scanned like a stand-alone GGUF file. Running the file "
+    "runs the runtime's native code, which no scanner can vouch for; policies treat it as code shipped with "
+    "the model (rules.remote_code). To run the model without it, extract the GGUF (a llamafile is also a zip "
+    "archive) and serve it with a runtime admitted on its own.",
+)
 EMBEDDED_MODEL = define(
     "WB-EXE-002",
     Check.ARTIFACT,
@@ -33,12 +51,17 @@ EMBEDDED_MODEL = define(
 )
 
 APE_MAGICS = (b"MZqFpD", b"jartsr", b"APEDBG")
+LLAMAFILE_SUFFIX = ".llamafile"
 MACHO = (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe")
 GGUF = b"GGUF"
 MAX_EMBEDDED = 4
 CHUNK = 1024 * 1024
 MAX_TENSORS = 1 << 24
 MAX_KV = 1 << 20
+LOCAL_HEADER = b"PK\x03\x04"
+LOCAL_HEADER_SIZE = 30
+MAX_HEADER_NAMES = 0xFFFF * 2  # a local header's name and extra field, at most 64 KiB each
+ZIP64_EXTRA = 0x0001
 
 
 def kind_of(head: bytes) -> str | None:
@@ -102,19 +125,66 @@ def _scan(ctx: ScanContext, stream: BinaryIO) -> None:
     detail = f"{kind} of {size} bytes"
     if offsets:
         detail += f" wrapping {len(offsets)} GGUF model(s) (llamafile layout)"
-    ctx.report(PROGRAM, detail, location=Location(offset=0), evidence=head[:16].hex(" "))
+    named_llamafile = ctx.path.lower().endswith(LLAMAFILE_SUFFIX)
+    rule = LLAMAFILE if head.startswith(APE_MAGICS) and offsets and named_llamafile else PROGRAM
+    if rule is PROGRAM and named_llamafile:
+        detail += "; named as a llamafile, but " + ("not an APE program" if offsets else "no model inside")
+    ctx.report(rule, detail, location=Location(offset=0), evidence=head[:16].hex(" "))
     for offset in offsets:
+        member = stored_member_length(stream, offset)
+        length = member if member is not None and offset + member <= size else size - offset
+        where = f"GGUF model at offset {offset}"
         ctx.report(
             EMBEDDED_MODEL,
-            f"GGUF model at offset {offset}",
+            where + (f", a stored zip member of {length} bytes" if member is not None else ""),
             location=Location(offset=offset),
             evidence=f"GGUF v{struct.unpack_from('<I', _peek(stream, offset + 4, 4))[0]}",
         )
         ctx.scan_nested(
-            StreamWindow(stream, offset, size - offset),  # type: ignore[arg-type]
+            StreamWindow(stream, offset, length),  # type: ignore[arg-type]
             f"<gguf at offset {offset}>",
-            size - offset,
+            length,
         )
+
+
+def stored_member_length(stream: BinaryIO, offset: int) -> int | None:
+    """The length of the stored zip member whose data starts at ``offset`` (a llamafile keeps its GGUF so,
+    with the zip's directory after it), from the local header just before it; None when there is none.
+
+    Bounding the GGUF to its member keeps the directory from being read as bytes after the model's data."""
+    start = max(0, offset - LOCAL_HEADER_SIZE - MAX_HEADER_NAMES)
+    stream.seek(start)
+    before = stream.read(offset - start)
+    at = before.rfind(LOCAL_HEADER)
+    while at >= 0:
+        header = before[at : at + LOCAL_HEADER_SIZE]
+        if len(header) == LOCAL_HEADER_SIZE:
+            flags, method = struct.unpack_from("<HH", header, 6)
+            compressed, _ = struct.unpack_from("<II", header, 18)
+            name_len, extra_len = struct.unpack_from("<HH", header, 26)
+            data_at = start + at + LOCAL_HEADER_SIZE + name_len + extra_len
+            if data_at == offset:
+                if method != 0 or flags & 0x08:  # compressed, or sizes only in a trailing descriptor
+                    return None
+                if compressed == 0xFFFFFFFF:
+                    extra = before[
+                        at + LOCAL_HEADER_SIZE + name_len : at + LOCAL_HEADER_SIZE + name_len + extra_len
+                    ]
+                    return _zip64_compressed(extra)
+                return int(compressed)
+        at = before.rfind(LOCAL_HEADER, 0, at)
+    return None
+
+
+def _zip64_compressed(extra: bytes) -> int | None:
+    """The compressed size in a local header's zip64 extra field (uncompressed size first, then it)."""
+    pos = 0
+    while pos + 4 <= len(extra):
+        tag, length = struct.unpack_from("<HH", extra, pos)
+        if tag == ZIP64_EXTRA and length >= 16:
+            return int(struct.unpack_from("<Q", extra, pos + 12)[0])
+        pos += 4 + length
+    return None
 
 
 def _peek(stream: BinaryIO, offset: int, n: int) -> bytes:

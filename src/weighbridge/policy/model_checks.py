@@ -11,7 +11,8 @@ from . import evidence as ev
 from .regions import within
 
 FAIL, WARN, PASS = Outcome.FAIL, Outcome.WARN, Outcome.PASS
-REMOTE_CODE_RULES = ("WB-REPO-001", "WB-REPO-002")
+# code that runs when the model is used: trust_remote_code modules, and a llamafile's own runtime
+REMOTE_CODE_RULES = ("WB-REPO-001", "WB-REPO-002", "WB-EXE-003")
 
 
 def openness_reasons(rules: PolicyRules, report: Report) -> list[Reason]:
