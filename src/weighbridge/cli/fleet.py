@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..core.findings import WeighbridgeError
-from .common import console_for, err, fail, stderr_console
+from .common import console_for, err, fail
+from .scanning import byte_progress
 
 if TYPE_CHECKING:
     from ..core.findings import Severity
@@ -132,21 +133,8 @@ def _failing(result: FleetScanResult, threshold: Severity) -> list[str]:
 
 
 def _with_progress(run: Any) -> Any:
-    if not sys.stderr.isatty():
-        return run(None)
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=stderr_console(),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("reading", total=None)
-        return run(lambda done, total: bar.update(task, completed=done, total=total))
+    with byte_progress("reading") as progress:
+        return run(progress)
 
 
 def _print_scan(result: FleetScanResult, threshold: Severity) -> None:

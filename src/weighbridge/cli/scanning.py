@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -34,31 +35,33 @@ def threshold(fail_on: str) -> Severity:
         fail(str(exc))
 
 
+@contextmanager
+def byte_progress(description: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A bytes progress bar on stderr when it is a terminal: yields its ``(done, total)`` callback, or None."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=stderr_console(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
 def run_with_progress(run: Callable[..., Report], target: str, **options: Any) -> Report:
     """Run a scan-like library call, with a progress bar on stderr when it is a terminal."""
-    if sys.stderr.isatty():
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
-
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=stderr_console(),
-            transient=True,
-        ) as bar:
-            task = bar.add_task("scanning", total=None)
-            return run(
-                target, progress=lambda done, total: bar.update(task, completed=done, total=total), **options
-            )
-    return run(target, **options)
+    with byte_progress("scanning") as progress:
+        if progress is None:
+            return run(target, **options)
+        return run(target, progress=progress, **options)
 
 
 def emit(report: Report, fmt: OutputFormat, output: Path | None) -> None:
