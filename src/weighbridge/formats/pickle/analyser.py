@@ -23,6 +23,7 @@ from ...core.rules import get as rules_get
 from ..base import Limits, ScanContext, skip_bytes
 from . import policy
 from .gcpause import gc_paused
+from .records import RecordRuns
 from .values import (
     BIG_BYTES,
     BIG_STR,
@@ -541,6 +542,7 @@ class Analyser:
         self.expect_persistent = False  # PERSID/BINPERSID are expected (PyTorch archives)
         self.scan_after_break = True  # look for imports spelled after a break
         self.fast = True  # the inline fast path of _one (False: the reference loop, for differential tests)
+        self._runs = RecordRuns()
 
     # -- reporting ---------------------------------------------------------------------------------------
     def _once(self, key: tuple[str, str]) -> bool:
@@ -815,6 +817,8 @@ class Analyser:
         pos = inp.pos
         fend = nothing  # end of the current frame, relative to buf
         last = -1  # start of the previous opcode, relative to buf
+        runs = self._runs
+        skip = 0  # records the record loop parses before it looks for a run of one shape again
 
         while True:
             if blen - pos < 16:
@@ -972,6 +976,7 @@ class Analyser:
                 lim = min(blen - 16, fend)  # the item loop never reads past the refill margin or the frame
                 lim9 = min(lim, fend - 8)  # an opcode of up to 9 bytes started before this ends in the frame
                 while True:
+                    start = pos
                     value = DictV()
                     stack.append(value)
                     pos += 1
@@ -1102,6 +1107,12 @@ class Analyser:
                         break
                     if pos >= lim or buf[pos] != 0x7D:
                         break  # no further dict right after this one
+                    if skip:
+                        skip -= 1
+                    else:  # runs of records of one shape, a column at a time (records.py)
+                        pos, skip = runs.after(buf, start, pos, lim, stack, memo)
+                        if pos >= lim or buf[pos] != 0x7D:
+                            break
             elif op == 0x5D:  # EMPTY_LIST
                 lvalue = ListV()
                 stack.append(lvalue)
@@ -1730,6 +1741,8 @@ _IDENT_BYTES = re.compile(rb"[A-Za-z_][\w.]*\Z")
 def _operand(data: bytes, i: int) -> tuple[str, int] | None:
     """A SHORT_BINUNICODE/BINUNICODE identifier at ``i`` (optionally followed by a memo op): (text, end)."""
     if data[i] == 0x8C:
+        if i + 1 >= len(data):
+            return None  # the stream ends on the opcode
         n, j = data[i + 1], i + 2
     else:
         n, j = int.from_bytes(data[i + 1 : i + 5], "little"), i + 5
