@@ -316,3 +316,12 @@ def test_items_added_later_to_a_record_of_a_run_are_counted(monkeypatch: pytest.
         ],
     ) in state[5]
     assert state == _state(data, False, monkeypatch)
+
+
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_nested_one_item_dicts_and_lists_leave_the_reference_state(
+    protocol: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # one-item dicts and lists are written with SETITEM / APPEND, which the fast path executes inline
+    obj = [{"a": {"b": i, "c": {"d": f"s{i}"}}, "e": [i, i + 1], "f": [i]} for i in range(300)]
+    _agree(pickle.dumps(obj, protocol=protocol), monkeypatch)

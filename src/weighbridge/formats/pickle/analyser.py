@@ -1200,6 +1200,17 @@ class Analyser:
                     self.summary.persistent_ids.append(pid)
                 stack.append(PERSISTENT)
                 pos += 1
+            elif op == 0x73 and len(stack) >= 3:  # SETITEM (one-item dicts are written with it)
+                value = stack.pop()
+                key = stack.pop()
+                if type(stack[-1]) is DictV:
+                    stack[-1].set(key, value)
+                pos += 1
+            elif op == 0x61 and len(stack) >= 2:  # APPEND (one-item lists)
+                value = stack.pop()
+                if type(stack[-1]) is ListV:
+                    stack[-1].extend([value])
+                pos += 1
             else:
                 inp.pos = pos
                 st.stack = stack
