@@ -149,7 +149,7 @@ def _records_stream(seed: int) -> bytes:
         shape.append((kind, rnd.randrange(0, 12), rnd.random() < 0.3))
     dict_memo = rnd.random() < 0.9
     first = size
-    for _ in range(rnd.randrange(2, 90)):
+    for _ in range(rnd.randrange(2, 160)):
         rec = bytearray(b"}")
         if dict_memo:
             rec += memo_op()
@@ -325,3 +325,15 @@ def test_nested_one_item_dicts_and_lists_leave_the_reference_state(
     # one-item dicts and lists are written with SETITEM / APPEND, which the fast path executes inline
     obj = [{"a": {"b": i, "c": {"d": f"s{i}"}}, "e": [i, i + 1], "f": [i]} for i in range(300)]
     _agree(pickle.dumps(obj, protocol=protocol), monkeypatch)
+
+
+def test_records_overwriting_a_memo_entry_they_read_keep_their_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    # protocol-2 style: every record stores its own string under key 1 (which exists before the run) and reads
+    # key 1 back; one at a time each record reads its own string, so no read may see the memo as it was
+    out = bytearray(b"\x80\x02]q\x00(X\x01\x00\x00\x00zq\x01")
+    for i in range(60):
+        out += b"}q" + bytes([2 + i]) + b"(X\x01\x00\x00\x00" + bytes([0x61 + i % 26]) + b"q\x01h\x01u"
+    data = bytes(out + b"e.")
+    state = _state(data, True, monkeypatch)
+    assert ("dict", 1, [(("str", "c"), ("str", "c"))]) in state[5]
+    assert state == _state(data, False, monkeypatch)
