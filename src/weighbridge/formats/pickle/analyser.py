@@ -1790,7 +1790,7 @@ _UNICODE_OPERAND = rb"[\x8c][\x01-\xff][A-Za-z_]|X[\x01-\xff]\x00\x00\x00[A-Za-z
 _IDENT_BYTES = rb"[A-Za-z_][\w.]*\Z"
 
 
-def _operand(data: bytes, i: int) -> tuple[str, int] | None:
+def _operand(data: bytes, i: int, ident: re.Pattern[bytes]) -> tuple[str, int] | None:
     """A SHORT_BINUNICODE/BINUNICODE identifier at ``i`` (optionally followed by a memo op): (text, end)."""
     if data[i] == 0x8C:
         if i + 1 >= len(data):
@@ -1799,7 +1799,7 @@ def _operand(data: bytes, i: int) -> tuple[str, int] | None:
     else:
         n, j = int.from_bytes(data[i + 1 : i + 5], "little"), i + 5
     raw = data[j : j + n]
-    if len(raw) != n or not _bytes_re(_IDENT_BYTES).match(raw):
+    if len(raw) != n or not ident.match(raw):
         return None
     j += n
     if data[j : j + 1] == b"\x94":
@@ -1819,17 +1819,18 @@ def _spelled_imports(data: bytes, limit: int) -> list[tuple[int, str, str]]:
         for m in _bytes_re(_TEXT_IMPORT).finditer(data, 0, min(len(data), limit + 610))
         if m.start() < limit
     ]
+    ident = _bytes_re(_IDENT_BYTES)
     for m in _bytes_re(_UNICODE_OPERAND).finditer(data, 0, min(len(data), limit + 10)):
         i = m.start()
         if i >= limit:
             break
-        first = _operand(data, i)
+        first = _operand(data, i, ident)
         if first is None:
             continue
         j = first[1]
         if j >= len(data) or data[j] not in (0x8C, 0x58):
             continue
-        second = _operand(data, j)
+        second = _operand(data, j, ident)
         if second is not None and data[second[1] : second[1] + 1] == b"\x93":
             found.append((i, first[0], second[0]))
     return found

@@ -47,6 +47,7 @@ _MEMO: dict[int, tuple[int, str]] = {0x94: (0, ""), 0x71: (1, "B"), 0x72: (4, "I
 # loop, and a look that finds fewer than _MIN_RUN records counts as a miss for the back-off.
 _SHORTEST = 8
 _MIN_RUN = 32
+_LONGEST = 4096  # records per run at most: bounds what a run that fails at its end has done for nothing
 
 
 Token = int | tuple[int, int]
@@ -184,7 +185,7 @@ def _count(shape: Shape, buf: bytes, pos: int, lim: int) -> int:
     """How many records of ``shape`` follow each other from ``pos`` (and end by ``lim``): every fixed byte
     checked a column at a time (``lstrip`` of the allowed bytes), over chunks that grow while they match."""
     size = shape.size
-    most = (lim - pos) // size
+    most = min((lim - pos) // size, _LONGEST)
     total = 0
     chunk = min(most, 16)
     while chunk:
@@ -208,17 +209,23 @@ _NEWTRUE = 0x88
 
 def execute(shape: Shape, buf: bytes, pos: int, lim: int, stack: list[Any], memo: dict[int, Any]) -> int:
     """Execute the run of records of ``shape`` at ``buf[pos:lim]``; the position after what was executed.
-    When a condition for column-wise execution fails somewhere in the run (a missing memo key, bad UTF-8, an
-    order-dependent memo access), the first half of the run is tried, and so on: the records from the
-    failing one on are left to the record loop, which executes (and reports) them one at a time."""
+    When a condition for column-wise execution fails at some record (a missing memo key, bad UTF-8, an
+    order-dependent memo access), the records before it are executed; that record and the ones after it are
+    left to the record loop, which executes (and reports) them one at a time."""
     count = _count(shape, buf, pos, lim)
-    while count >= _SHORTEST and not _apply(shape, buf, pos, count, stack, memo):
-        count >>= 1
-    return pos + count * shape.size if count >= _SHORTEST else pos
+    while count >= _SHORTEST:
+        failed = _apply(shape, buf, pos, count, stack, memo)
+        if failed is None:
+            return pos + count * shape.size
+        count = min(failed, count - 1)  # the records before the first that failed (always fewer)
+    return pos
 
 
-def _apply(shape: Shape, buf: bytes, pos: int, count: int, stack: list[Any], memo: dict[int, Any]) -> bool:
-    """Execute ``count`` records of ``shape`` at ``pos`` column-wise, or change nothing and return False."""
+def _apply(
+    shape: Shape, buf: bytes, pos: int, count: int, stack: list[Any], memo: dict[int, Any]
+) -> int | None:
+    """Execute ``count`` records of ``shape`` at ``pos`` column-wise and return None; or change nothing and
+    return the index of the first record that cannot be executed so (the records before it can)."""
     size = shape.size
     end = pos + count * size
     cols: dict[int, Any] = {i: buf[pos + off : end : size] for i, off in shape.bytes1}
@@ -229,32 +236,39 @@ def _apply(shape: Shape, buf: bytes, pos: int, count: int, stack: list[Any], mem
         for j, i in enumerate(fields):
             cols[i] = flat[j::width] if width > 1 else flat
     values: list[Any] = []
-    try:
-        for kind, arg in shape.items:
-            if kind == _GET:
+    for kind, arg in shape.items:
+        if kind == _GET:
+            try:
                 values.append(list(map(memo.__getitem__, cols[arg])))
-            elif kind == _STR:
+            except KeyError:
+                return next(i for i, key in enumerate(cols[arg]) if key not in memo)
+        elif kind == _STR:
+            try:
                 values.append(list(map(bytes.decode, cols[arg], repeat("utf-8"), repeat("surrogatepass"))))
-            elif kind == _NUM:
-                values.append(cols[arg])
-            elif kind == _BOOL:
-                values.append(list(map(_NEWTRUE.__eq__, cols[arg])))
-            else:
-                values.append((arg,) * count)
-    except (KeyError, UnicodeDecodeError):
-        return False
+            except UnicodeDecodeError:
+                return next(i for i, raw in enumerate(cols[arg]) if not _decodes(raw))
+        elif kind == _NUM:
+            values.append(cols[arg])
+        elif kind == _BOOL:
+            values.append(list(map(_NEWTRUE.__eq__, cols[arg])))
+        else:
+            values.append((arg,) * count)
     writes = shape.writes
     if writes:
         size = len(memo)
         if shape.memoize:
             keys: Any = range(size, size + count * len(writes))
-            if not memo.keys().isdisjoint(keys):
-                return False  # a MEMOIZE would overwrite an entry (a sparse memo)
+            if not memo.keys().isdisjoint(keys):  # a MEMOIZE would overwrite an entry (a sparse memo)
+                first: int = next(k for k in keys if k in memo)
+                return (first - size) // len(writes)
         else:
             keys = list(chain.from_iterable(zip(*(cols[w[0]] for w in writes), strict=True)))
             written = set(keys)
-            if any(not written.isdisjoint(cols[arg]) for kind, arg in shape.items if kind == _GET):
-                return False  # a read of a key the run writes: the order matters
+            reads = [cols[arg] for kind, arg in shape.items if kind == _GET]
+            if any(not written.isdisjoint(col) for col in reads):  # a read of a key the run writes
+                return next(
+                    i for i, row in enumerate(zip(*reads, strict=True)) if not written.isdisjoint(row)
+                )
     dicts = list(map(_new, repeat(DictV, count)))
     # the flat key/value tuple of each dict; its count is derived from it (values.DictV)
     deque(map(setattr, dicts, repeat("_items"), zip(*values, strict=True)), 0)
@@ -262,6 +276,14 @@ def _apply(shape: Shape, buf: bytes, pos: int, count: int, stack: list[Any], mem
     if writes:
         written_values = [dicts if item < 0 else values[item] for _, item in writes]
         memo.update(zip(keys, chain.from_iterable(zip(*written_values, strict=True)), strict=True))
+    return None
+
+
+def _decodes(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return False
     return True
 
 
