@@ -193,7 +193,7 @@ def _records_stream(seed: int) -> bytes:
 
 
 @settings(
-    max_examples=400,
+    max_examples=1000,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
