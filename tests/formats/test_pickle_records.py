@@ -337,3 +337,16 @@ def test_records_overwriting_a_memo_entry_they_read_keep_their_order(monkeypatch
     state = _state(data, True, monkeypatch)
     assert ("dict", 1, [(("str", "c"), ("str", "c"))]) in state[5]
     assert state == _state(data, False, monkeypatch)
+
+
+def test_long_str_inside_a_record_is_opaque_as_in_the_reference_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the record loop decoded a BINUNICODE of any length; the reference keeps one over KEEP_STR opaque, so
+    # a STACK_GLOBAL fed with it is a computed import (critical), not an unknown global (medium)
+    big = b"a" * (A.KEEP_STR + 1)
+    data = (
+        b"\x80\x02]q\x00(}q\x01(X" + struct.pack("<I", len(big)) + big + b"q\x02K\x01u"
+        b"h\x02X\x01\x00\x00\x00x\x93e."
+    )
+    state = _state(data, True, monkeypatch)
+    assert [f[0] for f in state[3]] == ["WB-PKL-003"]
+    assert state == _state(data, False, monkeypatch)

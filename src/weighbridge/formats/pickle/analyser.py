@@ -1077,7 +1077,7 @@ class Analyser:
                                     | (buf[pos + 4] << 24)
                                 )
                             )
-                            if end > lim:
+                            if end > lim or end - pos - 5 > KEEP_STR:  # longer ones are kept opaque
                                 break
                             try:
                                 text = buf[pos + 5 : end].decode("utf-8", "surrogatepass")
