@@ -11,10 +11,10 @@ Bulk data (tensors inside BINBYTES, joblib arrays after their wrapper) is skippe
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import re
 import struct
-from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from ...core.findings import Check, Location, Severity
@@ -280,11 +280,26 @@ KEEP_STR = 64 * 1024  # str literals kept (module and attribute names are short)
 MAX_LINE = 1024 * 1024
 CHUNK = 1024 * 1024
 
-# Runs of fixed-size numeric pushes (lists of floats/ints): matched in C by the regex engine.
-_RUN_G = re.compile(rb"(?:G[\x00-\xff]{8})+")
-_RUN_K = re.compile(rb"(?:K[\x00-\xff])+")
-_RUN_M = re.compile(rb"(?:M[\x00-\xff]{2})+")
-_RUN_J = re.compile(rb"(?:J[\x00-\xff]{4})+")
+
+@functools.cache
+def _bytes_re(pattern: bytes) -> re.Pattern[bytes]:
+    """A pattern compiled on first use: start-up does not pay for parsers of rare opcodes."""
+    return re.compile(pattern)
+
+
+@functools.cache
+def _numeric_runs() -> tuple[re.Pattern[bytes], ...]:
+    """Runs of fixed-size numeric pushes (lists of floats/ints), matched in C by the regex engine: BINFLOAT,
+    BININT1, BININT2, BININT. Compiled on first use, not at import (start-up time)."""
+    return tuple(
+        re.compile(p)
+        for p in (
+            rb"(?:G[\x00-\xff]{8})+",
+            rb"(?:K[\x00-\xff])+",
+            rb"(?:M[\x00-\xff]{2})+",
+            rb"(?:J[\x00-\xff]{4})+",
+        )
+    )
 
 
 class PickleError(Exception):
@@ -299,19 +314,36 @@ class _Stop(Exception):
     """An analyser limit was hit; the rest of the stream is not analysed."""
 
 
-@dataclass(slots=True)
 class PickleSummary:
-    pickles: int = 0  # complete pickles parsed
-    complete: bool = False  # every pickle parsed ended at STOP and nothing broke
-    calls: int = 0
-    globals: list[str] = field(default_factory=list)
-    error: str | None = None
-    values: list[Any] = field(default_factory=list)  # top-level value of each of the first pickles
-    persistent_ids: list[Any] = field(default_factory=list)  # first few persistent ids (torch storages)
-    end_offset: int = 0  # bytes consumed from the stream
-    dangerous: bool = False  # a dangerous global, computed import or similar was seen
-    truncated: bool = False  # the last pickle ran out of input without any other error
-    names_after_break: int = 0  # dangerous imports spelled after the break
+    """What an analyser run found, besides its findings. (Plain classes here and in ``_State``: dataclasses
+    cost a millisecond of every start-up.)"""
+
+    __slots__ = (
+        "pickles",
+        "complete",
+        "calls",
+        "globals",
+        "error",
+        "values",
+        "persistent_ids",
+        "end_offset",
+        "dangerous",
+        "truncated",
+        "names_after_break",
+    )
+
+    def __init__(self) -> None:
+        self.pickles = 0  # complete pickles parsed
+        self.complete = False  # every pickle parsed ended at STOP and nothing broke
+        self.calls = 0
+        self.globals: list[str] = []
+        self.error: str | None = None
+        self.values: list[Any] = []  # top-level value of each of the first pickles
+        self.persistent_ids: list[Any] = []  # first few persistent ids (torch storages)
+        self.end_offset = 0  # bytes consumed from the stream
+        self.dangerous = False  # a dangerous global, computed import or similar was seen
+        self.truncated = False  # the last pickle ran out of input without any other error
+        self.names_after_break = 0  # dangerous imports spelled after the break
 
 
 class _Input:
@@ -417,7 +449,7 @@ def _decode_string_literal(raw: bytes) -> str:
 _C_SPACE = b" \t\n\v\f\r"
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
-_FLOAT_PREFIX = re.compile(
+_FLOAT_PREFIX = (  # compiled on first use (_bytes_re), not at import
     rb"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?|[nN][aA][nN])"
 )
 _BIG_DIGITS = 4300  # CPython's default int_max_str_digits; longer literals are kept as an opaque number
@@ -505,7 +537,7 @@ def _load_float(raw: bytes | None) -> Any:
     if not raw:
         raise PickleError("empty FLOAT argument")
     s = _c_string(raw)
-    m = _FLOAT_PREFIX.match(s)
+    m = _bytes_re(_FLOAT_PREFIX).match(s)
     if m is None or s[m.end() : m.end() + 1] not in (b"\n", b""):
         raise PickleError(f"invalid FLOAT literal {raw[:40]!r}")
     text = m.group()
@@ -541,6 +573,7 @@ class Analyser:
         self.expect_persistent = False  # PERSID/BINPERSID are expected (PyTorch archives)
         self.scan_after_break = True  # look for imports spelled after a break
         self.fast = True  # the inline fast path of _one (False: the reference loop, for differential tests)
+        self._runs: Any = None  # records.RecordRuns, made (and its module imported) at the first record
 
     # -- reporting ---------------------------------------------------------------------------------------
     def _once(self, key: tuple[str, str]) -> bool:
@@ -804,6 +837,7 @@ class Analyser:
         stack = st.stack
         unpack_d = struct.Struct("<d").unpack_from
         unpack_i = struct.Struct("<i").unpack_from
+        run_g, run_k, run_m, run_j = _numeric_runs()
         limits = self.ctx.limits
         max_stack = limits.max_pickle_stack
         max_memo = limits.max_pickle_memo
@@ -815,6 +849,8 @@ class Analyser:
         pos = inp.pos
         fend = nothing  # end of the current frame, relative to buf
         last = -1  # start of the previous opcode, relative to buf
+        runs = self._runs
+        skip = 0  # records the record loop parses before it looks for a run of one shape again
 
         while True:
             if blen - pos < 16:
@@ -921,7 +957,7 @@ class Analyser:
                 pos += 2
             elif op == 0x4B:  # BININT1
                 if blen - pos > 48 and buf[pos + 30] == 0x4B and buf[pos + 2] == 0x4B:
-                    m = _RUN_K.match(buf, pos, min(blen - 16, fend))  # a run never crosses a frame end
+                    m = run_k.match(buf, pos, min(blen - 16, fend))  # a run never crosses a frame end
                     n = (m.end() - pos) >> 1 if m else 0
                     if n < 16:  # short runs keep their values (shapes, indices)
                         n = 1
@@ -934,7 +970,7 @@ class Analyser:
                     pos += 2
             elif op == 0x47:  # BINFLOAT
                 if blen - pos > 160 and buf[pos + 135] == 0x47 and buf[pos + 9] == 0x47:
-                    m = _RUN_G.match(buf, pos, min(blen - 16, fend))  # a run never crosses a frame end
+                    m = run_g.match(buf, pos, min(blen - 16, fend))  # a run never crosses a frame end
                     n = (m.end() - pos) // 9 if m else 0
                     if n < 16:
                         n = 1
@@ -972,6 +1008,7 @@ class Analyser:
                 lim = min(blen - 16, fend)  # the item loop never reads past the refill margin or the frame
                 lim9 = min(lim, fend - 8)  # an opcode of up to 9 bytes started before this ends in the frame
                 while True:
+                    start = pos
                     value = DictV()
                     stack.append(value)
                     pos += 1
@@ -1040,7 +1077,7 @@ class Analyser:
                                     | (buf[pos + 4] << 24)
                                 )
                             )
-                            if end > lim:
+                            if end > lim or end - pos - 5 > KEEP_STR:  # longer ones are kept opaque
                                 break
                             try:
                                 text = buf[pos + 5 : end].decode("utf-8", "surrogatepass")
@@ -1102,6 +1139,16 @@ class Analyser:
                         break
                     if pos >= lim or buf[pos] != 0x7D:
                         break  # no further dict right after this one
+                    if skip:
+                        skip -= 1
+                    else:  # runs of records of one shape, a column at a time (records.py)
+                        if runs is None:
+                            from .records import RecordRuns  # only dict-heavy pickles need it
+
+                            runs = self._runs = RecordRuns()
+                        pos, skip = runs.after(buf, start, pos, lim, stack, memo)
+                        if pos >= lim or buf[pos] != 0x7D:
+                            break
             elif op == 0x5D:  # EMPTY_LIST
                 lvalue = ListV()
                 stack.append(lvalue)
@@ -1118,7 +1165,7 @@ class Analyser:
                 pos += 5
             elif op == 0x4D:  # BININT2
                 if blen - pos > 64 and buf[pos + 45] == 0x4D and buf[pos + 3] == 0x4D:
-                    m = _RUN_M.match(buf, pos, min(blen - 16, fend))  # a run never crosses a frame end
+                    m = run_m.match(buf, pos, min(blen - 16, fend))  # a run never crosses a frame end
                     n = (m.end() - pos) // 3 if m else 0
                     if n < 16:
                         n = 1
@@ -1131,7 +1178,7 @@ class Analyser:
                     pos += 3
             elif op == 0x4A:  # BININT
                 if blen - pos > 96 and buf[pos + 75] == 0x4A and buf[pos + 5] == 0x4A:
-                    m = _RUN_J.match(buf, pos, min(blen - 16, fend))  # a run never crosses a frame end
+                    m = run_j.match(buf, pos, min(blen - 16, fend))  # a run never crosses a frame end
                     n = (m.end() - pos) // 5 if m else 0
                     if n < 16:
                         n = 1
@@ -1188,6 +1235,17 @@ class Analyser:
                 if len(self.summary.persistent_ids) < 100_000:
                     self.summary.persistent_ids.append(pid)
                 stack.append(PERSISTENT)
+                pos += 1
+            elif op == 0x73 and len(stack) >= 3:  # SETITEM (one-item dicts are written with it)
+                value = stack.pop()
+                key = stack.pop()
+                if type(stack[-1]) is DictV:
+                    stack[-1].set(key, value)
+                pos += 1
+            elif op == 0x61 and len(stack) >= 2:  # APPEND (one-item lists)
+                value = stack.pop()
+                if type(stack[-1]) is ListV:
+                    stack[-1].extend([value])
                 pos += 1
             else:
                 inp.pos = pos
@@ -1629,13 +1687,17 @@ class Analyser:
         return False
 
 
-@dataclass(slots=True)
 class _State:
-    stack: list[Any] = field(default_factory=list)
-    metastack: list[list[Any]] = field(default_factory=list)
-    memo: dict[int, Any] = field(default_factory=dict)
-    proto: int = 0
-    frame_end: int = -1
+    """The unpickler's state while one pickle is parsed."""
+
+    __slots__ = ("stack", "metastack", "memo", "proto", "frame_end")
+
+    def __init__(self) -> None:
+        self.stack: list[Any] = []
+        self.metastack: list[list[Any]] = []
+        self.memo: dict[int, Any] = {}
+        self.proto = 0
+        self.frame_end = -1
 
 
 def _computed(off: int) -> Global:
@@ -1722,19 +1784,22 @@ def _itemsize(descr: str) -> int | None:
 
 
 _NAME_WINDOW = 1024  # bytes kept between chunks so that an import spelled across them is still seen
-_TEXT_IMPORT = re.compile(rb"[ci]([A-Za-z_][\w.]{0,300})\r?\n([A-Za-z_][\w.]{0,300})\r?\n")
-_UNICODE_OPERAND = re.compile(rb"[\x8c][\x01-\xff][A-Za-z_]|X[\x01-\xff]\x00\x00\x00[A-Za-z_]")
-_IDENT_BYTES = re.compile(rb"[A-Za-z_][\w.]*\Z")
+# the scan after a break: patterns compiled on first use (_bytes_re), not at import
+_TEXT_IMPORT = rb"[ci]([A-Za-z_][\w.]{0,300})\r?\n([A-Za-z_][\w.]{0,300})\r?\n"
+_UNICODE_OPERAND = rb"[\x8c][\x01-\xff][A-Za-z_]|X[\x01-\xff]\x00\x00\x00[A-Za-z_]"
+_IDENT_BYTES = rb"[A-Za-z_][\w.]*\Z"
 
 
-def _operand(data: bytes, i: int) -> tuple[str, int] | None:
+def _operand(data: bytes, i: int, ident: re.Pattern[bytes]) -> tuple[str, int] | None:
     """A SHORT_BINUNICODE/BINUNICODE identifier at ``i`` (optionally followed by a memo op): (text, end)."""
     if data[i] == 0x8C:
+        if i + 1 >= len(data):
+            return None  # the stream ends on the opcode
         n, j = data[i + 1], i + 2
     else:
         n, j = int.from_bytes(data[i + 1 : i + 5], "little"), i + 5
     raw = data[j : j + n]
-    if len(raw) != n or not _IDENT_BYTES.match(raw):
+    if len(raw) != n or not ident.match(raw):
         return None
     j += n
     if data[j : j + 1] == b"\x94":
@@ -1751,20 +1816,21 @@ def _spelled_imports(data: bytes, limit: int) -> list[tuple[int, str, str]]:
     unicode operands."""
     found = [
         (m.start(), m.group(1).decode(), m.group(2).decode())
-        for m in _TEXT_IMPORT.finditer(data, 0, min(len(data), limit + 610))
+        for m in _bytes_re(_TEXT_IMPORT).finditer(data, 0, min(len(data), limit + 610))
         if m.start() < limit
     ]
-    for m in _UNICODE_OPERAND.finditer(data, 0, min(len(data), limit + 10)):
+    ident = _bytes_re(_IDENT_BYTES)
+    for m in _bytes_re(_UNICODE_OPERAND).finditer(data, 0, min(len(data), limit + 10)):
         i = m.start()
         if i >= limit:
             break
-        first = _operand(data, i)
+        first = _operand(data, i, ident)
         if first is None:
             continue
         j = first[1]
         if j >= len(data) or data[j] not in (0x8C, 0x58):
             continue
-        second = _operand(data, j)
+        second = _operand(data, j, ident)
         if second is not None and data[second[1] : second[1] + 1] == b"\x93":
             found.append((i, first[0], second[0]))
     return found
@@ -1776,7 +1842,7 @@ def analyse_pickles(ctx: ScanContext, stream: BinaryIO, *, max_pickles: int | No
 
 
 PROBE_BYTES = 4096
-_IDENT = re.compile(r"[A-Za-z_][\w.]*\Z")
+_IDENT = r"[A-Za-z_][\w.]*\Z"  # an identifier-shaped global name (re.match; compiled on first use)
 _VALID_OPS = frozenset(_OPS)
 
 
@@ -1805,7 +1871,7 @@ def probe_head(head: bytes) -> str | None:
     summary = analyser.run(max_pickles=1)
     if summary.complete and summary.pickles == 1:
         return "complete"
-    globals_ok = bool(summary.globals) and all(_IDENT.match(q) for q in summary.globals)
+    globals_ok = bool(summary.globals) and all(re.match(_IDENT, q) for q in summary.globals)
     if globals_ok and (summary.calls > 0 or len(head) >= PROBE_BYTES):
         return "globals"
     if summary.truncated and len(head) >= PROBE_BYTES:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from typing import Any, BinaryIO
 
 from ...core.findings import Check, Location, Severity
@@ -114,7 +115,7 @@ def scan(ctx: ScanContext, stream: BinaryIO) -> None:
         analyser.ctx = scratch
         summary = analyser.run(max_pickles=1)
         if not (
-            summary.complete or summary.names_after_break or any(_IDENT.match(g) for g in summary.globals)
+            summary.complete or summary.names_after_break or any(re.match(_IDENT, g) for g in summary.globals)
         ):
             _not_a_pickle(ctx, head, analyser)
             return

@@ -13,12 +13,9 @@ under protocol >= 4). Loading one imports its module; calling it runs it. Three 
 
 from __future__ import annotations
 
-import _compat_pickle
 import enum
 import functools
-import re
 import sys
-from dataclasses import dataclass
 
 
 class Verdict(enum.Enum):
@@ -27,12 +24,32 @@ class Verdict(enum.Enum):
     DANGEROUS = "dangerous"
 
 
-@dataclass(frozen=True, slots=True)
 class Classification:
-    verdict: Verdict
-    family: str  # why: "allowlist", "process execution", ...
-    qualname: str  # normalised "module.name"
-    pattern: bool = False  # matched a name-prefix family (_PATTERN_FAMILIES) rather than a module family
+    """What the policy says of one global. Immutable by convention; compared and hashed by value. (A plain
+    class: a frozen dataclass cost half a millisecond of every start-up.)"""
+
+    __slots__ = ("verdict", "family", "qualname", "pattern")
+
+    def __init__(self, verdict: Verdict, family: str, qualname: str, pattern: bool = False) -> None:
+        self.verdict = verdict
+        self.family = family  # why: "allowlist", "process execution", ...
+        self.qualname = qualname  # normalised "module.name"
+        self.pattern = pattern  # matched a name-prefix family (_PATTERN_FAMILIES) rather than a module family
+
+    def _key(self) -> tuple[Verdict, str, str, bool]:
+        return (self.verdict, self.family, self.qualname, self.pattern)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Classification) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Classification(verdict={self.verdict!r}, family={self.family!r}, qualname={self.qualname!r}, "
+            f"pattern={self.pattern!r})"
+        )
 
 
 # Python 2 names that the unpickler maps (fix_imports) — applied before classification.
@@ -779,10 +796,38 @@ _PATTERN_FAMILIES: dict[str, tuple[str, ...]] = {
         "pytest.*",
     ),
 }
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(re.escape(pattern).replace(r"\*", ".*") + r"\Z"), family)
-    for family, patterns in _PATTERN_FAMILIES.items()
-    for pattern in patterns
+
+Glob = tuple[str, ...]
+
+
+def _glob(pattern: str) -> Glob:
+    """A name pattern whose only wildcard is ``*``, split at its stars (see ``glob_match``)."""
+    return tuple(pattern.split("*"))
+
+
+def glob_match(glob: Glob, name: str) -> bool:
+    """Whether ``name`` matches the whole pattern: each ``*`` stands for any run of characters other than a
+    newline (the reading of the regular expressions these patterns were once compiled to; string tests
+    cost nothing at import, where a hundred compiled patterns cost milliseconds of every start-up)."""
+    if "\n" in name:
+        return False  # a newline can only be matched by a star, and stars do not match it
+    first = glob[0]
+    if len(glob) == 1:
+        return name == first
+    last = glob[-1]
+    if len(name) < len(first) + len(last) or not name.startswith(first) or not name.endswith(last):
+        return False
+    at, stop = len(first), len(name) - len(last)
+    for part in glob[1:-1]:  # the parts between stars, each as early as it fits
+        found = name.find(part, at, stop)
+        if found < 0:
+            return False
+        at = found + len(part)
+    return True
+
+
+_PATTERNS: tuple[tuple[Glob, str], ...] = tuple(
+    (_glob(pattern), family) for family, patterns in _PATTERN_FAMILIES.items() for pattern in patterns
 )
 
 # Namespaces whose members are code the loading process trusts: the standard library and the ML frameworks.
@@ -836,8 +881,8 @@ _STDLIB: frozenset[str] = frozenset(sys.stdlib_module_names) | {"builtins", "__b
 
 # Framework functions that unpickle one of their own classes (Cython/pandas reconstructors): calling them
 # is instantiation, not an arbitrary call. Glob patterns.
-_RECONSTRUCTORS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(re.escape(p).replace(r"\*", ".*") + r"\Z")
+_RECONSTRUCTORS: tuple[Glob, ...] = tuple(
+    _glob(p)
     for p in (
         "*.__pyx_unpickle_*",
         "pandas._libs.internals._unpickle_block",
@@ -882,6 +927,8 @@ def _dangerous_family(qualname: str) -> str | None:
 @functools.lru_cache(maxsize=65536)
 def classify(module: str, name: str) -> Classification:
     # The unpickler's Python-2 compatibility mapping (fix_imports): ('__builtin__', 'xrange') -> range, ...
+    import _compat_pickle  # here: only pickles that import anything need it
+
     mapped = _compat_pickle.NAME_MAPPING.get((module, name))
     if mapped is not None:
         module, name = mapped
@@ -892,7 +939,7 @@ def classify(module: str, name: str) -> Classification:
     if qualname in _SAFE:
         return Classification(Verdict.SAFE, "allowlist", qualname)
     for pattern, pfamily in _PATTERNS:
-        if pattern.match(qualname):
+        if glob_match(pattern, qualname):
             return Classification(Verdict.DANGEROUS, pfamily, qualname, pattern=True)
     family = _dangerous_family(qualname)
     if family is not None:
@@ -934,7 +981,7 @@ def call_severity(qualname: str) -> str | None:
     if top in _STDLIB:
         return "standard-library callable called outside the allowlist"
     if top in TRUSTED_FRAMEWORKS:
-        if _looks_like_class(qualname) or any(p.match(qualname) for p in _RECONSTRUCTORS):
+        if _looks_like_class(qualname) or any(glob_match(p, qualname) for p in _RECONSTRUCTORS):
             return None
         return f"{top} function called outside the allowlist"
     return None
@@ -1005,8 +1052,8 @@ HIGHER_ORDER: dict[str, tuple[int, ...]] = {
 PRIMITIVE_FAMILIES = frozenset(
     {"file or network access", "private I/O, database or network twin", "nested deserialiser"}
 )
-_PRIMITIVE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(re.escape(p).replace(r"\*", ".*") + r"\Z")
+_PRIMITIVE_PATTERNS: tuple[Glob, ...] = tuple(
+    _glob(p)
     for p in (
         "*.load_library",
         "*.from_file",
@@ -1045,4 +1092,4 @@ _PRIMITIVE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
 
 def is_primitive(cls: Classification) -> bool:
     """A file, native-library or network primitive: its call is reported with the path/URL it gets."""
-    return cls.family in PRIMITIVE_FAMILIES or any(p.match(cls.qualname) for p in _PRIMITIVE_PATTERNS)
+    return cls.family in PRIMITIVE_FAMILIES or any(glob_match(p, cls.qualname) for p in _PRIMITIVE_PATTERNS)

@@ -90,19 +90,21 @@ class ListV:
 
 class DictV:
     """A symbolic dict. ``items`` is None once it grew past SMALL entries. A dict filled by one SETITEMS in
-    the analyser's fast path keeps its flat key/value list (``flat``) and builds the mapping only when
-    something reads ``items`` (joblib array state, evidence): most record dicts are never looked at."""
+    the analyser's fast path keeps its flat key/value list or tuple (a run of records, records.py) and builds
+    the mapping only when something reads ``items`` (joblib array state, evidence): most record dicts are
+    never looked at. While the flat form is kept, ``count`` is derived from it unless it was set."""
 
     __slots__ = ("_items", "count")
-    _items: dict[Any, Any] | list[Any] | None
+    _items: dict[Any, Any] | list[Any] | tuple[Any, ...] | None
     count: int
 
     # No __init__: a dict-heavy pickle creates millions of these, and a Python-level __init__ was a sixth of
     # the analyser's time. A slot never assigned reads as its default through __getattr__ (an empty dict,
-    # no items), which Python calls only when the slot is unset.
+    # no items; the pairs of a flat form), which Python calls only when the slot is unset.
     def __getattr__(self, name: str) -> Any:
         if name == "count":
-            return 0
+            items = self._items
+            return len(items) >> 1 if type(items) is tuple or type(items) is list else 0
         if name == "_items":
             self._items = {}
             return self._items
@@ -111,7 +113,8 @@ class DictV:
     @property
     def items(self) -> dict[Any, Any] | None:
         items = self._items
-        if type(items) is list:
+        if type(items) is list or type(items) is tuple:
+            self.count = len(items) >> 1  # pinned before the flat form goes (equal if it was set)
             pairs = iter(items)
             items = self._items = dict(zip(pairs, pairs, strict=False))
         return items  # type: ignore[return-value]
@@ -127,8 +130,8 @@ class DictV:
 
     def update(self, flat: list[Any]) -> None:
         """SETITEMS: ``flat`` alternates keys and values."""
+        items = self.items  # first: building the mapping from a flat form pins the count
         self.count += len(flat) >> 1
-        items = self.items
         if items is not None:
             if self.count > SMALL:
                 self._items = None
@@ -137,8 +140,8 @@ class DictV:
                 items.update(zip(pairs, pairs, strict=False))  # even length checked by SETITEMS
 
     def set(self, key: Any, value: Any) -> None:
+        items = self.items  # first: building the mapping from a flat form pins the count
         self.count += 1
-        items = self.items
         if items is not None:
             if self.count > SMALL:
                 self._items = None
