@@ -350,3 +350,17 @@ def test_long_str_inside_a_record_is_opaque_as_in_the_reference_loop(monkeypatch
     state = _state(data, True, monkeypatch)
     assert [f[0] for f in state[3]] == ["WB-PKL-003"]
     assert state == _state(data, False, monkeypatch)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_binfloat_is_read_big_endian_in_runs_and_in_the_reference_loop(
+    fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BINFLOAT's argument is a big-endian double (the other numeric opcodes are little-endian): values that
+    reach evidence must be the numbers the pickle holds, on both the record-run and the per-opcode paths."""
+    floats = [i * 0.5 + 0.25 for i in range(40)]
+    data = pickle.dumps([{"id": i, "score": x} for i, x in enumerate(floats)] + [1.5e300, -2.0], protocol=2)
+    assert struct.pack(">d", 0.25) in data
+    state = repr(_state(data, fast, monkeypatch))
+    for x in (*floats, 1.5e300, -2.0):  # the state renders a float as its native bytes (NaNs compare)
+        assert repr(("float", struct.pack("<d", x))) in state, x

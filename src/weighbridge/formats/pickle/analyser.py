@@ -835,7 +835,7 @@ class Analyser:
         memo = st.memo
         metastack = st.metastack
         stack = st.stack
-        unpack_d = struct.Struct("<d").unpack_from
+        unpack_d = struct.Struct(">d").unpack_from  # BINFLOAT is big-endian
         unpack_i = struct.Struct("<i").unpack_from
         run_g, run_k, run_m, run_j = _numeric_runs()
         limits = self.ctx.limits
@@ -1488,7 +1488,7 @@ class Analyser:
             size = {"BINFLOAT": 8, "BININT1": 1, "BININT2": 2, "BININT": 4}[name]
             raw = inp.take(size)
             stack.append(
-                struct.unpack("<d", raw)[0] if size == 8 else int.from_bytes(raw, "little", signed=size == 4)
+                struct.unpack(">d", raw)[0] if size == 8 else int.from_bytes(raw, "little", signed=size == 4)
             )
         elif name in ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8"):
             n = int.from_bytes(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import struct
+from array import array
 from collections import deque
 from itertools import chain, repeat
 from typing import Any
@@ -27,7 +28,7 @@ from .values import SMALL, DictV
 
 KEEP_STR = 64 * 1024  # the analyser's limit for str literals it keeps (longer ones are opaque)
 
-_GET, _STR, _NUM, _CONST, _BOOL = 0, 1, 2, 3, 4
+_GET, _STR, _NUM, _CONST, _BOOL, _FLOAT = 0, 1, 2, 3, 4, 5
 # push opcode -> (argument bytes, struct code of the argument, kind); "" = nothing to unpack
 _PUSH: dict[int, tuple[int, str, int]] = {
     0x68: (1, "B", _GET),  # BINGET
@@ -35,7 +36,7 @@ _PUSH: dict[int, tuple[int, str, int]] = {
     0x4B: (1, "B", _NUM),  # BININT1
     0x4D: (2, "H", _NUM),  # BININT2
     0x4A: (4, "i", _NUM),  # BININT
-    0x47: (8, "d", _NUM),  # BINFLOAT (read as the analyser's other paths read it)
+    0x47: (8, "d", _FLOAT),  # BINFLOAT: big-endian, unlike the others (read "<d", then byte-swapped)
     0x4E: (0, "", _CONST),  # NONE
     0x88: (0, "", _BOOL),  # NEWTRUE
     0x89: (0, "", _BOOL),  # NEWFALSE: one shape token with NEWTRUE, the opcode byte is the value
@@ -249,6 +250,12 @@ def _apply(
                 return next(i for i, raw in enumerate(cols[arg]) if not _decodes(raw))
         elif kind == _NUM:
             values.append(cols[arg])
+        elif (
+            kind == _FLOAT
+        ):  # the column was read little-endian with the integers; swap it in C, not per value
+            floats = array("d", cols[arg])
+            floats.byteswap()
+            values.append(floats.tolist())
         elif kind == _BOOL:
             values.append(list(map(_NEWTRUE.__eq__, cols[arg])))
         else:
