@@ -173,3 +173,24 @@ def test_worker_record_round_trip_keeps_every_field() -> None:
         ],
     )
     assert worker.record_from_dict(json.loads(json.dumps(record.to_dict()))) == record
+
+
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_a_pickle_with_a_proto_opcode_is_parse_bound(protocol: int) -> None:
+    assert schedule.parse_bound(pickle.dumps({"a": [1, 2]}, protocol=protocol)[:32])
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        _legacy_torch(64)[:32],  # stacked pickles, then raw storages
+        safetensors(16)[:32],
+        b"PK\x03\x04" + bytes(28),  # a torch zip: its data.pkl is small beside the storages
+        b"GGUF\x03\x00\x00\x00" + bytes(24),
+        b"\x80",
+        b"",
+    ],
+    ids=["legacy-torch", "safetensors", "zip", "gguf", "one-byte", "empty"],
+)
+def test_hashed_layouts_are_not_parse_bound(head: bytes) -> None:
+    assert not schedule.parse_bound(head)

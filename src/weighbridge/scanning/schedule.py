@@ -7,9 +7,11 @@ thread beside it waits out the switch interval twice per chunk and slows several
 50 MB pickle also starts last and runs alone for seconds after the shards are done, one core idle.
 
 So a large pickle is *parse-bound*: it is scanned in a separate process (its own GIL) from the start, and its
-bytes weigh ``PARSE_BOUND`` times in the order of the rest. The estimate comes from the first bytes (the
-content test the dispatcher uses, never the name alone) and only decides where and when a file is scanned:
-every file is scanned by the same code whatever its estimate.
+bytes weigh ``PARSE_BOUND`` times in the order of the rest. The estimate comes from the first bytes (never
+the name) and only decides where and when a file is scanned: every file is scanned by the same code and
+routed by the dispatcher whatever its estimate. So the test here is cheap and imports no parser: a pickle
+opening with a PROTO opcode (protocols 2-5, what pickle.dumps, joblib and torch write), not a legacy torch
+file.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..core.report import SnapshotFile
-from .dispatch import HEAD_BYTES, choose_handler
 
 # Work per byte of an analysed pickle relative to a hashed byte (dict-heavy pickles ~60x, opcode-dense
 # lists of numbers ~7x): an over-estimate only starts a short file early, an under-estimate idles a core.
@@ -60,12 +61,15 @@ def expected_work(sfile: SnapshotFile, size: int) -> int:
         return size
     try:
         with open(sfile.abspath, "rb") as fh:
-            head = fh.read(HEAD_BYTES)
+            head = fh.read(32)
     except OSError:
         return size  # the scan reports why it cannot be read
-    if choose_handler(head, sfile.rel).name == "pickle" and _LEGACY_TORCH not in head[:32]:
-        return size * PARSE_BOUND
-    return size
+    return size * PARSE_BOUND if parse_bound(head) else size
+
+
+def parse_bound(head: bytes) -> bool:
+    """Whether a file opening with ``head`` is a pickle stream analysed opcode by opcode."""
+    return len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5 and _LEGACY_TORCH not in head
 
 
 def file_size(path: str) -> int:
