@@ -6,7 +6,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import PurePosixPath
 
 from .. import __version__
@@ -19,7 +19,9 @@ from ..formats.unknown import UNKNOWN_FORMAT
 from ..integrity.manifest import manifest_digest
 from ..integrity.reader import HashingReader
 from .dispatch import scan_stream
+from .schedule import plan
 from .weights import check_weight_file
+from .worker import scan_in_worker
 
 DIGEST_MISMATCH = define(
     "WB-INT-001",
@@ -121,21 +123,41 @@ def scan_snapshot(
 ) -> Report:
     started = time.perf_counter()
     limits = limits or Limits()
-    files = sorted(snapshot.files, key=lambda f: _size(f.abspath), reverse=True)  # big first: better balance
-    total = sum(_size(f.abspath) for f in files)
+    workers = workers or default_workers()
+    planned = plan(snapshot.files)  # the largest expected work first: no core idles at the end
+    total = sum(p.size for p in planned)
     done = 0
     if progress is not None:
         progress(0, total)
     records: list[FileRecord] = []
     referenced: set[str] = set()
-    with ThreadPoolExecutor(max_workers=workers or default_workers()) as pool:
-        for record, refs in pool.map(lambda f: _scan_file(f, snapshot.root, limits), files):
+    aside = workers > 1 and any(p.offload for p in planned)
+    with ThreadPoolExecutor(max_workers=workers) as threads, ThreadPoolExecutor(max_workers=1) as waiter:
+        futures = [
+            waiter.submit(_scan_aside, p.file, snapshot.root, limits)
+            if aside and p.offload
+            else threads.submit(_scan_file, p.file, snapshot.root, limits)
+            for p in planned
+        ]
+        for future in as_completed(futures):
+            record, refs = future.result()
             records.append(record)
             referenced.update(refs)
             done += record.size
             if progress is not None:
                 progress(done, total)
     return assemble_report(snapshot, records, referenced, started)
+
+
+def _scan_aside(sfile: SnapshotFile, root: str, limits: Limits) -> tuple[FileRecord, list[str]]:
+    """A parse-bound file scanned by a worker process (its analysis then holds that process's GIL, not the
+    one the hashing threads need); when the worker cannot run, scanned here. The content decides nothing."""
+    LOG.debug("%s: parse-bound, scanned in a worker process", sfile.rel)
+    try:
+        return scan_in_worker(sfile, root, limits)
+    except (OSError, RuntimeError) as exc:
+        LOG.warning("%s: worker process failed (%s); scanned in this process", sfile.rel, exc)
+        return _scan_file(sfile, root, limits)
 
 
 def assemble_report(
@@ -173,10 +195,3 @@ def _mark_external_data(records: list[FileRecord], files: list[SnapshotFile], re
             record.format = "onnx-external-data"
             record.formats = ["onnx-external-data"]
             record.findings[:] = [f for f in record.findings if f.rule != UNKNOWN_FORMAT.id]
-
-
-def _size(path: str) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0
