@@ -593,3 +593,26 @@ def test_archive_appended_to_a_pickle_is_still_routed_as_an_archive() -> None:
     )
     _, findings, formats = dispatch(pickle.dumps({"a": 1}, protocol=2) + appended)
     assert "zip" in formats and "WB-PKL-001" in rules_of(findings)
+
+
+@pytest.mark.parametrize("limit", ["memo", "stack", "ops"])
+def test_a_payload_past_a_resource_limit_is_still_found(limit: str) -> None:
+    """Stopping at a limit (memo entries, stack items, opcodes) must not hide what follows: the rest of the
+    stream is scanned for spelled imports as after a break."""
+    import pickle
+
+    limits = {
+        "memo": Limits(max_pickle_memo=100_000),
+        "stack": Limits(max_pickle_stack=100_000),
+        "ops": Limits(max_pickle_ops=500_000),
+    }[limit]
+    # more than one read of the analyser's input (limits are checked as it refills), no STOP
+    padding = pickle.dumps([f"tok{i}" for i in range(300_000)], protocol=4)[:-1]  # MEMOIZEd strings
+    if limit == "stack":
+        padding = proto(4) + b"K\x01" * 300_000
+    data = padding + sg("os", "system") + u("id") + TUPLE1 + REDUCE + STOP
+    ctx = ScanContext(path="big.pkl", limits=limits, nested=lambda c, s, n, z: "nested")
+    Analyser(ctx, io.BytesIO(data)).run()
+    found = rules_of(ctx.findings)
+    assert "WB-PKL-009" in found, found  # the limit is reported
+    assert "WB-PKL-018" in found and worst(ctx.findings) == Severity.CRITICAL

@@ -763,6 +763,11 @@ class Analyser:
                 self._names_after_break()
         except _Stop as exc:
             s.error = str(exc)
+            # the analysis stopped at a resource limit: the rest of the stream is read as after a break, so a
+            # payload placed past the limit (the ten-millionth memo entry, the last opcode) is still seen
+            if self.scan_after_break:
+                self.inp.pos = max(0, self.inp.pos - _NAME_WINDOW)  # and the strings pushed just before it
+                self._names_after_break()
         s.end_offset = self.inp.offset
         return s
 
@@ -858,13 +863,15 @@ class Analyser:
                 inp.pos = pos
                 st.stack = stack
                 if not inp.eof:
-                    inp.fill(16)
+                    # the limits before the refill, which drops the bytes already read: a stop then still
+                    # has the opcodes just before it to scan for an import spelled across the stop
                     if len(stack) > max_stack or len(metastack) > max_stack:
                         self._limit(f"more than {max_stack} stack items")
                     if len(memo) > max_memo:
                         self._limit(f"more than {max_memo} memo entries")
                     if self.ops + ops + inp.offset - start_off > self.max_ops:
                         self._limit(f"more than {self.max_ops} opcodes")
+                    inp.fill(16)
                 if len(inp.buf) - inp.pos < 16:
                     # the stream's last bytes: every opcode through the reference implementation
                     if inp.pos >= len(inp.buf):
