@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from weighbridge.core.codec import file_record_from_dict
 from weighbridge.core.findings import Check, Finding, Location, Severity
 from weighbridge.core.report import FileRecord, Report, Snapshot, SnapshotFile, Target, TargetKind
 from weighbridge.formats.base import Limits
@@ -172,7 +173,7 @@ def test_worker_record_round_trip_keeps_every_field() -> None:
             ),
         ],
     )
-    assert worker.record_from_dict(json.loads(json.dumps(record.to_dict()))) == record
+    assert file_record_from_dict(json.loads(json.dumps(record.to_dict()))) == record
 
 
 @pytest.mark.parametrize("protocol", [2, 3, 4, 5])

@@ -91,8 +91,8 @@ def _target(d: D) -> Target:
 
 
 def _location(d: D | None) -> Location | None:
-    if not d:
-        return None
+    if d is None:
+        return None  # ``{}`` is a Location with nothing set, as ``Finding.to_dict`` writes one
     return Location(
         offset=d.get("offset"),
         opcode=d.get("opcode"),
@@ -117,6 +117,11 @@ def _finding(d: D) -> Finding:
         location=_location(d.get("location")),
         evidence=d.get("evidence"),
     )
+
+
+def file_record_from_dict(d: D) -> FileRecord:
+    """The ``FileRecord`` its ``to_dict`` describes (a scan worker's answer, a stored report's file)."""
+    return _file(d)
 
 
 def _file(d: D) -> FileRecord:

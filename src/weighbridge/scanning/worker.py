@@ -17,9 +17,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
-from ..core.findings import Check, Finding, Location, Severity
 from ..core.report import FileRecord, SnapshotFile
 from ..formats.base import Limits
 
@@ -46,37 +44,13 @@ def scan_in_worker(sfile: SnapshotFile, root: str, limits: Limits) -> tuple[File
     if done.returncode != 0:
         last = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
         raise RuntimeError(f"worker exited with {done.returncode}: {last[0][:300]}")
+    from ..core.codec import file_record_from_dict  # the decoder's types load only when a worker answers
+
     try:
         answer = json.loads(done.stdout)
-        return record_from_dict(answer["record"]), [str(r) for r in answer["references"]]
+        return file_record_from_dict(answer["record"]), [str(r) for r in answer["references"]]
     except (ValueError, KeyError, TypeError) as exc:
         raise RuntimeError(f"worker answered something else than a file record: {exc}") from None
-
-
-def record_from_dict(d: dict[str, Any]) -> FileRecord:
-    """The inverse of ``FileRecord.to_dict`` (an empty location stays an empty ``Location``)."""
-    return FileRecord(
-        path=d["path"],
-        size=d["size"],
-        sha256=d["sha256"],
-        format=d["format"],
-        findings=[_finding(f) for f in d["findings"]],
-        formats=list(d["formats"]),
-    )
-
-
-def _finding(d: dict[str, Any]) -> Finding:
-    location = d["location"]
-    return Finding(
-        rule=d["rule"],
-        check=Check(d["check"]),
-        severity=Severity.parse(d["severity"]),
-        title=d["title"],
-        detail=d["detail"],
-        path=d["path"],
-        location=Location(**location) if location is not None else None,
-        evidence=d["evidence"],
-    )
 
 
 def main() -> int:
